@@ -1,0 +1,125 @@
+"""Sourcing and the reservation ledger, as activities."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+
+from oms.db import inventory
+from oms.db.engine import Database
+from oms.db.tables import Reservation
+from oms.domain.fulfilment import FulfilmentLine
+from oms.domain.geo import GeoPoint
+from oms.domain.sourcing import Allocation, Demand, SourcingPlan, plan_sourcing
+from oms.logging import get_logger
+
+log = get_logger(__name__)
+
+# A plan loses a race when another order takes the stock between planning and reserving;
+# each retry plans again on fresh figures.
+MAX_PLAN_ATTEMPTS = 5
+
+
+class SourcingRequest(BaseModel):
+    order_id: str
+    step_key: str = Field(description="Idempotency key: order id + sourcing step")
+    demands: list[Demand]
+    destination: GeoPoint | None = None
+    only_locations: list[str] | None = Field(
+        default=None, description="Restrict to these locations (e.g. the collection store)"
+    )
+    exclude: list[str] = Field(default_factory=list)
+
+
+class CommitPick(BaseModel):
+    step_key: str
+    location_id: str
+    lines: list[FulfilmentLine]
+
+
+class ConsumeRequest(BaseModel):
+    step_key: str
+    location_id: str
+
+
+class ReleaseRequest(BaseModel):
+    order_id: str
+    step_key: str | None = None
+    location_id: str | None = None
+
+
+class InventoryActivities:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @activity.defn
+    def source_and_reserve(self, req: SourcingRequest) -> SourcingPlan:
+        """Plan on current availability and hold the stock in one transaction.
+
+        Retried with the same step key, it returns what that step already holds.
+        """
+        with self.db.session() as s:
+            held = inventory.reservations_for_step(s, req.step_key)
+            if held:
+                return _plan_from_entries(req, held)
+        for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
+            try:
+                with self.db.session() as s:
+                    cands = inventory.candidates_for(
+                        s, (d.sku for d in req.demands), location_ids=req.only_locations
+                    )
+                    plan = plan_sourcing(
+                        req.demands, cands, destination=req.destination,
+                        exclude=frozenset(req.exclude),
+                    )
+                    inventory.reserve(
+                        s, order_id=req.order_id, step_key=req.step_key,
+                        allocations=plan.allocations,
+                    )
+            except inventory.InsufficientStock as lost:
+                log.info("sourcing_race_lost", order_id=req.order_id, sku=lost.sku,
+                         location_id=lost.location_id, attempt=attempt)
+                continue
+            log.info("sourced", order_id=req.order_id, strategy=plan.strategy,
+                     locations=plan.locations, unplaced=len(plan.unplaced))
+            return plan
+        raise RuntimeError(f"stock kept moving while sourcing {req.order_id}; will retry")
+
+    @activity.defn
+    def commit_pick(self, req: CommitPick) -> None:
+        with self.db.session() as s:
+            inventory.commit_pick(s, step_key=req.step_key, location_id=req.location_id,
+                                  lines=req.lines)
+
+    @activity.defn
+    def consume_reservations(self, req: ConsumeRequest) -> int:
+        with self.db.session() as s:
+            return inventory.consume(s, step_key=req.step_key, location_id=req.location_id)
+
+    @activity.defn
+    def release_reservations(self, req: ReleaseRequest) -> int:
+        with self.db.session() as s:
+            units = inventory.release(s, order_id=req.order_id, step_key=req.step_key,
+                                      location_id=req.location_id)
+        if units:
+            log.info("reservations_released", order_id=req.order_id, units=units,
+                     location_id=req.location_id)
+        return units
+
+
+def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> SourcingPlan:
+    # Every entry of the step counts, released ones too: a pick splits an entry into the
+    # committed part and the released short, so the step's entries still sum to what it took.
+    allocations = [
+        Allocation(location_id=r.location_id, line_id=r.line_id, sku=r.sku, qty=r.qty)
+        for r in held
+    ]
+    placed: dict[str, int] = {}
+    for a in allocations:
+        placed[a.line_id] = placed.get(a.line_id, 0) + a.qty
+    unplaced = [
+        Demand(line_id=d.line_id, sku=d.sku, qty=d.qty - placed.get(d.line_id, 0))
+        for d in req.demands
+        if d.qty > placed.get(d.line_id, 0)
+    ]
+    return SourcingPlan(allocations=allocations, unplaced=unplaced, strategy="already_reserved")

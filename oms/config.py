@@ -1,0 +1,69 @@
+"""All settings, read from the environment with the ``OMS_`` prefix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMS_", env_file=".env", extra="ignore")
+
+    # Where `oms dev` keeps its data: the Temporal dev server's SQLite file, the OMS
+    # database and the demo API keys.
+    home: Path = Path(".oms")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file under `home`."
+    )
+
+    temporal_address: str | None = Field(
+        default=None, description="host:port of the Temporal frontend; defaults to localhost."
+    )
+    temporal_namespace: str = "default"
+    task_queue: str = "oms-orders"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_port: int = 7233
+    ui_port: int = 8233
+
+    # Fraud: scores at or above review go to an analyst, at or above reject are refused.
+    fraud_review_threshold: int = 40
+    fraud_reject_threshold: int = 80
+    fraud_risky_categories: list[str] = ["electronics", "gift_cards", "luxury"]
+
+    # Manual review SLA: escalate at the first deadline, cancel at the second.
+    review_escalate_after: timedelta = timedelta(hours=4)
+    review_timeout_after: timedelta = timedelta(hours=24)
+    # Store staff SLA for picking a fulfilment before it is escalated.
+    pick_escalate_after: timedelta = timedelta(hours=2)
+    # How many times short-picked quantities are re-sourced elsewhere.
+    max_reroutes: int = 1
+
+    # External systems: "simulator" or the base URL of the real service.
+    payment_gateway_url: str = "simulator"
+    payment_gateway_api_key: str = ""
+    carrier_url: str = "simulator"
+    carrier_api_key: str = ""
+
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'oms.db').as_posix()}"
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"localhost:{self.temporal_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,216 @@
+"""Carrier connector: a Protocol, an in-memory simulator and an HTTP client.
+
+Everything here is synchronous because it runs inside sync Temporal activities (thread pool).
+
+HTTP protocol spoken by `HttpCarrier` (JSON bodies, every request carries
+``Authorization: Bearer <api_key>`` and ``Idempotency-Key: <key>``):
+
+- ``POST /v1/shipments`` with a `ShipmentRequest` as JSON
+  -> 200/201 ``{"carrier", "service", "tracking_number", "label_url"}``
+- ``POST /v1/shipments/{tracking_number}/cancel`` -> any 2xx
+
+Errors carry ``{"code", "message"}``. 400 and 422 are refusals of the shipment itself (bad
+address, overweight parcel), 429 and 5xx are transient, any other 4xx is a permanent error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Annotated, Any, Literal, Protocol, Self
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from oms.domain.orders import Address
+
+
+class CarrierError(Exception):
+    """A carrier operation failed; `code` is stable and machine-readable."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        self.code = code
+        self.message = message or code
+        super().__init__(f"{code}: {self.message}")
+
+
+class CarrierRejected(CarrierError):
+    """The carrier refused this shipment (bad address etc.): retrying cannot succeed."""
+
+
+class CarrierUnavailable(CarrierError):
+    """Transient failure; retrying with the same idempotency key is safe."""
+
+
+class Parcel(BaseModel):
+    weight_grams: Annotated[int, Field(gt=0)]
+    reference: str | None = None
+
+
+class ShipmentRequest(BaseModel):
+    shipment_id: str
+    from_location_id: str
+    to: Address
+    parcels: list[Parcel] = Field(min_length=1)
+    service: Literal["standard", "express"] = "standard"
+
+
+class Booking(BaseModel):
+    carrier: str
+    service: str
+    tracking_number: str
+    label_url: str | None = None
+
+
+class Carrier(Protocol):
+    def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking: ...
+
+    def cancel(self, *, idempotency_key: str, tracking_number: str) -> None: ...
+
+
+SIM_TRACKING_PREFIX = "SIM"
+UNDELIVERABLE_POSTAL_CODE = "00000"
+"""Test hook: the simulator rejects any shipment to this postal code as undeliverable."""
+
+
+class SimulatedCarrier:
+    """In-memory carrier for local runs and tests; thread-safe."""
+
+    def __init__(self, name: str = "simcarrier") -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._by_key: dict[str, Booking] = {}
+        self._active: dict[str, Booking] = {}
+
+    def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
+        with self._lock:
+            previous = self._by_key.get(idempotency_key)
+            if previous is not None:
+                return previous.model_copy()
+            if request.to.postal_code == UNDELIVERABLE_POSTAL_CODE:
+                raise CarrierRejected(
+                    "undeliverable", f"cannot deliver to postal code {request.to.postal_code}"
+                )
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()
+            booking = Booking(
+                carrier=self.name,
+                service=request.service,
+                tracking_number=SIM_TRACKING_PREFIX + digest,
+            )
+            self._by_key[idempotency_key] = booking
+            self._active[booking.tracking_number] = booking
+            return booking.model_copy()
+
+    def cancel(self, *, idempotency_key: str, tracking_number: str) -> None:
+        # Cancelling twice, or a SIM shipment booked before a restart (a real carrier keeps that
+        # state server-side), is a no-op rather than an error.
+        with self._lock:
+            if tracking_number in self._active:
+                del self._active[tracking_number]
+                return
+            known = any(b.tracking_number == tracking_number for b in self._by_key.values())
+            if not known and not tracking_number.startswith(SIM_TRACKING_PREFIX):
+                raise CarrierRejected("unknown_shipment", f"no shipment {tracking_number!r}")
+
+    def bookings(self) -> list[Booking]:
+        """Bookings that are not cancelled, in booking order."""
+        with self._lock:
+            return [booking.model_copy() for booking in self._active.values()]
+
+
+class _BookingBody(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    carrier: str = Field(min_length=1)
+    service: str = Field(min_length=1)
+    tracking_number: str = Field(min_length=1)
+    label_url: str | None = None
+
+
+class HttpCarrier:
+    """Client for a carrier's HTTP API (see the module docstring)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
+        response = self._post("/v1/shipments", idempotency_key, request.model_dump(mode="json"))
+        try:
+            body = _BookingBody.model_validate_json(response.content)
+        except ValidationError as exc:
+            # The shipment may exist; retrying with the same key replays the booking safely.
+            raise CarrierUnavailable(
+                "bad_response", f"unexpected {response.status_code} body from /v1/shipments"
+            ) from exc
+        return Booking(**body.model_dump())
+
+    def cancel(self, *, idempotency_key: str, tracking_number: str) -> None:
+        self._post(f"/v1/shipments/{quote(tracking_number, safe='')}/cancel", idempotency_key)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _post(
+        self, path: str, idempotency_key: str, payload: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """The 2xx response, or the carrier error its status maps to."""
+        try:
+            response = self._client.post(
+                path, json=payload, headers={"Idempotency-Key": idempotency_key}
+            )
+        except httpx.TimeoutException as exc:
+            raise CarrierUnavailable("timeout", str(exc) or "request timed out") from exc
+        except httpx.TransportError as exc:
+            raise CarrierUnavailable("transport_error", str(exc) or type(exc).__name__) from exc
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise CarrierError("request_failed", str(exc) or type(exc).__name__) from exc
+
+        status = response.status_code
+        if response.is_success:
+            return response
+        code, message = _error_details(response)
+        if status in (400, 422):
+            raise CarrierRejected(code or "rejected", message)
+        if status == 429:
+            raise CarrierUnavailable(code or "rate_limited", message)
+        if status >= 500:
+            raise CarrierUnavailable(code or "server_error", message)
+        # Other 4xx, and redirects (not part of the protocol: a misconfigured base_url), will
+        # fail the same way on every retry.
+        raise CarrierError(code or "request_failed", message)
+
+
+def _error_details(response: httpx.Response) -> tuple[str | None, str]:
+    """The error body's code and message, tolerating bodies that are not our JSON."""
+    fallback = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    try:
+        body = response.json()
+    except ValueError:
+        return None, fallback
+    if not isinstance(body, dict):
+        return None, fallback
+    code = body.get("code")
+    message = body.get("message")
+    return (
+        code if isinstance(code, str) and code else None,
+        message if isinstance(message, str) and message else fallback,
+    )

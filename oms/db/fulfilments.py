@@ -1,0 +1,47 @@
+"""Fulfilments as store staff see them: pick lists, parcels and shipments per location."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from oms.db.tables import Fulfilment, utcnow
+from oms.domain.fulfilment import FulfilmentView
+
+
+def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilment:
+    """Create or update the row from the workflow's view (idempotent)."""
+    row = session.get(Fulfilment, view.fulfilment_id)
+    if row is None:
+        row = Fulfilment(
+            id=view.fulfilment_id, order_id=view.order_id, location_id=view.location_id,
+            workflow_id=workflow_id, status=view.status.value,
+            delivery_method=view.delivery_method.value, lines=[],
+        )
+    row.status = view.status.value
+    row.lines = [line.model_dump(mode="json") for line in view.lines]
+    row.parcels = [p.model_dump(mode="json") for p in view.parcels]
+    row.carrier = view.carrier
+    row.tracking_number = view.tracking_number
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, fulfilment_id: str) -> Fulfilment | None:
+    return session.get(Fulfilment, fulfilment_id)
+
+
+def for_order(session: Session, order_id: str) -> list[Fulfilment]:
+    stmt = select(Fulfilment).where(Fulfilment.order_id == order_id).order_by(col(Fulfilment.id))
+    return list(session.exec(stmt))
+
+
+def for_location(
+    session: Session, location_id: str, *, status: str | None, limit: int, offset: int
+) -> list[Fulfilment]:
+    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
+    if status:
+        stmt = stmt.where(Fulfilment.status == status)
+    stmt = stmt.order_by(col(Fulfilment.created_at), col(Fulfilment.id))
+    return list(session.exec(stmt.offset(offset).limit(limit)))

@@ -1,0 +1,201 @@
+"""Inventory positions and the reservation ledger.
+
+Every change to ``reserved`` goes with a ledger entry in the same transaction, so that
+``reserved`` always equals the sum of a position's live (held or committed) entries. Taking a
+reservation is a single conditional UPDATE that cannot take availability below zero: the
+database re-checks ``on_hand - reserved >= qty`` on the row it locks, under any concurrency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from oms.db.tables import InventoryPosition, Location, Reservation, utcnow
+from oms.domain.fulfilment import FulfilmentLine
+from oms.domain.geo import GeoPoint
+from oms.domain.sourcing import Allocation, Candidate
+
+LIVE = ("held", "committed")
+
+
+class InsufficientStock(Exception):
+    """Another order took the stock between planning and reserving: plan again."""
+
+    def __init__(self, sku: str, location_id: str, qty: int) -> None:
+        super().__init__(f"cannot reserve {qty} x {sku} at {location_id}")
+        self.sku = sku
+        self.location_id = location_id
+        self.qty = qty
+
+
+def candidates_for(
+    session: Session, skus: Iterable[str], *, location_ids: Iterable[str] | None = None
+) -> list[Candidate]:
+    """Every location holding any of the SKUs, with what it can promise for each."""
+    stmt = (
+        select(InventoryPosition, Location)
+        .join(Location, col(Location.id) == col(InventoryPosition.location_id))
+        .where(col(InventoryPosition.sku).in_(sorted(set(skus))))
+    )
+    if location_ids is not None:
+        stmt = stmt.where(col(Location.id).in_(sorted(set(location_ids))))
+    by_location: dict[str, Candidate] = {}
+    for pos, loc in session.exec(stmt):
+        cand = by_location.get(loc.id)
+        if cand is None:
+            cand = Candidate(
+                location_id=loc.id,
+                type=loc.type,
+                point=GeoPoint(lat=loc.lat, lon=loc.lon),
+                is_open=loc.is_open,
+                available={},
+            )
+            by_location[loc.id] = cand
+        cand.available[pos.sku] = max(0, pos.on_hand - pos.reserved)
+    return [by_location[k] for k in sorted(by_location)]
+
+
+def reservations_for_step(session: Session, step_key: str) -> list[Reservation]:
+    stmt = select(Reservation).where(Reservation.step_key == step_key).order_by(
+        col(Reservation.id)
+    )
+    return list(session.exec(stmt))
+
+
+def reserve(
+    session: Session,
+    *,
+    order_id: str,
+    step_key: str,
+    allocations: list[Allocation],
+    expires_at: datetime | None = None,
+) -> list[Reservation]:
+    """Hold stock for each allocation, all or nothing (the caller's transaction).
+
+    Raises:
+        InsufficientStock: a position no longer has the quantity; nothing is held.
+    """
+    now = utcnow()
+    entries: list[Reservation] = []
+    # A fixed order of row locks keeps concurrent multi-line reservations free of deadlocks.
+    for a in sorted(allocations, key=lambda a: (a.sku, a.location_id, a.line_id)):
+        result = session.execute(
+            update(InventoryPosition)
+            .where(
+                col(InventoryPosition.sku) == a.sku,
+                col(InventoryPosition.location_id) == a.location_id,
+                col(InventoryPosition.on_hand) - col(InventoryPosition.reserved) >= a.qty,
+            )
+            .values(reserved=col(InventoryPosition.reserved) + a.qty, updated_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise InsufficientStock(a.sku, a.location_id, a.qty)
+        entry = Reservation(
+            order_id=order_id,
+            line_id=a.line_id,
+            sku=a.sku,
+            location_id=a.location_id,
+            qty=a.qty,
+            status="held",
+            step_key=step_key,
+            expires_at=expires_at,
+        )
+        session.add(entry)
+        entries.append(entry)
+    session.flush()
+    return entries
+
+
+def _adjust(session: Session, sku: str, location_id: str, *, reserved: int, on_hand: int) -> None:
+    pos = session.get(InventoryPosition, (sku, location_id))
+    if pos is None:
+        return
+    pos.reserved = max(0, pos.reserved + reserved)
+    pos.on_hand = max(0, pos.on_hand + on_hand)
+    pos.updated_at = utcnow()
+    session.add(pos)
+
+
+def commit_pick(
+    session: Session, *, step_key: str, location_id: str, lines: list[FulfilmentLine]
+) -> None:
+    """Picked units become committed; short units are released, and leave on-hand too when
+    the reason says they are not there or not sellable. Idempotent: only held entries move."""
+    held = [
+        r for r in reservations_for_step(session, step_key)
+        if r.location_id == location_id and r.status == "held"
+    ]
+    by_line = {line.line_id: line for line in lines}
+    for entry in held:
+        line = by_line.get(entry.line_id)
+        if line is None or line.picked is None:
+            continue
+        keep = min(entry.qty, line.picked)
+        short = entry.qty - keep
+        now = utcnow()
+        if keep:
+            entry.qty, entry.status, entry.updated_at = keep, "committed", now
+            session.add(entry)
+        else:
+            entry.status, entry.updated_at = "released", now
+            session.add(entry)
+        if short:
+            if keep:
+                session.add(Reservation(
+                    order_id=entry.order_id, line_id=entry.line_id, sku=entry.sku,
+                    location_id=entry.location_id, qty=short, status="released",
+                    step_key=entry.step_key,
+                ))
+            gone = short if line.short_reason is not None and line.short_reason.stock_is_gone else 0
+            _adjust(session, entry.sku, entry.location_id, reserved=-short, on_hand=-gone)
+    session.flush()
+
+
+def consume(session: Session, *, step_key: str, location_id: str) -> int:
+    """Goods left the location: committed entries are consumed and on-hand comes down."""
+    units = 0
+    for entry in reservations_for_step(session, step_key):
+        if entry.location_id != location_id or entry.status != "committed":
+            continue
+        entry.status, entry.updated_at = "consumed", utcnow()
+        session.add(entry)
+        _adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=-entry.qty)
+        units += entry.qty
+    session.flush()
+    return units
+
+
+def release(
+    session: Session, *, order_id: str, step_key: str | None = None,
+    location_id: str | None = None,
+) -> int:
+    """Release live entries of an order (optionally of one step and location). Idempotent."""
+    stmt = select(Reservation).where(
+        Reservation.order_id == order_id, col(Reservation.status).in_(LIVE)
+    )
+    if step_key is not None:
+        stmt = stmt.where(Reservation.step_key == step_key)
+    if location_id is not None:
+        stmt = stmt.where(Reservation.location_id == location_id)
+    units = 0
+    for entry in session.exec(stmt):
+        entry.status, entry.updated_at = "released", utcnow()
+        session.add(entry)
+        _adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
+        units += entry.qty
+    session.flush()
+    return units
+
+
+def live_reserved(session: Session, sku: str, location_id: str) -> int:
+    """Sum of the live ledger entries of one position (what ``reserved`` must equal)."""
+    stmt = select(func.coalesce(func.sum(Reservation.qty), 0)).where(
+        Reservation.sku == sku,
+        Reservation.location_id == location_id,
+        col(Reservation.status).in_(LIVE),
+    )
+    return int(session.exec(stmt).one())

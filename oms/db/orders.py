@@ -1,0 +1,186 @@
+"""The orders read model and the order event log."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from oms.db.tables import Order, OrderEvent, utcnow
+from oms.domain.fraud import CustomerHistory
+from oms.domain.lifecycle import TimelineEntry
+from oms.domain.orders import CancelReason, OrderIn, OrderStatus
+
+
+def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> tuple[Order, bool]:
+    """Accept an order once. Returns the stored row and whether this call created it."""
+    existing = session.get(Order, order.id)
+    if existing is not None:
+        return existing, False
+    row = Order(
+        id=order.id,
+        channel=order.channel,
+        customer_id=order.customer.id,
+        customer_tier=order.customer.tier.value,
+        status=OrderStatus.RECEIVED.value,
+        currency=order.currency,
+        total=order.total,
+        line_count=len(order.lines),
+        delivery_method=order.delivery.method.value,
+        fingerprint=order.fingerprint(),
+        payload=order.model_dump(mode="json"),
+        created_at=received_at,
+        updated_at=received_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Another request accepted the same order id a moment ago.
+        session.expire_all()
+        existing = session.get(Order, order.id)
+        assert existing is not None
+        return existing, False
+    return row, True
+
+
+def get_order(session: Session, order_id: str) -> Order | None:
+    return session.get(Order, order_id)
+
+
+def update_order(
+    session: Session,
+    order_id: str,
+    *,
+    status: OrderStatus,
+    cancel_reason: CancelReason | None = None,
+    fraud_score: int | None = None,
+    fraud_decision: str | None = None,
+    fulfilment_locations: list[str] | None = None,
+) -> None:
+    row = session.get(Order, order_id)
+    if row is None:
+        return
+    row.status = status.value
+    if cancel_reason is not None:
+        row.cancel_reason = cancel_reason.value
+    if fraud_score is not None:
+        row.fraud_score = fraud_score
+    if fraud_decision is not None:
+        row.fraud_decision = fraud_decision
+    if fulfilment_locations is not None:
+        row.fulfilment_locations = fulfilment_locations
+    row.updated_at = utcnow()
+    session.add(row)
+
+
+def append_events(session: Session, order_id: str, entries: list[tuple[int, TimelineEntry]]) -> int:
+    """Write timeline entries; an entry already stored (same seq) is skipped, so retries are
+    harmless. Returns how many were new."""
+    if not entries:
+        return 0
+    seqs = [seq for seq, _ in entries]
+    stored = set(
+        session.exec(
+            select(OrderEvent.seq).where(
+                OrderEvent.order_id == order_id, col(OrderEvent.seq).in_(seqs)
+            )
+        )
+    )
+    new = 0
+    for seq, entry in entries:
+        if seq in stored:
+            continue
+        session.add(
+            OrderEvent(
+                order_id=order_id,
+                seq=seq,
+                type=entry.type,
+                status=entry.status.value if entry.status else None,
+                actor=entry.actor,
+                detail=entry.detail,
+                at=entry.at,
+            )
+        )
+        new += 1
+    return new
+
+
+def events_for(session: Session, order_id: str) -> list[OrderEvent]:
+    stmt = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(col(OrderEvent.seq))
+    return list(session.exec(stmt))
+
+
+def customer_history(
+    session: Session, customer_id: str, *, now: datetime, window: timedelta, exclude_order: str
+) -> CustomerHistory:
+    def count(*conds: Any) -> int:
+        stmt = select(func.count()).select_from(Order).where(
+            Order.customer_id == customer_id, Order.id != exclude_order, *conds
+        )
+        return int(session.exec(stmt).one())
+
+    return CustomerHistory(
+        completed_orders=count(Order.status == OrderStatus.COMPLETED.value),
+        cancelled_for_fraud=count(Order.cancel_reason == CancelReason.FRAUD_REJECTED.value),
+        orders_in_window=count(col(Order.created_at) >= now - window),
+    )
+
+
+@dataclass
+class OrderFilter:
+    status: str | None = None
+    channel: str | None = None
+    customer_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def encode_cursor(row: Order) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raises ValueError on a cursor this service did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        at, order_id = raw.split("|", 1)
+        return datetime.fromisoformat(at), order_id
+    except Exception as exc:
+        raise ValueError("not a cursor issued by this API") from exc
+
+
+def list_orders(
+    session: Session, flt: OrderFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    """Newest first, keyset-paginated so pages stay stable while orders arrive."""
+    stmt = select(Order)
+    if flt.status:
+        stmt = stmt.where(Order.status == flt.status)
+    if flt.channel:
+        stmt = stmt.where(Order.channel == flt.channel)
+    if flt.customer_id:
+        stmt = stmt.where(Order.customer_id == flt.customer_id)
+    if flt.created_from:
+        stmt = stmt.where(col(Order.created_at) >= flt.created_from)
+    if flt.created_to:
+        stmt = stmt.where(col(Order.created_at) < flt.created_to)
+    if cursor:
+        at, order_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                col(Order.created_at) < at,
+                and_(col(Order.created_at) == at, col(Order.id) < order_id),
+            )
+        )
+    stmt = stmt.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit + 1)
+    rows = list(session.exec(stmt))
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -1,0 +1,200 @@
+"""Database tables. Alembic migrations (``oms/db/migrations``) create them; tests may too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), **kw))
+
+
+class Location(SQLModel, table=True):
+    __tablename__ = "locations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=20, description="warehouse | store | dropship | dark_store")
+    country: str = Field(default="FR", max_length=2)
+    lat: float
+    lon: float
+    daily_capacity: int = Field(default=1000, ge=0)
+    is_open: bool = True
+    created_at: datetime = _ts(nullable=False)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "products"
+
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=64, index=True)
+    price: int = Field(default=0, description="List price in minor units")
+    currency: str = Field(default="EUR", max_length=3)
+
+
+class InventoryPosition(SQLModel, table=True):
+    __tablename__ = "inventory_positions"
+
+    sku: str = Field(primary_key=True, max_length=64)
+    location_id: str = Field(primary_key=True, max_length=64, foreign_key="locations.id")
+    on_hand: int = Field(default=0, ge=0)
+    reserved: int = Field(default=0, ge=0)
+    in_transit: int = Field(default=0, ge=0)
+    source_version: int | None = None
+    source_updated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    updated_at: datetime = _ts(nullable=False)
+
+
+class Reservation(SQLModel, table=True):
+    """One lease in the reservation ledger.
+
+    ``reserved`` on a position equals the sum of ``qty`` over its entries whose status is
+    ``held`` or ``committed``.
+    """
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        UniqueConstraint("step_key", "line_id", "location_id", name="uq_reservation_step_line"),
+        Index("ix_reservations_position", "sku", "location_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=64, index=True)
+    line_id: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    location_id: str = Field(max_length=64)
+    qty: int = Field(gt=0)
+    status: str = Field(max_length=16, description="held | committed | released | consumed")
+    step_key: str = Field(max_length=160, description="Idempotency key of the step that took it")
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class Order(SQLModel, table=True):
+    """Read model of orders, for lists and filters; live status comes from the workflow."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_created", "created_at", "id"),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=64, index=True)
+    customer_id: str = Field(max_length=64)
+    customer_tier: str = Field(max_length=16)
+    status: str = Field(max_length=32, index=True)
+    cancel_reason: str | None = Field(default=None, max_length=32)
+    currency: str = Field(max_length=3)
+    total: int
+    line_count: int
+    delivery_method: str = Field(max_length=16)
+    fingerprint: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    fraud_score: int | None = None
+    fraud_decision: str | None = Field(default=None, max_length=16)
+    fulfilment_locations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class OrderEvent(SQLModel, table=True):
+    """Every status change and notable step of an order: what, who or what caused it, when."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (UniqueConstraint("order_id", "seq", name="uq_order_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=64, index=True)
+    seq: int = Field(description="Position in the order's timeline; makes writes idempotent")
+    type: str = Field(max_length=64)
+    status: str | None = Field(default=None, max_length=32)
+    actor: str = Field(max_length=128)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = _ts(nullable=False)
+
+
+class ManualTask(SQLModel, table=True):
+    """Human work: fraud reviews, pick lists. Each belongs to a workflow it signals."""
+
+    __tablename__ = "manual_tasks"
+    __table_args__ = (Index("ix_tasks_kind_status", "kind", "status"),)
+
+    id: str = Field(primary_key=True, max_length=160)
+    kind: str = Field(max_length=32, description="fraud_review | pick")
+    status: str = Field(max_length=16, description="open | completed | cancelled | expired")
+    order_id: str = Field(max_length=64, index=True)
+    workflow_id: str = Field(max_length=200)
+    location_id: str | None = Field(default=None, max_length=64, index=True)
+    escalated: bool = False
+    due_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outcome: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    completed_by: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _ts(nullable=False)
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Fulfilment(SQLModel, table=True):
+    """What one location does for one order: its pick list, parcels and shipment."""
+
+    __tablename__ = "fulfilments"
+    __table_args__ = (Index("ix_fulfilments_location_status", "location_id", "status"),)
+
+    id: str = Field(primary_key=True, max_length=80)
+    order_id: str = Field(max_length=64, index=True)
+    location_id: str = Field(max_length=64)
+    workflow_id: str = Field(max_length=200)
+    status: str = Field(max_length=32)
+    delivery_method: str = Field(max_length=16)
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    carrier: str | None = Field(default=None, max_length=64)
+    tracking_number: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class OutboxEvent(SQLModel, table=True):
+    """Events for other systems (alerts, status changes), delivered by the webhook relay."""
+
+    __tablename__ = "outbox_events"
+
+    id: str = Field(primary_key=True, max_length=200, description="Idempotency key")
+    type: str = Field(max_length=64, index=True)
+    order_id: str | None = Field(default=None, max_length=64, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32, description="Public key id (prefix)")
+    name: str = Field(max_length=128)
+    role: str = Field(max_length=16, description="storefront | analyst | store | integration | admin")
+    location_id: str | None = Field(default=None, max_length=64)
+    key_hash: str = Field(max_length=64, unique=True)
+    revoked: bool = False
+    created_at: datetime = _ts(nullable=False)

@@ -1,0 +1,111 @@
+"""Per-line bookkeeping of an order: where each unit is, what shipped, what was cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.lifecycle import LineAllocationView, LineState, LineView
+from oms.domain.orders import OrderLine
+from oms.domain.sourcing import Allocation, Demand
+
+# The most advanced state among a line's allocations wins when nothing has shipped yet.
+_PROGRESS = [
+    (FulfilmentStatus.READY_FOR_COLLECTION, LineState.READY_FOR_COLLECTION),
+    (FulfilmentStatus.PACKED, LineState.PACKED),
+    (FulfilmentStatus.PICKED, LineState.PICKED),
+    (FulfilmentStatus.AWAITING_PICK, LineState.RESERVED),
+]
+
+
+@dataclass
+class _Line:
+    line: OrderLine
+    reserved: int = 0
+    cancelled: int = 0
+    cancel_reason: str | None = None
+    allocations: dict[str, LineAllocationView] = field(default_factory=dict)
+
+    @property
+    def done_units(self) -> int:
+        return sum(
+            a.picked or 0 for a in self.allocations.values() if a.status.has_left_the_building
+        )
+
+
+class LineBook:
+    def __init__(self, lines: list[OrderLine]) -> None:
+        self._lines = {line.line_id: _Line(line) for line in lines}
+
+    def demands(self) -> list[Demand]:
+        return [
+            Demand(line_id=b.line.line_id, sku=b.line.sku, qty=b.line.quantity)
+            for b in self._lines.values()
+        ]
+
+    def reserve(self, allocations: list[Allocation]) -> None:
+        for a in allocations:
+            self._lines[a.line_id].reserved += a.qty
+
+    def assign(self, fulfilment_id: str, location_id: str, allocations: list[Allocation]) -> None:
+        for a in allocations:
+            b = self._lines[a.line_id]
+            b.reserved = max(0, b.reserved - a.qty)
+            b.allocations[fulfilment_id] = LineAllocationView(
+                fulfilment_id=fulfilment_id, location_id=location_id, qty=a.qty,
+                status=FulfilmentStatus.AWAITING_PICK,
+            )
+
+    def progress(self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]) -> None:
+        for line_id, b in self._lines.items():
+            alloc = b.allocations.get(fulfilment_id)
+            if alloc is None:
+                continue
+            alloc.status = status
+            if line_id in picked:
+                alloc.picked = picked[line_id]
+
+    def cancel_units(self, line_id: str, qty: int, reason: str) -> None:
+        b = self._lines[line_id]
+        b.cancelled = min(b.line.quantity - b.done_units, b.cancelled + qty)
+        b.cancel_reason = b.cancel_reason or reason
+
+    def cancel_rest(self, reason: str) -> None:
+        """Everything that has not shipped or been collected is cancelled."""
+        for b in self._lines.values():
+            rest = b.line.quantity - b.done_units
+            if rest > b.cancelled:
+                b.cancelled = rest
+                b.cancel_reason = b.cancel_reason or reason
+
+    def open_amount(self) -> int:
+        return sum((b.line.quantity - b.cancelled) * b.line.unit_price for b in self._lines.values())
+
+    def shipped_units(self) -> int:
+        return sum(b.done_units for b in self._lines.values())
+
+    def views(self) -> list[LineView]:
+        return [self._view(b) for b in self._lines.values()]
+
+    @staticmethod
+    def _view(b: _Line) -> LineView:
+        done = b.done_units
+        qty = b.line.quantity
+        if b.cancelled >= qty:
+            state = LineState.CANCELLED
+        elif done and done >= qty - b.cancelled:
+            collected = any(
+                a.status is FulfilmentStatus.COLLECTED for a in b.allocations.values()
+            )
+            state = LineState.COLLECTED if collected else LineState.SHIPPED
+        elif done:
+            state = LineState.PARTIALLY_SHIPPED
+        else:
+            live = {a.status for a in b.allocations.values() if not a.status.is_final}
+            state = next((ls for fs, ls in _PROGRESS if fs in live),
+                         LineState.RESERVED if b.reserved else LineState.PENDING)
+        return LineView(
+            line_id=b.line.line_id, sku=b.line.sku, quantity=qty, unit_price=b.line.unit_price,
+            state=state, shipped=done, cancelled=b.cancelled, cancel_reason=b.cancel_reason,
+            allocations=list(b.allocations.values()),
+        )

@@ -1,0 +1,53 @@
+"""structlog set-up: one event name per line plus key-values, JSON when not on a terminal.
+
+Inside activities, the Temporal context (workflow id, activity type, attempt) is bound on
+every line by ``activity_context``; callers bind ``order_id`` and ``location_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+
+def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
+    use_json = (not sys.stderr.isatty()) if json is None else json
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
+    )
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            _temporal_context,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def _temporal_context(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Add the running activity's workflow id and attempt, when there is one."""
+    try:
+        from temporalio import activity
+
+        info = activity.info()
+    except Exception:
+        return event
+    event.setdefault("workflow_id", info.workflow_id)
+    event.setdefault("activity", info.activity_type)
+    if info.attempt > 1:
+        event.setdefault("attempt", info.attempt)
+    return event
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,85 @@
+"""Shared fixtures: a database (SQLite, or PostgreSQL when OMS_TEST_DATABASE_URL is set) and
+the Temporal servers from the installed binaries (nothing is downloaded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+import oms.db.tables  # noqa: F401  (registers the tables)
+from oms.db.engine import Database
+from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, ensure_search_attributes
+
+PG_URL = os.environ.get("OMS_TEST_DATABASE_URL")
+
+
+def _binary(name: str) -> str:
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} binary not found: install the dev extra (make test does)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[Database | None]:
+    if not PG_URL:
+        yield None
+        return
+    db = Database(PG_URL)
+    SQLModel.metadata.drop_all(db.engine)
+    SQLModel.metadata.create_all(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def db(pg_database: Database | None, tmp_path: Path) -> Iterator[Database]:
+    """An empty database for one test."""
+    if pg_database is not None:
+        names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+        with pg_database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        yield pg_database
+        return
+    database = Database(f"sqlite:///{tmp_path / 'oms.db'}")
+    SQLModel.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await ensure_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=[],
+        dev_server_extra_args=[
+            arg
+            for name, kind in SEARCH_ATTRIBUTE_FLAGS.items()
+            for arg in ("--search-attribute", f"{name}={kind}")
+        ],
+    )
+    yield env
+    await env.shutdown()
+

@@ -1,0 +1,111 @@
+"""The order worker: which queue, which workflows, which activities with which dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.fulfilment import FulfilmentActivities
+from activities.inventory import InventoryActivities
+from activities.orders import OrderActivities
+from activities.payments import PaymentActivities
+from activities.shipping import ShippingActivities
+from oms.config import Settings
+from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
+from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, SimulatedPaymentGateway
+from oms.db.engine import Database
+from oms.domain.fraud import FraudPolicy
+from oms.logging import get_logger
+from workflows.fulfilment import FulfilmentWorkflow
+from workflows.order import OrderWorkflow
+
+log = get_logger(__name__)
+
+WORKFLOWS = [OrderWorkflow, FulfilmentWorkflow]
+
+
+@dataclass
+class Dependencies:
+    db: Database
+    payments: PaymentGateway
+    carrier: Carrier
+    fraud_policy: FraudPolicy = field(default_factory=FraudPolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
+        payments: PaymentGateway = (
+            SimulatedPaymentGateway() if settings.payment_gateway_url == "simulator"
+            else HttpPaymentGateway(settings.payment_gateway_url, settings.payment_gateway_api_key)
+        )
+        carrier: Carrier = (
+            SimulatedCarrier() if settings.carrier_url == "simulator"
+            else HttpCarrier(settings.carrier_url, settings.carrier_api_key)
+        )
+        policy = FraudPolicy(
+            review_threshold=settings.fraud_review_threshold,
+            reject_threshold=settings.fraud_reject_threshold,
+            risky_categories=frozenset(settings.fraud_risky_categories),
+        )
+        return cls(db=db or Database(settings.db_url), payments=payments, carrier=carrier,
+                   fraud_policy=policy)
+
+
+def activities_for(deps: Dependencies) -> list[object]:
+    orders = OrderActivities(deps.db, deps.fraud_policy)
+    inventory = InventoryActivities(deps.db)
+    payments = PaymentActivities(deps.payments)
+    shipping = ShippingActivities(deps.carrier)
+    fulfilment = FulfilmentActivities(deps.db)
+    return [
+        orders.record_progress, orders.emit_event, orders.open_task, orders.escalate_task,
+        orders.close_task, orders.close_order_tasks, orders.assess_fraud,
+        inventory.source_and_reserve, inventory.commit_pick, inventory.consume_reservations,
+        inventory.release_reservations,
+        payments.authorize_payment, payments.capture_payment, payments.void_payment,
+        shipping.book_shipment,
+        fulfilment.save_fulfilment,
+    ]
+
+
+def build_worker(
+    client: Client, task_queue: str, deps: Dependencies, *, max_concurrent_activities: int = 32
+) -> Worker:
+    # Activities are synchronous (database drivers and httpx.Client): they run on this pool.
+    executor = ThreadPoolExecutor(max_workers=max_concurrent_activities)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(deps),
+        activity_executor=executor,
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_local_activities=max_concurrent_activities,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    from oms.temporal import connect
+
+    client = await connect(settings)
+    deps = Dependencies.from_settings(settings)
+    worker = build_worker(client, settings.task_queue, deps)
+    log.info("worker_started", task_queue=settings.task_queue,
+             temporal=settings.temporal_target)
+    await worker.run()
+
+
+def main() -> None:
+    from oms.config import get_settings
+    from oms.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""FulfilmentWorkflow: one location picks, packs and ships (or hands over) part of an order."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.fulfilment import FulfilmentActivities, SaveFulfilment
+    from activities.inventory import CommitPick, ConsumeRequest, InventoryActivities
+    from activities.shipping import ShippingActivities
+    from oms.connectors.carriers import Parcel as CarrierParcel
+    from oms.connectors.carriers import ShipmentRequest
+    from oms.domain.errors import ErrorCode
+    from oms.domain.fulfilment import (
+        FulfilmentInput,
+        FulfilmentStatus,
+        FulfilmentView,
+        HandOverReport,
+        PackReport,
+        PickReport,
+        apply_pick,
+        validate_pick,
+    )
+    from oms.domain.lifecycle import FulfilmentProgress
+    from oms.domain.orders import DeliveryMethod
+    from workflows.policies import DB_ACTIVITY, EXTERNAL_ACTIVITY
+
+
+@workflow.defn
+class FulfilmentWorkflow:
+    """Pick, pack, then ship or hand over for collection, at one location.
+
+    Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)``, each
+    answering the new ``FulfilmentView`` or refusing with ``invalid_state`` / the pick's
+    field errors. Query: ``status``. Each change is signalled to the parent order workflow
+    (``fulfilment_progress``). Returns the final view; short-picked quantities are for the
+    order to re-source.
+    """
+
+    @workflow.init
+    def __init__(self, inp: FulfilmentInput) -> None:
+        self.inp = inp
+        self.view = FulfilmentView(
+            fulfilment_id=inp.fulfilment_id, order_id=inp.order_id,
+            location_id=inp.location_id, status=FulfilmentStatus.AWAITING_PICK,
+            delivery_method=inp.delivery_method, lines=inp.lines,
+        )
+        self._picked = False
+        self._packed = False
+        self._collected = False
+
+    @workflow.run
+    async def run(self, inp: FulfilmentInput) -> FulfilmentView:
+        try:
+            await self._save(pick_due=True)
+            if not await self._wait(lambda: self._picked, inp.pick_escalate_after_s):
+                self.view.escalated = True
+                await self._save(pick_due=True)
+                await workflow.wait_condition(lambda: self._picked)
+            await workflow.execute_activity_method(
+                InventoryActivities.commit_pick,
+                CommitPick(step_key=self._step_key, location_id=inp.location_id,
+                           lines=self.view.lines),
+                **DB_ACTIVITY,
+            )
+            await self._save()
+            if self.view.status is FulfilmentStatus.REJECTED:
+                return self.view
+
+            await workflow.wait_condition(lambda: self._packed)
+            await self._save()
+            if inp.delivery_method is DeliveryMethod.SHIP:
+                await self._ship()
+            else:
+                self.view.status = FulfilmentStatus.READY_FOR_COLLECTION
+                await self._save()
+                await workflow.wait_condition(lambda: self._collected)
+                await self._consume()
+                self.view.status = FulfilmentStatus.COLLECTED
+            await self._save()
+            return self.view
+        except BaseException:
+            if not self.view.status.is_final:
+                self.view.status = FulfilmentStatus.CANCELLED
+                # Runs even though this workflow is being cancelled: the pick task must close.
+                await asyncio.shield(asyncio.ensure_future(self._save()))
+            raise
+
+    @property
+    def _step_key(self) -> str:
+        return self.inp.reservation_key
+
+    async def _ship(self) -> None:
+        address = self.inp.address
+        assert address is not None
+        booking = await workflow.execute_activity_method(
+            ShippingActivities.book_shipment,
+            ShipmentRequest(
+                shipment_id=self.inp.fulfilment_id, from_location_id=self.inp.location_id,
+                to=address,
+                parcels=[CarrierParcel(weight_grams=p.weight_grams, reference=p.reference)
+                         for p in self.view.parcels],
+                service="express" if self.inp.express else "standard",
+            ),
+            **EXTERNAL_ACTIVITY,
+        )
+        self.view.carrier = booking.carrier
+        self.view.tracking_number = booking.tracking_number
+        await self._consume()
+        self.view.status = FulfilmentStatus.SHIPPED
+
+    async def _consume(self) -> None:
+        await workflow.execute_activity_method(
+            InventoryActivities.consume_reservations,
+            ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id),
+            **DB_ACTIVITY,
+        )
+
+    async def _wait(self, cond: object, seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(cond, timeout=timedelta(seconds=seconds))  # type: ignore[arg-type]
+        except TimeoutError:
+            return False
+        return True
+
+    async def _save(self, *, pick_due: bool = False) -> None:
+        due = (
+            workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s)
+            if pick_due else None
+        )
+        await workflow.execute_activity_method(
+            FulfilmentActivities.save_fulfilment,
+            SaveFulfilment(view=self.view, workflow_id=workflow.info().workflow_id,
+                           pick_due_at=due),
+            **DB_ACTIVITY,
+        )
+        parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
+        await parent.signal(
+            "fulfilment_progress",
+            FulfilmentProgress(
+                fulfilment_id=self.view.fulfilment_id, location_id=self.view.location_id,
+                status=self.view.status,
+                picked={line.line_id: line.picked for line in self.view.lines
+                        if line.picked is not None},
+                tracking_number=self.view.tracking_number, carrier=self.view.carrier,
+            ),
+        )
+
+    def _require(self, status: FulfilmentStatus, action: str) -> None:
+        if self.view.status is not status:
+            raise ApplicationError(
+                f"cannot {action} a fulfilment that is {self.view.status.value}",
+                {"field": None, "code": ErrorCode.INVALID_STATE.value},
+                type=ErrorCode.INVALID_STATE.value,
+            )
+
+    @workflow.update
+    def pick(self, report: PickReport) -> FulfilmentView:
+        self.view.lines = apply_pick(self.view.lines, report)
+        any_picked = any((line.picked or 0) > 0 for line in self.view.lines)
+        self.view.status = FulfilmentStatus.PICKED if any_picked else FulfilmentStatus.REJECTED
+        self._picked = True
+        return self.view
+
+    @pick.validator
+    def _validate_pick(self, report: PickReport) -> None:
+        self._require(FulfilmentStatus.AWAITING_PICK, "pick")
+        errors = validate_pick(self.view.lines, report)
+        if errors:
+            raise ApplicationError(
+                errors[0].reason, *[e.model_dump(mode="json") for e in errors],
+                type="invalid_pick",
+            )
+
+    @workflow.update
+    def pack(self, report: PackReport) -> FulfilmentView:
+        self.view.parcels = list(report.parcels)
+        self.view.status = FulfilmentStatus.PACKED
+        self._packed = True
+        return self.view
+
+    @pack.validator
+    def _validate_pack(self, report: PackReport) -> None:
+        self._require(FulfilmentStatus.PICKED, "pack")
+
+    @workflow.update
+    def collected(self, report: HandOverReport) -> FulfilmentView:
+        self._collected = True
+        return self.view
+
+    @collected.validator
+    def _validate_collected(self, report: HandOverReport) -> None:
+        self._require(FulfilmentStatus.READY_FOR_COLLECTION, "hand over")
+
+    @workflow.query
+    def status(self) -> FulfilmentView:
+        return self.view

@@ -1,0 +1,36 @@
+"""Timeouts and retry policies for activities, shared by the workflows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.common import RetryPolicy
+
+# Database steps: short, retried until the database is back (they are idempotent).
+DB_ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30)
+    ),
+}
+
+# Read-model and timeline writes run as local activities: no extra history events.
+LOCAL_ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=15),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
+    ),
+}
+
+# Calls to payment gateways and carriers: bounded retries with backoff; business refusals
+# are raised as non-retryable errors by the activities themselves.
+EXTERNAL_ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=1),
+        maximum_attempts=10,
+    ),
+}
