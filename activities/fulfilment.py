@@ -39,18 +39,28 @@ class FulfilmentActivities:
             task_id = pick_task_id(view.fulfilment_id)
             if view.status is FulfilmentStatus.AWAITING_PICK:
                 tasks.open_task(
-                    s, task_id=task_id, kind="pick", order_id=view.order_id,
-                    workflow_id=req.workflow_id, location_id=view.location_id,
+                    s,
+                    task_id=task_id,
+                    kind="pick",
+                    order_id=view.order_id,
+                    workflow_id=req.workflow_id,
+                    location_id=view.location_id,
                     due_at=req.pick_due_at,
-                    payload={"fulfilment_id": view.fulfilment_id,
-                             "lines": [line.model_dump(mode="json") for line in view.lines]},
+                    payload={
+                        "fulfilment_id": view.fulfilment_id,
+                        "lines": [line.model_dump(mode="json") for line in view.lines],
+                    },
                 )
                 if view.escalated:
                     tasks.escalate(s, task_id)
             elif view.status is FulfilmentStatus.CANCELLED:
                 tasks.close(s, task_id, status="cancelled")
             else:
-                tasks.complete(s, task_id, outcome={"status": view.status.value},
-                               actor="store")
-        log.info("fulfilment_saved", fulfilment_id=view.fulfilment_id,
-                 location_id=view.location_id, order_id=view.order_id, status=view.status.value)
+                tasks.complete(s, task_id, outcome={"status": view.status.value}, actor="store")
+        log.info(
+            "fulfilment_saved",
+            fulfilment_id=view.fulfilment_id,
+            location_id=view.location_id,
+            order_id=view.order_id,
+            status=view.status.value,
+        )

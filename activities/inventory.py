@@ -69,27 +69,42 @@ class InventoryActivities:
                         s, (d.sku for d in req.demands), location_ids=req.only_locations
                     )
                     plan = plan_sourcing(
-                        req.demands, cands, destination=req.destination,
+                        req.demands,
+                        cands,
+                        destination=req.destination,
                         exclude=frozenset(req.exclude),
                     )
                     inventory.reserve(
-                        s, order_id=req.order_id, step_key=req.step_key,
+                        s,
+                        order_id=req.order_id,
+                        step_key=req.step_key,
                         allocations=plan.allocations,
                     )
             except inventory.InsufficientStock as lost:
-                log.info("sourcing_race_lost", order_id=req.order_id, sku=lost.sku,
-                         location_id=lost.location_id, attempt=attempt)
+                log.info(
+                    "sourcing_race_lost",
+                    order_id=req.order_id,
+                    sku=lost.sku,
+                    location_id=lost.location_id,
+                    attempt=attempt,
+                )
                 continue
-            log.info("sourced", order_id=req.order_id, strategy=plan.strategy,
-                     locations=plan.locations, unplaced=len(plan.unplaced))
+            log.info(
+                "sourced",
+                order_id=req.order_id,
+                strategy=plan.strategy,
+                locations=plan.locations,
+                unplaced=len(plan.unplaced),
+            )
             return plan
         raise RuntimeError(f"stock kept moving while sourcing {req.order_id}; will retry")
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:
         with self.db.session() as s:
-            inventory.commit_pick(s, step_key=req.step_key, location_id=req.location_id,
-                                  lines=req.lines)
+            inventory.commit_pick(
+                s, step_key=req.step_key, location_id=req.location_id, lines=req.lines
+            )
 
     @activity.defn
     def consume_reservations(self, req: ConsumeRequest) -> int:
@@ -99,11 +114,16 @@ class InventoryActivities:
     @activity.defn
     def release_reservations(self, req: ReleaseRequest) -> int:
         with self.db.session() as s:
-            units = inventory.release(s, order_id=req.order_id, step_key=req.step_key,
-                                      location_id=req.location_id)
+            units = inventory.release(
+                s, order_id=req.order_id, step_key=req.step_key, location_id=req.location_id
+            )
         if units:
-            log.info("reservations_released", order_id=req.order_id, units=units,
-                     location_id=req.location_id)
+            log.info(
+                "reservations_released",
+                order_id=req.order_id,
+                units=units,
+                location_id=req.location_id,
+            )
         return units
 
 
@@ -111,8 +131,7 @@ def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> Sourcin
     # Every entry of the step counts, released ones too: a pick splits an entry into the
     # committed part and the released short, so the step's entries still sum to what it took.
     allocations = [
-        Allocation(location_id=r.location_id, line_id=r.line_id, sku=r.sku, qty=r.qty)
-        for r in held
+        Allocation(location_id=r.location_id, line_id=r.line_id, sku=r.sku, qty=r.qty) for r in held
     ]
     placed: dict[str, int] = {}
     for a in allocations:

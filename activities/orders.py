@@ -69,20 +69,26 @@ class OrderActivities:
         """Bring the read model and the event log up to the workflow's state (idempotent)."""
         with self.db.session() as s:
             order_repo.update_order(
-                s, req.order_id, status=req.status, cancel_reason=req.cancel_reason,
-                fraud_score=req.fraud_score, fraud_decision=req.fraud_decision,
+                s,
+                req.order_id,
+                status=req.status,
+                cancel_reason=req.cancel_reason,
+                fraud_score=req.fraud_score,
+                fraud_decision=req.fraud_decision,
                 fulfilment_locations=req.fulfilment_locations,
             )
             new = order_repo.append_events(s, req.order_id, req.events)
-        log.info("order_progress_recorded", order_id=req.order_id, status=req.status.value,
-                 events=new)
+        log.info(
+            "order_progress_recorded", order_id=req.order_id, status=req.status.value, events=new
+        )
         return new
 
     @activity.defn
     def emit_event(self, req: EmitEvent) -> bool:
         with self.db.session() as s:
-            new = outbox.emit(s, event_id=req.event_id, type=req.type, order_id=req.order_id,
-                              payload=req.payload)
+            new = outbox.emit(
+                s, event_id=req.event_id, type=req.type, order_id=req.order_id, payload=req.payload
+            )
         if new:
             log.info("event_emitted", type=req.type, order_id=req.order_id, event_id=req.event_id)
         return new
@@ -91,12 +97,22 @@ class OrderActivities:
     def open_task(self, req: OpenTask) -> None:
         with self.db.session() as s:
             tasks.open_task(
-                s, task_id=req.task_id, kind=req.kind, order_id=req.order_id,
-                workflow_id=req.workflow_id, location_id=req.location_id, due_at=req.due_at,
+                s,
+                task_id=req.task_id,
+                kind=req.kind,
+                order_id=req.order_id,
+                workflow_id=req.workflow_id,
+                location_id=req.location_id,
+                due_at=req.due_at,
                 payload=req.payload,
             )
-        log.info("task_opened", task_id=req.task_id, kind=req.kind, order_id=req.order_id,
-                 location_id=req.location_id)
+        log.info(
+            "task_opened",
+            task_id=req.task_id,
+            kind=req.kind,
+            order_id=req.order_id,
+            location_id=req.location_id,
+        )
 
     @activity.defn
     def escalate_task(self, task_id: str) -> None:
@@ -121,13 +137,21 @@ class OrderActivities:
         order = req.order
         with self.db.session() as s:
             history = order_repo.customer_history(
-                s, order.customer.id, now=req.received_at,
-                window=timedelta(minutes=policy.velocity_window_minutes), exclude_order=order.id,
+                s,
+                order.customer.id,
+                now=req.received_at,
+                window=timedelta(minutes=policy.velocity_window_minutes),
+                exclude_order=order.id,
             )
             skus = {line.sku for line in order.lines}
             products = s.exec(select(Product).where(col(Product.sku).in_(skus)))
             categories = {p.sku: p.category for p in products}
         result = assess(order, categories=categories, history=history, policy=policy)
-        log.info("fraud_assessed", order_id=order.id, score=result.score,
-                 decision=result.decision.value, reasons=[r.code for r in result.reasons])
+        log.info(
+            "fraud_assessed",
+            order_id=order.id,
+            score=result.score,
+            decision=result.decision.value,
+            reasons=[r.code for r in result.reasons],
+        )
         return result

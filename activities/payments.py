@@ -48,18 +48,22 @@ class PaymentActivities:
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
         try:
             auth = self.gateway.authorize(
-                idempotency_key=f"{req.order_id}:authorize", token=req.token,
-                amount=req.amount, currency=req.currency,
+                idempotency_key=f"{req.order_id}:authorize",
+                token=req.token,
+                amount=req.amount,
+                currency=req.currency,
             )
         except PaymentDeclined as exc:
             log.info("payment_declined", order_id=req.order_id, code=exc.code)
-            raise ApplicationError(str(exc), exc.code, type="PaymentDeclined",
-                                   non_retryable=True) from exc
+            raise ApplicationError(
+                str(exc), exc.code, type="PaymentDeclined", non_retryable=True
+            ) from exc
         except PaymentUnavailable:
             raise  # transient: Temporal retries with the same idempotency key
         except PaymentError as exc:
-            raise ApplicationError(str(exc), exc.code, type="PaymentError",
-                                   non_retryable=True) from exc
+            raise ApplicationError(
+                str(exc), exc.code, type="PaymentError", non_retryable=True
+            ) from exc
         log.info("payment_authorized", order_id=req.order_id, amount=auth.amount)
         return auth
 
@@ -68,16 +72,19 @@ class PaymentActivities:
         try:
             cap = self.gateway.capture(
                 idempotency_key=f"{req.order_id}:capture:{req.shipment_key}",
-                authorization_id=req.authorization_id, amount=req.amount,
+                authorization_id=req.authorization_id,
+                amount=req.amount,
                 currency=req.currency,
             )
         except PaymentUnavailable:
             raise
         except PaymentError as exc:
-            raise ApplicationError(str(exc), exc.code, type="PaymentError",
-                                   non_retryable=True) from exc
-        log.info("payment_captured", order_id=req.order_id, amount=cap.amount,
-                 shipment=req.shipment_key)
+            raise ApplicationError(
+                str(exc), exc.code, type="PaymentError", non_retryable=True
+            ) from exc
+        log.info(
+            "payment_captured", order_id=req.order_id, amount=cap.amount, shipment=req.shipment_key
+        )
         return cap
 
     @activity.defn
@@ -89,7 +96,8 @@ class PaymentActivities:
         except PaymentUnavailable:
             raise
         except PaymentError as exc:
-            raise ApplicationError(str(exc), exc.code, type="PaymentError",
-                                   non_retryable=True) from exc
+            raise ApplicationError(
+                str(exc), exc.code, type="PaymentError", non_retryable=True
+            ) from exc
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void

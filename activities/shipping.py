@@ -20,8 +20,13 @@ class ShippingActivities:
         try:
             booking = self.carrier.book(idempotency_key=f"{req.shipment_id}:book", request=req)
         except CarrierRejected as exc:
-            raise ApplicationError(str(exc), exc.code, type="CarrierRejected",
-                                   non_retryable=True) from exc
-        log.info("shipment_booked", shipment_id=req.shipment_id,
-                 location_id=req.from_location_id, tracking_number=booking.tracking_number)
+            raise ApplicationError(
+                str(exc), exc.code, type="CarrierRejected", non_retryable=True
+            ) from exc
+        log.info(
+            "shipment_booked",
+            shipment_id=req.shipment_id,
+            location_id=req.from_location_id,
+            tracking_number=booking.tracking_number,
+        )
         return booking

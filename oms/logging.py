@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -34,7 +35,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     )
 
 
-def _temporal_context(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _temporal_context(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Add the running activity's workflow id and attempt, when there is one."""
     try:
         from temporalio import activity

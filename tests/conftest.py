@@ -82,4 +82,3 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
-

@@ -10,16 +10,16 @@ from oms.domain.orders import OrderIn
 
 # Paris-area locations: a warehouse south of Paris, two Paris stores and one in Lyon.
 LOCATIONS = [
-    dict(id="WH-PARIS", name="Paris warehouse", type="warehouse", lat=48.70, lon=2.40),
-    dict(id="ST-OPERA", name="Opéra store", type="store", lat=48.871, lon=2.332),
-    dict(id="ST-BASTILLE", name="Bastille store", type="store", lat=48.853, lon=2.369),
-    dict(id="ST-LYON", name="Lyon store", type="store", lat=45.76, lon=4.835),
+    {"id": "WH-PARIS", "name": "Paris warehouse", "type": "warehouse", "lat": 48.70, "lon": 2.40},
+    {"id": "ST-OPERA", "name": "Opéra store", "type": "store", "lat": 48.871, "lon": 2.332},
+    {"id": "ST-BASTILLE", "name": "Bastille store", "type": "store", "lat": 48.853, "lon": 2.369},
+    {"id": "ST-LYON", "name": "Lyon store", "type": "store", "lat": 45.76, "lon": 4.835},
 ]
 PRODUCTS = [
-    dict(sku="SKU-TEE", name="Tee shirt", category="apparel", price=1999),
-    dict(sku="SKU-JEAN", name="Jeans", category="apparel", price=5999),
-    dict(sku="SKU-MUG", name="Mug", category="home", price=899),
-    dict(sku="SKU-PHONE", name="Phone", category="electronics", price=89900),
+    {"sku": "SKU-TEE", "name": "Tee shirt", "category": "apparel", "price": 1999},
+    {"sku": "SKU-JEAN", "name": "Jeans", "category": "apparel", "price": 5999},
+    {"sku": "SKU-MUG", "name": "Mug", "category": "home", "price": 899},
+    {"sku": "SKU-PHONE", "name": "Phone", "category": "electronics", "price": 89900},
 ]
 PARIS = {"lat": 48.8566, "lon": 2.3522}
 
@@ -48,8 +48,14 @@ def order(order_id: str = "A1", **overrides: Any) -> OrderIn:
         "currency": "EUR",
         "delivery": {
             "method": "ship",
-            "address": {"name": "Alice", "line1": "1 rue de Rivoli", "city": "Paris",
-                        "postal_code": "75001", "country": "FR", **PARIS},
+            "address": {
+                "name": "Alice",
+                "line1": "1 rue de Rivoli",
+                "city": "Paris",
+                "postal_code": "75001",
+                "country": "FR",
+                **PARIS,
+            },
         },
         "payment_token": "tok_ok",
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -38,11 +40,13 @@ class Dependencies:
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
         payments: PaymentGateway = (
-            SimulatedPaymentGateway() if settings.payment_gateway_url == "simulator"
+            SimulatedPaymentGateway()
+            if settings.payment_gateway_url == "simulator"
             else HttpPaymentGateway(settings.payment_gateway_url, settings.payment_gateway_api_key)
         )
         carrier: Carrier = (
-            SimulatedCarrier() if settings.carrier_url == "simulator"
+            SimulatedCarrier()
+            if settings.carrier_url == "simulator"
             else HttpCarrier(settings.carrier_url, settings.carrier_api_key)
         )
         policy = FraudPolicy(
@@ -50,22 +54,35 @@ class Dependencies:
             reject_threshold=settings.fraud_reject_threshold,
             risky_categories=frozenset(settings.fraud_risky_categories),
         )
-        return cls(db=db or Database(settings.db_url), payments=payments, carrier=carrier,
-                   fraud_policy=policy)
+        return cls(
+            db=db or Database(settings.db_url),
+            payments=payments,
+            carrier=carrier,
+            fraud_policy=policy,
+        )
 
 
-def activities_for(deps: Dependencies) -> list[object]:
+def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     orders = OrderActivities(deps.db, deps.fraud_policy)
     inventory = InventoryActivities(deps.db)
     payments = PaymentActivities(deps.payments)
     shipping = ShippingActivities(deps.carrier)
     fulfilment = FulfilmentActivities(deps.db)
     return [
-        orders.record_progress, orders.emit_event, orders.open_task, orders.escalate_task,
-        orders.close_task, orders.close_order_tasks, orders.assess_fraud,
-        inventory.source_and_reserve, inventory.commit_pick, inventory.consume_reservations,
+        orders.record_progress,
+        orders.emit_event,
+        orders.open_task,
+        orders.escalate_task,
+        orders.close_task,
+        orders.close_order_tasks,
+        orders.assess_fraud,
+        inventory.source_and_reserve,
+        inventory.commit_pick,
+        inventory.consume_reservations,
         inventory.release_reservations,
-        payments.authorize_payment, payments.capture_payment, payments.void_payment,
+        payments.authorize_payment,
+        payments.capture_payment,
+        payments.void_payment,
         shipping.book_shipment,
         fulfilment.save_fulfilment,
     ]
@@ -93,8 +110,7 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     deps = Dependencies.from_settings(settings)
     worker = build_worker(client, settings.task_queue, deps)
-    log.info("worker_started", task_queue=settings.task_queue,
-             temporal=settings.temporal_target)
+    log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target)
     await worker.run()
 
 

@@ -45,9 +45,12 @@ class FulfilmentWorkflow:
     def __init__(self, inp: FulfilmentInput) -> None:
         self.inp = inp
         self.view = FulfilmentView(
-            fulfilment_id=inp.fulfilment_id, order_id=inp.order_id,
-            location_id=inp.location_id, status=FulfilmentStatus.AWAITING_PICK,
-            delivery_method=inp.delivery_method, lines=inp.lines,
+            fulfilment_id=inp.fulfilment_id,
+            order_id=inp.order_id,
+            location_id=inp.location_id,
+            status=FulfilmentStatus.AWAITING_PICK,
+            delivery_method=inp.delivery_method,
+            lines=inp.lines,
         )
         self._picked = False
         self._packed = False
@@ -63,8 +66,9 @@ class FulfilmentWorkflow:
                 await workflow.wait_condition(lambda: self._picked)
             await workflow.execute_activity_method(
                 InventoryActivities.commit_pick,
-                CommitPick(step_key=self._step_key, location_id=inp.location_id,
-                           lines=self.view.lines),
+                CommitPick(
+                    step_key=self._step_key, location_id=inp.location_id, lines=self.view.lines
+                ),
                 **DB_ACTIVITY,
             )
             await self._save()
@@ -100,10 +104,13 @@ class FulfilmentWorkflow:
         booking = await workflow.execute_activity_method(
             ShippingActivities.book_shipment,
             ShipmentRequest(
-                shipment_id=self.inp.fulfilment_id, from_location_id=self.inp.location_id,
+                shipment_id=self.inp.fulfilment_id,
+                from_location_id=self.inp.location_id,
                 to=address,
-                parcels=[CarrierParcel(weight_grams=p.weight_grams, reference=p.reference)
-                         for p in self.view.parcels],
+                parcels=[
+                    CarrierParcel(weight_grams=p.weight_grams, reference=p.reference)
+                    for p in self.view.parcels
+                ],
                 service="express" if self.inp.express else "standard",
             ),
             **EXTERNAL_ACTIVITY,
@@ -129,24 +136,27 @@ class FulfilmentWorkflow:
 
     async def _save(self, *, pick_due: bool = False) -> None:
         due = (
-            workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s)
-            if pick_due else None
+            workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s) if pick_due else None
         )
         await workflow.execute_activity_method(
             FulfilmentActivities.save_fulfilment,
-            SaveFulfilment(view=self.view, workflow_id=workflow.info().workflow_id,
-                           pick_due_at=due),
+            SaveFulfilment(
+                view=self.view, workflow_id=workflow.info().workflow_id, pick_due_at=due
+            ),
             **DB_ACTIVITY,
         )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal(
             "fulfilment_progress",
             FulfilmentProgress(
-                fulfilment_id=self.view.fulfilment_id, location_id=self.view.location_id,
+                fulfilment_id=self.view.fulfilment_id,
+                location_id=self.view.location_id,
                 status=self.view.status,
-                picked={line.line_id: line.picked for line in self.view.lines
-                        if line.picked is not None},
-                tracking_number=self.view.tracking_number, carrier=self.view.carrier,
+                picked={
+                    line.line_id: line.picked for line in self.view.lines if line.picked is not None
+                },
+                tracking_number=self.view.tracking_number,
+                carrier=self.view.carrier,
             ),
         )
 
@@ -172,7 +182,8 @@ class FulfilmentWorkflow:
         errors = validate_pick(self.view.lines, report)
         if errors:
             raise ApplicationError(
-                errors[0].reason, *[e.model_dump(mode="json") for e in errors],
+                errors[0].reason,
+                *[e.model_dump(mode="json") for e in errors],
                 type="invalid_pick",
             )
 

@@ -112,21 +112,30 @@ class OrderWorkflow:
             await self._compensate(c.reason, c.actor)
         except asyncio.CancelledError:
             if self._cancel is not None:  # our own cancel update stopped the main flow
-                await asyncio.shield(asyncio.ensure_future(
-                    self._compensate(self._cancel.reason, self._cancel.actor)))
+                await asyncio.shield(
+                    asyncio.ensure_future(self._compensate(self._cancel.reason, self._cancel.actor))
+                )
             else:
-                await asyncio.shield(asyncio.ensure_future(
-                    self._compensate(CancelReason.WORKFLOW_CANCELLED, "temporal")))
+                await asyncio.shield(
+                    asyncio.ensure_future(
+                        self._compensate(CancelReason.WORKFLOW_CANCELLED, "temporal")
+                    )
+                )
                 raise
         except BaseException:
-            await asyncio.shield(asyncio.ensure_future(
-                self._compensate(CancelReason.FAILED, "system")))
+            await asyncio.shield(
+                asyncio.ensure_future(self._compensate(CancelReason.FAILED, "system"))
+            )
             raise
         return self._view()
 
     async def _process(self) -> None:
-        await self._set_status(OrderStatus.RECEIVED, "order_received", actor=self.order.channel,
-                               detail={"total": self.order.total, "lines": len(self.order.lines)})
+        await self._set_status(
+            OrderStatus.RECEIVED,
+            "order_received",
+            actor=self.order.channel,
+            detail={"total": self.order.total, "lines": len(self.order.lines)},
+        )
         await self._fraud_check()
         plan = await self._source(self.book.demands(), step="initial")
         if not plan.allocations:
@@ -140,13 +149,23 @@ class OrderWorkflow:
         await self._set_status(OrderStatus.FRAUD_CHECK, "fraud_check_started", actor="system")
         result = await workflow.execute_activity_method(
             OrderActivities.assess_fraud,
-            FraudCheck(order=self.order, received_at=self.inp.received_at), **DB_ACTIVITY,
+            FraudCheck(order=self.order, received_at=self.inp.received_at),
+            **DB_ACTIVITY,
         )
-        self.fraud = FraudView(score=result.score, decision=result.decision.value,
-                               reasons=[r.model_dump() for r in result.reasons])
-        self._log("fraud_assessed", "fraud_rules",
-                  {"score": result.score, "decision": result.decision.value,
-                   "reasons": [r.code for r in result.reasons]})
+        self.fraud = FraudView(
+            score=result.score,
+            decision=result.decision.value,
+            reasons=[r.model_dump() for r in result.reasons],
+        )
+        self._log(
+            "fraud_assessed",
+            "fraud_rules",
+            {
+                "score": result.score,
+                "decision": result.decision.value,
+                "reasons": [r.code for r in result.reasons],
+            },
+        )
         if result.decision is FraudDecision.REJECT:
             raise _Cancelled(CancelReason.FRAUD_REJECTED, "fraud_rules")
         if result.decision is FraudDecision.REVIEW:
@@ -158,23 +177,34 @@ class OrderWorkflow:
         now = workflow.now()
         await workflow.execute_activity_method(
             OrderActivities.open_task,
-            OpenTask(task_id=task_id, kind="fraud_review", order_id=self.order.id,
-                     workflow_id=workflow.info().workflow_id,
-                     due_at=now + timedelta(seconds=policy.review_timeout_after_s),
-                     payload={"score": self.fraud.score if self.fraud else None,
-                              "reasons": self.fraud.reasons if self.fraud else [],
-                              "total": self.order.total, "currency": self.order.currency}),
+            OpenTask(
+                task_id=task_id,
+                kind="fraud_review",
+                order_id=self.order.id,
+                workflow_id=workflow.info().workflow_id,
+                due_at=now + timedelta(seconds=policy.review_timeout_after_s),
+                payload={
+                    "score": self.fraud.score if self.fraud else None,
+                    "reasons": self.fraud.reasons if self.fraud else [],
+                    "total": self.order.total,
+                    "currency": self.order.currency,
+                },
+            ),
             **DB_ACTIVITY,
         )
-        await self._set_status(OrderStatus.AWAITING_REVIEW, "fraud_review_requested",
-                               actor="fraud_rules", detail={"task_id": task_id})
+        await self._set_status(
+            OrderStatus.AWAITING_REVIEW,
+            "fraud_review_requested",
+            actor="fraud_rules",
+            detail={"task_id": task_id},
+        )
         await self._emit("fraud_review.requested", {"task_id": task_id})
 
-        decided = await self._wait(lambda: self.review is not None,
-                                   policy.review_escalate_after_s)
+        decided = await self._wait(lambda: self.review is not None, policy.review_escalate_after_s)
         if not decided:
             await workflow.execute_activity_method(
-                OrderActivities.escalate_task, task_id, **DB_ACTIVITY)
+                OrderActivities.escalate_task, task_id, **DB_ACTIVITY
+            )
             self._log("fraud_review_escalated", "sla_timer", {"task_id": task_id})
             await self._emit("fraud_review.escalated", {"task_id": task_id})
             decided = await self._wait(
@@ -183,8 +213,10 @@ class OrderWorkflow:
             )
         if not decided:
             await workflow.execute_activity_method(
-                OrderActivities.close_task, CloseTask(task_id=task_id, status="expired"),
-                **DB_ACTIVITY)
+                OrderActivities.close_task,
+                CloseTask(task_id=task_id, status="expired"),
+                **DB_ACTIVITY,
+            )
             raise _Cancelled(CancelReason.REVIEW_TIMEOUT, "sla_timer")
         review = self.review
         assert review is not None
@@ -192,23 +224,28 @@ class OrderWorkflow:
         self.fraud.reviewed_by = review.actor
         self.fraud.review_decision = review.decision
         self.fraud.review_reason = review.reason
-        self._log("fraud_review_decided", review.actor,
-                  {"decision": review.decision, "reason": review.reason})
+        self._log(
+            "fraud_review_decided",
+            review.actor,
+            {"decision": review.decision, "reason": review.reason},
+        )
         if review.decision == "reject":
             raise _Cancelled(CancelReason.FRAUD_REJECTED, review.actor)
 
     # -- sourcing and payment -----------------------------------------------------------
 
     async def _source(self, demands: list[Demand], *, step: str) -> SourcingPlan:
-        await self._set_status(OrderStatus.SOURCING, "sourcing_started", actor="system",
-                               detail={"step": step})
+        await self._set_status(
+            OrderStatus.SOURCING, "sourcing_started", actor="system", detail={"step": step}
+        )
         self._sourcing_steps += 1
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
         plan = await workflow.execute_activity_method(
             InventoryActivities.source_and_reserve,
             SourcingRequest(
-                order_id=self.order.id, step_key=f"{self.order.id}:source:{step}",
+                order_id=self.order.id,
+                step_key=f"{self.order.id}:source:{step}",
                 demands=demands,
                 destination=delivery.address.point() if delivery.address else None,
                 only_locations=[delivery.store_id] if collect and delivery.store_id else None,
@@ -219,26 +256,41 @@ class OrderWorkflow:
         self.book.reserve(plan.allocations)
         for d in plan.unplaced:
             self.book.cancel_units(d.line_id, d.qty, CancelReason.OUT_OF_STOCK.value)
-        self._log("sourced", "sourcing",
-                  {"step": step, "strategy": plan.strategy, "locations": plan.locations,
-                   "unplaced": [d.model_dump() for d in plan.unplaced]})
+        self._log(
+            "sourced",
+            "sourcing",
+            {
+                "step": step,
+                "strategy": plan.strategy,
+                "locations": plan.locations,
+                "unplaced": [d.model_dump() for d in plan.unplaced],
+            },
+        )
         return plan
 
     async def _authorize(self) -> None:
-        await self._set_status(OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing",
-                               actor="system")
+        await self._set_status(
+            OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing", actor="system"
+        )
         amount = self.book.open_amount()
         try:
             auth = await workflow.execute_activity_method(
                 PaymentActivities.authorize_payment,
-                AuthorizeRequest(order_id=self.order.id, token=self.order.payment_token,
-                                 amount=amount, currency=self.order.currency),
+                AuthorizeRequest(
+                    order_id=self.order.id,
+                    token=self.order.payment_token,
+                    amount=amount,
+                    currency=self.order.currency,
+                ),
                 **EXTERNAL_ACTIVITY,
             )
         except ActivityError as err:
             cause = err.cause
-            code = (cause.details[0] if isinstance(cause, ApplicationError) and cause.details
-                    else "gateway_unavailable")
+            code = (
+                cause.details[0]
+                if isinstance(cause, ApplicationError) and cause.details
+                else "gateway_unavailable"
+            )
             self.payment.state = PaymentState.DECLINED
             self.payment.decline_code = str(code)
             self._log("payment_declined", "payment_gateway", {"code": str(code)})
@@ -264,7 +316,8 @@ class OrderWorkflow:
                 await self._settle(view)
                 shorts = [
                     Demand(line_id=line.line_id, sku=line.sku, qty=line.short)
-                    for line in view.lines if line.short > 0
+                    for line in view.lines
+                    if line.short > 0
                 ]
                 if not shorts:
                     continue
@@ -273,9 +326,12 @@ class OrderWorkflow:
                     reroutes += 1
                     step = f"reroute-{reroutes}"
                     plan = await self._source(shorts, step=step)
-                    await self._set_status(OrderStatus.IN_FULFILMENT, "rerouted",
-                                           actor="sourcing",
-                                           detail={"from": view.location_id, "step": step})
+                    await self._set_status(
+                        OrderStatus.IN_FULFILMENT,
+                        "rerouted",
+                        actor="sourcing",
+                        detail={"from": view.location_id, "step": step},
+                    )
                     for fut2, fid2 in await self._start_children(plan, step=step):
                         pending[fut2] = fid2
                 else:
@@ -286,23 +342,27 @@ class OrderWorkflow:
     async def _start_children(
         self, plan: SourcingPlan, *, step: str
     ) -> list[tuple[asyncio.Future[Any], str]]:
-        started = []
+        started: list[tuple[asyncio.Future[Any], str]] = []
         delivery = self.order.delivery
         for location_id, allocs in plan.by_location().items():
             fid = fulfilment_id(self.order.id, len(self.fulfilments) + 1)
-            lines = [FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty)
-                     for a in allocs]
+            lines = [FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty) for a in allocs]
             self.fulfilments[fid] = FulfilmentSummary(
-                fulfilment_id=fid, location_id=location_id, status=FulfilmentStatus.AWAITING_PICK)
+                fulfilment_id=fid, location_id=location_id, status=FulfilmentStatus.AWAITING_PICK
+            )
             self.book.assign(fid, location_id, allocs)
             handle = await workflow.start_child_workflow(
                 FulfilmentWorkflow.run,
                 FulfilmentInput(
-                    fulfilment_id=fid, order_id=self.order.id, location_id=location_id,
+                    fulfilment_id=fid,
+                    order_id=self.order.id,
+                    location_id=location_id,
                     parent_workflow_id=workflow.info().workflow_id,
                     reservation_key=f"{self.order.id}:source:{step}",
-                    delivery_method=delivery.method, express=delivery.express,
-                    address=delivery.address, lines=lines,
+                    delivery_method=delivery.method,
+                    express=delivery.express,
+                    address=delivery.address,
+                    lines=lines,
                     pick_escalate_after_s=self.inp.policy.pick_escalate_after_s,
                 ),
                 id=fulfilment_workflow_id(fid),
@@ -311,36 +371,55 @@ class OrderWorkflow:
             started.append((handle, fid))
         locations = sorted({f.location_id for f in self.fulfilments.values()})
         workflow.upsert_search_attributes([FULFILMENT_LOCATIONS.value_set(locations)])
-        self._log("fulfilments_created", "sourcing",
-                  {"fulfilments": [fid for _, fid in started]})
+        self._log("fulfilments_created", "sourcing", {"fulfilments": [fid for _, fid in started]})
         return started
 
     async def _settle(self, view: FulfilmentView) -> None:
         """A fulfilment ended: record it and capture payment for what left the building."""
-        self._on_progress(FulfilmentProgress(
-            fulfilment_id=view.fulfilment_id, location_id=view.location_id, status=view.status,
-            picked={line.line_id: line.picked for line in view.lines if line.picked is not None},
-            tracking_number=view.tracking_number, carrier=view.carrier))
+        self._on_progress(
+            FulfilmentProgress(
+                fulfilment_id=view.fulfilment_id,
+                location_id=view.location_id,
+                status=view.status,
+                picked={
+                    line.line_id: line.picked for line in view.lines if line.picked is not None
+                },
+                tracking_number=view.tracking_number,
+                carrier=view.carrier,
+            )
+        )
         if not view.status.has_left_the_building:
-            self._log("fulfilment_rejected", view.location_id,
-                      {"fulfilment_id": view.fulfilment_id})
+            self._log(
+                "fulfilment_rejected", view.location_id, {"fulfilment_id": view.fulfilment_id}
+            )
             return
-        amount = sum((line.picked or 0) * self.order.line(line.line_id).unit_price
-                     for line in view.lines)
-        self._log(f"fulfilment_{view.status.value.lower()}", view.location_id,
-                  {"fulfilment_id": view.fulfilment_id, "tracking": view.tracking_number})
+        amount = sum(
+            (line.picked or 0) * self.order.line(line.line_id).unit_price for line in view.lines
+        )
+        self._log(
+            f"fulfilment_{view.status.value.lower()}",
+            view.location_id,
+            {"fulfilment_id": view.fulfilment_id, "tracking": view.tracking_number},
+        )
         if amount and self.payment.authorization_id:
             cap = await workflow.execute_activity_method(
                 PaymentActivities.capture_payment,
-                CaptureRequest(order_id=self.order.id, shipment_key=view.fulfilment_id,
-                               authorization_id=self.payment.authorization_id, amount=amount,
-                               currency=self.order.currency),
+                CaptureRequest(
+                    order_id=self.order.id,
+                    shipment_key=view.fulfilment_id,
+                    authorization_id=self.payment.authorization_id,
+                    amount=amount,
+                    currency=self.order.currency,
+                ),
                 **EXTERNAL_ACTIVITY,
             )
             self.payment.captured += cap.amount
             self.payment.state = PaymentState.PARTIALLY_CAPTURED
-            self._log("payment_captured", "payment_gateway",
-                      {"amount": cap.amount, "fulfilment_id": view.fulfilment_id})
+            self._log(
+                "payment_captured",
+                "payment_gateway",
+                {"amount": cap.amount, "fulfilment_id": view.fulfilment_id},
+            )
 
     async def _finish(self) -> None:
         if self.payment.authorization_id and self.payment.captured < self.payment.authorized:
@@ -350,8 +429,12 @@ class OrderWorkflow:
         await self._release()
         if self.book.shipped_units() == 0:
             raise _Cancelled(CancelReason.OUT_OF_STOCK, "fulfilment")
-        await self._set_status(OrderStatus.COMPLETED, "order_completed", actor="system",
-                               detail={"captured": self.payment.captured})
+        await self._set_status(
+            OrderStatus.COMPLETED,
+            "order_completed",
+            actor="system",
+            detail={"captured": self.payment.captured},
+        )
         await self._emit("order.completed", {"captured": self.payment.captured})
 
     # -- cancellation and compensation ----------------------------------------------------
@@ -388,21 +471,29 @@ class OrderWorkflow:
                 pass
         await self._release()
         if self.payment.authorization_id and self.payment.state not in (
-            PaymentState.VOIDED, PaymentState.DECLINED
+            PaymentState.VOIDED,
+            PaymentState.DECLINED,
         ):
             await self._void()
         closed = await workflow.execute_activity_method(
-            OrderActivities.close_order_tasks, self.order.id, **DB_ACTIVITY)
+            OrderActivities.close_order_tasks, self.order.id, **DB_ACTIVITY
+        )
         self.book.cancel_rest(reason.value)
         self.cancel_reason = reason
-        await self._set_status(OrderStatus.CANCELLED, "order_cancelled", actor=actor,
-                               detail={"reason": reason.value, "tasks_closed": closed})
+        await self._set_status(
+            OrderStatus.CANCELLED,
+            "order_cancelled",
+            actor=actor,
+            detail={"reason": reason.value, "tasks_closed": closed},
+        )
         await self._emit("order.cancelled", {"reason": reason.value})
 
     async def _release(self) -> None:
         units = await workflow.execute_activity_method(
-            InventoryActivities.release_reservations, ReleaseRequest(order_id=self.order.id),
-            **DB_ACTIVITY)
+            InventoryActivities.release_reservations,
+            ReleaseRequest(order_id=self.order.id),
+            **DB_ACTIVITY,
+        )
         if units:
             self._log("reservations_released", "system", {"units": units})
 
@@ -411,7 +502,8 @@ class OrderWorkflow:
         void = await workflow.execute_activity_method(
             PaymentActivities.void_payment,
             VoidRequest(order_id=self.order.id, authorization_id=self.payment.authorization_id),
-            **EXTERNAL_ACTIVITY)
+            **EXTERNAL_ACTIVITY,
+        )
         self.payment.voided = void.voided_amount
         if self.payment.captured == 0:
             self.payment.state = PaymentState.VOIDED
@@ -450,31 +542,48 @@ class OrderWorkflow:
             return False
         return True
 
-    def _log(self, type_: str, actor: str, detail: dict[str, Any] | None = None,
-             status: OrderStatus | None = None) -> None:
+    def _log(
+        self,
+        type_: str,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+        status: OrderStatus | None = None,
+    ) -> None:
         self._updated_at = workflow.now()
-        self.timeline.append(TimelineEntry(at=self._updated_at, type=type_, status=status,
-                                           actor=actor, detail=detail or {}))
+        self.timeline.append(
+            TimelineEntry(
+                at=self._updated_at, type=type_, status=status, actor=actor, detail=detail or {}
+            )
+        )
 
-    async def _set_status(self, status: OrderStatus, type_: str, *, actor: str,
-                          detail: dict[str, Any] | None = None) -> None:
+    async def _set_status(
+        self, status: OrderStatus, type_: str, *, actor: str, detail: dict[str, Any] | None = None
+    ) -> None:
         self.status = status
         self._log(type_, actor, detail, status=status)
-        workflow.upsert_search_attributes([
-            ORDER_STATUS.value_set(status.value),
-            CHANNEL.value_set(self.order.channel),
-            CUSTOMER_TIER.value_set(self.order.customer.tier.value),
-        ])
-        workflow.logger.info("order status %s", status.value,
-                             extra={"order_id": self.order.id, "status": status.value})
+        workflow.upsert_search_attributes(
+            [
+                ORDER_STATUS.value_set(status.value),
+                CHANNEL.value_set(self.order.channel),
+                CUSTOMER_TIER.value_set(self.order.customer.tier.value),
+            ]
+        )
+        workflow.logger.info(
+            "order status %s",
+            status.value,
+            extra={"order_id": self.order.id, "status": status.value},
+        )
         events = [(i, e) for i, e in enumerate(self.timeline) if i >= self._recorded]
         await workflow.execute_local_activity_method(
             OrderActivities.record_progress,
             RecordProgress(
-                order_id=self.order.id, status=status, cancel_reason=self.cancel_reason,
+                order_id=self.order.id,
+                status=status,
+                cancel_reason=self.cancel_reason,
                 fraud_score=self.fraud.score if self.fraud else None,
                 fraud_decision=(self.fraud.review_decision or self.fraud.decision)
-                if self.fraud else None,
+                if self.fraud
+                else None,
                 fulfilment_locations=sorted({f.location_id for f in self.fulfilments.values()}),
                 events=events,
             ),
@@ -485,19 +594,33 @@ class OrderWorkflow:
     async def _emit(self, type_: str, payload: dict[str, Any]) -> None:
         await workflow.execute_local_activity_method(
             OrderActivities.emit_event,
-            EmitEvent(event_id=f"{self.order.id}:{type_}", type=type_, order_id=self.order.id,
-                      payload={"order_id": self.order.id, **payload}),
+            EmitEvent(
+                event_id=f"{self.order.id}:{type_}",
+                type=type_,
+                order_id=self.order.id,
+                payload={"order_id": self.order.id, **payload},
+            ),
             **LOCAL_ACTIVITY,
         )
 
     def _view(self) -> OrderView:
         o = self.order
         return OrderView(
-            order_id=o.id, workflow_id=workflow.info().workflow_id, status=self.status,
-            cancel_reason=self.cancel_reason, channel=o.channel, customer_id=o.customer.id,
-            customer_tier=o.customer.tier.value, currency=o.currency, total=o.total,
-            delivery_method=o.delivery.method.value, lines=self.book.views(),
-            fraud=self.fraud, payment=self.payment,
-            fulfilments=list(self.fulfilments.values()), timeline=self.timeline,
-            created_at=self.inp.received_at, updated_at=self._updated_at,
+            order_id=o.id,
+            workflow_id=workflow.info().workflow_id,
+            status=self.status,
+            cancel_reason=self.cancel_reason,
+            channel=o.channel,
+            customer_id=o.customer.id,
+            customer_tier=o.customer.tier.value,
+            currency=o.currency,
+            total=o.total,
+            delivery_method=o.delivery.method.value,
+            lines=self.book.views(),
+            fraud=self.fraud,
+            payment=self.payment,
+            fulfilments=list(self.fulfilments.values()),
+            timeline=self.timeline,
+            created_at=self.inp.received_at,
+            updated_at=self._updated_at,
         )

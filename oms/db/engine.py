@@ -33,9 +33,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-    )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _: Any) -> None:

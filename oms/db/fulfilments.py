@@ -13,9 +13,13 @@ def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilm
     row = session.get(Fulfilment, view.fulfilment_id)
     if row is None:
         row = Fulfilment(
-            id=view.fulfilment_id, order_id=view.order_id, location_id=view.location_id,
-            workflow_id=workflow_id, status=view.status.value,
-            delivery_method=view.delivery_method.value, lines=[],
+            id=view.fulfilment_id,
+            order_id=view.order_id,
+            location_id=view.location_id,
+            workflow_id=workflow_id,
+            status=view.status.value,
+            delivery_method=view.delivery_method.value,
+            lines=[],
         )
     row.status = view.status.value
     row.lines = [line.model_dump(mode="json") for line in view.lines]

@@ -60,9 +60,7 @@ def candidates_for(
 
 
 def reservations_for_step(session: Session, step_key: str) -> list[Reservation]:
-    stmt = select(Reservation).where(Reservation.step_key == step_key).order_by(
-        col(Reservation.id)
-    )
+    stmt = select(Reservation).where(Reservation.step_key == step_key).order_by(col(Reservation.id))
     return list(session.exec(stmt))
 
 
@@ -126,7 +124,8 @@ def commit_pick(
     """Picked units become committed; short units are released, and leave on-hand too when
     the reason says they are not there or not sellable. Idempotent: only held entries move."""
     held = [
-        r for r in reservations_for_step(session, step_key)
+        r
+        for r in reservations_for_step(session, step_key)
         if r.location_id == location_id and r.status == "held"
     ]
     by_line = {line.line_id: line for line in lines}
@@ -145,11 +144,17 @@ def commit_pick(
             session.add(entry)
         if short:
             if keep:
-                session.add(Reservation(
-                    order_id=entry.order_id, line_id=entry.line_id, sku=entry.sku,
-                    location_id=entry.location_id, qty=short, status="released",
-                    step_key=entry.step_key,
-                ))
+                session.add(
+                    Reservation(
+                        order_id=entry.order_id,
+                        line_id=entry.line_id,
+                        sku=entry.sku,
+                        location_id=entry.location_id,
+                        qty=short,
+                        status="released",
+                        step_key=entry.step_key,
+                    )
+                )
             gone = short if line.short_reason is not None and line.short_reason.stock_is_gone else 0
             _adjust(session, entry.sku, entry.location_id, reserved=-short, on_hand=-gone)
     session.flush()
@@ -170,7 +175,10 @@ def consume(session: Session, *, step_key: str, location_id: str) -> int:
 
 
 def release(
-    session: Session, *, order_id: str, step_key: str | None = None,
+    session: Session,
+    *,
+    order_id: str,
+    step_key: str | None = None,
     location_id: str | None = None,
 ) -> int:
     """Release live entries of an order (optionally of one step and location). Idempotent."""

@@ -20,7 +20,11 @@ def hash_key(key: str) -> str:
 
 
 def create_key(
-    session: Session, *, role: str, name: str, location_id: str | None = None,
+    session: Session,
+    *,
+    role: str,
+    name: str,
+    location_id: str | None = None,
     key: str | None = None,
 ) -> str:
     """Store a new key and return it in plain text (the only time it exists in plain)."""
@@ -30,8 +34,9 @@ def create_key(
         raise ValueError("a store key is bound to one location")
     key_id = secrets.token_hex(6)
     plain = key or f"oms_{role}_{key_id}_{secrets.token_urlsafe(24)}"
-    session.add(ApiKey(id=key_id, name=name, role=role, location_id=location_id,
-                       key_hash=hash_key(plain)))
+    session.add(
+        ApiKey(id=key_id, name=name, role=role, location_id=location_id, key_hash=hash_key(plain))
+    )
     session.flush()
     return plain
 

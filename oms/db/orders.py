@@ -121,8 +121,10 @@ def customer_history(
     session: Session, customer_id: str, *, now: datetime, window: timedelta, exclude_order: str
 ) -> CustomerHistory:
     def count(*conds: Any) -> int:
-        stmt = select(func.count()).select_from(Order).where(
-            Order.customer_id == customer_id, Order.id != exclude_order, *conds
+        stmt = (
+            select(func.count())
+            .select_from(Order)
+            .where(Order.customer_id == customer_id, Order.id != exclude_order, *conds)
         )
         return int(session.exec(stmt).one())
 

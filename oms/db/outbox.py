@@ -21,7 +21,9 @@ def emit(
 
 
 def for_order(session: Session, order_id: str) -> list[OutboxEvent]:
-    stmt = select(OutboxEvent).where(OutboxEvent.order_id == order_id).order_by(
-        col(OutboxEvent.created_at)
+    stmt = (
+        select(OutboxEvent)
+        .where(OutboxEvent.order_id == order_id)
+        .order_by(col(OutboxEvent.created_at))
     )
     return list(session.exec(stmt))

@@ -193,7 +193,9 @@ class ApiKey(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=32, description="Public key id (prefix)")
     name: str = Field(max_length=128)
-    role: str = Field(max_length=16, description="storefront | analyst | store | integration | admin")
+    role: str = Field(
+        max_length=16, description="storefront | analyst | store | integration | admin"
+    )
     location_id: str | None = Field(default=None, max_length=64)
     key_hash: str = Field(max_length=64, unique=True)
     revoked: bool = False

@@ -27,8 +27,14 @@ def open_task(
     if task is not None:
         return task
     task = ManualTask(
-        id=task_id, kind=kind, status="open", order_id=order_id, workflow_id=workflow_id,
-        location_id=location_id, due_at=due_at, payload=payload or {},
+        id=task_id,
+        kind=kind,
+        status="open",
+        order_id=order_id,
+        workflow_id=workflow_id,
+        location_id=location_id,
+        due_at=due_at,
+        payload=payload or {},
     )
     session.add(task)
     session.flush()
@@ -46,9 +52,7 @@ def escalate(session: Session, task_id: str) -> None:
         session.add(task)
 
 
-def complete(
-    session: Session, task_id: str, *, outcome: dict[str, Any], actor: str
-) -> bool:
+def complete(session: Session, task_id: str, *, outcome: dict[str, Any], actor: str) -> bool:
     """Mark an open task completed. False when it was not open (already decided, expired)."""
     result = session.execute(
         update(ManualTask)

@@ -135,35 +135,61 @@ def validate_pick(lines: list[FulfilmentLine], report: PickReport) -> list[Field
         field = f"lines[{i}]"
         line = by_id.get(picked.line_id)
         if line is None:
-            errors.append(FieldError(field=f"{field}.line_id", code=ErrorCode.UNKNOWN_LINE,
-                                     reason=f"line {picked.line_id!r} is not in this pick list"))
+            errors.append(
+                FieldError(
+                    field=f"{field}.line_id",
+                    code=ErrorCode.UNKNOWN_LINE,
+                    reason=f"line {picked.line_id!r} is not in this pick list",
+                )
+            )
             continue
         if picked.line_id in seen:
-            errors.append(FieldError(field=f"{field}.line_id", code=ErrorCode.DUPLICATE_LINE_ID,
-                                     reason=f"line {picked.line_id!r} is reported twice"))
+            errors.append(
+                FieldError(
+                    field=f"{field}.line_id",
+                    code=ErrorCode.DUPLICATE_LINE_ID,
+                    reason=f"line {picked.line_id!r} is reported twice",
+                )
+            )
         seen.add(picked.line_id)
         if picked.picked > line.quantity:
-            errors.append(FieldError(
-                field=f"{field}.picked", code=ErrorCode.PICK_EXCEEDS_REQUESTED,
-                reason=f"picked {picked.picked} but only {line.quantity} were asked for"))
+            errors.append(
+                FieldError(
+                    field=f"{field}.picked",
+                    code=ErrorCode.PICK_EXCEEDS_REQUESTED,
+                    reason=f"picked {picked.picked} but only {line.quantity} were asked for",
+                )
+            )
         elif picked.picked < line.quantity and picked.short_reason is None:
-            errors.append(FieldError(
-                field=f"{field}.short_reason", code=ErrorCode.REASON_REQUIRED,
-                reason="a short pick needs a reason code: "
-                + ", ".join(r.value for r in ShortReason)))
+            errors.append(
+                FieldError(
+                    field=f"{field}.short_reason",
+                    code=ErrorCode.REASON_REQUIRED,
+                    reason="a short pick needs a reason code: "
+                    + ", ".join(r.value for r in ShortReason),
+                )
+            )
     for line_id in by_id.keys() - seen:
-        errors.append(FieldError(field="lines", code=ErrorCode.REQUIRED,
-                                 reason=f"line {line_id!r} is missing from the report"))
+        errors.append(
+            FieldError(
+                field="lines",
+                code=ErrorCode.REQUIRED,
+                reason=f"line {line_id!r} is missing from the report",
+            )
+        )
     return errors
 
 
 def apply_pick(lines: list[FulfilmentLine], report: PickReport) -> list[FulfilmentLine]:
     picked = {p.line_id: p for p in report.lines}
     return [
-        line.model_copy(update={
-            "picked": picked[line.line_id].picked,
-            "short_reason": picked[line.line_id].short_reason
-            if picked[line.line_id].picked < line.quantity else None,
-        })
+        line.model_copy(
+            update={
+                "picked": picked[line.line_id].picked,
+                "short_reason": picked[line.line_id].short_reason
+                if picked[line.line_id].picked < line.quantity
+                else None,
+            }
+        )
         for line in lines
     ]

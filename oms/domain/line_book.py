@@ -52,11 +52,15 @@ class LineBook:
             b = self._lines[a.line_id]
             b.reserved = max(0, b.reserved - a.qty)
             b.allocations[fulfilment_id] = LineAllocationView(
-                fulfilment_id=fulfilment_id, location_id=location_id, qty=a.qty,
+                fulfilment_id=fulfilment_id,
+                location_id=location_id,
+                qty=a.qty,
                 status=FulfilmentStatus.AWAITING_PICK,
             )
 
-    def progress(self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]) -> None:
+    def progress(
+        self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]
+    ) -> None:
         for line_id, b in self._lines.items():
             alloc = b.allocations.get(fulfilment_id)
             if alloc is None:
@@ -79,7 +83,9 @@ class LineBook:
                 b.cancel_reason = b.cancel_reason or reason
 
     def open_amount(self) -> int:
-        return sum((b.line.quantity - b.cancelled) * b.line.unit_price for b in self._lines.values())
+        return sum(
+            (b.line.quantity - b.cancelled) * b.line.unit_price for b in self._lines.values()
+        )
 
     def shipped_units(self) -> int:
         return sum(b.done_units for b in self._lines.values())
@@ -94,18 +100,24 @@ class LineBook:
         if b.cancelled >= qty:
             state = LineState.CANCELLED
         elif done and done >= qty - b.cancelled:
-            collected = any(
-                a.status is FulfilmentStatus.COLLECTED for a in b.allocations.values()
-            )
+            collected = any(a.status is FulfilmentStatus.COLLECTED for a in b.allocations.values())
             state = LineState.COLLECTED if collected else LineState.SHIPPED
         elif done:
             state = LineState.PARTIALLY_SHIPPED
         else:
             live = {a.status for a in b.allocations.values() if not a.status.is_final}
-            state = next((ls for fs, ls in _PROGRESS if fs in live),
-                         LineState.RESERVED if b.reserved else LineState.PENDING)
+            state = next(
+                (ls for fs, ls in _PROGRESS if fs in live),
+                LineState.RESERVED if b.reserved else LineState.PENDING,
+            )
         return LineView(
-            line_id=b.line.line_id, sku=b.line.sku, quantity=qty, unit_price=b.line.unit_price,
-            state=state, shipped=done, cancelled=b.cancelled, cancel_reason=b.cancel_reason,
+            line_id=b.line.line_id,
+            sku=b.line.sku,
+            quantity=qty,
+            unit_price=b.line.unit_price,
+            state=state,
+            shipped=done,
+            cancelled=b.cancelled,
+            cancel_reason=b.cancel_reason,
             allocations=list(b.allocations.values()),
         )

@@ -81,8 +81,9 @@ def plan_sourcing(
         elif covers == 0:
             reason = "no_stock"
         notes.append(
-            CandidateNote(location_id=c.location_id, distance_km=dist, covers_units=covers,
-                          excluded=reason)
+            CandidateNote(
+                location_id=c.location_id, distance_km=dist, covers_units=covers, excluded=reason
+            )
         )
         if reason is None:
             usable.append((dist if dist is not None else 0.0, c.location_id, c))

@@ -35,8 +35,9 @@ class Harness:
     async def start(self, order: OrderIn, policy: OrderPolicy | None = None) -> WorkflowHandle:
         return await self.client.start_workflow(
             OrderWorkflow.run,
-            OrderWorkflowInput(order=order, received_at=datetime.now(UTC),
-                               policy=policy or OrderPolicy()),
+            OrderWorkflowInput(
+                order=order, received_at=datetime.now(UTC), policy=policy or OrderPolicy()
+            ),
             id=order_workflow_id(order.id),
             task_queue=self.task_queue,
         )
@@ -53,11 +54,13 @@ class Harness:
 
     async def pack(self, fid: str, grams: int = 800) -> FulfilmentView:
         return await self.fulfilment(fid).execute_update(
-            FulfilmentWorkflow.pack, PackReport(parcels=[Parcel(weight_grams=grams)]))
+            FulfilmentWorkflow.pack, PackReport(parcels=[Parcel(weight_grams=grams)])
+        )
 
     async def collected(self, fid: str) -> FulfilmentView:
         return await self.fulfilment(fid).execute_update(
-            FulfilmentWorkflow.collected, HandOverReport())
+            FulfilmentWorkflow.collected, HandOverReport()
+        )
 
     async def fulfilment_view(self, fid: str) -> FulfilmentView:
         return await self.fulfilment(fid).query(FulfilmentWorkflow.status)
@@ -71,8 +74,14 @@ async def running(client: Client, db: Database) -> AsyncIterator[Harness]:
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)
     async with worker:
-        yield Harness(client=client, task_queue=task_queue, db=db, payments=payments,
-                      carrier=carrier, worker=worker)
+        yield Harness(
+            client=client,
+            task_queue=task_queue,
+            db=db,
+            payments=payments,
+            carrier=carrier,
+            worker=worker,
+        )
 
 
 async def until(h: Harness, order_id: str, predicate: object, *, attempts: int = 200) -> OrderView:

@@ -15,18 +15,32 @@ from tests.workflows.harness import running, until
 async def test_an_order_goes_from_checkout_to_shipped_and_captured(
     time_env: WorkflowEnvironment, db: Database
 ) -> None:
-    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3,
-              ("SKU-TEE", "WH-PARIS"): 50, ("SKU-MUG", "WH-PARIS"): 50})
+    seed(
+        db,
+        {
+            ("SKU-TEE", "ST-OPERA"): 5,
+            ("SKU-MUG", "ST-OPERA"): 3,
+            ("SKU-TEE", "WH-PARIS"): 50,
+            ("SKU-MUG", "WH-PARIS"): 50,
+        },
+    )
     async with running(time_env.client, db) as h:
         handle = await h.start(order("A1"))
-        view = await until(h, "A1", lambda v: v.fulfilments and v.fulfilments[0].status
-                           is FulfilmentStatus.AWAITING_PICK)
+        view = await until(
+            h,
+            "A1",
+            lambda v: v.fulfilments and v.fulfilments[0].status is FulfilmentStatus.AWAITING_PICK,
+        )
         assert view.status is OrderStatus.IN_FULFILMENT
         fid = view.fulfilments[0].fulfilment_id
         # The nearest location that has every line is the Opéra store.
         assert view.fulfilments[0].location_id == "ST-OPERA"
-        await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=2),
-                                            PickedLine(line_id="2", picked=1)]))
+        await h.pick(
+            fid,
+            PickReport(
+                lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+            ),
+        )
         await h.pack(fid)
         result = await handle.result()
 
@@ -37,11 +51,13 @@ async def test_an_order_goes_from_checkout_to_shipped_and_captured(
     assert result.fulfilments[0].tracking_number
     with db.session() as s:
         tee = s.get(InventoryPosition, ("SKU-TEE", "ST-OPERA"))
-        assert tee is not None and (tee.on_hand, tee.reserved) == (3, 0)
+        assert tee is not None
+        assert (tee.on_hand, tee.reserved) == (3, 0)
         statuses = {r.status for r in s.exec(select(Reservation))}
         assert statuses == {"consumed"}
         row = s.get(Order, "A1")
         # The read model is written by the workflow; the API inserts it, here we did not.
         assert row is None or row.status == "COMPLETED"
         events = [e.type for e in s.exec(select(OrderEvent).where(OrderEvent.order_id == "A1"))]
-        assert events[0] == "order_received" and events[-1] == "order_completed"
+        assert events[0] == "order_received"
+        assert events[-1] == "order_completed"
