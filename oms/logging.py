@@ -20,6 +20,9 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    # Libraries' own INFO chatter (every HTTP request, every migration plugin) is noise here.
+    for noisy in ("httpx", "httpcore", "alembic", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -84,7 +84,6 @@ class FulfilmentWorkflow:
                 await self._save()
                 await workflow.wait_condition(lambda: self._collected)
                 await self._consume()
-                self.view.status = FulfilmentStatus.COLLECTED
             await self._save()
             return self.view
         except BaseException:
@@ -200,6 +199,7 @@ class FulfilmentWorkflow:
 
     @workflow.update
     def collected(self, report: HandOverReport) -> FulfilmentView:
+        self.view.status = FulfilmentStatus.COLLECTED
         self._collected = True
         return self.view
 

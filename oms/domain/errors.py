@@ -41,6 +41,10 @@ class ErrorCode(StrEnum):
     # Auth.
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
+    INVALID_CURSOR = "invalid_cursor"
+    # HTTP.
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     # Infrastructure.
     UNAVAILABLE = "unavailable"
 

@@ -1,0 +1,49 @@
+"""The FastAPI application: storefronts, analysts, store staff and integrations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.routers import fulfilments, health, orders, tasks
+from oms.config import Settings, get_settings
+from oms.db.engine import Database
+from oms.temporal import connect
+
+DESCRIPTION = """
+Order management on Temporal. Every call carries `Authorization: Bearer <API key>`; a key has
+one role (storefront, analyst, store, integration, admin) and store keys one location.
+Errors are `{"code", "field", "reason", "errors": [...]}` with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, client: Client | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = app.state.db is None
+        if own_db:
+            app.state.db = Database(settings.db_url)
+        if app.state.temporal is None:
+            app.state.temporal = await connect(settings)
+        yield
+        if own_db:
+            app.state.db.dispose()
+
+    app = FastAPI(title="OMS", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.temporal = client
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(orders.router)
+    app.include_router(tasks.router)
+    app.include_router(fulfilments.router)
+    return app

@@ -1,0 +1,99 @@
+"""Request dependencies: settings, database, Temporal client and the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.errors import ApiError
+from oms.config import Settings
+from oms.db import keys
+from oms.db.engine import Database
+from oms.domain.errors import ErrorCode
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with get_db(request).session() as session:
+        yield session
+
+
+def get_client(request: Request) -> Client:
+    client: Client | None = request.app.state.temporal
+    if client is None:
+        raise ApiError(503, ErrorCode.UNAVAILABLE, "not connected to Temporal yet")
+    return client
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Database, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ClientDep = Annotated[Client, Depends(get_client)]
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    name: str
+    role: str
+    location_id: str | None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role}:{self.name}"
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(
+            401,
+            ErrorCode.UNAUTHENTICATED,
+            "missing API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with get_db(request).session() as s:
+        row = keys.authenticate(s, credentials.credentials)
+        if row is None:
+            raise ApiError(
+                401,
+                ErrorCode.UNAUTHENTICATED,
+                "unknown or revoked API key",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return Principal(key_id=row.id, name=row.name, role=row.role, location_id=row.location_id)
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """Allow these roles (and admin, which may do everything)."""
+    allowed = {*roles, "admin"}
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in allowed:
+            raise ApiError(
+                403,
+                ErrorCode.FORBIDDEN,
+                f"a {principal.role} key cannot do this; needs {sorted(allowed)}",
+            )
+        return principal
+
+    return check

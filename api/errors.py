@@ -1,0 +1,119 @@
+"""Errors the API returns: a stable code, the field at fault and a reason for people.
+
+Body: ``{"code", "field", "reason", "errors": [{"field", "code", "reason"}, ...]}``; the
+top-level code/field/reason repeat the first error so simple clients need read no further.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from oms.domain.errors import ErrorCode, FieldError
+from oms.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: ErrorCode,
+        reason: str,
+        field: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.field = field
+        self.errors = list(errors or [])
+        self.headers = headers
+
+    @classmethod
+    def invalid(cls, errors: Sequence[FieldError]) -> ApiError:
+        first = errors[0]
+        return cls(422, first.code, first.reason, first.field, errors)
+
+    def body(self) -> dict[str, Any]:
+        errors = self.errors or (
+            [FieldError(field=self.field, code=self.code, reason=self.reason)] if self.field else []
+        )
+        return {
+            "code": self.code.value,
+            "field": self.field,
+            "reason": self.reason,
+            "errors": [e.model_dump(mode="json") for e in errors],
+        }
+
+
+_PYDANTIC_CODES = {
+    "missing": ErrorCode.REQUIRED,
+    "extra_forbidden": ErrorCode.UNKNOWN_FIELD,
+    "string_pattern_mismatch": ErrorCode.INVALID_FORMAT,
+    "json_invalid": ErrorCode.MALFORMED_JSON,
+    "enum": ErrorCode.INVALID,
+    "literal_error": ErrorCode.INVALID,
+    "value_error": ErrorCode.INVALID,
+}
+
+
+def _code_for(error_type: str) -> ErrorCode:
+    if error_type in _PYDANTIC_CODES:
+        return _PYDANTIC_CODES[error_type]
+    if error_type.endswith(("_type", "_parsing")) or error_type.startswith("model_"):
+        return ErrorCode.INVALID_TYPE
+    if error_type.startswith(("greater_than", "less_than", "too_", "string_too_")):
+        return ErrorCode.OUT_OF_RANGE
+    return ErrorCode.INVALID
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """("body", "lines", 0, "quantity") -> "lines[0].quantity"."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith("function-"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def from_validation(exc: RequestValidationError) -> ApiError:
+    errors = [
+        FieldError(field=field_path(e["loc"]), code=_code_for(e["type"]), reason=e["msg"])
+        for e in exc.errors()
+    ]
+    return ApiError.invalid(errors)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        err = from_validation(exc)
+        return JSONResponse(err.body(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
+            exc.status_code, ErrorCode.INVALID
+        )
+        err = ApiError(exc.status_code, code, str(exc.detail))
+        return JSONResponse(err.body(), status_code=exc.status_code)

@@ -1,0 +1,185 @@
+"""Store staff: their location's pick lists, and pick / pack / hand-over actions.
+
+A store key sees only its own location; another location's work answers 404, as if it
+did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from api.deps import ClientDep, DbDep, Principal, require
+from api.errors import ApiError
+from api.views import as_utc
+from oms.db import fulfilments as fulfilment_repo
+from oms.db.tables import Fulfilment, Location
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.fulfilment import (
+    FulfilmentStatus,
+    FulfilmentView,
+    HandOverReport,
+    PackReport,
+    Parcel,
+    PickedLine,
+    PickReport,
+)
+from oms.logging import get_logger
+from workflows.fulfilment import FulfilmentWorkflow
+
+log = get_logger(__name__)
+router = APIRouter(tags=["fulfilments"])
+
+Staff = Annotated[Principal, Depends(require("store"))]
+
+
+class FulfilmentPublic(BaseModel):
+    id: str
+    order_id: str
+    location_id: str
+    status: str
+    delivery_method: str
+    lines: list[dict[str, Any]]
+    parcels: list[dict[str, Any]]
+    carrier: str | None
+    tracking_number: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, f: Fulfilment) -> FulfilmentPublic:
+        return cls(
+            id=f.id,
+            order_id=f.order_id,
+            location_id=f.location_id,
+            status=f.status,
+            delivery_method=f.delivery_method,
+            lines=f.lines,
+            parcels=f.parcels or [],
+            carrier=f.carrier,
+            tracking_number=f.tracking_number,
+            created_at=as_utc(f.created_at),
+            updated_at=as_utc(f.updated_at),
+        )
+
+
+class FulfilmentList(BaseModel):
+    items: list[FulfilmentPublic]
+
+
+class PickBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[PickedLine] = Field(min_length=1)
+
+
+class PackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parcels: list[Parcel] = Field(min_length=1, max_length=50)
+
+
+def _may_see(principal: Principal, location_id: str) -> bool:
+    return principal.role == "admin" or principal.location_id == location_id
+
+
+@router.get("/locations/{location_id}/fulfilments", response_model=FulfilmentList)
+def list_fulfilments(
+    location_id: str,
+    principal: Staff,
+    db: DbDep,
+    status: FulfilmentStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
+    with db.session() as s:
+        if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
+            raise ApiError(
+                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+            )
+        rows = fulfilment_repo.for_location(
+            s, location_id, status=status.value if status else None, limit=limit, offset=offset
+        )
+        return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
+
+
+def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
+    with db.session() as s:
+        row = fulfilment_repo.get(s, fulfilment_id)
+        if row is None or not _may_see(principal, row.location_id):
+            raise ApiError(
+                404,
+                ErrorCode.FULFILMENT_NOT_FOUND,
+                f"no fulfilment {fulfilment_id}",
+                "fulfilment_id",
+            )
+        return row.workflow_id
+
+
+async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) -> FulfilmentView:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        view: FulfilmentView = await handle.execute_update(update, arg)
+        return view
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
+            errors = [FieldError.model_validate(d) for d in cause.details]
+            raise ApiError.invalid(errors) from err
+        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
+        raise ApiError(409, ErrorCode.INVALID_STATE, reason) from err
+    except RPCError as err:
+        raise ApiError(
+            409, ErrorCode.INVALID_STATE, "this fulfilment is finished and takes no more actions"
+        ) from err
+
+
+@router.post("/fulfilments/{fulfilment_id}/pick", response_model=FulfilmentView)
+async def pick(
+    fulfilment_id: str, body: PickBody, principal: Staff, db: DbDep, client: ClientDep
+) -> Any:
+    """Report picked quantities per line; a short pick needs a reason code."""
+    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    view = await _update(
+        client,
+        workflow_id,
+        FulfilmentWorkflow.pick,
+        PickReport(lines=body.lines, actor=principal.actor),
+    )
+    log.info(
+        "fulfilment_picked",
+        fulfilment_id=fulfilment_id,
+        location_id=view.location_id,
+        status=view.status.value,
+    )
+    return view
+
+
+@router.post("/fulfilments/{fulfilment_id}/pack", response_model=FulfilmentView)
+async def pack(
+    fulfilment_id: str, body: PackBody, principal: Staff, db: DbDep, client: ClientDep
+) -> Any:
+    """Report the parcels; shipping orders are then booked with the carrier."""
+    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    return await _update(
+        client,
+        workflow_id,
+        FulfilmentWorkflow.pack,
+        PackReport(parcels=body.parcels, actor=principal.actor),
+    )
+
+
+@router.post("/fulfilments/{fulfilment_id}/collected", response_model=FulfilmentView)
+async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
+    """The customer collected a click-and-collect order."""
+    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    return await _update(
+        client, workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
+    )

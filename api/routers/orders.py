@@ -1,0 +1,264 @@
+"""Orders: place (idempotent on the order id), read live status, list, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
+from api.errors import ApiError
+from api.views import OrderPage, OrderSummary, view_from_row
+from oms.db import orders as order_repo
+from oms.db.engine import Database
+from oms.db.tables import Location, Product
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.lifecycle import (
+    CancelRequest,
+    CancelResult,
+    OrderPolicy,
+    OrderView,
+    OrderWorkflowInput,
+)
+from oms.domain.line_book import LineBook
+from oms.domain.orders import CancelReason, CatalogEntry, LocationRef, OrderIn, OrderStatus
+from oms.domain.orders import validate_order as validate_business_rules
+from oms.logging import get_logger
+from oms.temporal import order_workflow_id
+from workflows.order import OrderWorkflow
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+Storefront = Annotated[Principal, Depends(require("storefront"))]
+Reader = Annotated[Principal, Depends(require("storefront", "analyst"))]
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CancelReason = CancelReason.CUSTOMER_REQUEST
+    note: str | None = Field(default=None, max_length=500)
+
+
+def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
+    skus = {line.sku for line in order.lines}
+    with db.session() as s:
+        catalog = {
+            p.sku: CatalogEntry(sku=p.sku, category=p.category)
+            for p in s.exec(select(Product).where(col(Product.sku).in_(skus)))
+        }
+        locations: dict[str, LocationRef] = {}
+        if order.delivery.store_id:
+            loc = s.get(Location, order.delivery.store_id)
+            if loc is not None:
+                locations[loc.id] = LocationRef(
+                    id=loc.id,
+                    type=loc.type,
+                    is_open=loc.is_open,
+                )
+    return validate_business_rules(order, catalog=catalog, locations=locations)
+
+
+def _accept(db: Database, order: OrderIn, received_at: datetime) -> tuple[bool, str, datetime]:
+    with db.session() as s:
+        row, created = order_repo.insert_order(s, order, received_at=received_at)
+        return created, row.fingerprint, row.created_at
+
+
+def _placed_view(order: OrderIn, received_at: datetime) -> OrderView:
+    from oms.domain.lifecycle import PaymentView
+
+    return OrderView(
+        order_id=order.id,
+        workflow_id=order_workflow_id(order.id),
+        status=OrderStatus.RECEIVED,
+        channel=order.channel,
+        customer_id=order.customer.id,
+        customer_tier=order.customer.tier.value,
+        currency=order.currency,
+        total=order.total,
+        delivery_method=order.delivery.method.value,
+        lines=LineBook(order.lines).views(),
+        payment=PaymentView(currency=order.currency),
+        created_at=received_at,
+        updated_at=received_at,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderView,
+    responses={
+        200: {"description": "The same order was already placed with this body"},
+        409: {"description": "This order id was placed with a different body"},
+        422: {"description": "Invalid order: field, code and reason"},
+    },
+)
+async def place_order(
+    order: OrderIn,
+    response: Response,
+    principal: Storefront,
+    db: DbDep,
+    client: ClientDep,
+    settings: SettingsDep,
+) -> Any:
+    """Place an order. Posting the same order again is safe: same body, same order (200)."""
+    errors = await run_in_threadpool(_business_errors, db, order)
+    if errors:
+        raise ApiError.invalid(errors)
+    now = datetime.now(UTC)
+    created, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
+    if fingerprint != order.fingerprint():
+        raise ApiError(
+            409,
+            ErrorCode.ORDER_CONFLICT,
+            f"order {order.id} was already placed with a different content",
+            "id",
+        )
+    received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
+    policy = OrderPolicy(
+        review_escalate_after_s=settings.review_escalate_after.total_seconds(),
+        review_timeout_after_s=settings.review_timeout_after.total_seconds(),
+        pick_escalate_after_s=settings.pick_escalate_after.total_seconds(),
+        max_reroutes=settings.max_reroutes,
+    )
+    # Started even when the row already existed: a request that stored the order and then
+    # lost Temporal is healed by the client's retry.
+    try:
+        await client.start_workflow(
+            OrderWorkflow.run,
+            OrderWorkflowInput(order=order, received_at=received_at, policy=policy),
+            id=order_workflow_id(order.id),
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass
+    except RPCError as err:
+        log.error("order_start_failed", order_id=order.id, error=str(err))
+        raise ApiError(
+            503,
+            ErrorCode.UNAVAILABLE,
+            "the order is stored but could not be started yet; retry the same request",
+        ) from err
+    response.headers["Location"] = f"/orders/{order.id}"
+    if created:
+        log.info("order_placed", order_id=order.id, channel=order.channel, by=principal.actor)
+        return _placed_view(order, received_at)
+    response.status_code = 200
+    return await _live_view(db, client, order.id)
+
+
+async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderView:
+    handle = client.get_workflow_handle(order_workflow_id(order_id))
+    try:
+        view: OrderView = await handle.query(OrderWorkflow.status_view)
+        return view
+    except RPCError as err:
+        if err.status not in (
+            RPCStatusCode.NOT_FOUND,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.UNAVAILABLE,
+        ):
+            raise
+    except Exception:  # a query a worker cannot answer right now
+        pass
+
+    def from_db() -> OrderView | None:
+        with db.session() as s:
+            row = order_repo.get_order(s, order_id)
+            if row is None:
+                return None
+            return view_from_row(row, order_repo.events_for(s, order_id))
+
+    fallback = await run_in_threadpool(from_db)
+    if fallback is None:
+        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    return fallback
+
+
+@router.get("/{order_id}", response_model=OrderView)
+async def get_order(order_id: str, _: Reader, db: DbDep, client: ClientDep) -> Any:
+    """The whole order view, live from its workflow (or the read model once archived)."""
+    exists = await run_in_threadpool(_exists, db, order_id)
+    if not exists:
+        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    return await _live_view(db, client, order_id)
+
+
+def _exists(db: Database, order_id: str) -> bool:
+    with db.session() as s:
+        return order_repo.get_order(s, order_id) is not None
+
+
+@router.get("", response_model=OrderPage)
+def list_orders(
+    _: Reader,
+    db: DbDep,
+    status: OrderStatus | None = None,
+    channel: str | None = None,
+    customer_id: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Any:
+    """Orders newest first from the read model; follow ``next_cursor`` for the next page."""
+    flt = order_repo.OrderFilter(
+        status=status.value if status else None,
+        channel=channel,
+        customer_id=customer_id,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    with db.session() as s:
+        try:
+            rows, next_cursor = order_repo.list_orders(s, flt, limit=limit, cursor=cursor)
+        except ValueError as exc:
+            raise ApiError(422, ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
+        return OrderPage(items=[OrderSummary.of(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=CancelResult,
+    responses={409: {"description": "Refused: already shipped, completed or cancelled"}},
+)
+async def cancel_order(
+    order_id: str,
+    principal: Reader,
+    db: DbDep,
+    client: ClientDep,
+    body: CancelBody | None = None,
+) -> Any:
+    """Cancel an order. Accepted until part of it has shipped; compensations then run."""
+    body = body or CancelBody()
+    if not await run_in_threadpool(_exists, db, order_id):
+        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    handle = client.get_workflow_handle(order_workflow_id(order_id))
+    try:
+        result: CancelResult = await handle.execute_update(
+            OrderWorkflow.cancel,
+            CancelRequest(reason=body.reason, note=body.note, actor=principal.actor),
+        )
+    except (RPCError, WorkflowUpdateFailedError) as err:
+        view = await _live_view(db, client, order_id)
+        if view.status.is_final:
+            raise ApiError(
+                409, ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}"
+            ) from err
+        raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the order") from err
+    if not result.accepted:
+        raise ApiError(409, ErrorCode.CANCEL_REFUSED, result.reason or "refused")
+    log.info("order_cancel_accepted", order_id=order_id, by=principal.actor)
+    return result

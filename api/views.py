@@ -1,0 +1,96 @@
+"""Order views the API builds without asking the workflow (just placed, or long finished)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from oms.db.tables import Order, OrderEvent
+from oms.domain.lifecycle import OrderView, PaymentView, TimelineEntry
+from oms.domain.line_book import LineBook
+from oms.domain.orders import CancelReason, OrderIn, OrderStatus
+from oms.temporal import order_workflow_id
+
+
+def as_utc(dt: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored time is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:
+    """What the read model knows: status, lines as ordered, the timeline. Line-level
+    fulfilment detail lives in the workflow and is shown while it can be queried."""
+    order = OrderIn.model_validate(row.payload)
+    return OrderView(
+        order_id=order.id,
+        workflow_id=order_workflow_id(order.id),
+        status=OrderStatus(row.status),
+        cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+        channel=order.channel,
+        customer_id=order.customer.id,
+        customer_tier=order.customer.tier.value,
+        currency=order.currency,
+        total=order.total,
+        delivery_method=order.delivery.method.value,
+        lines=LineBook(order.lines).views(),
+        payment=PaymentView(currency=order.currency),
+        timeline=[
+            TimelineEntry(
+                at=as_utc(e.at),
+                type=e.type,
+                status=OrderStatus(e.status) if e.status else None,
+                actor=e.actor,
+                detail=e.detail,
+            )
+            for e in events
+        ],
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+    )
+
+
+class OrderSummary(BaseModel):
+    order_id: str
+    status: OrderStatus
+    cancel_reason: str | None
+    channel: str
+    customer_id: str
+    customer_tier: str
+    currency: str
+    total: int
+    line_count: int
+    delivery_method: str
+    fraud_score: int | None
+    fulfilment_locations: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Order) -> OrderSummary:
+        return cls(
+            order_id=row.id,
+            status=OrderStatus(row.status),
+            cancel_reason=row.cancel_reason,
+            channel=row.channel,
+            customer_id=row.customer_id,
+            customer_tier=row.customer_tier,
+            currency=row.currency,
+            total=row.total,
+            line_count=row.line_count,
+            delivery_method=row.delivery_method,
+            fraud_score=row.fraud_score,
+            fulfilment_locations=list(row.fulfilment_locations or []),
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+        )
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummary]
+    next_cursor: str | None
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

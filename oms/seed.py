@@ -1,0 +1,162 @@
+"""Demo data for `oms dev`: French warehouses and stores, ~50 products, stock and API keys."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from oms.db import keys
+from oms.db.engine import Database
+from oms.db.tables import ApiKey, InventoryPosition, Location, Product
+
+LOCATIONS: list[dict[str, Any]] = [
+    {
+        "id": "WH-PARIS-SUD",
+        "name": "Entrepôt Paris Sud",
+        "type": "warehouse",
+        "lat": 48.63,
+        "lon": 2.44,
+        "daily_capacity": 5000,
+    },
+    {
+        "id": "WH-LYON",
+        "name": "Entrepôt Lyon",
+        "type": "warehouse",
+        "lat": 45.72,
+        "lon": 4.92,
+        "daily_capacity": 4000,
+    },
+    {
+        "id": "WH-LILLE",
+        "name": "Entrepôt Lille",
+        "type": "warehouse",
+        "lat": 50.60,
+        "lon": 3.10,
+        "daily_capacity": 3000,
+    },
+    {
+        "id": "ST-PARIS-OPERA",
+        "name": "Magasin Paris Opéra",
+        "type": "store",
+        "lat": 48.8716,
+        "lon": 2.3322,
+        "daily_capacity": 300,
+    },
+    {
+        "id": "ST-PARIS-BASTILLE",
+        "name": "Magasin Paris Bastille",
+        "type": "store",
+        "lat": 48.8532,
+        "lon": 2.3691,
+        "daily_capacity": 200,
+    },
+    {
+        "id": "ST-LYON-PRESQUILE",
+        "name": "Magasin Lyon Presqu'île",
+        "type": "store",
+        "lat": 45.7600,
+        "lon": 4.8357,
+        "daily_capacity": 200,
+    },
+    {
+        "id": "ST-MARSEILLE",
+        "name": "Magasin Marseille Vieux-Port",
+        "type": "store",
+        "lat": 43.2951,
+        "lon": 5.3744,
+        "daily_capacity": 150,
+    },
+    {
+        "id": "ST-BORDEAUX",
+        "name": "Magasin Bordeaux",
+        "type": "store",
+        "lat": 44.8412,
+        "lon": -0.5800,
+        "daily_capacity": 150,
+    },
+    {
+        "id": "ST-NANTES",
+        "name": "Magasin Nantes",
+        "type": "store",
+        "lat": 47.2184,
+        "lon": -1.5536,
+        "daily_capacity": 120,
+    },
+]
+
+_CATEGORIES: dict[str, tuple[list[str], int]] = {
+    "apparel": (["T-shirt", "Chemise", "Pull", "Jean", "Veste", "Robe", "Short", "Sweat"], 2999),
+    "footwear": (["Baskets", "Bottines", "Sandales", "Mocassins", "Chaussons"], 6999),
+    "home": (["Mug", "Plaid", "Coussin", "Lampe", "Vase", "Bougie", "Cadre"], 1999),
+    "beauty": (["Crème", "Parfum", "Savon", "Shampooing", "Rouge à lèvres"], 1599),
+    "sports": (["Ballon", "Tapis de yoga", "Gourde", "Raquette", "Haltères"], 2499),
+    "toys": (["Puzzle", "Peluche", "Jeu de société", "Voiture", "Cubes"], 1799),
+    "electronics": (
+        ["Casque", "Enceinte", "Chargeur", "Montre", "Écouteurs", "Liseuse", "Smartphone"],
+        8999,
+    ),
+    "gift_cards": (["Carte cadeau 50", "Carte cadeau 100", "Carte cadeau 200"], 5000),
+}
+
+
+def products() -> list[dict[str, Any]]:
+    out = []
+    for category, (names, base_price) in _CATEGORIES.items():
+        for i, name in enumerate(names, start=1):
+            out.append(
+                {
+                    "sku": f"{category[:3].upper()}-{i:03d}",
+                    "name": name,
+                    "category": category,
+                    "price": base_price + 500 * (i - 1),
+                }
+            )
+    return out
+
+
+def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
+    """Locations, products and stock; does nothing if locations already exist."""
+    with db.session() as s:
+        if s.exec(select(Location)).first() is not None:
+            return False
+        rng = random.Random(rng_seed)
+        for loc in LOCATIONS:
+            s.add(Location(country="FR", **loc))
+        catalog = products()
+        for p in catalog:
+            s.add(Product(**p))
+        s.flush()
+        for loc in LOCATIONS:
+            is_store = loc["type"] == "store"
+            for p in catalog:
+                if is_store and rng.random() < 0.3:
+                    continue  # stores don't carry everything
+                qty = rng.randint(0, 12) if is_store else rng.randint(40, 400)
+                s.add(InventoryPosition(sku=p["sku"], location_id=loc["id"], on_hand=qty))
+    return True
+
+
+def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:
+    """One key per role and one per store; kept in `path` (plain keys exist nowhere else)."""
+    with db.session() as s:
+        have_keys = s.exec(select(ApiKey)).first() is not None
+        if path.exists() and have_keys:
+            stored: dict[str, str] = json.loads(path.read_text())
+            if all(keys.authenticate(s, k) for k in stored.values()):
+                return stored
+        made: dict[str, str] = {}
+        for role in ("storefront", "analyst", "integration", "admin"):
+            made[role] = keys.create_key(s, role=role, name=f"demo-{role}")
+        for loc in LOCATIONS:
+            if loc["type"] == "store":
+                made[f"store:{loc['id']}"] = keys.create_key(
+                    s, role="store", name=f"demo-{loc['id']}", location_id=loc["id"]
+                )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(made, indent=2) + "\n")
+    path.chmod(0o600)
+    return made
