@@ -86,7 +86,9 @@ class FulfilmentWorkflow:
                 await self._consume()
             await self._save()
             return self.view
-        except BaseException:
+        except (Exception, asyncio.CancelledError):
+            # Not BaseException: a worker evicting this run from its cache raises a
+            # BaseException too, and that is no reason to cancel anything.
             if not self.view.status.is_final:
                 self.view.status = FulfilmentStatus.CANCELLED
                 # Runs even though this workflow is being cancelled: the pick task must close.

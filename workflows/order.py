@@ -122,7 +122,9 @@ class OrderWorkflow:
                     )
                 )
                 raise
-        except BaseException:
+        except Exception:
+            # A failure compensates too. Not BaseException: a worker evicting this run from
+            # its cache raises one, and the run goes on elsewhere.
             await asyncio.shield(
                 asyncio.ensure_future(self._compensate(CancelReason.FAILED, "system"))
             )
@@ -467,8 +469,8 @@ class OrderWorkflow:
         for handle in self._children.values():
             try:
                 await handle
-            except BaseException:
-                pass
+            except (Exception, asyncio.CancelledError):
+                pass  # a cancelled or failed child has already cleaned up after itself
         await self._release()
         if self.payment.authorization_id and self.payment.state not in (
             PaymentState.VOIDED,

@@ -153,6 +153,7 @@ def commit_pick(
                         qty=short,
                         status="released",
                         step_key=entry.step_key,
+                        part=1,
                     )
                 )
             gone = short if line.short_reason is not None and line.short_reason.stock_is_gone else 0

@@ -65,7 +65,12 @@ class Reservation(SQLModel, table=True):
 
     __tablename__ = "reservations"
     __table_args__ = (
-        UniqueConstraint("step_key", "line_id", "location_id", name="uq_reservation_step_line"),
+        # One entry per step, line and location (part 0), plus at most one split-off part
+        # (part 1) when a pick commits less than was held: a retried or duplicated step
+        # can never hold the same stock twice.
+        UniqueConstraint(
+            "step_key", "line_id", "location_id", "part", name="uq_reservation_step_line"
+        ),
         Index("ix_reservations_position", "sku", "location_id", "status"),
     )
 
@@ -77,6 +82,7 @@ class Reservation(SQLModel, table=True):
     qty: int = Field(gt=0)
     status: str = Field(max_length=16, description="held | committed | released | consumed")
     step_key: str = Field(max_length=160, description="Idempotency key of the step that took it")
+    part: int = Field(default=0, description="0: as reserved; 1: split off by a short pick")
     expires_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

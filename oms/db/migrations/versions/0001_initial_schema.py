@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:00:57.894383
+Create Date: 2026-11-26 16:06:44.717066
 """
 
 from __future__ import annotations
@@ -173,11 +173,14 @@ def upgrade() -> None:
         sa.Column("qty", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("step_key", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+        sa.Column("part", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("step_key", "line_id", "location_id", name="uq_reservation_step_line"),
+        sa.UniqueConstraint(
+            "step_key", "line_id", "location_id", "part", name="uq_reservation_step_line"
+        ),
     )
     with op.batch_alter_table("reservations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reservations_order_id"), ["order_id"], unique=False)
