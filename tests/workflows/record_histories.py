@@ -1,0 +1,99 @@
+"""Record workflow histories for the replay test.
+
+Run after a deliberate, compatible workflow change only:
+    python -m tests.workflows.record_histories
+Histories recorded by older code stay: they prove today's code still replays them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlmodel import SQLModel
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from oms.db.engine import Database
+from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
+from oms.domain.lifecycle import CancelRequest
+from oms.temporal import ensure_search_attributes, fulfilment_workflow_id
+from tests.factories import order, seed
+from tests.workflows.harness import running, until
+from workflows.order import OrderWorkflow
+
+HERE = Path(__file__).parent / "histories"
+
+
+async def main() -> None:
+    binary = str(Path(sys.executable).parent / "temporal-test-server")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary, data_converter=pydantic_data_converter
+    )
+    await ensure_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/oms.db")
+        SQLModel.metadata.create_all(db.engine)
+        seed(
+            db,
+            {
+                ("SKU-TEE", "ST-OPERA"): 9,
+                ("SKU-MUG", "ST-OPERA"): 9,
+                ("SKU-TEE", "WH-PARIS"): 9,
+                ("SKU-MUG", "WH-PARIS"): 9,
+            },
+        )
+        async with running(env.client, db) as h:
+            saved: list[str] = []
+            # Shipped in one go.
+            handle = await h.start(order("R-SHIP"))
+            v = await until(h, "R-SHIP", lambda v: v.fulfilments)
+            fid = v.fulfilments[0].fulfilment_id
+            await h.pick(
+                fid,
+                PickReport(
+                    lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+                ),
+            )
+            await h.pack(fid)
+            await handle.result()
+            saved += [handle.id, fulfilment_workflow_id(fid)]
+            # Short pick re-routed to another location.
+            handle = await h.start(order("R-SHORT"))
+            v = await until(h, "R-SHORT", lambda v: v.fulfilments)
+            fid = v.fulfilments[0].fulfilment_id
+            await h.pick(
+                fid,
+                PickReport(
+                    lines=[
+                        PickedLine(line_id="1", picked=1, short_reason=ShortReason.NOT_FOUND),
+                        PickedLine(line_id="2", picked=1),
+                    ]
+                ),
+            )
+            await h.pack(fid)
+            v = await until(h, "R-SHORT", lambda v: len(v.fulfilments) == 2)
+            fid2 = v.fulfilments[1].fulfilment_id
+            await until(h, "R-SHORT", lambda v: v.fulfilments[1].status == "AWAITING_PICK")
+            await h.pick(fid2, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+            await h.pack(fid2)
+            await handle.result()
+            saved += [handle.id]
+            # Cancelled by the customer before picking.
+            handle = await h.start(order("R-CANCEL"))
+            await until(h, "R-CANCEL", lambda v: v.fulfilments)
+            await handle.execute_update(OrderWorkflow.cancel, CancelRequest())
+            await handle.result()
+            saved += [handle.id]
+            for wf_id in saved:
+                history = await env.client.get_workflow_handle(wf_id).fetch_history()
+                (HERE / f"{wf_id}.json").write_text(history.to_json())
+                print("recorded", wf_id)
+        db.dispose()
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
