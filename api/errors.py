@@ -6,7 +6,7 @@ top-level code/field/reason repeat the first error so simple clients need read n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,9 +92,17 @@ def field_path(loc: Sequence[Any]) -> str:
     return out or "body"
 
 
+def _field_of(error: Mapping[str, Any]) -> str:
+    # A JSON decode error's loc ends with a character offset, not a list index: the body as a
+    # whole is at fault, and "[24]" would read as the 25th item of something.
+    if error["type"] == "json_invalid":
+        return "body"
+    return field_path(error["loc"])
+
+
 def from_validation(exc: RequestValidationError) -> ApiError:
     errors = [
-        FieldError(field=field_path(e["loc"]), code=_code_for(e["type"]), reason=e["msg"])
+        FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=e["msg"])
         for e in exc.errors()
     ]
     return ApiError.invalid(errors)

@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError
-from api.views import OrderPage, OrderSummary, view_from_row
+from api.views import OrderPage, OrderSummary, as_utc, view_from_row
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Location, Product
@@ -201,6 +201,12 @@ def _exists(db: Database, order_id: str) -> bool:
         return order_repo.get_order(s, order_id) is not None
 
 
+def _utc(dt: datetime | None) -> datetime | None:
+    """Bounds in UTC, as times are stored: SQLite compares wall clocks and drops the offset,
+    so 12:00+02:00 would otherwise mean 12:00 UTC. A time without offset is taken as UTC."""
+    return None if dt is None else as_utc(dt).astimezone(UTC)
+
+
 @router.get("", response_model=OrderPage)
 def list_orders(
     _: Reader,
@@ -218,8 +224,8 @@ def list_orders(
         status=status.value if status else None,
         channel=channel,
         customer_id=customer_id,
-        created_from=created_from,
-        created_to=created_to,
+        created_from=_utc(created_from),
+        created_to=_utc(created_to),
     )
     with db.session() as s:
         try:

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payments import SimulatedPaymentGateway
+from oms.db import orders as order_repo
 from oms.db.engine import Database
+from oms.db.tables import Fulfilment, InventoryPosition, ManualTask, OutboxEvent, Reservation
 from oms.domain.fulfilment import FulfilmentView, HandOverReport, PackReport, Parcel, PickReport
 from oms.domain.lifecycle import OrderPolicy, OrderView, OrderWorkflowInput
 from oms.domain.orders import OrderIn
@@ -41,6 +44,12 @@ class Harness:
             id=order_workflow_id(order.id),
             task_queue=self.task_queue,
         )
+
+    async def place(self, order: OrderIn, policy: OrderPolicy | None = None) -> WorkflowHandle:
+        """What the API does: store the order in the read model, then start its workflow."""
+        with self.db.session() as s:
+            order_repo.insert_order(s, order, received_at=datetime.now(UTC))
+        return await self.start(order, policy)
 
     async def view(self, order_id: str) -> OrderView:
         handle = self.client.get_workflow_handle(order_workflow_id(order_id))
@@ -82,6 +91,65 @@ async def running(client: Client, db: Database) -> AsyncIterator[Harness]:
             carrier=carrier,
             worker=worker,
         )
+
+
+async def until_fulfilment(
+    h: Harness, fid: str, predicate: object, *, attempts: int = 200
+) -> FulfilmentView:
+    """Query a fulfilment until ``predicate(view)`` holds."""
+    import asyncio
+
+    view = None
+    for _ in range(attempts):
+        try:
+            view = await h.fulfilment_view(fid)
+        except Exception:
+            view = None
+        if view is not None and predicate(view):  # type: ignore[operator]
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition never held; last view: {view}")
+
+
+# -- what the database shows ------------------------------------------------------------
+
+
+def position(db: Database, sku: str, location_id: str) -> tuple[int, int]:
+    """(on_hand, reserved) of one inventory position."""
+    with db.session() as s:
+        pos = s.get(InventoryPosition, (sku, location_id))
+        assert pos is not None, f"no position {sku} at {location_id}"
+        return pos.on_hand, pos.reserved
+
+
+def ledger(db: Database, order_id: str) -> list[tuple[str, str, int, str]]:
+    """The order's reservation entries as (location, line, qty, status), sorted."""
+    with db.session() as s:
+        rows = s.exec(select(Reservation).where(Reservation.order_id == order_id))
+        return sorted((r.location_id, r.line_id, r.qty, r.status) for r in rows)
+
+
+def task(db: Database, task_id: str) -> ManualTask | None:
+    with db.session() as s:
+        return s.get(ManualTask, task_id)
+
+
+def tasks_of(db: Database, order_id: str) -> list[ManualTask]:
+    with db.session() as s:
+        stmt = select(ManualTask).where(ManualTask.order_id == order_id)
+        return list(s.exec(stmt.order_by(col(ManualTask.id))))
+
+
+def fulfilment_rows(db: Database, order_id: str) -> list[Fulfilment]:
+    with db.session() as s:
+        stmt = select(Fulfilment).where(Fulfilment.order_id == order_id)
+        return list(s.exec(stmt.order_by(col(Fulfilment.id))))
+
+
+def outbox_types(db: Database, order_id: str) -> list[str]:
+    with db.session() as s:
+        stmt = select(OutboxEvent).where(OutboxEvent.order_id == order_id)
+        return sorted(e.type for e in s.exec(stmt))
 
 
 async def until(h: Harness, order_id: str, predicate: object, *, attempts: int = 200) -> OrderView:

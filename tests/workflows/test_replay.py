@@ -14,6 +14,8 @@ from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+# Read up front: the event loop is no place for file I/O.
+TEXTS = {p: p.read_text() for p in HISTORIES}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -21,7 +23,7 @@ async def test_recorded_history_replays_with_todays_workflow_code(path: Path) ->
     replayer = Replayer(
         workflows=[OrderWorkflow, FulfilmentWorkflow], data_converter=pydantic_data_converter
     )
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, TEXTS[path])
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
