@@ -19,7 +19,27 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    # Lines from the standard library (Temporal's workflow.logger, uvicorn, the SDK) go through
+    # the same renderer, with the workflow's ids lifted out of Temporal's `extra`.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_logger_name,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                _workflow_extra,
+            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    from temporalio import workflow
+
+    # The run's details travel as fields (above), not pasted into the message.
+    workflow.logger.workflow_info_on_message = False
+    root.setLevel(level.upper())
     # Libraries' own INFO chatter (every HTTP request, every migration plugin) is noise here.
     for noisy in ("httpx", "httpcore", "alembic", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -36,6 +56,22 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def _workflow_extra(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """workflow.logger puts the run's details and our key-values on the log record."""
+    record = event.get("_record")
+    if record is None:
+        return event
+    details = getattr(record, "temporal_workflow", None)
+    if isinstance(details, dict):
+        event.setdefault("workflow_id", details.get("workflow_id"))
+        event.setdefault("workflow_type", details.get("workflow_type"))
+    for key in ("order_id", "location_id", "fulfilment_id", "status"):
+        value = getattr(record, key, None)
+        if value is not None:
+            event.setdefault(key, value)
+    return event
 
 
 def _temporal_context(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

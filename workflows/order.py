@@ -571,9 +571,7 @@ class OrderWorkflow:
             ]
         )
         workflow.logger.info(
-            "order status %s",
-            status.value,
-            extra={"order_id": self.order.id, "status": status.value},
+            "order_status_changed", extra={"order_id": self.order.id, "status": status.value}
         )
         events = [(i, e) for i, e in enumerate(self.timeline) if i >= self._recorded]
         await workflow.execute_local_activity_method(
