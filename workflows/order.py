@@ -349,9 +349,6 @@ class OrderWorkflow:
         for location_id, allocs in plan.by_location().items():
             fid = fulfilment_id(self.order.id, len(self.fulfilments) + 1)
             lines = [FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty) for a in allocs]
-            self.fulfilments[fid] = FulfilmentSummary(
-                fulfilment_id=fid, location_id=location_id, status=FulfilmentStatus.AWAITING_PICK
-            )
             self.book.assign(fid, location_id, allocs)
             handle = await workflow.start_child_workflow(
                 FulfilmentWorkflow.run,
@@ -368,6 +365,10 @@ class OrderWorkflow:
                     pick_escalate_after_s=self.inp.policy.pick_escalate_after_s,
                 ),
                 id=fulfilment_workflow_id(fid),
+            )
+            # Shown only once the child exists, so that whoever reads the status can act on it.
+            self.fulfilments[fid] = FulfilmentSummary(
+                fulfilment_id=fid, location_id=location_id, status=FulfilmentStatus.AWAITING_PICK
             )
             self._children[fid] = handle
             started.append((handle, fid))
