@@ -1,0 +1,116 @@
+"""`oms dev` (what `make dev` runs) as a user runs it: start, use, Ctrl-C, start again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.factories import PARIS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def oms_dev(home: Path, ports: dict[str, int]) -> Iterator[str]:
+    env = {
+        **os.environ,
+        "OMS_HOME": str(home),
+        "OMS_LOG_LEVEL": "WARNING",
+        **{k: str(v) for k, v in ports.items()},
+    }
+    env.pop("OMS_DATABASE_URL", None)
+    oms = Path(sys.executable).parent / "oms"
+    proc = subprocess.Popen(
+        [str(oms), "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{ports['OMS_API_PORT']}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "oms dev did not become healthy"
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, out.decode()
+    assert b"stopped" in out
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restarts(
+    tmp_path: Path,
+) -> None:
+    ports = {
+        "OMS_API_PORT": _free_port(),
+        "OMS_TEMPORAL_PORT": _free_port(),
+        "OMS_UI_PORT": _free_port(),
+    }
+    body = {
+        "id": "DEV-1",
+        "channel": "web-fr",
+        "customer": {"id": "C1", "email": "a@example.com", "tier": "standard"},
+        "lines": [{"line_id": "1", "sku": "HOM-002", "quantity": 1, "unit_price": 2499}],
+        "currency": "EUR",
+        "delivery": {
+            "method": "ship",
+            "address": {
+                "name": "A",
+                "line1": "1 rue",
+                "city": "Paris",
+                "postal_code": "75001",
+                "country": "FR",
+                **PARIS,
+            },
+        },
+        "payment_token": "tok_ok",
+    }
+    with oms_dev(tmp_path, ports) as base:
+        keys = json.loads((tmp_path / "dev-keys.json").read_text())
+        assert {"storefront", "analyst", "integration", "admin", "store:ST-PARIS-OPERA"} <= set(
+            keys
+        )
+        shop = {"Authorization": f"Bearer {keys['storefront']}"}
+        placed = httpx.post(f"{base}/orders", json=body, headers=shop, timeout=10)
+        assert placed.status_code == 201, placed.text
+        assert httpx.get(f"{base}/openapi.json", timeout=5).status_code == 200
+    assert not _port_open(ports["OMS_TEMPORAL_PORT"])
+    assert not _port_open(ports["OMS_API_PORT"])
+
+    with oms_dev(tmp_path, ports) as base:
+        again = json.loads((tmp_path / "dev-keys.json").read_text())
+        assert again == keys
+        shop = {"Authorization": f"Bearer {keys['storefront']}"}
+        listed = httpx.get(f"{base}/orders", headers=shop, timeout=10).json()
+        assert [o["order_id"] for o in listed["items"]] == ["DEV-1"]
+        view = httpx.get(f"{base}/orders/DEV-1", headers=shop, timeout=10).json()
+        assert view["order_id"] == "DEV-1"
+        assert view["timeline"][0]["type"] == "order_received"
