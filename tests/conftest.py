@@ -4,8 +4,6 @@ the Temporal servers from the installed binaries (nothing is downloaded)."""
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,17 +15,10 @@ from temporalio.testing import WorkflowEnvironment
 
 import oms.db.tables  # noqa: F401  (registers the tables)
 from oms.db.engine import Database
+from oms.devserver import find_binary
 from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, ensure_search_attributes
 
 PG_URL = os.environ.get("OMS_TEST_DATABASE_URL")
-
-
-def _binary(name: str) -> str:
-    here = Path(sys.executable).parent / name
-    found = str(here) if here.exists() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} binary not found: install the dev extra (make test does)")
-    return found
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +51,7 @@ def db(pg_database: Database | None, tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=_binary("temporal-test-server"),
+        test_server_existing_path=find_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
     await ensure_search_attributes(env.client)
@@ -71,7 +62,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=_binary("temporal"),
+        dev_server_existing_path=find_binary("temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=[],
         dev_server_extra_args=[

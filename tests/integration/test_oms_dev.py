@@ -15,13 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from oms.devserver import free_port
 from tests.factories import PARIS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -70,9 +65,9 @@ def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restar
     tmp_path: Path,
 ) -> None:
     ports = {
-        "OMS_API_PORT": _free_port(),
-        "OMS_TEMPORAL_PORT": _free_port(),
-        "OMS_UI_PORT": _free_port(),
+        "OMS_API_PORT": free_port(),
+        "OMS_TEMPORAL_PORT": free_port(),
+        "OMS_UI_PORT": free_port(),
     }
     body = {
         "id": "DEV-1",

@@ -4,7 +4,6 @@ served by uvicorn on a real port, and a client speaking HTTP to it."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,14 +18,9 @@ from oms.config import Settings
 from oms.db import keys
 from oms.db.engine import Database
 from oms.db.tables import Reservation
+from oms.devserver import free_port
 from tests.factories import order, seed
 from tests.workflows.harness import running
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,7 +38,7 @@ async def stack(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[dic
         storefront = keys.create_key(s, role="storefront", name="shop")
         store = keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
     async with running(dev_env.client, db) as h:
-        port = _free_port()
+        port = free_port()
         app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
