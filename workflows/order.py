@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.inventory import InventoryActivities, ReleaseRequest, SourcingRequest
@@ -106,29 +106,32 @@ class OrderWorkflow:
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
         self._main = asyncio.ensure_future(self._process())
+        if self._cancel is not None:  # accepted before the run began
+            self._main.cancel()
         try:
             await self._main
         except _Cancelled as c:
             await self._compensate(c.reason, c.actor)
-        except asyncio.CancelledError:
+        except (Exception, asyncio.CancelledError) as err:
+            # Not BaseException: a worker evicting this run from its cache raises one, and
+            # the run goes on elsewhere. A cancel reaches us as CancelledError, or wrapped in
+            # the ActivityError / ChildWorkflowError of whatever was running at the time.
+            if not is_cancelled_exception(err):
+                await asyncio.shield(
+                    asyncio.ensure_future(self._compensate(CancelReason.FAILED, "system"))
+                )
+                raise
             if self._cancel is not None:  # our own cancel update stopped the main flow
                 await asyncio.shield(
                     asyncio.ensure_future(self._compensate(self._cancel.reason, self._cancel.actor))
                 )
-            else:
+            else:  # cancelled through Temporal: compensate, then end as cancelled
                 await asyncio.shield(
                     asyncio.ensure_future(
                         self._compensate(CancelReason.WORKFLOW_CANCELLED, "temporal")
                     )
                 )
-                raise
-        except Exception:
-            # A failure compensates too. Not BaseException: a worker evicting this run from
-            # its cache raises one, and the run goes on elsewhere.
-            await asyncio.shield(
-                asyncio.ensure_future(self._compensate(CancelReason.FAILED, "system"))
-            )
-            raise
+                raise asyncio.CancelledError() from err
         return self._view()
 
     async def _process(self) -> None:
@@ -287,6 +290,8 @@ class OrderWorkflow:
                 **EXTERNAL_ACTIVITY,
             )
         except ActivityError as err:
+            if is_cancelled_exception(err):
+                raise  # the order is being cancelled, the card was not declined
             cause = err.cause
             code = (
                 cause.details[0]
