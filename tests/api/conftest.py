@@ -1,0 +1,164 @@
+"""The API in-process over ASGI, with a real worker on the Temporal dev server behind it.
+
+Every test gets a fresh database, one key per role and a worker on its own task queue. The
+dev server lives for the whole session, so order ids carry a random suffix: a workflow id
+left by an earlier test would otherwise swallow a new order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from oms.config import Settings
+from oms.db import keys
+from oms.db.engine import Database
+from tests.factories import order, seed
+from tests.workflows.harness import Harness, running
+
+PHONE = 89900
+# Every order of these tests is fulfilled at the Opéra store: nothing is stocked elsewhere.
+STOCK = {
+    ("SKU-TEE", "ST-OPERA"): 100,
+    ("SKU-MUG", "ST-OPERA"): 100,
+    ("SKU-JEAN", "ST-OPERA"): 100,
+    ("SKU-PHONE", "ST-OPERA"): 100,
+}
+POLL_SECONDS = 20.0
+
+Json = dict[str, Any]
+
+
+def new_id(prefix: str = "T") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def order_body(order_id: str | None = None, **overrides: Any) -> Json:
+    """A valid order for 2 tees and a mug, shipped to Paris, by a customer of its own (so the
+    velocity rule never fires between orders of one test)."""
+    order_id = order_id or new_id("O")
+    overrides.setdefault(
+        "customer", {"id": f"C-{order_id}", "email": "alice@example.com", "tier": "standard"}
+    )
+    return order(order_id, **overrides).model_dump(mode="json")
+
+
+def phone_body(order_id: str | None = None, phones: int = 1) -> Json:
+    """A new customer with no history buying phones: risky enough for a manual review."""
+    order_id = order_id or new_id("R")
+    return order_body(
+        order_id,
+        customer={"id": f"C-{order_id}", "email": "new@example.com", "tier": "new"},
+        lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": phones, "unit_price": PHONE}],
+    )
+
+
+def collect_body(order_id: str | None = None, store_id: str = "ST-OPERA") -> Json:
+    return order_body(order_id, delivery={"method": "collect", "store_id": store_id})
+
+
+def full_pick(fulfilment: Json) -> Json:
+    return {
+        "lines": [
+            {"line_id": line["line_id"], "picked": line["quantity"]} for line in fulfilment["lines"]
+        ]
+    }
+
+
+def error_of(response: httpx.Response) -> Json:
+    """The error body, checked for the shape every error shares."""
+    body: Json = response.json()
+    assert set(body) == {"code", "field", "reason", "errors"}, body
+    assert isinstance(body["reason"], str)
+    assert body["reason"]
+    return body
+
+
+@dataclass
+class Api:
+    """The client plus one key per role: storefront, analyst, integration, admin, and the
+    store keys "opera" (ST-OPERA) and "bastille" (ST-BASTILLE)."""
+
+    http: httpx.AsyncClient
+    keys: dict[str, str]
+    db: Database
+    harness: Harness
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    async def place(self, body: Json) -> Json:
+        response = await self.http.post("/orders", json=body, headers=self.auth("storefront"))
+        assert response.status_code == 201, response.text
+        placed: Json = response.json()
+        return placed
+
+    async def until(
+        self,
+        order_id: str,
+        predicate: Callable[[Json], bool],
+        *,
+        role: str = "analyst",
+        seconds: float = POLL_SECONDS,
+    ) -> Json:
+        """GET /orders/{id} until ``predicate(body)`` holds."""
+        return await self._poll(f"/orders/{order_id}", predicate, role, seconds)
+
+    async def until_fulfilment(
+        self, order_id: str, status: str, *, location_id: str = "ST-OPERA", role: str = "opera"
+    ) -> Json:
+        """The order's fulfilment as the location's list shows it, once it has this status."""
+        page = await self._poll(
+            f"/locations/{location_id}/fulfilments?status={status}",
+            lambda b: any(f["order_id"] == order_id for f in b["items"]),
+            role,
+            POLL_SECONDS,
+        )
+        found: Json = next(f for f in page["items"] if f["order_id"] == order_id)
+        return found
+
+    async def awaiting_pick(self, body: Json) -> Json:
+        """Place the order and answer its fulfilment once it is on the Opéra pick list."""
+        await self.place(body)
+        return await self.until_fulfilment(body["id"], "AWAITING_PICK")
+
+    async def _poll(
+        self, url: str, predicate: Callable[[Json], bool], role: str, seconds: float
+    ) -> Json:
+        deadline = asyncio.get_running_loop().time() + seconds
+        last: Any = None
+        while asyncio.get_running_loop().time() < deadline:
+            response = await self.http.get(url, headers=self.auth(role))
+            last = (response.status_code, response.text)
+            if response.status_code == 200 and predicate(response.json()):
+                body: Json = response.json()
+                return body
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"GET {url} never satisfied the condition; last answer: {last}")
+
+
+@pytest.fixture
+async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
+    seed(db, STOCK)
+    with db.session() as s:
+        made = {
+            role: keys.create_key(s, role=role, name=f"test-{role}")
+            for role in ("storefront", "analyst", "integration", "admin")
+        }
+        made["opera"] = keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
+        made["bastille"] = keys.create_key(
+            s, role="store", name="bastille", location_id="ST-BASTILLE"
+        )
+    async with running(dev_env.client, db) as h:
+        app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://oms") as http:
+            yield Api(http=http, keys=made, db=db, harness=h)

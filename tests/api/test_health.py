@@ -1,0 +1,80 @@
+"""Readiness, the API documentation, and how unknown routes answer."""
+
+from __future__ import annotations
+
+import httpx
+
+from api.app import create_app
+from oms.config import Settings
+from tests.api.conftest import Api, error_of, order_body
+
+
+async def test_health_answers_ok_when_the_database_and_temporal_answer(api: Api) -> None:
+    response = await api.http.get("/healthz")
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_the_interactive_docs_are_served(api: Api) -> None:
+    response = await api.http.get("/docs")
+
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "/openapi.json" in response.text
+
+
+async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
+    response = await api.http.get("/openapi.json")
+
+    assert response.status_code == 200, response.text
+    spec = response.json()
+    paths = spec["paths"]
+    expected = {
+        "/healthz": {"get"},
+        "/orders": {"get", "post"},
+        "/orders/{order_id}": {"get"},
+        "/orders/{order_id}/cancel": {"post"},
+        "/tasks": {"get"},
+        "/tasks/{task_id}/complete": {"post"},
+        "/locations/{location_id}/fulfilments": {"get"},
+        "/fulfilments/{fulfilment_id}/pick": {"post"},
+        "/fulfilments/{fulfilment_id}/pack": {"post"},
+        "/fulfilments/{fulfilment_id}/collected": {"post"},
+    }
+    assert {path: set(ops) for path, ops in paths.items()} == expected
+    assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+async def test_an_unknown_path_is_404_in_the_error_shape(api: Api) -> None:
+    response = await api.http.get("/nothing-here", headers=api.auth("admin"))
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+async def test_a_wrong_method_is_405_in_the_error_shape(api: Api) -> None:
+    response = await api.http.delete("/orders", headers=api.auth("admin"))
+
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+async def test_without_temporal_health_is_degraded_and_orders_are_unavailable(api: Api) -> None:
+    # The same database, but an app that has not connected to Temporal (yet).
+    app = create_app(Settings(task_queue=api.harness.task_queue), db=api.db, client=None)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://oms") as http:
+        health = await http.get("/healthz")
+        placed = await http.post("/orders", json=order_body(), headers=api.auth("storefront"))
+        listed = await http.get("/orders", headers=api.auth("analyst"))
+
+    assert health.status_code == 503
+    assert health.json()["status"] == "degraded"
+    assert health.json()["database"] == "ok"
+    assert health.json()["temporal"].startswith("error")
+    assert placed.status_code == 503, placed.text
+    assert error_of(placed)["code"] == "unavailable"
+    # Reading the read model needs no Temporal.
+    assert listed.status_code == 200
