@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -146,7 +147,7 @@ async def pick(
     fulfilment_id: str, body: PickBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
     """Report picked quantities per line; a short pick needs a reason code."""
-    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
     view = await _update(
         client,
         workflow_id,
@@ -167,7 +168,7 @@ async def pack(
     fulfilment_id: str, body: PackBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
     """Report the parcels; shipping orders are then booked with the carrier."""
-    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
     return await _update(
         client,
         workflow_id,
@@ -179,7 +180,7 @@ async def pack(
 @router.post("/fulfilments/{fulfilment_id}/collected", response_model=FulfilmentView)
 async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
     """The customer collected a click-and-collect order."""
-    workflow_id = _workflow_of(db, principal, fulfilment_id)
+    workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
     return await _update(
         client, workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
     )
