@@ -160,6 +160,15 @@ class FulfilmentWorkflow:
                 carrier=self.view.carrier,
             ),
         )
+        if (
+            workflow.cancellation_reason() is not None
+            and not self.view.status.is_final
+            and workflow.patched("cancel-during-progress-signal")
+        ):
+            # A cancel that arrives while the signal is in flight is absorbed by the SDK once
+            # the signal lands; without this the fulfilment would carry on and its order would
+            # wait for it forever.
+            raise asyncio.CancelledError()
 
     def _require(self, status: FulfilmentStatus, action: str) -> None:
         if self.view.status is not status:

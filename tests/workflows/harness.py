@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
 from oms.connectors.carriers import SimulatedCarrier
@@ -34,9 +34,12 @@ class Harness:
     payments: SimulatedPaymentGateway
     carrier: SimulatedCarrier
     worker: Worker
+    started: list[WorkflowHandle[OrderWorkflow, OrderView]] = field(default_factory=list)
 
-    async def start(self, order: OrderIn, policy: OrderPolicy | None = None) -> WorkflowHandle:
-        return await self.client.start_workflow(
+    async def start(
+        self, order: OrderIn, policy: OrderPolicy | None = None
+    ) -> WorkflowHandle[OrderWorkflow, OrderView]:
+        handle = await self.client.start_workflow(
             OrderWorkflow.run,
             OrderWorkflowInput(
                 order=order, received_at=datetime.now(UTC), policy=policy or OrderPolicy()
@@ -44,8 +47,12 @@ class Harness:
             id=order_workflow_id(order.id),
             task_queue=self.task_queue,
         )
+        self.started.append(handle)
+        return handle
 
-    async def place(self, order: OrderIn, policy: OrderPolicy | None = None) -> WorkflowHandle:
+    async def place(
+        self, order: OrderIn, policy: OrderPolicy | None = None
+    ) -> WorkflowHandle[OrderWorkflow, OrderView]:
         """What the API does: store the order in the read model, then start its workflow."""
         with self.db.session() as s:
             order_repo.insert_order(s, order, received_at=datetime.now(UTC))
@@ -55,8 +62,10 @@ class Harness:
         handle = self.client.get_workflow_handle(order_workflow_id(order_id))
         return await handle.query(OrderWorkflow.status_view)
 
-    def fulfilment(self, fid: str) -> WorkflowHandle:
-        return self.client.get_workflow_handle(fulfilment_workflow_id(fid))
+    def fulfilment(self, fid: str) -> WorkflowHandle[FulfilmentWorkflow, FulfilmentView]:
+        return self.client.get_workflow_handle_for(
+            FulfilmentWorkflow.run, fulfilment_workflow_id(fid)
+        )
 
     async def pick(self, fid: str, report: PickReport) -> FulfilmentView:
         return await self.fulfilment(fid).execute_update(FulfilmentWorkflow.pick, report)
@@ -83,7 +92,7 @@ async def running(client: Client, db: Database) -> AsyncIterator[Harness]:
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)
     async with worker:
-        yield Harness(
+        h = Harness(
             client=client,
             task_queue=task_queue,
             db=db,
@@ -91,6 +100,94 @@ async def running(client: Client, db: Database) -> AsyncIterator[Harness]:
             carrier=carrier,
             worker=worker,
         )
+        try:
+            yield h
+        finally:
+            await _terminate_leftovers(h)
+
+
+async def _terminate_leftovers(h: Harness) -> None:
+    """End the orders a test leaves running, and their fulfilments, once they are idle.
+
+    Work still in flight when the worker stops (a workflow task, an activity) holds the shared
+    time-skipping server's clock for good, even after a terminate; so would a fulfilment left
+    running, when its pick timer fires later on a queue nobody polls (the test server does
+    not apply the parent-close policy). Every later test that needs time to pass would hang.
+    """
+    import asyncio
+
+    for handle in h.started:
+        if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+            continue
+        quiet = 0
+        for _ in range(100):
+            # Twice in a row: a fulfilment's last signal may wake its order up in between.
+            quiet = 0 if await _in_flight(h.client, handle.id) else quiet + 1
+            if quiet == 2:
+                break
+            await asyncio.sleep(0.05)
+        children = await _children(h.client, handle.id)
+        for workflow_id in [handle.id, *children]:
+            leftover = h.client.get_workflow_handle(workflow_id)
+            if (await leftover.describe()).status is WorkflowExecutionStatus.RUNNING:
+                await leftover.terminate(reason="test finished")
+
+
+async def _children(client: Client, workflow_id: str) -> list[str]:
+    return [
+        e.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+        async for e in client.get_workflow_handle(workflow_id).fetch_history_events()
+        if e.HasField("child_workflow_execution_started_event_attributes")
+    ]
+
+
+_DONE_ACTIVITY = (
+    "activity_task_completed_event_attributes",
+    "activity_task_failed_event_attributes",
+    "activity_task_timed_out_event_attributes",
+    "activity_task_canceled_event_attributes",
+)
+_DONE_WORKFLOW_TASK = (
+    "workflow_task_completed_event_attributes",
+    "workflow_task_failed_event_attributes",
+    "workflow_task_timed_out_event_attributes",
+)
+
+
+async def _in_flight(client: Client, workflow_id: str) -> bool:
+    """Whether a running workflow, or one of its running children, has work in flight."""
+    handle = client.get_workflow_handle(workflow_id)
+    if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+        return False
+    activities: set[int] = set()
+    signals: set[int] = set()
+    task = False
+    async for e in handle.fetch_history_events():
+        kind = e.WhichOneof("attributes")
+        if kind == "activity_task_scheduled_event_attributes":
+            activities.add(e.event_id)
+        elif kind in _DONE_ACTIVITY:
+            activities.discard(getattr(e, kind).scheduled_event_id)
+        elif kind == "workflow_task_scheduled_event_attributes":
+            task = True
+        elif kind in _DONE_WORKFLOW_TASK:
+            task = False
+        elif kind == "signal_external_workflow_execution_initiated_event_attributes":
+            signals.add(e.event_id)
+        elif kind == "external_workflow_execution_signaled_event_attributes":
+            signals.discard(
+                e.external_workflow_execution_signaled_event_attributes.initiated_event_id
+            )
+        elif kind == "signal_external_workflow_execution_failed_event_attributes":
+            signals.discard(
+                e.signal_external_workflow_execution_failed_event_attributes.initiated_event_id
+            )
+    if activities or signals or task:
+        return True
+    for child in await _children(client, workflow_id):
+        if await _in_flight(client, child):
+            return True
+    return False
 
 
 async def until_fulfilment(
@@ -109,6 +206,17 @@ async def until_fulfilment(
             return view
         await asyncio.sleep(0.05)
     raise AssertionError(f"condition never held; last view: {view}")
+
+
+async def eventually(check: object, *, seconds: float = 10.0, interval: float = 0.05) -> None:
+    """Wait until ``check()`` holds, e.g. a row written by an activity still in flight."""
+    import asyncio
+
+    for _ in range(int(seconds / interval)):
+        if check():  # type: ignore[operator]
+            return
+        await asyncio.sleep(interval)
+    raise AssertionError("condition never held")
 
 
 # -- what the database shows ------------------------------------------------------------
