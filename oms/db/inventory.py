@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from oms.db.tables import InventoryPosition, Location, Reservation, utcnow
@@ -60,7 +60,13 @@ def candidates_for(
 
 
 def reservations_for_step(session: Session, step_key: str) -> list[Reservation]:
-    stmt = select(Reservation).where(Reservation.step_key == step_key).order_by(col(Reservation.id))
+    """The step's entries, locked until the transaction ends: moves on them happen once."""
+    stmt = (
+        select(Reservation)
+        .where(Reservation.step_key == step_key)
+        .order_by(col(Reservation.id))
+        .with_for_update()
+    )
     return list(session.exec(stmt))
 
 
@@ -109,13 +115,19 @@ def reserve(
 
 
 def _adjust(session: Session, sku: str, location_id: str, *, reserved: int, on_hand: int) -> None:
-    pos = session.get(InventoryPosition, (sku, location_id))
-    if pos is None:
-        return
-    pos.reserved = max(0, pos.reserved + reserved)
-    pos.on_hand = max(0, pos.on_hand + on_hand)
-    pos.updated_at = utcnow()
-    session.add(pos)
+    # One UPDATE computed on the row the database locks: reading the figures first and writing
+    # them back would let two orders moving the same position at once undo each other's change.
+    new_reserved = col(InventoryPosition.reserved) + reserved
+    new_on_hand = col(InventoryPosition.on_hand) + on_hand
+    session.execute(
+        update(InventoryPosition)
+        .where(col(InventoryPosition.sku) == sku, col(InventoryPosition.location_id) == location_id)
+        .values(
+            reserved=case((new_reserved < 0, 0), else_=new_reserved),
+            on_hand=case((new_on_hand < 0, 0), else_=new_on_hand),
+            updated_at=utcnow(),
+        )
+    )
 
 
 def commit_pick(
@@ -190,6 +202,12 @@ def release(
         stmt = stmt.where(Reservation.step_key == step_key)
     if location_id is not None:
         stmt = stmt.where(Reservation.location_id == location_id)
+    # Positions are locked in the same order as reserve() takes them: no deadlock between two.
+    # FOR UPDATE: a second release of the same entries (a retried activity racing the first)
+    # waits, then finds them no longer live, so nothing is released twice.
+    stmt = stmt.order_by(
+        col(Reservation.sku), col(Reservation.location_id), col(Reservation.id)
+    ).with_for_update()
     units = 0
     for entry in session.exec(stmt):
         entry.status, entry.updated_at = "released", utcnow()

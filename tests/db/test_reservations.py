@@ -161,3 +161,39 @@ def test_shipping_consumes_committed_units_and_release_is_idempotent(db: Databas
     paris = _position(db, "SKU-TEE", "WH-PARIS")
     assert (opera.on_hand, opera.reserved) == (3, 0)
     assert (paris.on_hand, paris.reserved) == (5, 0)
+
+
+def test_releasing_one_order_from_many_threads_at_once_releases_each_unit_once(
+    db: Database,
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 20})
+    with db.session() as s:
+        for n in range(8):
+            inventory.reserve(
+                s,
+                order_id="O1",
+                step_key=f"O1:s{n}",
+                allocations=[
+                    Allocation(location_id="ST-OPERA", line_id=str(n), sku="SKU-TEE", qty=2)
+                ],
+            )
+    with db.session() as s:  # someone else's hold, which must stay
+        inventory.reserve(
+            s,
+            order_id="O2",
+            step_key="O2:s",
+            allocations=[Allocation(location_id="ST-OPERA", line_id="1", sku="SKU-TEE", qty=3)],
+        )
+
+    def release() -> int:
+        with db.session() as s:
+            return inventory.release(s, order_id="O1")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        released = list(pool.map(lambda _: release(), range(8)))
+
+    assert sum(released) == 16
+    pos = _position(db, "SKU-TEE", "ST-OPERA")
+    assert pos.reserved == 3
+    with db.session() as s:
+        assert inventory.live_reserved(s, "SKU-TEE", "ST-OPERA") == 3
