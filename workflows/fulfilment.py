@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -27,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.lifecycle import FulfilmentProgress
     from oms.domain.orders import DeliveryMethod
-    from workflows.policies import DB_ACTIVITY, EXTERNAL_ACTIVITY
+    from workflows.policies import DB_ACTIVITY, EXTERNAL_ACTIVITY, LOCAL_ACTIVITY
 
 
 @workflow.defn
@@ -64,12 +65,11 @@ class FulfilmentWorkflow:
                 self.view.escalated = True
                 await self._save(pick_due=True)
                 await workflow.wait_condition(lambda: self._picked)
-            await workflow.execute_activity_method(
+            await self._db_step(
                 InventoryActivities.commit_pick,
                 CommitPick(
                     step_key=self._step_key, location_id=inp.location_id, lines=self.view.lines
                 ),
-                **DB_ACTIVITY,
             )
             await self._save()
             if self.view.status is FulfilmentStatus.REJECTED:
@@ -99,6 +99,13 @@ class FulfilmentWorkflow:
     def _step_key(self) -> str:
         return self.inp.reservation_key
 
+    async def _db_step(self, activity: Any, arg: Any) -> Any:
+        """A short, idempotent database write. Local activities since the patch below: no
+        round trip through the task queue and a third of the history events."""
+        if workflow.patched("fulfilment-db-steps-local"):
+            return await workflow.execute_local_activity_method(activity, arg, **LOCAL_ACTIVITY)
+        return await workflow.execute_activity_method(activity, arg, **DB_ACTIVITY)
+
     async def _ship(self) -> None:
         address = self.inp.address
         assert address is not None
@@ -122,10 +129,9 @@ class FulfilmentWorkflow:
         self.view.status = FulfilmentStatus.SHIPPED
 
     async def _consume(self) -> None:
-        await workflow.execute_activity_method(
+        await self._db_step(
             InventoryActivities.consume_reservations,
             ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id),
-            **DB_ACTIVITY,
         )
 
     async def _wait(self, cond: object, seconds: float) -> bool:
@@ -139,12 +145,11 @@ class FulfilmentWorkflow:
         due = (
             workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s) if pick_due else None
         )
-        await workflow.execute_activity_method(
+        await self._db_step(
             FulfilmentActivities.save_fulfilment,
             SaveFulfilment(
                 view=self.view, workflow_id=workflow.info().workflow_id, pick_due_at=due
             ),
-            **DB_ACTIVITY,
         )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal(
