@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from oms.connectors.http import error_details, make_client, post
 from oms.domain.orders import Address
 
 
@@ -139,12 +140,7 @@ class HttpCarrier:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._client = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-        )
+        self._client = make_client(base_url, api_key, timeout=timeout, transport=transport)
 
     def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
         response = self._post("/v1/shipments", idempotency_key, request.model_dump(mode="json"))
@@ -173,21 +169,19 @@ class HttpCarrier:
         self, path: str, idempotency_key: str, payload: dict[str, Any] | None = None
     ) -> httpx.Response:
         """The 2xx response, or the carrier error its status maps to."""
-        try:
-            response = self._client.post(
-                path, json=payload, headers={"Idempotency-Key": idempotency_key}
-            )
-        except httpx.TimeoutException as exc:
-            raise CarrierUnavailable("timeout", str(exc) or "request timed out") from exc
-        except httpx.TransportError as exc:
-            raise CarrierUnavailable("transport_error", str(exc) or type(exc).__name__) from exc
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-            raise CarrierError("request_failed", str(exc) or type(exc).__name__) from exc
+        response = post(
+            self._client,
+            path,
+            idempotency_key,
+            payload,
+            unavailable=CarrierUnavailable,
+            failed=CarrierError,
+        )
 
         status = response.status_code
         if response.is_success:
             return response
-        code, message = _error_details(response)
+        code, message = error_details(response)
         if status in (400, 422):
             raise CarrierRejected(code or "rejected", message)
         if status == 429:
@@ -197,20 +191,3 @@ class HttpCarrier:
         # Other 4xx, and redirects (not part of the protocol: a misconfigured base_url), will
         # fail the same way on every retry.
         raise CarrierError(code or "request_failed", message)
-
-
-def _error_details(response: httpx.Response) -> tuple[str | None, str]:
-    """The error body's code and message, tolerating bodies that are not our JSON."""
-    fallback = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-    try:
-        body = response.json()
-    except ValueError:
-        return None, fallback
-    if not isinstance(body, dict):
-        return None, fallback
-    code = body.get("code")
-    message = body.get("message")
-    return (
-        code if isinstance(code, str) and code else None,
-        message if isinstance(message, str) and message else fallback,
-    )

@@ -27,6 +27,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from oms.connectors.http import error_details, make_client, post
+
 
 class PaymentError(Exception):
     """A payment operation failed; `code` is stable and machine-readable."""
@@ -242,12 +244,7 @@ class HttpPaymentGateway:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._client = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-        )
+        self._client = make_client(base_url, api_key, timeout=timeout, transport=transport)
 
     def authorize(
         self, *, idempotency_key: str, token: str, amount: int, currency: str
@@ -290,16 +287,14 @@ class HttpPaymentGateway:
     def _post(
         self, path: str, idempotency_key: str, payload: dict[str, Any] | None, shape: type[_B]
     ) -> _B:
-        try:
-            response = self._client.post(
-                path, json=payload, headers={"Idempotency-Key": idempotency_key}
-            )
-        except httpx.TimeoutException as exc:
-            raise PaymentUnavailable("timeout", str(exc) or "request timed out") from exc
-        except httpx.TransportError as exc:
-            raise PaymentUnavailable("transport_error", str(exc) or type(exc).__name__) from exc
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-            raise PaymentError("request_failed", str(exc) or type(exc).__name__) from exc
+        response = post(
+            self._client,
+            path,
+            idempotency_key,
+            payload,
+            unavailable=PaymentUnavailable,
+            failed=PaymentError,
+        )
 
         status = response.status_code
         if response.is_success:
@@ -310,7 +305,7 @@ class HttpPaymentGateway:
                 raise PaymentUnavailable(
                     "bad_response", f"unexpected {status} body from {path}"
                 ) from exc
-        code, message = _error_details(response)
+        code, message = error_details(response)
         if status == 402:
             raise PaymentDeclined(code or "declined", message)
         if status == 429:
@@ -320,20 +315,3 @@ class HttpPaymentGateway:
         # Other 4xx, and redirects (not part of the protocol: a misconfigured base_url), will
         # fail the same way on every retry.
         raise PaymentError(code or "rejected", message)
-
-
-def _error_details(response: httpx.Response) -> tuple[str | None, str]:
-    """The error body's code and message, tolerating bodies that are not our JSON."""
-    fallback = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-    try:
-        body = response.json()
-    except ValueError:
-        return None, fallback
-    if not isinstance(body, dict):
-        return None, fallback
-    code = body.get("code")
-    message = body.get("message")
-    return (
-        code if isinstance(code, str) and code else None,
-        message if isinstance(message, str) and message else fallback,
-    )
