@@ -96,7 +96,8 @@ class InventoryActivities:
                 locations=plan.locations,
                 unplaced=len(plan.unplaced),
             )
-            return plan
+            # The same order as a retry rebuilds it from the ledger: same step, same answer.
+            return plan.model_copy(update={"allocations": _in_demand_order(req, plan.allocations)})
         raise RuntimeError(f"stock kept moving while sourcing {req.order_id}; will retry")
 
     @activity.defn
@@ -127,11 +128,21 @@ class InventoryActivities:
         return units
 
 
+def _in_demand_order(req: SourcingRequest, allocations: list[Allocation]) -> list[Allocation]:
+    rank = {d.line_id: i for i, d in enumerate(req.demands)}
+    return sorted(allocations, key=lambda a: (rank.get(a.line_id, len(rank)), a.location_id))
+
+
 def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> SourcingPlan:
     # Every entry of the step counts, released ones too: a pick splits an entry into the
     # committed part and the released short, so the step's entries still sum to what it took.
+    taken: dict[tuple[str, str, str], int] = {}
+    for r in held:
+        key = (r.line_id, r.location_id, r.sku)
+        taken[key] = taken.get(key, 0) + r.qty
     allocations = [
-        Allocation(location_id=r.location_id, line_id=r.line_id, sku=r.sku, qty=r.qty) for r in held
+        Allocation(location_id=loc, line_id=line_id, sku=sku, qty=qty)
+        for (line_id, loc, sku), qty in taken.items()
     ]
     placed: dict[str, int] = {}
     for a in allocations:
@@ -141,4 +152,8 @@ def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> Sourcin
         for d in req.demands
         if d.qty > placed.get(d.line_id, 0)
     ]
-    return SourcingPlan(allocations=allocations, unplaced=unplaced, strategy="already_reserved")
+    return SourcingPlan(
+        allocations=_in_demand_order(req, allocations),
+        unplaced=unplaced,
+        strategy="already_reserved",
+    )

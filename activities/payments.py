@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -40,48 +43,45 @@ class VoidRequest(BaseModel):
     authorization_id: str
 
 
+@contextmanager
+def _gateway_refusals(order_id: str) -> Iterator[None]:
+    """A refusal is final: a non-retryable ApplicationError whose type the workflow reads.
+    PaymentUnavailable passes through: Temporal retries it with the same idempotency key."""
+    try:
+        yield
+    except PaymentUnavailable:
+        raise
+    except PaymentError as exc:
+        kind = "PaymentDeclined" if isinstance(exc, PaymentDeclined) else "PaymentError"
+        log.info("payment_refused", order_id=order_id, code=exc.code, type=kind)
+        raise ApplicationError(str(exc), exc.code, type=kind, non_retryable=True) from exc
+
+
 class PaymentActivities:
     def __init__(self, gateway: PaymentGateway) -> None:
         self.gateway = gateway
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
-        try:
+        with _gateway_refusals(req.order_id):
             auth = self.gateway.authorize(
                 idempotency_key=f"{req.order_id}:authorize",
                 token=req.token,
                 amount=req.amount,
                 currency=req.currency,
             )
-        except PaymentDeclined as exc:
-            log.info("payment_declined", order_id=req.order_id, code=exc.code)
-            raise ApplicationError(
-                str(exc), exc.code, type="PaymentDeclined", non_retryable=True
-            ) from exc
-        except PaymentUnavailable:
-            raise  # transient: Temporal retries with the same idempotency key
-        except PaymentError as exc:
-            raise ApplicationError(
-                str(exc), exc.code, type="PaymentError", non_retryable=True
-            ) from exc
         log.info("payment_authorized", order_id=req.order_id, amount=auth.amount)
         return auth
 
     @activity.defn
     def capture_payment(self, req: CaptureRequest) -> Capture:
-        try:
+        with _gateway_refusals(req.order_id):
             cap = self.gateway.capture(
                 idempotency_key=f"{req.order_id}:capture:{req.shipment_key}",
                 authorization_id=req.authorization_id,
                 amount=req.amount,
                 currency=req.currency,
             )
-        except PaymentUnavailable:
-            raise
-        except PaymentError as exc:
-            raise ApplicationError(
-                str(exc), exc.code, type="PaymentError", non_retryable=True
-            ) from exc
         log.info(
             "payment_captured", order_id=req.order_id, amount=cap.amount, shipment=req.shipment_key
         )
@@ -89,15 +89,9 @@ class PaymentActivities:
 
     @activity.defn
     def void_payment(self, req: VoidRequest) -> Void:
-        try:
+        with _gateway_refusals(req.order_id):
             void = self.gateway.void(
                 idempotency_key=f"{req.order_id}:void", authorization_id=req.authorization_id
             )
-        except PaymentUnavailable:
-            raise
-        except PaymentError as exc:
-            raise ApplicationError(
-                str(exc), exc.code, type="PaymentError", non_retryable=True
-            ) from exc
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void

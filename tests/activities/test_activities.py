@@ -1,0 +1,113 @@
+"""Activities against a real database and the simulators, through Temporal's
+ActivityEnvironment (so activity.info() and heartbeats behave as in a worker)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.inventory import InventoryActivities, SourcingRequest
+from activities.orders import FraudCheck, OrderActivities, RecordProgress
+from activities.payments import AuthorizeRequest, PaymentActivities
+from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
+from oms.db import orders as order_repo
+from oms.db.engine import Database
+from oms.db.tables import InventoryPosition, OrderEvent, Reservation
+from oms.domain.fraud import FraudDecision
+from oms.domain.lifecycle import TimelineEntry
+from oms.domain.orders import OrderStatus
+from oms.domain.sourcing import Demand
+from tests.factories import PARIS, order, seed
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def request(step: str = "O1:source:initial") -> SourcingRequest:
+    from oms.domain.geo import GeoPoint
+
+    return SourcingRequest(
+        order_id="O1",
+        step_key=step,
+        destination=GeoPoint(**PARIS),
+        demands=[
+            Demand(line_id="1", sku="SKU-TEE", qty=2),
+            Demand(line_id="2", sku="SKU-MUG", qty=1),
+        ],
+    )
+
+
+def test_sourcing_retried_with_the_same_step_returns_the_same_plan_and_holds_once(
+    db: Database,
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    env = ActivityEnvironment()
+    acts = InventoryActivities(db)
+
+    first = env.run(acts.source_and_reserve, request())
+    again = env.run(acts.source_and_reserve, request())
+
+    assert first.locations == again.locations == ["ST-OPERA"]
+    assert [(a.line_id, a.qty) for a in again.allocations] == [("1", 2), ("2", 1)]
+    with db.session() as s:
+        assert len(list(s.exec(select(Reservation)))) == 2
+        tee = s.get(InventoryPosition, ("SKU-TEE", "ST-OPERA"))
+        assert tee is not None
+        assert tee.reserved == 2
+
+
+def test_sourcing_reports_what_it_cannot_place_and_holds_the_rest(db: Database) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 1})
+    plan = ActivityEnvironment().run(InventoryActivities(db).source_and_reserve, request())
+
+    assert [(a.line_id, a.qty) for a in plan.allocations] == [("1", 1)]
+    assert sorted((d.line_id, d.qty) for d in plan.unplaced) == [("1", 1), ("2", 1)]
+
+
+def test_fraud_check_reads_the_customers_history_from_the_orders_table(db: Database) -> None:
+    seed(db)
+    with db.session() as s:
+        for n in range(5):  # five orders in the last hour: velocity
+            order_repo.insert_order(s, order(f"P{n}"), received_at=NOW)
+    result = ActivityEnvironment().run(
+        OrderActivities(db).assess_fraud, FraudCheck(order=order("NEW"), received_at=NOW)
+    )
+    assert "order_velocity" in [r.code for r in result.reasons]
+    assert result.decision is not FraudDecision.APPROVE
+
+
+def test_recording_progress_twice_writes_each_timeline_entry_once(db: Database) -> None:
+    seed(db)
+    with db.session() as s:
+        order_repo.insert_order(s, order("O1"), received_at=NOW)
+    entry = TimelineEntry(
+        at=NOW, type="order_received", status=OrderStatus.RECEIVED, actor="web-fr"
+    )
+    req = RecordProgress(order_id="O1", status=OrderStatus.SOURCING, events=[(0, entry)])
+    env = ActivityEnvironment()
+    assert env.run(OrderActivities(db).record_progress, req) == 1
+    assert env.run(OrderActivities(db).record_progress, req) == 0
+    with db.session() as s:
+        assert [e.type for e in s.exec(select(OrderEvent))] == ["order_received"]
+        row = order_repo.get_order(s, "O1")
+        assert row is not None
+        assert row.status == "SOURCING"
+
+
+def test_a_declined_card_is_a_non_retryable_error_and_a_flaky_gateway_is_retried() -> None:
+    acts = PaymentActivities(SimulatedPaymentGateway())
+    env = ActivityEnvironment()
+    declined = AuthorizeRequest(order_id="O1", token="tok_decline", amount=100, currency="EUR")
+    with pytest.raises(ApplicationError) as err:
+        env.run(acts.authorize_payment, declined)
+    assert err.value.type == "PaymentDeclined"
+    assert err.value.non_retryable
+
+    flaky = AuthorizeRequest(order_id="O2", token="tok_flaky", amount=100, currency="EUR")
+    for _ in range(2):
+        with pytest.raises(PaymentUnavailable):
+            env.run(acts.authorize_payment, flaky)
+    assert env.run(acts.authorize_payment, flaky).amount == 100
