@@ -78,7 +78,7 @@ class FulfilmentWorkflow:
             await workflow.wait_condition(lambda: self._packed)
             await self._save()
             if inp.delivery_method is DeliveryMethod.SHIP:
-                await self._ship()
+                await self._ship_despite_cancel()
             else:
                 self.view.status = FulfilmentStatus.READY_FOR_COLLECTION
                 await self._save()
@@ -105,6 +105,20 @@ class FulfilmentWorkflow:
         if workflow.patched("fulfilment-db-steps-local"):
             return await workflow.execute_local_activity_method(activity, arg, **LOCAL_ACTIVITY)
         return await workflow.execute_activity_method(activity, arg, **DB_ACTIVITY)
+
+    async def _ship_despite_cancel(self) -> None:
+        """Once packed, the parcel goes to the carrier: the order refuses cancels from then on,
+        and one that slipped through that race is not honoured half-way through a booking."""
+        shipping = asyncio.ensure_future(self._ship())
+        while not shipping.done():
+            try:
+                await asyncio.shield(shipping)
+            except asyncio.CancelledError:
+                workflow.logger.info(
+                    "cancel_ignored_while_shipping",
+                    extra={"order_id": self.inp.order_id, "fulfilment_id": self.inp.fulfilment_id},
+                )
+        shipping.result()
 
     async def _ship(self) -> None:
         address = self.inp.address

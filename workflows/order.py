@@ -57,7 +57,12 @@ with workflow.unsafe.imports_passed_through():
         fulfilment_workflow_id,
     )
     from workflows.fulfilment import FulfilmentWorkflow
-    from workflows.policies import DB_ACTIVITY, EXTERNAL_ACTIVITY, LOCAL_ACTIVITY
+    from workflows.policies import (
+        DB_ACTIVITY,
+        EXTERNAL_ACTIVITY,
+        LOCAL_ACTIVITY,
+        SETTLEMENT_ACTIVITY,
+    )
 
 
 class _Cancelled(Exception):
@@ -99,6 +104,7 @@ class OrderWorkflow:
         self._children: dict[str, Any] = {}
         self._excluded: set[str] = set()
         self._sourcing_steps = 0
+        self._settled: set[str] = set()
         self._updated_at = inp.received_at
 
     # -- run -----------------------------------------------------------------------------
@@ -111,28 +117,31 @@ class OrderWorkflow:
         try:
             await self._main
         except _Cancelled as c:
-            await self._compensate(c.reason, c.actor)
+            await self._compensate_fully(c.reason, c.actor)
         except (Exception, asyncio.CancelledError) as err:
             # Not BaseException: a worker evicting this run from its cache raises one, and
             # the run goes on elsewhere. A cancel reaches us as CancelledError, or wrapped in
-            # the ActivityError / ChildWorkflowError of whatever was running at the time.
-            if not is_cancelled_exception(err):
-                await asyncio.shield(
-                    asyncio.ensure_future(self._compensate(CancelReason.FAILED, "system"))
-                )
-                raise
-            if self._cancel is not None:  # our own cancel update stopped the main flow
-                await asyncio.shield(
-                    asyncio.ensure_future(self._compensate(self._cancel.reason, self._cancel.actor))
-                )
-            else:  # cancelled through Temporal: compensate, then end as cancelled
-                await asyncio.shield(
-                    asyncio.ensure_future(
-                        self._compensate(CancelReason.WORKFLOW_CANCELLED, "temporal")
-                    )
-                )
+            # the ActivityError of whatever was running at the time.
+            if self._cancel is not None and is_cancelled_exception(err):
+                await self._compensate_fully(self._cancel.reason, self._cancel.actor)
+            elif is_cancelled_exception(err) and workflow.cancellation_reason() is not None:
+                await self._compensate_fully(CancelReason.WORKFLOW_CANCELLED, "temporal")
                 raise asyncio.CancelledError() from err
+            else:
+                await self._compensate_fully(CancelReason.FAILED, "system")
+                raise
         return self._view()
+
+    async def _compensate_fully(self, reason: CancelReason, actor: str) -> None:
+        """Run the compensation to its end: a further cancel (ops pressing Cancel after the
+        customer did) must not abandon it half-way with stock held or money authorized."""
+        task = asyncio.ensure_future(self._compensate(reason, actor))
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                continue
+        task.result()
 
     async def _process(self) -> None:
         await self._set_status(
@@ -318,8 +327,8 @@ class OrderWorkflow:
         while pending:
             done, _ = await workflow.wait(list(pending), return_when=asyncio.FIRST_COMPLETED)
             for fut in done:
-                pending.pop(fut)
-                view: FulfilmentView = fut.result()
+                fid = pending.pop(fut)
+                view = self._outcome(fid, fut)
                 await self._settle(view)
                 shorts = [
                     Demand(line_id=line.line_id, sku=line.sku, qty=line.short)
@@ -345,6 +354,30 @@ class OrderWorkflow:
                     for d in shorts:
                         self.book.cancel_units(d.line_id, d.qty, "short_pick")
         await self._finish()
+
+    def _outcome(self, fid: str, fut: asyncio.Future[Any]) -> FulfilmentView:
+        """What a finished child did. One that failed (the carrier refused the address) or
+        was cancelled by ops shipped nothing: its units go back to sourcing like a rejection."""
+        try:
+            view: FulfilmentView = fut.result()
+            return view
+        except (Exception, asyncio.CancelledError) as err:
+            summary = self.fulfilments[fid]
+            self._log(
+                "fulfilment_failed", summary.location_id, {"fulfilment_id": fid, "error": str(err)}
+            )
+            lines = [
+                FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty, picked=0)
+                for a in self.book.allocations_of(fid)
+            ]
+            return FulfilmentView(
+                fulfilment_id=fid,
+                order_id=self.order.id,
+                location_id=summary.location_id,
+                status=FulfilmentStatus.REJECTED,
+                delivery_method=self.order.delivery.method,
+                lines=lines,
+            )
 
     async def _start_children(
         self, plan: SourcingPlan, *, step: str
@@ -384,6 +417,7 @@ class OrderWorkflow:
 
     async def _settle(self, view: FulfilmentView) -> None:
         """A fulfilment ended: record it and capture payment for what left the building."""
+        self._settled.add(view.fulfilment_id)
         self._on_progress(
             FulfilmentProgress(
                 fulfilment_id=view.fulfilment_id,
@@ -410,17 +444,51 @@ class OrderWorkflow:
             {"fulfilment_id": view.fulfilment_id, "tracking": view.tracking_number},
         )
         if amount and self.payment.authorization_id:
-            cap = await workflow.execute_activity_method(
-                PaymentActivities.capture_payment,
-                CaptureRequest(
-                    order_id=self.order.id,
-                    shipment_key=view.fulfilment_id,
-                    authorization_id=self.payment.authorization_id,
-                    amount=amount,
-                    currency=self.order.currency,
-                ),
-                **EXTERNAL_ACTIVITY,
-            )
+            try:
+                cap = await workflow.execute_activity_method(
+                    PaymentActivities.capture_payment,
+                    CaptureRequest(
+                        order_id=self.order.id,
+                        shipment_key=view.fulfilment_id,
+                        authorization_id=self.payment.authorization_id,
+                        amount=amount,
+                        currency=self.order.currency,
+                    ),
+                    **SETTLEMENT_ACTIVITY,
+                )
+            except ActivityError as err:
+                # The goods are gone: never compensate for them. Someone must collect the
+                # money by hand; the order goes on and says so.
+                self.payment.capture_failures.append(view.fulfilment_id)
+                self._log(
+                    "payment_capture_failed",
+                    "payment_gateway",
+                    {
+                        "fulfilment_id": view.fulfilment_id,
+                        "amount": amount,
+                        "error": str(err.cause or err),
+                    },
+                )
+                await workflow.execute_activity_method(
+                    OrderActivities.open_task,
+                    OpenTask(
+                        task_id=f"payment-exception-{view.fulfilment_id}",
+                        kind="payment_exception",
+                        order_id=self.order.id,
+                        workflow_id=workflow.info().workflow_id,
+                        payload={
+                            "fulfilment_id": view.fulfilment_id,
+                            "amount": amount,
+                            "currency": self.order.currency,
+                        },
+                    ),
+                    **DB_ACTIVITY,
+                )
+                await self._emit(
+                    f"payment.capture_failed.{view.fulfilment_id}",
+                    {"fulfilment_id": view.fulfilment_id, "amount": amount},
+                )
+                return
             self.payment.captured += cap.amount
             self.payment.state = PaymentState.PARTIALLY_CAPTURED
             self._log(
@@ -465,6 +533,10 @@ class OrderWorkflow:
             return "order is already being cancelled"
         if any(f.status.has_left_the_building for f in self.fulfilments.values()):
             return "part of the order has already shipped or been collected"
+        if self.order.delivery.method is DeliveryMethod.SHIP and any(
+            f.status is FulfilmentStatus.PACKED for f in self.fulfilments.values()
+        ):
+            return "part of the order is packed and being handed to the carrier"
         return None
 
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
@@ -472,11 +544,13 @@ class OrderWorkflow:
             summary = self.fulfilments[fid]
             if not handle.done() and not summary.status.is_final:
                 handle.cancel()
-        for handle in self._children.values():
+        for fid, handle in self._children.items():
             try:
-                await handle
+                view: FulfilmentView = await handle
             except (Exception, asyncio.CancelledError):
-                pass  # a cancelled or failed child has already cleaned up after itself
+                continue  # a cancelled or failed child has already cleaned up after itself
+            if view.status.has_left_the_building and fid not in self._settled:
+                await self._settle(view)  # it shipped before the cancel reached it: charge it
         await self._release()
         if self.payment.authorization_id and self.payment.state not in (
             PaymentState.VOIDED,
@@ -510,7 +584,7 @@ class OrderWorkflow:
         void = await workflow.execute_activity_method(
             PaymentActivities.void_payment,
             VoidRequest(order_id=self.order.id, authorization_id=self.payment.authorization_id),
-            **EXTERNAL_ACTIVITY,
+            **SETTLEMENT_ACTIVITY,
         )
         self.payment.voided = void.voided_amount
         if self.payment.captured == 0:
@@ -521,7 +595,9 @@ class OrderWorkflow:
 
     @workflow.signal
     def fraud_decision(self, decision: FraudReviewDecision) -> None:
-        if self.review is None and self.status is OrderStatus.AWAITING_REVIEW:
+        # Not only while AWAITING_REVIEW: the task is visible as soon as it is stored, and an
+        # analyst may answer before this run has recorded that it waits for them.
+        if self.review is None and not self.status.is_final:
             self.review = decision
 
     @workflow.signal

@@ -34,3 +34,15 @@ EXTERNAL_ACTIVITY: dict[str, Any] = {
         maximum_attempts=10,
     ),
 }
+
+# Capturing and voiding settle what already happened (goods shipped, an order cancelled):
+# giving up would leave money uncollected or a customer's funds held, so they retry until the
+# gateway answers; refusals are non-retryable errors raised by the activities.
+SETTLEMENT_ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=5),
+    ),
+}

@@ -85,6 +85,9 @@ class PaymentView(BaseModel):
     voided: int = 0
     currency: str
     decline_code: str | None = None
+    capture_failures: list[str] = Field(
+        default_factory=list, description="Fulfilments shipped whose capture the gateway refused"
+    )
 
 
 class FulfilmentSummary(BaseModel):

@@ -58,6 +58,13 @@ class LineBook:
                 status=FulfilmentStatus.AWAITING_PICK,
             )
 
+    def allocations_of(self, fulfilment_id: str) -> list[Allocation]:
+        return [
+            Allocation(location_id=a.location_id, line_id=b.line.line_id, sku=b.line.sku, qty=a.qty)
+            for b in self._lines.values()
+            if (a := b.allocations.get(fulfilment_id)) is not None
+        ]
+
     def progress(
         self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]
     ) -> None:

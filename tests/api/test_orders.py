@@ -568,6 +568,7 @@ async def test_an_order_stored_but_never_started_is_read_from_the_read_model(api
         "voided": 0,
         "currency": "EUR",
         "decline_code": None,
+        "capture_failures": [],
     }
 
 

@@ -85,8 +85,10 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(client: Client, db: Database) -> AsyncIterator[Harness]:
-    payments = SimulatedPaymentGateway()
+async def running(
+    client: Client, db: Database, payments: SimulatedPaymentGateway | None = None
+) -> AsyncIterator[Harness]:
+    payments = payments or SimulatedPaymentGateway()
     carrier = SimulatedCarrier()
     deps = Dependencies(db=db, payments=payments, carrier=carrier)
     task_queue = f"test-{uuid.uuid4()}"

@@ -1,0 +1,133 @@
+"""What happens when something other than the customer goes wrong: the analyst answers
+early, the carrier refuses the address, the gateway refuses a capture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from temporalio.testing import WorkflowEnvironment
+
+from oms.connectors.payments import Capture, PaymentError, SimulatedPaymentGateway
+from oms.db.engine import Database
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
+from oms.domain.lifecycle import (
+    FraudReviewDecision,
+    OrderPolicy,
+    OrderWorkflowInput,
+    PaymentState,
+)
+from oms.domain.orders import CancelReason, OrderIn, OrderStatus
+from oms.temporal import order_workflow_id
+from tests.factories import PARIS, order, seed
+from tests.workflows.harness import ledger, position, running, tasks_of, until
+from workflows.order import OrderWorkflow
+
+FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
+
+
+def risky_order(order_id: str) -> OrderIn:
+    return order(
+        order_id,
+        customer={"id": f"C-{order_id}", "email": "n@example.com", "tier": "new"},
+        lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": 1, "unit_price": 89900}],
+    )
+
+
+async def test_an_analyst_decision_that_arrives_before_the_review_is_recorded_is_kept(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-PHONE", "ST-OPERA"): 3})
+    async with running(time_env.client, db) as h:
+        o = risky_order("EARLY-1")
+        # Signal-with-start: the decision is there before the run has even scored the order.
+        handle = await time_env.client.start_workflow(
+            OrderWorkflow.run,
+            OrderWorkflowInput(order=o, received_at=datetime.now(UTC), policy=OrderPolicy()),
+            id=order_workflow_id(o.id),
+            task_queue=h.task_queue,
+            start_signal="fraud_decision",
+            start_signal_args=[
+                FraudReviewDecision(decision="approve", reason="known customer", actor="a1")
+            ],
+        )
+        view = await until(
+            h,
+            o.id,
+            lambda v: v.fulfilments and v.fulfilments[0].status is FulfilmentStatus.AWAITING_PICK,
+        )
+        fid = view.fulfilments[0].fulfilment_id
+        await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+        await h.pack(fid)
+        result = await handle.result()
+
+    assert result.status is OrderStatus.COMPLETED
+    assert result.fraud is not None
+    assert result.fraud.decision == "review"
+    assert result.fraud.review_decision == "approve"
+
+
+async def test_a_carrier_refusing_the_address_rejects_that_shipment_not_the_whole_order(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    undeliverable = {
+        "method": "ship",
+        "address": {
+            "name": "A",
+            "line1": "1 rue",
+            "city": "Paris",
+            "postal_code": "00000",
+            "country": "FR",
+            **PARIS,
+        },
+    }
+    async with running(time_env.client, db) as h:
+        handle = await h.place(order("CARRIER-1", delivery=undeliverable))
+        view = await until(h, "CARRIER-1", lambda v: v.fulfilments)
+        fid = view.fulfilments[0].fulfilment_id
+        await until(
+            h, "CARRIER-1", lambda v: v.fulfilments[0].status is FulfilmentStatus.AWAITING_PICK
+        )
+        await h.pick(fid, FULL)
+        await h.pack(fid)
+        result = await handle.result()  # completes: it does not fail
+
+    assert result.status is OrderStatus.CANCELLED
+    assert result.cancel_reason is CancelReason.OUT_OF_STOCK
+    assert [f.status for f in result.fulfilments] == [FulfilmentStatus.REJECTED]
+    assert result.payment.state is PaymentState.VOIDED
+    assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
+    assert "fulfilment_failed" in [e.type for e in result.timeline]
+
+
+class RefusesCaptures(SimulatedPaymentGateway):
+    def capture(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> Capture:
+        raise PaymentError("capture_refused", "the issuer refused the capture")
+
+
+async def test_a_refused_capture_keeps_the_shipped_order_and_opens_a_payment_exception(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    async with running(time_env.client, db, payments=RefusesCaptures()) as h:
+        handle = await h.place(order("CAPTURE-1"))
+        view = await until(
+            h,
+            "CAPTURE-1",
+            lambda v: v.fulfilments and v.fulfilments[0].status is FulfilmentStatus.AWAITING_PICK,
+        )
+        fid = view.fulfilments[0].fulfilment_id
+        await h.pick(fid, FULL)
+        await h.pack(fid)
+        result = await handle.result()
+
+    assert result.status is OrderStatus.COMPLETED
+    assert result.payment.capture_failures == [fid]
+    assert result.payment.captured == 0
+    kinds = {(t.kind, t.status) for t in tasks_of(db, "CAPTURE-1")}
+    assert ("payment_exception", "open") in kinds
+    # The goods left: their stock is consumed, never put back.
+    assert position(db, "SKU-TEE", "ST-OPERA") == (3, 0)
+    assert {status for *_, status in ledger(db, "CAPTURE-1")} == {"consumed"}
