@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError
@@ -103,7 +103,10 @@ def list_fulfilments(
     with db.session() as s:
         if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
             raise ApiError(
-                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+                404,
+                ErrorCode.LOCATION_NOT_FOUND,
+                f"no location {location_id} for this key",
+                "location_id",
             )
         rows = fulfilment_repo.for_location(
             s, location_id, status=status.value if status else None, limit=limit, offset=offset
@@ -137,9 +140,14 @@ async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) ->
         reason = cause.message if isinstance(cause, ApplicationError) else str(err)
         raise ApiError(409, ErrorCode.INVALID_STATE, reason) from err
     except RPCError as err:
-        raise ApiError(
-            409, ErrorCode.INVALID_STATE, "this fulfilment is finished and takes no more actions"
-        ) from err
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise ApiError(
+                409,
+                ErrorCode.INVALID_STATE,
+                "this fulfilment is finished and takes no more actions",
+            ) from err
+        # Temporal itself is unreachable or slow: the action did not happen, retry it.
+        raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
 @router.post("/fulfilments/{fulfilment_id}/pick", response_model=FulfilmentView)

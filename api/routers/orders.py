@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +45,8 @@ Reader = Annotated[Principal, Depends(require("storefront", "analyst"))]
 class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: CancelReason = CancelReason.CUSTOMER_REQUEST
+    # Only the reasons a caller may give: fraud, stock and payment reasons are the OMS's own.
+    reason: Literal["customer_request", "duplicate_order", "other"] = "customer_request"
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -68,10 +69,16 @@ def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
     return validate_business_rules(order, catalog=catalog, locations=locations)
 
 
-def _accept(db: Database, order: OrderIn, received_at: datetime) -> tuple[bool, str, datetime]:
+def _accept(
+    db: Database, order: OrderIn, received_at: datetime
+) -> tuple[bool, bool, str, datetime]:
+    """Store the order once: (created now, its workflow already ran, fingerprint, received)."""
     with db.session() as s:
         row, created = order_repo.insert_order(s, order, received_at=received_at)
-        return created, row.fingerprint, row.created_at
+        ran = not created and (
+            row.status != OrderStatus.RECEIVED.value or bool(order_repo.events_for(s, order.id))
+        )
+        return created, ran, row.fingerprint, row.created_at
 
 
 def _placed_view(order: OrderIn, received_at: datetime) -> OrderView:
@@ -117,7 +124,7 @@ async def place_order(
     if errors:
         raise ApiError.invalid(errors)
     now = datetime.now(UTC)
-    created, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
+    created, ran, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
     if fingerprint != order.fingerprint():
         raise ApiError(
             409,
@@ -132,16 +139,18 @@ async def place_order(
         pick_escalate_after_s=settings.pick_escalate_after.total_seconds(),
         max_reroutes=settings.max_reroutes,
     )
-    # Started even when the row already existed: a request that stored the order and then
-    # lost Temporal is healed by the client's retry.
+    # Started again only when the stored order never ran: a request that stored it and then
+    # lost Temporal is healed by the client's retry, while a replay of an old, finished
+    # order (even one Temporal no longer remembers) starts nothing.
     try:
-        await client.start_workflow(
-            OrderWorkflow.run,
-            OrderWorkflowInput(order=order, received_at=received_at, policy=policy),
-            id=order_workflow_id(order.id),
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+        if not ran:
+            await client.start_workflow(
+                OrderWorkflow.run,
+                OrderWorkflowInput(order=order, received_at=received_at, policy=policy),
+                id=order_workflow_id(order.id),
+                task_queue=settings.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
     except WorkflowAlreadyStartedError:
         pass
     except RPCError as err:
@@ -170,7 +179,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
             RPCStatusCode.DEADLINE_EXCEEDED,
             RPCStatusCode.UNAVAILABLE,
         ):
-            raise
+            raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the order") from err
     except Exception:  # a query a worker cannot answer right now
         pass
 
@@ -255,7 +264,7 @@ async def cancel_order(
     try:
         result: CancelResult = await handle.execute_update(
             OrderWorkflow.cancel,
-            CancelRequest(reason=body.reason, note=body.note, actor=principal.actor),
+            CancelRequest(reason=CancelReason(body.reason), note=body.note, actor=principal.actor),
         )
     except (RPCError, WorkflowUpdateFailedError) as err:
         view = await _live_view(db, client, order_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -106,7 +106,7 @@ class Order(SQLModel, table=True):
     status: str = Field(max_length=32, index=True)
     cancel_reason: str | None = Field(default=None, max_length=32)
     currency: str = Field(max_length=3)
-    total: int
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
     line_count: int
     delivery_method: str = Field(max_length=16)
     fingerprint: str = Field(max_length=64)

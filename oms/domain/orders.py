@@ -15,6 +15,10 @@ from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint
 from oms.domain.money import is_known_currency
 
 MAX_LINES = 200
+MAX_QUANTITY = 10_000
+# 10 million in major units of a 2-decimal currency: far above any real basket line, far
+# below what the database's 64-bit totals can hold for 200 lines.
+MAX_UNIT_PRICE = 1_000_000_000
 
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -41,6 +45,8 @@ class OrderStatus(StrEnum):
 
 class CancelReason(StrEnum):
     CUSTOMER_REQUEST = "customer_request"
+    DUPLICATE_ORDER = "duplicate_order"
+    OTHER = "other"
     FRAUD_REJECTED = "fraud_rejected"
     REVIEW_TIMEOUT = "review_timeout"
     OUT_OF_STOCK = "out_of_stock"
@@ -112,7 +118,9 @@ class OrderLine(BaseModel):
     line_id: Identifier
     sku: Identifier
     quantity: int
-    unit_price: int = Field(ge=0, description="Unit price in minor units of the order currency")
+    unit_price: int = Field(
+        ge=0, le=MAX_UNIT_PRICE, description="Unit price in minor units of the order currency"
+    )
 
     @property
     def amount(self) -> int:
@@ -195,12 +203,12 @@ def validate_order(
                 )
             )
         seen.add(line.line_id)
-        if line.quantity <= 0:
+        if not 0 < line.quantity <= MAX_QUANTITY:
             errors.append(
                 FieldError(
                     field=f"lines[{i}].quantity",
                     code=ErrorCode.INVALID_QUANTITY,
-                    reason="quantity must be a positive whole number",
+                    reason=f"quantity must be a whole number from 1 to {MAX_QUANTITY}",
                 )
             )
         if line.sku not in catalog:

@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
 
 from oms.db import orders as order_repo
+from oms.db.engine import Database
 from oms.db.tables import Location
-from oms.domain.orders import OrderIn
+from oms.domain.lifecycle import TimelineEntry
+from oms.domain.orders import OrderIn, OrderStatus
 from tests.api.conftest import (
     Api,
     Json,
@@ -583,3 +587,71 @@ async def test_posting_an_order_again_starts_it_when_the_first_attempt_could_not
     assert response.status_code == 200, response.text
     assert response.json()["order_id"] == body["id"]
     await api.until_fulfilment(body["id"], "AWAITING_PICK")
+
+
+async def test_a_caller_cannot_cancel_with_a_reason_that_belongs_to_the_oms(api: Api) -> None:
+    body = order_body()
+    await api.place(body)
+
+    response = await api.http.post(
+        f"/orders/{body['id']}/cancel",
+        json={"reason": "fraud_rejected"},
+        headers=api.auth("storefront"),
+    )
+
+    assert response.status_code == 422, response.text
+    assert error_of(response)["field"] == "reason"
+
+
+async def test_reposting_an_order_that_already_ran_starts_nothing_new(
+    api: Api, db: Database, dev_env: WorkflowEnvironment
+) -> None:
+    # An order completed long ago: the read model has it, Temporal's retention has passed.
+    body = order_body()
+    placed_at = datetime.now(UTC) - timedelta(days=90)
+    with db.session() as s:
+        order_repo.insert_order(s, OrderIn.model_validate(body), received_at=placed_at)
+        order_repo.update_order(s, body["id"], status=OrderStatus.COMPLETED)
+        order_repo.append_events(
+            s,
+            body["id"],
+            [
+                (
+                    0,
+                    TimelineEntry(
+                        at=placed_at,
+                        type="order_received",
+                        status=OrderStatus.RECEIVED,
+                        actor="web-fr",
+                    ),
+                )
+            ],
+        )
+
+    again = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "COMPLETED"
+    with pytest.raises(RPCError) as gone:  # no new run was started for it
+        await dev_env.client.get_workflow_handle(f"order-{body['id']}").describe()
+    assert gone.value.status is RPCStatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "code"),
+    [
+        ({"quantity": 10_001}, "lines[0].quantity", "invalid_quantity"),
+        ({"unit_price": 1_000_000_001}, "lines[0].unit_price", "out_of_range"),
+    ],
+)
+async def test_absurd_quantities_and_prices_are_refused_not_a_server_error(
+    api: Api, line: dict[str, int], field: str, code: str
+) -> None:
+    body = order_body()
+    body["lines"] = [{**body["lines"][0], **line}]
+
+    response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert response.status_code == 422, response.text
+    error = error_of(response)
+    assert (error["field"], error["code"]) == (field, code)

@@ -117,7 +117,7 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("cancel_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
         sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("delivery_method", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
