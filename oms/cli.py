@@ -8,7 +8,9 @@ import json
 import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 from oms.config import Settings, get_settings
 from oms.devserver import start_dev_args
@@ -95,7 +97,26 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _simulate_command(settings: Settings) -> str:
+    """The simulate command line that reaches this very stack."""
+    env = []
+    if settings.home != Settings.model_fields["home"].default:
+        env.append(f"OMS_HOME={settings.home}")
+    if settings.api_port != Settings.model_fields["api_port"].default:
+        env.append(f"OMS_API_PORT={settings.api_port}")
+    oms = Path(sys.executable).parent / "oms"
+    try:
+        shown = str(oms.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(oms)
+    return " ".join([*env, shown, "simulate", "--orders", "20"])
+
+
 def cmd_dev(settings: Settings) -> None:
+    # The terminal keeps the banner and the keys; every log line goes to a file.
+    settings.home.mkdir(parents=True, exist_ok=True)
+    log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115
+    configure_logging(settings.log_level, True, file=log_file)
     proc = start_temporal(settings)
     try:
         cmd_migrate(settings)
@@ -113,7 +134,8 @@ def cmd_dev(settings: Settings) -> None:
         print(
             "\nTry:\n"
             f"  curl -s {api}/orders -H 'Authorization: Bearer {dev_keys['storefront']}'\n"
-            f"  oms simulate --orders 20\n\nCtrl-C stops everything.\n"
+            f"  {_simulate_command(settings)}\n\n"
+            f"Logs go to {settings.home / 'oms.log'}. Ctrl-C stops everything.\n"
         )
         asyncio.run(_serve(settings, worker=True, api=True))
     finally:

@@ -9,19 +9,23 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
 
-def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
-    use_json = (not sys.stderr.isatty()) if json is None else json
+def configure_logging(
+    level: str = "INFO", json: bool | None = None, file: TextIO | None = None
+) -> None:
+    """Log to ``file`` (stderr by default); JSON unless writing to a terminal."""
+    out = file or sys.stderr
+    use_json = (not out.isatty()) if json is None else json
     renderer: Any = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
     # Lines from the standard library (Temporal's workflow.logger, uvicorn, the SDK) go through
     # the same renderer, with the workflow's ids lifted out of Temporal's `extra`.
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
@@ -53,7 +57,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=True,
     )
 

@@ -123,6 +123,14 @@ def simulate(base_url: str, keys: dict[str, str], *, orders: int, timeout: float
         if loc["type"] == "warehouse":
             staff_keys[f"store:{loc['id']}"] = keys["admin"]
     with httpx.Client(base_url=base_url, timeout=30.0) as http:
+        try:
+            http.get("/healthz")
+        except httpx.HTTPError as exc:
+            print(
+                f"cannot reach the OMS API at {base_url} ({exc}); is `make dev` running, "
+                "and are OMS_API_PORT / --api set to its port?"
+            )
+            return False
         for n in range(orders):
             body = _order(rng, catalog, run, n)
             r = http.post("/orders", json=body, headers=storefront)
@@ -130,7 +138,7 @@ def simulate(base_url: str, keys: dict[str, str], *, orders: int, timeout: float
                 print(f"\norder {body['id']} refused: {r.status_code} {r.text}")
                 continue
             ids.append(body["id"])
-            _progress(0, len(ids), started, "placing")
+            _progress(0, orders, started, f"placing {len(ids)}/{orders}")
         statuses: dict[str, str] = {}
         while time.monotonic() - started < timeout:
             _play_staff(http, staff_keys)

@@ -1,8 +1,9 @@
 """Record workflow histories for the replay test.
 
-Run after a deliberate, compatible workflow change only:
-    python -m tests.workflows.record_histories
-Histories recorded by older code stay: they prove today's code still replays them.
+Run after a deliberate, compatible workflow change, with a new prefix:
+    python -m tests.workflows.record_histories R3
+Histories recorded by older code stay: they prove today's code still replays them (and both
+sides of every workflow.patched branch stay covered).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
 from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
-from oms.domain.lifecycle import CancelRequest
+from oms.domain.lifecycle import CancelRequest, FraudReviewDecision
 from oms.temporal import ensure_search_attributes, fulfilment_workflow_id
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
@@ -27,7 +28,7 @@ from workflows.order import OrderWorkflow
 HERE = Path(__file__).parent / "histories"
 
 
-async def main() -> None:
+async def main(prefix: str) -> None:
     binary = str(Path(sys.executable).parent / "temporal-test-server")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary, data_converter=pydantic_data_converter
@@ -39,6 +40,7 @@ async def main() -> None:
         seed(
             db,
             {
+                ("SKU-PHONE", "ST-OPERA"): 3,
                 ("SKU-TEE", "ST-OPERA"): 9,
                 ("SKU-MUG", "ST-OPERA"): 9,
                 ("SKU-TEE", "WH-PARIS"): 9,
@@ -48,8 +50,8 @@ async def main() -> None:
         async with running(env.client, db) as h:
             saved: list[str] = []
             # Shipped in one go.
-            handle = await h.start(order("R-SHIP"))
-            v = await until(h, "R-SHIP", lambda v: v.fulfilments)
+            handle = await h.start(order(f"{prefix}-SHIP"))
+            v = await until(h, f"{prefix}-SHIP", lambda v: v.fulfilments)
             fid = v.fulfilments[0].fulfilment_id
             await h.pick(
                 fid,
@@ -61,8 +63,8 @@ async def main() -> None:
             await handle.result()
             saved += [handle.id, fulfilment_workflow_id(fid)]
             # Short pick re-routed to another location.
-            handle = await h.start(order("R-SHORT"))
-            v = await until(h, "R-SHORT", lambda v: v.fulfilments)
+            handle = await h.start(order(f"{prefix}-SHORT"))
+            v = await until(h, f"{prefix}-SHORT", lambda v: v.fulfilments)
             fid = v.fulfilments[0].fulfilment_id
             await h.pick(
                 fid,
@@ -74,19 +76,41 @@ async def main() -> None:
                 ),
             )
             await h.pack(fid)
-            v = await until(h, "R-SHORT", lambda v: len(v.fulfilments) == 2)
+            v = await until(h, f"{prefix}-SHORT", lambda v: len(v.fulfilments) == 2)
             fid2 = v.fulfilments[1].fulfilment_id
-            await until(h, "R-SHORT", lambda v: v.fulfilments[1].status == "AWAITING_PICK")
+            await until(h, f"{prefix}-SHORT", lambda v: v.fulfilments[1].status == "AWAITING_PICK")
             await h.pick(fid2, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
             await h.pack(fid2)
             await handle.result()
             saved += [handle.id]
             # Cancelled by the customer before picking.
-            handle = await h.start(order("R-CANCEL"))
-            await until(h, "R-CANCEL", lambda v: v.fulfilments)
+            handle = await h.start(order(f"{prefix}-CANCEL"))
+            await until(h, f"{prefix}-CANCEL", lambda v: v.fulfilments)
             await handle.execute_update(OrderWorkflow.cancel, CancelRequest())
             await handle.result()
             saved += [handle.id]
+            # Held for review, then approved by an analyst, collected in store.
+            review = order(
+                f"{prefix}-REVIEW",
+                customer={"id": "C-NEW", "email": "n@example.com", "tier": "new"},
+                lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": 1, "unit_price": 89900}],
+                delivery={"method": "collect", "store_id": "ST-OPERA"},
+            )
+            handle = await h.start(review)
+            await until(h, review.id, lambda v: v.status == "AWAITING_REVIEW")
+            await handle.signal(
+                OrderWorkflow.fraud_decision,
+                FraudReviewDecision(decision="approve", reason="checked", actor="analyst"),
+            )
+            v = await until(h, review.id, lambda v: v.fulfilments)
+            fid = v.fulfilments[0].fulfilment_id
+            await until(h, review.id, lambda v: v.fulfilments[0].status == "AWAITING_PICK")
+            await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+            await h.pack(fid)
+            await until(h, review.id, lambda v: v.fulfilments[0].status == "READY_FOR_COLLECTION")
+            await h.collected(fid)
+            await handle.result()
+            saved += [handle.id, fulfilment_workflow_id(fid)]
             for wf_id in saved:
                 history = await env.client.get_workflow_handle(wf_id).fetch_history()
                 (HERE / f"{wf_id}.json").write_text(history.to_json())
@@ -96,4 +120,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "R"))
