@@ -19,15 +19,22 @@ def as_utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
-def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:
-    """What the read model knows: status, lines as ordered, the timeline. Line-level
-    fulfilment detail lives in the workflow and is shown while it can be queried."""
-    order = OrderIn.model_validate(row.payload)
+def order_view(
+    order: OrderIn,
+    *,
+    status: OrderStatus,
+    created_at: datetime,
+    updated_at: datetime,
+    cancel_reason: CancelReason | None = None,
+    timeline: list[TimelineEntry] | None = None,
+) -> OrderView:
+    """An order view built outside its workflow: lines as ordered, nothing fulfilled yet
+    that this caller knows of. The workflow's `status` query gives the live detail."""
     return OrderView(
         order_id=order.id,
         workflow_id=order_workflow_id(order.id),
-        status=OrderStatus(row.status),
-        cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+        status=status,
+        cancel_reason=cancel_reason,
         channel=order.channel,
         customer_id=order.customer.id,
         customer_tier=order.customer.tier.value,
@@ -36,6 +43,18 @@ def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:
         delivery_method=order.delivery.method.value,
         lines=LineBook(order.lines).views(),
         payment=PaymentView(currency=order.currency),
+        timeline=timeline or [],
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:
+    """What the read model knows, once the workflow can no longer be queried."""
+    return order_view(
+        OrderIn.model_validate(row.payload),
+        status=OrderStatus(row.status),
+        cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
         timeline=[
             TimelineEntry(
                 at=as_utc(e.at),

@@ -28,7 +28,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.lifecycle import FulfilmentProgress
     from oms.domain.orders import DeliveryMethod
-    from workflows.policies import DB_ACTIVITY, EXTERNAL_ACTIVITY, LOCAL_ACTIVITY
+    from workflows.policies import (
+        DB_ACTIVITY,
+        EXTERNAL_ACTIVITY,
+        LOCAL_ACTIVITY,
+        condition_within,
+    )
 
 
 @workflow.defn
@@ -61,7 +66,7 @@ class FulfilmentWorkflow:
     async def run(self, inp: FulfilmentInput) -> FulfilmentView:
         try:
             await self._save(pick_due=True)
-            if not await self._wait(lambda: self._picked, inp.pick_escalate_after_s):
+            if not await condition_within(lambda: self._picked, inp.pick_escalate_after_s):
                 self.view.escalated = True
                 await self._save(pick_due=True)
                 await workflow.wait_condition(lambda: self._picked)
@@ -148,13 +153,6 @@ class FulfilmentWorkflow:
             ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id),
         )
 
-    async def _wait(self, cond: object, seconds: float) -> bool:
-        try:
-            await workflow.wait_condition(cond, timeout=timedelta(seconds=seconds))  # type: ignore[arg-type]
-        except TimeoutError:
-            return False
-        return True
-
     async def _save(self, *, pick_due: bool = False) -> None:
         due = (
             workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s) if pick_due else None
@@ -168,16 +166,7 @@ class FulfilmentWorkflow:
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal(
             "fulfilment_progress",
-            FulfilmentProgress(
-                fulfilment_id=self.view.fulfilment_id,
-                location_id=self.view.location_id,
-                status=self.view.status,
-                picked={
-                    line.line_id: line.picked for line in self.view.lines if line.picked is not None
-                },
-                tracking_number=self.view.tracking_number,
-                carrier=self.view.carrier,
-            ),
+            FulfilmentProgress.of(self.view),
         )
         if (
             workflow.cancellation_reason() is not None

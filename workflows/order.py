@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         EXTERNAL_ACTIVITY,
         LOCAL_ACTIVITY,
         SETTLEMENT_ACTIVITY,
+        condition_within,
     )
 
 
@@ -214,14 +215,16 @@ class OrderWorkflow:
         )
         await self._emit("fraud_review.requested", {"task_id": task_id})
 
-        decided = await self._wait(lambda: self.review is not None, policy.review_escalate_after_s)
+        decided = await condition_within(
+            lambda: self.review is not None, policy.review_escalate_after_s
+        )
         if not decided:
             await workflow.execute_activity_method(
                 OrderActivities.escalate_task, task_id, **DB_ACTIVITY
             )
             self._log("fraud_review_escalated", "sla_timer", {"task_id": task_id})
             await self._emit("fraud_review.escalated", {"task_id": task_id})
-            decided = await self._wait(
+            decided = await condition_within(
                 lambda: self.review is not None,
                 policy.review_timeout_after_s - policy.review_escalate_after_s,
             )
@@ -418,18 +421,7 @@ class OrderWorkflow:
     async def _settle(self, view: FulfilmentView) -> None:
         """A fulfilment ended: record it and capture payment for what left the building."""
         self._settled.add(view.fulfilment_id)
-        self._on_progress(
-            FulfilmentProgress(
-                fulfilment_id=view.fulfilment_id,
-                location_id=view.location_id,
-                status=view.status,
-                picked={
-                    line.line_id: line.picked for line in view.lines if line.picked is not None
-                },
-                tracking_number=view.tracking_number,
-                carrier=view.carrier,
-            )
-        )
+        self._on_progress(FulfilmentProgress.of(view))
         if not view.status.has_left_the_building:
             self._log(
                 "fulfilment_rejected", view.location_id, {"fulfilment_id": view.fulfilment_id}
@@ -618,13 +610,6 @@ class OrderWorkflow:
         return self._view()
 
     # -- helpers -------------------------------------------------------------------------
-
-    async def _wait(self, cond: Any, seconds: float) -> bool:
-        try:
-            await workflow.wait_condition(cond, timeout=timedelta(seconds=max(seconds, 0.001)))
-        except TimeoutError:
-            return False
-        return True
 
     def _log(
         self,

@@ -1,10 +1,12 @@
-"""Timeouts and retry policies for activities, shared by the workflows."""
+"""Activity timeouts and retry policies, and waits with a deadline, for the workflows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 # Database steps: short, retried until the database is back (they are idempotent).
@@ -46,3 +48,12 @@ SETTLEMENT_ACTIVITY: dict[str, Any] = {
         maximum_interval=timedelta(minutes=5),
     ),
 }
+
+
+async def condition_within(condition: Callable[[], bool], seconds: float) -> bool:
+    """Wait for ``condition`` on a durable timer; False when the deadline passed first."""
+    try:
+        await workflow.wait_condition(condition, timeout=timedelta(seconds=max(seconds, 0.001)))
+    except TimeoutError:
+        return False
+    return True

@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError
-from api.views import OrderPage, OrderSummary, as_utc, view_from_row
+from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Location, Product
@@ -28,7 +28,6 @@ from oms.domain.lifecycle import (
     OrderView,
     OrderWorkflowInput,
 )
-from oms.domain.line_book import LineBook
 from oms.domain.orders import CancelReason, CatalogEntry, LocationRef, OrderIn, OrderStatus
 from oms.domain.orders import validate_order as validate_business_rules
 from oms.logging import get_logger
@@ -79,26 +78,6 @@ def _accept(
             row.status != OrderStatus.RECEIVED.value or bool(order_repo.events_for(s, order.id))
         )
         return created, ran, row.fingerprint, row.created_at
-
-
-def _placed_view(order: OrderIn, received_at: datetime) -> OrderView:
-    from oms.domain.lifecycle import PaymentView
-
-    return OrderView(
-        order_id=order.id,
-        workflow_id=order_workflow_id(order.id),
-        status=OrderStatus.RECEIVED,
-        channel=order.channel,
-        customer_id=order.customer.id,
-        customer_tier=order.customer.tier.value,
-        currency=order.currency,
-        total=order.total,
-        delivery_method=order.delivery.method.value,
-        lines=LineBook(order.lines).views(),
-        payment=PaymentView(currency=order.currency),
-        created_at=received_at,
-        updated_at=received_at,
-    )
 
 
 @router.post(
@@ -163,7 +142,9 @@ async def place_order(
     response.headers["Location"] = f"/orders/{order.id}"
     if created:
         log.info("order_placed", order_id=order.id, channel=order.channel, by=principal.actor)
-        return _placed_view(order, received_at)
+        return order_view(
+            order, status=OrderStatus.RECEIVED, created_at=received_at, updated_at=received_at
+        )
     response.status_code = 200
     return await _live_view(db, client, order.id)
 

@@ -128,15 +128,7 @@ async def complete_task(
         # The decision is stored but did not reach the order: reopen so it can be retried.
         def reopen() -> None:
             with db.session() as s:
-                row = task_repo.get_task(s, task_id)
-                if row is not None:
-                    row.status, row.outcome, row.completed_by, row.completed_at = (
-                        "open",
-                        None,
-                        None,
-                        None,
-                    )
-                    s.add(row)
+                task_repo.reopen(s, task_id)
 
         await run_in_threadpool(reopen)
         raise ApiError(

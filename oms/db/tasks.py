@@ -62,6 +62,15 @@ def complete(session: Session, task_id: str, *, outcome: dict[str, Any], actor: 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def reopen(session: Session, task_id: str) -> None:
+    """Undo a completion whose decision never reached its workflow, so it can be retried."""
+    session.execute(
+        update(ManualTask)
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == "completed")
+        .values(status="open", outcome=None, completed_by=None, completed_at=None)
+    )
+
+
 def close(session: Session, task_id: str, *, status: str, actor: str = "system") -> None:
     """Close a task that is still open (cancelled, expired); a decided task stays as it is."""
     session.execute(

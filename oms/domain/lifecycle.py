@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
 from oms.domain.orders import CancelReason, OrderIn, OrderStatus
 
 
@@ -159,3 +159,14 @@ class FulfilmentProgress(BaseModel):
     picked: dict[str, int] = Field(default_factory=dict)
     tracking_number: str | None = None
     carrier: str | None = None
+
+    @classmethod
+    def of(cls, view: FulfilmentView) -> FulfilmentProgress:
+        return cls(
+            fulfilment_id=view.fulfilment_id,
+            location_id=view.location_id,
+            status=view.status,
+            picked={line.line_id: line.picked for line in view.lines if line.picked is not None},
+            tracking_number=view.tracking_number,
+            carrier=view.carrier,
+        )
