@@ -106,6 +106,9 @@ class OrderWorkflow:
         self._excluded: set[str] = set()
         self._sourcing_steps = 0
         self._settled: set[str] = set()
+        self._reroutes = 0
+        self._shorts_handled: set[str] = set()
+        self._picked_short: dict[str, list[Demand]] = {}
         self._updated_at = inp.received_at
 
     # -- run -----------------------------------------------------------------------------
@@ -326,10 +329,24 @@ class OrderWorkflow:
         pending: dict[asyncio.Future[Any], str] = {}
         for fut, fid in await self._start_children(plan, step="initial"):
             pending[fut] = fid
-        reroutes = 0
         while pending:
-            done, _ = await workflow.wait(list(pending), return_when=asyncio.FIRST_COMPLETED)
+            short_reported = asyncio.ensure_future(
+                workflow.wait_condition(lambda: bool(self._picked_short))
+            )
+            done, _ = await workflow.wait(
+                [*pending, short_reported], return_when=asyncio.FIRST_COMPLETED
+            )
+            if not short_reported.done():
+                short_reported.cancel()
+            # A short pick is re-sourced as soon as it is reported, while the rest of that
+            # fulfilment is still being packed and shipped.
+            for fid, shorts in list(self._picked_short.items()):
+                del self._picked_short[fid]
+                if fid not in self._shorts_handled and workflow.patched("reroute-at-pick"):
+                    await self._reroute(fid, shorts, pending)
             for fut in done:
+                if fut is short_reported:
+                    continue
                 fid = pending.pop(fut)
                 view = self._outcome(fid, fut)
                 await self._settle(view)
@@ -338,25 +355,33 @@ class OrderWorkflow:
                     for line in view.lines
                     if line.short > 0
                 ]
-                if not shorts:
-                    continue
-                self._excluded.add(view.location_id)
-                if reroutes < self.inp.policy.max_reroutes and not self._cancel:
-                    reroutes += 1
-                    step = f"reroute-{reroutes}"
-                    plan = await self._source(shorts, step=step)
-                    await self._set_status(
-                        OrderStatus.IN_FULFILMENT,
-                        "rerouted",
-                        actor="sourcing",
-                        detail={"from": view.location_id, "step": step},
-                    )
-                    for fut2, fid2 in await self._start_children(plan, step=step):
-                        pending[fut2] = fid2
-                else:
-                    for d in shorts:
-                        self.book.cancel_units(d.line_id, d.qty, "short_pick")
+                if shorts and fid not in self._shorts_handled:
+                    await self._reroute(fid, shorts, pending)
         await self._finish()
+
+    async def _reroute(
+        self, fid: str, shorts: list[Demand], pending: dict[asyncio.Future[Any], str]
+    ) -> None:
+        """Source what a location could not pick once more, elsewhere; past the allowed
+        number of re-routes, those units are cancelled."""
+        self._shorts_handled.add(fid)
+        location_id = self.fulfilments[fid].location_id
+        self._excluded.add(location_id)
+        if self._reroutes >= self.inp.policy.max_reroutes or self._cancel:
+            for d in shorts:
+                self.book.cancel_units(d.line_id, d.qty, "short_pick")
+            return
+        self._reroutes += 1
+        step = f"reroute-{self._reroutes}"
+        plan = await self._source(shorts, step=step)
+        await self._set_status(
+            OrderStatus.IN_FULFILMENT,
+            "rerouted",
+            actor="sourcing",
+            detail={"from": location_id, "step": step},
+        )
+        for fut, new_fid in await self._start_children(plan, step=step):
+            pending[fut] = new_fid
 
     def _outcome(self, fid: str, fut: asyncio.Future[Any]) -> FulfilmentView:
         """What a finished child did. One that failed (the carrier refused the address) or
@@ -604,6 +629,14 @@ class OrderWorkflow:
         summary.tracking_number = p.tracking_number or summary.tracking_number
         summary.carrier = p.carrier or summary.carrier
         self.book.progress(p.fulfilment_id, p.status, p.picked)
+        if p.status is FulfilmentStatus.PICKED and p.fulfilment_id not in self._shorts_handled:
+            shorts = [
+                Demand(line_id=a.line_id, sku=a.sku, qty=a.qty - p.picked[a.line_id])
+                for a in self.book.allocations_of(p.fulfilment_id)
+                if a.line_id in p.picked and p.picked[a.line_id] < a.qty
+            ]
+            if shorts:
+                self._picked_short[p.fulfilment_id] = shorts
 
     @workflow.query(name="status")
     def status_view(self) -> OrderView:

@@ -67,7 +67,11 @@ async def test_a_short_pick_is_re_sourced_once_at_another_location(
         await short_pick_one_tee(h, "K1")
 
         # Then the missing unit is sourced again away from the store, at the warehouse
-        view = await until(h, "K1", awaiting_pick(2))
+        view = await until(
+            h,
+            "K1",
+            lambda v: awaiting_pick(2)(v) and v.fulfilments[0].status is FulfilmentStatus.SHIPPED,
+        )
         second = view.fulfilments[1]
         assert second.location_id == "WH-PARIS"
         assert view.fulfilments[0].status is FulfilmentStatus.SHIPPED
@@ -145,3 +149,43 @@ async def test_a_short_pick_with_no_stock_elsewhere_cancels_the_missing_units(
         ("ST-BASTILLE", "1", 1, "released"),
         ("ST-BASTILLE", "2", 1, "consumed"),
     ]
+
+
+async def test_a_short_pick_is_re_sourced_at_once_while_the_store_still_packs_the_rest(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(
+        db,
+        {
+            ("SKU-TEE", "ST-BASTILLE"): 3,
+            ("SKU-MUG", "ST-BASTILLE"): 2,
+            ("SKU-TEE", "WH-PARIS"): 10,
+        },
+    )
+    async with running(time_env.client, db) as h:
+        handle = await h.place(order("EARLY-SHORT"))
+        view = await until(h, "EARLY-SHORT", awaiting_pick(1))
+        first = view.fulfilments[0].fulfilment_id
+        # When the store reports one tee shirt missing and has not packed yet
+        await h.pick(
+            first,
+            PickReport(
+                lines=[
+                    PickedLine(line_id="1", picked=1, short_reason=ShortReason.NOT_FOUND),
+                    PickedLine(line_id="2", picked=1),
+                ]
+            ),
+        )
+        # Then the warehouse already has the missing unit on its pick list
+        view = await until(h, "EARLY-SHORT", awaiting_pick(2))
+        assert view.fulfilments[0].status is FulfilmentStatus.PICKED
+        assert view.fulfilments[1].location_id == "WH-PARIS"
+        second = view.fulfilments[1].fulfilment_id
+        await h.pick(second, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+        await h.pack(second)
+        await h.pack(first)
+        result = await handle.result()
+
+    assert result.status is OrderStatus.COMPLETED
+    assert result.payment.captured == TOTAL
+    assert [t.type for t in result.timeline].count("rerouted") == 1
