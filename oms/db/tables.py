@@ -56,6 +56,18 @@ class InventoryPosition(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False)
 
 
+class InventoryEvent(SQLModel, table=True):
+    """Inventory deltas already applied, by the sender's event id: each applies once."""
+
+    __tablename__ = "inventory_events"
+
+    event_id: str = Field(primary_key=True, max_length=200)
+    sku: str = Field(max_length=64)
+    location_id: str = Field(max_length=64)
+    delta: int
+    applied_at: datetime = _ts(nullable=False)
+
+
 class Reservation(SQLModel, table=True):
     """One lease in the reservation ledger.
 

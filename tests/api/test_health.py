@@ -41,6 +41,9 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/fulfilments/{fulfilment_id}/pick": {"post"},
         "/fulfilments/{fulfilment_id}/pack": {"post"},
         "/fulfilments/{fulfilment_id}/collected": {"post"},
+        "/inventory/positions": {"post"},
+        "/inventory/deltas": {"post"},
+        "/inventory/{sku}": {"get"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}

@@ -1,0 +1,233 @@
+"""Inventory from other systems (integration keys), and every location's position of a SKU.
+
+Batches are applied row by row: a row that fails validation is reported with its index, field,
+code and reason, and does not stop the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from sqlmodel import col, select
+
+from api.deps import DbDep, Principal, require
+from api.errors import ApiError, field_path
+from api.views import as_utc
+from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute, apply_delta
+from oms.db.tables import InventoryPosition, Location, Product
+from oms.domain.availability import LocationInfo, Position, ProductInfo, atp_location
+from oms.domain.errors import ErrorCode
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+Integration = Annotated[Principal, Depends(require("integration"))]
+Reader = Annotated[Principal, Depends(require("integration", "storefront", "analyst"))]
+
+MAX_ROWS = 5000
+
+
+class AbsoluteRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64)
+    location_id: str = Field(min_length=1, max_length=64)
+    on_hand: int
+    in_transit: int | None = None
+    source_version: int | None = None
+    source_updated_at: datetime | None = None
+
+
+class DeltaRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=200)
+    sku: str = Field(min_length=1, max_length=64)
+    location_id: str = Field(min_length=1, max_length=64)
+    delta: int
+
+
+class PositionsBody(BaseModel):
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class DeltasBody(BaseModel):
+    deltas: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class RowError(BaseModel):
+    row: int
+    field: str
+    code: ErrorCode
+    reason: str
+
+
+class BatchResult(BaseModel):
+    applied: int = 0
+    stale: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[RowError] = Field(default_factory=list)
+
+
+def _parse(
+    rows: list[dict[str, Any]],
+    model: type[BaseModel],
+    result: BatchResult,
+    known_locations: set[str],
+    known_skus: set[str],
+) -> list[tuple[int, Any]]:
+    adapter = TypeAdapter(model)
+    good: list[tuple[int, Any]] = []
+    for i, raw in enumerate(rows):
+        try:
+            row: Any = adapter.validate_python(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            result.errors.append(
+                RowError(
+                    row=i,
+                    field=field_path(first["loc"]),
+                    code=ErrorCode.INVALID,
+                    reason=first["msg"],
+                )
+            )
+            continue
+        problem = None
+        if row.location_id not in known_locations:
+            problem = (
+                "location_id",
+                ErrorCode.LOCATION_NOT_FOUND,
+                f"no location {row.location_id!r}",
+            )
+        elif row.sku not in known_skus:
+            problem = ("sku", ErrorCode.UNKNOWN_SKU, f"SKU {row.sku!r} is not in the catalogue")
+        elif min(getattr(row, "on_hand", 0), getattr(row, "in_transit", None) or 0) < 0:
+            problem = ("on_hand", ErrorCode.OUT_OF_RANGE, "quantities cannot be negative")
+        if problem:
+            result.errors.append(
+                RowError(row=i, field=problem[0], code=problem[1], reason=problem[2])
+            )
+            continue
+        good.append((i, row))
+    result.rejected = len(result.errors)
+    return good
+
+
+def _known(db: DbDep, rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    locs = {str(r.get("location_id")) for r in rows if isinstance(r, dict)}
+    skus = {str(r.get("sku")) for r in rows if isinstance(r, dict)}
+    with db.session() as s:
+        known_locs = set(s.exec(select(Location.id).where(col(Location.id).in_(locs))))
+        known_skus = set(s.exec(select(Product.sku).where(col(Product.sku).in_(skus))))
+    return known_locs, known_skus
+
+
+@router.post("/positions", response_model=BatchResult)
+def update_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
+    """Absolute on-hand figures, up to 5,000 rows. A row older than the stored figure (by
+    `source_version`, else `source_updated_at`) is ignored and counted as stale."""
+    result = BatchResult()
+    good = _parse(body.rows, AbsoluteRow, result, *_known(db, body.rows))
+    with db.session() as s:
+        for _index, row in good:
+            if apply_absolute(s, AbsoluteUpdate.model_validate(row.model_dump())):
+                result.applied += 1
+            else:
+                result.stale += 1
+    return result
+
+
+@router.post("/deltas", response_model=BatchResult)
+def apply_deltas(body: DeltasBody, _: Integration, db: DbDep) -> Any:
+    """Relative moves (`delta` may be negative), each applied once per `event_id`."""
+    result = BatchResult()
+    good = _parse(body.deltas, DeltaRow, result, *_known(db, body.deltas))
+    with db.session() as s:
+        for _index, row in good:
+            if apply_delta(s, DeltaUpdate.model_validate(row.model_dump())):
+                result.applied += 1
+            else:
+                result.duplicates += 1
+    return result
+
+
+class LocationPosition(BaseModel):
+    location_id: str
+    location_type: str
+    is_open: bool
+    on_hand: int
+    reserved: int
+    in_transit: int
+    atp: int
+    explanation: str
+    source_version: int | None
+    updated_at: datetime
+
+
+class SkuInventory(BaseModel):
+    sku: str
+    on_hand: int
+    reserved: int
+    atp: int
+    locations: list[LocationPosition]
+
+
+@router.get("/{sku}", response_model=SkuInventory)
+def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
+    """Every location's position of a SKU and what it can promise (no safety rules yet)."""
+    with db.session() as s:
+        product = s.get(Product, sku)
+        if product is None:
+            raise ApiError(
+                404, ErrorCode.UNKNOWN_SKU, f"SKU {sku!r} is not in the catalogue", "sku"
+            )
+        rows = s.exec(
+            select(InventoryPosition, Location)
+            .join(Location, col(Location.id) == col(InventoryPosition.location_id))
+            .where(InventoryPosition.sku == sku)
+            .order_by(col(Location.id))
+        ).all()
+        info = ProductInfo(sku=product.sku, category=product.category)
+        out = []
+        for pos, loc in rows:
+            atp = atp_location(
+                Position(
+                    sku=sku,
+                    location_id=loc.id,
+                    on_hand=pos.on_hand,
+                    reserved=pos.reserved,
+                    in_transit=pos.in_transit,
+                ),
+                LocationInfo(
+                    id=loc.id,
+                    type=loc.type,
+                    country=loc.country,
+                    is_open=loc.is_open,
+                ),
+                info,
+                [],
+            )
+            out.append(
+                LocationPosition(
+                    location_id=loc.id,
+                    location_type=loc.type,
+                    is_open=loc.is_open,
+                    on_hand=pos.on_hand,
+                    reserved=pos.reserved,
+                    in_transit=pos.in_transit,
+                    atp=atp.atp,
+                    explanation=atp.explain(),
+                    source_version=pos.source_version,
+                    updated_at=as_utc(pos.updated_at),
+                )
+            )
+        return SkuInventory(
+            sku=sku,
+            on_hand=sum(p.on_hand for p in out),
+            reserved=sum(p.reserved for p in out),
+            atp=sum(p.atp for p in out),
+            locations=out,
+        )
