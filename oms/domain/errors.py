@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     PICK_EXCEEDS_REQUESTED = "pick_exceeds_requested"
     REASON_REQUIRED = "reason_required"
     LOCATION_NOT_FOUND = "location_not_found"
+    LOCATION_EXISTS = "location_exists"
     # Auth.
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"

@@ -44,6 +44,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/inventory/positions": {"post"},
         "/inventory/deltas": {"post"},
         "/inventory/{sku}": {"get"},
+        "/locations": {"get", "post"},
+        "/locations/{location_id}": {"patch"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}

@@ -1,0 +1,115 @@
+"""Locations (admin): warehouses, stores, drop-ship vendors and dark stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
+
+from api.deps import DbDep, Principal, require
+from api.errors import ApiError
+from api.views import as_utc
+from oms.db.tables import Location
+from oms.domain.errors import ErrorCode
+from oms.domain.orders import CountryCode, Identifier
+
+router = APIRouter(prefix="/locations", tags=["locations"])
+
+Admin = Annotated[Principal, Depends(require())]
+Reader = Annotated[Principal, Depends(require("integration", "storefront", "analyst"))]
+LocationType = Literal["warehouse", "store", "dropship", "dark_store"]
+
+
+class LocationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    type: LocationType
+    country: CountryCode
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    daily_capacity: int = Field(default=1000, ge=0)
+    is_open: bool = True
+
+
+class LocationUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    type: LocationType | None = None
+    country: CountryCode | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    daily_capacity: int | None = Field(default=None, ge=0)
+    is_open: bool | None = None
+
+
+class LocationPublic(LocationCreate):
+    created_at: datetime
+
+    @classmethod
+    def of(cls, loc: Location) -> LocationPublic:
+        return cls(
+            id=loc.id,
+            name=loc.name,
+            type=loc.type,
+            country=loc.country,
+            lat=loc.lat,
+            lon=loc.lon,
+            daily_capacity=loc.daily_capacity,
+            is_open=loc.is_open,
+            created_at=as_utc(loc.created_at),
+        )
+
+
+class LocationList(BaseModel):
+    items: list[LocationPublic]
+
+
+@router.get("", response_model=LocationList)
+def list_locations(
+    _: Reader, db: DbDep, type: LocationType | None = None, is_open: bool | None = None
+) -> Any:
+    with db.session() as s:
+        stmt = select(Location).order_by(col(Location.id))
+        if type:
+            stmt = stmt.where(Location.type == type)
+        if is_open is not None:
+            stmt = stmt.where(Location.is_open == is_open)
+        return LocationList(items=[LocationPublic.of(loc) for loc in s.exec(stmt)])
+
+
+@router.post("", status_code=201, response_model=LocationPublic)
+def create_location(body: LocationCreate, response: Response, _: Admin, db: DbDep) -> Any:
+    with db.session() as s:
+        if s.get(Location, body.id) is not None:
+            raise ApiError(409, ErrorCode.LOCATION_EXISTS, f"location {body.id} exists", "id")
+        loc = Location(**body.model_dump())
+        s.add(loc)
+        s.flush()
+        response.headers["Location"] = f"/locations/{loc.id}"
+        return LocationPublic.of(loc)
+
+
+@router.patch("/{location_id}", response_model=LocationPublic)
+def update_location(location_id: str, body: LocationUpdate, _: Admin, db: DbDep) -> Any:
+    """E.g. `{"is_open": false}` closes a store: sourcing stops sending it work at once."""
+    with db.session() as s:
+        loc = s.get(Location, location_id)
+        if loc is None:
+            raise ApiError(
+                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+            )
+        for field, value in body.model_dump(exclude_unset=True).items():
+            if value is None:
+                raise ApiError(422, ErrorCode.INVALID, f"{field} cannot be null", field)
+            setattr(loc, field, value)
+        s.add(loc)
+        s.flush()
+        return LocationPublic.of(loc)
