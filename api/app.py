@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
-from api.routers import fulfilments, health, inventory, locations, orders, tasks
+from api.routers import channels, fulfilments, health, inventory, locations, orders, tasks
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
 from oms.temporal import connect
@@ -48,4 +48,5 @@ def create_app(
     app.include_router(fulfilments.router)
     app.include_router(inventory.router)
     app.include_router(locations.router)
+    app.include_router(channels.router)
     return app

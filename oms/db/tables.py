@@ -31,6 +31,36 @@ class Location(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False)
 
 
+class Network(SQLModel, table=True):
+    """A named set of locations, e.g. every French store and warehouse."""
+
+    __tablename__ = "networks"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    created_at: datetime = _ts(nullable=False)
+
+
+class NetworkLocation(SQLModel, table=True):
+    __tablename__ = "network_locations"
+
+    network_id: str = Field(primary_key=True, max_length=64, foreign_key="networks.id")
+    location_id: str = Field(primary_key=True, max_length=64, foreign_key="locations.id")
+
+
+class Channel(SQLModel, table=True):
+    """Where orders come from (web-fr, app-fr, marketplace-x, kiosk): a market, and the
+    network of locations that may sell into it."""
+
+    __tablename__ = "channels"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    market: str = Field(max_length=16, description="e.g. FR, BE, EU")
+    network_id: str = Field(max_length=64, foreign_key="networks.id")
+    created_at: datetime = _ts(nullable=False)
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "products"
 

@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     LOCATION_NOT_FOUND = "location_not_found"
     LOCATION_EXISTS = "location_exists"
+    NETWORK_NOT_FOUND = "network_not_found"
+    ALREADY_EXISTS = "already_exists"
     # Auth.
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"

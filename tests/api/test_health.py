@@ -46,6 +46,10 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/inventory/{sku}": {"get"},
         "/locations": {"get", "post"},
         "/locations/{location_id}": {"patch"},
+        "/networks": {"get", "post"},
+        "/networks/{network_id}": {"patch"},
+        "/channels": {"get", "post"},
+        "/channels/{channel_id}": {"patch"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}

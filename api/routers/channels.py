@@ -1,0 +1,186 @@
+"""Networks (named sets of locations) and channels (a market and the network selling into it).
+Admins write; integrations, storefronts and analysts read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, delete, select
+
+from api.deps import DbDep, Principal, require
+from api.errors import ApiError
+from api.views import as_utc
+from oms.db.tables import Channel, Location, Network, NetworkLocation
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.orders import Identifier
+
+router = APIRouter(tags=["channels"])
+
+Admin = Annotated[Principal, Depends(require())]
+Reader = Annotated[Principal, Depends(require("integration", "storefront", "analyst"))]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Market = Annotated[str, Field(pattern=r"^[A-Z]{2,16}$")]
+
+
+class NetworkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Identifier
+    name: Name
+    locations: list[Identifier] = Field(default_factory=list, max_length=10_000)
+
+
+class NetworkUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    locations: list[Identifier] | None = Field(default=None, max_length=10_000)
+
+
+class NetworkPublic(BaseModel):
+    id: str
+    name: str
+    locations: list[str]
+    created_at: datetime
+
+
+class ChannelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Identifier
+    name: Name
+    market: Market
+    network_id: Identifier
+
+
+class ChannelUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    market: Market | None = None
+    network_id: Identifier | None = None
+
+
+class ChannelPublic(ChannelIn):
+    created_at: datetime
+
+
+class Page(BaseModel):
+    items: list[Any]
+
+
+def _network(s: Session, net: Network) -> NetworkPublic:
+    locs = s.exec(
+        select(NetworkLocation.location_id)
+        .where(NetworkLocation.network_id == net.id)
+        .order_by(col(NetworkLocation.location_id))
+    )
+    return NetworkPublic(
+        id=net.id, name=net.name, locations=list(locs), created_at=as_utc(net.created_at)
+    )
+
+
+def _set_locations(s: Session, network_id: str, locations: list[str]) -> None:
+    known = set(s.exec(select(Location.id).where(col(Location.id).in_(locations))))
+    errors = [
+        FieldError(
+            field=f"locations[{i}]",
+            code=ErrorCode.LOCATION_NOT_FOUND,
+            reason=f"no location {loc!r}",
+        )
+        for i, loc in enumerate(locations)
+        if loc not in known
+    ]
+    if errors:
+        raise ApiError.invalid(errors)
+    s.exec(delete(NetworkLocation).where(col(NetworkLocation.network_id) == network_id))
+    for loc in sorted(set(locations)):
+        s.add(NetworkLocation(network_id=network_id, location_id=loc))
+    s.flush()
+
+
+def _channel(ch: Channel) -> ChannelPublic:
+    return ChannelPublic(
+        id=ch.id,
+        name=ch.name,
+        market=ch.market,
+        network_id=ch.network_id,
+        created_at=as_utc(ch.created_at),
+    )
+
+
+def _require_network(s: Session, network_id: str) -> None:
+    if s.get(Network, network_id) is None:
+        raise ApiError(422, ErrorCode.NETWORK_NOT_FOUND, f"no network {network_id!r}", "network_id")
+
+
+@router.get("/networks", response_model=Page, tags=["channels"])
+def list_networks(_: Reader, db: DbDep) -> Any:
+    with db.session() as s:
+        return Page(items=[_network(s, n) for n in s.exec(select(Network).order_by(Network.id))])
+
+
+@router.post("/networks", status_code=201, response_model=NetworkPublic)
+def create_network(body: NetworkIn, response: Response, _: Admin, db: DbDep) -> Any:
+    with db.session() as s:
+        if s.get(Network, body.id) is not None:
+            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"network {body.id} exists", "id")
+        net = Network(id=body.id, name=body.name)
+        s.add(net)
+        s.flush()
+        _set_locations(s, net.id, body.locations)
+        response.headers["Location"] = f"/networks/{net.id}"
+        return _network(s, net)
+
+
+@router.patch("/networks/{network_id}", response_model=NetworkPublic)
+def update_network(network_id: str, body: NetworkUpdate, _: Admin, db: DbDep) -> Any:
+    """`locations` replaces the whole set."""
+    with db.session() as s:
+        net = s.get(Network, network_id)
+        if net is None:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no network {network_id}", "network_id")
+        if body.name is not None:
+            net.name = body.name
+            s.add(net)
+        if body.locations is not None:
+            _set_locations(s, net.id, body.locations)
+        return _network(s, net)
+
+
+@router.get("/channels", response_model=Page)
+def list_channels(_: Reader, db: DbDep) -> Any:
+    with db.session() as s:
+        return Page(items=[_channel(c) for c in s.exec(select(Channel).order_by(Channel.id))])
+
+
+@router.post("/channels", status_code=201, response_model=ChannelPublic)
+def create_channel(body: ChannelIn, response: Response, _: Admin, db: DbDep) -> Any:
+    with db.session() as s:
+        if s.get(Channel, body.id) is not None:
+            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"channel {body.id} exists", "id")
+        _require_network(s, body.network_id)
+        ch = Channel(**body.model_dump())
+        s.add(ch)
+        s.flush()
+        response.headers["Location"] = f"/channels/{ch.id}"
+        return _channel(ch)
+
+
+@router.patch("/channels/{channel_id}", response_model=ChannelPublic)
+def update_channel(channel_id: str, body: ChannelUpdate, _: Admin, db: DbDep) -> Any:
+    with db.session() as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no channel {channel_id}", "channel_id")
+        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        if "network_id" in changes:
+            _require_network(s, changes["network_id"])
+        for field, value in changes.items():
+            setattr(ch, field, value)
+        s.add(ch)
+        s.flush()
+        return _channel(ch)

@@ -1,0 +1,61 @@
+"""Networks and channels as an admin sets them up for a new market."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api, error_of
+
+
+async def test_an_admin_sets_up_a_network_and_a_channel_selling_into_it(api: Api) -> None:
+    admin = api.auth("admin")
+    net = await api.http.post(
+        "/networks",
+        headers=admin,
+        json={"id": "FR-STORES", "name": "French stores", "locations": ["ST-OPERA", "ST-BASTILLE"]},
+    )
+    assert net.status_code == 201, net.text
+    assert net.json()["locations"] == ["ST-BASTILLE", "ST-OPERA"]
+
+    channel = await api.http.post(
+        "/channels",
+        headers=admin,
+        json={"id": "web-fr", "name": "Web France", "market": "FR", "network_id": "FR-STORES"},
+    )
+    assert channel.status_code == 201, channel.text
+    assert channel.headers["location"] == "/channels/web-fr"
+
+    moved = await api.http.patch(
+        "/networks/FR-STORES", headers=admin, json={"locations": ["WH-PARIS", "ST-OPERA"]}
+    )
+    assert moved.json()["locations"] == ["ST-OPERA", "WH-PARIS"]
+    listed = await api.http.get("/channels", headers=api.auth("storefront"))
+    assert [(c["id"], c["network_id"]) for c in listed.json()["items"]] == [("web-fr", "FR-STORES")]
+
+
+async def test_unknown_locations_and_networks_are_named_in_the_error(api: Api) -> None:
+    admin = api.auth("admin")
+    bad_net = await api.http.post(
+        "/networks",
+        headers=admin,
+        json={"id": "N1", "name": "N", "locations": ["ST-OPERA", "NOWHERE"]},
+    )
+    assert bad_net.status_code == 422
+    assert (error_of(bad_net)["field"], error_of(bad_net)["code"]) == (
+        "locations[1]",
+        "location_not_found",
+    )
+    listed = await api.http.get("/networks", headers=admin)
+    assert listed.json()["items"] == []  # nothing half-created
+
+    bad_channel = await api.http.post(
+        "/channels",
+        headers=admin,
+        json={"id": "app-fr", "name": "App", "market": "FR", "network_id": "NOPE"},
+    )
+    assert (bad_channel.status_code, error_of(bad_channel)["code"]) == (422, "network_not_found")
+
+
+async def test_only_admins_set_up_channels(api: Api) -> None:
+    r = await api.http.post(
+        "/networks", headers=api.auth("integration"), json={"id": "N1", "name": "N"}
+    )
+    assert r.status_code == 403
