@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import col, select
 
 from api.deps import DbDep, Principal, require
@@ -27,26 +27,6 @@ Integration = Annotated[Principal, Depends(require("integration"))]
 Reader = Annotated[Principal, Depends(require("integration", "storefront", "analyst"))]
 
 MAX_ROWS = 5000
-
-
-class AbsoluteRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sku: str = Field(min_length=1, max_length=64)
-    location_id: str = Field(min_length=1, max_length=64)
-    on_hand: int
-    in_transit: int | None = None
-    source_version: int | None = None
-    source_updated_at: datetime | None = None
-
-
-class DeltaRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    event_id: str = Field(min_length=1, max_length=200)
-    sku: str = Field(min_length=1, max_length=64)
-    location_id: str = Field(min_length=1, max_length=64)
-    delta: int
 
 
 class PositionsBody(BaseModel):
@@ -130,10 +110,10 @@ def update_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
     """Absolute on-hand figures, up to 5,000 rows. A row older than the stored figure (by
     `source_version`, else `source_updated_at`) is ignored and counted as stale."""
     result = BatchResult()
-    good = _parse(body.rows, AbsoluteRow, result, *_known(db, body.rows))
+    good = _parse(body.rows, AbsoluteUpdate, result, *_known(db, body.rows))
     with db.session() as s:
         for _index, row in good:
-            if apply_absolute(s, AbsoluteUpdate.model_validate(row.model_dump())):
+            if apply_absolute(s, row):
                 result.applied += 1
             else:
                 result.stale += 1
@@ -144,10 +124,10 @@ def update_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
 def apply_deltas(body: DeltasBody, _: Integration, db: DbDep) -> Any:
     """Relative moves (`delta` may be negative), each applied once per `event_id`."""
     result = BatchResult()
-    good = _parse(body.deltas, DeltaRow, result, *_known(db, body.deltas))
+    good = _parse(body.deltas, DeltaUpdate, result, *_known(db, body.deltas))
     with db.session() as s:
         for _index, row in good:
-            if apply_delta(s, DeltaUpdate.model_validate(row.model_dump())):
+            if apply_delta(s, row):
                 result.applied += 1
             else:
                 result.duplicates += 1

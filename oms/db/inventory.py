@@ -114,12 +114,15 @@ def reserve(
     return entries
 
 
-def _adjust(session: Session, sku: str, location_id: str, *, reserved: int, on_hand: int) -> None:
+def adjust(
+    session: Session, sku: str, location_id: str, *, reserved: int = 0, on_hand: int = 0
+) -> bool:
+    """Move a position's figures, never below 0. False when there is no such position."""
     # One UPDATE computed on the row the database locks: reading the figures first and writing
     # them back would let two orders moving the same position at once undo each other's change.
     new_reserved = col(InventoryPosition.reserved) + reserved
     new_on_hand = col(InventoryPosition.on_hand) + on_hand
-    session.execute(
+    result = session.execute(
         update(InventoryPosition)
         .where(col(InventoryPosition.sku) == sku, col(InventoryPosition.location_id) == location_id)
         .values(
@@ -128,6 +131,7 @@ def _adjust(session: Session, sku: str, location_id: str, *, reserved: int, on_h
             updated_at=utcnow(),
         )
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def commit_pick(
@@ -169,7 +173,7 @@ def commit_pick(
                     )
                 )
             gone = short if line.short_reason is not None and line.short_reason.stock_is_gone else 0
-            _adjust(session, entry.sku, entry.location_id, reserved=-short, on_hand=-gone)
+            adjust(session, entry.sku, entry.location_id, reserved=-short, on_hand=-gone)
     session.flush()
 
 
@@ -181,7 +185,7 @@ def consume(session: Session, *, step_key: str, location_id: str) -> int:
             continue
         entry.status, entry.updated_at = "consumed", utcnow()
         session.add(entry)
-        _adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=-entry.qty)
+        adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=-entry.qty)
         units += entry.qty
     session.flush()
     return units
@@ -212,7 +216,7 @@ def release(
     for entry in session.exec(stmt):
         entry.status, entry.updated_at = "released", utcnow()
         session.add(entry)
-        _adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
+        adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
         units += entry.qty
     session.flush()
     return units

@@ -10,18 +10,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import and_, case, or_, update
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from oms.db.inventory import adjust
 from oms.db.tables import InventoryEvent, InventoryPosition, utcnow
 
 
 class AbsoluteUpdate(BaseModel):
-    sku: str
-    location_id: str
+    """One row of an absolute batch, as a sender posts it (negative figures are refused by
+    the caller per row, with the row's index)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64)
+    location_id: str = Field(min_length=1, max_length=64)
     on_hand: int
     in_transit: int | None = None
     source_version: int | None = None
@@ -29,9 +35,11 @@ class AbsoluteUpdate(BaseModel):
 
 
 class DeltaUpdate(BaseModel):
-    event_id: str
-    sku: str
-    location_id: str
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=200)
+    sku: str = Field(min_length=1, max_length=64)
+    location_id: str = Field(min_length=1, max_length=64)
     delta: int
 
 
@@ -94,16 +102,7 @@ def apply_delta(session: Session, row: DeltaUpdate) -> bool:
             session.flush()
     except IntegrityError:
         return False  # this event was applied before
-    new_on_hand = col(InventoryPosition.on_hand) + row.delta
-    result = session.execute(
-        update(InventoryPosition)
-        .where(
-            col(InventoryPosition.sku) == row.sku,
-            col(InventoryPosition.location_id) == row.location_id,
-        )
-        .values(on_hand=case((new_on_hand < 0, 0), else_=new_on_hand), updated_at=utcnow())
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not adjust(session, row.sku, row.location_id, on_hand=row.delta):
         session.add(
             InventoryPosition(sku=row.sku, location_id=row.location_id, on_hand=max(0, row.delta))
         )
