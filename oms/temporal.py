@@ -19,12 +19,15 @@ ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
 CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
 FULFILMENT_LOCATIONS = SearchAttributeKey.for_keyword_list("FulfilmentLocations")
+# An inventory sync's progress: percent of its chunks applied.
+SYNC_PROGRESS = SearchAttributeKey.for_int("SyncProgress")
 
 SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
     ORDER_STATUS.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     CHANNEL.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     CUSTOMER_TIER.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     FULFILMENT_LOCATIONS.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    SYNC_PROGRESS.name: IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
 # The same, as `temporal server start-dev --search-attribute` wants them.
 SEARCH_ATTRIBUTE_FLAGS = {
@@ -32,6 +35,7 @@ SEARCH_ATTRIBUTE_FLAGS = {
     CHANNEL.name: "Keyword",
     CUSTOMER_TIER.name: "Keyword",
     FULFILMENT_LOCATIONS.name: "KeywordList",
+    SYNC_PROGRESS.name: "Int",
 }
 
 

@@ -28,6 +28,9 @@ class Location(SQLModel, table=True):
     lon: float
     daily_capacity: int = Field(default=1000, ge=0)
     is_open: bool = True
+    vendor_id: str | None = Field(
+        default=None, max_length=64, description="The drop-ship vendor (dropship locations only)"
+    )
     created_at: datetime = _ts(nullable=False)
 
 
@@ -58,6 +61,13 @@ class Channel(SQLModel, table=True):
     name: str = Field(max_length=200)
     market: str = Field(max_length=16, description="e.g. FR, BE, EU")
     network_id: str = Field(max_length=64, foreign_key="networks.id")
+    buffer_quantity: int | None = Field(default=None, ge=0, description="Units held back")
+    buffer_percent: float | None = Field(default=None, ge=0, le=100)
+    low_stock: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="Channel ATP at or under which a low_stock event fires; 0: never",
+    )
     created_at: datetime = _ts(nullable=False)
 
 
@@ -73,13 +83,19 @@ class Product(SQLModel, table=True):
 
 class InventoryPosition(SQLModel, table=True):
     __tablename__ = "inventory_positions"
+    __table_args__ = (
+        Index("ix_positions_location", "location_id"),
+        # What changed since a moment: the ATP watcher's scan for crossings.
+        Index("ix_positions_updated", "updated_at"),
+    )
 
     sku: str = Field(primary_key=True, max_length=64)
     location_id: str = Field(primary_key=True, max_length=64, foreign_key="locations.id")
     on_hand: int = Field(default=0, ge=0)
     reserved: int = Field(default=0, ge=0)
     in_transit: int = Field(default=0, ge=0)
-    source_version: int | None = None
+    # Big: senders often use a timestamp in milliseconds or a log sequence number.
+    source_version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     source_updated_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
@@ -98,6 +114,142 @@ class InventoryEvent(SQLModel, table=True):
     applied_at: datetime = _ts(nullable=False)
 
 
+class SafetyRule(SQLModel, table=True):
+    """Safety stock held back; which rule applies is ``oms.domain.safety``'s business."""
+
+    __tablename__ = "safety_rules"
+
+    id: str = Field(primary_key=True, max_length=64)
+    scope: str = Field(max_length=20)
+    sku: str | None = Field(default=None, max_length=64, index=True)
+    category: str | None = Field(default=None, max_length=64)
+    location_id: str | None = Field(default=None, max_length=64)
+    vendor_id: str | None = Field(default=None, max_length=64)
+    location_type: str | None = Field(default=None, max_length=20)
+    channel: str | None = Field(default=None, max_length=64)
+    quantity: int | None = None
+    percent: float | None = None
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class Exclusion(SQLModel, table=True):
+    """A SKU, category or location kept out of a channel or market (``oms.domain.availability``)."""
+
+    __tablename__ = "exclusions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    channel: str | None = Field(default=None, max_length=64)
+    market: str | None = Field(default=None, max_length=16)
+    sku: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    location_id: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False)
+
+
+class ChannelAtp(SQLModel, table=True):
+    """The last channel ATP storefronts were told about, to detect crossings."""
+
+    __tablename__ = "channel_atp"
+
+    channel_id: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(primary_key=True, max_length=64)
+    atp: int
+    updated_at: datetime = _ts(nullable=False)
+
+
+class CartHold(SQLModel, table=True):
+    """Stock a storefront holds for a cart until ``expires_at``; its units are ledger entries
+    (``reservations``) whose order id is ``cart:<id>``."""
+
+    __tablename__ = "cart_holds"
+
+    id: str = Field(primary_key=True, max_length=58)
+    channel: str = Field(max_length=64)
+    status: str = Field(max_length=16, description="held | released | expired | converted")
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class InventorySync(SQLModel, table=True):
+    """A bulk inventory snapshot and how far its InventorySyncWorkflow has got."""
+
+    __tablename__ = "inventory_syncs"
+
+    id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=16, description="staged | running | completed | failed")
+    location_id: str | None = Field(
+        default=None, max_length=64, description="The location snapshotted; None: the network"
+    )
+    missing: str = Field(default="keep", max_length=8, description="keep | zero")
+    format: str = Field(max_length=8, description="csv | jsonl")
+    workflow_id: str = Field(max_length=200)
+    total_rows: int = 0
+    rejected: int = 0
+    chunk_size: int = 5000
+    chunks_total: int = 0
+    chunks_done: int = 0
+    applied: int = 0
+    stale: int = 0
+    zeroed: int = 0
+    error: str | None = Field(default=None, max_length=2000)
+    created_by: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _ts(nullable=False)
+    started_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class InventorySyncRow(SQLModel, table=True):
+    """A staged row of a sync, valid and waiting for its chunk to be applied."""
+
+    __tablename__ = "inventory_sync_rows"
+    __table_args__ = (Index("ix_sync_rows_chunk", "sync_id", "chunk"),)
+
+    sync_id: str = Field(primary_key=True, max_length=64)
+    row: int = Field(primary_key=True, description="Row number in the file, from 1")
+    chunk: int | None = None
+    sku: str = Field(max_length=64)
+    location_id: str = Field(max_length=64)
+    on_hand: int
+    in_transit: int | None = None
+    source_version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    source_updated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class InventorySyncChunk(SQLModel, table=True):
+    """A chunk already applied: a resumed sync skips it, so no row applies twice."""
+
+    __tablename__ = "inventory_sync_chunks"
+
+    sync_id: str = Field(primary_key=True, max_length=64)
+    chunk: int = Field(primary_key=True)
+    applied: int
+    stale: int
+    done_at: datetime = _ts(nullable=False)
+
+
+class InventorySyncError(SQLModel, table=True):
+    """A row of a sync that failed validation, with why."""
+
+    __tablename__ = "inventory_sync_errors"
+
+    sync_id: str = Field(primary_key=True, max_length=64)
+    row: int = Field(primary_key=True)
+    field: str = Field(max_length=64)
+    code: str = Field(max_length=32)
+    reason: str = Field(max_length=500)
+
+
 class Reservation(SQLModel, table=True):
     """One lease in the reservation ledger.
 
@@ -114,6 +266,8 @@ class Reservation(SQLModel, table=True):
             "step_key", "line_id", "location_id", "part", name="uq_reservation_step_line"
         ),
         Index("ix_reservations_position", "sku", "location_id", "status"),
+        # Recent demand per SKU (sales velocity) reads entries by time.
+        Index("ix_reservations_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
