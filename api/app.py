@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors
-from api.routers import channels, fulfilments, health, inventory, locations, orders, tasks
+from api.routers import (
+    availability,
+    channels,
+    fulfilments,
+    health,
+    inventory,
+    locations,
+    orders,
+    rules,
+    syncs,
+    tasks,
+)
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
 from oms.temporal import connect
@@ -46,7 +57,11 @@ def create_app(
     app.include_router(orders.router)
     app.include_router(tasks.router)
     app.include_router(fulfilments.router)
+    # Before inventory: /inventory/syncs is not a SKU.
+    app.include_router(syncs.router)
     app.include_router(inventory.router)
     app.include_router(locations.router)
     app.include_router(channels.router)
+    app.include_router(rules.router)
+    app.include_router(availability.router)
     return app

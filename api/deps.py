@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api.errors import ApiError
 from oms.config import Settings
 from oms.db import keys
+from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
 
@@ -40,10 +41,18 @@ def get_client(request: Request) -> Client:
     return client
 
 
+def topology_changes() -> Iterator[None]:
+    """For endpoints that change locations, networks or channels: once the change is
+    committed, this process forgets the channels it cached for ATP."""
+    yield
+    forget_topology()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ClientDep = Annotated[Client, Depends(get_client)]
+TopologyWrite = Annotated[None, Depends(topology_changes)]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
 

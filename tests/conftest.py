@@ -14,6 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 import oms.db.tables  # noqa: F401  (registers the tables)
+from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from oms.devserver import find_binary
 from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, ensure_search_attributes
@@ -36,6 +37,7 @@ def pg_database() -> Iterator[Database | None]:
 @pytest.fixture
 def db(pg_database: Database | None, tmp_path: Path) -> Iterator[Database]:
     """An empty database for one test."""
+    forget_topology()  # channels cached for ATP by an earlier test's database
     if pg_database is not None:
         names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
         with pg_database.engine.begin() as conn:

@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, delete, select
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
+from oms.db.availability import channel_buffer_of
 from oms.db.tables import Channel, Location, Network, NetworkLocation
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.orders import Identifier
+from oms.domain.safety import SafetyQuantity
 
 router = APIRouter(tags=["channels"])
 
@@ -54,6 +56,14 @@ class ChannelIn(BaseModel):
     name: Name
     market: Market
     network_id: Identifier
+    buffer: SafetyQuantity | None = Field(
+        default=None,
+        description='Held back once from the network\'s sum: `{"quantity": 10}` or '
+        '`{"percent": 5}`; channel safety rules for a SKU or category take precedence',
+    )
+    low_stock: int = Field(
+        default=0, ge=0, description="Channel ATP at or under which a low_stock event fires; 0: off"
+    )
 
 
 class ChannelUpdate(BaseModel):
@@ -62,6 +72,8 @@ class ChannelUpdate(BaseModel):
     name: Name | None = None
     market: Market | None = None
     network_id: Identifier | None = None
+    buffer: SafetyQuantity | None = Field(default=None, description="null removes the buffer")
+    low_stock: int | None = Field(default=None, ge=0)
 
 
 class ChannelPublic(ChannelIn):
@@ -108,8 +120,15 @@ def _channel(ch: Channel) -> ChannelPublic:
         name=ch.name,
         market=ch.market,
         network_id=ch.network_id,
+        buffer=channel_buffer_of(ch),
+        low_stock=ch.low_stock,
         created_at=as_utc(ch.created_at),
     )
+
+
+def _set_buffer(ch: Channel, buffer: SafetyQuantity | None) -> None:
+    ch.buffer_quantity = buffer.quantity if buffer else None
+    ch.buffer_percent = buffer.percent if buffer else None
 
 
 def _require_network(s: Session, network_id: str) -> None:
@@ -124,7 +143,9 @@ def list_networks(_: Reader, db: DbDep) -> Any:
 
 
 @router.post("/networks", status_code=201, response_model=NetworkPublic)
-def create_network(body: NetworkIn, response: Response, _: Admin, db: DbDep) -> Any:
+def create_network(
+    body: NetworkIn, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     with db.session() as s:
         if s.get(Network, body.id) is not None:
             raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"network {body.id} exists", "id")
@@ -137,7 +158,9 @@ def create_network(body: NetworkIn, response: Response, _: Admin, db: DbDep) -> 
 
 
 @router.patch("/networks/{network_id}", response_model=NetworkPublic)
-def update_network(network_id: str, body: NetworkUpdate, _: Admin, db: DbDep) -> Any:
+def update_network(
+    network_id: str, body: NetworkUpdate, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     """`locations` replaces the whole set."""
     with db.session() as s:
         net = s.get(Network, network_id)
@@ -158,12 +181,15 @@ def list_channels(_: Reader, db: DbDep) -> Any:
 
 
 @router.post("/channels", status_code=201, response_model=ChannelPublic)
-def create_channel(body: ChannelIn, response: Response, _: Admin, db: DbDep) -> Any:
+def create_channel(
+    body: ChannelIn, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     with db.session() as s:
         if s.get(Channel, body.id) is not None:
             raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"channel {body.id} exists", "id")
         _require_network(s, body.network_id)
-        ch = Channel(**body.model_dump())
+        ch = Channel(**body.model_dump(exclude={"buffer"}))
+        _set_buffer(ch, body.buffer)
         s.add(ch)
         s.flush()
         response.headers["Location"] = f"/channels/{ch.id}"
@@ -171,12 +197,16 @@ def create_channel(body: ChannelIn, response: Response, _: Admin, db: DbDep) -> 
 
 
 @router.patch("/channels/{channel_id}", response_model=ChannelPublic)
-def update_channel(channel_id: str, body: ChannelUpdate, _: Admin, db: DbDep) -> Any:
+def update_channel(
+    channel_id: str, body: ChannelUpdate, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     with db.session() as s:
         ch = s.get(Channel, channel_id)
         if ch is None:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"no channel {channel_id}", "channel_id")
-        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        if "buffer" in body.model_fields_set:
+            _set_buffer(ch, body.buffer)
+        changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"buffer"})
         if "network_id" in changes:
             _require_network(s, changes["network_id"])
         for field, value in changes.items():

@@ -16,9 +16,9 @@ from sqlmodel import col, select
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, field_path
 from api.views import as_utc
+from oms.db.availability import location_atp
 from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute, apply_delta
-from oms.db.tables import InventoryPosition, Location, Product
-from oms.domain.availability import LocationInfo, Position, ProductInfo, atp_location
+from oms.db.tables import Location, Product
 from oms.domain.errors import ErrorCode
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -157,53 +157,28 @@ class SkuInventory(BaseModel):
 
 @router.get("/{sku}", response_model=SkuInventory)
 def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
-    """Every location's position of a SKU and what it can promise (no safety rules yet)."""
+    """Every location's position of a SKU and what it can promise under its safety rules
+    (channel exclusions and buffers: `GET /availability`)."""
     with db.session() as s:
-        product = s.get(Product, sku)
-        if product is None:
+        if s.get(Product, sku) is None:
             raise ApiError(
                 404, ErrorCode.UNKNOWN_SKU, f"SKU {sku!r} is not in the catalogue", "sku"
             )
-        rows = s.exec(
-            select(InventoryPosition, Location)
-            .join(Location, col(Location.id) == col(InventoryPosition.location_id))
-            .where(InventoryPosition.sku == sku)
-            .order_by(col(Location.id))
-        ).all()
-        info = ProductInfo(sku=product.sku, category=product.category)
-        out = []
-        for pos, loc in rows:
-            atp = atp_location(
-                Position(
-                    sku=sku,
-                    location_id=loc.id,
-                    on_hand=pos.on_hand,
-                    reserved=pos.reserved,
-                    in_transit=pos.in_transit,
-                ),
-                LocationInfo(
-                    id=loc.id,
-                    type=loc.type,
-                    country=loc.country,
-                    is_open=loc.is_open,
-                ),
-                info,
-                [],
+        out = [
+            LocationPosition(
+                location_id=pos.location_id,
+                location_type=loc.type,
+                is_open=loc.is_open,
+                on_hand=pos.on_hand,
+                reserved=pos.reserved,
+                in_transit=pos.in_transit,
+                atp=atp.atp,
+                explanation=atp.explain(),
+                source_version=pos.source_version,
+                updated_at=as_utc(pos.updated_at),
             )
-            out.append(
-                LocationPosition(
-                    location_id=loc.id,
-                    location_type=loc.type,
-                    is_open=loc.is_open,
-                    on_hand=pos.on_hand,
-                    reserved=pos.reserved,
-                    in_transit=pos.in_transit,
-                    atp=atp.atp,
-                    explanation=atp.explain(),
-                    source_version=pos.source_version,
-                    updated_at=as_utc(pos.updated_at),
-                )
-            )
+            for pos, loc, atp in location_atp(s, sku)
+        ]
         return SkuInventory(
             sku=sku,
             on_hand=sum(p.on_hand for p in out),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
 from oms.db.tables import Location
@@ -34,6 +34,9 @@ class LocationCreate(BaseModel):
     lon: float = Field(ge=-180, le=180)
     daily_capacity: int = Field(default=1000, ge=0)
     is_open: bool = True
+    vendor_id: Identifier | None = Field(
+        default=None, description="The drop-ship vendor; dropship locations only"
+    )
 
 
 class LocationUpdate(BaseModel):
@@ -48,6 +51,7 @@ class LocationUpdate(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     daily_capacity: int | None = Field(default=None, ge=0)
     is_open: bool | None = None
+    vendor_id: Identifier | None = None
 
 
 class LocationPublic(LocationCreate):
@@ -64,6 +68,7 @@ class LocationPublic(LocationCreate):
             lon=loc.lon,
             daily_capacity=loc.daily_capacity,
             is_open=loc.is_open,
+            vendor_id=loc.vendor_id,
             created_at=as_utc(loc.created_at),
         )
 
@@ -86,11 +91,14 @@ def list_locations(
 
 
 @router.post("", status_code=201, response_model=LocationPublic)
-def create_location(body: LocationCreate, response: Response, _: Admin, db: DbDep) -> Any:
+def create_location(
+    body: LocationCreate, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     with db.session() as s:
         if s.get(Location, body.id) is not None:
             raise ApiError(409, ErrorCode.LOCATION_EXISTS, f"location {body.id} exists", "id")
         loc = Location(**body.model_dump())
+        _check_vendor(loc)
         s.add(loc)
         s.flush()
         response.headers["Location"] = f"/locations/{loc.id}"
@@ -98,7 +106,9 @@ def create_location(body: LocationCreate, response: Response, _: Admin, db: DbDe
 
 
 @router.patch("/{location_id}", response_model=LocationPublic)
-def update_location(location_id: str, body: LocationUpdate, _: Admin, db: DbDep) -> Any:
+def update_location(
+    location_id: str, body: LocationUpdate, _: Admin, db: DbDep, _t: TopologyWrite
+) -> Any:
     """E.g. `{"is_open": false}` closes a store: sourcing stops sending it work at once."""
     with db.session() as s:
         loc = s.get(Location, location_id)
@@ -107,9 +117,15 @@ def update_location(location_id: str, body: LocationUpdate, _: Admin, db: DbDep)
                 404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
             )
         for field, value in body.model_dump(exclude_unset=True).items():
-            if value is None:
+            if value is None and field != "vendor_id":
                 raise ApiError(422, ErrorCode.INVALID, f"{field} cannot be null", field)
             setattr(loc, field, value)
+        _check_vendor(loc)
         s.add(loc)
         s.flush()
         return LocationPublic.of(loc)
+
+
+def _check_vendor(loc: Location) -> None:
+    if loc.vendor_id is not None and loc.type != "dropship":
+        raise ApiError(422, ErrorCode.INVALID, f"a {loc.type} has no drop-ship vendor", "vendor_id")

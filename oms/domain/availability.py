@@ -19,17 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oms.domain.orders import CountryCode
 from oms.domain.safety import (
+    NO_SAFETY,
+    AppliedSafety,
     LocationType,
+    SafetyBook,
     SafetyQuantity,
     SafetyRule,
     SafetyScope,
     channel_buffer,
-    position_safety,
 )
 
 
@@ -58,6 +61,16 @@ class Position(BaseModel):
     # May exceed on_hand: a cycle count can find fewer units than are already promised.
     reserved: int = Field(ge=0)
     in_transit: int = Field(default=0, ge=0)
+
+
+class Stock(NamedTuple):
+    """A position as read from the database, for the hot path (no validation, no copies)."""
+
+    sku: str
+    location_id: str
+    on_hand: int
+    reserved: int
+    in_transit: int = 0
 
 
 class ProductInfo(BaseModel):
@@ -104,9 +117,12 @@ class Exclusion(BaseModel):
 
     def applies(self, channel: Channel, product: ProductInfo, location_id: str | None) -> bool:
         """Whether it matches; ``location_id=None`` asks about the product in the whole channel."""
+        return self.location_id == location_id and self.applies_to_product(channel, product)
+
+    def applies_to_product(self, channel: Channel, product: ProductInfo) -> bool:
+        """Whether it matches this product in this channel, wherever its location."""
         return (
-            self.location_id == location_id
-            and self.channel in (None, channel.id)
+            self.channel in (None, channel.id)
             and self.market in (None, channel.market)
             and self.sku in (None, product.sku)
             and self.category in (None, product.category)
@@ -160,6 +176,7 @@ class ChannelAtp(BaseModel):
     channel_id: str
     atp: int
     terms: ChannelTerms
+    by_location: dict[str, int]
     locations: list[ChannelLocation]
 
     def explain(self) -> str:
@@ -184,6 +201,48 @@ class StockEvent(StrEnum):
     LOW_STOCK = "low_stock"
 
 
+def _figure(
+    on_hand: int, reserved: int, location: LocationInfo, book: SafetyBook | None
+) -> tuple[int, AppliedSafety]:
+    """ATP(location) and the safety rule behind it: the one formula every path uses."""
+    safety = (
+        book.at(
+            location_id=location.id,
+            location_type=location.type,
+            vendor_id=location.vendor_id,
+            on_hand=on_hand,
+        )
+        if book is not None
+        else NO_SAFETY
+    )
+    atp = max(0, on_hand - reserved - safety.quantity) if location.is_open else 0
+    return atp, safety
+
+
+def _located(
+    position: Position | Stock,
+    location: LocationInfo,
+    product: ProductInfo,
+    atp: int,
+    s: AppliedSafety,
+) -> LocationAtp:
+    # Built from figures already checked: no second validation on the hot path.
+    return LocationAtp.model_construct(
+        sku=product.sku,
+        location_id=location.id,
+        atp=atp,
+        terms=LocationTerms.model_construct(
+            on_hand=position.on_hand,
+            reserved=position.reserved,
+            in_transit=position.in_transit,
+            safety=s.quantity,
+            safety_rule=s.rule_id,
+            safety_scope=s.scope,
+            closed=not location.is_open,
+        ),
+    )
+
+
 def atp_location(
     position: Position,
     location: LocationInfo,
@@ -195,51 +254,34 @@ def atp_location(
         raise ValueError(
             f"position {position.sku}@{position.location_id} is not {product.sku}@{location.id}"
         )
-    safety = position_safety(
-        rules,
-        sku=product.sku,
-        category=product.category,
-        location_id=location.id,
-        location_type=location.type,
-        vendor_id=location.vendor_id,
-        on_hand=position.on_hand,
-    )
-    atp = max(0, position.on_hand - position.reserved - safety.quantity) if location.is_open else 0
-    return LocationAtp(
-        sku=product.sku,
-        location_id=location.id,
-        atp=atp,
-        terms=LocationTerms(
-            on_hand=position.on_hand,
-            reserved=position.reserved,
-            in_transit=position.in_transit,
-            safety=safety.quantity,
-            safety_rule=safety.rule_id,
-            safety_scope=safety.scope,
-            closed=not location.is_open,
-        ),
-    )
+    book = SafetyBook(rules, sku=product.sku, category=product.category)
+    atp, safety = _figure(position.on_hand, position.reserved, location, book)
+    return _located(position, location, product, atp, safety)
 
 
 def atp_channel(
     sku: str,
     channel: Channel,
-    positions: Iterable[Position],
+    positions: Iterable[Position | Stock],
     locations: Mapping[str, LocationInfo],
     product: ProductInfo,
     rules: Sequence[SafetyRule],
     exclusions: Iterable[Exclusion],
+    *,
+    detail: bool = True,
 ) -> ChannelAtp:
     """What a channel may promise of one SKU, with every location's share and why.
 
     ``positions`` may hold other SKUs and locations; a network location without a position has
-    nothing on hand. Every network location must be in ``locations``.
+    nothing on hand. Every network location must be in ``locations``. ``by_location`` always
+    holds what each location counts for; ``detail=False`` leaves ``locations`` (the terms of
+    each location) empty, for the many lookups that only want the figures.
     """
     if product.sku != sku:
         raise ValueError(f"product {product.sku} is not {sku}")
     network = list(dict.fromkeys(channel.network))
     in_network = set(network)
-    by_location: dict[str, Position] = {}
+    by_location: dict[str, Position | Stock] = {}
     for p in positions:
         if p.sku == sku and p.location_id in in_network:
             if p.location_id in by_location:
@@ -247,25 +289,38 @@ def atp_channel(
             by_location[p.location_id] = p
     if unknown := [loc for loc in network if loc not in locations]:
         raise ValueError(f"channel {channel.id} lists unknown locations {unknown}")
-    excl = sorted(exclusions, key=lambda e: e.id)
-    # Only rules that can touch this SKU, so a large rule book costs once, not per location.
+    # Only what can touch this SKU, so a large rule book costs once, not per location.
     relevant = [r for r in rules if r.sku in (None, sku) and r.category in (None, product.category)]
+    excl = sorted(
+        (e for e in exclusions if e.applies_to_product(channel, product)), key=lambda e: e.id
+    )
+    book = SafetyBook(relevant, sku=sku, category=product.category) if relevant else None
+    by_location_excl = {e.location_id: e.id for e in reversed(excl) if e.location_id is not None}
+    product_excluded = next((e.id for e in excl if e.location_id is None), None)
 
     lines: list[ChannelLocation] = []
+    counted_by_location: dict[str, int] = {}
     counted_on_hand = 0
     for loc_id in network:
         location = locations[loc_id]
-        position = by_location.get(loc_id) or Position(
-            sku=sku, location_id=loc_id, on_hand=0, reserved=0
-        )
-        at = atp_location(position, location, product, relevant)
-        excluded = next((e.id for e in excl if e.applies(channel, product, loc_id)), None)
+        position = by_location.get(loc_id)
+        on_hand, reserved = (position.on_hand, position.reserved) if position else (0, 0)
+        atp, safety = _figure(on_hand, reserved, location, book)
+        excluded = by_location_excl.get(loc_id)
         if excluded is None and location.is_open:
-            counted_on_hand += position.on_hand
-        counted = 0 if excluded is not None else at.atp
-        lines.append(
-            ChannelLocation(location_id=loc_id, counted=counted, excluded_by=excluded, location=at)
-        )
+            counted_on_hand += on_hand
+        counted = 0 if excluded is not None else atp
+        counted_by_location[loc_id] = counted
+        if detail:
+            position = position or Stock(sku, loc_id, 0, 0)
+            lines.append(
+                ChannelLocation.model_construct(
+                    location_id=loc_id,
+                    counted=counted,
+                    excluded_by=excluded,
+                    location=_located(position, location, product, atp, safety),
+                )
+            )
 
     buffer = channel_buffer(
         relevant,
@@ -275,8 +330,7 @@ def atp_channel(
         category=product.category,
         on_hand=counted_on_hand,
     )
-    network_atp = sum(line.counted for line in lines)
-    product_excluded = next((e.id for e in excl if e.applies(channel, product, None)), None)
+    network_atp = sum(counted_by_location.values())
     atp = 0 if product_excluded is not None else max(0, network_atp - buffer.quantity)
     return ChannelAtp(
         sku=sku,
@@ -289,6 +343,7 @@ def atp_channel(
             buffer_rule=buffer.rule_id,
             excluded_by=product_excluded,
         ),
+        by_location=counted_by_location,
         locations=lines,
     )
 

@@ -41,6 +41,14 @@ class ErrorCode(StrEnum):
     LOCATION_EXISTS = "location_exists"
     NETWORK_NOT_FOUND = "network_not_found"
     ALREADY_EXISTS = "already_exists"
+    # Availability.
+    CHANNEL_NOT_FOUND = "channel_not_found"
+    RULE_NOT_FOUND = "rule_not_found"
+    EXCLUSION_NOT_FOUND = "exclusion_not_found"
+    TOO_MANY_SKUS = "too_many_skus"
+    # Inventory syncs.
+    SYNC_NOT_FOUND = "sync_not_found"
+    DUPLICATE_ROW = "duplicate_row"
     # Auth.
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"

@@ -126,6 +126,51 @@ class AppliedSafety(BaseModel):
 NO_SAFETY = AppliedSafety()
 
 
+class SafetyBook:
+    """The position rules of one SKU, filed by what they match, so that finding the rule for
+    each of hundreds of locations is a few dictionary lookups, not a scan of every rule."""
+
+    __slots__ = ("_by_location", "_by_sku_at", "_by_type", "_by_vendor", "_category", "_sku")
+
+    def __init__(self, rules: Iterable[SafetyRule], *, sku: str, category: str) -> None:
+        self._by_sku_at: dict[str, list[SafetyRule]] = {}
+        self._sku: list[SafetyRule] = []
+        self._category: list[SafetyRule] = []
+        self._by_location: dict[str, list[SafetyRule]] = {}
+        self._by_vendor: dict[str, list[SafetyRule]] = {}
+        self._by_type: dict[str, list[SafetyRule]] = {}
+        for rule in rules:
+            match rule.scope:
+                case SafetyScope.SKU_AT_LOCATION if rule.sku == sku:
+                    self._by_sku_at.setdefault(str(rule.location_id), []).append(rule)
+                case SafetyScope.SKU if rule.sku == sku:
+                    self._sku.append(rule)
+                case SafetyScope.CATEGORY if rule.category == category:
+                    self._category.append(rule)
+                case SafetyScope.LOCATION:
+                    self._by_location.setdefault(str(rule.location_id), []).append(rule)
+                case SafetyScope.DROPSHIP_VENDOR:
+                    self._by_vendor.setdefault(str(rule.vendor_id), []).append(rule)
+                case SafetyScope.LOCATION_TYPE:
+                    self._by_type.setdefault(str(rule.location_type), []).append(rule)
+
+    def at(
+        self, *, location_id: str, location_type: str, vendor_id: str | None, on_hand: int
+    ) -> AppliedSafety:
+        """The safety stock at one location: the most specific level with a rule wins."""
+        for found in (
+            self._by_sku_at.get(location_id),
+            self._sku,
+            self._category,
+            self._by_location.get(location_id),
+            self._by_vendor.get(vendor_id) if vendor_id is not None else None,
+            self._by_type.get(location_type),
+        ):
+            if found:
+                return _winner([(0, -r.amount(on_hand), r.id, r) for r in found])
+        return NO_SAFETY
+
+
 def position_safety(
     rules: Iterable[SafetyRule],
     *,
@@ -137,21 +182,9 @@ def position_safety(
     on_hand: int,
 ) -> AppliedSafety:
     """The safety stock for one SKU at one location, by the precedence above."""
-    facts: dict[str, str | None] = {
-        "sku": sku,
-        "category": category,
-        "location_id": location_id,
-        "vendor_id": vendor_id,
-        "location_type": location_type,
-    }
-    ranked: list[tuple[int, int, str, SafetyRule]] = []
-    for rule in rules:
-        if rule.scope is SafetyScope.CHANNEL:
-            continue
-        if all(facts[name] == getattr(rule, name) for name in _REQUIRED[rule.scope]):
-            level = POSITION_PRECEDENCE.index(rule.scope)
-            ranked.append((level, -rule.amount(on_hand), rule.id, rule))
-    return _winner(ranked)
+    return SafetyBook(rules, sku=sku, category=category).at(
+        location_id=location_id, location_type=location_type, vendor_id=vendor_id, on_hand=on_hand
+    )
 
 
 def channel_buffer(

@@ -44,12 +44,21 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/inventory/positions": {"post"},
         "/inventory/deltas": {"post"},
         "/inventory/{sku}": {"get"},
+        "/inventory/syncs": {"get", "post"},
+        "/inventory/syncs/{sync_id}": {"get"},
+        "/inventory/syncs/{sync_id}/errors": {"get"},
         "/locations": {"get", "post"},
         "/locations/{location_id}": {"patch"},
         "/networks": {"get", "post"},
         "/networks/{network_id}": {"patch"},
         "/channels": {"get", "post"},
         "/channels/{channel_id}": {"patch"},
+        "/safety-rules": {"get", "post"},
+        "/safety-rules/{rule_id}": {"get", "put", "delete"},
+        "/exclusions": {"get", "post"},
+        "/exclusions/{exclusion_id}": {"get", "delete"},
+        "/availability": {"get"},
+        "/availability/options": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}

@@ -1,0 +1,284 @@
+"""Available-to-promise from the database: a channel's network, the rules and exclusions that
+touch the SKUs asked about, and their positions, handed to ``oms.domain.availability``.
+
+Every call reads the rules afresh, so a rule or exclusion takes effect on the next request.
+A few small indexed queries per call, whatever the number of SKUs (up to the API's 500).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
+
+from oms.db import tables as t
+from oms.domain.availability import (
+    Channel,
+    ChannelAtp,
+    Exclusion,
+    LocationAtp,
+    LocationInfo,
+    Position,
+    ProductInfo,
+    Stock,
+    atp_channel,
+    atp_location,
+)
+from oms.domain.geo import GeoPoint
+from oms.domain.safety import SafetyQuantity, SafetyRule
+
+
+class UnknownChannel(LookupError):
+    def __init__(self, channel_id: str) -> None:
+        super().__init__(f"no channel {channel_id!r}")
+        self.channel_id = channel_id
+
+
+@dataclass(frozen=True)
+class ChannelSetup:
+    """A channel as ATP sees it: its market, network, buffer and low-stock threshold."""
+
+    channel: Channel
+    network_id: str
+    locations: dict[str, LocationInfo]
+    points: dict[str, GeoPoint]
+    low_stock: int
+
+
+def location_info(loc: t.Location) -> LocationInfo:
+    return _info(loc.id, loc.type, loc.vendor_id, loc.country, loc.is_open)
+
+
+def _info(id_: str, type_: str, vendor: str | None, country: str, is_open: bool) -> LocationInfo:
+    # Rows the admin API validated on the way in: constructed, not validated again.
+    return LocationInfo.model_construct(
+        id=id_,
+        type=type_,  # type: ignore[arg-type]
+        vendor_id=vendor if type_ == "dropship" else None,
+        country=country,
+        is_open=is_open,
+    )
+
+
+def channel_buffer_of(row: t.Channel) -> SafetyQuantity | None:
+    if row.buffer_quantity is not None:
+        return SafetyQuantity(quantity=row.buffer_quantity)
+    if row.buffer_percent is not None:
+        return SafetyQuantity(percent=row.buffer_percent)
+    return None
+
+
+# Channels, networks and locations change seldom and are read on every lookup: each process
+# keeps them for TOPOLOGY_TTL_S. The admin API forgets them on every write, so a change is
+# seen at once by the process that made it and within TOPOLOGY_TTL_S by the others. Rules and
+# exclusions are not cached: they are read on every lookup.
+TOPOLOGY_TTL_S = 2.0
+_topology: dict[tuple[str, str], tuple[float, ChannelSetup]] = {}
+
+
+def forget_topology() -> None:
+    """Drop the cached channels (after a location, network or channel changed)."""
+    _topology.clear()
+
+
+def load_channel(session: Session, channel_id: str) -> ChannelSetup:
+    """The channel and its network's locations (cached, see above). Raises UnknownChannel."""
+    key = (str(session.get_bind().engine.url), channel_id)
+    cached = _topology.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < TOPOLOGY_TTL_S:
+        return cached[1]
+    setup = _read_channel(session, channel_id)
+    _topology[key] = (now, setup)
+    return setup
+
+
+def _read_channel(session: Session, channel_id: str) -> ChannelSetup:
+    row = session.get(t.Channel, channel_id)
+    if row is None:
+        raise UnknownChannel(channel_id)
+    loc = t.Location
+    rows = session.execute(
+        select(
+            *(
+                col(c)
+                for c in (
+                    loc.id,
+                    loc.type,
+                    loc.vendor_id,
+                    loc.country,
+                    loc.is_open,
+                    loc.lat,
+                    loc.lon,
+                )
+            )
+        )
+        .join(t.NetworkLocation, col(t.NetworkLocation.location_id) == col(loc.id))
+        .where(col(t.NetworkLocation.network_id) == row.network_id)
+        .order_by(col(loc.id))
+    ).all()
+    locations = {r[0]: _info(*r[:5]) for r in rows}
+    points = {r[0]: GeoPoint(lat=r[5], lon=r[6]) for r in rows}
+    channel = Channel(
+        id=row.id,
+        market=row.market,
+        network=list(locations),
+        buffer=channel_buffer_of(row),
+    )
+    return ChannelSetup(
+        channel=channel,
+        network_id=row.network_id,
+        locations=locations,
+        points=points,
+        low_stock=row.low_stock,
+    )
+
+
+# The lookups below run on every ATP request: plain Core statements on the session's
+# connection, without the ORM's per-row work.
+_RULES: Any = t.SafetyRule.__table__  # type: ignore[attr-defined]
+_EXCLUSIONS: Any = t.Exclusion.__table__  # type: ignore[attr-defined]
+_RULE_COLUMNS = [c for c in _RULES.c if c.name not in ("note", "created_at", "updated_at")]
+_EXCLUSION_COLUMNS = [c for c in _EXCLUSIONS.c if c.name not in ("note", "created_at")]
+
+
+def load_products(session: Session, skus: Iterable[str]) -> dict[str, ProductInfo]:
+    stmt = select(col(t.Product.sku), col(t.Product.category)).where(
+        col(t.Product.sku).in_(sorted(set(skus)))
+    )
+    rows = session.connection().execute(stmt)
+    return {sku: ProductInfo(sku=sku, category=category) for sku, category in rows}
+
+
+def load_rules(session: Session, products: Collection[ProductInfo]) -> list[SafetyRule]:
+    """The safety rules that can touch these products (all rules not narrowed to other SKUs
+    or categories)."""
+    skus = sorted({p.sku for p in products})
+    categories = sorted({p.category for p in products})
+    stmt = (
+        select(*_RULE_COLUMNS)
+        .where(or_(col(t.SafetyRule.sku).is_(None), col(t.SafetyRule.sku).in_(skus)))
+        .where(
+            or_(col(t.SafetyRule.category).is_(None), col(t.SafetyRule.category).in_(categories))
+        )
+        .order_by(col(t.SafetyRule.id))
+    )
+    return [_rule(dict(row._mapping)) for row in session.connection().execute(stmt)]
+
+
+def _rule(values: Mapping[str, Any]) -> SafetyRule:
+    return SafetyRule.model_validate({k: v for k, v in values.items() if v is not None})
+
+
+def rule_of(row: t.SafetyRule) -> SafetyRule:
+    return _rule(row.model_dump(exclude={"note", "created_at", "updated_at"}))
+
+
+def exclusion_of(row: t.Exclusion) -> Exclusion:
+    return Exclusion.model_validate(row.model_dump(exclude={"note", "created_at"}))
+
+
+def load_exclusions(session: Session, channel: Channel) -> list[Exclusion]:
+    stmt = (
+        select(*_EXCLUSION_COLUMNS)
+        .where(
+            or_(
+                col(t.Exclusion.channel) == channel.id,
+                col(t.Exclusion.market) == channel.market,
+            )
+        )
+        .order_by(col(t.Exclusion.id))
+    )
+    rows = session.connection().execute(stmt)
+    return [Exclusion.model_validate(dict(row._mapping)) for row in rows]
+
+
+def load_positions(session: Session, skus: Iterable[str]) -> list[Stock]:
+    """Every position of the SKUs: one range of the primary key per SKU. Positions outside a
+    channel's network are left out by the ATP computation (cheaper than a join here)."""
+    p = t.InventoryPosition
+    stmt = select(
+        col(p.sku), col(p.location_id), col(p.on_hand), col(p.reserved), col(p.in_transit)
+    ).where(col(p.sku).in_(sorted(set(skus))))
+    return [Stock(*row) for row in session.connection().execute(stmt)]
+
+
+def channel_atp(
+    session: Session, channel_id: str, skus: Collection[str], *, detail: bool = False
+) -> dict[str, ChannelAtp | None]:
+    """Each SKU's ATP in the channel and what each location counts for (with every term when
+    ``detail``); None for a SKU not in the catalogue.
+
+    Raises UnknownChannel.
+    """
+    setup = load_channel(session, channel_id)
+    return atp_in(session, setup, skus, detail=detail)
+
+
+def atp_in(
+    session: Session, setup: ChannelSetup, skus: Collection[str], *, detail: bool = False
+) -> dict[str, ChannelAtp | None]:
+    products = load_products(session, skus)
+    rules = load_rules(session, products.values())
+    exclusions = load_exclusions(session, setup.channel)
+    by_sku: dict[str, list[Stock]] = {}
+    for pos in load_positions(session, products):
+        by_sku.setdefault(pos.sku, []).append(pos)
+    out: dict[str, ChannelAtp | None] = {}
+    for sku in skus:
+        product = products.get(sku)
+        out[sku] = (
+            None
+            if product is None
+            else atp_channel(
+                sku,
+                setup.channel,
+                by_sku.get(sku, []),
+                setup.locations,
+                product,
+                rules,
+                exclusions,
+                detail=detail,
+            )
+        )
+    return out
+
+
+def location_atp(
+    session: Session, sku: str
+) -> list[tuple[t.InventoryPosition, t.Location, LocationAtp]]:
+    """Every location's position of one SKU and its ATP under the location safety rules
+    (no channel: exclusions and buffers are a channel's business)."""
+    product = load_products(session, [sku]).get(sku)
+    if product is None:
+        return []
+    rules = load_rules(session, [product])
+    rows = session.exec(
+        select(t.InventoryPosition, t.Location)  # type: ignore[call-overload]
+        .join(t.Location, col(t.Location.id) == col(t.InventoryPosition.location_id))
+        .where(col(t.InventoryPosition.sku) == sku)
+        .order_by(col(t.Location.id))
+    ).all()
+    return [
+        (
+            pos,
+            loc,
+            atp_location(
+                Position(
+                    sku=sku,
+                    location_id=loc.id,
+                    on_hand=pos.on_hand,
+                    reserved=pos.reserved,
+                    in_transit=pos.in_transit,
+                ),
+                location_info(loc),
+                product,
+                rules,
+            ),
+        )
+        for pos, loc in rows
+    ]
