@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.fulfilment import FulfilmentActivities
 from activities.inventory import InventoryActivities
+from activities.inventory_sync import InventorySyncActivities
 from activities.orders import OrderActivities
 from activities.payments import PaymentActivities
 from activities.shipping import ShippingActivities
@@ -23,11 +24,12 @@ from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from oms.logging import get_logger
 from workflows.fulfilment import FulfilmentWorkflow
+from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS = [OrderWorkflow, FulfilmentWorkflow]
+WORKFLOWS = [OrderWorkflow, FulfilmentWorkflow, InventorySyncWorkflow]
 
 
 @dataclass
@@ -68,6 +70,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     payments = PaymentActivities(deps.payments)
     shipping = ShippingActivities(deps.carrier)
     fulfilment = FulfilmentActivities(deps.db)
+    syncs = InventorySyncActivities(deps.db)
     return [
         orders.record_progress,
         orders.emit_event,
@@ -85,6 +88,10 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         payments.void_payment,
         shipping.book_shipment,
         fulfilment.save_fulfilment,
+        syncs.plan_sync,
+        syncs.apply_sync_chunks,
+        syncs.finish_sync,
+        syncs.fail_sync,
     ]
 
 

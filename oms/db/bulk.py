@@ -1,0 +1,280 @@
+"""Applying a staged inventory sync: plan, apply chunk by chunk, finish. Set-based throughout.
+
+- ``plan`` numbers the staged rows best sellers first (units reserved over the last seven
+  days, cart holds aside; ties in file order) and cuts them into chunks, once.
+- ``apply_chunk`` writes one chunk into ``inventory_positions`` with one INSERT ... SELECT ...
+  ON CONFLICT statement per kind of row (with and without ``in_transit``), with the same stale
+  rule as ``oms.db.stock_updates.apply_absolute``, and records the chunk's marker in the same
+  transaction: a chunk whose marker exists is skipped, so a resumed or retried sync never
+  applies a row twice. ``reserved`` is never touched.
+- ``finish`` zeroes what a full snapshot did not mention, drops the staged rows and completes.
+
+Each function works in the caller's transaction (a ``Session``), so a benchmark can call them
+directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from oms.db.syncs import progress_of
+from oms.db.tables import (
+    InventoryPosition,
+    InventorySync,
+    InventorySyncChunk,
+    InventorySyncRow,
+    Reservation,
+)
+from oms.domain.errors import DomainError, ErrorCode
+from oms.domain.snapshots import MissingPolicy, SyncProgress, SyncStatus
+
+VELOCITY_WINDOW = timedelta(days=7)
+
+POSITIONS = InventoryPosition.__table__  # type: ignore[attr-defined]
+ROWS = InventorySyncRow.__table__  # type: ignore[attr-defined]
+CHUNKS = InventorySyncChunk.__table__  # type: ignore[attr-defined]
+SYNCS = InventorySync.__table__  # type: ignore[attr-defined]
+RESERVATIONS = Reservation.__table__  # type: ignore[attr-defined]
+
+
+def _sync(session: Session, sync_id: str, *, lock: bool = False) -> InventorySync:
+    sync = session.get(InventorySync, sync_id, with_for_update=lock)
+    if sync is None:
+        raise DomainError(ErrorCode.SYNC_NOT_FOUND, f"no inventory sync {sync_id}", "sync_id")
+    return sync
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _count(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+def _at(now: datetime) -> Any:
+    # Typed, so SQLite stores it in the same text form as every other time.
+    return bindparam("now", now, type_=DateTime(timezone=True))
+
+
+def sales_velocity(since: datetime) -> Any:
+    """Units reserved per SKU since ``since``, order lines only (cart holds are not sales)."""
+    r = RESERVATIONS
+    return (
+        select(r.c.sku, func.sum(r.c.qty).label("velocity"))
+        .where(
+            r.c.created_at >= bindparam("since", since, type_=DateTime(timezone=True)),
+            not_(r.c.order_id.startswith("cart:")),
+        )
+        .group_by(r.c.sku)
+        .subquery("velocity")
+    )
+
+
+def plan(session: Session, sync_id: str, now: datetime) -> SyncProgress:
+    """Number the staged rows into chunks, best sellers first, and mark the sync running.
+
+    Only a ``staged`` sync is planned: planning again (a retried activity) changes nothing,
+    because chunks already applied must keep their rows.
+    """
+    sync = _sync(session, sync_id, lock=True)
+    if sync.status != SyncStatus.STAGED.value:
+        return progress_of(sync)
+    staged = ROWS.alias("staged")
+    velocity = sales_velocity(now - VELOCITY_WINDOW)
+    rank = func.row_number().over(
+        order_by=(func.coalesce(velocity.c.velocity, 0).desc(), staged.c.row)
+    )
+    ranked = (
+        select(staged.c.row, rank.label("n"))
+        .select_from(staged.outerjoin(velocity, velocity.c.sku == staged.c.sku))
+        .where(staged.c.sync_id == sync_id, staged.c.chunk.is_(None))
+        .subquery("ranked")
+    )
+    numbered = _count(
+        session.execute(
+            update(ROWS)
+            .where(ROWS.c.sync_id == sync_id, ROWS.c.row == ranked.c.row)
+            .values(chunk=(ranked.c.n - 1) // literal(sync.chunk_size, Integer))
+        )
+    )
+    sync.chunks_total = -(-numbered // sync.chunk_size)
+    sync.status = SyncStatus.RUNNING.value
+    sync.started_at = now
+    session.add(sync)
+    session.flush()
+    return progress_of(sync)
+
+
+def apply_chunk(session: Session, sync_id: str, chunk: int, now: datetime) -> bool:
+    """Apply one chunk and record it; False (and nothing written) if it was applied before.
+
+    The marker goes in first: a second attempt running at the same time waits on it, then
+    finds it and stops, instead of applying the rows again.
+    """
+    marker = (
+        _insert(session)(CHUNKS)
+        .values(sync_id=sync_id, chunk=chunk, applied=0, stale=0, done_at=_at(now))
+        .on_conflict_do_nothing(index_elements=["sync_id", "chunk"])
+        .returning(CHUNKS.c.chunk)
+    )
+    if _sync(session, sync_id).status != SyncStatus.RUNNING.value:
+        raise DomainError(ErrorCode.INVALID_STATE, f"sync {sync_id} is not running", "sync_id")
+    if session.execute(marker).first() is None:
+        return False
+    applied = sum(
+        len(session.execute(_upsert(session, sync_id, chunk, now, with_transit)).all())
+        for with_transit in (True, False)
+    )
+    size = session.execute(
+        select(func.count()).where(ROWS.c.sync_id == sync_id, ROWS.c.chunk == chunk)
+    ).scalar_one()
+    stale = size - applied
+    session.execute(
+        update(CHUNKS)
+        .where(CHUNKS.c.sync_id == sync_id, CHUNKS.c.chunk == chunk)
+        .values(applied=applied, stale=stale)
+    )
+    session.execute(
+        update(SYNCS)
+        .where(SYNCS.c.id == sync_id)
+        .values(
+            chunks_done=SYNCS.c.chunks_done + 1,
+            applied=SYNCS.c.applied + applied,
+            stale=SYNCS.c.stale + stale,
+        )
+    )
+    return True
+
+
+def _upsert(session: Session, sync_id: str, chunk: int, now: datetime, with_transit: bool) -> Any:
+    """The chunk's rows that carry ``in_transit`` (or not) into positions, skipping any row
+    older than the stored figure by source version, else by source time."""
+    r = ROWS
+    source = select(
+        r.c.sku,
+        r.c.location_id,
+        r.c.on_hand,
+        literal(0, Integer),
+        func.coalesce(r.c.in_transit, 0),
+        r.c.source_version,
+        r.c.source_updated_at,
+        _at(now),
+    ).where(
+        r.c.sync_id == sync_id,
+        r.c.chunk == chunk,
+        r.c.in_transit.is_not(None) if with_transit else r.c.in_transit.is_(None),
+    )
+    stmt = _insert(session)(POSITIONS).from_select(
+        [
+            "sku",
+            "location_id",
+            "on_hand",
+            "reserved",
+            "in_transit",
+            "source_version",
+            "source_updated_at",
+            "updated_at",
+        ],
+        source,
+    )
+    new, old = stmt.excluded, POSITIONS.c
+    not_older = and_(
+        or_(
+            old.source_version.is_(None),
+            new.source_version.is_(None),
+            new.source_version >= old.source_version,
+        ),
+        or_(
+            old.source_updated_at.is_(None),
+            new.source_updated_at.is_(None),
+            new.source_updated_at >= old.source_updated_at,
+        ),
+    )
+    changes = {
+        "on_hand": new.on_hand,
+        "source_version": new.source_version,
+        "source_updated_at": new.source_updated_at,
+        "updated_at": new.updated_at,
+    }
+    if with_transit:
+        changes["in_transit"] = new.in_transit
+    # RETURNING, not rowcount: psycopg counts a conflict whose update was skipped as a row.
+    return stmt.on_conflict_do_update(
+        index_elements=["sku", "location_id"], set_=changes, where=not_older
+    ).returning(old.sku)
+
+
+def finish(session: Session, sync_id: str, now: datetime) -> SyncProgress:
+    """Zero what a full snapshot left out, drop the staged rows, and complete the sync.
+
+    A position the file did not mention is zeroed only if it is in the sync's scope, has
+    stock, and its sender did not date its figure after the file was received (that figure
+    is newer than the file). Finishing twice changes nothing.
+    """
+    sync = _sync(session, sync_id, lock=True)
+    if sync.status != SyncStatus.RUNNING.value:
+        return progress_of(sync)
+    if sync.chunks_done < sync.chunks_total:
+        raise RuntimeError(
+            f"sync {sync_id} has {sync.chunks_total - sync.chunks_done} chunks left to apply"
+        )
+    if sync.missing == MissingPolicy.ZERO.value:
+        sync.zeroed = _zero_missing(session, sync, now)
+    session.execute(delete(ROWS).where(ROWS.c.sync_id == sync_id))
+    sync.status = SyncStatus.COMPLETED.value
+    sync.finished_at = now
+    session.add(sync)
+    session.flush()
+    return progress_of(sync)
+
+
+def _zero_missing(session: Session, sync: InventorySync, now: datetime) -> int:
+    p, r = POSITIONS, ROWS
+    mentioned = exists().where(
+        r.c.sync_id == sync.id, r.c.sku == p.c.sku, r.c.location_id == p.c.location_id
+    )
+    stmt = update(p).where(p.c.on_hand != 0, ~mentioned)
+    if sync.location_id is not None:
+        stmt = stmt.where(p.c.location_id == sync.location_id)
+    received = bindparam("received", sync.created_at, type_=DateTime(timezone=True))
+    stmt = stmt.where(or_(p.c.source_updated_at.is_(None), p.c.source_updated_at <= received))
+    return _count(session.execute(stmt.values(on_hand=0, updated_at=_at(now))))
+
+
+def fail(session: Session, sync_id: str, error: str, now: datetime) -> SyncProgress:
+    """Mark the sync failed and drop its staged rows; chunks already applied stay applied."""
+    sync = _sync(session, sync_id, lock=True)
+    if sync.status in (SyncStatus.COMPLETED.value, SyncStatus.FAILED.value):
+        return progress_of(sync)
+    session.execute(delete(ROWS).where(ROWS.c.sync_id == sync_id))
+    sync.status = SyncStatus.FAILED.value
+    sync.error = error[:2000]
+    sync.finished_at = now
+    session.add(sync)
+    session.flush()
+    return progress_of(sync)
+
+
+def progress(session: Session, sync_id: str) -> SyncProgress:
+    return progress_of(_sync(session, sync_id))
