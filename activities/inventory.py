@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 
 from oms.db import inventory
+from oms.db.availability import sourcing_candidates
 from oms.db.engine import Database
 from oms.db.tables import Reservation
 from oms.domain.fulfilment import FulfilmentLine
@@ -22,6 +23,7 @@ MAX_PLAN_ATTEMPTS = 5
 
 class SourcingRequest(BaseModel):
     order_id: str
+    channel: str = Field(default="", description="Whose network, rules and exclusions apply")
     step_key: str = Field(description="Idempotency key: order id + sourcing step")
     demands: list[Demand]
     destination: GeoPoint | None = None
@@ -65,8 +67,8 @@ class InventoryActivities:
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:
-                    cands = inventory.candidates_for(
-                        s, (d.sku for d in req.demands), location_ids=req.only_locations
+                    cands = sourcing_candidates(
+                        s, req.channel, {d.sku for d in req.demands}, req.only_locations
                     )
                     plan = plan_sourcing(
                         req.demands,

@@ -7,11 +7,21 @@ import random
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from oms.db import keys
 from oms.db.engine import Database
-from oms.db.tables import ApiKey, InventoryPosition, Location, Product
+from oms.db.tables import (
+    ApiKey,
+    Channel,
+    Exclusion,
+    InventoryPosition,
+    Location,
+    Network,
+    NetworkLocation,
+    Product,
+    SafetyRule,
+)
 
 LOCATIONS: list[dict[str, Any]] = [
     {
@@ -119,9 +129,11 @@ def products() -> list[dict[str, Any]]:
 
 
 def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
-    """Locations, products and stock; does nothing if locations already exist."""
+    """Locations, products, stock and channels; does nothing if locations already exist
+    (but adds the channels to a demo database made before there were channels)."""
     with db.session() as s:
         if s.exec(select(Location)).first() is not None:
+            seed_channels(s)
             return False
         rng = random.Random(rng_seed)
         for loc in LOCATIONS:
@@ -137,7 +149,73 @@ def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
                     continue  # stores don't carry everything
                 qty = rng.randint(0, 12) if is_store else rng.randint(40, 400)
                 s.add(InventoryPosition(sku=p["sku"], location_id=loc["id"], on_hand=qty))
+        seed_channels(s)
     return True
+
+
+# Networks and the channels selling from them, as a French retailer would start: the web and
+# the app sell from everything, the marketplace from the warehouses only, in-store kiosks
+# from the stores.
+NETWORKS: dict[str, tuple[str, str | None]] = {
+    "FR-ALL": ("France, every location", None),
+    "FR-WAREHOUSES": ("France, warehouses", "warehouse"),
+    "FR-STORES": ("France, stores", "store"),
+}
+CHANNELS: list[dict[str, Any]] = [
+    {
+        "id": "web-fr",
+        "name": "Site web France",
+        "network_id": "FR-ALL",
+        "buffer_quantity": 2,
+        "low_stock": 5,
+    },
+    {
+        "id": "app-fr",
+        "name": "Application France",
+        "network_id": "FR-ALL",
+        "buffer_quantity": 2,
+        "low_stock": 5,
+    },
+    {
+        "id": "marketplace-x",
+        "name": "Marketplace X",
+        "network_id": "FR-WAREHOUSES",
+        "buffer_percent": 10.0,
+    },
+    {"id": "kiosk", "name": "Bornes en magasin", "network_id": "FR-STORES"},
+]
+
+
+def seed_channels(s: Session) -> None:
+    """The networks and channels above, a safety stock of 1 unit in every store (the last
+    unit on a shelf is often damaged or missing) and gift cards kept off the marketplace."""
+    if s.get(Network, "FR-ALL") is not None:
+        return
+    for net_id, (name, only_type) in NETWORKS.items():
+        s.add(Network(id=net_id, name=name))
+        s.flush()
+        for loc in LOCATIONS:
+            if only_type in (None, loc["type"]):
+                s.add(NetworkLocation(network_id=net_id, location_id=loc["id"]))
+    for ch in CHANNELS:
+        s.add(Channel(market="FR", **ch))
+    s.add(
+        SafetyRule(
+            id="stores-last-unit",
+            scope="location_type",
+            location_type="store",
+            quantity=1,
+            note="The last unit on a shelf is often damaged or missing",
+        )
+    )
+    s.add(
+        Exclusion(
+            id="no-gift-cards-on-marketplace",
+            channel="marketplace-x",
+            category="gift_cards",
+            note="Fraud risk",
+        )
+    )
 
 
 def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:

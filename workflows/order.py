@@ -265,6 +265,7 @@ class OrderWorkflow:
             InventoryActivities.source_and_reserve,
             SourcingRequest(
                 order_id=self.order.id,
+                channel=self.order.channel,
                 step_key=f"{self.order.id}:source:{step}",
                 demands=demands,
                 destination=delivery.address.point() if delivery.address else None,

@@ -8,7 +8,7 @@ A few small indexed queries per call, whatever the number of SKUs (up to the API
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from oms.domain.availability import (
 )
 from oms.domain.geo import GeoPoint
 from oms.domain.safety import SafetyQuantity, SafetyRule
+from oms.domain.sourcing import Candidate
 
 
 class UnknownChannel(LookupError):
@@ -85,6 +86,17 @@ def forget_topology() -> None:
     _topology.clear()
 
 
+def everywhere(session: Session, channel_id: str) -> ChannelSetup:
+    """A channel no one configured, as sourcing sees it: every location, no buffer."""
+    loc = t.Location
+    rows = session.execute(select(*map(col, _LOCATION_COLUMNS)).order_by(col(loc.id))).all()
+    return _setup(
+        Channel(id=channel_id or "*", market="*", network=[r[0] for r in rows]),
+        network_id="",
+        rows=rows,
+    )
+
+
 def load_channel(session: Session, channel_id: str) -> ChannelSetup:
     """The channel and its network's locations (cached, see above). Raises UnknownChannel."""
     key = (str(session.get_bind().engine.url), channel_id)
@@ -101,40 +113,41 @@ def _read_channel(session: Session, channel_id: str) -> ChannelSetup:
     row = session.get(t.Channel, channel_id)
     if row is None:
         raise UnknownChannel(channel_id)
-    loc = t.Location
     rows = session.execute(
-        select(
-            *(
-                col(c)
-                for c in (
-                    loc.id,
-                    loc.type,
-                    loc.vendor_id,
-                    loc.country,
-                    loc.is_open,
-                    loc.lat,
-                    loc.lon,
-                )
-            )
-        )
-        .join(t.NetworkLocation, col(t.NetworkLocation.location_id) == col(loc.id))
+        select(*map(col, _LOCATION_COLUMNS))
+        .join(t.NetworkLocation, col(t.NetworkLocation.location_id) == col(t.Location.id))
         .where(col(t.NetworkLocation.network_id) == row.network_id)
-        .order_by(col(loc.id))
+        .order_by(col(t.Location.id))
     ).all()
-    locations = {r[0]: _info(*r[:5]) for r in rows}
-    points = {r[0]: GeoPoint(lat=r[5], lon=r[6]) for r in rows}
     channel = Channel(
         id=row.id,
         market=row.market,
-        network=list(locations),
+        network=[r[0] for r in rows],
         buffer=channel_buffer_of(row),
     )
+    return _setup(channel, network_id=row.network_id, rows=rows, low_stock=row.low_stock)
+
+
+_LOCATION_COLUMNS = (
+    t.Location.id,
+    t.Location.type,
+    t.Location.vendor_id,
+    t.Location.country,
+    t.Location.is_open,
+    t.Location.lat,
+    t.Location.lon,
+)
+
+
+def _setup(
+    channel: Channel, *, network_id: str, rows: Sequence[Any], low_stock: int = 0
+) -> ChannelSetup:
     return ChannelSetup(
         channel=channel,
-        network_id=row.network_id,
-        locations=locations,
-        points=points,
-        low_stock=row.low_stock,
+        network_id=network_id,
+        locations={r[0]: _info(*r[:5]) for r in rows},
+        points={r[0]: GeoPoint(lat=r[5], lon=r[6]) for r in rows},
+        low_stock=low_stock,
     )
 
 
@@ -282,3 +295,39 @@ def location_atp(
         )
         for pos, loc in rows
     ]
+
+
+def sourcing_candidates(
+    session: Session, channel_id: str, skus: Collection[str], only: Collection[str] | None = None
+) -> list[Candidate]:
+    """The locations an order of the channel may be sourced from, each with what it may
+    promise of each SKU: the channel's network, less the locations an exclusion keeps out,
+    each location's ATP under its safety rules. A channel no one configured sources from
+    every location. The channel buffer is not taken off: it caps what storefronts are told,
+    and an order placed is sourced from what the locations hold. ``only`` restricts the
+    locations (a collection store)."""
+    try:
+        setup = load_channel(session, channel_id)
+    except UnknownChannel:
+        setup = everywhere(session, channel_id)
+    figures = atp_in(session, setup, skus)
+    out = []
+    for loc_id, info in setup.locations.items():
+        if only is not None and loc_id not in only:
+            continue
+        available = {
+            sku: atp.by_location[loc_id]
+            for sku, atp in figures.items()
+            if atp is not None and atp.by_location.get(loc_id, 0) > 0
+        }
+        if available or not info.is_open:  # a closed location is named in the plan's notes
+            out.append(
+                Candidate(
+                    location_id=loc_id,
+                    type=info.type,
+                    point=setup.points[loc_id],
+                    is_open=info.is_open,
+                    available=available,
+                )
+            )
+    return out

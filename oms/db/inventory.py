@@ -8,16 +8,14 @@ database re-checks ``on_hand - reserved >= qty`` on the row it locks, under any 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from oms.db.tables import InventoryPosition, Location, Reservation, utcnow
+from oms.db.tables import InventoryPosition, Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
-from oms.domain.geo import GeoPoint
-from oms.domain.sourcing import Allocation, Candidate
+from oms.domain.sourcing import Allocation
 
 LIVE = ("held", "committed")
 
@@ -30,33 +28,6 @@ class InsufficientStock(Exception):
         self.sku = sku
         self.location_id = location_id
         self.qty = qty
-
-
-def candidates_for(
-    session: Session, skus: Iterable[str], *, location_ids: Iterable[str] | None = None
-) -> list[Candidate]:
-    """Every location holding any of the SKUs, with what it can promise for each."""
-    stmt = (
-        select(InventoryPosition, Location)
-        .join(Location, col(Location.id) == col(InventoryPosition.location_id))
-        .where(col(InventoryPosition.sku).in_(sorted(set(skus))))
-    )
-    if location_ids is not None:
-        stmt = stmt.where(col(Location.id).in_(sorted(set(location_ids))))
-    by_location: dict[str, Candidate] = {}
-    for pos, loc in session.exec(stmt):
-        cand = by_location.get(loc.id)
-        if cand is None:
-            cand = Candidate(
-                location_id=loc.id,
-                type=loc.type,
-                point=GeoPoint(lat=loc.lat, lon=loc.lon),
-                is_open=loc.is_open,
-                available={},
-            )
-            by_location[loc.id] = cand
-        cand.available[pos.sku] = max(0, pos.on_hand - pos.reserved)
-    return [by_location[k] for k in sorted(by_location)]
 
 
 def reservations_for_step(session: Session, step_key: str) -> list[Reservation]:

@@ -16,7 +16,16 @@ from activities.payments import AuthorizeRequest, PaymentActivities
 from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.db.tables import InventoryPosition, OrderEvent, Reservation
+from oms.db.tables import (
+    Channel,
+    Exclusion,
+    InventoryPosition,
+    Network,
+    NetworkLocation,
+    OrderEvent,
+    Reservation,
+    SafetyRule,
+)
 from oms.domain.fraud import FraudDecision
 from oms.domain.lifecycle import TimelineEntry
 from oms.domain.orders import OrderStatus
@@ -111,3 +120,58 @@ def test_a_declined_card_is_a_non_retryable_error_and_a_flaky_gateway_is_retried
         with pytest.raises(PaymentUnavailable):
             env.run(acts.authorize_payment, flaky)
     assert env.run(acts.authorize_payment, flaky).amount == 100
+
+
+def _channel(db: Database, locations: list[str]) -> None:
+    with db.session() as s:
+        s.add(Network(id="FR", name="France"))
+        s.flush()
+        s.add_all(NetworkLocation(network_id="FR", location_id=loc) for loc in locations)
+        s.add(Channel(id="web-fr", name="Web", market="FR", network_id="FR"))
+
+
+def test_sourcing_keeps_to_the_channels_network_and_its_exclusions(db: Database) -> None:
+    # Bastille, the nearest, is in web-fr's network but excluded from web-fr; Opéra, next
+    # nearest, is not in the network: only the warehouse may serve.
+    stock = {
+        (sku, loc): 5
+        for sku in ("SKU-TEE", "SKU-MUG")
+        for loc in ("ST-OPERA", "ST-BASTILLE", "WH-PARIS")
+    }
+    seed(db, stock)
+    _channel(db, ["ST-BASTILLE", "WH-PARIS"])
+    with db.session() as s:
+        s.add(Exclusion(id="x", channel="web-fr", location_id="ST-BASTILLE"))
+    acts = InventoryActivities(db)
+
+    plan = ActivityEnvironment().run(
+        acts.source_and_reserve, request().model_copy(update={"channel": "web-fr"})
+    )
+    assert plan.locations == ["WH-PARIS"]
+
+    # An order of a channel no one configured may come from any location: the nearest.
+    other = ActivityEnvironment().run(
+        acts.source_and_reserve,
+        request("O2:source:initial").model_copy(update={"order_id": "O2", "channel": "kiosk"}),
+    )
+    assert other.locations == ["ST-BASTILLE"]
+
+
+def test_sourcing_leaves_safety_stock_where_it_is(db: Database) -> None:
+    seed(
+        db,
+        {
+            ("SKU-TEE", "ST-OPERA"): 3,
+            ("SKU-MUG", "ST-OPERA"): 3,
+            ("SKU-TEE", "WH-PARIS"): 9,
+            ("SKU-MUG", "WH-PARIS"): 9,
+        },
+    )
+    with db.session() as s:
+        s.add(SafetyRule(id="stores", scope="location_type", location_type="store", quantity=2))
+    plan = ActivityEnvironment().run(
+        InventoryActivities(db).source_and_reserve,
+        request().model_copy(update={"channel": "web-fr"}),
+    )
+    # 3 tees at Opéra less 2 of safety stock cannot cover 2: the warehouse serves.
+    assert plan.locations == ["WH-PARIS"]

@@ -1,0 +1,31 @@
+"""The demo data `oms dev` starts with: channels a storefront can ask about at once."""
+
+from __future__ import annotations
+
+from oms.db.availability import channel_atp
+from oms.db.engine import Database
+from oms.seed import seed_catalog, seed_channels
+
+
+def test_the_demo_sells_gift_cards_on_the_web_but_not_on_the_marketplace(db: Database) -> None:
+    assert seed_catalog(db) is True
+    with db.session() as s:
+        web = channel_atp(s, "web-fr", ["GIF-001", "ELE-001"])
+        market = channel_atp(s, "marketplace-x", ["GIF-001", "ELE-001"])
+        kiosk = channel_atp(s, "kiosk", ["ELE-001"], detail=True)
+    assert web["GIF-001"] is not None and web["GIF-001"].atp > 0
+    assert market["GIF-001"] is not None and market["GIF-001"].atp == 0
+    assert market["GIF-001"].terms.excluded_by == "no-gift-cards-on-marketplace"
+    assert market["ELE-001"] is not None and market["ELE-001"].atp > 0
+    # Kiosks sell from the stores only, each keeping its last unit.
+    kiosk_phone = kiosk["ELE-001"]
+    assert kiosk_phone is not None
+    assert {line.location.terms.safety for line in kiosk_phone.locations} == {1}
+    assert all(loc.startswith("ST-") for loc in kiosk_phone.by_location)
+
+
+def test_seeding_again_adds_nothing_twice(db: Database) -> None:
+    assert seed_catalog(db) is True
+    assert seed_catalog(db) is False
+    with db.session() as s:
+        seed_channels(s)  # already there: nothing happens, no duplicate key
