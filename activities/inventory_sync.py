@@ -28,11 +28,12 @@ class SyncRef(BaseModel):
 
 
 class ApplyChunks(BaseModel):
-    """Chunks ``first`` to ``last`` (excluded) of a planned sync."""
+    """Chunks ``first``, ``first + step``, ... up to ``last`` (excluded) of a planned sync."""
 
     sync_id: str
     first: int
     last: int
+    step: int = 1
 
 
 class SyncFailure(BaseModel):
@@ -58,8 +59,8 @@ class InventorySyncActivities:
         start = req.first
         details = activity.info().heartbeat_details
         if details:
-            start = max(start, int(details[0]) + 1)
-        for chunk in range(start, req.last):
+            start = max(start, int(details[0]) + req.step)
+        for chunk in range(start, req.last, req.step):
             self._apply(req.sync_id, chunk)
             activity.heartbeat(chunk)
         with self.db.session() as s, _refusals():

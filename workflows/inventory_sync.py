@@ -67,19 +67,22 @@ class InventorySyncWorkflow:
             )
             if self._progress.status is not SyncStatus.RUNNING:
                 return self._progress
-            total = self._progress.chunks_total
-            for first in range(0, total, inp.chunks_per_activity):
-                self._update(
-                    await workflow.execute_activity_method(
+            total, width = self._progress.chunks_total, inp.parallel
+            # Each wave spreads its chunks over the runs in turn (run j takes j, j + width,
+            # ...), so chunks still go in about their best-sellers-first order.
+            span = inp.chunks_per_activity * width
+            for first in range(0, total, span):
+                last = min(first + span, total)
+                runs = [
+                    workflow.execute_activity_method(
                         InventorySyncActivities.apply_sync_chunks,
-                        ApplyChunks(
-                            sync_id=inp.sync_id,
-                            first=first,
-                            last=min(first + inp.chunks_per_activity, total),
-                        ),
+                        ApplyChunks(sync_id=inp.sync_id, first=j, last=last, step=width),
                         **CHUNK_ACTIVITY,
                     )
-                )
+                    for j in range(first, min(first + width, last))
+                ]
+                done = await asyncio.gather(*runs)
+                self._update(max(done, key=lambda p: p.chunks_done))
             self._update(
                 await workflow.execute_activity_method(
                     InventorySyncActivities.finish_sync, ref, **FINISH_ACTIVITY

@@ -1,7 +1,7 @@
 """Applying a staged inventory sync: plan, apply chunk by chunk, finish. Set-based throughout.
 
-- ``plan`` numbers the staged rows best sellers first (units reserved over the last seven
-  days, cart holds aside; ties in file order) and cuts them into chunks, once.
+- ``plan`` marks the sync running; its rows were numbered into chunks, best sellers first,
+  when they were staged (``oms.db.syncs``).
 - ``apply_chunk`` writes one chunk into ``inventory_positions`` with one INSERT ... SELECT ...
   ON CONFLICT statement per kind of row (with and without ``in_transit``), with the same stale
   rule as ``oms.db.stock_updates.apply_absolute``, and records the chunk's marker in the same
@@ -15,7 +15,7 @@ directly.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +28,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    not_,
     or_,
     select,
     update,
@@ -42,18 +41,14 @@ from oms.db.tables import (
     InventorySync,
     InventorySyncChunk,
     InventorySyncRow,
-    Reservation,
 )
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.snapshots import MissingPolicy, SyncProgress, SyncStatus
-
-VELOCITY_WINDOW = timedelta(days=7)
 
 POSITIONS = InventoryPosition.__table__  # type: ignore[attr-defined]
 ROWS = InventorySyncRow.__table__  # type: ignore[attr-defined]
 CHUNKS = InventorySyncChunk.__table__  # type: ignore[attr-defined]
 SYNCS = InventorySync.__table__  # type: ignore[attr-defined]
-RESERVATIONS = Reservation.__table__  # type: ignore[attr-defined]
 
 
 def _sync(session: Session, sync_id: str, *, lock: bool = False) -> InventorySync:
@@ -77,48 +72,14 @@ def _at(now: datetime) -> Any:
     return bindparam("now", now, type_=DateTime(timezone=True))
 
 
-def sales_velocity(since: datetime) -> Any:
-    """Units reserved per SKU since ``since``, order lines only (cart holds are not sales)."""
-    r = RESERVATIONS
-    return (
-        select(r.c.sku, func.sum(r.c.qty).label("velocity"))
-        .where(
-            r.c.created_at >= bindparam("since", since, type_=DateTime(timezone=True)),
-            not_(r.c.order_id.startswith("cart:")),
-        )
-        .group_by(r.c.sku)
-        .subquery("velocity")
-    )
-
-
 def plan(session: Session, sync_id: str, now: datetime) -> SyncProgress:
-    """Number the staged rows into chunks, best sellers first, and mark the sync running.
+    """Mark a staged sync running (its rows were numbered into chunks when staged).
 
-    Only a ``staged`` sync is planned: planning again (a retried activity) changes nothing,
-    because chunks already applied must keep their rows.
+    Planning again (a retried activity) changes nothing.
     """
     sync = _sync(session, sync_id, lock=True)
     if sync.status != SyncStatus.STAGED.value:
         return progress_of(sync)
-    staged = ROWS.alias("staged")
-    velocity = sales_velocity(now - VELOCITY_WINDOW)
-    rank = func.row_number().over(
-        order_by=(func.coalesce(velocity.c.velocity, 0).desc(), staged.c.row)
-    )
-    ranked = (
-        select(staged.c.row, rank.label("n"))
-        .select_from(staged.outerjoin(velocity, velocity.c.sku == staged.c.sku))
-        .where(staged.c.sync_id == sync_id, staged.c.chunk.is_(None))
-        .subquery("ranked")
-    )
-    numbered = _count(
-        session.execute(
-            update(ROWS)
-            .where(ROWS.c.sync_id == sync_id, ROWS.c.row == ranked.c.row)
-            .values(chunk=(ranked.c.n - 1) // literal(sync.chunk_size, Integer))
-        )
-    )
-    sync.chunks_total = -(-numbered // sync.chunk_size)
     sync.status = SyncStatus.RUNNING.value
     sync.started_at = now
     session.add(sync)
@@ -185,6 +146,9 @@ def _upsert(session: Session, sync_id: str, chunk: int, now: datetime, with_tran
         r.c.chunk == chunk,
         r.c.in_transit.is_not(None) if with_transit else r.c.in_transit.is_(None),
     )
+    # In key order: positions are locked in the same order by every writer (no deadlock with a
+    # concurrent sync) and the index is walked rather than jumped about.
+    source = source.order_by(r.c.sku, r.c.location_id)
     stmt = _insert(session)(POSITIONS).from_select(
         [
             "sku",

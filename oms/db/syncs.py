@@ -1,7 +1,12 @@
 """Inventory syncs: staging a snapshot file, and reading syncs and their row errors back.
 
-Staging reads the file once, row by row, and writes in batches: valid rows to
-``inventory_sync_rows`` (with PostgreSQL's COPY), refused rows to ``inventory_sync_errors``.
+Staging reads the file once, row by row, and writes in batches (with PostgreSQL's COPY):
+valid rows to a temporary table, refused rows to ``inventory_sync_errors``. One INSERT ...
+SELECT then moves the valid rows into ``inventory_sync_rows`` numbered into chunks, best
+sellers first: rows of the SKUs with the most units reserved over the last seven days (cart
+holds aside) come first, ties in file order. Numbering rows as they are written costs a
+fraction of updating a million staged rows afterwards.
+
 It all happens in the caller's transaction, so a file is staged whole or not at all.
 Applying the staged rows is ``oms.db.bulk``'s business.
 """
@@ -11,13 +16,35 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import Table, and_, insert, or_
+from sqlalchemy import (
+    Column,
+    CursorResult,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+)
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from oms.db.tables import InventorySync, InventorySyncError, InventorySyncRow, Location, Product
+from oms.db.tables import (
+    InventorySync,
+    InventorySyncError,
+    InventorySyncRow,
+    Location,
+    Product,
+    Reservation,
+)
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.snapshots import (
     FileRefused,
@@ -33,6 +60,7 @@ from oms.domain.snapshots import (
 
 CHUNK_SIZE = 5000
 BATCH = 10_000
+VELOCITY_WINDOW = timedelta(days=7)
 # The chunk of a refused row that still names a known position: never applied, but the
 # position counts as mentioned, so a full snapshot does not zero it over a typo.
 MENTIONED = -1
@@ -48,6 +76,20 @@ ROW_COLUMNS = (
     "source_updated_at",
 )
 ERROR_COLUMNS = ("sync_id", "row", "field", "code", "reason")
+NONE3 = (None, None, None)
+
+ROWS: Table = InventorySyncRow.__table__  # type: ignore[attr-defined]
+ERRORS: Table = InventorySyncError.__table__  # type: ignore[attr-defined]
+RESERVATIONS: Table = Reservation.__table__  # type: ignore[attr-defined]
+# Valid rows before they are numbered; gone with the transaction (dropped at the end, and on
+# PostgreSQL at commit or rollback whatever happens).
+INCOMING = Table(
+    "inventory_sync_incoming",
+    MetaData(),
+    *(Column(c.name, c.type) for c in ROWS.columns),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 def new_sync_id(now: datetime) -> str:
@@ -83,7 +125,9 @@ def stage(
         skus=session.exec(select(Product.sku)), locations=locations, location_id=location_id
     )
     writer = _Writer(session)
+    INCOMING.create(session.connection())
     rows: list[tuple[Any, ...]] = []
+    mentioned: list[tuple[Any, ...]] = []
     errors: list[tuple[Any, ...]] = []
     first_errors: list[RowError] = []
     valid = rejected = 0
@@ -97,15 +141,19 @@ def stage(
                 first_errors.append(item)
             errors.append((sync_id, item.row, item.field[:64], item.code.value, item.reason[:500]))
             if item.position is not None:
-                rows.append((sync_id, item.row, MENTIONED, *item.position, 0, None, None, None))
+                mentioned.append((sync_id, item.row, MENTIONED, *item.position, 0, *NONE3))
         if len(rows) >= BATCH:
-            writer.write(InventorySyncRow, ROW_COLUMNS, rows)
+            writer.write(INCOMING, ROW_COLUMNS, rows)
         if len(errors) >= BATCH:
-            writer.write(InventorySyncError, ERROR_COLUMNS, errors)
+            writer.write(ROWS, ROW_COLUMNS, mentioned)
+            writer.write(ERRORS, ERROR_COLUMNS, errors)
     if not valid:
         raise FileRefused(_why_nothing(first_errors))
-    writer.write(InventorySyncRow, ROW_COLUMNS, rows)
-    writer.write(InventorySyncError, ERROR_COLUMNS, errors)
+    writer.write(INCOMING, ROW_COLUMNS, rows)
+    writer.write(ROWS, ROW_COLUMNS, mentioned)
+    writer.write(ERRORS, ERROR_COLUMNS, errors)
+    _number(session, chunk_size, since=now - VELOCITY_WINDOW)
+    INCOMING.drop(session.connection())
     sync = InventorySync(
         id=sync_id,
         status=SyncStatus.STAGED.value,
@@ -116,12 +164,44 @@ def stage(
         total_rows=valid + rejected,
         rejected=rejected,
         chunk_size=chunk_size,
+        chunks_total=-(-valid // chunk_size),
         created_by=created_by,
         created_at=now,
     )
     session.add(sync)
     session.flush()
     return sync
+
+
+def sales_velocity(since: datetime) -> Any:
+    """Units reserved per SKU since ``since``, order lines only (cart holds are not sales)."""
+    r = RESERVATIONS
+    return (
+        core_select(r.c.sku, func.sum(r.c.qty).label("velocity"))
+        .where(
+            r.c.created_at >= bindparam("since", since, type_=DateTime(timezone=True)),
+            not_(r.c.order_id.startswith("cart:")),
+        )
+        .group_by(r.c.sku)
+        .subquery("velocity")
+    )
+
+
+def _number(session: Session, chunk_size: int, *, since: datetime) -> int:
+    """Move the incoming rows into the staged rows, each with its chunk."""
+    new, velocity = INCOMING, sales_velocity(since)
+    rank = func.row_number().over(
+        order_by=(func.coalesce(velocity.c.velocity, 0).desc(), new.c.row)
+    )
+    numbered = core_select(
+        new.c.sync_id,
+        new.c.row,
+        (rank - 1) // literal(chunk_size, Integer),
+        *(new.c[name] for name in ROW_COLUMNS[3:]),
+    ).select_from(new.outerjoin(velocity, velocity.c.sku == new.c.sku))
+    result = session.execute(insert(ROWS).from_select(ROW_COLUMNS, numbered))
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def _why_nothing(first_errors: list[RowError]) -> list[FieldError]:
@@ -140,10 +220,9 @@ class _Writer:
         self.session = session
         self.copy = session.get_bind().dialect.name == "postgresql"
 
-    def write(self, model: Any, columns: Sequence[str], batch: list[tuple[Any, ...]]) -> None:
+    def write(self, table: Table, columns: Sequence[str], batch: list[tuple[Any, ...]]) -> None:
         if not batch:
             return
-        table: Table = model.__table__
         if self.copy:
             raw = self.session.connection().connection.driver_connection
             assert raw is not None

@@ -48,31 +48,30 @@ def test_rows_of_the_best_selling_skus_are_applied_first(db: Database) -> None:
     sold(db, "SKU-JEAN", 2)
     sold(db, "SKU-TEE", 50, order_id="cart:C1")
     sold(db, "SKU-PHONE", 100, days_ago=30)
-    stage(db, FILE, chunk_size=2)
 
-    # When the sync is planned
-    with db.session() as s:
-        planned = bulk.plan(s, "S1", datetime.now(UTC))
+    # When the file is staged
+    sync = stage(db, FILE, chunk_size=2)
 
     # Then mugs come first, then jeans, then the rest in file order, two rows a chunk
-    assert planned.chunks_total == 4
+    assert sync.chunks_total == 4
     assert chunks_of_rows(db) == {4: 0, 6: 0, 3: 1, 7: 1, 1: 2, 2: 2, 5: 3}
 
 
-def test_planning_again_keeps_the_chunks_already_numbered(db: Database) -> None:
+def test_planning_keeps_the_chunks_numbered_at_staging(db: Database) -> None:
     seed(db)
     stage(db, FILE, chunk_size=2)
-    with db.session() as s:
-        bulk.plan(s, "S1", datetime.now(UTC))
     before = chunks_of_rows(db)
 
-    # Mugs start selling after the plan: a retried plan must not move rows between chunks
+    # Mugs start selling after the upload: planning (or planning again) moves no row
     sold(db, "SKU-MUG", 5)
+    with db.session() as s:
+        planned = bulk.plan(s, "S1", datetime.now(UTC))
     with db.session() as s:
         again = bulk.plan(s, "S1", datetime.now(UTC))
 
     assert chunks_of_rows(db) == before
-    assert again.chunks_total == 4
+    assert (planned.status, planned.chunks_total) == ("running", 4)
+    assert again == planned
 
 
 def test_a_row_older_than_the_stored_figure_is_counted_stale_and_not_applied(

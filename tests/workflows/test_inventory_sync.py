@@ -74,18 +74,18 @@ async def sync_worker(
 
 
 async def start(
-    client: Client, task_queue: str, per_activity: int = 1
+    client: Client, task_queue: str, per_activity: int = 1, parallel: int = 2
 ) -> WorkflowHandle[InventorySyncWorkflow, SyncProgress]:
     return await client.start_workflow(
         InventorySyncWorkflow.run,
-        SyncInput(sync_id="S1", chunks_per_activity=per_activity),
+        SyncInput(sync_id="S1", chunks_per_activity=per_activity, parallel=parallel),
         id=sync_workflow_id(f"S1-{uuid.uuid4().hex[:8]}"),
         task_queue=task_queue,
     )
 
 
 class PausingActivities(InventorySyncActivities):
-    """Holds the chunk after ``pause_after`` chunks until the test lets it go."""
+    """Holds every chunk after the first ``pause_after`` until the test lets them go."""
 
     def __init__(self, db: Database, pause_after: int) -> None:
         super().__init__(db)
@@ -180,7 +180,7 @@ async def test_a_sync_whose_worker_dies_half_way_resumes_on_another_and_applies_
     dying = DyingActivities(db, dies_after=3)
     queue = f"test-{uuid.uuid4()}"
     async with sync_worker(time_env.client, dying, queue, cache=False):
-        handle = await start(time_env.client, queue, per_activity=3)
+        handle = await start(time_env.client, queue, per_activity=3, parallel=1)
         await eventually(lambda: dying.deaths >= 1)
     assert sync_of(db).chunks_done == 3
 
