@@ -17,7 +17,12 @@ from api.deps import DbDep, Principal, require
 from api.errors import ApiError, field_path
 from api.views import as_utc
 from oms.db.availability import location_atp
-from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute, apply_delta
+from oms.db.stock_updates import (
+    AbsoluteUpdate,
+    DeltaUpdate,
+    apply_absolute_many,
+    apply_deltas,
+)
 from oms.db.tables import Location, Product
 from oms.domain.errors import ErrorCode
 
@@ -106,31 +111,25 @@ def _known(db: DbDep, rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
 
 
 @router.post("/positions", response_model=BatchResult)
-def update_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
+def post_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
     """Absolute on-hand figures, up to 5,000 rows. A row older than the stored figure (by
     `source_version`, else `source_updated_at`) is ignored and counted as stale."""
     result = BatchResult()
     good = _parse(body.rows, AbsoluteUpdate, result, *_known(db, body.rows))
     with db.session() as s:
-        for _index, row in good:
-            if apply_absolute(s, row):
-                result.applied += 1
-            else:
-                result.stale += 1
+        result.applied = apply_absolute_many(s, [row for _index, row in good])
+    result.stale = len(good) - result.applied
     return result
 
 
 @router.post("/deltas", response_model=BatchResult)
-def apply_deltas(body: DeltasBody, _: Integration, db: DbDep) -> Any:
+def post_deltas(body: DeltasBody, _: Integration, db: DbDep) -> Any:
     """Relative moves (`delta` may be negative), each applied once per `event_id`."""
     result = BatchResult()
     good = _parse(body.deltas, DeltaUpdate, result, *_known(db, body.deltas))
     with db.session() as s:
-        for _index, row in good:
-            if apply_delta(s, row):
-                result.applied += 1
-            else:
-                result.duplicates += 1
+        result.applied = apply_deltas(s, [row for _index, row in good])
+    result.duplicates = len(good) - result.applied
     return result
 
 

@@ -4,9 +4,9 @@
   when they were staged (``oms.db.syncs``).
 - ``apply_chunk`` writes one chunk into ``inventory_positions`` with one INSERT ... SELECT ...
   ON CONFLICT statement per kind of row (with and without ``in_transit``), with the same stale
-  rule as ``oms.db.stock_updates.apply_absolute``, and records the chunk's marker in the same
-  transaction: a chunk whose marker exists is skipped, so a resumed or retried sync never
-  applies a row twice. ``reserved`` is never touched.
+  rule as ``POST /inventory/positions`` (``oms.db.stock_updates.unless_older``), and records
+  the chunk's marker in the same transaction: a chunk whose marker exists is skipped, so a
+  resumed or retried sync never applies a row twice. ``reserved`` is never touched.
 - ``finish`` zeroes what a full snapshot did not mention, drops the staged rows and completes.
 
 Each function works in the caller's transaction (a ``Session``), so a benchmark can call them
@@ -22,7 +22,6 @@ from sqlalchemy import (
     CursorResult,
     DateTime,
     Integer,
-    and_,
     bindparam,
     delete,
     exists,
@@ -35,9 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from oms.db.stock_updates import POSITIONS, position_insert, unless_older
 from oms.db.syncs import progress_of
 from oms.db.tables import (
-    InventoryPosition,
     InventorySync,
     InventorySyncChunk,
     InventorySyncRow,
@@ -45,7 +44,6 @@ from oms.db.tables import (
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.snapshots import MissingPolicy, SyncProgress, SyncStatus
 
-POSITIONS = InventoryPosition.__table__  # type: ignore[attr-defined]
 ROWS = InventorySyncRow.__table__  # type: ignore[attr-defined]
 CHUNKS = InventorySyncChunk.__table__  # type: ignore[attr-defined]
 SYNCS = InventorySync.__table__  # type: ignore[attr-defined]
@@ -149,7 +147,7 @@ def _upsert(session: Session, sync_id: str, chunk: int, now: datetime, with_tran
     # In key order: positions are locked in the same order by every writer (no deadlock with a
     # concurrent sync) and the index is walked rather than jumped about.
     source = source.order_by(r.c.sku, r.c.location_id)
-    stmt = _insert(session)(POSITIONS).from_select(
+    stmt = position_insert(session).from_select(
         [
             "sku",
             "location_id",
@@ -162,31 +160,7 @@ def _upsert(session: Session, sync_id: str, chunk: int, now: datetime, with_tran
         ],
         source,
     )
-    new, old = stmt.excluded, POSITIONS.c
-    not_older = and_(
-        or_(
-            old.source_version.is_(None),
-            new.source_version.is_(None),
-            new.source_version >= old.source_version,
-        ),
-        or_(
-            old.source_updated_at.is_(None),
-            new.source_updated_at.is_(None),
-            new.source_updated_at >= old.source_updated_at,
-        ),
-    )
-    changes = {
-        "on_hand": new.on_hand,
-        "source_version": new.source_version,
-        "source_updated_at": new.source_updated_at,
-        "updated_at": new.updated_at,
-    }
-    if with_transit:
-        changes["in_transit"] = new.in_transit
-    # RETURNING, not rowcount: psycopg counts a conflict whose update was skipped as a row.
-    return stmt.on_conflict_do_update(
-        index_elements=["sku", "location_id"], set_=changes, where=not_older
-    ).returning(old.sku)
+    return unless_older(stmt, with_transit=with_transit)
 
 
 def finish(session: Session, sync_id: str, now: datetime) -> SyncProgress:

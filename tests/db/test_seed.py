@@ -13,10 +13,13 @@ def test_the_demo_sells_gift_cards_on_the_web_but_not_on_the_marketplace(db: Dat
         web = channel_atp(s, "web-fr", ["GIF-001", "ELE-001"])
         market = channel_atp(s, "marketplace-x", ["GIF-001", "ELE-001"])
         kiosk = channel_atp(s, "kiosk", ["ELE-001"], detail=True)
-    assert web["GIF-001"] is not None and web["GIF-001"].atp > 0
-    assert market["GIF-001"] is not None and market["GIF-001"].atp == 0
+    assert web["GIF-001"] is not None
+    assert web["GIF-001"].atp > 0
+    assert market["GIF-001"] is not None
+    assert market["GIF-001"].atp == 0
     assert market["GIF-001"].terms.excluded_by == "no-gift-cards-on-marketplace"
-    assert market["ELE-001"] is not None and market["ELE-001"].atp > 0
+    assert market["ELE-001"] is not None
+    assert market["ELE-001"].atp > 0
     # Kiosks sell from the stores only, each keeping its last unit.
     kiosk_phone = kiosk["ELE-001"]
     assert kiosk_phone is not None
