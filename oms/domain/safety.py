@@ -158,17 +158,22 @@ class SafetyBook:
         self, *, location_id: str, location_type: str, vendor_id: str | None, on_hand: int
     ) -> AppliedSafety:
         """The safety stock at one location: the most specific level with a rule wins."""
-        for found in (
-            self._by_sku_at.get(location_id),
-            self._sku,
-            self._category,
-            self._by_location.get(location_id),
-            self._by_vendor.get(vendor_id) if vendor_id is not None else None,
-            self._by_type.get(location_type),
-        ):
-            if found:
-                return _winner([(0, -r.amount(on_hand), r.id, r) for r in found])
-        return NO_SAFETY
+        found = (
+            self._by_sku_at.get(location_id)
+            or self._sku
+            or self._category
+            or self._by_location.get(location_id)
+            or (self._by_vendor.get(vendor_id) if vendor_id is not None else None)
+            or self._by_type.get(location_type)
+        )
+        if not found:
+            return NO_SAFETY
+        if len(found) == 1:  # the usual case, on the hot path: no ranking, no validation
+            rule = found[0]
+            return AppliedSafety.model_construct(
+                quantity=rule.amount(on_hand), rule_id=rule.id, scope=rule.scope
+            )
+        return _winner([(0, -r.amount(on_hand), r.id, r) for r in found])
 
 
 def position_safety(
