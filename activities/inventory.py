@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from temporalio import activity
 
-from oms.db import inventory
+from oms.db import cart_holds, inventory
 from oms.db.availability import sourcing_candidates
 from oms.db.engine import Database
-from oms.db.tables import Reservation
+from oms.db.tables import Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.geo import GeoPoint
 from oms.domain.sourcing import Allocation, Demand, SourcingPlan, plan_sourcing
@@ -31,6 +31,9 @@ class SourcingRequest(BaseModel):
         default=None, description="Restrict to these locations (e.g. the collection store)"
     )
     exclude: list[str] = Field(default_factory=list)
+    cart_id: str | None = Field(
+        default=None, description="A cart whose hold this order takes over, in the same step"
+    )
 
 
 class CommitPick(BaseModel):
@@ -67,6 +70,15 @@ class InventoryActivities:
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:
+                    # The hold's units go back to stock and the order reserves in the same
+                    # transaction: counted once, and never lost to another order in between.
+                    converted = (
+                        cart_holds.convert(
+                            s, req.cart_id, utcnow(), skus=(d.sku for d in req.demands)
+                        )
+                        if req.cart_id is not None
+                        else 0
+                    )
                     cands = sourcing_candidates(
                         s, req.channel, {d.sku for d in req.demands}, req.only_locations
                     )
@@ -97,6 +109,8 @@ class InventoryActivities:
                 strategy=plan.strategy,
                 locations=plan.locations,
                 unplaced=len(plan.unplaced),
+                cart_id=req.cart_id,
+                cart_units=converted,
             )
             # The same order as a retry rebuilds it from the ledger: same step, same answer.
             return plan.model_copy(update={"allocations": _in_demand_order(req, plan.allocations)})

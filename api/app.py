@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api import errors
 from api.routers import (
     availability,
+    carts,
     channels,
     fulfilments,
     health,
@@ -18,6 +19,7 @@ from api.routers import (
     locations,
     orders,
     rules,
+    stock_events,
     syncs,
     tasks,
 )
@@ -63,5 +65,8 @@ def create_app(
     app.include_router(locations.router)
     app.include_router(channels.router)
     app.include_router(rules.router)
+    # Before availability: its own paths must not swallow /availability/events.
+    app.include_router(stock_events.router)
     app.include_router(availability.router)
+    app.include_router(carts.router)
     return app

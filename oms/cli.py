@@ -1,4 +1,4 @@
-"""The `oms` command: dev, worker, api, migrate, seed, simulate."""
+"""The `oms` command: dev, worker, api, migrate, seed, simulate, expire-holds."""
 
 from __future__ import annotations
 
@@ -64,12 +64,29 @@ def cmd_seed(settings: Settings) -> dict[str, str]:
         db.dispose()
 
 
+def cmd_expire_holds(settings: Settings) -> int:
+    """Free every cart hold past its deadline, whatever became of its timer."""
+    from oms.db import cart_holds
+    from oms.db.engine import Database
+    from oms.db.tables import utcnow
+
+    db = Database(settings.db_url)
+    try:
+        total = 0
+        while expired := cart_holds.sweep(db, utcnow()):
+            total += expired
+        return total
+    finally:
+        db.dispose()
+
+
 async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     import uvicorn
 
     from api.app import create_app
     from oms.temporal import connect, ensure_search_attributes
-    from workers.main import Dependencies, build_worker
+    from workers.main import Dependencies, build_worker, watch_settings
+    from workflows.atp_watch import start_atp_watch
 
     client = await connect(settings)
     await ensure_search_attributes(client)
@@ -78,6 +95,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     if worker:
         w = build_worker(client, settings.task_queue, Dependencies.from_settings(settings))
         tasks.append(asyncio.create_task(w.run()))
+        await start_atp_watch(client, settings.task_queue, watch_settings(settings))
     if api:
         app = create_app(settings, client=client)
         server = uvicorn.Server(
@@ -155,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("api", help="serve the HTTP API")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("seed", help="load the demo catalogue and API keys")
+    sub.add_parser("expire-holds", help="free every cart hold past its deadline")
     sim = sub.add_parser("simulate", help="place orders over the API and play staff")
     sim.add_argument("--orders", type=int, default=20)
     sim.add_argument("--api", default=None, help="API base URL (default: the local one)")
@@ -173,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd_migrate(settings)
     elif args.command == "seed":
         print(json.dumps(cmd_seed(settings), indent=2))
+    elif args.command == "expire-holds":
+        print(f"{cmd_expire_holds(settings)} cart holds expired")
     elif args.command == "simulate":
         from oms.simulate import simulate
 

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # How many times short-picked quantities are re-sourced elsewhere.
     max_reroutes: int = 1
 
+    # The ATP watcher: the pause between passes once it has caught up, and how far each pass
+    # re-reads behind the newest change it saw (writes stamped before they commit).
+    atp_watch_interval: timedelta = timedelta(seconds=5)
+    atp_watch_overlap: timedelta = timedelta(seconds=10)
+
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""

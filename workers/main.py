@@ -11,6 +11,8 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.atp_watch import AtpWatchActivities
+from activities.cart_holds import CartHoldActivities
 from activities.fulfilment import FulfilmentActivities
 from activities.inventory import InventoryActivities
 from activities.inventory_sync import InventorySyncActivities
@@ -23,13 +25,21 @@ from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, Simulate
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from oms.logging import get_logger
+from workflows.atp_watch import AtpWatchWorkflow, WatchSettings, start_atp_watch
+from workflows.cart_hold import CartHoldWorkflow
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS = [OrderWorkflow, FulfilmentWorkflow, InventorySyncWorkflow]
+WORKFLOWS = [
+    OrderWorkflow,
+    FulfilmentWorkflow,
+    InventorySyncWorkflow,
+    CartHoldWorkflow,
+    AtpWatchWorkflow,
+]
 
 
 @dataclass
@@ -71,6 +81,8 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     shipping = ShippingActivities(deps.carrier)
     fulfilment = FulfilmentActivities(deps.db)
     syncs = InventorySyncActivities(deps.db)
+    holds = CartHoldActivities(deps.db)
+    watch = AtpWatchActivities(deps.db)
     return [
         orders.record_progress,
         orders.emit_event,
@@ -92,6 +104,8 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         syncs.apply_sync_chunks,
         syncs.finish_sync,
         syncs.fail_sync,
+        holds.expire_cart_hold,
+        watch.watch_atp,
     ]
 
 
@@ -111,12 +125,20 @@ def build_worker(
     )
 
 
+def watch_settings(settings: Settings) -> WatchSettings:
+    return WatchSettings(
+        interval_s=settings.atp_watch_interval.total_seconds(),
+        overlap_s=settings.atp_watch_overlap.total_seconds(),
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     from oms.temporal import connect
 
     client = await connect(settings)
     deps = Dependencies.from_settings(settings)
     worker = build_worker(client, settings.task_queue, deps)
+    await start_atp_watch(client, settings.task_queue, watch_settings(settings))
     log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target)
     await worker.run()
 

@@ -271,6 +271,9 @@ class OrderWorkflow:
                 destination=delivery.address.point() if delivery.address else None,
                 only_locations=[delivery.store_id] if collect and delivery.store_id else None,
                 exclude=sorted(self._excluded),
+                # Only the first sourcing takes over the cart's hold: by a re-route the cart
+                # id may hold another basket.
+                cart_id=self.order.cart_id if step == "initial" else None,
             ),
             **DB_ACTIVITY,
         )

@@ -49,6 +49,9 @@ class ErrorCode(StrEnum):
     # Inventory syncs.
     SYNC_NOT_FOUND = "sync_not_found"
     DUPLICATE_ROW = "duplicate_row"
+    # Cart holds.
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    HOLD_NOT_FOUND = "hold_not_found"
     # Auth.
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"

@@ -24,6 +24,10 @@ Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# A storefront's cart: its hold's ledger entries are "cart:<id>", within the 64 of an order id.
+CartId = Annotated[
+    str, StringConstraints(min_length=1, max_length=58, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+]
 
 
 class OrderStatus(StrEnum):
@@ -140,6 +144,10 @@ class OrderIn(BaseModel):
     delivery: Delivery
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     billing_address: Address | None = None
+    cart_id: CartId | None = Field(
+        default=None,
+        description="The cart whose stock hold (PUT /carts/{cart_id}/hold) this order takes over",
+    )
 
     @property
     def total(self) -> int:
@@ -153,7 +161,9 @@ class OrderIn(BaseModel):
 
     def fingerprint(self) -> str:
         """A hash of the order's content: the same body posted twice has the same fingerprint."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        # Without a cart, as before carts existed: orders stored then keep their fingerprint.
+        body = self.model_dump(mode="json", exclude={"cart_id"} if self.cart_id is None else None)
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -59,6 +59,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/exclusions/{exclusion_id}": {"get", "delete"},
         "/availability": {"get"},
         "/availability/options": {"post"},
+        "/availability/events": {"get"},
+        "/carts/{cart_id}/hold": {"get", "put", "delete"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     assert set(paths["/orders"]["post"]["responses"]) >= {"200", "201", "409", "422"}

@@ -1,0 +1,182 @@
+"""Cart holds: a storefront keeps stock aside for a cart until a deadline (storefront keys).
+
+PUT holds (or re-holds, or extends) the whole cart or nothing; GET shows the hold; DELETE lets
+it go. A hold frees itself when its TTL runs out (``CartHoldWorkflow``), and an order placed
+with the cart's ``cart_id`` takes it over without counting its stock twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from temporalio.service import RPCError
+
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
+from api.errors import ApiError
+from oms.db import availability as av
+from oms.db import cart_holds
+from oms.db.engine import Database
+from oms.db.inventory import InsufficientStock
+from oms.db.tables import CartHold, utcnow
+from oms.domain.cart_holds import HeldLine, HoldIn, HoldStatus
+from oms.domain.errors import ErrorCode
+from oms.logging import get_logger
+from workflows.cart_hold import arm_hold_timer
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/carts", tags=["carts"])
+
+Storefront = Annotated[Principal, Depends(require("storefront"))]
+CartIdPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=58,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="The storefront's cart id (up to 58 characters)",
+    ),
+]
+# A hold placed at the same moment for the same cart or the same last units: try again on
+# fresh figures, as sourcing does.
+ATTEMPTS = 3
+
+
+class CartHoldPublic(BaseModel):
+    cart_id: str
+    channel: str
+    status: HoldStatus
+    lines: list[HeldLine]
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: CartHold) -> CartHoldPublic:
+        return cls(
+            cart_id=row.id,
+            channel=row.channel,
+            status=HoldStatus(row.status),
+            lines=cart_holds.held_lines(row),
+            expires_at=cart_holds.as_utc(row.expires_at),
+            created_at=cart_holds.as_utc(row.created_at),
+            updated_at=cart_holds.as_utc(row.updated_at),
+        )
+
+
+def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with db.session() as s:
+                row = cart_holds.hold(s, cart_id=cart_id, request=body, now=utcnow())
+                return CartHoldPublic.of(row)
+        except av.UnknownChannel:
+            raise ApiError(
+                404, ErrorCode.CHANNEL_NOT_FOUND, f"no channel {body.channel!r}", "channel"
+            ) from None
+        except cart_holds.HoldRefused as refused:
+            raise ApiError(
+                refused.status,
+                refused.errors[0].code,
+                refused.errors[0].reason,
+                refused.errors[0].field,
+                refused.errors,
+            ) from None
+        except (IntegrityError, InsufficientStock) as lost:
+            # The same cart held at the same moment by another request (its row appeared
+            # under us), or a position moved between reading and reserving.
+            log.info("cart_hold_race_lost", cart_id=cart_id, attempt=attempt, error=str(lost))
+    raise ApiError(
+        503, ErrorCode.UNAVAILABLE, "the cart's stock kept moving; retry the same request"
+    )
+
+
+@router.put(
+    "/{cart_id}/hold",
+    response_model=CartHoldPublic,
+    responses={
+        404: {"description": "No such channel (`channel_not_found`)"},
+        409: {"description": "Not enough stock (`insufficient_stock`), per line"},
+        422: {"description": "Invalid body or unknown SKU (`unknown_sku`)"},
+    },
+)
+async def put_hold(
+    cart_id: CartIdPath,
+    body: HoldIn,
+    principal: Storefront,
+    db: DbDep,
+    client: ClientDep,
+    settings: SettingsDep,
+) -> Any:
+    """Hold the cart's lines in the channel for `ttl_seconds` (default 900), all or nothing.
+
+    A cart holds one thing at a time: a new PUT replaces the hold (the old units go back in the
+    same transaction), and the same lines again only extend it. Each SKU is held from the
+    channel's network, the location with the most ATP first.
+    """
+    hold = await run_in_threadpool(_hold, db, cart_id, body)
+    try:
+        await arm_hold_timer(client, settings.task_queue, cart_id, hold.expires_at)
+    except RPCError as err:
+        log.error("cart_hold_timer_failed", cart_id=cart_id, error=str(err))
+        raise ApiError(
+            503,
+            ErrorCode.UNAVAILABLE,
+            "the stock is held but its expiry could not be scheduled; retry the same request",
+        ) from err
+    log.info(
+        "cart_held",
+        cart_id=cart_id,
+        channel=body.channel,
+        units=sum(line.quantity for line in hold.lines),
+        by=principal.actor,
+    )
+    return hold
+
+
+def _read(db: Database, cart_id: str) -> CartHoldPublic | None:
+    with db.session() as s:
+        row = cart_holds.get(s, cart_id)
+        return CartHoldPublic.of(row) if row is not None else None
+
+
+def _release(db: Database, cart_id: str) -> CartHoldPublic | None:
+    with db.session() as s:
+        row = cart_holds.release(s, cart_id, utcnow())
+        return CartHoldPublic.of(row) if row is not None else None
+
+
+def _not_found(cart_id: str) -> ApiError:
+    return ApiError(404, ErrorCode.HOLD_NOT_FOUND, f"cart {cart_id} holds nothing", "cart_id")
+
+
+@router.get(
+    "/{cart_id}/hold",
+    response_model=CartHoldPublic,
+    responses={404: {"description": "This cart never held stock (`hold_not_found`)"}},
+)
+def get_hold(cart_id: CartIdPath, _: Storefront, db: DbDep) -> Any:
+    """The cart's hold: `held` until `expires_at`, or how it ended (`released`, `expired`,
+    `converted` into an order)."""
+    hold = _read(db, cart_id)
+    if hold is None:
+        raise _not_found(cart_id)
+    return hold
+
+
+@router.delete(
+    "/{cart_id}/hold",
+    response_model=CartHoldPublic,
+    responses={404: {"description": "This cart never held stock (`hold_not_found`)"}},
+)
+def delete_hold(cart_id: CartIdPath, principal: Storefront, db: DbDep) -> Any:
+    """Let the cart's stock go. Safe to repeat: a hold no longer held is answered as it is."""
+    hold = _release(db, cart_id)
+    if hold is None:
+        raise _not_found(cart_id)
+    log.info("cart_hold_deleted", cart_id=cart_id, status=hold.status.value, by=principal.actor)
+    return hold

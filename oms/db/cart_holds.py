@@ -1,0 +1,231 @@
+"""Cart holds in the database: each hold's units are reservation ledger entries whose order
+id is ``cart:<cart id>``, taken and freed through ``oms.db.inventory`` like an order's.
+
+Every move of a hold locks its row first, so a re-PUT, a release, an expiry and an order
+converting the hold never interleave on the same cart; a hold that is no longer ``held`` is
+never released twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from oms.db import availability as av
+from oms.db import inventory
+from oms.db.engine import Database
+from oms.db.tables import CartHold, InventoryPosition, Reservation
+from oms.domain.cart_holds import (
+    HeldLine,
+    HoldIn,
+    HoldStatus,
+    SkuAvailability,
+    ledger_order_id,
+    merged,
+    plan_hold,
+    same_lines,
+)
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.sourcing import Allocation
+
+# How many due holds one sweep expires; the rest wait for the next sweep.
+SWEEP_LIMIT = 500
+
+
+class HoldRefused(Exception):
+    """The hold cannot be placed; nothing changed (the caller's transaction rolls back)."""
+
+    def __init__(self, status: int, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.reason for e in errors))
+        self.status = status
+        self.errors = errors
+
+
+def as_utc(dt: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored time is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def held_lines(row: CartHold) -> list[HeldLine]:
+    return [HeldLine.model_validate(line) for line in row.lines]
+
+
+def get(session: Session, cart_id: str, *, lock: bool = False) -> CartHold | None:
+    stmt = select(CartHold).where(CartHold.id == cart_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> CartHold:
+    """Hold the cart's lines until ``now + ttl``, replacing what the cart held before.
+
+    The same lines in the same channel, still held, only move the deadline (the ledger is
+    untouched). Anything else releases the old entries and takes the new ones in this
+    transaction: all or nothing.
+
+    Raises:
+        oms.db.availability.UnknownChannel: no such channel.
+        HoldRefused: unknown SKUs (422) or not enough stock (409).
+    """
+    row = get(session, cart_id, lock=True)
+    expires_at = now + timedelta(seconds=request.ttl_seconds)
+    live = row is not None and row.status == HoldStatus.HELD.value
+    if (
+        row is not None
+        and live
+        and row.channel == request.channel
+        and same_lines(held_lines(row), request.lines)
+    ):
+        _set_deadline(session, row, expires_at, now)
+        return row
+
+    setup = av.load_channel(session, request.channel)
+    wanted = merged(request.lines)
+    old_skus = {line.sku for line in held_lines(row)} if row is not None and live else set()
+    lock_positions(session, set(wanted) | old_skus)
+    if live:
+        inventory.release(session, order_id=ledger_order_id(cart_id))
+    figures = av.atp_in(session, setup, list(wanted), detail=False)
+    unknown = [
+        FieldError(
+            field=f"lines[{index}].sku",
+            code=ErrorCode.UNKNOWN_SKU,
+            reason=f"SKU {sku!r} is not in the catalogue",
+        )
+        for sku, (index, _) in wanted.items()
+        if figures[sku] is None
+    ]
+    if unknown:
+        raise HoldRefused(422, unknown)
+    available = {
+        sku: SkuAvailability(atp=f.atp, by_location=f.by_location)
+        for sku, f in figures.items()
+        if f is not None
+    }
+    plan = plan_hold(request.channel, request.lines, available)
+    if plan.shortages:
+        raise HoldRefused(409, plan.shortages)
+    inventory.reserve(
+        session,
+        order_id=ledger_order_id(cart_id),
+        # A new key per placement: the entries of a replaced hold stay in the ledger, released.
+        step_key=f"{ledger_order_id(cart_id)}:{uuid.uuid4().hex}",
+        allocations=[
+            Allocation(location_id=p.location_id, line_id=line.sku, sku=line.sku, qty=p.quantity)
+            for line in plan.lines
+            for p in line.locations
+        ],
+        expires_at=expires_at,
+    )
+    if row is None:
+        row = CartHold(
+            id=cart_id,
+            channel=request.channel,
+            status=HoldStatus.HELD.value,
+            lines=[],
+            expires_at=expires_at,
+            created_at=now,
+        )
+    row.channel = request.channel
+    row.status = HoldStatus.HELD.value
+    row.lines = [line.model_dump(mode="json") for line in plan.lines]
+    row.expires_at = expires_at
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: datetime) -> None:
+    row.expires_at, row.updated_at = expires_at, now
+    session.add(row)
+    session.execute(
+        update(Reservation)
+        .where(
+            col(Reservation.order_id) == ledger_order_id(row.id),
+            col(Reservation.status).in_(inventory.LIVE),
+        )
+        .values(expires_at=expires_at)
+    )
+    session.flush()
+
+
+def lock_positions(session: Session, skus: Iterable[str]) -> None:
+    """Lock every position of these SKUs before reading their ATP, in the order reserve()
+    takes them: a concurrent hold of the same SKUs waits and then sees what this one took,
+    so no two holds can both count the same unit (or eat into safety stock together)."""
+    session.execute(
+        select(InventoryPosition.sku, InventoryPosition.location_id)
+        .where(col(InventoryPosition.sku).in_(sorted(set(skus))))
+        .order_by(col(InventoryPosition.sku), col(InventoryPosition.location_id))
+        .with_for_update()
+    ).all()
+
+
+def _end(session: Session, row: CartHold, status: HoldStatus, now: datetime) -> int:
+    units = inventory.release(session, order_id=ledger_order_id(row.id))
+    row.status, row.updated_at = status.value, now
+    session.add(row)
+    session.flush()
+    return units
+
+
+def release(session: Session, cart_id: str, now: datetime) -> CartHold | None:
+    """The storefront lets the cart's stock go. Idempotent; None when there never was a hold."""
+    row = get(session, cart_id, lock=True)
+    if row is not None and row.status == HoldStatus.HELD.value:
+        _end(session, row, HoldStatus.RELEASED, now)
+    return row
+
+
+def expire(session: Session, cart_id: str, now: datetime) -> CartHold | None:
+    """Free the hold if it is still held and due at ``now``; else leave it as it is."""
+    row = get(session, cart_id, lock=True)
+    if row is not None and row.status == HoldStatus.HELD.value and as_utc(row.expires_at) <= now:
+        _end(session, row, HoldStatus.EXPIRED, now)
+    return row
+
+
+def expire_due(session: Session, now: datetime, *, limit: int | None = None) -> list[str]:
+    """Expire up to ``limit`` (SWEEP_LIMIT) holds whose deadline has passed, whatever became
+    of their timers; the cart ids expired. Holds another transaction is moving are left for
+    the next sweep."""
+    stmt = (
+        select(CartHold)
+        .where(CartHold.status == HoldStatus.HELD.value, col(CartHold.expires_at) <= now)
+        .order_by(col(CartHold.expires_at), col(CartHold.id))
+        .limit(SWEEP_LIMIT if limit is None else limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(stmt).all())
+    # All their positions at once, in reserve()'s order: releasing hold after hold would
+    # take them in several runs, and could deadlock with a hold being placed.
+    lock_positions(session, {line.sku for row in rows for line in held_lines(row)})
+    for row in rows:
+        _end(session, row, HoldStatus.EXPIRED, now)
+    return [row.id for row in rows]
+
+
+def sweep(db: Database, now: datetime) -> int:
+    """One sweep in its own transaction: how many holds it expired (SWEEP_LIMIT at most)."""
+    with db.session() as s:
+        return len(expire_due(s, now))
+
+
+def convert(session: Session, cart_id: str, now: datetime, *, skus: Iterable[str] = ()) -> int:
+    """An order takes over the cart: the hold's units go back to stock for the order to
+    reserve in the same transaction, and the hold reads ``converted``. The units freed.
+
+    ``skus``: what the order will reserve next, locked now with the hold's own positions so
+    that the release and the reservation take their locks in one run, in one order.
+    """
+    row = get(session, cart_id, lock=True)
+    if row is None or row.status != HoldStatus.HELD.value:
+        return 0
+    lock_positions(session, {line.sku for line in held_lines(row)} | set(skus))
+    return _end(session, row, HoldStatus.CONVERTED, now)

@@ -1,0 +1,74 @@
+"""Storefront stock events: when a SKU's channel ATP crosses zero or the channel's low-stock
+threshold. Which crossing is ``oms.domain.availability.crossing``; this module says when a
+figure is news at all, how an event is named and keyed, and where the watcher has got to.
+
+A SKU seen in a channel for the first time is a baseline, recorded without an event whatever
+its figure: storefronts learn starting figures from ``GET /availability``, and announcing every
+SKU a network does not stock as out of stock in every other channel would drown the feed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+
+from oms.domain.availability import StockEvent, crossing
+
+EVENT_TYPES = {kind: f"inventory.{kind.value}" for kind in StockEvent}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def assess(previous: int | None, current: int, low_stock: int) -> StockEvent | None:
+    """The event a new figure makes, if any; ``previous=None``: first sight, no event."""
+    if previous is None:
+        return None
+    return crossing(previous, current, low_stock)
+
+
+def event_id(channel_id: str, sku: str, kind: StockEvent, atp: int, since: datetime) -> str:
+    """The idempotency key of one crossing. ``since`` is when the previous figure was
+    recorded: the same transition read twice (a retried or repeated watch) has the same key,
+    while a later crossing of the same kind and figure starts from a later record."""
+    micros = (since - _EPOCH) // timedelta(microseconds=1)
+    return f"atp:{channel_id}:{sku}:{kind.value}:{atp}:{micros}"
+
+
+class StockEventPayload(BaseModel):
+    channel: str
+    sku: str
+    previous_atp: int
+    atp: int
+    low_stock: int
+
+
+class PositionKey(BaseModel):
+    """A position's place in the watcher's scan: by update time, then SKU and location."""
+
+    updated_at: datetime
+    sku: str
+    location_id: str
+
+
+class WatchCursor(BaseModel):
+    """Where the ATP watcher is.
+
+    A pass reads every position updated at or after ``since`` (all of them when None), in
+    ``PositionKey`` order; ``after`` is the last one handled in this pass and ``high`` the
+    latest update time seen. The next pass starts ``overlap`` before ``high``: a transaction
+    stamps its rows before it commits, so rows may appear behind ones already read.
+    """
+
+    since: datetime | None = None
+    after: PositionKey | None = None
+    high: datetime | None = None
+
+    def advanced(self, last: PositionKey) -> WatchCursor:
+        high = last.updated_at if self.high is None else max(self.high, last.updated_at)
+        return WatchCursor(since=self.since, after=last, high=high)
+
+    def next_pass(self, overlap: timedelta) -> WatchCursor:
+        if self.high is None:
+            return WatchCursor(since=self.since)
+        since = self.high - overlap
+        return WatchCursor(since=since if self.since is None else max(self.since, since))
