@@ -51,6 +51,7 @@ class AtpWatchActivities:
         events = 0
         caught_up = False
         for _ in range(MAX_PAGES_PER_CALL):
+            cursor = cursor.reading(utcnow())
             with self.db.session() as s:
                 page = atp_watch.changed(s, cursor, PAGE_ROWS)
                 channels = atp_watch.channel_ids(s)

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     max_reroutes: int = 1
 
     # The ATP watcher: the pause between passes once it has caught up, and how far each pass
-    # re-reads behind the newest change it saw (writes stamped before they commit).
+    # re-reads behind the moment the last one began (rows are stamped before they commit).
     atp_watch_interval: timedelta = timedelta(seconds=5)
     atp_watch_overlap: timedelta = timedelta(seconds=10)
 

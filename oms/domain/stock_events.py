@@ -54,21 +54,26 @@ class WatchCursor(BaseModel):
     """Where the ATP watcher is.
 
     A pass reads every position updated at or after ``since`` (all of them when None), in
-    ``PositionKey`` order; ``after`` is the last one handled in this pass and ``high`` the
-    latest update time seen. The next pass starts ``overlap`` before ``high``: a transaction
-    stamps its rows before it commits, so rows may appear behind ones already read.
+    ``PositionKey`` order; ``after`` is the last one handled in this pass and ``started`` when
+    the pass began reading. The next pass starts ``overlap`` before ``started``: a transaction
+    stamps its rows before it commits, so a row stamped up to ``overlap`` before a read may not
+    have been visible to it. Anchored on the read, not on the latest change seen, a quiet
+    watcher stops re-reading the tail of a past burst after one pass.
     """
 
     since: datetime | None = None
     after: PositionKey | None = None
-    high: datetime | None = None
+    started: datetime | None = None
+
+    def reading(self, now: datetime) -> WatchCursor:
+        """The cursor about to read at ``now``: a pass's first read stamps its start."""
+        return self if self.started is not None else self.model_copy(update={"started": now})
 
     def advanced(self, last: PositionKey) -> WatchCursor:
-        high = last.updated_at if self.high is None else max(self.high, last.updated_at)
-        return WatchCursor(since=self.since, after=last, high=high)
+        return self.model_copy(update={"after": last})
 
     def next_pass(self, overlap: timedelta) -> WatchCursor:
-        if self.high is None:
+        if self.started is None:
             return WatchCursor(since=self.since)
-        since = self.high - overlap
+        since = self.started - overlap
         return WatchCursor(since=since if self.since is None else max(self.since, since))

@@ -101,26 +101,28 @@ def test_an_event_id_names_the_crossing_and_the_record_it_starts_from() -> None:
     assert later != first
 
 
-def test_the_next_pass_reaches_back_by_the_overlap_from_the_latest_change_seen() -> None:
-    cursor = WatchCursor(since=T0).advanced(
-        PositionKey(updated_at=T0 + timedelta(seconds=30), sku="TEE", location_id="A")
+def test_the_next_pass_reaches_back_by_the_overlap_from_when_this_one_began() -> None:
+    cursor = (
+        WatchCursor(since=T0)
+        .reading(T0 + timedelta(seconds=30))
+        .advanced(PositionKey(updated_at=T0 + timedelta(seconds=29), sku="TEE", location_id="A"))
+        .reading(T0 + timedelta(seconds=31))
     )
 
     after = cursor.next_pass(timedelta(seconds=10))
 
+    assert cursor.started == T0 + timedelta(seconds=30)
     assert after == WatchCursor(since=T0 + timedelta(seconds=20))
 
 
-def test_a_pass_that_saw_nothing_or_only_old_rows_never_moves_the_start_back() -> None:
-    quiet = WatchCursor(since=T0).next_pass(timedelta(seconds=10))
-    old = (
-        WatchCursor(since=T0)
-        .advanced(PositionKey(updated_at=T0 + timedelta(seconds=1), sku="TEE", location_id="A"))
-        .next_pass(timedelta(seconds=10))
+def test_the_start_of_the_next_pass_never_moves_back() -> None:
+    unread = WatchCursor(since=T0).next_pass(timedelta(seconds=10))
+    early = (
+        WatchCursor(since=T0).reading(T0 + timedelta(seconds=1)).next_pass(timedelta(seconds=10))
     )
 
-    assert quiet.since == T0
-    assert old.since == T0
+    assert unread.since == T0
+    assert early.since == T0
 
 
 def test_an_order_without_a_cart_keeps_the_fingerprint_it_had_before_carts_existed() -> None:
