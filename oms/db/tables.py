@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -165,6 +165,8 @@ class CartHold(SQLModel, table=True):
     (``reservations``) whose order id is ``cart:<id>``."""
 
     __tablename__ = "cart_holds"
+    # The sweep reads the overdue holds.
+    __table_args__ = (Index("ix_cart_holds_due", "status", "expires_at"),)
 
     id: str = Field(primary_key=True, max_length=58)
     channel: str = Field(max_length=64)
@@ -248,6 +250,49 @@ class InventorySyncError(SQLModel, table=True):
     field: str = Field(max_length=64)
     code: str = Field(max_length=32)
     reason: str = Field(max_length=500)
+
+
+class SourcingProfile(SQLModel, table=True):
+    """A version of a sourcing profile (``oms.domain.profiles``): immutable once published.
+
+    ``channel`` is ``*`` for the default profile. At most one active version per channel.
+    """
+
+    __tablename__ = "sourcing_profiles"
+    __table_args__ = (
+        Index(
+            "uq_sourcing_profiles_active",
+            "channel",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    channel: str = Field(max_length=64, description="A channel id, or * for the default")
+    status: str = Field(max_length=16, description="draft | active | inactive")
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_by: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _ts(nullable=False)
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class SourcingDecision(SQLModel, table=True):
+    """Why an order's stock was placed where it was: one per sourcing step."""
+
+    __tablename__ = "sourcing_decisions"
+
+    step_key: str = Field(primary_key=True, max_length=160)
+    order_id: str = Field(max_length=64, index=True)
+    profile_id: str = Field(max_length=64)
+    profile_version: int
+    strategy: str | None = Field(default=None, max_length=64)
+    explanation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(nullable=False)
 
 
 class Reservation(SQLModel, table=True):
@@ -379,6 +424,8 @@ class OutboxEvent(SQLModel, table=True):
     """Events for other systems (alerts, status changes), delivered by the webhook relay."""
 
     __tablename__ = "outbox_events"
+    # Feeds page events of a type in commit order.
+    __table_args__ = (Index("ix_outbox_type_created", "type", "created_at", "id"),)
 
     id: str = Field(primary_key=True, max_length=200, description="Idempotency key")
     type: str = Field(max_length=64, index=True)
