@@ -1,0 +1,65 @@
+"""Why a sourcing decision came out as it did: a compact record, stored with the order.
+
+Bounded whatever the network's size: the strategies tried (a profile has a handful), the
+chosen locations and the best runners-up with their score per criterion (``TOP_CANDIDATES`` in
+all), and the excluded locations counted per filter with the first ``EXCLUDED_IDS`` ids of each.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+TOP_CANDIDATES = 8
+EXCLUDED_IDS = 10
+
+
+class StrategyOutcome(StrEnum):
+    CHOSEN = "chosen"
+    CONDITIONS_NOT_MET = "conditions_not_met"
+    COULD_NOT_FULFIL = "could_not_fulfil"
+
+
+class SearchMethod(StrEnum):
+    SINGLE = "single"  # one location has everything
+    EXACT = "exact"  # the smallest set of locations, proven by the bounded search
+    GREEDY = "greedy"  # the search ran out of budget or no set places everything
+    NONE = "none"  # no location can give anything
+
+
+class StrategyTrace(BaseModel):
+    name: str
+    outcome: StrategyOutcome
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CandidateScore(BaseModel):
+    location_id: str
+    chosen: bool
+    rank: int = Field(description="1 = the best location by the strategy's criteria")
+    covers_units: int = Field(description="Units of the order it could give on its own")
+    scores: dict[str, float | None] = Field(
+        description="Criterion -> raw value (km, hours, fulfilments left, rate, minor units, "
+        "share of stock left, position in the list); null: unlimited capacity"
+    )
+
+
+class ExcludedGroup(BaseModel):
+    filter: str
+    count: int
+    location_ids: list[str] = Field(description=f"The first {EXCLUDED_IDS}, by id")
+
+
+class SourcingExplanation(BaseModel):
+    profile: str = Field(description="Profile id and version, e.g. 'default@v1'")
+    strategy: str
+    fallback: bool
+    strategies: list[StrategyTrace]
+    units: int = Field(description="Units the order asks for")
+    method: SearchMethod
+    nodes: int = Field(description="Sets of locations the search looked at")
+    locations_considered: int
+    locations_usable: int
+    candidates: list[CandidateScore]
+    excluded: list[ExcludedGroup]

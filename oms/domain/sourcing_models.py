@@ -1,0 +1,138 @@
+"""What sourcing reads and what it decides: the order's facts, the candidate locations and the
+plan. The plan travels through workflow history: fields are only ever added, with defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel, Field
+
+from oms.domain.geo import GeoPoint
+from oms.domain.orders import DeliveryMethod, OrderIn
+from oms.domain.profiles import DeliveryKind, UnplacedAction
+from oms.domain.sourcing_explain import SourcingExplanation
+
+
+class Demand(BaseModel):
+    line_id: str
+    sku: str
+    qty: int = Field(gt=0)
+
+
+class Candidate(BaseModel):
+    """A location that could fulfil, with what it can promise per SKU right now.
+
+    Fields after ``available`` feed the profiles' filters and criteria; their defaults are
+    neutral, so a caller that knows none of them gets today's behaviour.
+    """
+
+    location_id: str
+    type: str
+    point: GeoPoint
+    is_open: bool = True
+    available: dict[str, int]
+    networks: list[str] = Field(default_factory=list)
+    daily_capacity: int | None = Field(
+        default=None, ge=0, description="Fulfilments it takes a day; None: unlimited"
+    )
+    capacity_used: int = Field(default=0, ge=0, description="Fulfilments it took today")
+    lead_time_hours: float = Field(default=0, ge=0)
+    reject_rate: float = Field(default=0, ge=0, le=1)
+    short_pick_rate: float = Field(default=0, ge=0, le=1)
+    vendor_id: str | None = Field(default=None, description="Drop-ship vendor")
+    on_hand: dict[str, int] | None = Field(
+        default=None, description="On hand per SKU, for stock balance; defaults to available"
+    )
+
+
+class FactLine(BaseModel):
+    line_id: str
+    sku: str
+    qty: int = Field(gt=0)
+    category: str = ""
+
+
+class OrderFacts(BaseModel):
+    """What sourcing needs to know about an order."""
+
+    channel: str = ""
+    customer_tier: str = "standard"
+    order_value: int = Field(default=0, ge=0, description="Minor units")
+    currency: str = ""
+    delivery: DeliveryKind = DeliveryKind.SHIP
+    destination: GeoPoint | None = None
+    country: str | None = None
+    region: str | None = None
+    lines: list[FactLine]
+
+    @classmethod
+    def of(
+        cls,
+        order: OrderIn,
+        categories: Mapping[str, str],
+        *,
+        lines: Iterable[Demand] | None = None,
+        region: str | None = None,
+    ) -> OrderFacts:
+        """The facts of a placed order; ``lines`` narrows it to what is being (re)sourced."""
+        delivery = order.delivery
+        kind = DeliveryKind.COLLECT
+        if delivery.method is DeliveryMethod.SHIP:
+            kind = DeliveryKind.EXPRESS if delivery.express else DeliveryKind.SHIP
+        demands = (
+            list(lines)
+            if lines is not None
+            else [Demand(line_id=x.line_id, sku=x.sku, qty=x.quantity) for x in order.lines]
+        )
+        return cls(
+            channel=order.channel,
+            customer_tier=order.customer.tier.value,
+            order_value=order.total,
+            currency=order.currency,
+            delivery=kind,
+            destination=delivery.address.point() if delivery.address else None,
+            country=delivery.address.country if delivery.address else None,
+            region=region,
+            lines=[
+                FactLine(
+                    line_id=d.line_id, sku=d.sku, qty=d.qty, category=categories.get(d.sku, "")
+                )
+                for d in demands
+            ],
+        )
+
+
+class Allocation(BaseModel):
+    location_id: str
+    line_id: str
+    sku: str
+    qty: int = Field(gt=0)
+
+
+class CandidateNote(BaseModel):
+    location_id: str
+    distance_km: float | None
+    covers_units: int
+    excluded: str | None = None
+
+
+class SourcingPlan(BaseModel):
+    allocations: list[Allocation] = Field(default_factory=list)
+    unplaced: list[Demand] = Field(default_factory=list)
+    strategy: str = ""
+    candidates: list[CandidateNote] = Field(default_factory=list)
+    unplaced_action: UnplacedAction = Field(
+        default=UnplacedAction.CANCEL, description="What becomes of the unplaced units"
+    )
+    explanation: SourcingExplanation | None = None
+
+    @property
+    def locations(self) -> list[str]:
+        return sorted({a.location_id for a in self.allocations})
+
+    def by_location(self) -> dict[str, list[Allocation]]:
+        out: dict[str, list[Allocation]] = {}
+        for a in self.allocations:
+            out.setdefault(a.location_id, []).append(a)
+        return dict(sorted(out.items()))
