@@ -26,5 +26,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/orders.py --orders 200
 
+.PHONY: bench-sourcing
+# The sourcing planner alone, pure Python: decision times and locations used per order.
+bench-sourcing: $(STAMP)
+	$(BIN)/python bench/sourcing.py
+
 clean:
 	rm -rf $(VENV) .oms .pytest_cache .mypy_cache .ruff_cache
