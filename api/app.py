@@ -19,6 +19,7 @@ from api.routers import (
     locations,
     orders,
     rules,
+    sourcing,
     stock_events,
     syncs,
     tasks,
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(locations.router)
     app.include_router(channels.router)
     app.include_router(rules.router)
+    app.include_router(sourcing.router)
     # Before availability: its own paths must not swallow /availability/events.
     app.include_router(stock_events.router)
     app.include_router(availability.router)

@@ -46,6 +46,9 @@ class ErrorCode(StrEnum):
     RULE_NOT_FOUND = "rule_not_found"
     EXCLUSION_NOT_FOUND = "exclusion_not_found"
     TOO_MANY_SKUS = "too_many_skus"
+    # Sourcing profiles.
+    PROFILE_NOT_FOUND = "profile_not_found"
+    PROFILE_PUBLISHED = "profile_published"
     # Inventory syncs.
     SYNC_NOT_FOUND = "sync_not_found"
     DUPLICATE_ROW = "duplicate_row"

@@ -59,6 +59,13 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/exclusions/{exclusion_id}": {"get", "delete"},
         "/availability": {"get"},
         "/availability/options": {"post"},
+        "/sourcing/profiles": {"get"},
+        "/sourcing/profiles/in-force": {"get"},
+        "/sourcing/profiles/validate": {"post"},
+        "/sourcing/profiles/{profile_id}/versions": {"post"},
+        "/sourcing/profiles/{profile_id}/versions/{version}": {"get", "put"},
+        "/sourcing/profiles/{profile_id}/versions/{version}/publish": {"post"},
+        "/sourcing/profiles/{profile_id}/rollback": {"post"},
         "/availability/events": {"get"},
         "/carts/{cart_id}/hold": {"get", "put", "delete"},
     }
