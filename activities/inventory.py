@@ -5,13 +5,19 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from temporalio import activity
 
-from oms.db import cart_holds, inventory
-from oms.db.availability import sourcing_candidates
+from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.geo import GeoPoint
-from oms.domain.sourcing import Allocation, Demand, SourcingPlan, plan_sourcing
+from oms.domain.sourcing import (
+    Allocation,
+    Demand,
+    FactLine,
+    OrderFacts,
+    SourcingPlan,
+    source_order,
+)
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -33,6 +39,9 @@ class SourcingRequest(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     cart_id: str | None = Field(
         default=None, description="A cart whose hold this order takes over, in the same step"
+    )
+    facts: OrderFacts | None = Field(
+        default=None, description="The order as profiles' conditions see it (categories added)"
     )
 
 
@@ -79,13 +88,15 @@ class InventoryActivities:
                         if req.cart_id is not None
                         else 0
                     )
-                    cands = sourcing_candidates(
-                        s, req.channel, {d.sku for d in req.demands}, req.only_locations
+                    now = utcnow()
+                    cands = sourcing.candidates(
+                        s, req.channel, {d.sku for d in req.demands}, req.only_locations, now
                     )
-                    plan = plan_sourcing(
-                        req.demands,
+                    profile = profiles.in_force(s, req.channel)
+                    plan = source_order(
+                        sourcing.with_categories(s, _facts(req)),
                         cands,
-                        destination=req.destination,
+                        profile,
                         exclude=frozenset(req.exclude),
                     )
                     inventory.reserve(
@@ -93,6 +104,13 @@ class InventoryActivities:
                         order_id=req.order_id,
                         step_key=req.step_key,
                         allocations=plan.allocations,
+                    )
+                    sourcing.record(
+                        s,
+                        order_id=req.order_id,
+                        step_key=req.step_key,
+                        plan=plan,
+                        replans=attempt - 1,
                     )
             except inventory.InsufficientStock as lost:
                 log.info(
@@ -112,8 +130,15 @@ class InventoryActivities:
                 cart_id=req.cart_id,
                 cart_units=converted,
             )
-            # The same order as a retry rebuilds it from the ledger: same step, same answer.
-            return plan.model_copy(update={"allocations": _in_demand_order(req, plan.allocations)})
+            # The same order as a retry rebuilds it from the ledger: same step, same answer. The
+            # explanation stays in the database (GET /orders/{id}/sourcing), out of the history.
+            return plan.model_copy(
+                update={
+                    "allocations": _in_demand_order(req, plan.allocations),
+                    "explanation": None,
+                    "candidates": [],
+                }
+            )
         raise RuntimeError(f"stock kept moving while sourcing {req.order_id}; will retry")
 
     @activity.defn
@@ -147,6 +172,13 @@ class InventoryActivities:
 def _in_demand_order(req: SourcingRequest, allocations: list[Allocation]) -> list[Allocation]:
     rank = {d.line_id: i for i, d in enumerate(req.demands)}
     return sorted(allocations, key=lambda a: (rank.get(a.line_id, len(rank)), a.location_id))
+
+
+def _facts(req: SourcingRequest) -> OrderFacts:
+    lines = [FactLine(line_id=d.line_id, sku=d.sku, qty=d.qty) for d in req.demands]
+    if req.facts is None:  # a request from before profiles: what it knows
+        return OrderFacts(channel=req.channel, destination=req.destination, lines=lines)
+    return req.facts.model_copy(update={"lines": lines})
 
 
 def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> SourcingPlan:

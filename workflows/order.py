@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.line_book import LineBook
     from oms.domain.orders import CancelReason, DeliveryMethod, OrderStatus
-    from oms.domain.sourcing import Demand, SourcingPlan
+    from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.temporal import (
         CHANNEL,
         CUSTOMER_TIER,
@@ -274,6 +274,7 @@ class OrderWorkflow:
                 # Only the first sourcing takes over the cart's hold: by a re-route the cart
                 # id may hold another basket.
                 cart_id=self.order.cart_id if step == "initial" else None,
+                facts=OrderFacts.of(self.order, {}, lines=demands),
             ),
             **DB_ACTIVITY,
         )

@@ -18,6 +18,7 @@ from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.db import orders as order_repo
+from oms.db import sourcing
 from oms.db.engine import Database
 from oms.db.tables import Location, Product
 from oms.domain.errors import ErrorCode, FieldError
@@ -27,6 +28,7 @@ from oms.domain.lifecycle import (
     OrderPolicy,
     OrderView,
     OrderWorkflowInput,
+    SourcingSummary,
 )
 from oms.domain.orders import CancelReason, CatalogEntry, LocationRef, OrderIn, OrderStatus
 from oms.domain.orders import validate_order as validate_business_rules
@@ -179,11 +181,61 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
 
 @router.get("/{order_id}", response_model=OrderView)
 async def get_order(order_id: str, _: Reader, db: DbDep, client: ClientDep) -> Any:
-    """The whole order view, live from its workflow (or the read model once archived)."""
+    """The whole order view, live from its workflow (or the read model once archived), with
+    each sourcing decision in short."""
     exists = await run_in_threadpool(_exists, db, order_id)
     if not exists:
         raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    return await _live_view(db, client, order_id)
+    view = await _live_view(db, client, order_id)
+    decided = await run_in_threadpool(_decisions, db, order_id)
+    return view.model_copy(update={"sourcing": [d.summary() for d in decided]})
+
+
+class SourcingDecisionOut(BaseModel):
+    step: str
+    profile: str
+    strategy: str | None
+    decided_at: datetime
+    explanation: dict[str, Any]
+
+    def summary(self) -> SourcingSummary:
+        return SourcingSummary(
+            step=self.step,
+            profile=self.profile,
+            strategy=self.strategy,
+            locations=sorted({a["location_id"] for a in self.explanation.get("allocations", [])}),
+            unplaced_units=sum(d["qty"] for d in self.explanation.get("unplaced", [])),
+            decided_at=self.decided_at,
+        )
+
+
+class SourcingDecisions(BaseModel):
+    order_id: str
+    decisions: list[SourcingDecisionOut]
+
+
+def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
+    with db.session() as s:
+        return [
+            SourcingDecisionOut(
+                step=row.step_key.rpartition(":source:")[2] or row.step_key,
+                profile=f"{row.profile_id}@v{row.profile_version}",
+                strategy=row.strategy,
+                decided_at=as_utc(row.created_at),
+                explanation=row.explanation,
+            )
+            for row in sourcing.decisions(s, order_id)
+        ]
+
+
+@router.get("/{order_id}/sourcing", response_model=SourcingDecisions)
+def get_sourcing(order_id: str, _: Reader, db: DbDep) -> Any:
+    """Why the order's stock was placed where it was, step by step (the first sourcing, then
+    each re-route): the profile version, the strategy that matched and why earlier ones did
+    not, the candidates with their score per criterion, the locations each filter excluded."""
+    if not _exists(db, order_id):
+        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    return SourcingDecisions(order_id=order_id, decisions=_decisions(db, order_id))
 
 
 def _exists(db: Database, order_id: str) -> bool:

@@ -106,6 +106,17 @@ class TimelineEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class SourcingSummary(BaseModel):
+    """One sourcing decision in short; the whole explanation: GET /orders/{id}/sourcing."""
+
+    step: str
+    profile: str
+    strategy: str | None
+    locations: list[str]
+    unplaced_units: int
+    decided_at: datetime
+
+
 class OrderView(BaseModel):
     order_id: str
     workflow_id: str
@@ -122,6 +133,7 @@ class OrderView(BaseModel):
     payment: PaymentView
     fulfilments: list[FulfilmentSummary] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    sourcing: list[SourcingSummary] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 

@@ -35,6 +35,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders": {"get", "post"},
         "/orders/{order_id}": {"get"},
         "/orders/{order_id}/cancel": {"post"},
+        "/orders/{order_id}/sourcing": {"get"},
         "/tasks": {"get"},
         "/tasks/{task_id}/complete": {"post"},
         "/locations/{location_id}/fulfilments": {"get"},

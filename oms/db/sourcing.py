@@ -1,0 +1,149 @@
+"""What sourcing reads about locations besides their stock, and the decisions it records.
+
+A candidate location carries, beside what it may promise (``oms.db.availability``): the networks
+it belongs to, its daily capacity and the orders it took today (UTC), and its recent record over
+``RECORD_DAYS``: the share of its fulfilments it rejected and the share it picked short. A few
+grouped queries over the candidates, whatever the order's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, distinct, func, select
+from sqlmodel import Session, col
+
+from oms.db import tables as t
+from oms.db.availability import sourcing_candidates
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.sourcing import Candidate, FactLine, OrderFacts, SourcingPlan
+
+RECORD_DAYS = 30
+
+
+def candidates(
+    session: Session,
+    channel: str,
+    skus: Collection[str],
+    only: Collection[str] | None,
+    now: datetime,
+) -> list[Candidate]:
+    found = sourcing_candidates(session, channel, skus, only)
+    facts = location_facts(session, [c.location_id for c in found], now)
+    return [c.model_copy(update=facts.get(c.location_id, {})) for c in found]
+
+
+def location_facts(
+    session: Session, location_ids: Collection[str], now: datetime
+) -> dict[str, dict[str, Any]]:
+    if not location_ids:
+        return {}
+    ids = sorted(location_ids)
+    out: dict[str, dict[str, Any]] = {i: {"networks": []} for i in ids}
+    nl = t.NetworkLocation
+    for network_id, loc in session.execute(
+        select(col(nl.network_id), col(nl.location_id))
+        .where(col(nl.location_id).in_(ids))
+        .order_by(col(nl.network_id))
+    ):
+        out[loc]["networks"].append(network_id)
+    for loc, capacity in session.execute(
+        select(col(t.Location.id), col(t.Location.daily_capacity)).where(
+            col(t.Location.id).in_(ids)
+        )
+    ):
+        out[loc]["daily_capacity"] = capacity
+    r = t.Reservation
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for loc, orders in session.execute(
+        select(col(r.location_id), func.count(distinct(col(r.order_id))))
+        .where(
+            col(r.location_id).in_(ids),
+            col(r.created_at) >= midnight,
+            col(r.part) == 0,
+            ~col(r.order_id).startswith("cart:"),
+        )
+        .group_by(col(r.location_id))
+    ):
+        out[loc]["capacity_used"] = int(orders)
+    since = now - timedelta(days=RECORD_DAYS)
+    f = t.Fulfilment
+    done: dict[str, int] = {}
+    for loc, total, rejected in session.execute(
+        select(
+            col(f.location_id),
+            func.count(),
+            func.sum(case((col(f.status) == FulfilmentStatus.REJECTED.value, 1), else_=0)),
+        )
+        .where(col(f.location_id).in_(ids), col(f.created_at) >= since)
+        .group_by(col(f.location_id))
+    ):
+        done[loc] = int(total)
+        out[loc]["reject_rate"] = min(1.0, int(rejected or 0) / int(total))
+    # A short pick splits a ledger entry: its released part (part 1) marks the fulfilment.
+    for loc, shorts in session.execute(
+        select(col(r.location_id), func.count(distinct(col(r.step_key))))
+        .where(col(r.location_id).in_(ids), col(r.part) == 1, col(r.created_at) >= since)
+        .group_by(col(r.location_id))
+    ):
+        if done.get(loc):
+            out[loc]["short_pick_rate"] = min(1.0, int(shorts) / done[loc])
+    return out
+
+
+def with_categories(session: Session, facts: OrderFacts) -> OrderFacts:
+    """The facts with each line's category from the catalogue."""
+    skus = sorted({line.sku for line in facts.lines})
+    categories = dict(
+        session.execute(
+            select(col(t.Product.sku), col(t.Product.category)).where(col(t.Product.sku).in_(skus))
+        ).all()
+    )
+    lines = [
+        FactLine(
+            line_id=line.line_id,
+            sku=line.sku,
+            qty=line.qty,
+            category=categories.get(line.sku, line.category),
+        )
+        for line in facts.lines
+    ]
+    return facts.model_copy(update={"lines": lines})
+
+
+def record(
+    session: Session, *, order_id: str, step_key: str, plan: SourcingPlan, replans: int
+) -> None:
+    """Keep the decision's explanation with the order (one per sourcing step)."""
+    explanation = plan.explanation
+    if explanation is None:
+        return
+    body = explanation.model_dump(mode="json")
+    body["replans"] = replans
+    body["allocations"] = [a.model_dump() for a in plan.allocations]
+    body["unplaced"] = [d.model_dump() for d in plan.unplaced]
+    body["unplaced_action"] = plan.unplaced_action.value
+    profile_id, _, version = explanation.profile.rpartition("@v")
+    session.merge(
+        t.SourcingDecision(
+            step_key=step_key,
+            order_id=order_id,
+            profile_id=profile_id,
+            profile_version=int(version or 0),
+            strategy=explanation.strategy,
+            explanation=body,
+        )
+    )
+    session.flush()
+
+
+def decisions(session: Session, order_id: str) -> list[t.SourcingDecision]:
+    return list(
+        session.exec(
+            select(t.SourcingDecision)  # type: ignore[call-overload]
+            .where(col(t.SourcingDecision.order_id) == order_id)
+            .order_by(col(t.SourcingDecision.created_at), col(t.SourcingDecision.step_key))
+        ).scalars()
+    )
