@@ -4,14 +4,15 @@ Pure Python, no database, no Temporal: random but seeded networks and orders, th
 every run. Prints, in one run:
 
 1. decision time p50 / p99 of ``source_order`` for 1-, 10- and 50-line orders over 50, 500 and
-   2,000 candidate locations (the time of the call alone: the candidates are built first);
+   2,000 candidate locations (the time of the call alone: the candidates are built first), by
+   the wall clock and, as a figure other load on the machine does not move, in CPU time;
 2. on small random instances (2-6 lines, 3-9 locations, lines split or not), how often our plan
    uses as few locations as the exact optimum found by brute force over every subset;
 3. on the large instances of 1., our locations per order against a naive greedy that places
    line by line, each at the first location (in the strategy's ranking) that holds it, split
    over the next ones when none holds it whole.
 
-    python bench/sourcing.py [--orders 200] [--small 2000] [--seed 7] [--json]
+    python bench/sourcing.py [--orders 200] [--small 2000] [--seed 7] [--stores-only] [--json]
 
 Targets: 10 lines over 500 locations p99 <= 10 ms; the optimum on >= 99% of small instances.
 Prints figures; it never asserts a timing.
@@ -28,7 +29,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Run as a script, Python puts bench/ itself on the path; `oms` needs the repo root.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,8 +49,9 @@ LINES = (1, 10, 50)
 LOCATIONS = (50, 500, 2000)
 TARGET_CASE, TARGET_P99_MS, TARGET_OPTIMAL = "10x500", 10.0, 0.99
 CATEGORIES = ("apparel", "home", "electronics", "beauty", "garden")
-# Location mix of a store-heavy retailer, and the chance each holds a given SKU.
-KINDS = (
+# Location mix of a store-heavy retailer: type, share, chance it holds a given SKU, most units.
+Kinds = tuple[tuple[str, float, float, int], ...]
+KINDS: Kinds = (
     ("warehouse", 0.03, 0.85, 60),
     ("dark_store", 0.07, 0.5, 20),
     ("dropship", 0.05, 0.2, 100),
@@ -85,20 +87,25 @@ PROFILE = SourcingProfile(
 )
 
 
-def kind_of(r: float) -> tuple[str, float, int]:
+STORES_ONLY = (("store", 1.0, 0.3, 6),)
+
+
+def kind_of(r: float, kinds: Kinds) -> tuple[str, float, int]:
     acc = 0.0
-    for kind, share, holds, most in KINDS:
+    for kind, share, holds, most in kinds:
         acc += share
         if r < acc:
             return kind, holds, most
-    return KINDS[-1][0], KINDS[-1][2], KINDS[-1][3]
+    return kinds[-1][0], kinds[-1][2], kinds[-1][3]
 
 
-def network(rng: random.Random, size: int, skus: list[str]) -> list[Candidate]:
+def network(
+    rng: random.Random, size: int, skus: list[str], kinds: Kinds = KINDS
+) -> list[Candidate]:
     """``size`` locations across France, each with what it holds of the order's SKUs."""
     out = []
     for n in range(size):
-        kind, holds, most = kind_of(rng.random())
+        kind, holds, most = kind_of(rng.random(), kinds)
         out.append(
             Candidate(
                 location_id=f"{kind[:2].upper()}-{n:05d}",
@@ -135,10 +142,11 @@ class Case:
     times_ms: list[float]
     ours: list[int]
     greedy: list[int]
+    cpu_ms: list[float] = field(default_factory=list)
     exact: int = 0
 
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.times_ms)
+    def pct(self, p: float, cpu: bool = False) -> float:
+        ordered = sorted(self.cpu_ms if cpu else self.times_ms)
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
@@ -172,15 +180,16 @@ def naive_greedy(facts: OrderFacts, cands: list[Candidate]) -> int | None:
     return len(used)
 
 
-def timing(rng: random.Random, lines: int, size: int, orders: int) -> Case:
+def timing(rng: random.Random, lines: int, size: int, orders: int, kinds: Kinds) -> Case:
     case = Case([], [], [])
     for _ in range(orders):
         facts = order(rng, lines)
-        cands = network(rng, size, [line.sku for line in facts.lines])
+        cands = network(rng, size, [line.sku for line in facts.lines], kinds)
         gc.collect()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         plan = source_order(facts, cands, PROFILE)
         case.times_ms.append((time.perf_counter() - started) * 1000)
+        case.cpu_ms.append((time.thread_time() - cpu) * 1000)
         assert plan.explanation is not None
         case.exact += plan.explanation.method in ("single", "exact")
         greedy = naive_greedy(facts, cands)
@@ -261,21 +270,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", type=int, default=2000, help="small instances vs brute force")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    ap.add_argument(
+        "--stores-only",
+        action="store_true",
+        help="networks of stores alone: no warehouse holds a whole order (the harder case)",
+    )
     args = ap.parse_args(argv)
+    kinds = STORES_ONLY if args.stores_only else KINDS
 
     cases: dict[str, Case] = {}
     for lines in LINES:
         for size in LOCATIONS:
             rng = random.Random(f"{args.seed}:{lines}x{size}")
             orders = args.orders if lines * size <= 25_000 else max(20, args.orders // 4)
-            cases[f"{lines}x{size}"] = timing(rng, lines, size, orders)
+            cases[f"{lines}x{size}"] = timing(rng, lines, size, orders, kinds)
     seen, optimal, mean_ratio = small(random.Random(args.seed), args.small)
     large = [k for k in cases if int(k.split("x")[0]) >= 10 and int(k.split("x")[1]) >= 500]
     ours = sum(sum(cases[k].ours) for k in large)
     greedy = sum(sum(cases[k].greedy) for k in large)
     out = {
+        "network": "stores-only" if args.stores_only else "mixed",
         "p50_ms": {k: round(c.pct(50), 3) for k, c in cases.items()},
         "p99_ms": {k: round(c.pct(99), 3) for k, c in cases.items()},
+        "cpu_p99_ms": {k: round(c.pct(99, cpu=True), 3) for k, c in cases.items()},
         "orders": {k: len(c.times_ms) for k, c in cases.items()},
         "exact_share": {k: round(c.exact / len(c.times_ms), 3) for k, c in cases.items()},
         "optimal_share_small": round(optimal / seen, 4),
@@ -298,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         mark = f"   target p99 <= {TARGET_P99_MS:g}" if k == TARGET_CASE else ""
         print(
             f"  {k:>8}  {out['p50_ms'][k]:8.3f} / {out['p99_ms'][k]:8.3f}"  # type: ignore[index]
+            f"   cpu p99 {out['cpu_p99_ms'][k]:8.3f}"  # type: ignore[index]
             f"   exact {out['exact_share'][k]:.0%}{mark}"  # type: ignore[index]
         )
     print(

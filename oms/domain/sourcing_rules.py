@@ -194,6 +194,7 @@ def _dropship_stock(
 
 
 RawValue = Callable[[Usable], float | None]
+Ranked = Callable[[Usable], float]
 
 
 def raw_value(crit: Criterion, needs: Mapping[str, int], profile: SourcingProfile) -> RawValue:
@@ -208,13 +209,36 @@ def raw_value(crit: Criterion, needs: Mapping[str, int], profile: SourcingProfil
     if name == "performance":
         return lambda u: u.candidate.reject_rate + u.candidate.short_pick_rate
     if name == "cost":
-        return lambda u: _cost(profile.cost_rate(u.candidate.type), u.distance)
+        rates: dict[str, CostRate] = {}
+
+        def cost(u: Usable) -> float:
+            kind = u.candidate.type
+            rate = rates.get(kind) or rates.setdefault(kind, profile.cost_rate(kind))
+            return rate.per_parcel + rate.per_km * u.distance
+
+        return cost
     if name == "stock_balance":
         return lambda u: _stock_left(u, needs)
     pos = {value: i for i, value in enumerate(crit.prefer)}
     if name == "location_type":
         return lambda u: pos.get(u.candidate.type, len(pos))
     return lambda u: pos.get(u.location_id, len(pos))
+
+
+def _ranked(crit: Criterion, needs: Mapping[str, int], profile: SourcingProfile) -> Ranked:
+    """The criterion's value for a location as it ranks: lower is better, banded."""
+    raw = raw_value(crit, needs, profile)
+    value: Ranked
+    if crit.criterion == "capacity":
+        value = lambda u: -(UNLIMITED if (left := raw(u)) is None else left)  # noqa: E731
+    elif crit.criterion == "stock_balance":
+        value = lambda u: -(raw(u) or 0.0)  # noqa: E731
+    else:
+        value = lambda u: raw(u) or 0.0  # noqa: E731
+    band = crit.band
+    if band:
+        return lambda u: math.floor(value(u) / band)
+    return value
 
 
 def rank(
@@ -224,20 +248,10 @@ def rank(
     profile: SourcingProfile,
 ) -> None:
     """Score every usable location on each criterion and sort them, best first."""
-    scorers = [
-        (raw_value(c, needs, profile), c.band, c.criterion in HIGHER_FIRST) for c in criteria
-    ]
+    values = [_ranked(c, needs, profile) for c in criteria]
     for u in usable:
-        key = []
-        for value_of, band, higher_first in scorers:
-            raw = value_of(u)
-            value = -(UNLIMITED if raw is None else raw) if higher_first else raw or 0.0
-            key.append(math.floor(value / band) if band else value)
-        u.key = tuple(key)
+        u.key = tuple([value(u) for value in values])
     usable.sort(key=lambda u: (u.key, u.location_id))
-
-
-HIGHER_FIRST = frozenset({"capacity", "stock_balance"})
 
 
 def _capacity_left(u: Usable) -> float | None:
@@ -250,13 +264,17 @@ def _cost(rate: CostRate, km: float) -> float:
 
 
 def _stock_left(u: Usable, needs: Mapping[str, int]) -> float:
-    on_hand = u.candidate.on_hand or {}
+    on_hand = u.candidate.on_hand
     available = u.candidate.available
-    shares = []
+    low = 1.0
     for sku, offered in u.stock.items():
         atp = available[sku]
-        shares.append((atp - min(offered, needs[sku])) / max(on_hand.get(sku, atp), atp, 1))
-    return min(shares, default=0.0)
+        need = needs[sku]
+        base = atp if on_hand is None else max(on_hand.get(sku, atp), atp)
+        share = (atp - (offered if offered < need else need)) / (base or 1)
+        if share < low:
+            low = share
+    return low if u.stock else 0.0
 
 
 def plan_key_of(usable: Sequence[Usable], criteria: Sequence[Criterion]) -> Any:
