@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 from temporalio import activity
 
@@ -63,8 +65,13 @@ class ReleaseRequest(BaseModel):
 
 
 class InventoryActivities:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, *, before_reserve: Callable[[str, SourcingPlan], None] | None = None
+    ) -> None:
         self.db = db
+        # Called between planning and reserving (order id, plan): where a race is lost. Tests
+        # use it to let another order take the stock at that very moment.
+        self.before_reserve = before_reserve
 
     @activity.defn
     def source_and_reserve(self, req: SourcingRequest) -> SourcingPlan:
@@ -99,6 +106,8 @@ class InventoryActivities:
                         profile,
                         exclude=frozenset(req.exclude),
                     )
+                    if self.before_reserve is not None:
+                        self.before_reserve(req.order_id, plan)
                     inventory.reserve(
                         s,
                         order_id=req.order_id,

@@ -15,6 +15,7 @@ from activities.orders import FraudCheck, OrderActivities, RecordProgress
 from activities.payments import AuthorizeRequest, PaymentActivities
 from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
 from oms.db import orders as order_repo
+from oms.db import sourcing as order_sourcing
 from oms.db.engine import Database
 from oms.db.tables import (
     Channel,
@@ -29,7 +30,8 @@ from oms.db.tables import (
 from oms.domain.fraud import FraudDecision
 from oms.domain.lifecycle import TimelineEntry
 from oms.domain.orders import OrderStatus
-from oms.domain.sourcing import Demand
+from oms.domain.sourcing import Demand, SourcingPlan
+from tests.conftest import PG_URL
 from tests.factories import PARIS, order, seed
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -175,3 +177,45 @@ def test_sourcing_leaves_safety_stock_where_it_is(db: Database) -> None:
     )
     # 3 tees at Opéra less 2 of safety stock cannot cover 2: the warehouse serves.
     assert plan.locations == ["WH-PARIS"]
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite runs one writer at a time: no race to lose")
+def test_two_orders_racing_for_the_last_unit_one_is_placed_and_one_re_planned(
+    db: Database,
+) -> None:
+    # One tee and one mug left at Bastille (nearest), more at the warehouse.
+    seed(
+        db,
+        {
+            ("SKU-TEE", "ST-BASTILLE"): 2,
+            ("SKU-MUG", "ST-BASTILLE"): 1,
+            ("SKU-TEE", "WH-PARIS"): 9,
+            ("SKU-MUG", "WH-PARIS"): 9,
+        },
+    )
+    rival = InventoryActivities(db)
+    raced: list[str] = []
+
+    def rival_takes_it(order_id: str, plan: SourcingPlan) -> None:
+        if order_id == "O1" and not raced:  # O1 has planned on Bastille: O2 gets there first
+            raced.append(plan.locations[0])
+            ActivityEnvironment().run(
+                rival.source_and_reserve,
+                request("O2:source:initial").model_copy(update={"order_id": "O2"}),
+            )
+
+    acts = InventoryActivities(db, before_reserve=rival_takes_it)
+    first = ActivityEnvironment().run(acts.source_and_reserve, request())
+
+    assert raced == ["ST-BASTILLE"]
+    assert first.locations == ["WH-PARIS"]  # re-planned on fresh figures
+    with db.session() as s:
+        decisions = {d.order_id: d for d in order_sourcing.decisions(s, "O1")}
+        assert decisions["O1"].explanation["replans"] == 1
+        o2 = [
+            r.location_id for r in s.exec(select(Reservation).where(Reservation.order_id == "O2"))
+        ]
+        assert set(o2) == {"ST-BASTILLE"}
+        bastille = s.get(InventoryPosition, ("SKU-MUG", "ST-BASTILLE"))
+        assert bastille is not None
+        assert bastille.reserved == 1  # the last mug, held once
