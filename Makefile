@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint bench clean
+.PHONY: dev test lint bench bench-orders bench-inventory clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -23,8 +23,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: bench-orders bench-inventory
+
+bench-orders: $(STAMP)
 	$(BIN)/python bench/orders.py --orders 200
+
+# Needs a PostgreSQL server (OMS_BENCH_DATABASE_URL, default the local one): it makes a
+# scratch database there and drops it afterwards.
+bench-inventory: $(STAMP)
+	$(BIN)/python bench/inventory.py
 
 .PHONY: bench-sourcing
 # The sourcing planner alone, pure Python: decision times and locations used per order.
