@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from oms.db import tables as t
@@ -151,20 +152,47 @@ def _setup(
     )
 
 
-# The lookups below run on every ATP request: plain Core statements on the session's
-# connection, without the ORM's per-row work.
-_RULES: Any = t.SafetyRule.__table__  # type: ignore[attr-defined]
-_EXCLUSIONS: Any = t.Exclusion.__table__  # type: ignore[attr-defined]
-_RULE_COLUMNS = [c for c in _RULES.c if c.name not in ("note", "created_at", "updated_at")]
-_EXCLUSION_COLUMNS = [c for c in _EXCLUSIONS.c if c.name not in ("note", "created_at")]
+# The lookups below run on every ATP request, a few thousand times a second: plain SQL on the
+# driver's cursor (SQLAlchemy's statement and row handling cost more than the database's work
+# here), the same text on SQLite and PostgreSQL but for the placeholder.
+_RULE_COLUMNS = (
+    "id",
+    "scope",
+    "sku",
+    "category",
+    "location_id",
+    "vendor_id",
+    "location_type",
+    "channel",
+    "quantity",
+    "percent",
+)
+_EXCLUSION_COLUMNS = ("id", "channel", "market", "sku", "category", "location_id")
+
+
+def _fetch(session: Session, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql``, written with ``?`` placeholders, on the session's own connection."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values)) or "NULL"
 
 
 def load_products(session: Session, skus: Iterable[str]) -> dict[str, ProductInfo]:
-    stmt = select(col(t.Product.sku), col(t.Product.category)).where(
-        col(t.Product.sku).in_(sorted(set(skus)))
+    wanted = sorted(set(skus))
+    rows = _fetch(
+        session, f"SELECT sku, category FROM products WHERE sku IN ({_marks(wanted)})", wanted
     )
-    rows = session.connection().execute(stmt)
-    return {sku: ProductInfo(sku=sku, category=category) for sku, category in rows}
+    return {sku: ProductInfo.model_construct(sku=sku, category=category) for sku, category in rows}
 
 
 def load_rules(session: Session, products: Collection[ProductInfo]) -> list[SafetyRule]:
@@ -172,15 +200,20 @@ def load_rules(session: Session, products: Collection[ProductInfo]) -> list[Safe
     or categories)."""
     skus = sorted({p.sku for p in products})
     categories = sorted({p.category for p in products})
-    stmt = (
-        select(*_RULE_COLUMNS)
-        .where(or_(col(t.SafetyRule.sku).is_(None), col(t.SafetyRule.sku).in_(skus)))
-        .where(
-            or_(col(t.SafetyRule.category).is_(None), col(t.SafetyRule.category).in_(categories))
-        )
-        .order_by(col(t.SafetyRule.id))
+    rows = _fetch(
+        session,
+        f"SELECT {', '.join(_RULE_COLUMNS)} FROM safety_rules"
+        f" WHERE (sku IS NULL OR sku IN ({_marks(skus)}))"
+        f" AND (category IS NULL OR category IN ({_marks(categories)})) ORDER BY id",
+        [*skus, *categories],
     )
-    return [_rule(dict(row._mapping)) for row in session.connection().execute(stmt)]
+    return [_rule_from(row) for row in rows]
+
+
+@lru_cache(maxsize=4096)
+def _rule_from(row: tuple[Any, ...]) -> SafetyRule:
+    # Rows the admin API validated: each distinct row is validated once per process.
+    return _rule(dict(zip(_RULE_COLUMNS, row, strict=True)))
 
 
 def _rule(values: Mapping[str, Any]) -> SafetyRule:
@@ -196,28 +229,31 @@ def exclusion_of(row: t.Exclusion) -> Exclusion:
 
 
 def load_exclusions(session: Session, channel: Channel) -> list[Exclusion]:
-    stmt = (
-        select(*_EXCLUSION_COLUMNS)
-        .where(
-            or_(
-                col(t.Exclusion.channel) == channel.id,
-                col(t.Exclusion.market) == channel.market,
-            )
-        )
-        .order_by(col(t.Exclusion.id))
+    rows = _fetch(
+        session,
+        f"SELECT {', '.join(_EXCLUSION_COLUMNS)} FROM exclusions"
+        " WHERE channel = ? OR market = ? ORDER BY id",
+        [channel.id, channel.market],
     )
-    rows = session.connection().execute(stmt)
-    return [Exclusion.model_validate(dict(row._mapping)) for row in rows]
+    return [_exclusion_from(row) for row in rows]
+
+
+@lru_cache(maxsize=4096)
+def _exclusion_from(row: tuple[Any, ...]) -> Exclusion:
+    return Exclusion.model_validate(dict(zip(_EXCLUSION_COLUMNS, row, strict=True)))
 
 
 def load_positions(session: Session, skus: Iterable[str]) -> list[Stock]:
     """Every position of the SKUs: one range of the primary key per SKU. Positions outside a
     channel's network are left out by the ATP computation (cheaper than a join here)."""
-    p = t.InventoryPosition
-    stmt = select(
-        col(p.sku), col(p.location_id), col(p.on_hand), col(p.reserved), col(p.in_transit)
-    ).where(col(p.sku).in_(sorted(set(skus))))
-    return [Stock(*row) for row in session.connection().execute(stmt)]
+    wanted = sorted(set(skus))
+    rows = _fetch(
+        session,
+        "SELECT sku, location_id, on_hand, reserved, in_transit FROM inventory_positions"
+        f" WHERE sku IN ({_marks(wanted)})",
+        wanted,
+    )
+    return [Stock._make(row) for row in rows]
 
 
 def channel_atp(

@@ -201,10 +201,15 @@ class StockEvent(StrEnum):
     LOW_STOCK = "low_stock"
 
 
+def _atp(on_hand: int, reserved: int, safety: int, is_open: bool) -> int:
+    """ATP(location): the one formula every path uses."""
+    return max(0, on_hand - reserved - safety) if is_open else 0
+
+
 def _figure(
     on_hand: int, reserved: int, location: LocationInfo, book: SafetyBook | None
 ) -> tuple[int, AppliedSafety]:
-    """ATP(location) and the safety rule behind it: the one formula every path uses."""
+    """ATP(location) and the safety rule behind it."""
     safety = (
         book.at(
             location_id=location.id,
@@ -215,8 +220,7 @@ def _figure(
         if book is not None
         else NO_SAFETY
     )
-    atp = max(0, on_hand - reserved - safety.quantity) if location.is_open else 0
-    return atp, safety
+    return _atp(on_hand, reserved, safety.quantity, location.is_open), safety
 
 
 def _located(
@@ -305,7 +309,15 @@ def atp_channel(
         location = locations[loc_id]
         position = by_location.get(loc_id)
         on_hand, reserved = (position.on_hand, position.reserved) if position else (0, 0)
-        atp, safety = _figure(on_hand, reserved, location, book)
+        if detail:
+            atp, safety = _figure(on_hand, reserved, location, book)
+        else:  # figures only: the same formula, without saying which rule
+            held = (
+                book.quantity_at(loc_id, location.type, location.vendor_id, on_hand)
+                if book is not None
+                else 0
+            )
+            atp = _atp(on_hand, reserved, held, location.is_open)
         excluded = by_location_excl.get(loc_id)
         if excluded is None and location.is_open:
             counted_on_hand += on_hand

@@ -154,11 +154,10 @@ class SafetyBook:
                 case SafetyScope.LOCATION_TYPE:
                     self._by_type.setdefault(str(rule.location_type), []).append(rule)
 
-    def at(
-        self, *, location_id: str, location_type: str, vendor_id: str | None, on_hand: int
-    ) -> AppliedSafety:
-        """The safety stock at one location: the most specific level with a rule wins."""
-        found = (
+    def _found(
+        self, location_id: str, location_type: str, vendor_id: str | None
+    ) -> list[SafetyRule] | None:
+        return (
             self._by_sku_at.get(location_id)
             or self._sku
             or self._category
@@ -166,14 +165,29 @@ class SafetyBook:
             or (self._by_vendor.get(vendor_id) if vendor_id is not None else None)
             or self._by_type.get(location_type)
         )
+
+    def at(
+        self, *, location_id: str, location_type: str, vendor_id: str | None, on_hand: int
+    ) -> AppliedSafety:
+        """The safety stock at one location: the most specific level with a rule wins."""
+        found = self._found(location_id, location_type, vendor_id)
         if not found:
             return NO_SAFETY
-        if len(found) == 1:  # the usual case, on the hot path: no ranking, no validation
+        if len(found) == 1:  # the usual case: no ranking, no validation
             rule = found[0]
             return AppliedSafety.model_construct(
                 quantity=rule.amount(on_hand), rule_id=rule.id, scope=rule.scope
             )
         return _winner([(0, -r.amount(on_hand), r.id, r) for r in found])
+
+    def quantity_at(
+        self, location_id: str, location_type: str, vendor_id: str | None, on_hand: int
+    ) -> int:
+        """What ``at`` holds back, without saying which rule: the figures-only hot path."""
+        found = self._found(location_id, location_type, vendor_id)
+        if not found:
+            return 0
+        return max(r.amount(on_hand) for r in found)
 
 
 def position_safety(

@@ -757,3 +757,31 @@ def test_adding_a_rule_no_more_specific_than_those_in_force_never_raises_channel
             st.sampled_from(CHANNEL_LEVELS[max(levels, default=0) :]).flatmap(channel_rule)
         )
     assert run(w, [*rules, added]).atp <= run(w, rules).atp
+
+
+@given(w=world(), rules=st.lists(some_position_rules(), max_size=6))
+def test_the_figures_only_path_gives_the_explained_figures(
+    w: dict[str, Any], rules: list[SafetyRule]
+) -> None:
+    # Lookups without explain=true take a shorter path; it must never say something else.
+    product: ProductInfo = w["product"]
+    args = (product.sku, w["channel"], w["positions"], w["locations"], product, rules)
+    explained = atp_channel(*args, w["exclusions"], detail=True)
+    quick = atp_channel(*args, w["exclusions"], detail=False)
+    assert (quick.atp, quick.by_location, quick.terms) == (
+        explained.atp,
+        explained.by_location,
+        explained.terms,
+    )
+    assert {line.location_id: line.counted for line in explained.locations} == quick.by_location
+
+
+def test_the_figures_only_path_takes_the_safer_of_two_rules_at_one_level() -> None:
+    rules = [
+        rule("A", "location_type", qty=2, location_type="store"),
+        rule("B", "location_type", qty=5, location_type="store"),
+    ]
+    channel = web(["PARIS-1"])
+    args = (SHIRT.sku, channel, [pos("PARIS-1", 10)], {"PARIS-1": store("PARIS-1")}, SHIRT, rules)
+    assert atp_channel(*args, [], detail=False).atp == 5
+    assert atp_channel(*args, [], detail=True).atp == 5
