@@ -67,6 +67,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/sourcing/profiles/{profile_id}/versions/{version}": {"get", "put"},
         "/sourcing/profiles/{profile_id}/versions/{version}/publish": {"post"},
         "/sourcing/profiles/{profile_id}/rollback": {"post"},
+        "/sourcing/simulate": {"post"},
+        "/sourcing/replay": {"post"},
         "/availability/events": {"get"},
         "/carts/{cart_id}/hold": {"get", "put", "delete"},
     }

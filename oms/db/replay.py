@@ -1,0 +1,163 @@
+"""Sourcing without reserving: one order simulated, or recent orders replayed under a draft.
+
+Both build candidates exactly as a placed order's sourcing does (``activities.inventory``): the
+channel's network less its exclusions, each location's ATP under its safety rules, its networks,
+capacity and record; a collection only from its store; categories from the catalogue. They run
+in a transaction that is always rolled back (and read only on PostgreSQL): nothing is reserved,
+nothing recorded.
+
+Stock is not kept as it was when an order was placed, so a replayed order is planned on today's
+stock by both profiles: the comparison is like for like, not a reconstruction of the past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from oms.db import profiles, sourcing
+from oms.db import tables as t
+from oms.db.engine import Database
+from oms.domain.errors import DomainError, FieldError
+from oms.domain.orders import (
+    CatalogEntry,
+    DeliveryMethod,
+    LocationRef,
+    OrderIn,
+    validate_order,
+)
+from oms.domain.profiles import DEFAULT_PROFILE, SourcingProfile
+from oms.domain.replay import OrderReplay, compare
+from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_order
+
+Where = tuple[str, frozenset[str], tuple[str, ...] | None]
+
+
+@contextmanager
+def read_only(db: Database) -> Iterator[Session]:
+    """A session whose work is always rolled back; on PostgreSQL a write would fail outright."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        try:
+            if not db.is_sqlite:
+                session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+        finally:
+            session.rollback()
+
+
+def order_problems(session: Session, order: OrderIn) -> list[FieldError]:
+    """What POST /orders would refuse in this order beyond its shape (unknown SKU, store...)."""
+    skus = {line.sku for line in order.lines}
+    catalog = {
+        p.sku: CatalogEntry(sku=p.sku, category=p.category)
+        for p in session.exec(select(t.Product).where(col(t.Product.sku).in_(skus)))
+    }
+    locations: dict[str, LocationRef] = {}
+    store = session.get(t.Location, order.delivery.store_id) if order.delivery.store_id else None
+    if store is not None:
+        locations[store.id] = LocationRef(id=store.id, type=store.type, is_open=store.is_open)
+    return validate_order(order, catalog=catalog, locations=locations)
+
+
+def plan(
+    session: Session, order: OrderIn, profile: SourcingProfile, now: datetime
+) -> tuple[SourcingPlan, list[Candidate], OrderFacts]:
+    """The plan the order's first sourcing would make now with this profile, the candidates it
+    was made from and the order's facts."""
+    cands = candidates_for(session, order, now)
+    facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+    return source_order(facts, cands, profile), cands, facts
+
+
+def candidates_for(session: Session, order: OrderIn, now: datetime) -> list[Candidate]:
+    return sourcing.candidates(session, *_where(order), now)
+
+
+def _where(order: OrderIn) -> Where:
+    """Whose network, which SKUs, which locations only: what an order's candidates depend on."""
+    delivery = order.delivery
+    collect = delivery.method is DeliveryMethod.COLLECT
+    only = (delivery.store_id,) if collect and delivery.store_id else None
+    return order.channel, frozenset(x.sku for x in order.lines), only
+
+
+def replay(
+    session: Session,
+    draft: SourcingProfile,
+    *,
+    last: int,
+    channel: str | None,
+    now: datetime,
+) -> tuple[list[OrderReplay], int]:
+    """The last ``last`` orders (newest first, of one channel if given), each planned with the
+    profile it was sourced with and with the draft on the same candidates, priced by the
+    draft's cost model. Also answers how many orders could not be read (their stored body no
+    longer validates, or the profile version they name is gone) and were left out."""
+    stmt = select(t.Order).order_by(col(t.Order.created_at).desc(), col(t.Order.id).desc())
+    if channel is not None:
+        stmt = stmt.where(t.Order.channel == channel)
+    rows = list(session.exec(stmt.limit(last)))
+    used = sourced_with(session, [r.id for r in rows])
+    known: dict[tuple[str, int], SourcingProfile | None] = {}
+    # Orders that ask the same locations for the same SKUs share their candidates: each group
+    # is read once, and one group's candidates are held at a time.
+    groups: dict[Where, list[tuple[int, OrderIn, SourcingProfile]]] = {}
+    skipped = 0
+    for i, row in enumerate(rows):
+        ref = used.get(row.id, (DEFAULT_PROFILE.id, DEFAULT_PROFILE.version))
+        if ref not in known:
+            known[ref] = _stored(session, ref)
+        before = known[ref]
+        try:
+            order = OrderIn.model_validate(row.payload)
+        except ValidationError:
+            order = None
+        if order is None or before is None:
+            skipped += 1
+            continue
+        groups.setdefault(_where(order), []).append((i, order, before))
+    out: dict[int, OrderReplay] = {}
+    for where, members in groups.items():
+        cands = sourcing.candidates(session, *where, now)
+        for i, order, before in members:
+            facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+            out[i] = compare(
+                order.id,
+                order.channel,
+                before=source_order(facts, cands, before),
+                after=source_order(facts, cands, draft),
+                candidates=cands,
+                destination=facts.destination,
+                costs=draft,
+                sourced_with=before.ref,
+            )
+    return [out[i] for i in sorted(out)], skipped
+
+
+def sourced_with(session: Session, order_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """Order id -> (profile id, version) of its first sourcing (a re-route may differ)."""
+    if not order_ids:
+        return {}
+    d = t.SourcingDecision
+    found: dict[str, tuple[str, int]] = {}
+    for order_id, profile_id, version in session.execute(
+        select(col(d.order_id), col(d.profile_id), col(d.profile_version))
+        .where(col(d.order_id).in_(order_ids))
+        .order_by(col(d.created_at), col(d.step_key))
+    ):
+        found.setdefault(order_id, (profile_id, version))
+    return found
+
+
+def _stored(session: Session, ref: tuple[str, int]) -> SourcingProfile | None:
+    if ref == (DEFAULT_PROFILE.id, DEFAULT_PROFILE.version):
+        return DEFAULT_PROFILE
+    try:
+        return profiles.of_row(profiles.get_row(session, *ref))
+    except DomainError:
+        return None
