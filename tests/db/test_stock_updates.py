@@ -107,3 +107,28 @@ def test_composed_moves_equal_one_at_a_time(db: Database, start: int, moves: lis
     for d in moves:
         expected = max(0, expected + d)
     assert on_hand(db, "SKU-TEE", "ST-OPERA") == expected
+
+
+def test_a_batch_as_large_as_the_api_takes_applies_whole(db: Database) -> None:
+    # 5,000 rows is what POST /inventory/positions and /inventory/deltas take at most; as one
+    # multi-row VALUES that was 40,000 parameters, more than SQLite allows in a statement.
+    seed(db)
+    skus = [f"SKU-{i:05d}" for i in range(5000)]
+    rows = [
+        AbsoluteUpdate(sku=sku, location_id="ST-OPERA", on_hand=i % 10, in_transit=i % 3 or None)
+        for i, sku in enumerate(skus)
+    ]
+    deltas = [
+        DeltaUpdate(event_id=f"big-{i}", sku=sku, location_id="ST-OPERA", delta=-5)
+        for i, sku in enumerate(skus)
+    ]
+    with db.session() as s:
+        assert apply_absolute_many(s, rows) == 5000
+    with db.session() as s:
+        assert apply_deltas(s, deltas) == 5000
+    with db.session() as s:
+        last = s.get(InventoryPosition, (skus[-1], "ST-OPERA"))
+        assert last is not None
+        assert (last.on_hand, last.in_transit) == (4, 1)  # 9 - 5, and in transit as sent
+    assert on_hand(db, skus[6], "ST-OPERA") == 1  # 6 - 5
+    assert on_hand(db, skus[3], "ST-OPERA") == 0  # 3 - 5, floored
