@@ -80,7 +80,7 @@ def authenticate(
             "missing API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with get_db(request).session() as s:
+    with get_db(request).reading() as s:
         row = keys.authenticate(s, credentials.credentials)
         if row is None:
             raise ApiError(

@@ -95,7 +95,7 @@ def _skus(raw: list[str]) -> list[str]:
 
 def _setup(db: DbDep, channel: str) -> av.ChannelSetup:
     try:
-        with db.session() as s:
+        with db.reading() as s:
             return av.load_channel(s, channel)
     except av.UnknownChannel:
         raise ApiError(
@@ -134,7 +134,7 @@ def get_availability(
     channel buffer) and the sum in words. SKUs not in the catalogue are listed apart."""
     wanted = _skus(skus)
     setup = _setup(db, channel)
-    with db.session() as s:
+    with db.reading() as s:
         figures = av.atp_in(s, setup, wanted, detail=explain)
     items = []
     for sku in wanted:
@@ -235,7 +235,7 @@ def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep) -> Any:
     quantities: dict[str, int] = {}
     for line in body.lines:
         quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-    with db.session() as s:
+    with db.reading() as s:
         figures = av.atp_in(s, setup, list(quantities))
     unknown = [
         FieldError(

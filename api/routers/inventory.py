@@ -158,7 +158,7 @@ class SkuInventory(BaseModel):
 def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
     """Every location's position of a SKU and what it can promise under its safety rules
     (channel exclusions and buffers: `GET /availability`)."""
-    with db.session() as s:
+    with db.reading() as s:
         if s.get(Product, sku) is None:
             raise ApiError(
                 404, ErrorCode.UNKNOWN_SKU, f"SKU {sku!r} is not in the catalogue", "sku"

@@ -50,7 +50,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers then queue on busy_timeout
         # instead of one failing with "database is locked" when it upgrades a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (Database.reading) take no transaction and no lock at all.
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -61,6 +63,7 @@ class Database:
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, **kwargs)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,6 +79,13 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for lookups that write nothing: no transaction, so no BEGIN and COMMIT
+        round trips and, on SQLite, no write lock; each statement reads committed data."""
+        with Session(self._autocommit, expire_on_commit=False) as session:
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
