@@ -33,7 +33,11 @@ def as_utc(dt: datetime) -> datetime:
 
 
 def changed(session: Session, cursor: WatchCursor, limit: int) -> list[PositionKey]:
-    """The next positions of the cursor's pass, oldest update first."""
+    """The next positions of the cursor's pass, oldest update first.
+
+    ``updated_at`` is when a position's figures last changed (a write that repeats them keeps
+    it), which is all this scan needs: a write that leaves the figures as they were moves no
+    ATP."""
     p = InventoryPosition
     updated, sku, loc = col(p.updated_at), col(p.sku), col(p.location_id)
     stmt = select(updated, sku, loc)

@@ -4,6 +4,11 @@ An absolute figure older than what is stored (by source version, or by source ti
 version is sent) is ignored and counted, never applied. A delta carries an event id and is
 applied once, however often it is sent.
 
+``updated_at`` on a position means "figures last changed": a write that leaves on hand and in
+transit as they were keeps it (while still taking the newer source version and time), so the
+ATP watcher, which scans positions by ``updated_at``, reads only positions whose figures moved,
+and PostgreSQL can update such a row in place (no indexed column changes; see migration 0006).
+
 On PostgreSQL a batch travels as one array per column, unnested into a single statement whose
 text never changes (SQLAlchemy compiles it once, PostgreSQL plans it like any other); SQLite,
 the embedded default, gets the same statements row by row through ``executemany``.
@@ -87,8 +92,9 @@ def position_insert(session: Session) -> Any:
 def unless_older(stmt: Any, *, with_transit: bool) -> Any:
     """``stmt`` (an INSERT of whole positions) that, on an existing position, sets on hand (and
     in transit, ``with_transit``) and the source stamps unless the stored figure is newer: by
-    source version, else by source time. Never touches ``reserved``. RETURNING one row per
-    position written: psycopg counts a conflict whose update was skipped as a row."""
+    source version, else by source time. ``updated_at`` moves only if a figure does. Never
+    touches ``reserved``. RETURNING one row per position written, figures changed or not:
+    psycopg counts a conflict whose update was skipped as a row."""
     new, old = stmt.excluded, POSITIONS.c
     not_older = and_(
         or_(
@@ -102,11 +108,14 @@ def unless_older(stmt: Any, *, with_transit: bool) -> Any:
             new.source_updated_at >= old.source_updated_at,
         ),
     )
+    moved = new.on_hand.is_distinct_from(old.on_hand)
+    if with_transit:
+        moved = or_(moved, new.in_transit.is_distinct_from(old.in_transit))
     changes = {
         "on_hand": new.on_hand,
         "source_version": new.source_version,
         "source_updated_at": new.source_updated_at,
-        "updated_at": new.updated_at,
+        "updated_at": case((moved, new.updated_at), else_=old.updated_at),
     }
     if with_transit:
         changes["in_transit"] = new.in_transit
@@ -218,11 +227,12 @@ def apply_absolute_many(session: Session, rows: Sequence[AbsoluteUpdate]) -> int
 
 
 def _moved(old: Any, a: Any, b: Any) -> dict[str, Any]:
-    """The SET of a composed move x -> max(x + a, b)."""
+    """The SET of a composed move x -> max(x + a, b), stamping ``updated_at`` only if on hand
+    changes."""
     on_hand = case((old.on_hand + a < b, b), else_=old.on_hand + a)
     return {
         "on_hand": on_hand,
-        "updated_at": NOW,
+        "updated_at": case((on_hand != old.on_hand, NOW), else_=old.updated_at),
     }
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from oms.db import bulk
+from oms.db.atp_watch import as_utc
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, InventorySyncRow
 from oms.domain.errors import DomainError
@@ -139,6 +140,37 @@ def test_reserved_is_never_touched_and_in_transit_changes_only_when_given(db: Da
         ("SKU-MUG", "ST-OPERA"): (5, 0, 0),
         ("SKU-JEAN", "ST-OPERA"): (2, 0, 0),
     }
+
+
+def test_a_file_repeating_a_figure_keeps_its_time_and_takes_the_new_version(db: Database) -> None:
+    # Given tee shirts counted at 5 and mugs at 3 long ago, at version 1
+    seed(db)
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.session() as s:
+        for sku, qty in (("SKU-TEE", 5), ("SKU-MUG", 3)):
+            s.add(
+                InventoryPosition(
+                    sku=sku, location_id="ST-OPERA", on_hand=qty, source_version=1,
+                    updated_at=long_ago,
+                )
+            )  # fmt: skip
+
+    # When a file at version 2 repeats the tee shirts and moves the mugs
+    stage(
+        db, "sku,location_id,on_hand,source_version\nSKU-TEE,ST-OPERA,5,2\nSKU-MUG,ST-OPERA,4,2\n"
+    )
+    sync = run(db)
+
+    # Then both rows count as applied and take version 2; only the mugs' figures are new
+    assert (sync.applied, sync.stale) == (2, 0)
+    with db.session() as s:
+        tee = s.get(InventoryPosition, ("SKU-TEE", "ST-OPERA"))
+        mug = s.get(InventoryPosition, ("SKU-MUG", "ST-OPERA"))
+        assert tee is not None
+        assert mug is not None
+        assert (tee.source_version, mug.source_version) == (2, 2)
+        assert as_utc(tee.updated_at) == long_ago
+        assert as_utc(mug.updated_at) > long_ago
 
 
 def test_a_snapshot_of_a_location_zeroes_what_it_leaves_out_there_only(db: Database) -> None:

@@ -52,3 +52,26 @@ def test_migrations_downgrade_to_nothing_and_up_again(empty_url: str) -> None:
     engine = make_engine(empty_url)
     assert "reservations" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_positions_keep_room_for_updates_in_place_on_postgresql(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL storage parameter")
+        with engine.connect() as conn:
+            options = conn.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'inventory_positions'")
+            ).scalar_one()
+        assert options == ["fillfactor=80"]
+    finally:
+        engine.dispose()
+    downgrade(empty_url, "0005")
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'inventory_positions'")
+        ).scalar_one()
+    engine.dispose()
+    assert options is None

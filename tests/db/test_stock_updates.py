@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +133,64 @@ def test_a_batch_as_large_as_the_api_takes_applies_whole(db: Database) -> None:
         assert (last.on_hand, last.in_transit) == (4, 1)  # 9 - 5, and in transit as sent
     assert on_hand(db, skus[6], "ST-OPERA") == 1  # 6 - 5
     assert on_hand(db, skus[3], "ST-OPERA") == 0  # 3 - 5, floored
+
+
+def stamp(db: Database, sku: str, loc: str) -> tuple[int, int | None, datetime]:
+    with db.session() as s:
+        pos = s.get(InventoryPosition, (sku, loc))
+        assert pos is not None
+        return pos.on_hand, pos.source_version, pos.updated_at
+
+
+def test_figures_sent_again_keep_updated_at_but_take_the_newer_version(db: Database) -> None:
+    # Given a count of 5 at version 1
+    seed(db)
+    tee = AbsoluteUpdate(sku="SKU-TEE", location_id="ST-OPERA", on_hand=5, source_version=1)
+    with db.session() as s:
+        apply_absolute_many(s, [tee])
+    _, _, counted_at = stamp(db, "SKU-TEE", "ST-OPERA")
+
+    # When the same figure comes again at version 3, and the version-2 count arrives late
+    with db.session() as s:
+        assert apply_absolute_many(s, [tee.model_copy(update={"source_version": 3})]) == 1
+    with db.session() as s:
+        late = tee.model_copy(update={"on_hand": 9, "source_version": 2})
+        assert apply_absolute_many(s, [late]) == 0
+
+    # Then the figures date from the first count, the version is 3, and 2 was stale
+    assert stamp(db, "SKU-TEE", "ST-OPERA") == (5, 3, counted_at)
+
+    # And a figure that does move takes a new time
+    with db.session() as s:
+        apply_absolute_many(s, [tee.model_copy(update={"on_hand": 4, "source_version": 4})])
+    assert stamp(db, "SKU-TEE", "ST-OPERA")[2] > counted_at
+
+
+def test_a_change_of_in_transit_alone_moves_updated_at(db: Database) -> None:
+    seed(db)
+    row = AbsoluteUpdate(sku="SKU-MUG", location_id="WH-PARIS", on_hand=5, in_transit=0)
+    with db.session() as s:
+        apply_absolute_many(s, [row])
+    first = stamp(db, "SKU-MUG", "WH-PARIS")[2]
+    with db.session() as s:
+        apply_absolute_many(s, [row])  # the same again: no change
+    assert stamp(db, "SKU-MUG", "WH-PARIS")[2] == first
+    with db.session() as s:
+        apply_absolute_many(s, [row.model_copy(update={"in_transit": 6})])
+    assert stamp(db, "SKU-MUG", "WH-PARIS")[2] > first
+
+
+def test_deltas_that_cancel_out_keep_updated_at(db: Database) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 4})
+    before = stamp(db, "SKU-TEE", "ST-OPERA")
+    rows = [
+        DeltaUpdate(event_id=f"net-zero-{i}", sku="SKU-TEE", location_id="ST-OPERA", delta=d)
+        for i, d in enumerate([3, -3])
+    ]
+    with db.session() as s:
+        assert apply_deltas(s, rows) == 2
+    assert stamp(db, "SKU-TEE", "ST-OPERA") == before
+    with db.session() as s:
+        apply_deltas(s, [rows[0].model_copy(update={"event_id": "net-one", "delta": 1})])
+    assert stamp(db, "SKU-TEE", "ST-OPERA")[0] == 5
+    assert stamp(db, "SKU-TEE", "ST-OPERA")[2] > before[2]

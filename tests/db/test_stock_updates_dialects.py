@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import SQLModel, select
 
+from oms.db.atp_watch import as_utc
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute_many, apply_deltas
 from oms.db.tables import InventoryPosition
@@ -31,10 +32,15 @@ def figures(db: Database) -> dict[tuple[str, str], tuple[Any, ...]]:
                 p.reserved,
                 p.in_transit,
                 p.source_version,
-                None if p.source_updated_at is None else p.source_updated_at.replace(tzinfo=UTC),
+                None if p.source_updated_at is None else as_utc(p.source_updated_at),
             )
             for p in s.exec(select(InventoryPosition))
         }
+
+
+def stamps(db: Database) -> dict[tuple[str, str], datetime]:
+    with db.session() as s:
+        return {(p.sku, p.location_id): p.updated_at for p in s.exec(select(InventoryPosition))}
 
 
 def absolute_batch(rng: random.Random) -> list[AbsoluteUpdate]:
@@ -78,11 +84,15 @@ def test_postgresql_and_sqlite_apply_the_same_batches_alike(db: Database, tmp_pa
                 apply: Any = apply_absolute_many
             else:
                 rows, apply = delta_batch(rng), apply_deltas
-            counts = []
+            counts, stamped = [], []
             for database in (db, lite):
+                before = stamps(database)
                 with database.session() as s:
                     counts.append(apply(s, rows))
+                after = stamps(database)
+                stamped.append({k for k in after if after[k] != before.get(k)})
             assert counts[0] == counts[1], (step, rows)
+            assert stamped[0] == stamped[1], (step, rows)  # updated_at moved on the same rows
             assert figures(db) == figures(lite), (step, rows)
         assert len(figures(db)) == len(KEYS)
     finally:
