@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
@@ -20,7 +19,6 @@ from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.db import orders as order_repo
 from oms.db import sourcing
 from oms.db.engine import Database
-from oms.db.tables import Location, Product
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.lifecycle import (
     CancelRequest,
@@ -30,8 +28,7 @@ from oms.domain.lifecycle import (
     OrderWorkflowInput,
     SourcingSummary,
 )
-from oms.domain.orders import CancelReason, CatalogEntry, LocationRef, OrderIn, OrderStatus
-from oms.domain.orders import validate_order as validate_business_rules
+from oms.domain.orders import CancelReason, OrderIn, OrderStatus
 from oms.logging import get_logger
 from oms.temporal import order_workflow_id
 from workflows.order import OrderWorkflow
@@ -52,22 +49,8 @@ class CancelBody(BaseModel):
 
 
 def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
-    skus = {line.sku for line in order.lines}
-    with db.session() as s:
-        catalog = {
-            p.sku: CatalogEntry(sku=p.sku, category=p.category)
-            for p in s.exec(select(Product).where(col(Product.sku).in_(skus)))
-        }
-        locations: dict[str, LocationRef] = {}
-        if order.delivery.store_id:
-            loc = s.get(Location, order.delivery.store_id)
-            if loc is not None:
-                locations[loc.id] = LocationRef(
-                    id=loc.id,
-                    type=loc.type,
-                    is_open=loc.is_open,
-                )
-    return validate_business_rules(order, catalog=catalog, locations=locations)
+    with db.reading() as s:
+        return order_repo.order_problems(s, order)
 
 
 def _accept(

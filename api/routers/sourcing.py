@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, from_validation
 from api.views import as_utc
+from oms.db import orders as order_repo
 from oms.db import profiles, replay
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode, FieldError
@@ -284,7 +285,7 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     be one POST /orders would accept (422 `unknown_sku` at `order.lines[i].sku` ...)."""
     order = body.order
     with replay.read_only(db) as s:
-        problems = replay.order_problems(s, order)
+        problems = order_repo.order_problems(s, order)
         if problems:
             raise ApiError.invalid(
                 [

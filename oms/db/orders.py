@@ -11,10 +11,18 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from oms.db.tables import Order, OrderEvent, utcnow
+from oms.db.tables import Location, Order, OrderEvent, Product, utcnow
+from oms.domain.errors import FieldError
 from oms.domain.fraud import CustomerHistory
 from oms.domain.lifecycle import TimelineEntry
-from oms.domain.orders import CancelReason, OrderIn, OrderStatus
+from oms.domain.orders import (
+    CancelReason,
+    CatalogEntry,
+    LocationRef,
+    OrderIn,
+    OrderStatus,
+    validate_order,
+)
 
 
 def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> tuple[Order, bool]:
@@ -186,3 +194,17 @@ def list_orders(
     rows = list(session.exec(stmt))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def order_problems(session: Session, order: OrderIn) -> list[FieldError]:
+    """What POST /orders would refuse in this order beyond its shape (unknown SKU, store...)."""
+    skus = {line.sku for line in order.lines}
+    catalog = {
+        p.sku: CatalogEntry(sku=p.sku, category=p.category)
+        for p in session.exec(select(Product).where(col(Product.sku).in_(skus)))
+    }
+    locations: dict[str, LocationRef] = {}
+    store = session.get(Location, order.delivery.store_id) if order.delivery.store_id else None
+    if store is not None:
+        locations[store.id] = LocationRef(id=store.id, type=store.type, is_open=store.is_open)
+    return validate_order(order, catalog=catalog, locations=locations)

@@ -23,13 +23,10 @@ from sqlmodel import Session, col, select
 from oms.db import profiles, sourcing
 from oms.db import tables as t
 from oms.db.engine import Database
-from oms.domain.errors import DomainError, FieldError
+from oms.domain.errors import DomainError
 from oms.domain.orders import (
-    CatalogEntry,
     DeliveryMethod,
-    LocationRef,
     OrderIn,
-    validate_order,
 )
 from oms.domain.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.replay import OrderReplay, compare
@@ -48,20 +45,6 @@ def read_only(db: Database) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
-
-
-def order_problems(session: Session, order: OrderIn) -> list[FieldError]:
-    """What POST /orders would refuse in this order beyond its shape (unknown SKU, store...)."""
-    skus = {line.sku for line in order.lines}
-    catalog = {
-        p.sku: CatalogEntry(sku=p.sku, category=p.category)
-        for p in session.exec(select(t.Product).where(col(t.Product.sku).in_(skus)))
-    }
-    locations: dict[str, LocationRef] = {}
-    store = session.get(t.Location, order.delivery.store_id) if order.delivery.store_id else None
-    if store is not None:
-        locations[store.id] = LocationRef(id=store.id, type=store.type, is_open=store.is_open)
-    return validate_order(order, catalog=catalog, locations=locations)
 
 
 def plan(
