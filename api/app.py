@@ -20,6 +20,7 @@ from api.routers import (
     orders,
     rules,
     sourcing,
+    sourcing_trials,
     stock_events,
     syncs,
     tasks,
@@ -67,6 +68,7 @@ def create_app(
     app.include_router(channels.router)
     app.include_router(rules.router)
     app.include_router(sourcing.router)
+    app.include_router(sourcing_trials.router)
     # Before availability: its own paths must not swallow /availability/events.
     app.include_router(stock_events.router)
     app.include_router(availability.router)
