@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import BaseModel, Field
 
 from oms.domain.geo import GeoPoint
-from oms.domain.orders import DeliveryMethod, OrderIn
+from oms.domain.orders import Address, DeliveryMethod, OrderIn
 from oms.domain.profiles import DeliveryKind, UnplacedAction
 from oms.domain.sourcing_explain import SourcingExplanation
 
@@ -93,7 +93,7 @@ class OrderFacts(BaseModel):
             delivery=kind,
             destination=delivery.address.point() if delivery.address else None,
             country=delivery.address.country if delivery.address else None,
-            region=region,
+            region=region or (region_of(delivery.address) if delivery.address else None),
             lines=[
                 FactLine(
                     line_id=d.line_id, sku=d.sku, qty=d.qty, category=categories.get(d.sku, "")
@@ -101,6 +101,12 @@ class OrderFacts(BaseModel):
                 for d in demands
             ],
         )
+
+
+def region_of(address: Address) -> str:
+    """The region a profile's ``regions`` condition names: the country and the first two
+    characters of the postal code, e.g. ``FR-75`` (Paris), ``FR-69`` (Rhône), ``BE-10``."""
+    return f"{address.country}-{address.postal_code.strip()[:2].upper()}"
 
 
 class Allocation(BaseModel):

@@ -137,3 +137,13 @@ def test_two_active_profiles_for_one_channel_are_a_conflict() -> None:
 
     with pytest.raises(ProfileConflict, match="a@v1, b@v1"):
         active_profile(profiles, "web-fr")
+
+
+def test_an_orders_region_is_its_country_and_postal_code_prefix() -> None:
+    from oms.domain.sourcing import OrderFacts
+    from tests.factories import order
+
+    facts = OrderFacts.of(order("R1"), {})
+    assert (facts.country, facts.region) == ("FR", "FR-75")
+    collect = order("R2", delivery={"method": "collect", "store_id": "ST-OPERA"})
+    assert OrderFacts.of(collect, {}).region is None
