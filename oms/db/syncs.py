@@ -75,6 +75,8 @@ ROW_COLUMNS = (
     "source_version",
     "source_updated_at",
 )
+# A valid row as the reader gives it (a SnapshotRow), written as it comes.
+INCOMING_COLUMNS = ("row", *ROW_COLUMNS[3:])
 ERROR_COLUMNS = ("sync_id", "row", "field", "code", "reason")
 NONE3 = (None, None, None)
 
@@ -86,7 +88,7 @@ RESERVATIONS: Table = Reservation.__table__  # type: ignore[attr-defined]
 INCOMING = Table(
     "inventory_sync_incoming",
     MetaData(),
-    *(Column(c.name, c.type) for c in ROWS.columns),
+    *(Column(name, ROWS.c[name].type) for name in INCOMING_COLUMNS),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -134,7 +136,7 @@ def stage(
     for item in read_rows(source, fmt, scope):
         if isinstance(item, SnapshotRow):
             valid += 1
-            rows.append((sync_id, *item[:1], None, *item[1:]))
+            rows.append(item)
         else:
             rejected += 1
             if len(first_errors) < 20:
@@ -143,16 +145,16 @@ def stage(
             if item.position is not None:
                 mentioned.append((sync_id, item.row, MENTIONED, *item.position, 0, *NONE3))
         if len(rows) >= BATCH:
-            writer.write(INCOMING, ROW_COLUMNS, rows)
+            writer.write(INCOMING, INCOMING_COLUMNS, rows)
         if len(errors) >= BATCH:
             writer.write(ROWS, ROW_COLUMNS, mentioned)
             writer.write(ERRORS, ERROR_COLUMNS, errors)
     if not valid:
         raise FileRefused(_why_nothing(first_errors))
-    writer.write(INCOMING, ROW_COLUMNS, rows)
+    writer.write(INCOMING, INCOMING_COLUMNS, rows)
     writer.write(ROWS, ROW_COLUMNS, mentioned)
     writer.write(ERRORS, ERROR_COLUMNS, errors)
-    _number(session, chunk_size, since=now - VELOCITY_WINDOW)
+    _number(session, sync_id, chunk_size, since=now - VELOCITY_WINDOW)
     INCOMING.drop(session.connection())
     sync = InventorySync(
         id=sync_id,
@@ -187,14 +189,14 @@ def sales_velocity(since: datetime) -> Any:
     )
 
 
-def _number(session: Session, chunk_size: int, *, since: datetime) -> int:
+def _number(session: Session, sync_id: str, chunk_size: int, *, since: datetime) -> int:
     """Move the incoming rows into the staged rows, each with its chunk."""
     new, velocity = INCOMING, sales_velocity(since)
     rank = func.row_number().over(
         order_by=(func.coalesce(velocity.c.velocity, 0).desc(), new.c.row)
     )
     numbered = core_select(
-        new.c.sync_id,
+        literal(sync_id, ROWS.c.sync_id.type),
         new.c.row,
         (rank - 1) // literal(chunk_size, Integer),
         *(new.c[name] for name in ROW_COLUMNS[3:]),

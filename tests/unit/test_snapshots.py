@@ -7,6 +7,8 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oms.domain.snapshots import (
     FileRefused,
@@ -158,3 +160,35 @@ def test_bytes_that_are_not_utf8_fail_their_row_only() -> None:
 def test_a_location_snapshot_zeroes_what_it_leaves_out_by_default_a_network_file_does_not() -> None:
     assert default_missing("ST-OPERA") is MissingPolicy.ZERO
     assert default_missing(None) is MissingPolicy.KEEP
+
+
+CELLS = {
+    "sku": ["SKU-TEE", " SKU-MUG ", "SKU-NEW", "", "  ", "X" * 65],
+    "location_id": ["ST-OPERA", "ST-LYON ", "WH-NOWHERE", "", "L" * 65],
+    "on_hand": ["3", " 7 ", "0", "-1", "", " ", "1_000", "2147483648", "٣", "1.5", "x"],
+    "in_transit": ["", " ", "2", "-2", "9" * 12, "y"],
+    "source_version": ["", "5", str(2**63), "-5", "v1"],
+    "source_updated_at": ["", "2026-11-26T10:00:00+02:00", "2026-11-26 10:00", "yesterday"],
+}
+
+
+@settings(max_examples=300)
+@given(
+    names=st.sets(st.sampled_from(list(CELLS)[3:])).flatmap(
+        lambda optional: st.permutations([*list(CELLS)[:3], *sorted(optional)])
+    ),
+    picks=st.lists(st.lists(st.integers(0, 10), min_size=6, max_size=6), max_size=12),
+    location_id=st.sampled_from([None, "ST-OPERA"]),
+)
+def test_the_fast_csv_check_answers_exactly_as_the_full_check(
+    names: list[str], picks: list[list[int]], location_id: str | None
+) -> None:
+    # Rows drawn from good and bad cells alike, repeats included, in any column order.
+    rows = [
+        [CELLS[n][i % len(CELLS[n])] for n, i in zip(names, pick, strict=False)] for pick in picks
+    ]
+    fast_scope = Scope(skus=SKUS, locations=LOCATIONS, location_id=location_id)
+    full_scope = Scope(skus=SKUS, locations=LOCATIONS, location_id=location_id)
+    fast = fast_scope.cells_checker(names)
+    for n, cells in enumerate(rows, start=1):
+        assert fast(n, cells) == full_scope.check(n, dict(zip(names, cells, strict=True)))
