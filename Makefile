@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint bench bench-orders bench-inventory clean
+.PHONY: dev test lint bench bench-orders bench-inventory bench-sourcing clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: bench-orders bench-inventory
+bench: bench-orders bench-inventory bench-sourcing
 
 bench-orders: $(STAMP)
 	$(BIN)/python bench/orders.py --orders 200
@@ -33,7 +33,6 @@ bench-orders: $(STAMP)
 bench-inventory: $(STAMP)
 	$(BIN)/python bench/inventory.py
 
-.PHONY: bench-sourcing
 # The sourcing planner alone, pure Python: decision times and locations used per order.
 bench-sourcing: $(STAMP)
 	$(BIN)/python bench/sourcing.py
