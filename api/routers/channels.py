@@ -14,7 +14,15 @@ from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
 from oms.db.availability import channel_buffer_of
-from oms.db.tables import Channel, Location, Network, NetworkLocation
+from oms.db.tables import (
+    Channel,
+    Exclusion,
+    Location,
+    Network,
+    NetworkLocation,
+    SafetyRule,
+    SourcingProfile,
+)
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.orders import Identifier
 from oms.domain.safety import SafetyQuantity
@@ -214,3 +222,42 @@ def update_channel(
         s.add(ch)
         s.flush()
         return _channel(ch)
+
+
+@router.delete("/networks/{network_id}", status_code=204)
+def delete_network(network_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
+    """Only a network no channel sells from."""
+    with db.session() as s:
+        net = s.get(Network, network_id)
+        if net is None:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no network {network_id}", "network_id")
+        user = s.exec(select(Channel.id).where(Channel.network_id == network_id).limit(1)).first()
+        if user is not None:
+            raise ApiError(
+                409, ErrorCode.IN_USE, f"channel {user} sells from {network_id}", "network_id"
+            )
+        s.exec(delete(NetworkLocation).where(col(NetworkLocation.network_id) == network_id))
+        s.delete(net)
+    return Response(status_code=204)
+
+
+@router.delete("/channels/{channel_id}", status_code=204)
+def delete_channel(channel_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
+    """Only a channel no safety rule, exclusion or sourcing profile names: those would be
+    left pointing at nothing."""
+    with db.session() as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"no channel {channel_id}", "channel_id")
+        uses: dict[str, Any] = {
+            "safety rules": SafetyRule.channel,
+            "exclusions": Exclusion.channel,
+            "sourcing profiles": SourcingProfile.channel,
+        }
+        for what, column in uses.items():
+            if s.exec(select(column).where(column == channel_id).limit(1)).first() is not None:
+                raise ApiError(
+                    409, ErrorCode.IN_USE, f"channel {channel_id} has {what}", "channel_id"
+                )
+        s.delete(ch)
+    return Response(status_code=204)

@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
-from oms.db.tables import Location
+from oms.db.tables import (
+    Exclusion,
+    Fulfilment,
+    InventoryPosition,
+    Location,
+    NetworkLocation,
+    Reservation,
+    SafetyRule,
+)
 from oms.domain.errors import ErrorCode
 from oms.domain.orders import CountryCode, Identifier
 
@@ -129,3 +137,33 @@ def update_location(
 def _check_vendor(loc: Location) -> None:
     if loc.vendor_id is not None and loc.type != "dropship":
         raise ApiError(422, ErrorCode.INVALID, f"a {loc.type} has no drop-ship vendor", "vendor_id")
+
+
+@router.delete("/{location_id}", status_code=204)
+def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
+    """Only a location nothing refers to: no stock, no order's work, in no network, named by
+    no rule or exclusion. A location with a history is closed instead (`is_open: false`)."""
+    with db.session() as s:
+        loc = s.get(Location, location_id)
+        if loc is None:
+            raise ApiError(
+                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+            )
+        uses: dict[str, Any] = {
+            "positions": InventoryPosition.location_id,
+            "reservations": Reservation.location_id,
+            "fulfilments": Fulfilment.location_id,
+            "networks": NetworkLocation.location_id,
+            "safety rules": SafetyRule.location_id,
+            "exclusions": Exclusion.location_id,
+        }
+        for what, column in uses.items():
+            if s.exec(select(column).where(column == location_id).limit(1)).first() is not None:
+                raise ApiError(
+                    409,
+                    ErrorCode.IN_USE,
+                    f"location {location_id} has {what}: close it instead (is_open: false)",
+                    "location_id",
+                )
+        s.delete(loc)
+    return Response(status_code=204)

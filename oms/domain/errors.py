@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     LOCATION_EXISTS = "location_exists"
     NETWORK_NOT_FOUND = "network_not_found"
     ALREADY_EXISTS = "already_exists"
+    IN_USE = "in_use"
     # Availability.
     CHANNEL_NOT_FOUND = "channel_not_found"
     RULE_NOT_FOUND = "rule_not_found"

@@ -59,3 +59,37 @@ async def test_only_admins_set_up_channels(api: Api) -> None:
         "/networks", headers=api.auth("integration"), json={"id": "N1", "name": "N"}
     )
     assert r.status_code == 403
+
+
+async def test_deleting_refuses_what_is_still_in_use_and_removes_the_rest(api: Api) -> None:
+    admin = api.auth("admin")
+    await api.http.post(
+        "/networks", headers=admin, json={"id": "N1", "name": "N", "locations": ["ST-LYON"]}
+    )
+    await api.http.post(
+        "/channels",
+        headers=admin,
+        json={"id": "kiosk", "name": "Kiosk", "market": "FR", "network_id": "N1"},
+    )
+    await api.http.post(
+        "/exclusions", headers=admin, json={"id": "x", "channel": "kiosk", "sku": "SKU-TEE"}
+    )
+    busy = await api.http.delete("/networks/N1", headers=admin)
+    assert (busy.status_code, error_of(busy)["code"]) == (409, "in_use")
+    named = await api.http.delete("/channels/kiosk", headers=admin)
+    assert (named.status_code, error_of(named)["code"]) == (409, "in_use")
+    in_network = await api.http.delete("/locations/ST-LYON", headers=admin)
+    assert (in_network.status_code, error_of(in_network)["code"]) == (409, "in_use")
+    stocked = await api.http.delete("/locations/ST-OPERA", headers=admin)
+    assert "close it instead" in error_of(stocked)["reason"]
+
+    assert (await api.http.delete("/exclusions/x", headers=admin)).status_code == 204
+    assert (await api.http.delete("/channels/kiosk", headers=admin)).status_code == 204
+    assert (await api.http.delete("/networks/N1", headers=admin)).status_code == 204
+    assert (await api.http.delete("/locations/ST-LYON", headers=admin)).status_code == 204
+    listed = await api.http.get("/locations", headers=admin)
+    assert "ST-LYON" not in {loc["id"] for loc in listed.json()["items"]}
+    gone = await api.http.delete("/channels/kiosk", headers=admin)
+    assert gone.status_code == 404
+    forbidden = await api.http.delete("/locations/WH-PARIS", headers=api.auth("integration"))
+    assert forbidden.status_code == 403
