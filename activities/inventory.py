@@ -95,10 +95,10 @@ class InventoryActivities:
                         if req.cart_id is not None
                         else 0
                     )
+                    skus = {d.sku for d in req.demands}
+                    inventory.lock_positions(s, skus)
                     now = utcnow()
-                    cands = sourcing.candidates(
-                        s, req.channel, {d.sku for d in req.demands}, req.only_locations, now
-                    )
+                    cands = sourcing.candidates(s, req.channel, skus, req.only_locations, now)
                     profile = profiles.in_force(s, req.channel)
                     plan = source_order(
                         sourcing.with_categories(s, _facts(req)),

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from oms.db import availability as av
 from oms.db import inventory
 from oms.db.engine import Database
-from oms.db.tables import CartHold, InventoryPosition, Reservation
+from oms.db.tables import CartHold, Reservation
 from oms.domain.cart_holds import (
     HeldLine,
     HoldIn,
@@ -87,7 +87,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     setup = av.load_channel(session, request.channel)
     wanted = merged(request.lines)
     old_skus = {line.sku for line in held_lines(row)} if row is not None and live else set()
-    lock_positions(session, set(wanted) | old_skus)
+    inventory.lock_positions(session, set(wanted) | old_skus)
     if live:
         inventory.release(session, order_id=ledger_order_id(cart_id))
     figures = av.atp_in(session, setup, list(wanted), detail=False)
@@ -155,18 +155,6 @@ def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: da
     session.flush()
 
 
-def lock_positions(session: Session, skus: Iterable[str]) -> None:
-    """Lock every position of these SKUs before reading their ATP, in the order reserve()
-    takes them: a concurrent hold of the same SKUs waits and then sees what this one took,
-    so no two holds can both count the same unit (or eat into safety stock together)."""
-    session.execute(
-        select(InventoryPosition.sku, InventoryPosition.location_id)
-        .where(col(InventoryPosition.sku).in_(sorted(set(skus))))
-        .order_by(col(InventoryPosition.sku), col(InventoryPosition.location_id))
-        .with_for_update()
-    ).all()
-
-
 def _end(session: Session, row: CartHold, status: HoldStatus, now: datetime) -> int:
     units = inventory.release(session, order_id=ledger_order_id(row.id))
     row.status, row.updated_at = status.value, now
@@ -205,7 +193,7 @@ def expire_due(session: Session, now: datetime, *, limit: int | None = None) -> 
     rows = list(session.exec(stmt).all())
     # All their positions at once, in reserve()'s order: releasing hold after hold would
     # take them in several runs, and could deadlock with a hold being placed.
-    lock_positions(session, {line.sku for row in rows for line in held_lines(row)})
+    inventory.lock_positions(session, {line.sku for row in rows for line in held_lines(row)})
     for row in rows:
         _end(session, row, HoldStatus.EXPIRED, now)
     return [row.id for row in rows]
@@ -227,5 +215,5 @@ def convert(session: Session, cart_id: str, now: datetime, *, skus: Iterable[str
     row = get(session, cart_id, lock=True)
     if row is None or row.status != HoldStatus.HELD.value:
         return 0
-    lock_positions(session, {line.sku for line in held_lines(row)} | set(skus))
+    inventory.lock_positions(session, {line.sku for line in held_lines(row)} | set(skus))
     return _end(session, row, HoldStatus.CONVERTED, now)

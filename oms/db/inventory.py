@@ -8,6 +8,7 @@ database re-checks ``on_hand - reserved >= qty`` on the row it locks, under any 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, update
@@ -28,6 +29,19 @@ class InsufficientStock(Exception):
         self.sku = sku
         self.location_id = location_id
         self.qty = qty
+
+
+def lock_positions(session: Session, skus: Iterable[str]) -> None:
+    """Lock every position of these SKUs before reading their ATP, in the order reserve() takes
+    them: a concurrent order or hold for the same SKUs waits, then reads what this one took,
+    so two can never both count the same unit or eat into safety stock together (reserve()'s
+    own check stops only at zero). SQLite already runs one writer at a time."""
+    session.execute(
+        select(InventoryPosition.sku, InventoryPosition.location_id)
+        .where(col(InventoryPosition.sku).in_(sorted(set(skus))))
+        .order_by(col(InventoryPosition.sku), col(InventoryPosition.location_id))
+        .with_for_update()
+    ).all()
 
 
 def reservations_for_step(session: Session, step_key: str) -> list[Reservation]:

@@ -305,6 +305,7 @@ def atp_channel(
     lines: list[ChannelLocation] = []
     counted_by_location: dict[str, int] = {}
     counted_on_hand = 0
+    network_atp = 0
     for loc_id in network:
         location = locations[loc_id]
         position = by_location.get(loc_id)
@@ -322,13 +323,16 @@ def atp_channel(
         if excluded is None and location.is_open:
             counted_on_hand += on_hand
         counted = 0 if excluded is not None else atp
-        counted_by_location[loc_id] = counted
+        network_atp += counted
+        # A product kept out of the channel counts for nothing at any location: none may
+        # offer or source it (the terms still show what it would have been).
+        counted_by_location[loc_id] = 0 if product_excluded is not None else counted
         if detail:
             position = position or Stock(sku, loc_id, 0, 0)
             lines.append(
                 ChannelLocation.model_construct(
                     location_id=loc_id,
-                    counted=counted,
+                    counted=counted_by_location[loc_id],
                     excluded_by=excluded,
                     location=_located(position, location, product, atp, safety),
                 )
@@ -342,7 +346,6 @@ def atp_channel(
         category=product.category,
         on_hand=counted_on_hand,
     )
-    network_atp = sum(counted_by_location.values())
     atp = 0 if product_excluded is not None else max(0, network_atp - buffer.quantity)
     return ChannelAtp(
         sku=sku,

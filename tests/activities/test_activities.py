@@ -3,6 +3,8 @@ ActivityEnvironment (so activity.info() and heartbeats behave as in a worker).""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -179,43 +181,61 @@ def test_sourcing_leaves_safety_stock_where_it_is(db: Database) -> None:
     assert plan.locations == ["WH-PARIS"]
 
 
-@pytest.mark.skipif(not PG_URL, reason="SQLite runs one writer at a time: no race to lose")
-def test_two_orders_racing_for_the_last_unit_one_is_placed_and_one_re_planned(
+@pytest.mark.skipif(not PG_URL, reason="SQLite runs one writer at a time: no race to run")
+def test_two_orders_racing_for_the_last_units_one_is_placed_and_the_other_planned_after_it(
     db: Database,
 ) -> None:
-    # One tee and one mug left at Bastille (nearest), more at the warehouse.
+    # Bastille (nearest) has what one order needs, and a store safety stock of 1 on top; the
+    # warehouse has plenty. O2 starts while O1 has planned on Bastille but not yet reserved.
     seed(
         db,
         {
-            ("SKU-TEE", "ST-BASTILLE"): 2,
-            ("SKU-MUG", "ST-BASTILLE"): 1,
+            ("SKU-TEE", "ST-BASTILLE"): 3,
+            ("SKU-MUG", "ST-BASTILLE"): 2,
             ("SKU-TEE", "WH-PARIS"): 9,
             ("SKU-MUG", "WH-PARIS"): 9,
         },
     )
-    rival = InventoryActivities(db)
-    raced: list[str] = []
-
-    def rival_takes_it(order_id: str, plan: SourcingPlan) -> None:
-        if order_id == "O1" and not raced:  # O1 has planned on Bastille: O2 gets there first
-            raced.append(plan.locations[0])
-            ActivityEnvironment().run(
-                rival.source_and_reserve,
-                request("O2:source:initial").model_copy(update={"order_id": "O2"}),
-            )
-
-    acts = InventoryActivities(db, before_reserve=rival_takes_it)
-    first = ActivityEnvironment().run(acts.source_and_reserve, request())
-
-    assert raced == ["ST-BASTILLE"]
-    assert first.locations == ["WH-PARIS"]  # re-planned on fresh figures
     with db.session() as s:
-        decisions = {d.order_id: d for d in order_sourcing.decisions(s, "O1")}
-        assert decisions["O1"].explanation["replans"] == 1
-        o2 = [
-            r.location_id for r in s.exec(select(Reservation).where(Reservation.order_id == "O2"))
-        ]
-        assert set(o2) == {"ST-BASTILLE"}
-        bastille = s.get(InventoryPosition, ("SKU-MUG", "ST-BASTILLE"))
-        assert bastille is not None
-        assert bastille.reserved == 1  # the last mug, held once
+        s.add(SafetyRule(id="stores", scope="location_type", location_type="store", quantity=1))
+    rival = InventoryActivities(db)
+    plans: dict[str, SourcingPlan] = {}
+
+    def o2() -> None:
+        plans["O2"] = ActivityEnvironment().run(
+            rival.source_and_reserve,
+            request("O2:source:initial").model_copy(update={"order_id": "O2"}),
+        )
+
+    racer = threading.Thread(target=o2)
+
+    def start_the_rival(order_id: str, plan: SourcingPlan) -> None:
+        if order_id == "O1" and racer.ident is None:
+            racer.start()
+            time.sleep(0.3)  # O2 reaches the positions O1 holds and waits there
+
+    acts = InventoryActivities(db, before_reserve=start_the_rival)
+    plans["O1"] = ActivityEnvironment().run(acts.source_and_reserve, request())
+    racer.join(timeout=30)
+
+    assert plans["O1"].locations == ["ST-BASTILLE"]
+    assert plans["O2"].locations == ["WH-PARIS"]  # planned on what O1 left: not into safety
+    with db.session() as s:
+        tee = s.get(InventoryPosition, ("SKU-TEE", "ST-BASTILLE"))
+        assert tee is not None
+        assert tee.reserved == 2  # 3 on hand, 1 of safety stock left untouched
+        decided = order_sourcing.decisions(s, "O2")
+        assert [d.explanation["allocations"][0]["location_id"] for d in decided] == ["WH-PARIS"]
+
+
+def test_a_product_kept_out_of_the_channel_is_not_sourced_for_it(db: Database) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    _channel(db, ["ST-OPERA"])
+    with db.session() as s:
+        s.add(Exclusion(id="no-apparel", channel="web-fr", category="apparel"))
+    plan = ActivityEnvironment().run(
+        InventoryActivities(db).source_and_reserve,
+        request().model_copy(update={"channel": "web-fr"}),
+    )
+    assert [(a.line_id, a.sku) for a in plan.allocations] == [("2", "SKU-MUG")]
+    assert [(d.line_id, d.qty) for d in plan.unplaced] == [("1", 2)]  # the tees

@@ -785,3 +785,22 @@ def test_the_figures_only_path_takes_the_safer_of_two_rules_at_one_level() -> No
     args = (SHIRT.sku, channel, [pos("PARIS-1", 10)], {"PARIS-1": store("PARIS-1")}, SHIRT, rules)
     assert atp_channel(*args, [], detail=False).atp == 5
     assert atp_channel(*args, [], detail=True).atp == 5
+
+
+def test_a_product_kept_out_of_the_channel_counts_for_nothing_at_any_location() -> None:
+    # Sourcing and fulfilment options read what each location counts for: an excluded
+    # product must not be offered or sourced anywhere in the channel.
+    exclusion = Exclusion(id="X", channel="web-fr", category="apparel")
+    for detail in (False, True):
+        result = atp_channel(
+            SHIRT.sku,
+            web(["S1", "S2"]),
+            TWO,
+            {loc.id: loc for loc in FOUR_STORES},
+            SHIRT,
+            [],
+            [exclusion],
+            detail=detail,
+        )
+        assert result.by_location == {"S1": 0, "S2": 0}
+        assert all(line.counted == 0 for line in result.locations)
