@@ -197,6 +197,9 @@ def _zero_missing(session: Session, sync: InventorySync, now: datetime) -> int:
         stmt = stmt.where(p.c.location_id == sync.location_id)
     received = bindparam("received", sync.created_at, type_=DateTime(timezone=True))
     stmt = stmt.where(or_(p.c.source_updated_at.is_(None), p.c.source_updated_at <= received))
+    # Figures that moved after the file was received (a delta, a versioned row, a pick) are
+    # newer than the file: a snapshot never wipes them.
+    stmt = stmt.where(p.c.updated_at <= received)
     return _count(session.execute(stmt.values(on_hand=0, updated_at=_at(now))))
 
 

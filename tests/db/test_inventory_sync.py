@@ -11,6 +11,7 @@ import pytest
 from oms.db import bulk
 from oms.db.atp_watch import as_utc
 from oms.db.engine import Database
+from oms.db.stock_updates import DeltaUpdate, apply_deltas
 from oms.db.tables import InventoryPosition, InventorySyncRow
 from oms.domain.errors import DomainError
 from oms.domain.snapshots import FileRefused, MissingPolicy, SnapshotFormat
@@ -371,3 +372,19 @@ def test_a_sync_of_an_unknown_location_is_refused(db: Database) -> None:
         stage(db, "sku,location_id,on_hand\nSKU-TEE,ST-MARS,1\n", location_id="ST-MARS")
 
     assert (refused.value.code.value, refused.value.field) == ("location_not_found", "location_id")
+
+
+def test_a_figure_that_moved_after_the_file_arrived_is_not_zeroed(db: Database) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5})
+    stage(db, "sku,location_id,on_hand\nSKU-TEE,ST-OPERA,4\n", location_id="ST-OPERA")
+    # Goods received while the sync waits: a delta (no source time) for a SKU the file omits
+    with db.session() as s:
+        apply_deltas(
+            s, [DeltaUpdate(event_id="gr-1", sku="SKU-MUG", location_id="ST-OPERA", delta=10)]
+        )
+
+    sync = run(db)
+
+    assert sync.zeroed == 0
+    assert on_hand(db)[("SKU-MUG", "ST-OPERA")] == 10
+    assert on_hand(db)[("SKU-TEE", "ST-OPERA")] == 4
