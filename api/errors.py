@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oms.domain.errors import ErrorCode, FieldError
@@ -116,6 +117,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         err = from_validation(exc)
+        return JSONResponse(err.body(), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # The last line of defence: a value the database cannot store (a number past its
+        # range, a NUL character) that no check caught before. The transaction rolled back.
+        log.warning("data_refused_by_database", error=str(exc.orig))
+        err = ApiError(
+            422,
+            ErrorCode.INVALID,
+            "a value is out of the range the database stores, or holds a character it "
+            "cannot (NUL); nothing was changed",
+        )
         return JSONResponse(err.body(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

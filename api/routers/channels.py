@@ -70,7 +70,10 @@ class ChannelIn(BaseModel):
         '`{"percent": 5}`; channel safety rules for a SKU or category take precedence',
     )
     low_stock: int = Field(
-        default=0, ge=0, description="Channel ATP at or under which a low_stock event fires; 0: off"
+        default=0,
+        ge=0,
+        le=2**31 - 1,
+        description="Channel ATP at or under which a low_stock event fires; 0: off",
     )
 
 
@@ -81,7 +84,7 @@ class ChannelUpdate(BaseModel):
     market: Market | None = None
     network_id: Identifier | None = None
     buffer: SafetyQuantity | None = Field(default=None, description="null removes the buffer")
-    low_stock: int | None = Field(default=None, ge=0)
+    low_stock: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
 class ChannelPublic(ChannelIn):

@@ -37,7 +37,7 @@ class RuleBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scope: SafetyScope
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: int | None = Field(default=None, ge=0, le=2**31 - 1)
     percent: float | None = Field(default=None, ge=0, le=100)
     sku: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64)
@@ -185,7 +185,7 @@ def get_rule(rule_id: str, _: Reader, db: DbDep) -> Any:
 
 
 @router.put("/safety-rules/{rule_id}", response_model=RulePublic)
-def replace_rule(rule_id: str, body: RuleBody, _: Admin, db: DbDep) -> Any:
+def replace_rule(rule_id: Identifier, body: RuleBody, _: Admin, db: DbDep) -> Any:
     """Replaces the whole rule (its scope too), or creates it."""
     with db.session() as s:
         rule = _validated_rule(s, rule_id, body)

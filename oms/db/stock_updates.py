@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from oms.db.tables import InventoryEvent, InventoryPosition, utcnow
+from oms.domain.snapshots import MAX_QUANTITY, MAX_VERSION
 
 
 class AbsoluteUpdate(BaseModel):
@@ -50,9 +51,9 @@ class AbsoluteUpdate(BaseModel):
 
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=64)
-    on_hand: int
-    in_transit: int | None = None
-    source_version: int | None = None
+    on_hand: int = Field(le=MAX_QUANTITY)
+    in_transit: int | None = Field(default=None, le=MAX_QUANTITY)
+    source_version: int | None = Field(default=None, le=MAX_VERSION)
     source_updated_at: datetime | None = None
 
 
@@ -62,7 +63,7 @@ class DeltaUpdate(BaseModel):
     event_id: str = Field(min_length=1, max_length=200)
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=64)
-    delta: int
+    delta: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)
 
 
 POSITIONS: Any = InventoryPosition.__table__  # type: ignore[attr-defined]

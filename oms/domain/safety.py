@@ -70,7 +70,7 @@ class SafetyQuantity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: int | None = Field(default=None, ge=0, le=2**31 - 1)
     percent: float | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")

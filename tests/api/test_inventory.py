@@ -139,3 +139,25 @@ def order_body_for_one_tee(api: Api) -> dict[str, Any]:
     body = order_body()
     body["lines"] = [{"line_id": "1", "sku": "SKU-TEE", "quantity": 1, "unit_price": 1999}]
     return body
+
+
+async def test_figures_past_what_the_database_stores_are_refused_per_row(api: Api) -> None:
+    r = await api.http.post(
+        "/inventory/positions",
+        json={
+            "rows": [
+                {"sku": "SKU-MUG", "location_id": "ST-OPERA", "on_hand": 2**40},
+                {"sku": "SKU-TEE", "location_id": "ST-OPERA", "on_hand": 3},
+            ]
+        },
+        headers=api.auth("integration"),
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["applied"], r.json()["rejected"]) == (1, 1)
+    assert r.json()["errors"][0]["row"] == 0
+
+
+async def test_a_nul_character_is_a_422_not_a_500(api: Api) -> None:
+    for url in ("/availability?channel=web%00fr&skus=SKU-TEE", "/inventory/SKU%00TEE"):
+        r = await api.http.get(url, headers=api.auth("integration"))
+        assert r.status_code in (404, 422), (url, r.text)
