@@ -63,6 +63,7 @@ def location_facts(
             col(r.location_id).in_(ids),
             col(r.created_at) >= midnight,
             col(r.part) == 0,
+            col(r.status) != "released",  # a cancelled order's work is not done there
             ~col(r.order_id).startswith("cart:"),
         )
         .group_by(col(r.location_id))
