@@ -1,0 +1,47 @@
+"""What sourcing reads about each candidate location besides its stock."""
+
+from __future__ import annotations
+
+from oms.db import inventory
+from oms.db.engine import Database
+from oms.db.sourcing import location_facts
+from oms.db.tables import Fulfilment, Network, NetworkLocation, utcnow
+from oms.domain.sourcing import Allocation
+from tests.factories import seed
+
+
+def test_capacity_used_counts_todays_live_orders_and_the_record_counts_rejects(
+    db: Database,
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 10})
+    with db.session() as s:
+        s.add(Network(id="PARIS", name="Paris"))
+        s.flush()
+        s.add(NetworkLocation(network_id="PARIS", location_id="ST-OPERA"))
+        for order_id in ("A", "B", "C"):
+            inventory.reserve(
+                s,
+                order_id=order_id,
+                step_key=f"{order_id}:source:initial",
+                allocations=[Allocation(location_id="ST-OPERA", line_id="1", sku="SKU-TEE", qty=1)],
+            )
+        inventory.release(s, order_id="C")  # cancelled: no work left for the store
+        for n, status in enumerate(("SHIPPED", "REJECTED", "SHIPPED", "SHIPPED")):
+            s.add(
+                Fulfilment(
+                    id=f"F{n}",
+                    order_id=f"O{n}",
+                    location_id="ST-OPERA",
+                    workflow_id=f"w{n}",
+                    status=status,
+                    delivery_method="ship",
+                    lines=[],
+                )
+            )
+    with db.session() as s:
+        facts = location_facts(s, ["ST-OPERA", "ST-LYON"], utcnow())
+    opera = facts["ST-OPERA"]
+    assert opera["networks"] == ["PARIS"]
+    assert opera["capacity_used"] == 2
+    assert opera["reject_rate"] == 0.25
+    assert "capacity_used" not in facts["ST-LYON"]  # nothing today: the default, 0
