@@ -40,7 +40,10 @@ class LocationCreate(BaseModel):
     country: CountryCode
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    daily_capacity: int = Field(default=1000, ge=0)
+    daily_capacity: int = Field(default=1000, ge=0, le=2**31 - 1)
+    lead_time_hours: float = Field(
+        default=0, ge=0, le=24 * 365, description="Order in to parcel out, for sourcing"
+    )
     is_open: bool = True
     vendor_id: Identifier | None = Field(
         default=None, description="The drop-ship vendor; dropship locations only"
@@ -57,7 +60,8 @@ class LocationUpdate(BaseModel):
     country: CountryCode | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    daily_capacity: int | None = Field(default=None, ge=0)
+    daily_capacity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    lead_time_hours: float | None = Field(default=None, ge=0, le=24 * 365)
     is_open: bool | None = None
     vendor_id: Identifier | None = None
 
@@ -75,6 +79,7 @@ class LocationPublic(LocationCreate):
             lat=loc.lat,
             lon=loc.lon,
             daily_capacity=loc.daily_capacity,
+            lead_time_hours=loc.lead_time_hours,
             is_open=loc.is_open,
             vendor_id=loc.vendor_id,
             created_at=as_utc(loc.created_at),

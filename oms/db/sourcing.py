@@ -1,8 +1,9 @@
 """What sourcing reads about locations besides their stock, and the decisions it records.
 
 A candidate location carries, beside what it may promise (``oms.db.availability``): the networks
-it belongs to, its daily capacity and the orders it took today (UTC), and its recent record over
-``RECORD_DAYS``: the share of its fulfilments it rejected and the share it picked short. A few
+it belongs to, its daily capacity and the orders it took today (UTC), its lead time, what it has
+on hand of the order's SKUs (for stock balance), and its recent record over ``RECORD_DAYS``: the
+share of its fulfilments it rejected and the share it picked short. A few
 grouped queries over the candidates, whatever the order's size.
 """
 
@@ -31,12 +32,12 @@ def candidates(
     now: datetime,
 ) -> list[Candidate]:
     found = sourcing_candidates(session, channel, skus, only)
-    facts = location_facts(session, [c.location_id for c in found], now)
+    facts = location_facts(session, [c.location_id for c in found], now, skus)
     return [c.model_copy(update=facts.get(c.location_id, {})) for c in found]
 
 
 def location_facts(
-    session: Session, location_ids: Collection[str], now: datetime
+    session: Session, location_ids: Collection[str], now: datetime, skus: Collection[str] = ()
 ) -> dict[str, dict[str, Any]]:
     if not location_ids:
         return {}
@@ -49,12 +50,21 @@ def location_facts(
         .order_by(col(nl.network_id))
     ):
         out[loc]["networks"].append(network_id)
-    for loc, capacity in session.execute(
-        select(col(t.Location.id), col(t.Location.daily_capacity)).where(
-            col(t.Location.id).in_(ids)
-        )
+    for loc, capacity, lead_time in session.execute(
+        select(
+            col(t.Location.id), col(t.Location.daily_capacity), col(t.Location.lead_time_hours)
+        ).where(col(t.Location.id).in_(ids))
     ):
         out[loc]["daily_capacity"] = capacity
+        out[loc]["lead_time_hours"] = lead_time
+    # On hand per SKU, for the stock-balance criterion (what a pick leaves of the shelf).
+    p = t.InventoryPosition
+    for loc, sku, on_hand in session.execute(
+        select(col(p.location_id), col(p.sku), col(p.on_hand)).where(
+            col(p.location_id).in_(ids), col(p.sku).in_(sorted(skus))
+        )
+    ):
+        out[loc].setdefault("on_hand", {})[sku] = on_hand
     r = t.Reservation
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for loc, orders in session.execute(

@@ -27,6 +27,12 @@ class Location(SQLModel, table=True):
     lat: float
     lon: float
     daily_capacity: int = Field(default=1000, ge=0)
+    lead_time_hours: float = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="Hours from an order reaching it to its parcel leaving; sourcing ranks by it",
+    )
     is_open: bool = True
     vendor_id: str | None = Field(
         default=None, max_length=64, description="The drop-ship vendor (dropship locations only)"

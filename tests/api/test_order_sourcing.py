@@ -64,3 +64,31 @@ async def test_the_published_profile_decides_and_the_order_shows_why(api: Api) -
 
     missing = await api.http.get("/orders/NOPE/sourcing", headers=api.auth("analyst"))
     assert missing.status_code == 404
+
+
+async def test_a_profile_ranking_by_lead_time_uses_the_locations_lead_times(api: Api) -> None:
+    admin = api.auth("admin")
+    await api.http.post(
+        "/inventory/positions",
+        json={
+            "rows": [
+                {"sku": sku, "location_id": "WH-PARIS", "on_hand": 50}
+                for sku in ("SKU-TEE", "SKU-MUG")
+            ]
+        },
+        headers=api.auth("integration"),
+    )
+    for loc, hours in (("ST-OPERA", 48), ("WH-PARIS", 2)):
+        r = await api.http.patch(
+            f"/locations/{loc}", json={"lead_time_hours": hours}, headers=admin
+        )
+        assert r.json()["lead_time_hours"] == hours
+    fastest = {
+        "strategies": [{"name": "fastest", "criteria": [{"criterion": "lead_time"}]}],
+        "fallback": {"name": "rest"},
+    }
+    r = await api.http.post(
+        "/sourcing/simulate", json={"order": order_body(), "profile": fastest}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["locations"] == ["WH-PARIS"]  # the nearest, Opéra, takes two days

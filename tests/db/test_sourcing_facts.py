@@ -5,7 +5,7 @@ from __future__ import annotations
 from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.sourcing import location_facts
-from oms.db.tables import Fulfilment, Network, NetworkLocation, utcnow
+from oms.db.tables import Fulfilment, Location, Network, NetworkLocation, utcnow
 from oms.domain.sourcing import Allocation
 from tests.factories import seed
 
@@ -38,10 +38,15 @@ def test_capacity_used_counts_todays_live_orders_and_the_record_counts_rejects(
                     lines=[],
                 )
             )
+        opera_row = s.get(Location, "ST-OPERA")
+        assert opera_row is not None
+        opera_row.lead_time_hours = 4.5
+        s.add(opera_row)
     with db.session() as s:
-        facts = location_facts(s, ["ST-OPERA", "ST-LYON"], utcnow())
+        facts = location_facts(s, ["ST-OPERA", "ST-LYON"], utcnow(), ["SKU-TEE", "SKU-MUG"])
     opera = facts["ST-OPERA"]
     assert opera["networks"] == ["PARIS"]
+    assert (opera["lead_time_hours"], opera["on_hand"]) == (4.5, {"SKU-TEE": 10})
     assert opera["capacity_used"] == 2
     assert opera["reject_rate"] == 0.25
     assert "capacity_used" not in facts["ST-LYON"]  # nothing today: the default, 0
