@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     pick_escalate_after: timedelta = timedelta(hours=2)
     # How many times short-picked quantities are re-sourced elsewhere.
     max_reroutes: int = 1
+    stock_retry_after: timedelta = timedelta(hours=1)
+    stock_wait_at_most: timedelta = timedelta(days=3)
 
     # The ATP watcher: the pause between passes once it has caught up, and how far each pass
     # re-reads behind the moment the last one began (rows are stamped before they commit).

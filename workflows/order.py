@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.line_book import LineBook
     from oms.domain.orders import CancelReason, DeliveryMethod, OrderStatus
+    from oms.domain.profiles import UnplacedAction
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.temporal import (
         CHANNEL,
@@ -109,6 +110,10 @@ class OrderWorkflow:
         self._reroutes = 0
         self._shorts_handled: set[str] = set()
         self._picked_short: dict[str, list[Demand]] = {}
+        # Units the profile backorders or holds, waiting for stock since _awaiting_since.
+        self._awaiting: list[Demand] = []
+        self._awaiting_since: datetime | None = None
+        self._stock_tries = 0
         self._updated_at = inp.received_at
 
     # -- run -----------------------------------------------------------------------------
@@ -156,10 +161,13 @@ class OrderWorkflow:
         )
         await self._fraud_check()
         plan = await self._source(self.book.demands(), step="initial")
-        if not plan.allocations:
+        steps = [(plan, "initial")]
+        if self._awaiting and plan.unplaced_action is UnplacedAction.HOLD:
+            steps += await self._hold_for_stock()
+        if not any(p.allocations for p, _ in steps) and not self._awaiting:
             raise _Cancelled(CancelReason.OUT_OF_STOCK, "sourcing")
         await self._authorize()
-        await self._fulfil(plan)
+        await self._fulfil(steps)
 
     # -- fraud ---------------------------------------------------------------------------
 
@@ -279,8 +287,24 @@ class OrderWorkflow:
             **DB_ACTIVITY,
         )
         self.book.reserve(plan.allocations)
-        for d in plan.unplaced:
-            self.book.cancel_units(d.line_id, d.qty, CancelReason.OUT_OF_STOCK.value)
+        if plan.unplaced and plan.unplaced_action in (
+            UnplacedAction.BACKORDER,
+            UnplacedAction.HOLD,
+        ):
+            self._awaiting.extend(plan.unplaced)
+            if self._awaiting_since is None:
+                self._awaiting_since = workflow.now()
+            self._log(
+                "awaiting_stock",
+                "sourcing",
+                {
+                    "action": plan.unplaced_action.value,
+                    "units": [d.model_dump() for d in plan.unplaced],
+                },
+            )
+        else:
+            for d in plan.unplaced:
+                self.book.cancel_units(d.line_id, d.qty, CancelReason.OUT_OF_STOCK.value)
         self._log(
             "sourced",
             "sourcing",
@@ -292,6 +316,43 @@ class OrderWorkflow:
             },
         )
         return plan
+
+    # -- waiting for stock (profiles that backorder or hold) -------------------------------
+
+    async def _hold_for_stock(self) -> list[tuple[SourcingPlan, str]]:
+        """Nothing ships until every unit is placed, or the wait is over (the rest is then
+        cancelled as out of stock and what was placed goes ahead). Each try is a sourcing
+        step of its own, whose fulfilments pick what that step reserved."""
+        await self._set_status(OrderStatus.AWAITING_STOCK, "order_held_for_stock", actor="sourcing")
+        steps: list[tuple[SourcingPlan, str]] = []
+        while self._awaiting:
+            waiting = await self._next_stock_try()
+            step = f"stock-{self._stock_tries}"
+            steps.append((await self._source(waiting, step=step), step))
+            self._give_up_waiting()
+        return steps
+
+    async def _next_stock_try(self) -> list[Demand]:
+        """Sleep until the next try (never past the end of the wait) and hand over the units
+        still waiting, for the caller to source again."""
+        assert self._awaiting_since is not None
+        deadline = self._awaiting_since + timedelta(seconds=self.inp.policy.stock_wait_s)
+        left = (deadline - workflow.now()).total_seconds()
+        await workflow.sleep(max(1.0, min(self.inp.policy.stock_retry_s, left)))
+        waiting, self._awaiting = self._awaiting, []
+        self._stock_tries += 1
+        return waiting
+
+    def _give_up_waiting(self) -> None:
+        assert self._awaiting_since is not None
+        deadline = self._awaiting_since + timedelta(seconds=self.inp.policy.stock_wait_s)
+        if self._awaiting and workflow.now() >= deadline:
+            self._log(
+                "stock_wait_over", "sourcing", {"units": [d.model_dump() for d in self._awaiting]}
+            )
+            for d in self._awaiting:
+                self.book.cancel_units(d.line_id, d.qty, CancelReason.OUT_OF_STOCK.value)
+            self._awaiting = []
 
     async def _authorize(self) -> None:
         await self._set_status(
@@ -329,20 +390,34 @@ class OrderWorkflow:
 
     # -- fulfilment ----------------------------------------------------------------------
 
-    async def _fulfil(self, plan: SourcingPlan) -> None:
+    async def _fulfil(self, steps: list[tuple[SourcingPlan, str]]) -> None:
         await self._set_status(OrderStatus.IN_FULFILMENT, "fulfilment_started", actor="system")
         pending: dict[asyncio.Future[Any], str] = {}
-        for fut, fid in await self._start_children(plan, step="initial"):
-            pending[fut] = fid
-        while pending:
+        for plan, step in steps:
+            if plan.allocations:
+                for fut, fid in await self._start_children(plan, step=step):
+                    pending[fut] = fid
+        while pending or self._awaiting:
             short_reported = asyncio.ensure_future(
                 workflow.wait_condition(lambda: bool(self._picked_short))
             )
-            done, _ = await workflow.wait(
-                [*pending, short_reported], return_when=asyncio.FIRST_COMPLETED
-            )
+            # Backordered units: sourced again on a timer while the rest is fulfilled.
+            stock_try = asyncio.ensure_future(self._next_stock_try()) if self._awaiting else None
+            waits: list[asyncio.Future[Any]] = [*pending, short_reported]
+            if stock_try is not None:
+                waits.append(stock_try)
+            done, _ = await workflow.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             if not short_reported.done():
                 short_reported.cancel()
+            if stock_try is not None and not stock_try.done():
+                stock_try.cancel()
+            if stock_try is not None and stock_try in done:
+                step = f"stock-{self._stock_tries}"
+                more = await self._source(stock_try.result(), step=step)
+                self._give_up_waiting()
+                if more.allocations:
+                    for fut, new_fid in await self._start_children(more, step=step):
+                        pending[fut] = new_fid
             # A short pick is re-sourced as soon as it is reported, while the rest of that
             # fulfilment is still being packed and shipped.
             for fid, shorts in list(self._picked_short.items()):
@@ -350,7 +425,7 @@ class OrderWorkflow:
                 if fid not in self._shorts_handled and workflow.patched("reroute-at-pick"):
                     await self._reroute(fid, shorts, pending)
             for fut in done:
-                if fut is short_reported:
+                if fut is short_reported or fut is stock_try:
                     continue
                 fid = pending.pop(fut)
                 view = self._outcome(fid, fut)

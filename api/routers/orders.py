@@ -102,6 +102,8 @@ async def place_order(
         review_timeout_after_s=settings.review_timeout_after.total_seconds(),
         pick_escalate_after_s=settings.pick_escalate_after.total_seconds(),
         max_reroutes=settings.max_reroutes,
+        stock_retry_s=settings.stock_retry_after.total_seconds(),
+        stock_wait_s=settings.stock_wait_at_most.total_seconds(),
     )
     # Started again only when the stored order never ran: a request that stored it and then
     # lost Temporal is healed by the client's retry, while a replay of an old, finished

@@ -21,7 +21,6 @@ from oms.domain.profiles import (
     DEFAULT_PROFILE,
     ProfileStatus,
     SourcingProfile,
-    UnplacedAction,
     active_profile,
 )
 
@@ -132,27 +131,11 @@ def _activate(session: Session, row: t.SourcingProfile) -> SourcingProfile:
     return of_row(row)
 
 
-# What the order workflow carries out for units no location can take. Backorders and holds
-# (waiting for stock) are planned and explained, and may be simulated and replayed, but a
-# profile using them cannot be put in force until the workflow waits for stock.
-CARRIED_OUT = frozenset({UnplacedAction.CANCEL})
-
-
 def publish(session: Session, profile_id: str, version: int) -> SourcingProfile:
     """Make the version the active profile of its channel; idempotent."""
     row = get_row(session, profile_id, version, lock=True)
     if row.status == ProfileStatus.ACTIVE.value:
         return of_row(row)
-    profile = of_row(row)
-    for i, strategy in enumerate((*profile.strategies, profile.fallback)):
-        if strategy.split.unplaced not in CARRIED_OUT:
-            where = f"strategies[{i}]" if i < len(profile.strategies) else "fallback"
-            raise DomainError(
-                ErrorCode.UNSUPPORTED,
-                f"unplaced {strategy.split.unplaced.value!r} is not carried out by orders yet "
-                "(only 'cancel'); simulate and replay it, publish it later",
-                f"{where}.split.unplaced",
-            )
     return _activate(session, row)
 
 

@@ -50,7 +50,6 @@ class ErrorCode(StrEnum):
     # Sourcing profiles.
     PROFILE_NOT_FOUND = "profile_not_found"
     PROFILE_PUBLISHED = "profile_published"
-    UNSUPPORTED = "unsupported"
     # Inventory syncs.
     SYNC_NOT_FOUND = "sync_not_found"
     DUPLICATE_ROW = "duplicate_row"

@@ -19,6 +19,10 @@ class OrderPolicy(BaseModel):
     review_timeout_after_s: float = 24 * 3600.0
     pick_escalate_after_s: float = 2 * 3600.0
     max_reroutes: int = 1
+    # Units a profile backorders or holds: sourced again every stock_retry_s, for at most
+    # stock_wait_s, then cancelled as out of stock.
+    stock_retry_s: float = 3600.0
+    stock_wait_s: float = 3 * 24 * 3600.0
 
 
 class OrderWorkflowInput(BaseModel):

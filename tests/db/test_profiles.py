@@ -104,18 +104,3 @@ def test_concurrent_publishes_leave_exactly_one_active(db: Database) -> None:
     with db.session() as s:
         active = [p for p in profiles.versions(s) if p.status is ProfileStatus.ACTIVE]
     assert len(active) == 1
-
-
-def test_a_profile_that_backorders_is_refused_in_force_until_orders_can_wait(
-    db: Database,
-) -> None:
-    waits = doc()
-    waits["fallback"] = {"name": "rest", "split": {"unplaced": "backorder"}}
-    with db.session() as s:
-        profiles.create_draft(s, "waits", waits, created_by=None)
-        with pytest.raises(DomainError) as refused:
-            profiles.publish(s, "waits", 1)
-    assert (refused.value.code, refused.value.field) == (
-        ErrorCode.UNSUPPORTED,
-        "fallback.split.unplaced",
-    )
