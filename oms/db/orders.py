@@ -11,8 +11,9 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from oms.db import availability as av
 from oms.db.tables import Location, Order, OrderEvent, Product, utcnow
-from oms.domain.errors import FieldError
+from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fraud import CustomerHistory
 from oms.domain.lifecycle import TimelineEntry
 from oms.domain.orders import (
@@ -207,4 +208,32 @@ def order_problems(session: Session, order: OrderIn) -> list[FieldError]:
     store = session.get(Location, order.delivery.store_id) if order.delivery.store_id else None
     if store is not None:
         locations[store.id] = LocationRef(id=store.id, type=store.type, is_open=store.is_open)
-    return validate_order(order, catalog=catalog, locations=locations)
+    return validate_order(order, catalog=catalog, locations=locations) + _not_sold(session, order)
+
+
+def _not_sold(session: Session, order: OrderIn) -> list[FieldError]:
+    """Lines whose product an exclusion keeps out of the order's channel or its market: they
+    could never be sourced, so the storefront hears it at once."""
+    try:
+        setup = av.load_channel(session, order.channel)
+    except av.UnknownChannel:
+        return []  # a channel no one configured has no exclusions
+    products = av.load_products(session, {line.sku for line in order.lines})
+    exclusions = [e for e in av.load_exclusions(session, setup.channel) if e.location_id is None]
+    problems = []
+    for i, line in enumerate(order.lines):
+        product = products.get(line.sku)
+        found = (
+            next((e for e in exclusions if e.applies(setup.channel, product, None)), None)
+            if product is not None
+            else None
+        )
+        if found is not None:
+            problems.append(
+                FieldError(
+                    field=f"lines[{i}].sku",
+                    code=ErrorCode.NOT_SOLD_IN_CHANNEL,
+                    reason=f"{line.sku} is not sold in {order.channel} (exclusion {found.id})",
+                )
+            )
+    return problems

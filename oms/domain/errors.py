@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_LINE_ID = "duplicate_line_id"
     INVALID_QUANTITY = "invalid_quantity"
     UNKNOWN_SKU = "unknown_sku"
+    NOT_SOLD_IN_CHANNEL = "not_sold_in_channel"
     UNKNOWN_STORE = "unknown_store"
     NOT_A_STORE = "not_a_store"
     STORE_CLOSED = "store_closed"

@@ -6,7 +6,7 @@ from typing import Any
 
 from oms.db.inventory import reserve
 from oms.domain.sourcing import Allocation
-from tests.api.conftest import Api, error_of
+from tests.api.conftest import Api, error_of, order_body
 
 # The api fixture stocks 100 of every SKU at ST-OPERA; tests set the figures they rely on.
 STORES = ["ST-OPERA", "ST-BASTILLE", "ST-LYON"]
@@ -306,3 +306,18 @@ async def test_fulfilment_options_for_a_cart(api: Api) -> None:
         headers=api.auth("storefront"),
     )
     assert (not_store.status_code, error_of(not_store)["code"]) == (422, "unknown_store")
+
+
+async def test_an_order_for_a_product_not_sold_in_its_channel_is_refused(api: Api) -> None:
+    await web_fr(api, EVERYWHERE)
+    await admin_post(api, "/exclusions", {"id": "no-home", "channel": "web-fr", "category": "home"})
+    body = order_body()  # two tees and a mug (home)
+    r = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+    assert r.status_code == 422, r.text
+    assert (error_of(r)["code"], error_of(r)["field"]) == ("not_sold_in_channel", "lines[1].sku")
+    # Other channels, and the same channel once the exclusion is gone, take it.
+    assert (
+        await api.http.delete("/exclusions/no-home", headers=api.auth("admin"))
+    ).status_code == 204
+    r = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+    assert r.status_code == 201, r.text
