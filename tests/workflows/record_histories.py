@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import SQLModel
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from oms.db import profiles
 from oms.db.engine import Database
+from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
-from oms.domain.lifecycle import CancelRequest, FraudReviewDecision
+from oms.domain.lifecycle import CancelRequest, FraudReviewDecision, OrderPolicy
 from oms.temporal import ensure_search_attributes, fulfilment_workflow_id
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
@@ -111,6 +114,43 @@ async def main(prefix: str) -> None:
             await h.collected(fid)
             await handle.result()
             saved += [handle.id, fulfilment_workflow_id(fid)]
+            # A profile that backorders: the jeans nobody has ship an hour later.
+            with db.session() as s:
+                profiles.create_draft(
+                    s,
+                    "waits",
+                    {
+                        "channel": "web-fr",
+                        "strategies": [{"name": "nearest"}],
+                        "fallback": {"name": "rest", "split": {"unplaced": "backorder"}},
+                    },
+                    created_by=None,
+                )
+                profiles.publish(s, "waits", 1)
+            late = order(
+                f"{prefix}-BACKORDER",
+                lines=[
+                    {"line_id": "1", "sku": "SKU-TEE", "quantity": 1, "unit_price": 1999},
+                    {"line_id": "2", "sku": "SKU-JEAN", "quantity": 1, "unit_price": 5999},
+                ],
+            )
+            handle = await h.start(late, OrderPolicy(stock_retry_s=3600, stock_wait_s=86400))
+            v = await until(h, late.id, lambda v: v.fulfilments)
+            fid = v.fulfilments[0].fulfilment_id
+            await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+            await h.pack(fid)
+            with db.session() as s:
+                apply_absolute_many(
+                    s, [AbsoluteUpdate(sku="SKU-JEAN", location_id="WH-PARIS", on_hand=5)]
+                )
+            await env.sleep(timedelta(seconds=3700))
+            v = await until(h, late.id, lambda v: len(v.fulfilments) == 2)
+            fid2 = v.fulfilments[1].fulfilment_id
+            await until(h, late.id, lambda v: v.fulfilments[1].status == "AWAITING_PICK")
+            await h.pick(fid2, PickReport(lines=[PickedLine(line_id="2", picked=1)]))
+            await h.pack(fid2)
+            await handle.result()
+            saved += [handle.id]
             for wf_id in saved:
                 history = await env.client.get_workflow_handle(wf_id).fetch_history()
                 (HERE / f"{wf_id}.json").write_text(history.to_json())
