@@ -54,7 +54,10 @@ class CartHoldWorkflow:
                 **DB_ACTIVITY,
             )
             if state.status is not HoldStatus.HELD or state.expires_at is None:
-                return state
+                if self._due is None:
+                    return state
+                # A new PUT of the cart came in while this hold ended: time the new hold.
+                continue
             self._earliest(state.expires_at)
         assert self._due is not None
         workflow.continue_as_new(HoldTimer(cart_id=inp.cart_id, expires_at=self._due))
