@@ -72,7 +72,9 @@ def record(
             setup = av.load_channel(session, channel_id)
         except av.UnknownChannel:
             continue
-        figures = av.atp_in(session, setup, skus, detail=False)
+        # The recorded figures are locked before the new ones are read: a second pass over
+        # the same SKUs (a retried attempt still running) waits, then compares with what this
+        # one recorded, so one crossing is never reported as two.
         stored = {
             row.sku: row
             for row in session.execute(
@@ -81,6 +83,7 @@ def record(
                 .with_for_update()
             ).scalars()
         }
+        figures = av.atp_in(session, setup, skus, detail=False)
         for sku in skus:
             figure = figures.get(sku)
             if figure is None:
