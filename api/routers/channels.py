@@ -14,6 +14,7 @@ from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
 from oms.db.availability import channel_buffer_of
+from oms.db.references import first_use
 from oms.db.tables import (
     Channel,
     Exclusion,
@@ -257,10 +258,7 @@ def delete_channel(channel_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> R
             "exclusions": Exclusion.channel,
             "sourcing profiles": SourcingProfile.channel,
         }
-        for what, column in uses.items():
-            if s.exec(select(column).where(column == channel_id).limit(1)).first() is not None:
-                raise ApiError(
-                    409, ErrorCode.IN_USE, f"channel {channel_id} has {what}", "channel_id"
-                )
+        if (what := first_use(s, uses, channel_id)) is not None:
+            raise ApiError(409, ErrorCode.IN_USE, f"channel {channel_id} has {what}", "channel_id")
         s.delete(ch)
     return Response(status_code=204)

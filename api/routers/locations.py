@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from api.deps import DbDep, Principal, TopologyWrite, require
 from api.errors import ApiError
 from api.views import as_utc
+from oms.db.references import first_use
 from oms.db.tables import (
     Exclusion,
     Fulfilment,
@@ -162,13 +163,12 @@ def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) ->
             "safety rules": SafetyRule.location_id,
             "exclusions": Exclusion.location_id,
         }
-        for what, column in uses.items():
-            if s.exec(select(column).where(column == location_id).limit(1)).first() is not None:
-                raise ApiError(
-                    409,
-                    ErrorCode.IN_USE,
-                    f"location {location_id} has {what}: close it instead (is_open: false)",
-                    "location_id",
-                )
+        if (what := first_use(s, uses, location_id)) is not None:
+            raise ApiError(
+                409,
+                ErrorCode.IN_USE,
+                f"location {location_id} has {what}: close it instead (is_open: false)",
+                "location_id",
+            )
         s.delete(loc)
     return Response(status_code=204)

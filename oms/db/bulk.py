@@ -31,10 +31,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from oms.db.stock_updates import POSITIONS, position_insert, unless_older
+from oms.db.stock_updates import POSITIONS, insert_into, position_insert, unless_older
 from oms.db.syncs import progress_of
 from oms.db.tables import (
     InventorySync,
@@ -54,10 +53,6 @@ def _sync(session: Session, sync_id: str, *, lock: bool = False) -> InventorySyn
     if sync is None:
         raise DomainError(ErrorCode.SYNC_NOT_FOUND, f"no inventory sync {sync_id}", "sync_id")
     return sync
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _count(result: Any) -> int:
@@ -92,7 +87,7 @@ def apply_chunk(session: Session, sync_id: str, chunk: int, now: datetime) -> bo
     finds it and stops, instead of applying the rows again.
     """
     marker = (
-        _insert(session)(CHUNKS)
+        insert_into(session, CHUNKS)
         .values(sync_id=sync_id, chunk=chunk, applied=0, stale=0, done_at=_at(now))
         .on_conflict_do_nothing(index_elements=["sync_id", "chunk"])
         .returning(CHUNKS.c.chunk)

@@ -85,9 +85,13 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def insert_into(session: Session, table: Any) -> Any:
+    """INSERT in the dialect's flavour (both have ON CONFLICT ... RETURNING)."""
+    return (postgresql.insert if _postgresql(session) else sqlite.insert)(table)
+
+
 def position_insert(session: Session) -> Any:
-    """INSERT into positions, in the dialect's flavour (both have ON CONFLICT ... RETURNING)."""
-    return (postgresql.insert if _postgresql(session) else sqlite.insert)(POSITIONS)
+    return insert_into(session, POSITIONS)
 
 
 def unless_older(stmt: Any, *, with_transit: bool) -> Any:
