@@ -335,18 +335,18 @@ class OrderWorkflow:
     async def _next_stock_try(self) -> list[Demand]:
         """Sleep until the next try (never past the end of the wait) and hand over the units
         still waiting, for the caller to source again."""
-        assert self._awaiting_since is not None
-        deadline = self._awaiting_since + timedelta(seconds=self.inp.policy.stock_wait_s)
-        left = (deadline - workflow.now()).total_seconds()
+        left = (self._stock_deadline() - workflow.now()).total_seconds()
         await workflow.sleep(max(1.0, min(self.inp.policy.stock_retry_s, left)))
         waiting, self._awaiting = self._awaiting, []
         self._stock_tries += 1
         return waiting
 
-    def _give_up_waiting(self) -> None:
+    def _stock_deadline(self) -> datetime:
         assert self._awaiting_since is not None
-        deadline = self._awaiting_since + timedelta(seconds=self.inp.policy.stock_wait_s)
-        if self._awaiting and workflow.now() >= deadline:
+        return self._awaiting_since + timedelta(seconds=self.inp.policy.stock_wait_s)
+
+    def _give_up_waiting(self) -> None:
+        if self._awaiting and workflow.now() >= self._stock_deadline():
             self._log(
                 "stock_wait_over", "sourcing", {"units": [d.model_dump() for d in self._awaiting]}
             )
