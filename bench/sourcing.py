@@ -35,15 +35,15 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from oms.domain.geo import GeoPoint
-from oms.domain.profiles import (
+from oms.domain.sourcing import Candidate, FactLine, OrderFacts, source_order
+from oms.domain.sourcing.profiles import (
     CostRate,
     Criterion,
     SourcingProfile,
     SplitPolicy,
     Strategy,
 )
-from oms.domain.sourcing import Candidate, FactLine, OrderFacts, source_order
-from oms.domain.sourcing_rules import Distances
+from oms.domain.sourcing.rules import Distances
 
 LINES = (1, 10, 50)
 LOCATIONS = (50, 500, 2000)

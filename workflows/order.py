@@ -47,8 +47,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.line_book import LineBook
     from oms.domain.orders import CancelReason, DeliveryMethod, OrderStatus
-    from oms.domain.profiles import UnplacedAction
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
+    from oms.domain.sourcing.profiles import UnplacedAction
     from oms.temporal import (
         CHANNEL,
         CUSTOMER_TIER,

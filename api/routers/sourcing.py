@@ -1,9 +1,10 @@
 """Sourcing profiles (admin): drafts, validation, publishing and rolling back (trying one out
 before it is in force: ``api.routers.sourcing_trials``).
 
-A profile is a JSON document (``oms.domain.profiles``); each change is a new version, a draft
-until it is published, immutable after. Publishing makes it the active profile of its channel
-(or the default, without a channel) at once; the version active before becomes inactive.
+A profile is a JSON document (``oms.domain.sourcing.profiles``); each change is a new
+version, a draft until it is published, immutable after. Publishing makes it the active
+profile of its channel (or the default, without a channel) at once; the version active
+before becomes inactive.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from oms.db import profiles
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.orders import Identifier
-from oms.domain.profiles import SourcingProfile
+from oms.domain.sourcing.profiles import SourcingProfile
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 

@@ -1,6 +1,6 @@
 """Trying a sourcing profile out before it is in force: on one order (simulate) or on the
-last orders (replay). Nothing is reserved or recorded: both run in a read-only transaction
-that is rolled back.
+last orders (a trial over past orders; POST /sourcing/replay). Nothing is reserved or
+recorded: both run in a read-only transaction that is rolled back.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from api.deps import DbDep, Principal, require
 from api.errors import ApiError
 from api.routers.sourcing import Admin, invalid_profile
 from oms.db import orders as order_repo
-from oms.db import profiles, replay
+from oms.db import profiles, trials
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.orders import OrderIn
-from oms.domain.profiles import SourcingProfile, UnplacedAction
-from oms.domain.replay import OrderReplay, PlanMetrics, ReplayTotals, measure, totals
 from oms.domain.sourcing import Allocation, Demand
-from oms.domain.sourcing_explain import SourcingExplanation
+from oms.domain.sourcing.explain import SourcingExplanation
+from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction
+from oms.domain.sourcing.trials import OrderTrial, PlanMetrics, TrialTotals, measure, totals
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 
 Analyst = Annotated[Principal, Depends(require("analyst"))]
 
-REPLAY_SHOWN = 100  # changed orders listed by a replay; the totals count them all
+TRIAL_SHOWN = 100  # changed orders listed by a trial; the totals count them all
 DRAFT_ID = "draft"
 
 
@@ -65,25 +65,25 @@ class Simulation(BaseModel):
     explanation: SourcingExplanation
 
 
-class ReplayBody(BaseModel):
+class PastOrdersTrial(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     profile: dict[str, Any] | None = Field(
         default=None, description="A profile document, without id/version, checked as a draft"
     )
     profile_ref: ProfileRef | None = Field(default=None, description="A stored version")
-    last: int = Field(default=100, ge=1, le=1000, description="The newest orders replayed")
+    last: int = Field(default=100, ge=1, le=1000, description="The newest orders tried")
     channel: str | None = Field(default=None, description="Only this channel's orders")
 
 
-class Replay(BaseModel):
-    profile: str = Field(description="The draft replayed")
-    totals: ReplayTotals
+class PastOrdersResult(BaseModel):
+    profile: str = Field(description="The draft tried")
+    totals: TrialTotals
     skipped: int = Field(
         description="Orders left out: their stored body or their profile could not be read"
     )
-    orders: list[OrderReplay] = Field(
-        description=f"The changed orders, newest first, at most {REPLAY_SHOWN}"
+    orders: list[OrderTrial] = Field(
+        description=f"The changed orders, newest first, at most {TRIAL_SHOWN}"
     )
     more_changed: int = Field(description="Changed orders beyond the ones listed")
 
@@ -117,7 +117,7 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     its store only) and the profile given, else the channel's profile in force. The order must
     be one POST /orders would accept (422 `unknown_sku` at `order.lines[i].sku` ...)."""
     order = body.order
-    with replay.read_only(db) as s:
+    with trials.read_only(db) as s:
         problems = order_repo.order_problems(s, order)
         if problems:
             raise ApiError.invalid(
@@ -128,7 +128,7 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
             )
         chosen = _chosen(s, body.profile, body.profile_ref)
         profile, source = chosen or (profiles.in_force(s, order.channel), "in_force")
-        plan, cands, facts = replay.plan(s, order, profile, t.utcnow())
+        plan, cands, facts = trials.plan(s, order, profile, t.utcnow())
     assert plan.explanation is not None
     return Simulation(
         profile=profile.ref,
@@ -145,28 +145,28 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     )
 
 
-@router.post("/replay", response_model=Replay)
-def replay_profile(body: ReplayBody, _: Admin, db: DbDep) -> Any:
+@router.post("/replay", response_model=PastOrdersResult)
+def try_over_past_orders(body: PastOrdersTrial, _: Admin, db: DbDep) -> Any:
     """Runs a draft over the newest orders, reserving nothing: each order is planned with the
     profile it was sourced with (its first sourcing decision; the built-in default without
     one) and with the draft, on the same candidates. Stock as it was is not kept, so both
     plans see today's stock. Both are priced by the draft's cost model, so that costs
     compare. Answers the totals over every order and the changed orders."""
-    with replay.read_only(db) as s:
+    with trials.read_only(db) as s:
         chosen = _chosen(s, body.profile, body.profile_ref)
         if chosen is None:
             raise ApiError(
                 422, ErrorCode.REQUIRED, "give a profile document or a profile_ref", "profile"
             )
         draft = chosen[0]
-        rows, skipped = replay.replay(
+        rows, skipped = trials.over_past_orders(
             s, draft, last=body.last, channel=body.channel, now=t.utcnow()
         )
     changed = [r for r in rows if r.changed]
-    return Replay(
+    return PastOrdersResult(
         profile=draft.ref,
         totals=totals(rows),
         skipped=skipped,
-        orders=changed[:REPLAY_SHOWN],
-        more_changed=max(0, len(changed) - REPLAY_SHOWN),
+        orders=changed[:TRIAL_SHOWN],
+        more_changed=max(0, len(changed) - TRIAL_SHOWN),
     )

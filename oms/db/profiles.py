@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
-from oms.domain.profiles import (
+from oms.domain.sourcing.profiles import (
     DEFAULT_PROFILE,
     ProfileStatus,
     SourcingProfile,

@@ -263,7 +263,7 @@ class InventorySyncError(SQLModel, table=True):
 
 
 class SourcingProfile(SQLModel, table=True):
-    """A version of a sourcing profile (``oms.domain.profiles``): immutable once published.
+    """A version of a sourcing profile (``oms.domain.sourcing.profiles``): immutable once published.
 
     ``channel`` is ``*`` for the default profile. At most one active version per channel.
     """

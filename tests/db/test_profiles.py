@@ -13,7 +13,7 @@ from oms.db import profiles
 from oms.db import tables as t
 from oms.db.engine import Database
 from oms.domain.errors import DomainError, ErrorCode
-from oms.domain.profiles import DEFAULT_PROFILE, ProfileStatus
+from oms.domain.sourcing.profiles import DEFAULT_PROFILE, ProfileStatus
 
 
 def doc(channel: str | None = "web-fr", name: str = "nearest") -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from oms.domain.geo import GeoPoint
-from oms.domain.profiles import SourcingProfile
 from oms.domain.sourcing import Candidate, FactLine, OrderFacts, source_order
+from oms.domain.sourcing.profiles import SourcingProfile
 
 LYON = GeoPoint(lat=45.764, lon=4.836)
 

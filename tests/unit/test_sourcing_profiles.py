@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from oms.domain.profiles import (
+from oms.domain.sourcing.profiles import (
     DEFAULT_PROFILE,
     ProfileConflict,
     ProfileStatus,

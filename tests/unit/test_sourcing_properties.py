@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oms.domain.geo import GeoPoint
-from oms.domain.profiles import Criterion, SourcingProfile, SplitPolicy, Strategy
 from oms.domain.sourcing import Candidate, FactLine, OrderFacts, SourcingPlan, source_order
-from oms.domain.sourcing_search import find_cover
+from oms.domain.sourcing.profiles import Criterion, SourcingProfile, SplitPolicy, Strategy
+from oms.domain.sourcing.search import find_cover
 
 PARIS = GeoPoint(lat=48.8566, lon=2.3522)
 SKUS = ["A", "B", "C", "D", "E"]

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from oms.domain.geo import GeoPoint
-from oms.domain.profiles import SourcingProfile
 from oms.domain.sourcing import (
     Candidate,
     FactLine,
@@ -16,6 +15,7 @@ from oms.domain.sourcing import (
     consume_capacity,
     source_order,
 )
+from oms.domain.sourcing.profiles import SourcingProfile
 
 PARIS = GeoPoint(lat=48.8566, lon=2.3522)
 AT = {

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from oms.domain.profiles import SourcingProfile, Strategy
-from oms.domain.sourcing_explain import (
+from oms.domain.sourcing.explain import (
     EXCLUDED_IDS,
     TOP_CANDIDATES,
     CandidateScore,
@@ -17,8 +16,9 @@ from oms.domain.sourcing_explain import (
     StrategyOutcome,
     StrategyTrace,
 )
-from oms.domain.sourcing_models import Allocation, Candidate, Demand, OrderFacts, SourcingPlan
-from oms.domain.sourcing_rules import (
+from oms.domain.sourcing.models import Allocation, Candidate, Demand, OrderFacts, SourcingPlan
+from oms.domain.sourcing.profiles import SourcingProfile, Strategy
+from oms.domain.sourcing.rules import (
     FILTER_ORDER,
     Distances,
     Usable,
@@ -28,7 +28,7 @@ from oms.domain.sourcing_rules import (
     screen,
     unmet_conditions,
 )
-from oms.domain.sourcing_search import Cover, find_cover
+from oms.domain.sourcing.search import Cover, find_cover
 
 
 @dataclass

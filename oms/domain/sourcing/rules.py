@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oms.domain.geo import EARTH_RADIUS_KM, GeoPoint
-from oms.domain.profiles import Conditions, CostRate, Criterion, Filters, SourcingProfile
+from oms.domain.sourcing.profiles import Conditions, CostRate, Criterion, Filters, SourcingProfile
 
 if TYPE_CHECKING:
-    from oms.domain.sourcing_models import Candidate, OrderFacts
+    from oms.domain.sourcing.models import Candidate, OrderFacts
 
 # Why a location was left out, in the order they are checked.
 AFTER_FAILURE = "excluded_after_failure"

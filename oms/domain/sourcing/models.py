@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from oms.domain.geo import GeoPoint
 from oms.domain.orders import Address, DeliveryMethod, OrderIn
-from oms.domain.profiles import DeliveryKind, UnplacedAction
-from oms.domain.sourcing_explain import SourcingExplanation
+from oms.domain.sourcing.explain import SourcingExplanation
+from oms.domain.sourcing.profiles import DeliveryKind, UnplacedAction
 
 
 class Demand(BaseModel):

@@ -1,4 +1,4 @@
-"""Sourcing without reserving: one order simulated, or recent orders replayed under a draft.
+"""Sourcing without reserving: one order simulated, or recent orders tried under a draft.
 
 Both build candidates exactly as a placed order's sourcing does (``activities.inventory``): the
 channel's network less its exclusions, each location's ATP under its safety rules, its networks,
@@ -6,7 +6,7 @@ capacity and record; a collection only from its store; categories from the catal
 in a transaction that is always rolled back (and read only on PostgreSQL): nothing is reserved,
 nothing recorded.
 
-Stock is not kept as it was when an order was placed, so a replayed order is planned on today's
+Stock is not kept as it was when an order was placed, so an order tried again is planned on today's
 stock by both profiles: the comparison is like for like, not a reconstruction of the past.
 """
 
@@ -28,9 +28,9 @@ from oms.domain.orders import (
     DeliveryMethod,
     OrderIn,
 )
-from oms.domain.profiles import DEFAULT_PROFILE, SourcingProfile
-from oms.domain.replay import OrderReplay, compare
 from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_order
+from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
+from oms.domain.sourcing.trials import OrderTrial, compare
 
 Where = tuple[str, frozenset[str], tuple[str, ...] | None]
 
@@ -69,14 +69,14 @@ def _where(order: OrderIn) -> Where:
     return order.channel, frozenset(x.sku for x in order.lines), only
 
 
-def replay(
+def over_past_orders(
     session: Session,
     draft: SourcingProfile,
     *,
     last: int,
     channel: str | None,
     now: datetime,
-) -> tuple[list[OrderReplay], int]:
+) -> tuple[list[OrderTrial], int]:
     """The last ``last`` orders (newest first, of one channel if given), each planned with the
     profile it was sourced with and with the draft on the same candidates, priced by the
     draft's cost model. Also answers how many orders could not be read (their stored body no
@@ -104,7 +104,7 @@ def replay(
             skipped += 1
             continue
         groups.setdefault(_where(order), []).append((i, order, before))
-    out: dict[int, OrderReplay] = {}
+    out: dict[int, OrderTrial] = {}
     for where, members in groups.items():
         cands = sourcing.candidates(session, *where, now)
         for i, order, before in members:

@@ -1,12 +1,12 @@
 """Deciding which locations fulfil an order: pure and deterministic.
 
-``source_order`` runs a sourcing profile (``oms.domain.profiles``) over the order's facts and
-the candidate locations: the first strategy whose conditions match and that places every unit
-wins, else the fallback places what it can. Within a strategy the filters exclude locations,
-the search (``oms.domain.sourcing_search``) finds the fewest locations that place the order,
-and the criteria (``oms.domain.sourcing_rules``) rank the plans of that size. A plan never
-takes more of a SKU at a location than its ATP, and the same input always gives the same plan
-(candidates are read in location-id order, every tie ends on location ids).
+``source_order`` runs a sourcing profile (``oms.domain.sourcing.profiles``) over the order's
+facts and the candidate locations: the first strategy whose conditions match and that places
+every unit wins, else the fallback places what it can. Within a strategy the filters exclude
+locations, the search (``oms.domain.sourcing.search``) finds the fewest locations that place
+the order, and the criteria (``oms.domain.sourcing.rules``) rank the plans of that size. A
+plan never takes more of a SKU at a location than its ATP, and the same input always gives
+the same plan (candidates are read in location-id order, every tie ends on location ids).
 
 ``plan_sourcing`` is the entry point sourcing had before profiles: the built-in default
 profile, today's strategy names and candidate notes.
@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from oms.domain.geo import GeoPoint
-from oms.domain.profiles import DEFAULT_PROFILE, SourcingProfile
-from oms.domain.sourcing_decide import decide
-from oms.domain.sourcing_models import (
+from oms.domain.sourcing.decide import decide
+from oms.domain.sourcing.models import (
     Allocation,
     Candidate,
     CandidateNote,
@@ -28,6 +27,7 @@ from oms.domain.sourcing_models import (
     OrderFacts,
     SourcingPlan,
 )
+from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 
 __all__ = [
     "Allocation",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oms.domain.sourcing_explain import SearchMethod
+from oms.domain.sourcing.explain import SearchMethod
 
 # Sets of locations looked at before the search settles for the greedy cover: what keeps a
 # 10-line order over 500 locations within a few milliseconds (bench/sourcing.py).

@@ -22,8 +22,8 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, Field, computed_field
 
 from oms.domain.geo import GeoPoint, distance_km
-from oms.domain.profiles import SourcingProfile, UnplacedAction
-from oms.domain.sourcing_models import Candidate, SourcingPlan
+from oms.domain.sourcing.models import Candidate, SourcingPlan
+from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction
 
 KM_DIGITS = 3
 
@@ -90,7 +90,7 @@ def same_outcome(a: SourcingPlan, b: SourcingPlan) -> bool:
     return outcome(a) == outcome(b)
 
 
-class OrderReplay(BaseModel):
+class OrderTrial(BaseModel):
     order_id: str
     channel: str
     sourced_with: str = Field(description="The profile the order was sourced with (before)")
@@ -109,10 +109,10 @@ def compare(
     destination: GeoPoint | None,
     costs: SourcingProfile,
     sourced_with: str,
-) -> OrderReplay:
+) -> OrderTrial:
     """One order's plans side by side, both priced by ``costs``."""
     cands = list(candidates)
-    return OrderReplay(
+    return OrderTrial(
         order_id=order_id,
         channel=channel,
         sourced_with=sourced_with,
@@ -137,7 +137,7 @@ def _km(before: float, after: float) -> Change[float]:
     return Change[float](before=b, after=a, difference=round(a - b, KM_DIGITS))
 
 
-class ReplayTotals(BaseModel):
+class TrialTotals(BaseModel):
     orders: int = Field(description="Orders compared")
     changed: int = Field(description="Orders whose plan would change")
     shipments: Change[int] = Field(description="Locations used, summed over the orders")
@@ -148,11 +148,11 @@ class ReplayTotals(BaseModel):
     units_unplaced: Change[int]
 
 
-def totals(replays: Iterable[OrderReplay]) -> ReplayTotals:
+def totals(replays: Iterable[OrderTrial]) -> TrialTotals:
     rows = list(replays)
     before = [r.before for r in rows]
     after = [r.after for r in rows]
-    return ReplayTotals(
+    return TrialTotals(
         orders=len(rows),
         changed=sum(r.changed for r in rows),
         shipments=_change(sum(m.shipments for m in before), sum(m.shipments for m in after)),

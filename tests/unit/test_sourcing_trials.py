@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from oms.domain.geo import EARTH_RADIUS_KM, GeoPoint
-from oms.domain.profiles import DEFAULT_PROFILE, SourcingProfile, UnplacedAction
-from oms.domain.replay import compare, measure, same_outcome, totals
 from oms.domain.sourcing import (
     Allocation,
     Candidate,
@@ -19,6 +17,8 @@ from oms.domain.sourcing import (
     SourcingPlan,
     source_order,
 )
+from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile, UnplacedAction
+from oms.domain.sourcing.trials import compare, measure, same_outcome, totals
 
 # Everything lies on the equator, where a degree of longitude is the same number of km.
 KM_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_KM / 360
@@ -124,17 +124,17 @@ def test_the_fate_of_unplaced_units_is_part_of_the_outcome_only_when_some_are_un
     assert same_outcome(placed, placed.model_copy(update={"unplaced_action": "hold"}))
 
 
-def test_replaying_a_central_warehouse_draft_reports_each_change_and_the_totals() -> None:
+def test_trying_a_central_warehouse_draft_reports_each_change_and_the_totals() -> None:
     orders = {
         "tee-and-mug": facts(("TEE", 2), ("MUG", 1)),  # store -> the warehouse
         "tee-and-jeans": facts(("TEE", 1), ("JEAN", 1)),  # store -> both warehouses
         "phone": facts(("PHONE", 1)),  # store -> no warehouse has one: backordered
         "collect": facts(("TEE", 1), collect=True),  # the store, as before
     }
-    replays = []
+    trials = []
     for order_id, order in orders.items():
         cands = [STORE] if order.delivery == "collect" else NETWORK
-        replays.append(
+        trials.append(
             compare(
                 order_id,
                 "web",
@@ -146,20 +146,20 @@ def test_replaying_a_central_warehouse_draft_reports_each_change_and_the_totals(
                 sourced_with=DEFAULT_PROFILE.ref,
             )
         )
-    by_id = {r.order_id: r for r in replays}
+    by_id = {r.order_id: r for r in trials}
     assert {i: r.changed for i, r in by_id.items()} == {
         "tee-and-mug": True,
         "tee-and-jeans": True,
         "phone": True,
         "collect": False,
     }
-    assert [r.before.locations for r in replays] == [["ST"]] * 4
-    assert [r.after.locations for r in replays] == [["WH"], ["WH", "WH2"], [], ["ST"]]
+    assert [r.before.locations for r in trials] == [["ST"]] * 4
+    assert [r.after.locations for r in trials] == [["WH"], ["WH", "WH2"], [], ["ST"]]
     phone = by_id["phone"].after
     assert (phone.units_unplaced, phone.unplaced_action) == (1, UnplacedAction.BACKORDER)
     assert by_id["collect"].before.distance_km is None
 
-    total = totals(replays)
+    total = totals(trials)
     assert (total.orders, total.changed) == (4, 3)
     assert total.shipments.model_dump() == {"before": 4, "after": 4, "difference": 0}
     assert total.split_orders.model_dump() == {"before": 0, "after": 1, "difference": 1}
