@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field
 from temporalio import activity
 
+from oms.contracts.atp_watch import WatchRequest, WatchResult
 from oms.db import atp_watch
 from oms.db.engine import Database
 from oms.db.tables import utcnow
@@ -20,22 +20,8 @@ log = get_logger(__name__)
 # Positions read per query, and SKUs per ATP computation (atp_in takes up to the API's 500).
 PAGE_ROWS = 2000
 SKU_BATCH = 500
-MAX_SKUS_PER_CALL = 10_000
 # A page may repeat SKUs already handled (one SKU at many locations): bound the reads too.
 MAX_PAGES_PER_CALL = 50
-
-
-class WatchRequest(BaseModel):
-    cursor: WatchCursor
-    overlap_s: float = Field(ge=0, description="How far each pass reaches back (see WatchCursor)")
-    max_skus: int = Field(default=MAX_SKUS_PER_CALL, ge=1)
-
-
-class WatchResult(BaseModel):
-    cursor: WatchCursor
-    skus: int = Field(description="SKUs whose channel figures were compared")
-    events: int
-    caught_up: bool = Field(description="The pass read everything; False: call again now")
 
 
 class AtpWatchActivities:

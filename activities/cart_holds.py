@@ -3,11 +3,9 @@ whose timer was lost."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, Field
 from temporalio import activity
 
+from oms.contracts.cart_holds import HoldDue, HoldState
 from oms.db import cart_holds
 from oms.db.engine import Database
 from oms.db.tables import utcnow
@@ -15,18 +13,6 @@ from oms.domain.cart_holds import HoldStatus
 from oms.logging import get_logger
 
 log = get_logger(__name__)
-
-
-class HoldDue(BaseModel):
-    cart_id: str
-    now: datetime = Field(description="The workflow's time when its timer fired")
-
-
-class HoldState(BaseModel):
-    cart_id: str
-    status: HoldStatus | None = Field(description="None: there is no such hold")
-    expires_at: datetime | None
-    swept: int = Field(default=0, description="Other due holds expired by the sweep")
 
 
 class CartHoldActivities:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from temporalio import activity
 
+from oms.contracts.fulfilment import SaveFulfilment
 from oms.db import fulfilments, tasks
 from oms.db.engine import Database
-from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.keys import pick_task_id
 from oms.logging import get_logger
 
 log = get_logger(__name__)
-
-
-class SaveFulfilment(BaseModel):
-    view: FulfilmentView
-    workflow_id: str
-    pick_due_at: datetime | None = None
-
-
-def pick_task_id(fulfilment_id: str) -> str:
-    return f"pick-{fulfilment_id}"
 
 
 class FulfilmentActivities:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from temporalio import activity
 
+from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
-from oms.domain.geo import GeoPoint
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -29,24 +29,6 @@ log = get_logger(__name__)
 MAX_PLAN_ATTEMPTS = 5
 
 
-class SourcingRequest(BaseModel):
-    order_id: str
-    channel: str = Field(default="", description="Whose network, rules and exclusions apply")
-    step_key: str = Field(description="Idempotency key: order id + sourcing step")
-    demands: list[Demand]
-    destination: GeoPoint | None = None
-    only_locations: list[str] | None = Field(
-        default=None, description="Restrict to these locations (e.g. the collection store)"
-    )
-    exclude: list[str] = Field(default_factory=list)
-    cart_id: str | None = Field(
-        default=None, description="A cart whose hold this order takes over, in the same step"
-    )
-    facts: OrderFacts | None = Field(
-        default=None, description="The order as profiles' conditions see it (categories added)"
-    )
-
-
 class CommitPick(BaseModel):
     step_key: str
     location_id: str
@@ -56,12 +38,6 @@ class CommitPick(BaseModel):
 class ConsumeRequest(BaseModel):
     step_key: str
     location_id: str
-
-
-class ReleaseRequest(BaseModel):
-    order_id: str
-    step_key: str | None = None
-    location_id: str | None = None
 
 
 class InventoryActivities:

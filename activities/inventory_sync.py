@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
 from oms.db import bulk
 from oms.db.engine import Database
 from oms.db.tables import utcnow
@@ -21,24 +21,6 @@ from oms.domain.snapshots import SyncProgress
 from oms.logging import get_logger
 
 log = get_logger(__name__)
-
-
-class SyncRef(BaseModel):
-    sync_id: str
-
-
-class ApplyChunks(BaseModel):
-    """Chunks ``first``, ``first + step``, ... up to ``last`` (excluded) of a planned sync."""
-
-    sync_id: str
-    first: int
-    last: int
-    step: int = 1
-
-
-class SyncFailure(BaseModel):
-    sync_id: str
-    error: str
 
 
 class InventorySyncActivities:

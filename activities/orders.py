@@ -2,61 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from temporalio import activity
 
+from oms.contracts.fraud import FraudCheck
+from oms.contracts.read_model import EmitEvent, RecordProgress
+from oms.contracts.tasks import CloseTask, OpenTask
 from oms.db import orders as order_repo
 from oms.db import outbox, tasks
 from oms.db.engine import Database
 from oms.db.tables import Product
 from oms.domain.fraud import FraudAssessment, FraudPolicy, assess
-from oms.domain.lifecycle import TimelineEntry
-from oms.domain.orders import CancelReason, OrderIn, OrderStatus
 from oms.logging import get_logger
 
 log = get_logger(__name__)
-
-
-class RecordProgress(BaseModel):
-    order_id: str
-    status: OrderStatus
-    cancel_reason: CancelReason | None = None
-    fraud_score: int | None = None
-    fraud_decision: str | None = None
-    fulfilment_locations: list[str] | None = None
-    events: list[tuple[int, TimelineEntry]] = Field(default_factory=list)
-
-
-class EmitEvent(BaseModel):
-    event_id: str
-    type: str
-    order_id: str | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class OpenTask(BaseModel):
-    task_id: str
-    kind: str
-    order_id: str
-    workflow_id: str
-    location_id: str | None = None
-    due_at: datetime | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class CloseTask(BaseModel):
-    task_id: str
-    status: str
-    actor: str = "system"
-
-
-class FraudCheck(BaseModel):
-    order: OrderIn
-    received_at: datetime
 
 
 class OrderActivities:

@@ -5,42 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from oms.connectors.payments import (
-    Authorization,
-    Capture,
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
     PaymentUnavailable,
+)
+from oms.contracts.payments import (
+    Authorization,
+    AuthorizeRequest,
+    Capture,
+    CaptureRequest,
     Void,
+    VoidRequest,
 )
 from oms.logging import get_logger
 
 log = get_logger(__name__)
-
-
-class AuthorizeRequest(BaseModel):
-    order_id: str
-    token: str
-    amount: int
-    currency: str
-
-
-class CaptureRequest(BaseModel):
-    order_id: str
-    shipment_key: str
-    authorization_id: str
-    amount: int
-    currency: str
-
-
-class VoidRequest(BaseModel):
-    order_id: str
-    authorization_id: str
 
 
 @contextmanager

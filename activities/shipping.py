@@ -5,7 +5,8 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from oms.connectors.carriers import Booking, Carrier, CarrierRejected, ShipmentRequest
+from oms.connectors.carriers import Carrier, CarrierRejected
+from oms.contracts.shipping import Booking, ShipmentRequest
 from oms.logging import get_logger
 
 log = get_logger(__name__)

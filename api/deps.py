@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from oms.config import Settings
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
@@ -81,7 +81,7 @@ def authenticate(
             headers={"WWW-Authenticate": "Bearer"},
         )
     with get_db(request).reading() as s:
-        row = keys.authenticate(s, credentials.credentials)
+        row = api_keys.authenticate(s, credentials.credentials)
         if row is None:
             raise ApiError(
                 401,

@@ -8,10 +8,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from oms.db.tables import Order, OrderEvent
-from oms.domain.lifecycle import OrderView, PaymentView, TimelineEntry
-from oms.domain.line_book import LineBook
-from oms.domain.orders import CancelReason, OrderIn, OrderStatus
-from oms.temporal import order_workflow_id
+from oms.domain.order import (
+    CancelReason,
+    LineBook,
+    OrderIn,
+    OrderStatus,
+    OrderView,
+    PaymentView,
+    TimelineEntry,
+)
+from oms.keys import order_workflow_id
 
 
 def as_utc(dt: datetime) -> datetime:

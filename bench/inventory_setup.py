@@ -19,7 +19,7 @@ from psycopg import sql
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.engine import Database, normalize_url
 from oms.db.migrate import upgrade
 from oms.db.tables import (
@@ -164,8 +164,8 @@ def seed(db: Database, *, skus: int, locations: int, rng: random.Random) -> Worl
             for n, sku in enumerate(rng.sample(sku_ids, max(1, skus // 5)))
         ]
         conn.execute(insert(Reservation), sales)
-        storefront = keys.create_key(s, role="storefront", name="bench-storefront")
-        integration = keys.create_key(s, role="integration", name="bench-integration")
+        storefront = api_keys.create_key(s, role="storefront", name="bench-storefront")
+        integration = api_keys.create_key(s, role="integration", name="bench-integration")
     return World(
         skus=sku_ids,
         locations=loc_ids,

@@ -28,7 +28,7 @@ from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute_many, apply_deltas
 from oms.db.tables import utcnow
 from oms.domain.snapshots import SnapshotFormat, SyncInput, default_missing
-from workflows.inventory_sync import sync_workflow_id
+from oms.keys import sync_workflow_id
 
 # What POST /inventory/positions takes at most, and what apply_deltas gets per transaction.
 BATCH_ROWS = 5000

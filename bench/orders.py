@@ -39,16 +39,17 @@ from temporalio.service import RPCError, RPCStatusCode
 from bench.baseline import BaselineWorkflow, baseline_worker
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payments import SimulatedPaymentGateway
+from oms.contracts.orders import OrderWorkflowInput
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.db.tables import InventoryPosition, Location, Product
 from oms.devserver import free_port, start_dev_args
 from oms.domain.fulfilment import FulfilmentStatus, PackReport, Parcel, PickedLine, PickReport
-from oms.domain.lifecycle import OrderView, OrderWorkflowInput
-from oms.domain.orders import OrderIn, OrderStatus
+from oms.domain.order import OrderIn, OrderStatus, OrderView
+from oms.keys import fulfilment_workflow_id, order_workflow_id
 from oms.logging import configure_logging
-from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, fulfilment_workflow_id, order_workflow_id
+from oms.temporal import SEARCH_ATTRIBUTE_FLAGS
 from workers.main import Dependencies, build_worker
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.engine import Database
 from oms.db.tables import (
     ApiKey,
@@ -224,14 +224,14 @@ def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:
         have_keys = s.exec(select(ApiKey)).first() is not None
         if path.exists() and have_keys:
             stored: dict[str, str] = json.loads(path.read_text())
-            if all(keys.authenticate(s, k) for k in stored.values()):
+            if all(api_keys.authenticate(s, k) for k in stored.values()):
                 return stored
         made: dict[str, str] = {}
         for role in ("storefront", "analyst", "integration", "admin"):
-            made[role] = keys.create_key(s, role=role, name=f"demo-{role}")
+            made[role] = api_keys.create_key(s, role=role, name=f"demo-{role}")
         for loc in LOCATIONS:
             if loc["type"] == "store":
-                made[f"store:{loc['id']}"] = keys.create_key(
+                made[f"store:{loc['id']}"] = api_keys.create_key(
                     s, role="store", name=f"demo-{loc['id']}", location_id=loc["id"]
                 )
     path.parent.mkdir(parents=True, exist_ok=True)

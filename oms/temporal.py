@@ -39,18 +39,6 @@ SEARCH_ATTRIBUTE_FLAGS = {
 }
 
 
-def order_workflow_id(order_id: str) -> str:
-    return f"order-{order_id}"
-
-
-def fulfilment_workflow_id(fulfilment_id: str) -> str:
-    return f"fulfilment-{fulfilment_id}"
-
-
-def fulfilment_id(order_id: str, seq: int) -> str:
-    return f"{order_id}.F{seq}"
-
-
 async def connect(settings: Settings) -> Client:
     """The one way the OMS connects to Temporal: pydantic models travel as JSON."""
     return await Client.connect(

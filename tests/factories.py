@@ -6,7 +6,7 @@ from typing import Any
 
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, Location, Product
-from oms.domain.orders import OrderIn
+from oms.domain.order import OrderIn
 
 # Paris-area locations: a warehouse south of Paris, two Paris stores and one in Lyon.
 LOCATIONS = [

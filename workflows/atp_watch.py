@@ -11,11 +11,13 @@ from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
 
+from oms.keys import ATP_WATCH_WORKFLOW_ID
+
 with workflow.unsafe.imports_passed_through():
-    from activities.atp_watch import AtpWatchActivities, WatchRequest, WatchResult
+    from activities.atp_watch import AtpWatchActivities
+    from oms.contracts.atp_watch import WatchRequest, WatchResult
     from oms.domain.stock_events import WatchCursor
 
-ATP_WATCH_WORKFLOW_ID = "atp-watch"
 # Activity calls per run before continuing as new: a few thousand history events at most.
 CALLS_PER_RUN = 250
 # One call works for a bounded time and heartbeats after each batch: a stuck call is retried

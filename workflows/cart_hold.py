@@ -9,17 +9,16 @@ from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
 
+from oms.keys import cart_hold_workflow_id
+
 with workflow.unsafe.imports_passed_through():
-    from activities.cart_holds import CartHoldActivities, HoldDue, HoldState
+    from activities.cart_holds import CartHoldActivities
+    from oms.contracts.cart_holds import HoldDue, HoldState
     from oms.domain.cart_holds import HoldStatus
     from workflows.policies import DB_ACTIVITY, condition_within
 
 # Each wake-up is a few history events; a cart extended all day long starts afresh now and then.
 WAKES_PER_RUN = 100
-
-
-def cart_hold_workflow_id(cart_id: str) -> str:
-    return f"cart-hold-{cart_id}"
 
 
 class HoldTimer(BaseModel):
@@ -54,9 +53,10 @@ class CartHoldWorkflow:
                 **DB_ACTIVITY,
             )
             if state.status is not HoldStatus.HELD or state.expires_at is None:
-                if self._due is None:
-                    return state
                 # A new PUT of the cart came in while this hold ended: time the new hold.
+                # Before the patch the workflow ended here; its histories still replay.
+                if self._due is None or not workflow.patched("time-hold-put-while-expiring"):
+                    return state
                 continue
             self._earliest(state.expires_at)
         assert self._due is not None

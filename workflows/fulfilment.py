@@ -10,14 +10,15 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.fulfilment import FulfilmentActivities, SaveFulfilment
-    from activities.inventory import CommitPick, ConsumeRequest, InventoryActivities
+    from activities.fulfilment import FulfilmentActivities
+    from activities.inventory import InventoryActivities
     from activities.shipping import ShippingActivities
-    from oms.connectors.carriers import Parcel as CarrierParcel
-    from oms.connectors.carriers import ShipmentRequest
+    from oms.contracts.fulfilment import CommitPick, ConsumeRequest, FulfilmentInput, SaveFulfilment
+    from oms.contracts.shipping import Parcel as CarrierParcel
+    from oms.contracts.shipping import ShipmentRequest
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment import (
-        FulfilmentInput,
+        FulfilmentProgress,
         FulfilmentStatus,
         FulfilmentView,
         HandOverReport,
@@ -26,8 +27,7 @@ with workflow.unsafe.imports_passed_through():
         apply_pick,
         validate_pick,
     )
-    from oms.domain.lifecycle import FulfilmentProgress
-    from oms.domain.orders import DeliveryMethod
+    from oms.domain.order import DeliveryMethod
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,

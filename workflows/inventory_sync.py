@@ -11,12 +11,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inventory_sync import (
-        ApplyChunks,
-        InventorySyncActivities,
-        SyncFailure,
-        SyncRef,
-    )
+    from activities.inventory_sync import InventorySyncActivities
+    from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
     from oms.domain.snapshots import SyncInput, SyncProgress, SyncStatus
     from oms.temporal import SYNC_PROGRESS
     from workflows.policies import DB_ACTIVITY
@@ -36,10 +32,6 @@ CHUNK_ACTIVITY: dict[str, Any] = {
 }
 # Finishing zeroes and deletes in bulk: longer than a single-row step.
 FINISH_ACTIVITY: dict[str, Any] = {**DB_ACTIVITY, "start_to_close_timeout": timedelta(minutes=10)}
-
-
-def sync_workflow_id(sync_id: str) -> str:
-    return f"inventory-sync-{sync_id}"
 
 
 @workflow.defn

@@ -10,53 +10,39 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inventory import InventoryActivities, ReleaseRequest, SourcingRequest
-    from activities.orders import (
-        CloseTask,
-        EmitEvent,
-        FraudCheck,
-        OpenTask,
-        OrderActivities,
-        RecordProgress,
-    )
-    from activities.payments import (
-        AuthorizeRequest,
-        CaptureRequest,
-        PaymentActivities,
-        VoidRequest,
-    )
-    from oms.domain.fraud import FraudDecision
+    from activities.inventory import InventoryActivities
+    from activities.orders import OrderActivities
+    from activities.payments import PaymentActivities
+    from oms.contracts.fraud import FraudCheck
+    from oms.contracts.fulfilment import FulfilmentInput
+    from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
+    from oms.contracts.payments import AuthorizeRequest, CaptureRequest, VoidRequest
+    from oms.contracts.read_model import EmitEvent, RecordProgress
+    from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
+    from oms.contracts.tasks import CloseTask, OpenTask
+    from oms.domain.fraud import FraudDecision, FraudReviewDecision
     from oms.domain.fulfilment import (
-        FulfilmentInput,
         FulfilmentLine,
+        FulfilmentProgress,
         FulfilmentStatus,
         FulfilmentView,
     )
-    from oms.domain.lifecycle import (
-        CancelRequest,
-        CancelResult,
-        FraudReviewDecision,
+    from oms.domain.order import (
+        CancelReason,
+        DeliveryMethod,
         FraudView,
-        FulfilmentProgress,
         FulfilmentSummary,
+        LineBook,
+        OrderStatus,
         OrderView,
-        OrderWorkflowInput,
         PaymentState,
         PaymentView,
         TimelineEntry,
     )
-    from oms.domain.line_book import LineBook
-    from oms.domain.orders import CancelReason, DeliveryMethod, OrderStatus
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.domain.sourcing.profiles import UnplacedAction
-    from oms.temporal import (
-        CHANNEL,
-        CUSTOMER_TIER,
-        FULFILMENT_LOCATIONS,
-        ORDER_STATUS,
-        fulfilment_id,
-        fulfilment_workflow_id,
-    )
+    from oms.keys import fulfilment_id, fulfilment_workflow_id
+    from oms.temporal import CHANNEL, CUSTOMER_TIER, FULFILMENT_LOCATIONS, ORDER_STATUS
     from workflows.fulfilment import FulfilmentWorkflow
     from workflows.policies import (
         DB_ACTIVITY,

@@ -20,7 +20,7 @@ from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
-from oms.domain.orders import MAX_QUANTITY, CountryCode, Identifier
+from oms.domain.order import MAX_QUANTITY, CountryCode, Identifier
 from oms.domain.safety import SafetyScope
 
 router = APIRouter(prefix="/availability", tags=["availability"])

@@ -25,7 +25,7 @@ from oms.db.tables import (
     SourcingProfile,
 )
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.orders import Identifier
+from oms.domain.order import Identifier
 from oms.domain.safety import SafetyQuantity
 
 router = APIRouter(tags=["channels"])

@@ -23,7 +23,7 @@ from oms.db.tables import (
     SafetyRule,
 )
 from oms.domain.errors import ErrorCode
-from oms.domain.orders import CountryCode, Identifier
+from oms.domain.order import CountryCode, Identifier
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 

@@ -21,7 +21,7 @@ from oms.db import tables as t
 from oms.db.availability import exclusion_of, rule_of
 from oms.domain.availability import Exclusion
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.orders import Identifier
+from oms.domain.order import Identifier
 from oms.domain.safety import LocationType, SafetyRule, SafetyScope
 
 router = APIRouter(tags=["availability rules"])

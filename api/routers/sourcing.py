@@ -24,7 +24,7 @@ from api.views import as_utc
 from oms.db import profiles
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
-from oms.domain.orders import Identifier
+from oms.domain.order import Identifier
 from oms.domain.sourcing.profiles import SourcingProfile
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])

@@ -18,7 +18,7 @@ from oms.db import orders as order_repo
 from oms.db import profiles, trials
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode, FieldError
-from oms.domain.orders import OrderIn
+from oms.domain.order import OrderIn
 from oms.domain.sourcing import Allocation, Demand
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction

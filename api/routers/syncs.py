@@ -32,8 +32,9 @@ from oms.domain.snapshots import (
     SyncStatus,
     default_missing,
 )
+from oms.keys import sync_workflow_id
 from oms.logging import get_logger
-from workflows.inventory_sync import InventorySyncWorkflow, sync_workflow_id
+from workflows.inventory_sync import InventorySyncWorkflow
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/inventory/syncs", tags=["inventory"])

@@ -16,7 +16,7 @@ from api.views import as_utc
 from oms.db import tasks as task_repo
 from oms.db.tables import ManualTask
 from oms.domain.errors import ErrorCode
-from oms.domain.lifecycle import FraudReviewDecision
+from oms.domain.fraud import FraudReviewDecision
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Annotated, Any, Literal, Protocol, Self
+from typing import Any, Protocol, Self
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, make_client, post
-from oms.domain.orders import Address
+from oms.contracts.shipping import Booking, ShipmentRequest
 
 
 class CarrierError(Exception):
@@ -42,26 +42,6 @@ class CarrierRejected(CarrierError):
 
 class CarrierUnavailable(CarrierError):
     """Transient failure; retrying with the same idempotency key is safe."""
-
-
-class Parcel(BaseModel):
-    weight_grams: Annotated[int, Field(gt=0)]
-    reference: str | None = None
-
-
-class ShipmentRequest(BaseModel):
-    shipment_id: str
-    from_location_id: str
-    to: Address
-    parcels: list[Parcel] = Field(min_length=1)
-    service: Literal["standard", "express"] = "standard"
-
-
-class Booking(BaseModel):
-    carrier: str
-    service: str
-    tracking_number: str
-    label_url: str | None = None
 
 
 class Carrier(Protocol):

@@ -28,6 +28,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, make_client, post
+from oms.contracts.payments import Authorization, Capture, Void
 
 
 class PaymentError(Exception):
@@ -45,24 +46,6 @@ class PaymentDeclined(PaymentError):
 
 class PaymentUnavailable(PaymentError):
     """Transient failure; retrying with the same idempotency key is safe."""
-
-
-class Authorization(BaseModel):
-    authorization_id: str
-    amount: int
-    currency: str
-
-
-class Capture(BaseModel):
-    capture_id: str
-    authorization_id: str
-    amount: int
-    currency: str
-
-
-class Void(BaseModel):
-    authorization_id: str
-    voided_amount: int
 
 
 class AuthorizationState(BaseModel):

@@ -15,13 +15,13 @@ from oms.db import availability as av
 from oms.db.tables import Location, Order, OrderEvent, Product, utcnow
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fraud import CustomerHistory
-from oms.domain.lifecycle import TimelineEntry
-from oms.domain.orders import (
+from oms.domain.order import (
     CancelReason,
     CatalogEntry,
     LocationRef,
     OrderIn,
     OrderStatus,
+    TimelineEntry,
     validate_order,
 )
 

@@ -24,10 +24,7 @@ from oms.db import profiles, sourcing
 from oms.db import tables as t
 from oms.db.engine import Database
 from oms.domain.errors import DomainError
-from oms.domain.orders import (
-    DeliveryMethod,
-    OrderIn,
-)
+from oms.domain.order import DeliveryMethod, OrderIn
 from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_order
 from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.sourcing.trials import OrderTrial, compare

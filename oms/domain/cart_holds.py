@@ -16,10 +16,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.orders import MAX_LINES, MAX_QUANTITY, Identifier
+from oms.domain.order.model import MAX_LINES, MAX_QUANTITY, Identifier
+from oms.keys import CART_PREFIX
 
 # Ledger entries of a hold carry the order id "cart:<cart id>" (oms.domain.orders.CartId).
-CART_PREFIX = "cart:"
 MIN_TTL_S = 60
 MAX_TTL_S = 86_400
 DEFAULT_TTL_S = 900

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oms.domain.money import format_minor
-from oms.domain.orders import CustomerTier, DeliveryMethod, OrderIn
+from oms.domain.order.model import CustomerTier, DeliveryMethod, OrderIn
 
 MIN_SCORE = 0
 MAX_SCORE = 100
@@ -22,6 +22,23 @@ class FraudDecision(StrEnum):
     APPROVE = "approve"
     REVIEW = "review"
     REJECT = "reject"
+
+
+class ReviewDecision(StrEnum):
+    """An analyst's answer to a fraud review."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class FraudReviewDecision(BaseModel):
+    """The analyst's decision, signalled to the order workflow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewDecision
+    reason: str = Field(min_length=1, max_length=500)
+    actor: str = "analyst"
 
 
 class FraudReason(BaseModel):

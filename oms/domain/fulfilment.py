@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.orders import Address, DeliveryMethod
+from oms.domain.order.model import DeliveryMethod
 
 
 class FulfilmentStatus(StrEnum):
@@ -100,19 +100,6 @@ class HandOverReport(BaseModel):
     actor: str = "store"
 
 
-class FulfilmentInput(BaseModel):
-    fulfilment_id: str
-    order_id: str
-    location_id: str
-    parent_workflow_id: str
-    reservation_key: str
-    delivery_method: DeliveryMethod
-    express: bool = False
-    address: Address | None = None
-    lines: list[FulfilmentLine]
-    pick_escalate_after_s: float = 7200.0
-
-
 class FulfilmentView(BaseModel):
     fulfilment_id: str
     order_id: str
@@ -193,3 +180,25 @@ def apply_pick(lines: list[FulfilmentLine], report: PickReport) -> list[Fulfilme
         )
         for line in lines
     ]
+
+
+class FulfilmentProgress(BaseModel):
+    """A child fulfilment tells its order where it is, so the order view stays live."""
+
+    fulfilment_id: str
+    location_id: str
+    status: FulfilmentStatus
+    picked: dict[str, int] = Field(default_factory=dict)
+    tracking_number: str | None = None
+    carrier: str | None = None
+
+    @classmethod
+    def of(cls, view: FulfilmentView) -> FulfilmentProgress:
+        return cls(
+            fulfilment_id=view.fulfilment_id,
+            location_id=view.location_id,
+            status=view.status,
+            picked={line.line_id: line.picked for line in view.lines if line.picked is not None},
+            tracking_number=view.tracking_number,
+            carrier=view.carrier,
+        )

@@ -12,10 +12,14 @@ from sqlmodel import select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.inventory import InventoryActivities, SourcingRequest
-from activities.orders import FraudCheck, OrderActivities, RecordProgress
-from activities.payments import AuthorizeRequest, PaymentActivities
+from activities.inventory import InventoryActivities
+from activities.orders import OrderActivities
+from activities.payments import PaymentActivities
 from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
+from oms.contracts.fraud import FraudCheck
+from oms.contracts.payments import AuthorizeRequest
+from oms.contracts.read_model import RecordProgress
+from oms.contracts.sourcing import SourcingRequest
 from oms.db import orders as order_repo
 from oms.db import sourcing as order_sourcing
 from oms.db.engine import Database
@@ -30,8 +34,7 @@ from oms.db.tables import (
     SafetyRule,
 )
 from oms.domain.fraud import FraudDecision
-from oms.domain.lifecycle import TimelineEntry
-from oms.domain.orders import OrderStatus
+from oms.domain.order import OrderStatus, TimelineEntry
 from oms.domain.sourcing import Demand, SourcingPlan
 from tests.conftest import PG_URL
 from tests.factories import PARIS, order, seed

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from oms.config import Settings
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.engine import Database
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, running
@@ -150,11 +150,11 @@ async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
     seed(db, STOCK)
     with db.session() as s:
         made = {
-            role: keys.create_key(s, role=role, name=f"test-{role}")
+            role: api_keys.create_key(s, role=role, name=f"test-{role}")
             for role in ("storefront", "analyst", "integration", "admin")
         }
-        made["opera"] = keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
-        made["bastille"] = keys.create_key(
+        made["opera"] = api_keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
+        made["bastille"] = api_keys.create_key(
             s, role="store", name="bastille", location_id="ST-BASTILLE"
         )
     async with running(dev_env.client, db) as h:

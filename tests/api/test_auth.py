@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.tables import ApiKey
 from tests.api.conftest import Api, error_of, full_pick, order_body
 
@@ -54,8 +54,8 @@ async def test_a_wrong_key_is_unauthenticated(api: Api, header: str) -> None:
 
 async def test_a_revoked_key_is_unauthenticated(api: Api) -> None:
     with api.db.session() as s:
-        key = keys.create_key(s, role="storefront", name="old-shop")
-        row = keys.authenticate(s, key)
+        key = api_keys.create_key(s, role="storefront", name="old-shop")
+        row = api_keys.authenticate(s, key)
         assert isinstance(row, ApiKey)
         row.revoked = True
         s.add(row)

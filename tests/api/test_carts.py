@@ -7,9 +7,9 @@ from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
 
+from oms.keys import cart_hold_workflow_id
 from tests.api.conftest import Api, Json, error_of, new_id, order_body
 from tests.holds import add_channel, assert_ledger_matches_positions, reserved, set_on_hand
-from workflows.cart_hold import cart_hold_workflow_id
 
 
 def hold_body(lines: dict[str, int], **extra: Any) -> Json:

@@ -13,8 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Location
-from oms.domain.lifecycle import TimelineEntry
-from oms.domain.orders import OrderIn, OrderStatus
+from oms.domain.order import OrderIn, OrderStatus, TimelineEntry
 from tests.api.conftest import (
     Api,
     Json,

@@ -11,7 +11,7 @@ from sqlmodel import select
 from oms.db import orders as order_repo
 from oms.db.tables import InventoryPosition, SourcingDecision
 from oms.domain.geo import GeoPoint, distance_km
-from oms.domain.orders import OrderIn
+from oms.domain.order import OrderIn
 from tests.api.conftest import Api, collect_body, error_of, order_body
 from tests.factories import LOCATIONS, PARIS
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import ActivityEnvironment
 
-from activities.atp_watch import AtpWatchActivities, WatchRequest
+from activities.atp_watch import AtpWatchActivities
+from oms.contracts.atp_watch import WatchRequest
 from oms.db import outbox
 from oms.db.tables import OutboxEvent
 from oms.domain.stock_events import WatchCursor

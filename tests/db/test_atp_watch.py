@@ -9,7 +9,8 @@ from typing import Any
 from sqlmodel import col, select
 from temporalio.testing import ActivityEnvironment
 
-from activities.atp_watch import AtpWatchActivities, WatchRequest, WatchResult
+from activities.atp_watch import AtpWatchActivities
+from oms.contracts.atp_watch import WatchRequest, WatchResult
 from oms.db import cart_holds, inventory
 from oms.db.engine import Database
 from oms.db.tables import ChannelAtp, InventoryPosition, OutboxEvent, Product

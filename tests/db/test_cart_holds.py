@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
-from activities.cart_holds import CartHoldActivities, HoldDue
-from activities.inventory import InventoryActivities, SourcingRequest
+from activities.cart_holds import CartHoldActivities
+from activities.inventory import InventoryActivities
 from oms.cli import cmd_expire_holds
 from oms.config import Settings
+from oms.contracts.cart_holds import HoldDue
+from oms.contracts.sourcing import SourcingRequest
 from oms.db import availability as av
 from oms.db import cart_holds
 from oms.db.engine import Database

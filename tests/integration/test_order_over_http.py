@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from oms.config import Settings
-from oms.db import keys
+from oms.db import api_keys
 from oms.db.engine import Database
 from oms.db.tables import Reservation
 from oms.devserver import free_port
@@ -35,8 +35,8 @@ async def stack(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[dic
         },
     )
     with db.session() as s:
-        storefront = keys.create_key(s, role="storefront", name="shop")
-        store = keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
+        storefront = api_keys.create_key(s, role="storefront", name="shop")
+        store = api_keys.create_key(s, role="store", name="opera", location_id="ST-OPERA")
     async with running(dev_env.client, db) as h:
         port = free_port()
         app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)

@@ -8,16 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from oms.connectors.carriers import (
-    Booking,
     CarrierError,
     CarrierRejected,
     CarrierUnavailable,
     HttpCarrier,
-    Parcel,
-    ShipmentRequest,
     SimulatedCarrier,
 )
-from oms.domain.orders import Address
+from oms.contracts.shipping import Booking, Parcel, ShipmentRequest
+from oms.domain.order import Address
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

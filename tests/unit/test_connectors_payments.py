@@ -9,15 +9,13 @@ import httpx
 import pytest
 
 from oms.connectors.payments import (
-    Authorization,
-    Capture,
     HttpPaymentGateway,
     PaymentDeclined,
     PaymentError,
     PaymentUnavailable,
     SimulatedPaymentGateway,
-    Void,
 )
+from oms.contracts.payments import Authorization, Capture, Void
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -12,7 +12,7 @@ from oms.domain.fraud import (
     FraudPolicy,
     assess,
 )
-from oms.domain.orders import OrderIn
+from oms.domain.order import OrderIn
 
 CATEGORIES = {
     "TV-55": "electronics",

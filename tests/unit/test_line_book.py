@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 from oms.domain.fulfilment import FulfilmentStatus
-from oms.domain.lifecycle import LineState
-from oms.domain.line_book import LineBook
-from oms.domain.orders import OrderLine
+from oms.domain.order import LineBook, LineState, OrderLine
 from oms.domain.sourcing import Allocation
 
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from oms.domain.errors import ErrorCode
-from oms.domain.orders import CatalogEntry, LocationRef, OrderIn, validate_order
+from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
 from tests.factories import order
 
 CATALOG = {s: CatalogEntry(sku=s, category="apparel") for s in ("SKU-TEE", "SKU-MUG")}

@@ -7,7 +7,7 @@ import uuid
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cart_holds import HoldState
+from oms.contracts.cart_holds import HoldState
 from oms.db import cart_holds
 from oms.db.engine import Database
 from oms.db.tables import CartHold

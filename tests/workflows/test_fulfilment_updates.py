@@ -11,8 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport, ShortReason
-from oms.domain.lifecycle import LineState, OrderView
-from oms.domain.orders import OrderStatus
+from oms.domain.order import LineState, OrderStatus, OrderView
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, eventually, ledger, position, running, task, until
 

@@ -17,14 +17,16 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.inventory_sync import ApplyChunks, InventorySyncActivities
+from activities.inventory_sync import InventorySyncActivities
+from oms.contracts.inventory_sync import ApplyChunks
 from oms.db.engine import Database
 from oms.domain.snapshots import SyncInput, SyncProgress, SyncStatus
+from oms.keys import sync_workflow_id
 from oms.temporal import SYNC_PROGRESS
 from tests.factories import seed
 from tests.syncs import chunks_of_rows, markers, positions, sold, stage, sync_of
 from tests.workflows.harness import eventually
-from workflows.inventory_sync import InventorySyncWorkflow, sync_workflow_id
+from workflows.inventory_sync import InventorySyncWorkflow
 
 # Eight positions, two a chunk: four chunks.
 FILE = "sku,location_id,on_hand\n" + "".join(

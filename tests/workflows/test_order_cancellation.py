@@ -9,11 +9,11 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
+from oms.contracts.orders import CancelRequest
 from oms.db.engine import Database
 from oms.db.tables import Order
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.lifecycle import CancelRequest, LineState, OrderView, PaymentState
-from oms.domain.orders import CancelReason, OrderIn, OrderStatus
+from oms.domain.order import CancelReason, LineState, OrderIn, OrderStatus, OrderView, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import (
     Harness,

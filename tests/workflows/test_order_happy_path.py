@@ -6,8 +6,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, Order, OrderEvent, Reservation
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.lifecycle import LineState, PaymentState
-from oms.domain.orders import OrderStatus
+from oms.domain.order import LineState, OrderStatus, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.domain.lifecycle import LineState, PaymentState
-from oms.domain.orders import CancelReason, OrderStatus
+from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import fulfilment_rows, ledger, outbox_types, position, running
 

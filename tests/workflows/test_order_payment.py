@@ -10,8 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db.engine import Database
 from oms.db.tables import Order
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.lifecycle import LineState, PaymentState
-from oms.domain.orders import CancelReason, OrderStatus
+from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import ledger, outbox_types, position, running, until
 

@@ -6,8 +6,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport, ShortReason
-from oms.domain.lifecycle import LineState, OrderView, PaymentState
-from oms.domain.orders import OrderStatus
+from oms.domain.order import LineState, OrderStatus, OrderView, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import (
     Harness,

@@ -10,8 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.lifecycle import LineState, OrderView
-from oms.domain.orders import OrderStatus
+from oms.domain.order import LineState, OrderStatus, OrderView
 from oms.temporal import CHANNEL, CUSTOMER_TIER, FULFILMENT_LOCATIONS, ORDER_STATUS
 from tests.factories import order, seed
 from tests.workflows.harness import running, until

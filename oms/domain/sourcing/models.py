@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import BaseModel, Field
 
 from oms.domain.geo import GeoPoint
-from oms.domain.orders import Address, DeliveryMethod, OrderIn
+from oms.domain.order.model import Address, DeliveryMethod, OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import DeliveryKind, UnplacedAction
 

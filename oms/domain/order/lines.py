@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oms.domain.fulfilment import FulfilmentStatus
-from oms.domain.lifecycle import LineAllocationView, LineState, LineView
-from oms.domain.orders import OrderLine
+from oms.domain.order.model import OrderLine
+from oms.domain.order.status import LineState
+from oms.domain.order.views import LineAllocationView, LineView
 from oms.domain.sourcing import Allocation, Demand
 
 # The most advanced state among a line's allocations wins when nothing has shipped yet.

@@ -1,18 +1,15 @@
-"""The order as storefronts send it, its status vocabulary and its validation."""
+"""The order as storefronts send it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint
-from oms.domain.money import is_known_currency
 
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
@@ -28,37 +25,6 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CartId = Annotated[
     str, StringConstraints(min_length=1, max_length=58, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ]
-
-
-class OrderStatus(StrEnum):
-    """Where an order is in its life. Values are what the API and search attributes show."""
-
-    RECEIVED = "RECEIVED"
-    FRAUD_CHECK = "FRAUD_CHECK"
-    AWAITING_REVIEW = "AWAITING_REVIEW"
-    SOURCING = "SOURCING"
-    AWAITING_STOCK = "AWAITING_STOCK"
-    AUTHORIZING_PAYMENT = "AUTHORIZING_PAYMENT"
-    IN_FULFILMENT = "IN_FULFILMENT"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
-
-
-class CancelReason(StrEnum):
-    CUSTOMER_REQUEST = "customer_request"
-    DUPLICATE_ORDER = "duplicate_order"
-    OTHER = "other"
-    FRAUD_REJECTED = "fraud_rejected"
-    REVIEW_TIMEOUT = "review_timeout"
-    OUT_OF_STOCK = "out_of_stock"
-    PAYMENT_DECLINED = "payment_declined"
-    NOTHING_SHIPPED = "nothing_shipped"
-    WORKFLOW_CANCELLED = "workflow_cancelled"
-    FAILED = "failed"
 
 
 class CustomerTier(StrEnum):
@@ -177,83 +143,3 @@ class LocationRef(BaseModel):
     id: str
     type: Literal["warehouse", "store", "dropship", "dark_store"]
     is_open: bool = True
-
-
-def validate_order(
-    order: OrderIn,
-    *,
-    catalog: Mapping[str, CatalogEntry],
-    locations: Mapping[str, LocationRef],
-) -> list[FieldError]:
-    """Business validation beyond the shape: every problem found, each with its field."""
-    errors: list[FieldError] = []
-    if not is_known_currency(order.currency):
-        errors.append(
-            FieldError(
-                field="currency",
-                code=ErrorCode.UNKNOWN_CURRENCY,
-                reason=f"{order.currency} is not a supported ISO 4217 currency",
-            )
-        )
-    if len(order.lines) > MAX_LINES:
-        errors.append(
-            FieldError(
-                field="lines",
-                code=ErrorCode.TOO_MANY_LINES,
-                reason=f"an order has at most {MAX_LINES} lines, got {len(order.lines)}",
-            )
-        )
-    seen: set[str] = set()
-    for i, line in enumerate(order.lines):
-        if line.line_id in seen:
-            errors.append(
-                FieldError(
-                    field=f"lines[{i}].line_id",
-                    code=ErrorCode.DUPLICATE_LINE_ID,
-                    reason=f"line id {line.line_id!r} appears more than once",
-                )
-            )
-        seen.add(line.line_id)
-        if not 0 < line.quantity <= MAX_QUANTITY:
-            errors.append(
-                FieldError(
-                    field=f"lines[{i}].quantity",
-                    code=ErrorCode.INVALID_QUANTITY,
-                    reason=f"quantity must be a whole number from 1 to {MAX_QUANTITY}",
-                )
-            )
-        if line.sku not in catalog:
-            errors.append(
-                FieldError(
-                    field=f"lines[{i}].sku",
-                    code=ErrorCode.UNKNOWN_SKU,
-                    reason=f"SKU {line.sku!r} is not in the catalogue",
-                )
-            )
-    if order.delivery.method is DeliveryMethod.COLLECT:
-        store = locations.get(order.delivery.store_id or "")
-        if store is None:
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.UNKNOWN_STORE,
-                    reason=f"no location {order.delivery.store_id!r}",
-                )
-            )
-        elif store.type != "store":
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.NOT_A_STORE,
-                    reason=f"{store.id} is a {store.type}, orders can only be collected at a store",
-                )
-            )
-        elif not store.is_open:
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.STORE_CLOSED,
-                    reason=f"store {store.id} is closed",
-                )
-            )
-    return errors

@@ -1,0 +1,43 @@
+"""Payment steps: requests from the order workflow, and what the gateway answered."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class AuthorizeRequest(BaseModel):
+    order_id: str
+    token: str
+    amount: int
+    currency: str
+
+
+class CaptureRequest(BaseModel):
+    order_id: str
+    shipment_key: str
+    authorization_id: str
+    amount: int
+    currency: str
+
+
+class VoidRequest(BaseModel):
+    order_id: str
+    authorization_id: str
+
+
+class Authorization(BaseModel):
+    authorization_id: str
+    amount: int
+    currency: str
+
+
+class Capture(BaseModel):
+    capture_id: str
+    authorization_id: str
+    amount: int
+    currency: str
+
+
+class Void(BaseModel):
+    authorization_id: str
+    voided_amount: int

@@ -1,0 +1,26 @@
+"""Keeping the read model, the event log and the outbox in step with an order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from oms.domain.order import CancelReason, OrderStatus, TimelineEntry
+
+
+class RecordProgress(BaseModel):
+    order_id: str
+    status: OrderStatus
+    cancel_reason: CancelReason | None = None
+    fraud_score: int | None = None
+    fraud_decision: str | None = None
+    fulfilment_locations: list[str] | None = None
+    events: list[tuple[int, TimelineEntry]] = Field(default_factory=list)
+
+
+class EmitEvent(BaseModel):
+    event_id: str
+    type: str
+    order_id: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,29 @@
+"""Booking a shipment with a carrier: the request and the booking."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from oms.domain.order import Address
+
+
+class Parcel(BaseModel):
+    weight_grams: Annotated[int, Field(gt=0)]
+    reference: str | None = None
+
+
+class ShipmentRequest(BaseModel):
+    shipment_id: str
+    from_location_id: str
+    to: Address
+    parcels: list[Parcel] = Field(min_length=1)
+    service: Literal["standard", "express"] = "standard"
+
+
+class Booking(BaseModel):
+    carrier: str
+    service: str
+    tracking_number: str
+    label_url: str | None = None

@@ -1,0 +1,32 @@
+"""Sourcing and the reservation ledger: what the order and fulfilment workflows ask."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from oms.domain.geo import GeoPoint
+from oms.domain.sourcing import Demand, OrderFacts
+
+
+class SourcingRequest(BaseModel):
+    order_id: str
+    channel: str = Field(default="", description="Whose network, rules and exclusions apply")
+    step_key: str = Field(description="Idempotency key: order id + sourcing step")
+    demands: list[Demand]
+    destination: GeoPoint | None = None
+    only_locations: list[str] | None = Field(
+        default=None, description="Restrict to these locations (e.g. the collection store)"
+    )
+    exclude: list[str] = Field(default_factory=list)
+    cart_id: str | None = Field(
+        default=None, description="A cart whose hold this order takes over, in the same step"
+    )
+    facts: OrderFacts | None = Field(
+        default=None, description="The order as profiles' conditions see it (categories added)"
+    )
+
+
+class ReleaseRequest(BaseModel):
+    order_id: str
+    step_key: str | None = None
+    location_id: str | None = None

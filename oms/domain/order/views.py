@@ -1,0 +1,102 @@
+"""The order as the API, the `status` query and the read model show it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from oms.domain.fraud import FraudDecision, ReviewDecision
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.order.status import CancelReason, LineState, OrderStatus, PaymentState
+
+
+class LineAllocationView(BaseModel):
+    fulfilment_id: str
+    location_id: str
+    qty: int
+    picked: int | None = None
+    status: FulfilmentStatus
+
+
+class LineView(BaseModel):
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: int
+    state: LineState
+    shipped: int = 0
+    cancelled: int = 0
+    cancel_reason: CancelReason | None = None
+    allocations: list[LineAllocationView] = Field(default_factory=list)
+
+
+class FraudView(BaseModel):
+    score: int
+    decision: FraudDecision
+    reasons: list[dict[str, Any]] = Field(default_factory=list)
+    reviewed_by: str | None = None
+    review_decision: ReviewDecision | None = None
+    review_reason: str | None = None
+
+
+class PaymentView(BaseModel):
+    state: PaymentState = PaymentState.NONE
+    authorization_id: str | None = None
+    authorized: int = 0
+    captured: int = 0
+    voided: int = 0
+    currency: str
+    decline_code: str | None = None
+    capture_failures: list[str] = Field(
+        default_factory=list, description="Fulfilments shipped whose capture the gateway refused"
+    )
+
+
+class FulfilmentSummary(BaseModel):
+    fulfilment_id: str
+    location_id: str
+    status: FulfilmentStatus
+    tracking_number: str | None = None
+    carrier: str | None = None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    type: str
+    status: OrderStatus | None = None
+    actor: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class SourcingSummary(BaseModel):
+    """One sourcing decision in short; the whole explanation: GET /orders/{id}/sourcing."""
+
+    step: str
+    profile: str
+    strategy: str | None
+    locations: list[str]
+    unplaced_units: int
+    decided_at: datetime
+
+
+class OrderView(BaseModel):
+    order_id: str
+    workflow_id: str
+    status: OrderStatus
+    cancel_reason: CancelReason | None = None
+    channel: str
+    customer_id: str
+    customer_tier: str
+    currency: str
+    total: int
+    delivery_method: str
+    lines: list[LineView]
+    fraud: FraudView | None = None
+    payment: PaymentView
+    fulfilments: list[FulfilmentSummary] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    sourcing: list[SourcingSummary] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime

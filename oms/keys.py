@@ -1,0 +1,132 @@
+"""Every identifier and idempotency key the OMS composes, built and parsed here only.
+
+Workflow ids, fulfilment ids, sourcing step keys, task ids, outbox event ids and the keys
+sent to payment gateways and carriers: each has one builder and, where some layer needs the
+parts back, one typed parser. Nothing else in the code puts an id together from pieces or
+splits one apart. Pure: safe to import inside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- workflow ids -------------------------------------------------------------------------
+
+ATP_WATCH_WORKFLOW_ID = "atp-watch"
+
+
+def order_workflow_id(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+def fulfilment_workflow_id(fulfilment_id: str) -> str:
+    return f"fulfilment-{fulfilment_id}"
+
+
+def cart_hold_workflow_id(cart_id: str) -> str:
+    return f"cart-hold-{cart_id}"
+
+
+def sync_workflow_id(sync_id: str) -> str:
+    return f"inventory-sync-{sync_id}"
+
+
+# -- fulfilments --------------------------------------------------------------------------
+
+
+def fulfilment_id(order_id: str, seq: int) -> str:
+    """The n-th fulfilment of an order, counting from 1 (``WEB-1.F2``)."""
+    return f"{order_id}.F{seq}"
+
+
+# -- sourcing steps -----------------------------------------------------------------------
+
+INITIAL_STEP = "initial"
+
+
+def reroute_step(n: int) -> str:
+    """The n-th re-route of short-picked or rejected units."""
+    return f"reroute-{n}"
+
+
+def stock_step(n: int) -> str:
+    """The n-th try at placing units an order waits for (backorder or hold)."""
+    return f"stock-{n}"
+
+
+_STEP_SEPARATOR = ":source:"
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """One sourcing step of one order: the idempotency key of its reservations."""
+
+    order_id: str
+    step: str
+
+    def __str__(self) -> str:
+        return f"{self.order_id}{_STEP_SEPARATOR}{self.step}"
+
+    @classmethod
+    def parse(cls, key: str) -> StepKey:
+        """The parts of a stored step key; ValueError when it is not one."""
+        order_id, sep, step = key.rpartition(_STEP_SEPARATOR)
+        if not sep or not order_id or not step:
+            raise ValueError(f"not a sourcing step key: {key!r}")
+        return cls(order_id=order_id, step=step)
+
+
+def step_key(order_id: str, step: str) -> str:
+    return str(StepKey(order_id, step))
+
+
+# -- cart holds ---------------------------------------------------------------------------
+
+# Ledger entries of a cart's hold carry this in place of an order id.
+CART_PREFIX = "cart:"
+
+
+def cart_ledger_id(cart_id: str) -> str:
+    return f"{CART_PREFIX}{cart_id}"
+
+
+# -- human tasks --------------------------------------------------------------------------
+
+
+def fraud_review_task_id(order_id: str) -> str:
+    return f"fraud-review-{order_id}"
+
+
+def payment_exception_task_id(fulfilment_id: str) -> str:
+    return f"payment-exception-{fulfilment_id}"
+
+
+def pick_task_id(fulfilment_id: str) -> str:
+    return f"pick-{fulfilment_id}"
+
+
+# -- outbox events ------------------------------------------------------------------------
+
+
+def order_event_id(order_id: str, event_type: str) -> str:
+    """An order's event happens once per type (a capture failure names its fulfilment)."""
+    return f"{order_id}:{event_type}"
+
+
+# -- idempotency keys sent to external systems -------------------------------------------
+
+
+def authorize_key(order_id: str) -> str:
+    return f"{order_id}:authorize"
+
+
+def capture_key(order_id: str, shipment_key: str) -> str:
+    return f"{order_id}:capture:{shipment_key}"
+
+
+def void_key(order_id: str) -> str:
+    return f"{order_id}:void"
+
+
+def booking_key(shipment_id: str) -> str:
+    return f"{shipment_id}:book"
