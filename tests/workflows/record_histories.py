@@ -1,13 +1,16 @@
-"""Record workflow histories for the replay test.
+"""Record workflow histories for the replay test (docs/workflows.md says when).
 
-Run after a deliberate, compatible workflow change, with a new prefix:
-    python -m tests.workflows.record_histories R3
+Run after a deliberate, compatible workflow change, with a new prefix, for the workflow types
+that changed (all of them when none is named):
+    python -m tests.workflows.record_histories R6 order cart-hold
 Histories recorded by older code stay: they prove today's code still replays them (and both
-sides of every workflow.patched branch stay covered).
+sides of every workflow.patched branch stay covered). ``--cart-hold-at REV`` records the cart
+hold scenarios with ``workflows/cart_hold.py`` as it was at a git revision.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -18,25 +21,51 @@ from sqlmodel import SQLModel
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from oms.contracts.orders import CancelRequest, OrderPolicy
 from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
+from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
-from oms.domain.lifecycle import CancelRequest, FraudReviewDecision, OrderPolicy
-from oms.temporal import ensure_search_attributes, fulfilment_workflow_id
+from oms.keys import fulfilment_workflow_id
+from oms.temporal import ensure_search_attributes
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
+from tests.workflows.record_other_histories import (
+    cart_hold_workflow_at,
+    record_atp_watch,
+    record_cart_holds,
+    record_syncs,
+)
+from workflows.cart_hold import CartHoldWorkflow
 from workflows.order import OrderWorkflow
 
 HERE = Path(__file__).parent / "histories"
+TYPES = ("order", "cart-hold", "inventory-sync", "atp-watch")
 
 
-async def main(prefix: str) -> None:
+async def main(prefix: str, types: list[str], cart_hold_at: str | None) -> None:
     binary = str(Path(sys.executable).parent / "temporal-test-server")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary, data_converter=pydantic_data_converter
     )
     await ensure_search_attributes(env.client)
+    try:
+        if "order" in types:
+            await record_orders(env, prefix)
+        if "cart-hold" in types:
+            old = cart_hold_workflow_at(cart_hold_at) if cart_hold_at else CartHoldWorkflow
+            await record_cart_holds(env, prefix, old)
+        if "inventory-sync" in types:
+            await record_syncs(env, prefix)
+        if "atp-watch" in types:
+            await record_atp_watch(env, prefix)
+    finally:
+        await env.shutdown()
+
+
+async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
+    """Orders and the fulfilments they start (one history per workflow id)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{tmp}/oms.db")
         SQLModel.metadata.create_all(db.engine)
@@ -156,8 +185,14 @@ async def main(prefix: str) -> None:
                 (HERE / f"{wf_id}.json").write_text(history.to_json())
                 print("recorded", wf_id)
         db.dispose()
-    await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "R"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefix", help="e.g. R6: a prefix no recorded history uses yet")
+    parser.add_argument("types", nargs="*", help=f"some of {', '.join(TYPES)} (default: all)")
+    parser.add_argument("--cart-hold-at", metavar="REV", help="a git revision")
+    args = parser.parse_args()
+    if unknown := set(args.types) - set(TYPES):
+        parser.error(f"unknown workflow types: {', '.join(sorted(unknown))}")
+    asyncio.run(main(args.prefix, args.types or list(TYPES), args.cart_hold_at))
