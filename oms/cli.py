@@ -1,10 +1,12 @@
-"""The `oms` command: dev, worker, api, migrate, seed, simulate, expire-holds."""
+"""The `oms` command: dev, env, worker, api, migrate, seed, simulate, expire-holds."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -115,19 +117,80 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _simulate_command(settings: Settings) -> str:
-    """The simulate command line that reaches this very stack."""
-    env = []
-    if settings.home != Settings.model_fields["home"].default:
-        env.append(f"OMS_HOME={settings.home}")
-    if settings.api_port != Settings.model_fields["api_port"].default:
-        env.append(f"OMS_API_PORT={settings.api_port}")
+def _oms_command(settings: Settings, *args: str) -> str:
+    """An `oms` command line that reaches this very stack (its OMS_HOME and ports)."""
+    env = [
+        f"OMS_{name.upper()}={getattr(settings, name)}"
+        for name in ("home", "api_port", "temporal_port", "ui_port")
+        if getattr(settings, name) != Settings.model_fields[name].default
+    ]
     oms = Path(sys.executable).parent / "oms"
     try:
         shown = str(oms.relative_to(Path.cwd()))
     except ValueError:
         shown = str(oms)
-    return " ".join([*env, shown, "simulate", "--orders", "20"])
+    return " ".join([*env, shown, *args])
+
+
+def api_url(settings: Settings) -> str:
+    """The API's base URL as a client on this machine reaches it."""
+    host = settings.api_host
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # listening everywhere: this machine answers on loopback
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.api_port}"
+
+
+def load_dev_keys(settings: Settings) -> dict[str, str]:
+    """The demo keys `oms dev` wrote, or a one-line reason to stop (never a traceback)."""
+    path = settings.home / "dev-keys.json"
+    try:
+        keys = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SystemExit(
+            f"oms: no demo API keys at {path}: start the stack with `make dev` first, "
+            "with the same OMS_HOME"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"oms: cannot read the demo API keys at {path}: {exc}") from None
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
+        raise SystemExit(f"oms: {path} is not a JSON object of key names to keys")
+    return keys
+
+
+# The shell variable each role's demo key goes into.
+ROLE_VARIABLES = {
+    "storefront": "SHOP",
+    "analyst": "ANALYST",
+    "integration": "INTEGRATION",
+    "admin": "ADMIN",
+}
+
+
+def store_variable(location_id: str) -> str:
+    """`ST-PARIS-OPERA` -> `STORE_ST_PARIS_OPERA`: a name a shell accepts."""
+    return "STORE_" + re.sub(r"[^A-Z0-9]", "_", location_id.upper())
+
+
+def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
+    """`export` lines for the API URL, one key per role and store, and the Temporal CLI
+    (which reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE)."""
+    values = {
+        "API": api_url(settings),
+        "TEMPORAL_ADDRESS": settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
+        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "TEMPORAL_UI": f"http://127.0.0.1:{settings.ui_port}",
+    }
+    for role, variable in ROLE_VARIABLES.items():
+        if role in keys:
+            values[variable] = keys[role]
+    for name, key in sorted(keys.items()):
+        if name.startswith("store:"):
+            values[store_variable(name.removeprefix("store:"))] = key
+    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
 def cmd_dev(settings: Settings) -> None:
@@ -139,7 +202,7 @@ def cmd_dev(settings: Settings) -> None:
     try:
         cmd_migrate(settings)
         dev_keys = cmd_seed(settings)
-        api = f"http://{settings.api_host}:{settings.api_port}"
+        api = api_url(settings)
         print(
             f"\nOMS is running (data in {settings.home}/)\n"
             f"  API          {api}  (OpenAPI: {api}/docs)\n"
@@ -150,9 +213,10 @@ def cmd_dev(settings: Settings) -> None:
         for name, key in dev_keys.items():
             print(f"  {name:28s} {key}")
         print(
-            "\nTry:\n"
-            f"  curl -s {api}/orders -H 'Authorization: Bearer {dev_keys['storefront']}'\n"
-            f"  {_simulate_command(settings)}\n\n"
+            "\nIn another terminal:\n"
+            f'  eval "$({_oms_command(settings, "env")})"   # exports $API, $SHOP, ...\n'
+            '  curl -s "$API/orders" -H "Authorization: Bearer $SHOP"\n'
+            f"  {_oms_command(settings, 'simulate', '--orders', '20')}\n\n"
             f"Logs go to {settings.home / 'oms.log'}. Ctrl-C stops everything.\n"
         )
         asyncio.run(_serve(settings, worker=True, api=True))
@@ -169,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="oms", description="Order management on Temporal")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="Temporal dev server + migrations + demo data + worker + API")
+    sub.add_parser("env", help='shell exports of the API URL and the demo keys: eval "$(oms env)"')
     sub.add_parser("worker", help="run a worker against OMS_TEMPORAL_ADDRESS")
     sub.add_parser("api", help="serve the HTTP API")
     sub.add_parser("migrate", help="bring the database schema up to date")
@@ -178,12 +243,15 @@ def main(argv: list[str] | None = None) -> None:
     sim.add_argument("--orders", type=int, default=20)
     sim.add_argument("--api", default=None, help="API base URL (default: the local one)")
     sim.add_argument("--timeout", type=float, default=300.0)
+    sim.add_argument("--seed", type=int, default=None, help="same seed, same orders")
     args = parser.parse_args(argv)
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     if args.command == "dev":
         cmd_dev(settings)
+    elif args.command == "env":
+        print("\n".join(env_exports(settings, load_dev_keys(settings))))
     elif args.command == "worker":
         asyncio.run(_serve(settings, worker=True, api=False))
     elif args.command == "api":
@@ -197,7 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "simulate":
         from oms.simulate import simulate
 
-        base = args.api or f"http://{settings.api_host}:{settings.api_port}"
-        keys = json.loads((settings.home / "dev-keys.json").read_text())
-        ok = simulate(base, keys, orders=args.orders, timeout=args.timeout)
+        keys = load_dev_keys(settings)
+        ok = simulate(
+            args.api or api_url(settings),
+            keys,
+            orders=args.orders,
+            timeout=args.timeout,
+            seed=args.seed,
+        )
         raise SystemExit(0 if ok else 1)

@@ -1,5 +1,10 @@
-"""`oms simulate`: place orders through the API, then play the analyst and the store staff
-until every order has reached a final status."""
+"""`oms simulate`: place orders through the API, then play the fraud analyst and the store
+staff until every order has reached a final status, and say how each one ended.
+
+It talks to the API only, as a storefront, an analyst and store staff would, and touches only
+the orders of its own run (ids and customer ids carry the run id), so it can run beside the
+README's walk-through or another simulation.
+"""
 
 from __future__ import annotations
 
@@ -7,54 +12,51 @@ import random
 import sys
 import time
 import uuid
-from typing import Any
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, TextIO
 
 import httpx
 
 from oms.seed import LOCATIONS, products
 
 FINAL = {"COMPLETED", "CANCELLED"}
+# Past sourcing: the order's units are reserved (or it ended).
+SOURCED = {"AUTHORIZING_PAYMENT", "IN_FULFILMENT", "AWAITING_STOCK", *FINAL}
+# Every REVIEW_EVERY-th order (the first one included) is a new customer buying electronics:
+# new customer 15 + no order history 10 + risky category 20 = 45, at or above the default review
+# threshold (40) and far from the reject one (80); see oms/domain/fraud.py. The others are
+# standard, gold or VIP customers, who stay under it.
+REVIEW_EVERY = 4
+COLLECT_SHARE = 0.3
+STORES = [loc for loc in LOCATIONS if loc["type"] == "store"]
 
 
-def _progress(done: int, total: int, started: float, extra: str = "") -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    rate = done / max(time.monotonic() - started, 1e-9)
-    sys.stdout.write(
-        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:5.1f}/s {extra}   "
-    )
-    sys.stdout.flush()
+def order_id(run: str, n: int) -> str:
+    return f"SIM-{run}-{n:05d}"
 
 
-def _order(rng: random.Random, catalog: list[dict[str, Any]], run: str, n: int) -> dict[str, Any]:
-    stores = [loc for loc in LOCATIONS if loc["type"] == "store"]
+def customer_id(run: str, n: int) -> str:
+    """One customer per order, unknown to any other run: no order history, no velocity."""
+    return f"SIM-{run}-CUST-{n}"
+
+
+def new_order(rng: random.Random, run: str, n: int) -> dict[str, Any]:
+    """An order of 1 to 3 products (no gift cards), without its delivery yet."""
+    catalog = [p for p in products() if p["category"] != "gift_cards"]
     chosen = rng.sample(catalog, k=rng.randint(1, 3))
-    tier = rng.choice(["standard", "standard", "gold", "new"])
-    delivery: dict[str, Any]
-    if rng.random() < 0.25:
-        delivery = {"method": "collect", "store_id": rng.choice(stores)["id"]}
+    if n % REVIEW_EVERY == 0:
+        tier = "new"
+        if not any(p["category"] == "electronics" for p in chosen):
+            chosen[0] = rng.choice(
+                [p for p in catalog if p["category"] == "electronics" and p not in chosen]
+            )
     else:
-        city = rng.choice(stores)
-        delivery = {
-            "method": "ship",
-            "address": {
-                "name": "Client Démo",
-                "line1": "1 rue de la Paix",
-                "city": city["name"],
-                "postal_code": "75002",
-                "country": "FR",
-                "lat": city["lat"] + rng.uniform(-0.2, 0.2),
-                "lon": city["lon"] + rng.uniform(-0.2, 0.2),
-            },
-        }
+        tier = rng.choice(["standard", "standard", "gold", "vip"])
     return {
-        "id": f"SIM-{run}-{n:05d}",
+        "id": order_id(run, n),
         "channel": rng.choice(["web-fr", "app-fr"]),
-        "customer": {
-            "id": f"CUST-{rng.randint(1, 500)}",
-            "email": "demo@example.com",
-            "tier": tier,
-        },
+        "customer": {"id": customer_id(run, n), "email": "demo@example.com", "tier": tier},
         "lines": [
             {
                 "line_id": str(i + 1),
@@ -65,97 +67,255 @@ def _order(rng: random.Random, catalog: list[dict[str, Any]], run: str, n: int) 
             for i, p in enumerate(chosen)
         ],
         "currency": "EUR",
-        "delivery": delivery,
         "payment_token": "tok_ok",
     }
 
 
-def _play_staff(http: httpx.Client, keys: dict[str, str]) -> None:
-    analyst = {"Authorization": f"Bearer {keys['analyst']}"}
-    tasks = http.get(
-        "/tasks", params={"kind": "fraud_review", "status": "open"}, headers=analyst
-    ).json()["items"]
-    for task in tasks:
-        http.post(
-            f"/tasks/{task['id']}/complete",
-            headers=analyst,
-            json={"decision": "approve", "reason": "simulated analyst"},
+def collect_store(
+    options: dict[str, Any], cart: dict[str, int], claimed: Counter[str]
+) -> str | None:
+    """The nearest store of `POST /availability/options`'s `collect_at` that still holds the
+    whole cart once the units this run already ordered are set aside (those orders may not
+    have reserved yet, and may be sourced from that very store), or None: then it ships."""
+    for store in options["collect_at"]:
+        atp = {line["sku"]: line["atp"] for line in store["lines"]}
+        if all(atp.get(sku, 0) - claimed[sku] >= qty for sku, qty in cart.items()):
+            return str(store["location_id"])
+    return None
+
+
+def ship_to(rng: random.Random, city: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "method": "ship",
+        "address": {
+            "name": "Client Démo",
+            "line1": "1 rue de la Paix",
+            "city": city["name"],
+            "postal_code": "75002",
+            "country": "FR",
+            "lat": city["lat"] + rng.uniform(-0.2, 0.2),
+            "lon": city["lon"] + rng.uniform(-0.2, 0.2),
+        },
+    }
+
+
+@dataclass
+class Run:
+    """One simulation against one stack."""
+
+    http: httpx.Client
+    keys: dict[str, str]
+    rng: random.Random
+    out: TextIO
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    placed: list[str] = field(default_factory=list)
+    refused: int = 0
+    collect: int = 0
+    reviewed: set[str] = field(default_factory=set)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claimed: Counter[str] = field(default_factory=Counter)
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[name]}"}
+
+    def staff(self, location_id: str) -> dict[str, str]:
+        # Warehouses have no demo store key: the admin key works their pick lists.
+        name = f"store:{location_id}"
+        return self.auth(name if name in self.keys else "admin")
+
+    def place(self, n: int) -> None:
+        body = new_order(self.rng, self.run, n)
+        cart: Counter[str] = Counter()
+        for line in body["lines"]:
+            cart[line["sku"]] += line["quantity"]
+        city = self.rng.choice(STORES)
+        store = None
+        if self.rng.random() < COLLECT_SHARE:
+            asked = self.http.post(
+                "/availability/options",
+                headers=self.auth("storefront"),
+                json={
+                    "channel": body["channel"],
+                    "lines": [{"sku": s, "quantity": q} for s, q in cart.items()],
+                    "destination": {"lat": city["lat"], "lon": city["lon"]},
+                },
+            )
+            if asked.status_code == 200:
+                store = collect_store(asked.json(), cart, self.claimed)
+        if store is not None:
+            body["delivery"] = {"method": "collect", "store_id": store}
+        else:
+            body["delivery"] = ship_to(self.rng, city)
+        r = self.http.post("/orders", json=body, headers=self.auth("storefront"))
+        if r.status_code not in (200, 201):
+            self.refused += 1
+            print(f"\norder {body['id']} refused: {r.status_code} {r.text}", file=self.out)
+            return
+        self.claimed.update(cart)
+        self.placed.append(body["id"])
+        if store is not None:
+            self.collect += 1
+            # Orders placed after it may be shipped from that very store: wait until its
+            # units are reserved (approving its fraud review if it gets one).
+            self.wait_until_sourced(body["id"])
+
+    def wait_until_sourced(self, oid: str, at_most: float = 60.0) -> None:
+        deadline = time.monotonic() + at_most
+        while time.monotonic() < deadline:
+            self.approve_reviews()
+            r = self.http.get(f"/orders/{oid}", headers=self.auth("storefront"))
+            if r.status_code == 200 and r.json()["status"] in SOURCED:
+                return
+            time.sleep(0.2)
+
+    def approve_reviews(self) -> None:
+        analyst = self.auth("analyst")
+        tasks = self.http.get(
+            "/tasks", params={"kind": "fraud_review", "status": "open"}, headers=analyst
         )
-    for name, key in keys.items():
-        if not name.startswith("store:"):
-            continue
-        location = name.split(":", 1)[1]
-        auth = {"Authorization": f"Bearer {key}"}
-        for f in http.get(
-            f"/locations/{location}/fulfilments", headers=auth, params={"limit": 200}
-        ).json()["items"]:
-            if f["status"] == "AWAITING_PICK":
-                http.post(
-                    f"/fulfilments/{f['id']}/pick",
-                    headers=auth,
-                    json={
-                        "lines": [
-                            {"line_id": line["line_id"], "picked": line["quantity"]}
-                            for line in f["lines"]
-                        ]
-                    },
+        for task in tasks.json()["items"] if tasks.status_code == 200 else []:
+            if task["order_id"] not in self.placed:
+                continue  # someone else's order: not ours to decide
+            done = self.http.post(
+                f"/tasks/{task['id']}/complete",
+                headers=analyst,
+                json={"decision": "approve", "reason": "simulated analyst"},
+            )
+            if done.status_code == 200:
+                self.reviewed.add(task["order_id"])
+
+    def work_fulfilments(self, view: dict[str, Any]) -> None:
+        """Move each of the order's fulfilments one step: pick all, pack, hand over."""
+        for f in view.get("fulfilments", []):
+            fid, location, status = f["fulfilment_id"], f["location_id"], f["status"].upper()
+            headers = self.staff(location)
+            if status == "AWAITING_PICK":
+                listed = self.http.get(
+                    f"/locations/{location}/fulfilments",
+                    params={"status": "AWAITING_PICK", "limit": 200},
+                    headers=headers,
                 )
-            elif f["status"] == "PICKED":
-                http.post(
-                    f"/fulfilments/{f['id']}/pack",
-                    headers=auth,
+                for item in listed.json()["items"] if listed.status_code == 200 else []:
+                    if item["id"] == fid:
+                        picked = [
+                            {"line_id": line["line_id"], "picked": line["quantity"]}
+                            for line in item["lines"]
+                        ]
+                        self.http.post(
+                            f"/fulfilments/{fid}/pick", headers=headers, json={"lines": picked}
+                        )
+            elif status == "PICKED":
+                self.http.post(
+                    f"/fulfilments/{fid}/pack",
+                    headers=headers,
                     json={"parcels": [{"weight_grams": 900}]},
                 )
-            elif f["status"] == "READY_FOR_COLLECTION":
-                http.post(f"/fulfilments/{f['id']}/collected", headers=auth)
+            elif status == "READY_FOR_COLLECTION":
+                self.http.post(f"/fulfilments/{fid}/collected", headers=headers)
+
+    def poll(self) -> int:
+        """One round of staff work; answers how many orders are final."""
+        self.approve_reviews()
+        for oid in self.placed:
+            if self.views.get(oid, {}).get("status") in FINAL:
+                continue
+            r = self.http.get(f"/orders/{oid}", headers=self.auth("storefront"))
+            if r.status_code == 200:
+                self.views[oid] = r.json()
+                self.work_fulfilments(self.views[oid])
+        return sum(1 for v in self.views.values() if v["status"] in FINAL)
+
+    def report(self, timeout: float) -> None:
+        statuses = Counter(self.views.get(oid, {}).get("status", "UNKNOWN") for oid in self.placed)
+        print(
+            f"orders by status: {', '.join(f'{k}={v}' for k, v in sorted(statuses.items()))}"
+            + (f", refused={self.refused}" if self.refused else ""),
+            file=self.out,
+        )
+        print(
+            f"fraud review: {len(self.reviewed)} of {len(self.placed)} orders held for review "
+            "and approved by the simulated analyst",
+            file=self.out,
+        )
+        print(
+            f"delivery: {self.collect} collected in store, {len(self.placed) - self.collect} "
+            "shipped",
+            file=self.out,
+        )
+        for oid in self.placed:
+            why = ending(self.views.get(oid), timeout)
+            if why:
+                print(f"  {oid}: {why}", file=self.out)
 
 
-def simulate(base_url: str, keys: dict[str, str], *, orders: int, timeout: float) -> bool:
-    rng = random.Random()
-    catalog = [p for p in products() if p["category"] != "gift_cards"]
-    run = uuid.uuid4().hex[:6]
-    storefront = {"Authorization": f"Bearer {keys['storefront']}"}
+def ending(view: dict[str, Any] | None, timeout: float) -> str | None:
+    """Why an order did not simply complete, in one line; None if it did."""
+    if view is None:
+        return "never answered GET /orders/{id}"
+    status = view["status"]
+    if status == "CANCELLED":
+        entry = next(
+            (e for e in reversed(view.get("timeline", [])) if e["type"] == "order_cancelled"),
+            None,
+        )
+        by = f" (by {entry['actor']})" if entry else ""
+        return f"CANCELLED, reason {view.get('cancel_reason')}{by}"
+    if status != "COMPLETED":
+        last = view["timeline"][-1]["type"] if view.get("timeline") else "nothing yet"
+        return f"still {status} after {timeout:.0f} s (last event: {last})"
+    short = [
+        f"line {line['line_id']} {line['cancelled']} unit(s) {line.get('cancel_reason')}"
+        for line in view.get("lines", [])
+        if line.get("cancelled")
+    ]
+    return f"COMPLETED without {'; '.join(short)}" if short else None
+
+
+def _progress(out: TextIO, done: int, total: int, started: float, extra: str = "") -> None:
+    if not out.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    rate = done / max(time.monotonic() - started, 1e-9)
+    out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:5.1f}/s {extra}  ")
+    out.flush()
+
+
+def simulate(
+    base_url: str,
+    keys: dict[str, str],
+    *,
+    orders: int,
+    timeout: float,
+    seed: int | None = None,
+    out: TextIO = sys.stdout,
+) -> bool:
+    """Place `orders` orders and see them through. True when every order placed reached a
+    final status and none was refused; how each one ended is printed either way."""
     started = time.monotonic()
-    ids: list[str] = []
-    # The warehouses serve every store's pick lists too: the admin key plays them.
-    staff_keys = dict(keys)
-    for loc in LOCATIONS:
-        if loc["type"] == "warehouse":
-            staff_keys[f"store:{loc['id']}"] = keys["admin"]
     with httpx.Client(base_url=base_url, timeout=30.0) as http:
         try:
             http.get("/healthz")
         except httpx.HTTPError as exc:
             print(
                 f"cannot reach the OMS API at {base_url} ({exc}); is `make dev` running, "
-                "and are OMS_API_PORT / --api set to its port?"
+                "and are OMS_API_PORT / --api set to its port?",
+                file=out,
             )
             return False
+        sim = Run(http=http, keys=keys, rng=random.Random(seed), out=out)
+        print(f"run {sim.run}: placing {orders} orders at {base_url}", file=out)
         for n in range(orders):
-            body = _order(rng, catalog, run, n)
-            r = http.post("/orders", json=body, headers=storefront)
-            if r.status_code not in (200, 201):
-                print(f"\norder {body['id']} refused: {r.status_code} {r.text}")
-                continue
-            ids.append(body["id"])
-            _progress(0, orders, started, f"placing {len(ids)}/{orders}")
-        statuses: dict[str, str] = {}
+            sim.place(n)
+            _progress(out, 0, orders, started, f"placing {len(sim.placed)}/{orders}")
         while time.monotonic() - started < timeout:
-            _play_staff(http, staff_keys)
-            for order_id in ids:
-                if statuses.get(order_id) in FINAL:
-                    continue
-                statuses[order_id] = http.get(f"/orders/{order_id}", headers=storefront).json()[
-                    "status"
-                ]
-            done = sum(1 for s in statuses.values() if s in FINAL)
-            _progress(done, len(ids), started)
-            if done == len(ids):
+            done = sim.poll()
+            _progress(out, done, len(sim.placed), started)
+            if done == len(sim.placed):
                 break
             time.sleep(0.5)
-    print()
-    counts: dict[str, int] = {}
-    for s in statuses.values():
-        counts[s] = counts.get(s, 0) + 1
-    print("orders by status:", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    return all(s in FINAL for s in statuses.values()) and len(statuses) == len(ids)
+    if out.isatty():
+        print(file=out)
+    sim.report(timeout)
+    final = all(sim.views.get(oid, {}).get("status") in FINAL for oid in sim.placed)
+    return final and not sim.refused

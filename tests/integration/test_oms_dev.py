@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -109,3 +110,48 @@ def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restar
         view = httpx.get(f"{base}/orders/DEV-1", headers=shop, timeout=10).json()
         assert view["order_id"] == "DEV-1"
         assert view["timeline"][0]["type"] == "order_received"
+
+
+def test_oms_simulate_sees_every_order_through_and_sends_some_to_fraud_review(
+    tmp_path: Path,
+) -> None:
+    ports = {
+        "OMS_API_PORT": free_port(),
+        "OMS_TEMPORAL_PORT": free_port(),
+        "OMS_UI_PORT": free_port(),
+    }
+    env = {**os.environ, "OMS_HOME": str(tmp_path), **{k: str(v) for k, v in ports.items()}}
+    with oms_dev(tmp_path, ports) as base:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "oms"), "simulate", "--orders", "20"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        keys = json.loads((tmp_path / "dev-keys.json").read_text())
+        shop = {"Authorization": f"Bearer {keys['storefront']}"}
+        listed = httpx.get(f"{base}/orders", params={"limit": 50}, headers=shop, timeout=10)
+        views = [
+            httpx.get(f"{base}/orders/{o['order_id']}", headers=shop, timeout=10).json()
+            for o in listed.json()["items"]
+        ]
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert len(views) == 20
+    # Every order ended; each one that did not simply complete is named with its reason.
+    assert all(v["status"] in ("COMPLETED", "CANCELLED") for v in views), out
+    told = dict(re.findall(r"^  (SIM-\w+-\d+): (.+)$", out, re.MULTILINE))
+    for v in views:
+        cancelled_units = any(line["cancelled"] for line in v["lines"])
+        if v["status"] == "CANCELLED" or cancelled_units:
+            assert v["order_id"] in told, out
+        else:
+            assert v["order_id"] not in told, out
+    completed = sum(v["status"] == "COMPLETED" for v in views)
+    assert f"COMPLETED={completed}" in out
+    # Customers are the run's own: none can collide with the walk-through's.
+    assert all(v["customer_id"].startswith("SIM-") for v in views)
+    reviewed = [v for v in views if v["fraud"] and v["fraud"]["review_decision"] == "approve"]
+    assert reviewed, out
+    assert f"fraud review: {len(reviewed)} of 20 orders" in out
