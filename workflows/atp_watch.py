@@ -14,9 +14,9 @@ from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
 from oms.keys import ATP_WATCH_WORKFLOW_ID
 
 with workflow.unsafe.imports_passed_through():
-    from activities.atp_watch import AtpWatchActivities
     from oms.contracts.atp_watch import WatchRequest, WatchResult
     from oms.domain.stock_events import WatchCursor
+    from workflows import calls
 
 # Activity calls per run before continuing as new: a few thousand history events at most.
 CALLS_PER_RUN = 250
@@ -62,8 +62,8 @@ class AtpWatchWorkflow:
     async def run(self, inp: WatchInput) -> None:
         cursor = inp.cursor
         for _ in range(inp.calls_per_run):
-            result = await workflow.execute_activity_method(
-                AtpWatchActivities.watch_atp,
+            result = await workflow.execute_activity(
+                calls.watch_atp,
                 WatchRequest(cursor=cursor, overlap_s=self._settings.overlap_s),
                 **WATCH_ACTIVITY,
             )

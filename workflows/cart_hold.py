@@ -12,9 +12,9 @@ from temporalio.client import Client, WorkflowHandle
 from oms.keys import cart_hold_workflow_id
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cart_holds import CartHoldActivities
     from oms.contracts.cart_holds import HoldDue, HoldState
     from oms.domain.cart_holds import HoldStatus
+    from workflows import calls
     from workflows.policies import DB_ACTIVITY, condition_within
 
 # Each wake-up is a few history events; a cart extended all day long starts afresh now and then.
@@ -47,8 +47,8 @@ class CartHoldWorkflow:
             await self._sleep_until_due()
             # Deadlines signalled while the activity runs are kept; the stored one joins them.
             self._due = None
-            state = await workflow.execute_activity_method(
-                CartHoldActivities.expire_cart_hold,
+            state = await workflow.execute_activity(
+                calls.expire_cart_hold,
                 HoldDue(cart_id=inp.cart_id, now=workflow.now()),
                 **DB_ACTIVITY,
             )

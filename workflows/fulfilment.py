@@ -10,9 +10,6 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.fulfilment import FulfilmentActivities
-    from activities.inventory import InventoryActivities
-    from activities.shipping import ShippingActivities
     from oms.contracts.fulfilment import CommitPick, ConsumeRequest, FulfilmentInput, SaveFulfilment
     from oms.contracts.shipping import Parcel as CarrierParcel
     from oms.contracts.shipping import ShipmentRequest
@@ -28,11 +25,12 @@ with workflow.unsafe.imports_passed_through():
         validate_pick,
     )
     from oms.domain.order import DeliveryMethod
+    from workflows import calls
+    from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
         LOCAL_ACTIVITY,
-        condition_within,
     )
 
 
@@ -66,12 +64,13 @@ class FulfilmentWorkflow:
     async def run(self, inp: FulfilmentInput) -> FulfilmentView:
         try:
             await self._save(pick_due=True)
-            if not await condition_within(lambda: self._picked, inp.pick_escalate_after_s):
-                self.view.escalated = True
-                await self._save(pick_due=True)
-                await workflow.wait_condition(lambda: self._picked)
+            await wait_for_people(
+                lambda: self._picked,
+                escalate_after_s=inp.pick_escalate_after_s,
+                on_escalate=self._escalate_pick,
+            )
             await self._db_step(
-                InventoryActivities.commit_pick,
+                calls.commit_pick,
                 CommitPick(
                     step_key=self._step_key, location_id=inp.location_id, lines=self.view.lines
                 ),
@@ -100,6 +99,12 @@ class FulfilmentWorkflow:
                 await asyncio.shield(asyncio.ensure_future(self._save()))
             raise
 
+    async def _escalate_pick(self) -> None:
+        """Past the pick deadline the pick task is flagged for the store's manager; the
+        fulfilment goes on waiting for its pick."""
+        self.view.escalated = True
+        await self._save(pick_due=True)
+
     @property
     def _step_key(self) -> str:
         return self.inp.reservation_key
@@ -108,8 +113,8 @@ class FulfilmentWorkflow:
         """A short, idempotent database write. Local activities since the patch below: no
         round trip through the task queue and a third of the history events."""
         if workflow.patched("fulfilment-db-steps-local"):
-            return await workflow.execute_local_activity_method(activity, arg, **LOCAL_ACTIVITY)
-        return await workflow.execute_activity_method(activity, arg, **DB_ACTIVITY)
+            return await workflow.execute_local_activity(activity, arg, **LOCAL_ACTIVITY)
+        return await workflow.execute_activity(activity, arg, **DB_ACTIVITY)
 
     async def _ship_despite_cancel(self) -> None:
         """Once packed, the parcel goes to the carrier: the order refuses cancels from then on,
@@ -128,8 +133,8 @@ class FulfilmentWorkflow:
     async def _ship(self) -> None:
         address = self.inp.address
         assert address is not None
-        booking = await workflow.execute_activity_method(
-            ShippingActivities.book_shipment,
+        booking = await workflow.execute_activity(
+            calls.book_shipment,
             ShipmentRequest(
                 shipment_id=self.inp.fulfilment_id,
                 from_location_id=self.inp.location_id,
@@ -149,7 +154,7 @@ class FulfilmentWorkflow:
 
     async def _consume(self) -> None:
         await self._db_step(
-            InventoryActivities.consume_reservations,
+            calls.consume_reservations,
             ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id),
         )
 
@@ -158,7 +163,7 @@ class FulfilmentWorkflow:
             workflow.now() + timedelta(seconds=self.inp.pick_escalate_after_s) if pick_due else None
         )
         await self._db_step(
-            FulfilmentActivities.save_fulfilment,
+            calls.save_fulfilment,
             SaveFulfilment(
                 view=self.view, workflow_id=workflow.info().workflow_id, pick_due_at=due
             ),

@@ -11,10 +11,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inventory_sync import InventorySyncActivities
     from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
     from oms.domain.snapshots import SyncInput, SyncProgress, SyncStatus
     from oms.temporal import SYNC_PROGRESS
+    from workflows import calls
     from workflows.policies import DB_ACTIVITY
 
 # A run of chunks is one activity: a few dozen activities for a million rows keep the history
@@ -52,11 +52,7 @@ class InventorySyncWorkflow:
     async def run(self, inp: SyncInput) -> SyncProgress:
         ref = SyncRef(sync_id=inp.sync_id)
         try:
-            self._update(
-                await workflow.execute_activity_method(
-                    InventorySyncActivities.plan_sync, ref, **DB_ACTIVITY
-                )
-            )
+            self._update(await workflow.execute_activity(calls.plan_sync, ref, **DB_ACTIVITY))
             if self._progress.status is not SyncStatus.RUNNING:
                 return self._progress
             total, width = self._progress.chunks_total, inp.parallel
@@ -66,8 +62,8 @@ class InventorySyncWorkflow:
             for first in range(0, total, span):
                 last = min(first + span, total)
                 runs = [
-                    workflow.execute_activity_method(
-                        InventorySyncActivities.apply_sync_chunks,
+                    workflow.execute_activity(
+                        calls.apply_sync_chunks,
                         ApplyChunks(sync_id=inp.sync_id, first=j, last=last, step=width),
                         **CHUNK_ACTIVITY,
                     )
@@ -75,11 +71,7 @@ class InventorySyncWorkflow:
                 ]
                 done = await asyncio.gather(*runs)
                 self._update(max(done, key=lambda p: p.chunks_done))
-            self._update(
-                await workflow.execute_activity_method(
-                    InventorySyncActivities.finish_sync, ref, **FINISH_ACTIVITY
-                )
-            )
+            self._update(await workflow.execute_activity(calls.finish_sync, ref, **FINISH_ACTIVITY))
             return self._progress
         except (Exception, asyncio.CancelledError) as exc:
             # Not BaseException: a worker evicting this run from its cache is no failure.
@@ -93,8 +85,8 @@ class InventorySyncWorkflow:
             # Runs even when this workflow is being cancelled: the sync must not stay running.
             failed = await asyncio.shield(
                 asyncio.ensure_future(
-                    workflow.execute_activity_method(
-                        InventorySyncActivities.fail_sync,
+                    workflow.execute_activity(
+                        calls.fail_sync,
                         SyncFailure(sync_id=inp.sync_id, error=error or type(exc).__name__),
                         **DB_ACTIVITY,
                     )

@@ -16,12 +16,19 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
-from oms.contracts.orders import CancelRequest, CancelResult, OrderPolicy, OrderWorkflowInput
+from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
 from oms.db import orders as order_repo
 from oms.db import sourcing
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.order import CancelReason, OrderIn, OrderStatus, OrderView, SourcingSummary
+from oms.domain.order import (
+    CancelReason,
+    OrderIn,
+    OrderPolicy,
+    OrderStatus,
+    OrderView,
+    SourcingSummary,
+)
 from oms.keys import order_workflow_id
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow

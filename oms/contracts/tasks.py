@@ -7,10 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from oms.domain.tasks import TaskKind, TaskStatus
+
 
 class OpenTask(BaseModel):
     task_id: str
-    kind: str
+    kind: TaskKind
     order_id: str
     workflow_id: str
     location_id: str | None = None
@@ -20,5 +22,5 @@ class OpenTask(BaseModel):
 
 class CloseTask(BaseModel):
     task_id: str
-    status: str
+    status: TaskStatus
     actor: str = "system"

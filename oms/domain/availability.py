@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from oms.domain.order.model import CountryCode
+from oms.domain.delivery import CountryCode
 from oms.domain.safety import (
     NO_SAFETY,
     AppliedSafety,

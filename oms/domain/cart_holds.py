@@ -15,8 +15,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.order.model import MAX_LINES, MAX_QUANTITY, Identifier
+from oms.domain.order.model import MAX_LINES, MAX_QUANTITY
 from oms.keys import CART_PREFIX
 
 # Ledger entries of a hold carry the order id "cart:<cart id>" (oms.domain.orders.CartId).

@@ -11,8 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from oms.domain.delivery import DeliveryMethod
 from oms.domain.money import format_minor
-from oms.domain.order.model import CustomerTier, DeliveryMethod, OrderIn
+from oms.domain.order.model import CustomerTier, OrderIn
 
 MIN_SCORE = 0
 MAX_SCORE = 100

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.order.model import DeliveryMethod
 
 
 class FulfilmentStatus(StrEnum):

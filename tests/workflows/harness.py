@@ -14,12 +14,12 @@ from temporalio.worker import Worker
 
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payments import SimulatedPaymentGateway
-from oms.contracts.orders import OrderPolicy, OrderWorkflowInput
+from oms.contracts.orders import OrderWorkflowInput
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment, InventoryPosition, ManualTask, OutboxEvent, Reservation
 from oms.domain.fulfilment import FulfilmentView, HandOverReport, PackReport, Parcel, PickReport
-from oms.domain.order import OrderIn, OrderView
+from oms.domain.order import OrderIn, OrderPolicy, OrderView
 from oms.keys import fulfilment_workflow_id, order_workflow_id
 from workers.main import Dependencies, build_worker
 from workflows.fulfilment import FulfilmentWorkflow

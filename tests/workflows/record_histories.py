@@ -21,12 +21,13 @@ from sqlmodel import SQLModel
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from oms.contracts.orders import CancelRequest, OrderPolicy
+from oms.contracts.orders import CancelRequest
 from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
+from oms.domain.order import OrderPolicy
 from oms.keys import fulfilment_workflow_id
 from oms.temporal import ensure_search_attributes
 from tests.factories import order, seed

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from temporalio.testing import WorkflowEnvironment
 
 from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
-from oms.contracts.orders import OrderPolicy, OrderWorkflowInput
+from oms.contracts.orders import OrderWorkflowInput
 from oms.contracts.payments import Capture
 from oms.db.engine import Database
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.order import CancelReason, OrderIn, OrderStatus, PaymentState
+from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus, PaymentState
 from oms.keys import order_workflow_id
 from tests.factories import PARIS, order, seed
 from tests.workflows.harness import ledger, position, running, tasks_of, until

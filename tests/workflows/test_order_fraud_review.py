@@ -6,13 +6,19 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from oms.contracts.orders import OrderPolicy
 from oms.db import tasks as task_repo
 from oms.db.engine import Database
 from oms.db.tables import Order
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.order import CancelReason, LineState, OrderIn, OrderStatus, PaymentState
+from oms.domain.order import (
+    CancelReason,
+    LineState,
+    OrderIn,
+    OrderPolicy,
+    OrderStatus,
+    PaymentState,
+)
 from tests.factories import order, seed
 from tests.workflows.harness import (
     eventually,

@@ -7,12 +7,12 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from oms.contracts.orders import CancelRequest, OrderPolicy
+from oms.contracts.orders import CancelRequest
 from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.order import CancelReason, LineState, OrderStatus
+from oms.domain.order import CancelReason, LineState, OrderPolicy, OrderStatus
 from tests.factories import order, seed
 from tests.workflows.harness import position, running, until
 from workflows.order import OrderWorkflow

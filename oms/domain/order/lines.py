@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.order.model import OrderLine
-from oms.domain.order.status import LineState
+from oms.domain.order.status import CancelReason, LineState
 from oms.domain.order.views import LineAllocationView, LineView
-from oms.domain.sourcing import Allocation, Demand
+from oms.domain.sourcing.models import Allocation, Demand
 
 # The most advanced state among a line's allocations wins when nothing has shipped yet.
 _PROGRESS = [
@@ -24,7 +24,7 @@ class _Line:
     line: OrderLine
     reserved: int = 0
     cancelled: int = 0
-    cancel_reason: str | None = None
+    cancel_reason: CancelReason | None = None
     allocations: dict[str, LineAllocationView] = field(default_factory=dict)
 
     @property
@@ -66,6 +66,17 @@ class LineBook:
             if (a := b.allocations.get(fulfilment_id)) is not None
         ]
 
+    def shorts(self, fulfilment_id: str) -> list[Demand]:
+        """What a fulfilment picked less of than it was given, line by line (none before it
+        reports its pick)."""
+        return [
+            Demand(line_id=b.line.line_id, sku=b.line.sku, qty=a.qty - a.picked)
+            for b in self._lines.values()
+            if (a := b.allocations.get(fulfilment_id)) is not None
+            and a.picked is not None
+            and a.picked < a.qty
+        ]
+
     def progress(
         self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]
     ) -> None:
@@ -77,12 +88,12 @@ class LineBook:
             if line_id in picked:
                 alloc.picked = picked[line_id]
 
-    def cancel_units(self, line_id: str, qty: int, reason: str) -> None:
+    def cancel_units(self, line_id: str, qty: int, reason: CancelReason) -> None:
         b = self._lines[line_id]
         b.cancelled = min(b.line.quantity - b.done_units, b.cancelled + qty)
         b.cancel_reason = b.cancel_reason or reason
 
-    def cancel_rest(self, reason: str) -> None:
+    def cancel_rest(self, reason: CancelReason) -> None:
         """Everything that has not shipped or been collected is cancelled."""
         for b in self._lines.values():
             rest = b.line.quantity - b.done_units

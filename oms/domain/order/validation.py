@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
-from oms.domain.order.model import (
-    MAX_LINES,
-    MAX_QUANTITY,
-    CatalogEntry,
-    DeliveryMethod,
-    LocationRef,
-    OrderIn,
-)
+from oms.domain.order.model import MAX_LINES, MAX_QUANTITY, CatalogEntry, LocationRef, OrderIn
 
 
 def validate_order(

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, Field
 
+from oms.domain.delivery import Address, DeliveryMethod
 from oms.domain.geo import GeoPoint
-from oms.domain.order.model import Address, DeliveryMethod, OrderIn
+from oms.domain.order.model import OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import DeliveryKind, UnplacedAction
 

@@ -1,0 +1,18 @@
+"""Human tasks: the kinds of work people do for a workflow, and where each task stands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskKind(StrEnum):
+    FRAUD_REVIEW = "fraud_review"
+    PAYMENT_EXCEPTION = "payment_exception"
+    PICK = "pick"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"

@@ -1,0 +1,166 @@
+"""The activities the workflows call, declared by name and signature only.
+
+A workflow schedules an activity by its name; what runs it lives in ``activities/`` and is
+registered by ``workers/``. Declaring the calls here keeps the workflow modules free of what
+the activities import (database drivers, HTTP clients), so the sandbox loads none of it; a
+test checks that every declaration matches a registered activity, name and types alike.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from temporalio import activity
+
+from oms.contracts.atp_watch import WatchRequest, WatchResult
+from oms.contracts.cart_holds import HoldDue, HoldState
+from oms.contracts.fraud import FraudCheck
+from oms.contracts.fulfilment import CommitPick, ConsumeRequest, SaveFulfilment
+from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
+from oms.contracts.payments import (
+    Authorization,
+    AuthorizeRequest,
+    Capture,
+    CaptureRequest,
+    Void,
+    VoidRequest,
+)
+from oms.contracts.read_model import EmitEvent, RecordProgress
+from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
+from oms.contracts.tasks import CloseTask, OpenTask
+from oms.domain.fraud import FraudAssessment
+from oms.domain.snapshots import SyncProgress
+from oms.domain.sourcing import SourcingPlan
+
+
+def _declared_only(name: str) -> NoReturn:
+    raise NotImplementedError(f"{name} runs in a worker; this is its declaration")
+
+
+# -- read model and events ------------------------------------------------------------------
+
+
+@activity.defn(name="record_progress")
+def record_progress(req: RecordProgress) -> int:
+    _declared_only("record_progress")
+
+
+@activity.defn(name="emit_event")
+def emit_event(req: EmitEvent) -> bool:
+    _declared_only("emit_event")
+
+
+@activity.defn(name="save_fulfilment")
+def save_fulfilment(req: SaveFulfilment) -> None:
+    _declared_only("save_fulfilment")
+
+
+# -- human tasks ----------------------------------------------------------------------------
+
+
+@activity.defn(name="open_task")
+def open_task(req: OpenTask) -> None:
+    _declared_only("open_task")
+
+
+@activity.defn(name="escalate_task")
+def escalate_task(task_id: str) -> None:
+    _declared_only("escalate_task")
+
+
+@activity.defn(name="close_task")
+def close_task(req: CloseTask) -> None:
+    _declared_only("close_task")
+
+
+@activity.defn(name="close_order_tasks")
+def close_order_tasks(order_id: str) -> int:
+    _declared_only("close_order_tasks")
+
+
+# -- fraud ----------------------------------------------------------------------------------
+
+
+@activity.defn(name="assess_fraud")
+def assess_fraud(req: FraudCheck) -> FraudAssessment:
+    _declared_only("assess_fraud")
+
+
+# -- sourcing and the reservation ledger ----------------------------------------------------
+
+
+@activity.defn(name="source_and_reserve")
+def source_and_reserve(req: SourcingRequest) -> SourcingPlan:
+    _declared_only("source_and_reserve")
+
+
+@activity.defn(name="commit_pick")
+def commit_pick(req: CommitPick) -> None:
+    _declared_only("commit_pick")
+
+
+@activity.defn(name="consume_reservations")
+def consume_reservations(req: ConsumeRequest) -> int:
+    _declared_only("consume_reservations")
+
+
+@activity.defn(name="release_reservations")
+def release_reservations(req: ReleaseRequest) -> int:
+    _declared_only("release_reservations")
+
+
+# -- payment and shipping -------------------------------------------------------------------
+
+
+@activity.defn(name="authorize_payment")
+def authorize_payment(req: AuthorizeRequest) -> Authorization:
+    _declared_only("authorize_payment")
+
+
+@activity.defn(name="capture_payment")
+def capture_payment(req: CaptureRequest) -> Capture:
+    _declared_only("capture_payment")
+
+
+@activity.defn(name="void_payment")
+def void_payment(req: VoidRequest) -> Void:
+    _declared_only("void_payment")
+
+
+@activity.defn(name="book_shipment")
+def book_shipment(req: ShipmentRequest) -> Booking:
+    _declared_only("book_shipment")
+
+
+# -- inventory syncs, cart holds, the ATP watcher ------------------------------------------
+
+
+@activity.defn(name="plan_sync")
+def plan_sync(req: SyncRef) -> SyncProgress:
+    _declared_only("plan_sync")
+
+
+@activity.defn(name="apply_sync_chunks")
+def apply_sync_chunks(req: ApplyChunks) -> SyncProgress:
+    _declared_only("apply_sync_chunks")
+
+
+@activity.defn(name="finish_sync")
+def finish_sync(req: SyncRef) -> SyncProgress:
+    _declared_only("finish_sync")
+
+
+@activity.defn(name="fail_sync")
+def fail_sync(req: SyncFailure) -> SyncProgress:
+    _declared_only("fail_sync")
+
+
+@activity.defn(name="expire_cart_hold")
+def expire_cart_hold(req: HoldDue) -> HoldState:
+    _declared_only("expire_cart_hold")
+
+
+@activity.defn(name="watch_atp")
+def watch_atp(req: WatchRequest) -> WatchResult:
+    _declared_only("watch_atp")
