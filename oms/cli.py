@@ -176,9 +176,14 @@ def store_variable(location_id: str) -> str:
 
 
 def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
-    """`export` lines for the API URL, one key per role and store, and the Temporal CLI
-    (which reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE)."""
+    """`export` lines for the API URL, one key per role and store, the Temporal CLI (which
+    reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE), and the OMS_ settings that found this
+    stack, so that later `oms` commands in the same shell (simulate) reach it too."""
     values = {
+        "OMS_HOME": str(settings.home.resolve()),
+        "OMS_API_PORT": str(settings.api_port),
+        "OMS_TEMPORAL_PORT": str(settings.temporal_port),
+        "OMS_UI_PORT": str(settings.ui_port),
         "API": api_url(settings),
         "TEMPORAL_ADDRESS": settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
         "TEMPORAL_NAMESPACE": settings.temporal_namespace,

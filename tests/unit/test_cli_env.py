@@ -58,6 +58,8 @@ def test_eval_of_oms_env_sets_the_api_the_role_keys_and_one_key_per_store(
         "STORE_ST_LYON_PRESQUILE",
         "TEMPORAL_ADDRESS",
         "TEMPORAL_UI",
+        "OMS_HOME",
+        "OMS_API_PORT",
     )
 
     assert values == [
@@ -70,6 +72,8 @@ def test_eval_of_oms_env_sets_the_api_the_role_keys_and_one_key_per_store(
         "k-lyon",
         "127.0.0.1:17999",
         "http://127.0.0.1:18999",
+        str(tmp_path.resolve()),
+        "18123",
     ]
 
 
