@@ -22,6 +22,7 @@ from oms.contracts.payments import (
     Void,
     VoidRequest,
 )
+from oms.keys import authorize_key, capture_key, void_key
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -49,7 +50,7 @@ class PaymentActivities:
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
         with _gateway_refusals(req.order_id):
             auth = self.gateway.authorize(
-                idempotency_key=f"{req.order_id}:authorize",
+                idempotency_key=authorize_key(req.order_id),
                 token=req.token,
                 amount=req.amount,
                 currency=req.currency,
@@ -61,7 +62,7 @@ class PaymentActivities:
     def capture_payment(self, req: CaptureRequest) -> Capture:
         with _gateway_refusals(req.order_id):
             cap = self.gateway.capture(
-                idempotency_key=f"{req.order_id}:capture:{req.shipment_key}",
+                idempotency_key=capture_key(req.order_id, req.shipment_key),
                 authorization_id=req.authorization_id,
                 amount=req.amount,
                 currency=req.currency,
@@ -75,7 +76,7 @@ class PaymentActivities:
     def void_payment(self, req: VoidRequest) -> Void:
         with _gateway_refusals(req.order_id):
             void = self.gateway.void(
-                idempotency_key=f"{req.order_id}:void", authorization_id=req.authorization_id
+                idempotency_key=void_key(req.order_id), authorization_id=req.authorization_id
             )
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void

@@ -7,6 +7,7 @@ from temporalio.exceptions import ApplicationError
 
 from oms.connectors.carriers import Carrier, CarrierRejected
 from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.keys import booking_key
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -19,7 +20,7 @@ class ShippingActivities:
     @activity.defn
     def book_shipment(self, req: ShipmentRequest) -> Booking:
         try:
-            booking = self.carrier.book(idempotency_key=f"{req.shipment_id}:book", request=req)
+            booking = self.carrier.book(idempotency_key=booking_key(req.shipment_id), request=req)
         except CarrierRejected as exc:
             raise ApplicationError(
                 str(exc), exc.code, type="CarrierRejected", non_retryable=True

@@ -10,14 +10,12 @@ from pydantic import BaseModel
 from oms.db.tables import Order, OrderEvent
 from oms.domain.order import (
     CancelReason,
-    LineBook,
     OrderIn,
+    OrderState,
     OrderStatus,
     OrderView,
-    PaymentView,
     TimelineEntry,
 )
-from oms.keys import order_workflow_id
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -34,25 +32,17 @@ def order_view(
     cancel_reason: CancelReason | None = None,
     timeline: list[TimelineEntry] | None = None,
 ) -> OrderView:
-    """An order view built outside its workflow: lines as ordered, nothing fulfilled yet
-    that this caller knows of. The workflow's `status` query gives the live detail."""
-    return OrderView(
-        order_id=order.id,
-        workflow_id=order_workflow_id(order.id),
+    """An order view built outside its workflow, by the order aggregate itself: lines as
+    ordered, nothing fulfilled yet that this caller knows of. The workflow's `status` query
+    gives the live detail."""
+    return OrderState.restored(
+        order,
         status=status,
-        cancel_reason=cancel_reason,
-        channel=order.channel,
-        customer_id=order.customer.id,
-        customer_tier=order.customer.tier.value,
-        currency=order.currency,
-        total=order.total,
-        delivery_method=order.delivery.method.value,
-        lines=LineBook(order.lines).views(),
-        payment=PaymentView(currency=order.currency),
-        timeline=timeline or [],
-        created_at=created_at,
+        received_at=created_at,
         updated_at=updated_at,
-    )
+        cancel_reason=cancel_reason,
+        timeline=timeline,
+    ).view()
 
 
 def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:

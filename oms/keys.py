@@ -80,6 +80,15 @@ def step_key(order_id: str, step: str) -> str:
     return str(StepKey(order_id, step))
 
 
+# -- sourcing profiles ---------------------------------------------------------------------
+
+
+def profile_ref(profile_id: str, version: int) -> str:
+    """How people read a profile version (``central@v2``). Stored as its two parts, never
+    parsed back."""
+    return f"{profile_id}@v{version}"
+
+
 # -- cart holds ---------------------------------------------------------------------------
 
 # Ledger entries of a cart's hold carry this in place of an order id.
@@ -88,6 +97,11 @@ CART_PREFIX = "cart:"
 
 def cart_ledger_id(cart_id: str) -> str:
     return f"{CART_PREFIX}{cart_id}"
+
+
+def cart_hold_step_key(cart_id: str, token: str) -> str:
+    """One (re)placement of a cart's hold: each PUT reserves under a key of its own."""
+    return f"{cart_ledger_id(cart_id)}:{token}"
 
 
 # -- human tasks --------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from temporalio.worker import Worker
 
 from activities.atp_watch import AtpWatchActivities
 from activities.cart_holds import CartHoldActivities
-from activities.fulfilment import FulfilmentActivities
-from activities.inventory import InventoryActivities
+from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
-from activities.orders import OrderActivities
 from activities.payments import PaymentActivities
+from activities.read_model import ReadModelActivities
 from activities.shipping import ShippingActivities
+from activities.sourcing import SourcingActivities
+from activities.tasks import TaskActivities
 from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, SimulatedPaymentGateway
@@ -75,31 +76,33 @@ class Dependencies:
 
 
 def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
-    orders = OrderActivities(deps.db, deps.fraud_policy)
-    inventory = InventoryActivities(deps.db)
+    """Every activity the workflows call (workflows/calls.py declares them), grouped by concept."""
+    read_model = ReadModelActivities(deps.db)
+    tasks = TaskActivities(deps.db)
+    fraud = FraudActivities(deps.db, deps.fraud_policy)
+    sourcing = SourcingActivities(deps.db)
     payments = PaymentActivities(deps.payments)
     shipping = ShippingActivities(deps.carrier)
-    fulfilment = FulfilmentActivities(deps.db)
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
     return [
-        orders.record_progress,
-        orders.emit_event,
-        orders.open_task,
-        orders.escalate_task,
-        orders.close_task,
-        orders.close_order_tasks,
-        orders.assess_fraud,
-        inventory.source_and_reserve,
-        inventory.commit_pick,
-        inventory.consume_reservations,
-        inventory.release_reservations,
+        read_model.record_progress,
+        read_model.emit_event,
+        read_model.save_fulfilment,
+        tasks.open_task,
+        tasks.escalate_task,
+        tasks.close_task,
+        tasks.close_order_tasks,
+        fraud.assess_fraud,
+        sourcing.source_and_reserve,
+        sourcing.commit_pick,
+        sourcing.consume_reservations,
+        sourcing.release_reservations,
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,
         shipping.book_shipment,
-        fulfilment.save_fulfilment,
         syncs.plan_sync,
         syncs.apply_sync_chunks,
         syncs.finish_sync,

@@ -29,7 +29,7 @@ from oms.domain.order import (
     OrderView,
     SourcingSummary,
 )
-from oms.keys import order_workflow_id
+from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
 
@@ -203,8 +203,8 @@ def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
     with db.session() as s:
         return [
             SourcingDecisionOut(
-                step=row.step_key.rpartition(":source:")[2] or row.step_key,
-                profile=f"{row.profile_id}@v{row.profile_version}",
+                step=StepKey.parse(row.step_key).step,
+                profile=profile_ref(row.profile_id, row.profile_version),
                 strategy=row.strategy,
                 decided_at=as_utc(row.created_at),
                 explanation=row.explanation,

@@ -24,13 +24,13 @@ from oms.domain.cart_holds import (
     HoldIn,
     HoldStatus,
     SkuAvailability,
-    ledger_order_id,
     merged,
     plan_hold,
     same_lines,
 )
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.sourcing import Allocation
+from oms.keys import cart_hold_step_key, cart_ledger_id
 
 # How many due holds one sweep expires; the rest wait for the next sweep.
 SWEEP_LIMIT = 500
@@ -89,7 +89,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     old_skus = {line.sku for line in held_lines(row)} if row is not None and live else set()
     inventory.lock_positions(session, set(wanted) | old_skus)
     if live:
-        inventory.release(session, order_id=ledger_order_id(cart_id))
+        inventory.release(session, order_id=cart_ledger_id(cart_id))
     figures = av.atp_in(session, setup, list(wanted), detail=False)
     unknown = [
         FieldError(
@@ -112,9 +112,9 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
         raise HoldRefused(409, plan.shortages)
     inventory.reserve(
         session,
-        order_id=ledger_order_id(cart_id),
+        order_id=cart_ledger_id(cart_id),
         # A new key per placement: the entries of a replaced hold stay in the ledger, released.
-        step_key=f"{ledger_order_id(cart_id)}:{uuid.uuid4().hex}",
+        step_key=cart_hold_step_key(cart_id, uuid.uuid4().hex),
         allocations=[
             Allocation(location_id=p.location_id, line_id=line.sku, sku=line.sku, qty=p.quantity)
             for line in plan.lines
@@ -147,7 +147,7 @@ def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: da
     session.execute(
         update(Reservation)
         .where(
-            col(Reservation.order_id) == ledger_order_id(row.id),
+            col(Reservation.order_id) == cart_ledger_id(row.id),
             col(Reservation.status).in_(inventory.LIVE),
         )
         .values(expires_at=expires_at)
@@ -156,7 +156,7 @@ def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: da
 
 
 def _end(session: Session, row: CartHold, status: HoldStatus, now: datetime) -> int:
-    units = inventory.release(session, order_id=ledger_order_id(row.id))
+    units = inventory.release(session, order_id=cart_ledger_id(row.id))
     row.status, row.updated_at = status.value, now
     session.add(row)
     session.flush()

@@ -136,13 +136,12 @@ def record(
     body["allocations"] = [a.model_dump() for a in plan.allocations]
     body["unplaced"] = [d.model_dump() for d in plan.unplaced]
     body["unplaced_action"] = plan.unplaced_action.value
-    profile_id, _, version = explanation.profile.rpartition("@v")
     session.merge(
         t.SourcingDecision(
             step_key=step_key,
             order_id=order_id,
-            profile_id=profile_id,
-            profile_version=int(version or 0),
+            profile_id=explanation.profile_id,
+            profile_version=explanation.profile_version,
             strategy=explanation.strategy,
             explanation=body,
         )

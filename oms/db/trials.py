@@ -1,6 +1,6 @@
 """Sourcing without reserving: one order simulated, or recent orders tried under a draft.
 
-Both build candidates exactly as a placed order's sourcing does (``activities.inventory``): the
+Both build candidates exactly as a placed order's sourcing does (``activities.sourcing``): the
 channel's network less its exclusions, each location's ATP under its safety rules, its networks,
 capacity and record; a collection only from its store; categories from the catalogue. They run
 in a transaction that is always rolled back (and read only on PostgreSQL): nothing is reserved,

@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order.model import MAX_LINES, MAX_QUANTITY
-from oms.keys import CART_PREFIX
 
-# Ledger entries of a hold carry the order id "cart:<cart id>" (oms.domain.orders.CartId).
+# Ledger entries of a hold carry the order id "cart:<cart id>" (oms.keys.cart_ledger_id).
 MIN_TTL_S = 60
 MAX_TTL_S = 86_400
 DEFAULT_TTL_S = 900
@@ -31,11 +30,6 @@ class HoldStatus(StrEnum):
     RELEASED = "released"
     EXPIRED = "expired"
     CONVERTED = "converted"
-
-
-def ledger_order_id(cart_id: str) -> str:
-    """The order id of a hold's ledger entries."""
-    return f"{CART_PREFIX}{cart_id}"
 
 
 class HoldLineIn(BaseModel):

@@ -12,9 +12,10 @@ from sqlmodel import select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.inventory import InventoryActivities
-from activities.orders import OrderActivities
+from activities.fraud import FraudActivities
 from activities.payments import PaymentActivities
+from activities.read_model import ReadModelActivities
+from activities.sourcing import SourcingActivities
 from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
 from oms.contracts.fraud import FraudCheck
 from oms.contracts.payments import AuthorizeRequest
@@ -61,7 +62,7 @@ def test_sourcing_retried_with_the_same_step_returns_the_same_plan_and_holds_onc
 ) -> None:
     seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
     env = ActivityEnvironment()
-    acts = InventoryActivities(db)
+    acts = SourcingActivities(db)
 
     first = env.run(acts.source_and_reserve, request())
     again = env.run(acts.source_and_reserve, request())
@@ -77,7 +78,7 @@ def test_sourcing_retried_with_the_same_step_returns_the_same_plan_and_holds_onc
 
 def test_sourcing_reports_what_it_cannot_place_and_holds_the_rest(db: Database) -> None:
     seed(db, {("SKU-TEE", "ST-OPERA"): 1})
-    plan = ActivityEnvironment().run(InventoryActivities(db).source_and_reserve, request())
+    plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, request())
 
     assert [(a.line_id, a.qty) for a in plan.allocations] == [("1", 1)]
     assert sorted((d.line_id, d.qty) for d in plan.unplaced) == [("1", 1), ("2", 1)]
@@ -89,7 +90,7 @@ def test_fraud_check_reads_the_customers_history_from_the_orders_table(db: Datab
         for n in range(5):  # five orders in the last hour: velocity
             order_repo.insert_order(s, order(f"P{n}"), received_at=NOW)
     result = ActivityEnvironment().run(
-        OrderActivities(db).assess_fraud, FraudCheck(order=order("NEW"), received_at=NOW)
+        FraudActivities(db).assess_fraud, FraudCheck(order=order("NEW"), received_at=NOW)
     )
     assert "order_velocity" in [r.code for r in result.reasons]
     assert result.decision is not FraudDecision.APPROVE
@@ -104,8 +105,8 @@ def test_recording_progress_twice_writes_each_timeline_entry_once(db: Database) 
     )
     req = RecordProgress(order_id="O1", status=OrderStatus.SOURCING, events=[(0, entry)])
     env = ActivityEnvironment()
-    assert env.run(OrderActivities(db).record_progress, req) == 1
-    assert env.run(OrderActivities(db).record_progress, req) == 0
+    assert env.run(ReadModelActivities(db).record_progress, req) == 1
+    assert env.run(ReadModelActivities(db).record_progress, req) == 0
     with db.session() as s:
         assert [e.type for e in s.exec(select(OrderEvent))] == ["order_received"]
         row = order_repo.get_order(s, "O1")
@@ -149,7 +150,7 @@ def test_sourcing_keeps_to_the_channels_network_and_its_exclusions(db: Database)
     _channel(db, ["ST-BASTILLE", "WH-PARIS"])
     with db.session() as s:
         s.add(Exclusion(id="x", channel="web-fr", location_id="ST-BASTILLE"))
-    acts = InventoryActivities(db)
+    acts = SourcingActivities(db)
 
     plan = ActivityEnvironment().run(
         acts.source_and_reserve, request().model_copy(update={"channel": "web-fr"})
@@ -177,7 +178,7 @@ def test_sourcing_leaves_safety_stock_where_it_is(db: Database) -> None:
     with db.session() as s:
         s.add(SafetyRule(id="stores", scope="location_type", location_type="store", quantity=2))
     plan = ActivityEnvironment().run(
-        InventoryActivities(db).source_and_reserve,
+        SourcingActivities(db).source_and_reserve,
         request().model_copy(update={"channel": "web-fr"}),
     )
     # 3 tees at Opéra less 2 of safety stock cannot cover 2: the warehouse serves.
@@ -201,7 +202,7 @@ def test_two_orders_racing_for_the_last_units_one_is_placed_and_the_other_planne
     )
     with db.session() as s:
         s.add(SafetyRule(id="stores", scope="location_type", location_type="store", quantity=1))
-    rival = InventoryActivities(db)
+    rival = SourcingActivities(db)
     plans: dict[str, SourcingPlan] = {}
 
     def o2() -> None:
@@ -217,7 +218,7 @@ def test_two_orders_racing_for_the_last_units_one_is_placed_and_the_other_planne
             racer.start()
             time.sleep(0.3)  # O2 reaches the positions O1 holds and waits there
 
-    acts = InventoryActivities(db, before_reserve=start_the_rival)
+    acts = SourcingActivities(db, before_reserve=start_the_rival)
     plans["O1"] = ActivityEnvironment().run(acts.source_and_reserve, request())
     racer.join(timeout=30)
 
@@ -237,7 +238,7 @@ def test_a_product_kept_out_of_the_channel_is_not_sourced_for_it(db: Database) -
     with db.session() as s:
         s.add(Exclusion(id="no-apparel", channel="web-fr", category="apparel"))
     plan = ActivityEnvironment().run(
-        InventoryActivities(db).source_and_reserve,
+        SourcingActivities(db).source_and_reserve,
         request().model_copy(update={"channel": "web-fr"}),
     )
     assert [(a.line_id, a.sku) for a in plan.allocations] == [("2", "SKU-MUG")]

@@ -11,7 +11,7 @@ from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
 from activities.cart_holds import CartHoldActivities
-from activities.inventory import InventoryActivities
+from activities.sourcing import SourcingActivities
 from oms.cli import cmd_expire_holds
 from oms.config import Settings
 from oms.contracts.cart_holds import HoldDue
@@ -282,7 +282,7 @@ def test_an_order_for_the_cart_takes_over_its_hold_without_counting_it_twice(
         cart_id="C1",
     )
 
-    plan = ActivityEnvironment().run(InventoryActivities(db).source_and_reserve, req)
+    plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, req)
 
     assert plan.unplaced == []
     assert status(db, "C1") == "converted"

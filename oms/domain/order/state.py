@@ -23,8 +23,9 @@ from oms.domain.fulfilment import (
 )
 from oms.domain.order.lines import LineBook
 from oms.domain.order.model import OrderIn
+from oms.domain.order.payment import PaymentRules
 from oms.domain.order.policy import OrderPolicy
-from oms.domain.order.status import CancelReason, OrderStatus, PaymentState
+from oms.domain.order.status import CancelReason, OrderStatus
 from oms.domain.order.views import (
     FraudView,
     FulfilmentSummary,
@@ -39,7 +40,7 @@ from oms.keys import fulfilment_id, order_workflow_id, reroute_step, stock_step
 _WAITS = (UnplacedAction.BACKORDER, UnplacedAction.HOLD)
 
 
-class OrderState:
+class OrderState(PaymentRules):
     """One order's state and rules. Every method that changes it records what happened in
     the timeline, with the time and actor it is given."""
 
@@ -242,67 +243,6 @@ class OrderState:
             for d in self.awaiting:
                 self.book.cancel_units(d.line_id, d.qty, CancelReason.OUT_OF_STOCK)
             self.awaiting = []
-
-    # -- payment -------------------------------------------------------------------------
-
-    def payment_authorized(self, authorization_id: str, amount: int, at: datetime) -> None:
-        self.payment.state = PaymentState.AUTHORIZED
-        self.payment.authorization_id = authorization_id
-        self.payment.authorized = amount
-        self.log("payment_authorized", "payment_gateway", at, {"amount": amount})
-
-    def payment_declined(self, code: str, at: datetime) -> None:
-        self.payment.state = PaymentState.DECLINED
-        self.payment.decline_code = code
-        self.log("payment_declined", "payment_gateway", at, {"code": code})
-
-    def capture_amount(self, view: FulfilmentView) -> int:
-        """What to charge for a fulfilment: the units that left the building, at their price,
-        and only against an authorization."""
-        if not view.status.has_left_the_building or not self.payment.authorization_id:
-            return 0
-        return sum(
-            (line.picked or 0) * self.order.line(line.line_id).unit_price for line in view.lines
-        )
-
-    def payment_captured(self, fid: str, amount: int, at: datetime) -> None:
-        self.payment.captured += amount
-        self.payment.state = PaymentState.PARTIALLY_CAPTURED
-        self.log(
-            "payment_captured", "payment_gateway", at, {"amount": amount, "fulfilment_id": fid}
-        )
-
-    def capture_failed(self, fid: str, amount: int, error: str, at: datetime) -> None:
-        """The goods are gone: never compensated for; someone must collect the money by hand."""
-        self.payment.capture_failures.append(fid)
-        self.log(
-            "payment_capture_failed",
-            "payment_gateway",
-            at,
-            {"fulfilment_id": fid, "amount": amount, "error": error},
-        )
-
-    def should_void_at_completion(self) -> bool:
-        """At the end, whatever was authorized and not captured is let go."""
-        p = self.payment
-        return bool(p.authorization_id) and p.captured < p.authorized
-
-    def should_void_at_cancel(self) -> bool:
-        p = self.payment
-        return bool(p.authorization_id) and p.state not in (
-            PaymentState.VOIDED,
-            PaymentState.DECLINED,
-        )
-
-    def payment_voided(self, amount: int, at: datetime) -> None:
-        self.payment.voided = amount
-        if self.payment.captured == 0:
-            self.payment.state = PaymentState.VOIDED
-        self.log("payment_voided", "payment_gateway", at, {"amount": amount})
-
-    def payment_settled(self) -> None:
-        if self.payment.captured and self.payment.captured >= self.payment.authorized:
-            self.payment.state = PaymentState.CAPTURED
 
     # -- fulfilment ----------------------------------------------------------------------
 

@@ -229,6 +229,8 @@ def _explain(
         by_filter.setdefault(reason, []).append(loc)
     return SourcingExplanation(
         profile=profile.ref,
+        profile_id=profile.id,
+        profile_version=profile.version,
         strategy=attempt.strategy.name,
         fallback=fallback,
         strategies=traces,

@@ -52,7 +52,9 @@ class ExcludedGroup(BaseModel):
 
 
 class SourcingExplanation(BaseModel):
-    profile: str = Field(description="Profile id and version, e.g. 'default@v1'")
+    profile: str = Field(description="Profile id and version as people read them: 'default@v1'")
+    profile_id: str = Field(default="", description="The profile's id, stored as such")
+    profile_version: int = Field(default=0, description="Its version, stored as such")
     strategy: str
     fallback: bool
     strategies: list[StrategyTrace]

@@ -26,6 +26,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from oms.keys import profile_ref
+
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ]
@@ -223,7 +225,7 @@ class SourcingProfile(_Doc):
 
     @property
     def ref(self) -> str:
-        return f"{self.id}@v{self.version}"
+        return profile_ref(self.id, self.version)
 
     def cost_rate(self, location_type: str) -> CostRate:
         return self.costs.get(location_type) or self.costs.get("*") or _FREE

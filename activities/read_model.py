@@ -1,22 +1,55 @@
-"""Fulfilment rows and pick tasks, kept in step with the fulfilment workflow."""
+"""Keeping the read model, the event log and the outbox in step with the workflows: the
+order row and its timeline, outbox events, fulfilment rows and their pick tasks."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
 from oms.contracts.fulfilment import SaveFulfilment
-from oms.db import fulfilments, tasks
+from oms.contracts.read_model import EmitEvent, RecordProgress
+from oms.db import fulfilments, outbox, tasks
+from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id
 from oms.logging import get_logger
 
 log = get_logger(__name__)
 
 
-class FulfilmentActivities:
+class ReadModelActivities:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @activity.defn
+    def record_progress(self, req: RecordProgress) -> int:
+        """Bring the read model and the event log up to the workflow's state (idempotent)."""
+        with self.db.session() as s:
+            order_repo.update_order(
+                s,
+                req.order_id,
+                status=req.status,
+                cancel_reason=req.cancel_reason,
+                fraud_score=req.fraud_score,
+                fraud_decision=req.fraud_decision,
+                fulfilment_locations=req.fulfilment_locations,
+            )
+            new = order_repo.append_events(s, req.order_id, req.events)
+        log.info(
+            "order_progress_recorded", order_id=req.order_id, status=req.status.value, events=new
+        )
+        return new
+
+    @activity.defn
+    def emit_event(self, req: EmitEvent) -> bool:
+        with self.db.session() as s:
+            new = outbox.emit(
+                s, event_id=req.event_id, type=req.type, order_id=req.order_id, payload=req.payload
+            )
+        if new:
+            log.info("event_emitted", type=req.type, order_id=req.order_id, event_id=req.event_id)
+        return new
 
     @activity.defn
     def save_fulfilment(self, req: SaveFulfilment) -> None:
@@ -30,7 +63,7 @@ class FulfilmentActivities:
                 tasks.open_task(
                     s,
                     task_id=task_id,
-                    kind="pick",
+                    kind=TaskKind.PICK,
                     order_id=view.order_id,
                     workflow_id=req.workflow_id,
                     location_id=view.location_id,
@@ -43,7 +76,7 @@ class FulfilmentActivities:
                 if view.escalated:
                     tasks.escalate(s, task_id)
             elif view.status is FulfilmentStatus.CANCELLED:
-                tasks.close(s, task_id, status="cancelled")
+                tasks.close(s, task_id, status=TaskStatus.CANCELLED)
             else:
                 tasks.complete(s, task_id, outcome={"status": view.status.value}, actor="store")
         log.info(

@@ -1,17 +1,17 @@
-"""Sourcing and the reservation ledger, as activities."""
+"""Sourcing and the reservation ledger, as activities: plan and reserve, commit a pick, consume
+what shipped, release what is let go."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel
 from temporalio import activity
 
+from oms.contracts.fulfilment import CommitPick, ConsumeRequest
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
-from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -29,18 +29,7 @@ log = get_logger(__name__)
 MAX_PLAN_ATTEMPTS = 5
 
 
-class CommitPick(BaseModel):
-    step_key: str
-    location_id: str
-    lines: list[FulfilmentLine]
-
-
-class ConsumeRequest(BaseModel):
-    step_key: str
-    location_id: str
-
-
-class InventoryActivities:
+class SourcingActivities:
     def __init__(
         self, db: Database, *, before_reserve: Callable[[str, SourcingPlan], None] | None = None
     ) -> None:

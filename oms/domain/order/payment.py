@@ -1,0 +1,82 @@
+"""The order's money: what is authorized, what to capture for a shipment, what to let go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from oms.domain.fulfilment import FulfilmentView
+from oms.domain.order.model import OrderIn
+from oms.domain.order.status import PaymentState
+from oms.domain.order.views import PaymentView
+
+
+class PaymentRules:
+    """The payment half of ``OrderState``: each transition records itself in the timeline."""
+
+    order: OrderIn
+    payment: PaymentView
+
+    def log(
+        self, type_: str, actor: str, at: datetime, detail: dict[str, Any] | None = None
+    ) -> None:
+        raise NotImplementedError
+
+    def payment_authorized(self, authorization_id: str, amount: int, at: datetime) -> None:
+        self.payment.state = PaymentState.AUTHORIZED
+        self.payment.authorization_id = authorization_id
+        self.payment.authorized = amount
+        self.log("payment_authorized", "payment_gateway", at, {"amount": amount})
+
+    def payment_declined(self, code: str, at: datetime) -> None:
+        self.payment.state = PaymentState.DECLINED
+        self.payment.decline_code = code
+        self.log("payment_declined", "payment_gateway", at, {"code": code})
+
+    def capture_amount(self, view: FulfilmentView) -> int:
+        """What to charge for a fulfilment: the units that left the building, at their price,
+        and only against an authorization."""
+        if not view.status.has_left_the_building or not self.payment.authorization_id:
+            return 0
+        return sum(
+            (line.picked or 0) * self.order.line(line.line_id).unit_price for line in view.lines
+        )
+
+    def payment_captured(self, fid: str, amount: int, at: datetime) -> None:
+        self.payment.captured += amount
+        self.payment.state = PaymentState.PARTIALLY_CAPTURED
+        self.log(
+            "payment_captured", "payment_gateway", at, {"amount": amount, "fulfilment_id": fid}
+        )
+
+    def capture_failed(self, fid: str, amount: int, error: str, at: datetime) -> None:
+        """The goods are gone: never compensated for; someone must collect the money by hand."""
+        self.payment.capture_failures.append(fid)
+        self.log(
+            "payment_capture_failed",
+            "payment_gateway",
+            at,
+            {"fulfilment_id": fid, "amount": amount, "error": error},
+        )
+
+    def should_void_at_completion(self) -> bool:
+        """At the end, whatever was authorized and not captured is let go."""
+        p = self.payment
+        return bool(p.authorization_id) and p.captured < p.authorized
+
+    def should_void_at_cancel(self) -> bool:
+        p = self.payment
+        return bool(p.authorization_id) and p.state not in (
+            PaymentState.VOIDED,
+            PaymentState.DECLINED,
+        )
+
+    def payment_voided(self, amount: int, at: datetime) -> None:
+        self.payment.voided = amount
+        if self.payment.captured == 0:
+            self.payment.state = PaymentState.VOIDED
+        self.log("payment_voided", "payment_gateway", at, {"amount": amount})
+
+    def payment_settled(self) -> None:
+        if self.payment.captured and self.payment.captured >= self.payment.authorized:
+            self.payment.state = PaymentState.CAPTURED
