@@ -1,8 +1,9 @@
-"""The order worker: which queue, which workflows, which activities with which dependencies."""
+"""The worker: which queue, which workflows, which activities with which dependencies.
+
+`oms worker` (and `oms dev`) run it; see oms/cli.py."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,14 +26,11 @@ from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, SimulatedPaymentGateway
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
-from oms.logging import get_logger
-from workflows.atp_watch import AtpWatchWorkflow, WatchSettings, start_atp_watch
+from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
-
-log = get_logger(__name__)
 
 WORKFLOWS = [
     OrderWorkflow,
@@ -133,27 +131,3 @@ def watch_settings(settings: Settings) -> WatchSettings:
         interval_s=settings.atp_watch_interval.total_seconds(),
         overlap_s=settings.atp_watch_overlap.total_seconds(),
     )
-
-
-async def run_worker(settings: Settings) -> None:
-    from oms.temporal import connect
-
-    client = await connect(settings)
-    deps = Dependencies.from_settings(settings)
-    worker = build_worker(client, settings.task_queue, deps)
-    await start_atp_watch(client, settings.task_queue, watch_settings(settings))
-    log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_target)
-    await worker.run()
-
-
-def main() -> None:
-    from oms.config import get_settings
-    from oms.logging import configure_logging
-
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_worker(settings))
-
-
-if __name__ == "__main__":
-    main()
