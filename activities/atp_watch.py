@@ -17,7 +17,7 @@ from oms.logging import get_logger
 
 log = get_logger(__name__)
 
-# Positions read per query, and SKUs per ATP computation (atp_in takes up to the API's 500).
+# Positions read per query, and SKUs per ATP computation (a lookup reads up to the API's 500).
 PAGE_ROWS = 2000
 SKU_BATCH = 500
 # A page may repeat SKUs already handled (one SKU at many locations): bound the reads too.

@@ -18,6 +18,7 @@ from api.errors import ApiError
 from oms.db import availability as av
 from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
+from oms.domain.availability_lookup import ChannelSetup, atp_for
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
 from oms.domain.order import MAX_QUANTITY, CountryCode, Identifier
@@ -93,7 +94,7 @@ def _skus(raw: list[str]) -> list[str]:
     return skus
 
 
-def _setup(db: DbDep, channel: str) -> av.ChannelSetup:
+def _setup(db: DbDep, channel: str) -> ChannelSetup:
     try:
         with db.reading() as s:
             return av.load_channel(s, channel)
@@ -135,7 +136,8 @@ def get_availability(
     wanted = _skus(skus)
     setup = _setup(db, channel)
     with db.reading() as s:
-        figures = av.atp_in(s, setup, wanted, detail=explain)
+        facts = av.load_facts(s, setup, wanted)
+    figures = atp_for(setup, facts, wanted, detail=explain)
     items = []
     for sku in wanted:
         atp = figures[sku]
@@ -236,7 +238,8 @@ def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep) -> Any:
     for line in body.lines:
         quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
     with db.reading() as s:
-        figures = av.atp_in(s, setup, list(quantities))
+        facts = av.load_facts(s, setup, list(quantities))
+    figures = atp_for(setup, facts, list(quantities))
     unknown = [
         FieldError(
             field=f"lines[{i}].sku",

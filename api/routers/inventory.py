@@ -11,19 +11,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, field_path
 from api.views import as_utc
-from oms.db.availability import location_atp
+from oms.db.availability import location_info, sku_positions
 from oms.db.stock_updates import (
     AbsoluteUpdate,
     DeltaUpdate,
     apply_absolute_many,
     apply_deltas,
 )
-from oms.db.tables import Location, Product
+from oms.db.tables import InventoryPosition, Location, Product
+from oms.domain.availability import LocationAtp, Position, atp_location
 from oms.domain.errors import ErrorCode
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -176,7 +177,7 @@ def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
                 source_version=pos.source_version,
                 updated_at=as_utc(pos.updated_at),
             )
-            for pos, loc, atp in location_atp(s, sku)
+            for pos, loc, atp in _located(s, sku)
         ]
         return SkuInventory(
             sku=sku,
@@ -185,3 +186,30 @@ def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
             atp=sum(p.atp for p in out),
             locations=out,
         )
+
+
+def _located(s: Session, sku: str) -> list[tuple[InventoryPosition, Location, LocationAtp]]:
+    """Each location's position of the SKU and its ATP under the location safety rules (no
+    channel: exclusions and buffers are a channel's business)."""
+    product, rules, rows = sku_positions(s, sku)
+    if product is None:
+        return []
+    return [
+        (
+            pos,
+            loc,
+            atp_location(
+                Position(
+                    sku=sku,
+                    location_id=loc.id,
+                    on_hand=pos.on_hand,
+                    reserved=pos.reserved,
+                    in_transit=pos.in_transit,
+                ),
+                location_info(loc),
+                product,
+                rules,
+            ),
+        )
+        for pos, loc in rows
+    ]

@@ -17,6 +17,7 @@ from oms.db import availability as av
 from oms.db import outbox
 from oms.db.tables import Channel, InventoryPosition
 from oms.db.tables import ChannelAtp as Recorded
+from oms.domain.availability_lookup import atp_for
 from oms.domain.stock_events import (
     EVENT_TYPES,
     PositionKey,
@@ -83,7 +84,7 @@ def record(
                 .with_for_update()
             ).scalars()
         }
-        figures = av.atp_in(session, setup, skus, detail=False)
+        figures = atp_for(setup, av.load_facts(session, setup, skus), skus)
         for sku in skus:
             figure = figures.get(sku)
             if figure is None:

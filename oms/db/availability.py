@@ -1,5 +1,6 @@
-"""Available-to-promise from the database: a channel's network, the rules and exclusions that
-touch the SKUs asked about, and their positions, handed to ``oms.domain.availability``.
+"""What available-to-promise is computed from, read from the database: a channel's network,
+the rules and exclusions that touch the SKUs asked about, and their positions. It loads and
+decides nothing: ``oms.domain.availability_lookup`` and ``oms.domain.availability`` decide.
 
 Every call reads the rules afresh, so a rule or exclusion takes effect on the next request.
 A few small indexed queries per call, whatever the number of SKUs (up to the API's 500).
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -19,36 +19,20 @@ from sqlmodel import Session, col
 from oms.db import tables as t
 from oms.domain.availability import (
     Channel,
-    ChannelAtp,
     Exclusion,
-    LocationAtp,
     LocationInfo,
-    Position,
     ProductInfo,
     Stock,
-    atp_channel,
-    atp_location,
 )
+from oms.domain.availability_lookup import AtpFacts, ChannelSetup
 from oms.domain.geo import GeoPoint
 from oms.domain.safety import SafetyQuantity, SafetyRule
-from oms.domain.sourcing import Candidate
 
 
 class UnknownChannel(LookupError):
     def __init__(self, channel_id: str) -> None:
         super().__init__(f"no channel {channel_id!r}")
         self.channel_id = channel_id
-
-
-@dataclass(frozen=True)
-class ChannelSetup:
-    """A channel as ATP sees it: its market, network, buffer and low-stock threshold."""
-
-    channel: Channel
-    network_id: str
-    locations: dict[str, LocationInfo]
-    points: dict[str, GeoPoint]
-    low_stock: int
 
 
 def location_info(loc: t.Location) -> LocationInfo:
@@ -256,114 +240,42 @@ def load_positions(session: Session, skus: Iterable[str]) -> list[Stock]:
     return [Stock._make(row) for row in rows]
 
 
-def channel_atp(
-    session: Session, channel_id: str, skus: Collection[str], *, detail: bool = False
-) -> dict[str, ChannelAtp | None]:
-    """Each SKU's ATP in the channel and what each location counts for (with every term when
-    ``detail``); None for a SKU not in the catalogue.
-
-    Raises UnknownChannel.
-    """
-    setup = load_channel(session, channel_id)
-    return atp_in(session, setup, skus, detail=detail)
+def channel_setup(session: Session, channel_id: str) -> ChannelSetup:
+    """The channel as configured, or, for a channel no one configured, every location (how
+    sourcing sees an unknown channel)."""
+    try:
+        return load_channel(session, channel_id)
+    except UnknownChannel:
+        return everywhere(session, channel_id)
 
 
-def atp_in(
-    session: Session, setup: ChannelSetup, skus: Collection[str], *, detail: bool = False
-) -> dict[str, ChannelAtp | None]:
+def load_facts(session: Session, setup: ChannelSetup, skus: Collection[str]) -> AtpFacts:
+    """What a lookup of these SKUs in the channel needs: products, the rules and exclusions
+    that can touch them, their positions. ``oms.domain.availability_lookup.atp_for`` decides."""
     products = load_products(session, skus)
-    rules = load_rules(session, products.values())
-    exclusions = load_exclusions(session, setup.channel)
     by_sku: dict[str, list[Stock]] = {}
     for pos in load_positions(session, products):
         by_sku.setdefault(pos.sku, []).append(pos)
-    out: dict[str, ChannelAtp | None] = {}
-    for sku in skus:
-        product = products.get(sku)
-        out[sku] = (
-            None
-            if product is None
-            else atp_channel(
-                sku,
-                setup.channel,
-                by_sku.get(sku, []),
-                setup.locations,
-                product,
-                rules,
-                exclusions,
-                detail=detail,
-            )
-        )
-    return out
+    return AtpFacts(
+        products=products,
+        rules=load_rules(session, products.values()),
+        exclusions=load_exclusions(session, setup.channel),
+        positions=by_sku,
+    )
 
 
-def location_atp(
+def sku_positions(
     session: Session, sku: str
-) -> list[tuple[t.InventoryPosition, t.Location, LocationAtp]]:
-    """Every location's position of one SKU and its ATP under the location safety rules
-    (no channel: exclusions and buffers are a channel's business)."""
+) -> tuple[ProductInfo | None, list[SafetyRule], list[tuple[t.InventoryPosition, t.Location]]]:
+    """One SKU's product, the safety rules that can touch it, and its positions with their
+    locations, in location order."""
     product = load_products(session, [sku]).get(sku)
     if product is None:
-        return []
-    rules = load_rules(session, [product])
+        return None, [], []
     rows = session.exec(
         select(t.InventoryPosition, t.Location)  # type: ignore[call-overload]
         .join(t.Location, col(t.Location.id) == col(t.InventoryPosition.location_id))
         .where(col(t.InventoryPosition.sku) == sku)
         .order_by(col(t.Location.id))
     ).all()
-    return [
-        (
-            pos,
-            loc,
-            atp_location(
-                Position(
-                    sku=sku,
-                    location_id=loc.id,
-                    on_hand=pos.on_hand,
-                    reserved=pos.reserved,
-                    in_transit=pos.in_transit,
-                ),
-                location_info(loc),
-                product,
-                rules,
-            ),
-        )
-        for pos, loc in rows
-    ]
-
-
-def sourcing_candidates(
-    session: Session, channel_id: str, skus: Collection[str], only: Collection[str] | None = None
-) -> list[Candidate]:
-    """The locations an order of the channel may be sourced from, each with what it may
-    promise of each SKU: the channel's network, less the locations an exclusion keeps out,
-    each location's ATP under its safety rules. A channel no one configured sources from
-    every location. The channel buffer is not taken off: it caps what storefronts are told,
-    and an order placed is sourced from what the locations hold. ``only`` restricts the
-    locations (a collection store)."""
-    try:
-        setup = load_channel(session, channel_id)
-    except UnknownChannel:
-        setup = everywhere(session, channel_id)
-    figures = atp_in(session, setup, skus)
-    out = []
-    for loc_id, info in setup.locations.items():
-        if only is not None and loc_id not in only:
-            continue
-        available = {
-            sku: atp.by_location[loc_id]
-            for sku, atp in figures.items()
-            if atp is not None and atp.by_location.get(loc_id, 0) > 0
-        }
-        if available or not info.is_open:  # a closed location is named in the plan's notes
-            out.append(
-                Candidate(
-                    location_id=loc_id,
-                    type=info.type,
-                    point=setup.points[loc_id],
-                    is_open=info.is_open,
-                    available=available,
-                )
-            )
-    return out
+    return product, load_rules(session, [product]), [(pos, loc) for pos, loc in rows]

@@ -19,6 +19,7 @@ from oms.db import availability as av
 from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.tables import CartHold, Reservation
+from oms.domain.availability_lookup import atp_for
 from oms.domain.cart_holds import (
     HeldLine,
     HoldIn,
@@ -90,7 +91,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     inventory.lock_positions(session, set(wanted) | old_skus)
     if live:
         inventory.release(session, order_id=cart_ledger_id(cart_id))
-    figures = av.atp_in(session, setup, list(wanted), detail=False)
+    figures = atp_for(setup, av.load_facts(session, setup, list(wanted)), list(wanted))
     unknown = [
         FieldError(
             field=f"lines[{index}].sku",

@@ -1,6 +1,7 @@
 """What sourcing reads about locations besides their stock, and the decisions it records.
 
-A candidate location carries, beside what it may promise (``oms.db.availability``): the networks
+A candidate location carries, beside what it may promise (``oms.db.availability`` reads it,
+``oms.domain.sourcing.candidates`` builds the candidates): the networks
 it belongs to, its daily capacity and the orders it took today (UTC), its lead time, what it has
 on hand of the order's SKUs (for stock balance), and its recent record over ``RECORD_DAYS``: the
 share of its fulfilments it rejected and the share it picked short. A few
@@ -17,23 +18,10 @@ from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session, col
 
 from oms.db import tables as t
-from oms.db.availability import sourcing_candidates
 from oms.domain.fulfilment import FulfilmentStatus
-from oms.domain.sourcing import Candidate, FactLine, OrderFacts, SourcingPlan
+from oms.domain.sourcing import FactLine, OrderFacts, SourcingPlan
 
 RECORD_DAYS = 30
-
-
-def candidates(
-    session: Session,
-    channel: str,
-    skus: Collection[str],
-    only: Collection[str] | None,
-    now: datetime,
-) -> list[Candidate]:
-    found = sourcing_candidates(session, channel, skus, only)
-    facts = location_facts(session, [c.location_id for c in found], now, skus)
-    return [c.model_copy(update=facts.get(c.location_id, {})) for c in found]
 
 
 def location_facts(
