@@ -30,6 +30,7 @@ from oms.domain.cart_holds import (
     same_lines,
 )
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.ledger import LIVE
 from oms.domain.sourcing import Allocation
 from oms.keys import cart_hold_step_key, cart_ledger_id
 
@@ -149,7 +150,7 @@ def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: da
         update(Reservation)
         .where(
             col(Reservation.order_id) == cart_ledger_id(row.id),
-            col(Reservation.status).in_(inventory.LIVE),
+            col(Reservation.status).in_(LIVE),
         )
         .values(expires_at=expires_at)
     )

@@ -16,9 +16,8 @@ from sqlmodel import Session, col, select
 
 from oms.db.tables import InventoryPosition, Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
+from oms.domain.ledger import LIVE, ReservationStatus
 from oms.domain.sourcing import Allocation
-
-LIVE = ("held", "committed")
 
 
 class InsufficientStock(Exception):
@@ -89,7 +88,7 @@ def reserve(
             sku=a.sku,
             location_id=a.location_id,
             qty=a.qty,
-            status="held",
+            status=ReservationStatus.HELD,
             step_key=step_key,
             expires_at=expires_at,
         )
@@ -127,7 +126,7 @@ def commit_pick(
     held = [
         r
         for r in reservations_for_step(session, step_key)
-        if r.location_id == location_id and r.status == "held"
+        if r.location_id == location_id and r.status == ReservationStatus.HELD
     ]
     by_line = {line.line_id: line for line in lines}
     for entry in held:
@@ -138,10 +137,10 @@ def commit_pick(
         short = entry.qty - keep
         now = utcnow()
         if keep:
-            entry.qty, entry.status, entry.updated_at = keep, "committed", now
+            entry.qty, entry.status, entry.updated_at = keep, ReservationStatus.COMMITTED, now
             session.add(entry)
         else:
-            entry.status, entry.updated_at = "released", now
+            entry.status, entry.updated_at = ReservationStatus.RELEASED, now
             session.add(entry)
         if short:
             if keep:
@@ -152,7 +151,7 @@ def commit_pick(
                         sku=entry.sku,
                         location_id=entry.location_id,
                         qty=short,
-                        status="released",
+                        status=ReservationStatus.RELEASED,
                         step_key=entry.step_key,
                         part=1,
                     )
@@ -166,9 +165,9 @@ def consume(session: Session, *, step_key: str, location_id: str) -> int:
     """Goods left the location: committed entries are consumed and on-hand comes down."""
     units = 0
     for entry in reservations_for_step(session, step_key):
-        if entry.location_id != location_id or entry.status != "committed":
+        if entry.location_id != location_id or entry.status != ReservationStatus.COMMITTED:
             continue
-        entry.status, entry.updated_at = "consumed", utcnow()
+        entry.status, entry.updated_at = ReservationStatus.CONSUMED, utcnow()
         session.add(entry)
         adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=-entry.qty)
         units += entry.qty
@@ -199,7 +198,7 @@ def release(
     ).with_for_update()
     units = 0
     for entry in session.exec(stmt):
-        entry.status, entry.updated_at = "released", utcnow()
+        entry.status, entry.updated_at = ReservationStatus.RELEASED, utcnow()
         session.add(entry)
         adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
         units += entry.qty

@@ -19,7 +19,9 @@ from sqlmodel import Session, col
 
 from oms.db import tables as t
 from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.ledger import ReservationStatus
 from oms.domain.sourcing import FactLine, OrderFacts, SourcingPlan
+from oms.keys import CART_PREFIX
 
 RECORD_DAYS = 30
 
@@ -61,8 +63,9 @@ def location_facts(
             col(r.location_id).in_(ids),
             col(r.created_at) >= midnight,
             col(r.part) == 0,
-            col(r.status) != "released",  # a cancelled order's work is not done there
-            ~col(r.order_id).startswith("cart:"),
+            col(r.status)
+            != ReservationStatus.RELEASED,  # a cancelled order's work is not done there
+            ~col(r.order_id).startswith(CART_PREFIX),
         )
         .group_by(col(r.location_id))
     ):

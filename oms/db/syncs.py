@@ -57,6 +57,7 @@ from oms.domain.snapshots import (
     SyncStatus,
     read_rows,
 )
+from oms.keys import CART_PREFIX
 
 CHUNK_SIZE = 5000
 BATCH = 10_000
@@ -182,7 +183,7 @@ def sales_velocity(since: datetime) -> Any:
         core_select(r.c.sku, func.sum(r.c.qty).label("velocity"))
         .where(
             r.c.created_at >= bindparam("since", since, type_=DateTime(timezone=True)),
-            not_(r.c.order_id.startswith("cart:")),
+            not_(r.c.order_id.startswith(CART_PREFIX)),
         )
         .group_by(r.c.sku)
         .subquery("velocity")
