@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -168,12 +169,26 @@ class Run:
                 return
             time.sleep(0.2)
 
+    def pages(
+        self, path: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint paged with limit and offset: work left behind by an
+        earlier run must not hide this run's."""
+        offset, limit = 0, 200
+        while True:
+            page = self.http.get(
+                path, params={**params, "limit": limit, "offset": offset}, headers=headers
+            )
+            items = page.json()["items"] if page.status_code == 200 else []
+            yield from items
+            if len(items) < limit:
+                return
+            offset += limit
+
     def approve_reviews(self) -> None:
         analyst = self.auth("analyst")
-        tasks = self.http.get(
-            "/tasks", params={"kind": "fraud_review", "status": "open"}, headers=analyst
-        )
-        for task in tasks.json()["items"] if tasks.status_code == 200 else []:
+        open_reviews = {"kind": "fraud_review", "status": "open"}
+        for task in list(self.pages("/tasks", open_reviews, analyst)):
             if task["order_id"] not in self.placed:
                 continue  # someone else's order: not ours to decide
             done = self.http.post(
@@ -190,12 +205,10 @@ class Run:
             fid, location, status = f["fulfilment_id"], f["location_id"], f["status"].upper()
             headers = self.staff(location)
             if status == "AWAITING_PICK":
-                listed = self.http.get(
-                    f"/locations/{location}/fulfilments",
-                    params={"status": "AWAITING_PICK", "limit": 200},
-                    headers=headers,
+                pick_list = self.pages(
+                    f"/locations/{location}/fulfilments", {"status": "AWAITING_PICK"}, headers
                 )
-                for item in listed.json()["items"] if listed.status_code == 200 else []:
+                for item in pick_list:
                     if item["id"] == fid:
                         picked = [
                             {"line_id": line["line_id"], "picked": line["quantity"]}
@@ -204,6 +217,7 @@ class Run:
                         self.http.post(
                             f"/fulfilments/{fid}/pick", headers=headers, json={"lines": picked}
                         )
+                        break
             elif status == "PICKED":
                 self.http.post(
                     f"/fulfilments/{fid}/pack",

@@ -19,6 +19,25 @@ import httpx
 from oms.devserver import free_port
 from tests.factories import PARIS
 
+ORDER = {
+    "channel": "web-fr",
+    "customer": {"id": "C1", "email": "a@example.com", "tier": "standard"},
+    "lines": [{"line_id": "1", "sku": "HOM-002", "quantity": 1, "unit_price": 2499}],
+    "currency": "EUR",
+    "delivery": {
+        "method": "ship",
+        "address": {
+            "name": "A",
+            "line1": "1 rue",
+            "city": "Paris",
+            "postal_code": "75001",
+            "country": "FR",
+            **PARIS,
+        },
+    },
+    "payment_token": "tok_ok",
+}
+
 
 @contextmanager
 def oms_dev(home: Path, ports: dict[str, int]) -> Iterator[str]:
@@ -70,25 +89,7 @@ def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restar
         "OMS_TEMPORAL_PORT": free_port(),
         "OMS_UI_PORT": free_port(),
     }
-    body = {
-        "id": "DEV-1",
-        "channel": "web-fr",
-        "customer": {"id": "C1", "email": "a@example.com", "tier": "standard"},
-        "lines": [{"line_id": "1", "sku": "HOM-002", "quantity": 1, "unit_price": 2499}],
-        "currency": "EUR",
-        "delivery": {
-            "method": "ship",
-            "address": {
-                "name": "A",
-                "line1": "1 rue",
-                "city": "Paris",
-                "postal_code": "75001",
-                "country": "FR",
-                **PARIS,
-            },
-        },
-        "payment_token": "tok_ok",
-    }
+    body = {**ORDER, "id": "DEV-1"}
     with oms_dev(tmp_path, ports) as base:
         keys = json.loads((tmp_path / "dev-keys.json").read_text())
         assert {"storefront", "analyst", "integration", "admin", "store:ST-PARIS-OPERA"} <= set(
@@ -112,7 +113,7 @@ def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restar
         assert view["timeline"][0]["type"] == "order_received"
 
 
-def test_oms_simulate_sees_every_order_through_and_sends_some_to_fraud_review(
+def test_oms_simulate_sees_its_orders_through_sends_some_to_fraud_review_and_leaves_others_alone(
     tmp_path: Path,
 ) -> None:
     ports = {
@@ -121,7 +122,19 @@ def test_oms_simulate_sees_every_order_through_and_sends_some_to_fraud_review(
         "OMS_UI_PORT": free_port(),
     }
     env = {**os.environ, "OMS_HOME": str(tmp_path), **{k: str(v) for k, v in ports.items()}}
+    env.pop("OMS_DATABASE_URL", None)
+    # Someone else's order, held for review like the README's: the simulation must not decide it.
+    theirs = {
+        **ORDER,
+        "id": "WEB-OTHER",
+        "customer": {"id": "CUST-42", "email": "c@example.com", "tier": "new"},
+        "lines": [{"line_id": "1", "sku": "ELE-002", "quantity": 1, "unit_price": 9499}],
+    }
     with oms_dev(tmp_path, ports) as base:
+        keys = json.loads((tmp_path / "dev-keys.json").read_text())
+        shop = {"Authorization": f"Bearer {keys['storefront']}"}
+        placed = httpx.post(f"{base}/orders", json=theirs, headers=shop, timeout=10)
+        assert placed.status_code == 201, placed.text
         done = subprocess.run(
             [str(Path(sys.executable).parent / "oms"), "simulate", "--orders", "20"],
             env=env,
@@ -129,8 +142,6 @@ def test_oms_simulate_sees_every_order_through_and_sends_some_to_fraud_review(
             text=True,
             timeout=240,
         )
-        keys = json.loads((tmp_path / "dev-keys.json").read_text())
-        shop = {"Authorization": f"Bearer {keys['storefront']}"}
         listed = httpx.get(f"{base}/orders", params={"limit": 50}, headers=shop, timeout=10)
         views = [
             httpx.get(f"{base}/orders/{o['order_id']}", headers=shop, timeout=10).json()
@@ -138,20 +149,23 @@ def test_oms_simulate_sees_every_order_through_and_sends_some_to_fraud_review(
         ]
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    assert len(views) == 20
+    other = [v for v in views if v["order_id"] == "WEB-OTHER"]
+    assert [v["status"] for v in other] == ["AWAITING_REVIEW"]
+    ours = [v for v in views if v["order_id"] != "WEB-OTHER"]
+    assert len(ours) == 20
     # Every order ended; each one that did not simply complete is named with its reason.
-    assert all(v["status"] in ("COMPLETED", "CANCELLED") for v in views), out
+    assert all(v["status"] in ("COMPLETED", "CANCELLED") for v in ours), out
     told = dict(re.findall(r"^  (SIM-\w+-\d+): (.+)$", out, re.MULTILINE))
-    for v in views:
+    for v in ours:
         cancelled_units = any(line["cancelled"] for line in v["lines"])
         if v["status"] == "CANCELLED" or cancelled_units:
             assert v["order_id"] in told, out
         else:
             assert v["order_id"] not in told, out
-    completed = sum(v["status"] == "COMPLETED" for v in views)
+    completed = sum(v["status"] == "COMPLETED" for v in ours)
     assert f"COMPLETED={completed}" in out
     # Customers are the run's own: none can collide with the walk-through's.
-    assert all(v["customer_id"].startswith("SIM-") for v in views)
-    reviewed = [v for v in views if v["fraud"] and v["fraud"]["review_decision"] == "approve"]
+    assert all(v["customer_id"].startswith("SIM-") for v in ours)
+    reviewed = [v for v in ours if v["fraud"] and v["fraud"]["review_decision"] == "approve"]
     assert reviewed, out
     assert f"fraud review: {len(reviewed)} of 20 orders" in out
