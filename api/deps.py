@@ -37,7 +37,7 @@ def get_session(request: Request) -> Iterator[Session]:
 def get_client(request: Request) -> Client:
     client: Client | None = request.app.state.temporal
     if client is None:
-        raise ApiError(503, ErrorCode.UNAVAILABLE, "not connected to Temporal yet")
+        raise ApiError(ErrorCode.UNAVAILABLE, "not connected to Temporal yet")
     return client
 
 
@@ -75,7 +75,6 @@ def authenticate(
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise ApiError(
-            401,
             ErrorCode.UNAUTHENTICATED,
             "missing API key",
             headers={"WWW-Authenticate": "Bearer"},
@@ -84,7 +83,6 @@ def authenticate(
         row = api_keys.authenticate(s, credentials.credentials)
         if row is None:
             raise ApiError(
-                401,
                 ErrorCode.UNAUTHENTICATED,
                 "unknown or revoked API key",
                 headers={"WWW-Authenticate": "Bearer"},
@@ -99,7 +97,6 @@ def require(*roles: str) -> Callable[..., Principal]:
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
             raise ApiError(
-                403,
                 ErrorCode.FORBIDDEN,
                 f"a {principal.role} key cannot do this; needs {sorted(allowed)}",
             )

@@ -15,24 +15,26 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.logging import get_logger
 
 log = get_logger(__name__)
 
 
 class ApiError(Exception):
+    """An error answer. Its code names the HTTP status; a 422 lists every problem at once."""
+
     def __init__(
         self,
-        status: int,
         code: ErrorCode,
         reason: str,
         field: str | None = None,
+        *,
         errors: Sequence[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(reason)
-        self.status = status
+        self.status = code.http_status
         self.code = code
         self.reason = reason
         self.field = field
@@ -41,19 +43,32 @@ class ApiError(Exception):
 
     @classmethod
     def invalid(cls, errors: Sequence[FieldError]) -> ApiError:
+        """422: the input is at fault, whatever each field's code (an unknown location named
+        in a body is the body's fault, not the URL's)."""
         first = errors[0]
-        return cls(422, first.code, first.reason, first.field, errors)
+        error = cls(first.code, first.reason, first.field, errors=errors)
+        error.status = 422
+        return error
+
+    @classmethod
+    def refused(cls, exc: DomainError, field: str | None = None) -> ApiError:
+        """A business rule's refusal, answered with its code's status."""
+        return cls(exc.code, exc.reason, field or exc.field)
 
     def body(self) -> dict[str, Any]:
-        errors = self.errors or (
-            [FieldError(field=self.field, code=self.code, reason=self.reason)] if self.field else []
-        )
-        return {
-            "code": self.code.value,
-            "field": self.field,
-            "reason": self.reason,
-            "errors": [e.model_dump(mode="json") for e in errors],
-        }
+        return error_body(self.code, self.reason, self.field, self.errors)
+
+
+def error_body(
+    code: ErrorCode, reason: str, field: str | None = None, errors: Sequence[FieldError] = ()
+) -> dict[str, Any]:
+    listed = list(errors) or ([FieldError(field=field, code=code, reason=reason)] if field else [])
+    return {
+        "code": code.value,
+        "field": field,
+        "reason": reason,
+        "errors": [e.model_dump(mode="json") for e in listed],
+    }
 
 
 _PYDANTIC_CODES = {
@@ -125,17 +140,18 @@ def install(app: FastAPI) -> None:
         # range, a NUL character) that no check caught before. The transaction rolled back.
         log.warning("data_refused_by_database", error=str(exc.orig))
         err = ApiError(
-            422,
             ErrorCode.INVALID,
             "a value is out of the range the database stores, or holds a character it "
             "cannot (NUL); nothing was changed",
         )
-        return JSONResponse(err.body(), status_code=422)
+        return JSONResponse(err.body(), status_code=err.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own answers (no such path, wrong method) keep the framework's status.
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
             exc.status_code, ErrorCode.INVALID
         )
-        err = ApiError(exc.status_code, code, str(exc.detail))
-        return JSONResponse(err.body(), status_code=exc.status_code)
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )

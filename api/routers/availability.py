@@ -83,10 +83,9 @@ class Availability(BaseModel):
 def _skus(raw: list[str]) -> list[str]:
     skus = list(dict.fromkeys(s.strip() for part in raw for s in part.split(",") if s.strip()))
     if not skus:
-        raise ApiError(422, ErrorCode.REQUIRED, "name at least one SKU", "skus")
+        raise ApiError(ErrorCode.REQUIRED, "name at least one SKU", "skus")
     if len(skus) > MAX_SKUS:
         raise ApiError(
-            422,
             ErrorCode.TOO_MANY_SKUS,
             f"{len(skus)} SKUs asked, at most {MAX_SKUS} per request",
             "skus",
@@ -99,9 +98,7 @@ def _setup(db: DbDep, channel: str) -> ChannelSetup:
         with db.reading() as s:
             return av.load_channel(s, channel)
     except av.UnknownChannel:
-        raise ApiError(
-            404, ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel"
-        ) from None
+        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel") from None
 
 
 def _explanation(atp: ChannelAtp) -> Explanation:
@@ -256,7 +253,6 @@ def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep) -> Any:
         store = setup.locations.get(body.pickup_store_id)
         if store is None or store.type != "store":
             raise ApiError(
-                422,
                 ErrorCode.UNKNOWN_STORE,
                 f"{body.pickup_store_id!r} is not a store of channel {setup.channel.id}",
                 "pickup_store_id",

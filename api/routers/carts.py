@@ -76,23 +76,17 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
                 return CartHoldPublic.of(row)
         except av.UnknownChannel:
             raise ApiError(
-                404, ErrorCode.CHANNEL_NOT_FOUND, f"no channel {body.channel!r}", "channel"
+                ErrorCode.CHANNEL_NOT_FOUND, f"no channel {body.channel!r}", "channel"
             ) from None
         except cart_holds.HoldRefused as refused:
-            raise ApiError(
-                refused.status,
-                refused.errors[0].code,
-                refused.errors[0].reason,
-                refused.errors[0].field,
-                refused.errors,
-            ) from None
+            # Unknown SKUs are the input's fault (422), too little stock a conflict (409).
+            first = refused.errors[0]
+            raise ApiError(first.code, first.reason, first.field, errors=refused.errors) from None
         except (IntegrityError, InsufficientStock) as lost:
             # The same cart held at the same moment by another request (its row appeared
             # under us), or a position moved between reading and reserving.
             log.info("cart_hold_race_lost", cart_id=cart_id, attempt=attempt, error=str(lost))
-    raise ApiError(
-        503, ErrorCode.UNAVAILABLE, "the cart's stock kept moving; retry the same request"
-    )
+    raise ApiError(ErrorCode.UNAVAILABLE, "the cart's stock kept moving; retry the same request")
 
 
 @router.put(
@@ -124,7 +118,6 @@ async def put_hold(
     except RPCError as err:
         log.error("cart_hold_timer_failed", cart_id=cart_id, error=str(err))
         raise ApiError(
-            503,
             ErrorCode.UNAVAILABLE,
             "the stock is held but its expiry could not be scheduled; retry the same request",
         ) from err
@@ -151,7 +144,7 @@ def _release(db: Database, cart_id: str) -> CartHoldPublic | None:
 
 
 def _not_found(cart_id: str) -> ApiError:
-    return ApiError(404, ErrorCode.HOLD_NOT_FOUND, f"cart {cart_id} holds nothing", "cart_id")
+    return ApiError(ErrorCode.HOLD_NOT_FOUND, f"cart {cart_id} holds nothing", "cart_id")
 
 
 @router.get(

@@ -145,7 +145,13 @@ def _set_buffer(ch: Channel, buffer: SafetyQuantity | None) -> None:
 
 def _require_network(s: Session, network_id: str) -> None:
     if s.get(Network, network_id) is None:
-        raise ApiError(422, ErrorCode.NETWORK_NOT_FOUND, f"no network {network_id!r}", "network_id")
+        # The network a body names: the body is at fault (422), not the URL.
+        missing = FieldError(
+            field="network_id",
+            code=ErrorCode.NETWORK_NOT_FOUND,
+            reason=f"no network {network_id!r}",
+        )
+        raise ApiError.invalid([missing])
 
 
 @router.get("/networks", response_model=Page, tags=["channels"])
@@ -160,7 +166,7 @@ def create_network(
 ) -> Any:
     with db.session() as s:
         if s.get(Network, body.id) is not None:
-            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"network {body.id} exists", "id")
+            raise ApiError(ErrorCode.ALREADY_EXISTS, f"network {body.id} exists", "id")
         net = Network(id=body.id, name=body.name)
         s.add(net)
         s.flush()
@@ -177,7 +183,7 @@ def update_network(
     with db.session() as s:
         net = s.get(Network, network_id)
         if net is None:
-            raise ApiError(404, ErrorCode.NOT_FOUND, f"no network {network_id}", "network_id")
+            raise ApiError(ErrorCode.NETWORK_NOT_FOUND, f"no network {network_id}", "network_id")
         if body.name is not None:
             net.name = body.name
             s.add(net)
@@ -198,7 +204,7 @@ def create_channel(
 ) -> Any:
     with db.session() as s:
         if s.get(Channel, body.id) is not None:
-            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"channel {body.id} exists", "id")
+            raise ApiError(ErrorCode.ALREADY_EXISTS, f"channel {body.id} exists", "id")
         _require_network(s, body.network_id)
         ch = Channel(**body.model_dump(exclude={"buffer"}))
         _set_buffer(ch, body.buffer)
@@ -215,7 +221,7 @@ def update_channel(
     with db.session() as s:
         ch = s.get(Channel, channel_id)
         if ch is None:
-            raise ApiError(404, ErrorCode.NOT_FOUND, f"no channel {channel_id}", "channel_id")
+            raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel_id}", "channel_id")
         if "buffer" in body.model_fields_set:
             _set_buffer(ch, body.buffer)
         changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"buffer"})
@@ -234,11 +240,11 @@ def delete_network(network_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> R
     with db.session() as s:
         net = s.get(Network, network_id)
         if net is None:
-            raise ApiError(404, ErrorCode.NOT_FOUND, f"no network {network_id}", "network_id")
+            raise ApiError(ErrorCode.NETWORK_NOT_FOUND, f"no network {network_id}", "network_id")
         user = s.exec(select(Channel.id).where(Channel.network_id == network_id).limit(1)).first()
         if user is not None:
             raise ApiError(
-                409, ErrorCode.IN_USE, f"channel {user} sells from {network_id}", "network_id"
+                ErrorCode.IN_USE, f"channel {user} sells from {network_id}", "network_id"
             )
         s.exec(delete(NetworkLocation).where(col(NetworkLocation.network_id) == network_id))
         s.delete(net)
@@ -252,13 +258,13 @@ def delete_channel(channel_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> R
     with db.session() as s:
         ch = s.get(Channel, channel_id)
         if ch is None:
-            raise ApiError(404, ErrorCode.NOT_FOUND, f"no channel {channel_id}", "channel_id")
+            raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel_id}", "channel_id")
         uses: dict[str, Any] = {
             "safety rules": SafetyRule.channel,
             "exclusions": Exclusion.channel,
             "sourcing profiles": SourcingProfile.channel,
         }
         if (what := first_use(s, uses, channel_id)) is not None:
-            raise ApiError(409, ErrorCode.IN_USE, f"channel {channel_id} has {what}", "channel_id")
+            raise ApiError(ErrorCode.IN_USE, f"channel {channel_id} has {what}", "channel_id")
         s.delete(ch)
     return Response(status_code=204)

@@ -103,7 +103,6 @@ def list_fulfilments(
     with db.session() as s:
         if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
             raise ApiError(
-                404,
                 ErrorCode.LOCATION_NOT_FOUND,
                 f"no location {location_id} for this key",
                 "location_id",
@@ -119,7 +118,6 @@ def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
         row = fulfilment_repo.get(s, fulfilment_id)
         if row is None or not _may_see(principal, row.location_id):
             raise ApiError(
-                404,
                 ErrorCode.FULFILMENT_NOT_FOUND,
                 f"no fulfilment {fulfilment_id}",
                 "fulfilment_id",
@@ -138,16 +136,15 @@ async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) ->
             errors = [FieldError.model_validate(d) for d in cause.details]
             raise ApiError.invalid(errors) from err
         reason = cause.message if isinstance(cause, ApplicationError) else str(err)
-        raise ApiError(409, ErrorCode.INVALID_STATE, reason) from err
+        raise ApiError(ErrorCode.INVALID_STATE, reason) from err
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(
-                409,
                 ErrorCode.INVALID_STATE,
                 "this fulfilment is finished and takes no more actions",
             ) from err
         # Temporal itself is unreachable or slow: the action did not happen, retry it.
-        raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
+        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
 @router.post("/fulfilments/{fulfilment_id}/pick", response_model=FulfilmentView)

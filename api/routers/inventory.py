@@ -161,9 +161,7 @@ def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
     (channel exclusions and buffers: `GET /availability`)."""
     with db.reading() as s:
         if s.get(Product, sku) is None:
-            raise ApiError(
-                404, ErrorCode.UNKNOWN_SKU, f"SKU {sku!r} is not in the catalogue", "sku"
-            )
+            raise ApiError(ErrorCode.SKU_NOT_FOUND, f"SKU {sku!r} is not in the catalogue", "sku")
         out = [
             LocationPosition(
                 location_id=pos.location_id,

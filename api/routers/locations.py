@@ -110,7 +110,7 @@ def create_location(
 ) -> Any:
     with db.session() as s:
         if s.get(Location, body.id) is not None:
-            raise ApiError(409, ErrorCode.LOCATION_EXISTS, f"location {body.id} exists", "id")
+            raise ApiError(ErrorCode.LOCATION_EXISTS, f"location {body.id} exists", "id")
         loc = Location(**body.model_dump())
         _check_vendor(loc)
         s.add(loc)
@@ -128,11 +128,11 @@ def update_location(
         loc = s.get(Location, location_id)
         if loc is None:
             raise ApiError(
-                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+                ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
             )
         for field, value in body.model_dump(exclude_unset=True).items():
             if value is None and field != "vendor_id":
-                raise ApiError(422, ErrorCode.INVALID, f"{field} cannot be null", field)
+                raise ApiError(ErrorCode.INVALID, f"{field} cannot be null", field)
             setattr(loc, field, value)
         _check_vendor(loc)
         s.add(loc)
@@ -142,7 +142,7 @@ def update_location(
 
 def _check_vendor(loc: Location) -> None:
     if loc.vendor_id is not None and loc.type != "dropship":
-        raise ApiError(422, ErrorCode.INVALID, f"a {loc.type} has no drop-ship vendor", "vendor_id")
+        raise ApiError(ErrorCode.INVALID, f"a {loc.type} has no drop-ship vendor", "vendor_id")
 
 
 @router.delete("/{location_id}", status_code=204)
@@ -153,7 +153,7 @@ def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) ->
         loc = s.get(Location, location_id)
         if loc is None:
             raise ApiError(
-                404, ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
+                ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id"
             )
         uses: dict[str, Any] = {
             "positions": InventoryPosition.location_id,
@@ -165,7 +165,6 @@ def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) ->
         }
         if (what := first_use(s, uses, location_id)) is not None:
             raise ApiError(
-                409,
                 ErrorCode.IN_USE,
                 f"location {location_id} has {what}: close it instead (is_open: false)",
                 "location_id",

@@ -91,7 +91,6 @@ async def place_order(
     created, ran, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
     if fingerprint != order.fingerprint():
         raise ApiError(
-            409,
             ErrorCode.ORDER_CONFLICT,
             f"order {order.id} was already placed with a different content",
             "id",
@@ -122,7 +121,6 @@ async def place_order(
     except RPCError as err:
         log.error("order_start_failed", order_id=order.id, error=str(err))
         raise ApiError(
-            503,
             ErrorCode.UNAVAILABLE,
             "the order is stored but could not be started yet; retry the same request",
         ) from err
@@ -147,7 +145,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
             RPCStatusCode.DEADLINE_EXCEEDED,
             RPCStatusCode.UNAVAILABLE,
         ):
-            raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the order") from err
+            raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
     except Exception:  # a query a worker cannot answer right now
         pass
 
@@ -160,7 +158,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
 
     fallback = await run_in_threadpool(from_db)
     if fallback is None:
-        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     return fallback
 
 
@@ -170,7 +168,7 @@ async def get_order(order_id: str, _: Reader, db: DbDep, client: ClientDep) -> A
     each sourcing decision in short."""
     exists = await run_in_threadpool(_exists, db, order_id)
     if not exists:
-        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     view = await _live_view(db, client, order_id)
     decided = await run_in_threadpool(_decisions, db, order_id)
     return view.model_copy(update={"sourcing": [d.summary() for d in decided]})
@@ -219,7 +217,7 @@ def get_sourcing(order_id: str, _: Reader, db: DbDep) -> Any:
     each re-route): the profile version, the strategy that matched and why earlier ones did
     not, the candidates with their score per criterion, the locations each filter excluded."""
     if not _exists(db, order_id):
-        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     return SourcingDecisions(order_id=order_id, decisions=_decisions(db, order_id))
 
 
@@ -258,7 +256,7 @@ def list_orders(
         try:
             rows, next_cursor = order_repo.list_orders(s, flt, limit=limit, cursor=cursor)
         except ValueError as exc:
-            raise ApiError(422, ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
+            raise ApiError(ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
         return OrderPage(items=[OrderSummary.of(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -277,7 +275,7 @@ async def cancel_order(
     """Cancel an order. Accepted until part of it has shipped; compensations then run."""
     body = body or CancelBody()
     if not await run_in_threadpool(_exists, db, order_id):
-        raise ApiError(404, ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
         result: CancelResult = await handle.execute_update(
@@ -288,10 +286,10 @@ async def cancel_order(
         view = await _live_view(db, client, order_id)
         if view.status.is_final:
             raise ApiError(
-                409, ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}"
+                ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}"
             ) from err
-        raise ApiError(503, ErrorCode.UNAVAILABLE, "could not reach the order") from err
+        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
     if not result.accepted:
-        raise ApiError(409, ErrorCode.CANCEL_REFUSED, result.reason or "refused")
+        raise ApiError(ErrorCode.CANCEL_REFUSED, result.reason or "refused")
     log.info("order_cancel_accepted", order_id=order_id, by=principal.actor)
     return result

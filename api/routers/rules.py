@@ -169,7 +169,7 @@ def create_rule(body: RuleIn, response: Response, _: Admin, db: DbDep) -> Any:
     matches. Counts from the next ATP lookup."""
     with db.session() as s:
         if s.get(t.SafetyRule, body.id) is not None:
-            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"rule {body.id} exists", "id")
+            raise ApiError(ErrorCode.ALREADY_EXISTS, f"rule {body.id} exists", "id")
         rule = _validated_rule(s, body.id, body)
         row = t.SafetyRule(**rule.model_dump(), note=body.note)
         s.add(row)
@@ -209,7 +209,7 @@ def delete_rule(rule_id: str, _: Admin, db: DbDep) -> Response:
 def _rule_row(s: Session, rule_id: str) -> t.SafetyRule:
     row = s.get(t.SafetyRule, rule_id)
     if row is None:
-        raise ApiError(404, ErrorCode.RULE_NOT_FOUND, f"no safety rule {rule_id}", "rule_id")
+        raise ApiError(ErrorCode.RULE_NOT_FOUND, f"no safety rule {rule_id}", "rule_id")
     return row
 
 
@@ -239,7 +239,7 @@ def create_exclusion(body: ExclusionIn, response: Response, _: Admin, db: DbDep)
     Counts from the next ATP lookup."""
     with db.session() as s:
         if s.get(t.Exclusion, body.id) is not None:
-            raise ApiError(409, ErrorCode.ALREADY_EXISTS, f"exclusion {body.id} exists", "id")
+            raise ApiError(ErrorCode.ALREADY_EXISTS, f"exclusion {body.id} exists", "id")
         values = body.model_dump(exclude={"note"})
         try:
             exclusion = Exclusion(**values)
@@ -270,6 +270,6 @@ def _exclusion_row(s: Session, exclusion_id: str) -> t.Exclusion:
     row = s.get(t.Exclusion, exclusion_id)
     if row is None:
         raise ApiError(
-            404, ErrorCode.EXCLUSION_NOT_FOUND, f"no exclusion {exclusion_id}", "exclusion_id"
+            ErrorCode.EXCLUSION_NOT_FOUND, f"no exclusion {exclusion_id}", "exclusion_id"
         )
     return row

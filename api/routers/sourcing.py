@@ -70,15 +70,6 @@ def _full(row: t.SourcingProfile) -> ProfileVersion:
     return ProfileVersion(**_summary(row), profile=profiles.of_row(row))
 
 
-def _refused(exc: DomainError) -> ApiError:
-    status = {
-        ErrorCode.PROFILE_NOT_FOUND: 404,
-        ErrorCode.PROFILE_PUBLISHED: 409,
-        ErrorCode.INVALID_STATE: 409,
-    }.get(exc.code, 422)
-    return ApiError(status, exc.code, exc.reason, exc.field)
-
-
 def invalid_profile(exc: profiles.InvalidProfile, at: str | None = None) -> ApiError:
     """422 with each problem located in the document (under ``at`` in the request body)."""
     errors = exc.error.errors()
@@ -132,7 +123,7 @@ def create_version(
         raise invalid_profile(exc) from None
     except IntegrityError:
         raise ApiError(
-            409, ErrorCode.ALREADY_EXISTS, "another version was created at the same time", "id"
+            ErrorCode.ALREADY_EXISTS, "another version was created at the same time", "id"
         ) from None
 
 
@@ -142,7 +133,7 @@ def get_version(profile_id: str, version: int, _: Reader, db: DbDep) -> Any:
         with db.session() as s:
             return _full(profiles.get_row(s, profile_id, version))
     except DomainError as exc:
-        raise _refused(exc) from None
+        raise ApiError.refused(exc) from None
 
 
 @router.put("/profiles/{profile_id}/versions/{version}", response_model=ProfileVersion)
@@ -155,7 +146,7 @@ def edit_draft(profile_id: str, version: int, document: Document, _: Admin, db: 
     except profiles.InvalidProfile as exc:
         raise invalid_profile(exc) from None
     except DomainError as exc:
-        raise _refused(exc) from None
+        raise ApiError.refused(exc) from None
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/publish", response_model=ProfileVersion)
@@ -179,11 +170,10 @@ def _activating(change: Any, db: DbDep) -> ProfileVersion:
                 active: SourcingProfile = change(s)
                 return _full(profiles.get_row(s, active.id, active.version))
         except DomainError as exc:
-            raise _refused(exc) from None
+            raise ApiError.refused(exc) from None
         except IntegrityError:
             if attempt + 1 == PUBLISH_ATTEMPTS:
                 raise ApiError(
-                    409,
                     ErrorCode.INVALID_STATE,
                     "another version of this channel's profile is being published; retry",
                 ) from None

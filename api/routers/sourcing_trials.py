@@ -95,7 +95,7 @@ def _chosen(
     None when it names none."""
     if document is not None and ref is not None:
         raise ApiError(
-            422, ErrorCode.INVALID, "give a profile document or a profile_ref, not both", "profile"
+            ErrorCode.INVALID, "give a profile document or a profile_ref, not both", "profile"
         )
     if document is not None:
         try:
@@ -106,7 +106,7 @@ def _chosen(
         try:
             return profiles.of_row(profiles.get_row(s, ref.id, ref.version)), "stored"
         except DomainError as exc:
-            raise ApiError(404, exc.code, exc.reason, "profile_ref") from None
+            raise ApiError.refused(exc, "profile_ref") from None
     return None
 
 
@@ -156,7 +156,7 @@ def try_over_past_orders(body: PastOrdersTrial, _: Admin, db: DbDep) -> Any:
         chosen = _chosen(s, body.profile, body.profile_ref)
         if chosen is None:
             raise ApiError(
-                422, ErrorCode.REQUIRED, "give a profile document or a profile_ref", "profile"
+                ErrorCode.REQUIRED, "give a profile document or a profile_ref", "profile"
             )
         draft = chosen[0]
         rows, skipped = trials.over_past_orders(

@@ -71,11 +71,11 @@ def list_stock_events(
     channel's `low_stock` threshold or under. Follow `next_cursor` with `after`."""
     with db.session() as s:
         if channel is not None and s.get(Channel, channel) is None:
-            raise ApiError(404, ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel")
+            raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel")
         try:
             events, more = stock_events.page(s, channel=channel, after=after, limit=limit)
         except ValueError as exc:
-            raise ApiError(422, ErrorCode.INVALID_CURSOR, str(exc), "after") from exc
+            raise ApiError(ErrorCode.INVALID_CURSOR, str(exc), "after") from exc
         items = [_out(e) for e in events]
         next_cursor = stock_events.encode_cursor(events[-1]) if events else after
         return StockEventPage(items=items, next_cursor=next_cursor, has_more=more)

@@ -23,7 +23,7 @@ from api.views import as_utc
 from oms.db import bulk, syncs
 from oms.db.engine import Database
 from oms.db.tables import InventorySync, InventorySyncError
-from oms.domain.errors import DomainError, ErrorCode
+from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.snapshots import (
     FileRefused,
     MissingPolicy,
@@ -161,8 +161,7 @@ def _format_of(request: Request) -> SnapshotFormat:
     fmt = FORMATS.get(media)
     if fmt is None:
         raise ApiError(
-            415,
-            ErrorCode.INVALID_FORMAT,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             f"send the file as text/csv or application/x-ndjson, not {media or 'nothing'!r}",
             "content-type",
         )
@@ -171,8 +170,7 @@ def _format_of(request: Request) -> SnapshotFormat:
 
 def _too_large() -> ApiError:
     return ApiError(
-        413,
-        ErrorCode.OUT_OF_RANGE,
+        ErrorCode.FILE_TOO_LARGE,
         f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into several syncs",
         "body",
     )
@@ -195,7 +193,7 @@ async def _receive(request: Request) -> IO[bytes]:
         raise
     if size == 0:
         spool.close()
-        raise ApiError(422, ErrorCode.REQUIRED, "the file is empty", "body")
+        raise ApiError(ErrorCode.REQUIRED, "the file is empty", "body")
     spool.seek(0)
     return spool
 
@@ -279,7 +277,11 @@ async def create_sync(
     except FileRefused as refused:
         raise ApiError.invalid(refused.errors) from refused
     except DomainError as refused:
-        raise ApiError(422, refused.code, refused.reason, refused.field) from refused
+        # The location the query names: a problem of the input, as the file's are.
+        field = FieldError(
+            field=refused.field or "location_id", code=refused.code, reason=refused.reason
+        )
+        raise ApiError.invalid([field]) from refused
     try:
         await client.start_workflow(
             InventorySyncWorkflow.run,
@@ -291,7 +293,7 @@ async def create_sync(
         log.error("inventory_sync_start_failed", sync_id=sync.id, error=str(err))
         await run_in_threadpool(_fail, db, sync.id, f"could not start: {err}")
         raise ApiError(
-            503, ErrorCode.UNAVAILABLE, "Temporal could not be reached; send the file again"
+            ErrorCode.UNAVAILABLE, "Temporal could not be reached; send the file again"
         ) from err
     log.info(
         "inventory_sync_staged",
@@ -320,12 +322,12 @@ def list_syncs(
                 s, status=status.value if status else None, limit=limit, cursor=cursor
             )
         except ValueError as exc:
-            raise ApiError(422, ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
+            raise ApiError(ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
         return SyncPage(items=[SyncSummary.of(r) for r in rows], next_cursor=next_cursor)
 
 
 def _not_found(sync_id: str) -> ApiError:
-    return ApiError(404, ErrorCode.SYNC_NOT_FOUND, f"no inventory sync {sync_id}", "sync_id")
+    return ApiError(ErrorCode.SYNC_NOT_FOUND, f"no inventory sync {sync_id}", "sync_id")
 
 
 @router.get("/{sync_id}", response_model=SyncPublic)
@@ -352,5 +354,5 @@ def list_row_errors(
         try:
             rows, next_cursor = syncs.row_errors(s, sync_id, limit=limit, cursor=cursor)
         except ValueError as exc:
-            raise ApiError(422, ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
+            raise ApiError(ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
         return RowErrorPage(items=[RowErrorPublic.of(e) for e in rows], next_cursor=next_cursor)

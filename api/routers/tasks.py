@@ -97,10 +97,9 @@ async def complete_task(
         with db.session() as s:
             task = task_repo.get_task(s, task_id)
             if task is None:
-                raise ApiError(404, ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
+                raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
             if task.kind != "fraud_review":
                 raise ApiError(
-                    409,
                     ErrorCode.TASK_NOT_COMPLETABLE,
                     f"a {task.kind} task is completed through its fulfilment endpoints",
                     "task_id",
@@ -108,7 +107,6 @@ async def complete_task(
             outcome = {"decision": body.decision, "reason": body.reason}
             if not task_repo.complete(s, task_id, outcome=outcome, actor=principal.actor):
                 raise ApiError(
-                    409,
                     ErrorCode.TASK_NOT_OPEN,
                     f"task {task_id} is {task.status}, not open",
                     "task_id",
@@ -132,7 +130,7 @@ async def complete_task(
 
         await run_in_threadpool(reopen)
         raise ApiError(
-            503, ErrorCode.UNAVAILABLE, "the order could not be reached; the task is still open"
+            ErrorCode.UNAVAILABLE, "the order could not be reached; the task is still open"
         ) from err
     log.info(
         "fraud_review_decided",

@@ -39,11 +39,11 @@ SWEEP_LIMIT = 500
 
 
 class HoldRefused(Exception):
-    """The hold cannot be placed; nothing changed (the caller's transaction rolls back)."""
+    """The hold cannot be placed; nothing changed (the caller's transaction rolls back). The
+    errors' codes say why: unknown SKUs, or not enough stock."""
 
-    def __init__(self, status: int, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(e.reason for e in errors))
-        self.status = status
         self.errors = errors
 
 
@@ -72,7 +72,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
 
     Raises:
         oms.db.availability.UnknownChannel: no such channel.
-        HoldRefused: unknown SKUs (422) or not enough stock (409).
+        HoldRefused: unknown SKUs, or not enough stock.
     """
     row = get(session, cart_id, lock=True)
     expires_at = now + timedelta(seconds=request.ttl_seconds)
@@ -103,7 +103,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
         if figures[sku] is None
     ]
     if unknown:
-        raise HoldRefused(422, unknown)
+        raise HoldRefused(unknown)
     available = {
         sku: SkuAvailability(atp=f.atp, by_location=f.by_location)
         for sku, f in figures.items()
@@ -111,7 +111,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     }
     plan = plan_hold(request.channel, request.lines, available)
     if plan.shortages:
-        raise HoldRefused(409, plan.shortages)
+        raise HoldRefused(plan.shortages)
     inventory.reserve(
         session,
         order_id=cart_ledger_id(cart_id),

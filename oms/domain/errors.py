@@ -8,64 +8,88 @@ from pydantic import BaseModel
 
 
 class ErrorCode(StrEnum):
+    """Why a request was refused, with the HTTP status it is answered with.
+
+    Each member is ``(value, http_status)``: raising a code names its status. A ``*_not_found``
+    code is 404 when the object the request acts on is missing (``GET /orders/{id}``). A 422
+    answer lists every problem of the input, and a field's code there may be one of those
+    (``location_not_found`` at ``locations[1]``): the input is at fault, so the answer stays 422.
+    """
+
+    http_status: int
+
+    def __new__(cls, value: str, http_status: int | None = None) -> ErrorCode:
+        # The default only lets a lookup by value (``ErrorCode("required")``) type-check: a
+        # lookup never comes here, and a member declared without its status fails at import.
+        if http_status is None:
+            raise TypeError(f"error code {value!r} is declared without its HTTP status")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.http_status = http_status
+        return member
+
     # Input shape (mapped from pydantic's error types).
-    REQUIRED = "required"
-    INVALID_TYPE = "invalid_type"
-    INVALID_FORMAT = "invalid_format"
-    OUT_OF_RANGE = "out_of_range"
-    UNKNOWN_FIELD = "unknown_field"
-    INVALID = "invalid"
-    MALFORMED_JSON = "malformed_json"
+    REQUIRED = "required", 422
+    INVALID_TYPE = "invalid_type", 422
+    INVALID_FORMAT = "invalid_format", 422
+    OUT_OF_RANGE = "out_of_range", 422
+    UNKNOWN_FIELD = "unknown_field", 422
+    INVALID = "invalid", 422
+    MALFORMED_JSON = "malformed_json", 422
+    INVALID_CURSOR = "invalid_cursor", 422
     # Orders.
-    UNKNOWN_CURRENCY = "unknown_currency"
-    TOO_MANY_LINES = "too_many_lines"
-    DUPLICATE_LINE_ID = "duplicate_line_id"
-    INVALID_QUANTITY = "invalid_quantity"
-    UNKNOWN_SKU = "unknown_sku"
-    NOT_SOLD_IN_CHANNEL = "not_sold_in_channel"
-    UNKNOWN_STORE = "unknown_store"
-    NOT_A_STORE = "not_a_store"
-    STORE_CLOSED = "store_closed"
-    ORDER_CONFLICT = "order_conflict"
-    ORDER_NOT_FOUND = "order_not_found"
-    CANCEL_REFUSED = "cancel_refused"
+    UNKNOWN_CURRENCY = "unknown_currency", 422
+    TOO_MANY_LINES = "too_many_lines", 422
+    DUPLICATE_LINE_ID = "duplicate_line_id", 422
+    INVALID_QUANTITY = "invalid_quantity", 422
+    UNKNOWN_SKU = "unknown_sku", 422
+    SKU_NOT_FOUND = "sku_not_found", 404
+    NOT_SOLD_IN_CHANNEL = "not_sold_in_channel", 422
+    UNKNOWN_STORE = "unknown_store", 422
+    NOT_A_STORE = "not_a_store", 422
+    STORE_CLOSED = "store_closed", 422
+    ORDER_CONFLICT = "order_conflict", 409
+    ORDER_NOT_FOUND = "order_not_found", 404
+    CANCEL_REFUSED = "cancel_refused", 409
     # Tasks and fulfilments.
-    TASK_NOT_FOUND = "task_not_found"
-    TASK_NOT_OPEN = "task_not_open"
-    TASK_NOT_COMPLETABLE = "task_not_completable"
-    FULFILMENT_NOT_FOUND = "fulfilment_not_found"
-    INVALID_STATE = "invalid_state"
-    UNKNOWN_LINE = "unknown_line"
-    PICK_EXCEEDS_REQUESTED = "pick_exceeds_requested"
-    REASON_REQUIRED = "reason_required"
-    LOCATION_NOT_FOUND = "location_not_found"
-    LOCATION_EXISTS = "location_exists"
-    NETWORK_NOT_FOUND = "network_not_found"
-    ALREADY_EXISTS = "already_exists"
-    IN_USE = "in_use"
+    TASK_NOT_FOUND = "task_not_found", 404
+    TASK_NOT_OPEN = "task_not_open", 409
+    TASK_NOT_COMPLETABLE = "task_not_completable", 409
+    FULFILMENT_NOT_FOUND = "fulfilment_not_found", 404
+    INVALID_STATE = "invalid_state", 409
+    UNKNOWN_LINE = "unknown_line", 422
+    PICK_EXCEEDS_REQUESTED = "pick_exceeds_requested", 422
+    REASON_REQUIRED = "reason_required", 422
+    LOCATION_NOT_FOUND = "location_not_found", 404
+    LOCATION_EXISTS = "location_exists", 409
+    NETWORK_NOT_FOUND = "network_not_found", 404
+    ALREADY_EXISTS = "already_exists", 409
+    IN_USE = "in_use", 409
     # Availability.
-    CHANNEL_NOT_FOUND = "channel_not_found"
-    RULE_NOT_FOUND = "rule_not_found"
-    EXCLUSION_NOT_FOUND = "exclusion_not_found"
-    TOO_MANY_SKUS = "too_many_skus"
+    CHANNEL_NOT_FOUND = "channel_not_found", 404
+    RULE_NOT_FOUND = "rule_not_found", 404
+    EXCLUSION_NOT_FOUND = "exclusion_not_found", 404
+    TOO_MANY_SKUS = "too_many_skus", 422
     # Sourcing profiles.
-    PROFILE_NOT_FOUND = "profile_not_found"
-    PROFILE_PUBLISHED = "profile_published"
+    PROFILE_NOT_FOUND = "profile_not_found", 404
+    PROFILE_PUBLISHED = "profile_published", 409
     # Inventory syncs.
-    SYNC_NOT_FOUND = "sync_not_found"
-    DUPLICATE_ROW = "duplicate_row"
+    SYNC_NOT_FOUND = "sync_not_found", 404
+    DUPLICATE_ROW = "duplicate_row", 422
     # Cart holds.
-    INSUFFICIENT_STOCK = "insufficient_stock"
-    HOLD_NOT_FOUND = "hold_not_found"
+    INSUFFICIENT_STOCK = "insufficient_stock", 409
+    HOLD_NOT_FOUND = "hold_not_found", 404
     # Auth.
-    UNAUTHENTICATED = "unauthenticated"
-    FORBIDDEN = "forbidden"
-    INVALID_CURSOR = "invalid_cursor"
+    UNAUTHENTICATED = "unauthenticated", 401
+    FORBIDDEN = "forbidden", 403
+    # Files.
+    FILE_TOO_LARGE = "file_too_large", 413
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415
     # HTTP.
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_FOUND = "not_found", 404
+    METHOD_NOT_ALLOWED = "method_not_allowed", 405
     # Infrastructure.
-    UNAVAILABLE = "unavailable"
+    UNAVAILABLE = "unavailable", 503
 
 
 class FieldError(BaseModel):

@@ -90,6 +90,8 @@ async def test_deleting_refuses_what_is_still_in_use_and_removes_the_rest(api: A
     listed = await api.http.get("/locations", headers=admin)
     assert "ST-LYON" not in {loc["id"] for loc in listed.json()["items"]}
     gone = await api.http.delete("/channels/kiosk", headers=admin)
-    assert gone.status_code == 404
+    assert (gone.status_code, error_of(gone)["code"]) == (404, "channel_not_found")
+    gone = await api.http.delete("/networks/N1", headers=admin)
+    assert (gone.status_code, error_of(gone)["code"]) == (404, "network_not_found")
     forbidden = await api.http.delete("/locations/WH-PARIS", headers=api.auth("integration"))
     assert forbidden.status_code == 403

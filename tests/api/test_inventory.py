@@ -130,7 +130,7 @@ async def test_only_integration_keys_send_inventory_and_unknown_skus_are_404(api
     assert r.status_code == 403
     missing = await api.http.get("/inventory/NOPE", headers=api.auth("integration"))
     assert missing.status_code == 404
-    assert error_of(missing)["code"] == "unknown_sku"
+    assert error_of(missing)["code"] == "sku_not_found"
 
 
 def order_body_for_one_tee(api: Api) -> dict[str, Any]:

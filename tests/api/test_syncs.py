@@ -185,7 +185,7 @@ async def test_syncs_are_listed_newest_first(api: Api) -> None:
     ("body", "params", "headers", "status", "code", "field"),
     [
         ("sku,location_id,on_hand\n", {}, {"Content-Type": "application/json"}, 415,
-         "invalid_format", "content-type"),
+         "unsupported_media_type", "content-type"),
         ("", {}, CSV, 422, "required", "body"),
         ("sku,location_id,on_hand\n", {}, CSV, 422, "required", "body"),
         ("sku,location_id,on_hand,colour\nSKU-TEE,ST-OPERA,1,red\n", {}, CSV, 422,
@@ -220,7 +220,7 @@ async def test_a_file_over_the_size_limit_is_413(api: Api, monkeypatch: pytest.M
     r = await upload(api, "sku,location_id,on_hand\n" + "SKU-TEE,ST-OPERA,1\n" * 10)
 
     assert r.status_code == 413, r.text
-    assert error_of(r)["code"] == "out_of_range"
+    assert error_of(r)["code"] == "file_too_large"
 
 
 async def test_an_unknown_sync_is_404(api: Api) -> None:

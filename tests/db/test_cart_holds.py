@@ -95,7 +95,6 @@ def test_a_hold_cannot_take_more_than_the_channel_atp_and_then_takes_nothing(
     with pytest.raises(cart_holds.HoldRefused) as refused:
         place(stocked, "C1", {"SKU-MUG": 1, "SKU-TEE": 6})
 
-    assert refused.value.status == 409
     [short] = refused.value.errors
     assert (short.field, short.code.value) == ("lines[1].quantity", "insufficient_stock")
     assert "5 available" in short.reason
@@ -110,7 +109,6 @@ def test_an_unknown_sku_or_channel_is_refused_before_anything_is_held(stocked: D
     with pytest.raises(av.UnknownChannel):
         place(stocked, "C1", {"SKU-TEE": 1}, channel="nowhere")
 
-    assert refused.value.status == 422
     assert [(e.field, e.code.value) for e in refused.value.errors] == [
         ("lines[1].sku", "unknown_sku")
     ]
