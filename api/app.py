@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.routers import (
     availability,
     carts,
@@ -35,6 +35,25 @@ one role (storefront, analyst, store, integration, admin) and store keys one loc
 Errors are `{"code", "field", "reason", "errors": [...]}` with a stable `code`.
 """
 
+ROUTERS = (
+    health.router,
+    orders.router,
+    tasks.router,
+    fulfilments.router,
+    # Before inventory: /inventory/syncs is not a SKU.
+    syncs.router,
+    inventory.router,
+    locations.router,
+    channels.router,
+    rules.router,
+    sourcing.router,
+    sourcing_trials.router,
+    # Before availability: its own paths must not swallow /availability/events.
+    stock_events.router,
+    availability.router,
+    carts.router,
+)
+
 
 def create_app(
     settings: Settings | None = None, *, db: Database | None = None, client: Client | None = None
@@ -57,20 +76,7 @@ def create_app(
     app.state.db = db
     app.state.temporal = client
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(orders.router)
-    app.include_router(tasks.router)
-    app.include_router(fulfilments.router)
-    # Before inventory: /inventory/syncs is not a SKU.
-    app.include_router(syncs.router)
-    app.include_router(inventory.router)
-    app.include_router(locations.router)
-    app.include_router(channels.router)
-    app.include_router(rules.router)
-    app.include_router(sourcing.router)
-    app.include_router(sourcing_trials.router)
-    # Before availability: its own paths must not swallow /availability/events.
-    app.include_router(stock_events.router)
-    app.include_router(availability.router)
-    app.include_router(carts.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    openapi.install(app, ROUTERS)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -102,4 +102,13 @@ def require(*roles: str) -> Callable[..., Principal]:
             )
         return principal
 
+    REFUSALS[check] = (ErrorCode.FORBIDDEN,)
     return check
+
+
+# What a dependency can refuse a request with: the OpenAPI document declares it on every
+# operation that depends on it (api.openapi).
+REFUSALS: dict[Callable[..., Any], tuple[ErrorCode, ...]] = {
+    get_client: (ErrorCode.UNAVAILABLE,),
+    authenticate: (ErrorCode.UNAUTHENTICATED,),
+}

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +20,34 @@ from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.logging import get_logger
 
 log = get_logger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer. ``code``, ``field`` and ``reason`` repeat the first of ``errors``."""
+
+    code: ErrorCode
+    field: str | None = Field(
+        description="The field at fault (e.g. lines[0].quantity); null: the request as a whole"
+    )
+    reason: str = Field(description="What is wrong, in plain words")
+    errors: list[FieldError] = Field(description="Every problem found, each with its field")
+
+
+def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of an operation that can refuse with these codes: one entry
+    per status, listing its codes. 401, 403, 422 and 503 are added to every operation that can
+    answer them (``api.openapi``)."""
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in codes:
+        by_status.setdefault(code.http_status, []).append(code)
+    return {
+        status: {"model": ErrorBody, "description": listing(listed)}
+        for status, listed in sorted(by_status.items())
+    }
+
+
+def listing(codes: Sequence[ErrorCode]) -> str:
+    return ", ".join(f"`{code.value}`" for code in codes)
 
 
 class ApiError(Exception):
@@ -63,12 +92,7 @@ def error_body(
     code: ErrorCode, reason: str, field: str | None = None, errors: Sequence[FieldError] = ()
 ) -> dict[str, Any]:
     listed = list(errors) or ([FieldError(field=field, code=code, reason=reason)] if field else [])
-    return {
-        "code": code.value,
-        "field": field,
-        "reason": reason,
-        "errors": [e.model_dump(mode="json") for e in listed],
-    }
+    return ErrorBody(code=code, field=field, reason=reason, errors=listed).model_dump(mode="json")
 
 
 _PYDANTIC_CODES = {

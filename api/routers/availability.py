@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from oms.db import availability as av
 from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
@@ -118,7 +118,12 @@ def _explanation(atp: ChannelAtp) -> Explanation:
     )
 
 
-@router.get("", response_model=Availability, response_model_exclude_unset=True)
+@router.get(
+    "",
+    response_model=Availability,
+    response_model_exclude_unset=True,
+    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.TOO_MANY_SKUS),
+)
 def get_availability(
     _: Reader,
     db: DbDep,
@@ -226,7 +231,13 @@ class Options(BaseModel):
     )
 
 
-@router.post("/options", response_model=Options)
+@router.post(
+    "/options",
+    response_model=Options,
+    responses=error_responses(
+        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
+    ),
+)
 def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep) -> Any:
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""

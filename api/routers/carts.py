@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from oms.db import availability as av
 from oms.db import cart_holds
 from oms.db.engine import Database
@@ -92,11 +92,9 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
 @router.put(
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
-    responses={
-        404: {"description": "No such channel (`channel_not_found`)"},
-        409: {"description": "Not enough stock (`insufficient_stock`), per line"},
-        422: {"description": "Invalid body or unknown SKU (`unknown_sku`)"},
-    },
+    responses=error_responses(
+        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.INSUFFICIENT_STOCK, ErrorCode.UNKNOWN_SKU
+    ),
 )
 async def put_hold(
     cart_id: CartIdPath,
@@ -150,7 +148,7 @@ def _not_found(cart_id: str) -> ApiError:
 @router.get(
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
-    responses={404: {"description": "This cart never held stock (`hold_not_found`)"}},
+    responses=error_responses(ErrorCode.HOLD_NOT_FOUND),
 )
 def get_hold(cart_id: CartIdPath, _: Storefront, db: DbDep) -> Any:
     """The cart's hold: `held` until `expires_at`, or how it ended (`released`, `expired`,
@@ -164,7 +162,7 @@ def get_hold(cart_id: CartIdPath, _: Storefront, db: DbDep) -> Any:
 @router.delete(
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
-    responses={404: {"description": "This cart never held stock (`hold_not_found`)"}},
+    responses=error_responses(ErrorCode.HOLD_NOT_FOUND),
 )
 def delete_hold(cart_id: CartIdPath, principal: Storefront, db: DbDep) -> Any:
     """Let the cart's stock go. Safe to repeat: a hold no longer held is answered as it is."""

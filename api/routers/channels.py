@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, delete, select
 
 from api.deps import DbDep, Principal, TopologyWrite, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db.availability import channel_buffer_of
 from oms.db.references import first_use
@@ -160,7 +160,12 @@ def list_networks(_: Reader, db: DbDep) -> Any:
         return Page(items=[_network(s, n) for n in s.exec(select(Network).order_by(Network.id))])
 
 
-@router.post("/networks", status_code=201, response_model=NetworkPublic)
+@router.post(
+    "/networks",
+    status_code=201,
+    response_model=NetworkPublic,
+    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+)
 def create_network(
     body: NetworkIn, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -175,7 +180,11 @@ def create_network(
         return _network(s, net)
 
 
-@router.patch("/networks/{network_id}", response_model=NetworkPublic)
+@router.patch(
+    "/networks/{network_id}",
+    response_model=NetworkPublic,
+    responses=error_responses(ErrorCode.NETWORK_NOT_FOUND),
+)
 def update_network(
     network_id: str, body: NetworkUpdate, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -198,7 +207,12 @@ def list_channels(_: Reader, db: DbDep) -> Any:
         return Page(items=[_channel(c) for c in s.exec(select(Channel).order_by(Channel.id))])
 
 
-@router.post("/channels", status_code=201, response_model=ChannelPublic)
+@router.post(
+    "/channels",
+    status_code=201,
+    response_model=ChannelPublic,
+    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+)
 def create_channel(
     body: ChannelIn, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -214,7 +228,11 @@ def create_channel(
         return _channel(ch)
 
 
-@router.patch("/channels/{channel_id}", response_model=ChannelPublic)
+@router.patch(
+    "/channels/{channel_id}",
+    response_model=ChannelPublic,
+    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND),
+)
 def update_channel(
     channel_id: str, body: ChannelUpdate, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -234,7 +252,11 @@ def update_channel(
         return _channel(ch)
 
 
-@router.delete("/networks/{network_id}", status_code=204)
+@router.delete(
+    "/networks/{network_id}",
+    status_code=204,
+    responses=error_responses(ErrorCode.NETWORK_NOT_FOUND, ErrorCode.IN_USE),
+)
 def delete_network(network_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
     """Only a network no channel sells from."""
     with db.session() as s:
@@ -251,7 +273,11 @@ def delete_network(network_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> R
     return Response(status_code=204)
 
 
-@router.delete("/channels/{channel_id}", status_code=204)
+@router.delete(
+    "/channels/{channel_id}",
+    status_code=204,
+    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.IN_USE),
+)
 def delete_channel(channel_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
     """Only a channel no safety rule, exclusion or sourcing profile names: those would be
     left pointing at nothing."""

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.tables import Fulfilment, Location
@@ -90,7 +90,11 @@ def _may_see(principal: Principal, location_id: str) -> bool:
     return principal.role == "admin" or principal.location_id == location_id
 
 
-@router.get("/locations/{location_id}/fulfilments", response_model=FulfilmentList)
+@router.get(
+    "/locations/{location_id}/fulfilments",
+    response_model=FulfilmentList,
+    responses=error_responses(ErrorCode.LOCATION_NOT_FOUND),
+)
 def list_fulfilments(
     location_id: str,
     principal: Staff,
@@ -147,7 +151,17 @@ async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) ->
         raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
-@router.post("/fulfilments/{fulfilment_id}/pick", response_model=FulfilmentView)
+@router.post(
+    "/fulfilments/{fulfilment_id}/pick",
+    response_model=FulfilmentView,
+    responses=error_responses(
+        ErrorCode.FULFILMENT_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.UNKNOWN_LINE,
+        ErrorCode.PICK_EXCEEDS_REQUESTED,
+        ErrorCode.REASON_REQUIRED,
+    ),
+)
 async def pick(
     fulfilment_id: str, body: PickBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
@@ -168,7 +182,11 @@ async def pick(
     return view
 
 
-@router.post("/fulfilments/{fulfilment_id}/pack", response_model=FulfilmentView)
+@router.post(
+    "/fulfilments/{fulfilment_id}/pack",
+    response_model=FulfilmentView,
+    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
+)
 async def pack(
     fulfilment_id: str, body: PackBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
@@ -182,7 +200,11 @@ async def pack(
     )
 
 
-@router.post("/fulfilments/{fulfilment_id}/collected", response_model=FulfilmentView)
+@router.post(
+    "/fulfilments/{fulfilment_id}/collected",
+    response_model=FulfilmentView,
+    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
+)
 async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
     """The customer collected a click-and-collect order."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)

@@ -14,7 +14,10 @@ from api.deps import get_db
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={503: {"description": "Degraded: the database or Temporal does not answer"}},
+)
 async def healthz(request: Request) -> Any:
     checks: dict[str, str] = {}
     db = get_db(request)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, field_path
+from api.errors import ApiError, error_responses, field_path
 from api.views import as_utc
 from oms.db.availability import location_info, sku_positions
 from oms.db.stock_updates import (
@@ -155,7 +155,9 @@ class SkuInventory(BaseModel):
     locations: list[LocationPosition]
 
 
-@router.get("/{sku}", response_model=SkuInventory)
+@router.get(
+    "/{sku}", response_model=SkuInventory, responses=error_responses(ErrorCode.SKU_NOT_FOUND)
+)
 def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
     """Every location's position of a SKU and what it can promise under its safety rules
     (channel exclusions and buffers: `GET /availability`)."""

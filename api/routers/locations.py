@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from api.deps import DbDep, Principal, TopologyWrite, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db.references import first_use
 from oms.db.tables import (
@@ -104,7 +104,12 @@ def list_locations(
         return LocationList(items=[LocationPublic.of(loc) for loc in s.exec(stmt)])
 
 
-@router.post("", status_code=201, response_model=LocationPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=LocationPublic,
+    responses=error_responses(ErrorCode.LOCATION_EXISTS),
+)
 def create_location(
     body: LocationCreate, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -119,7 +124,11 @@ def create_location(
         return LocationPublic.of(loc)
 
 
-@router.patch("/{location_id}", response_model=LocationPublic)
+@router.patch(
+    "/{location_id}",
+    response_model=LocationPublic,
+    responses=error_responses(ErrorCode.LOCATION_NOT_FOUND),
+)
 def update_location(
     location_id: str, body: LocationUpdate, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
@@ -145,7 +154,11 @@ def _check_vendor(loc: Location) -> None:
         raise ApiError(ErrorCode.INVALID, f"a {loc.type} has no drop-ship vendor", "vendor_id")
 
 
-@router.delete("/{location_id}", status_code=204)
+@router.delete(
+    "/{location_id}",
+    status_code=204,
+    responses=error_responses(ErrorCode.LOCATION_NOT_FOUND, ErrorCode.IN_USE),
+)
 def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) -> Response:
     """Only a location nothing refers to: no stock, no order's work, in no network, named by
     no rule or exclusion. A location with a history is closed instead (`is_open: false`)."""

@@ -14,7 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
 from oms.db import orders as order_repo
@@ -71,8 +71,7 @@ def _accept(
     response_model=OrderView,
     responses={
         200: {"description": "The same order was already placed with this body"},
-        409: {"description": "This order id was placed with a different body"},
-        422: {"description": "Invalid order: field, code and reason"},
+        **error_responses(ErrorCode.ORDER_CONFLICT),
     },
 )
 async def place_order(
@@ -162,7 +161,9 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
     return fallback
 
 
-@router.get("/{order_id}", response_model=OrderView)
+@router.get(
+    "/{order_id}", response_model=OrderView, responses=error_responses(ErrorCode.ORDER_NOT_FOUND)
+)
 async def get_order(order_id: str, _: Reader, db: DbDep, client: ClientDep) -> Any:
     """The whole order view, live from its workflow (or the read model once archived), with
     each sourcing decision in short."""
@@ -211,7 +212,11 @@ def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
         ]
 
 
-@router.get("/{order_id}/sourcing", response_model=SourcingDecisions)
+@router.get(
+    "/{order_id}/sourcing",
+    response_model=SourcingDecisions,
+    responses=error_responses(ErrorCode.ORDER_NOT_FOUND),
+)
 def get_sourcing(order_id: str, _: Reader, db: DbDep) -> Any:
     """Why the order's stock was placed where it was, step by step (the first sourcing, then
     each re-route): the profile version, the strategy that matched and why earlier ones did
@@ -232,7 +237,7 @@ def _utc(dt: datetime | None) -> datetime | None:
     return None if dt is None else as_utc(dt).astimezone(UTC)
 
 
-@router.get("", response_model=OrderPage)
+@router.get("", response_model=OrderPage, responses=error_responses(ErrorCode.INVALID_CURSOR))
 def list_orders(
     _: Reader,
     db: DbDep,
@@ -263,7 +268,7 @@ def list_orders(
 @router.post(
     "/{order_id}/cancel",
     response_model=CancelResult,
-    responses={409: {"description": "Refused: already shipped, completed or cancelled"}},
+    responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.CANCEL_REFUSED),
 )
 async def cancel_order(
     order_id: str,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, field_path
+from api.errors import ApiError, error_responses, field_path
 from api.views import as_utc
 from oms.db import tables as t
 from oms.db.availability import exclusion_of, rule_of
@@ -163,7 +163,12 @@ def list_rules(
         return RuleList(items=[_rule_public(r) for r in s.exec(stmt)])
 
 
-@router.post("/safety-rules", status_code=201, response_model=RulePublic)
+@router.post(
+    "/safety-rules",
+    status_code=201,
+    response_model=RulePublic,
+    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+)
 def create_rule(body: RuleIn, response: Response, _: Admin, db: DbDep) -> Any:
     """A fixed `quantity` or a `percent` of on hand (rounded up) held back where the scope
     matches. Counts from the next ATP lookup."""
@@ -178,7 +183,11 @@ def create_rule(body: RuleIn, response: Response, _: Admin, db: DbDep) -> Any:
         return _rule_public(row)
 
 
-@router.get("/safety-rules/{rule_id}", response_model=RulePublic)
+@router.get(
+    "/safety-rules/{rule_id}",
+    response_model=RulePublic,
+    responses=error_responses(ErrorCode.RULE_NOT_FOUND),
+)
 def get_rule(rule_id: str, _: Reader, db: DbDep) -> Any:
     with db.session() as s:
         return _rule_public(_rule_row(s, rule_id))
@@ -199,7 +208,9 @@ def replace_rule(rule_id: Identifier, body: RuleBody, _: Admin, db: DbDep) -> An
         return _rule_public(row)
 
 
-@router.delete("/safety-rules/{rule_id}", status_code=204)
+@router.delete(
+    "/safety-rules/{rule_id}", status_code=204, responses=error_responses(ErrorCode.RULE_NOT_FOUND)
+)
 def delete_rule(rule_id: str, _: Admin, db: DbDep) -> Response:
     with db.session() as s:
         s.delete(_rule_row(s, rule_id))
@@ -232,7 +243,12 @@ def list_exclusions(
         return ExclusionList(items=[_exclusion_public(r) for r in s.exec(stmt)])
 
 
-@router.post("/exclusions", status_code=201, response_model=ExclusionPublic)
+@router.post(
+    "/exclusions",
+    status_code=201,
+    response_model=ExclusionPublic,
+    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+)
 def create_exclusion(body: ExclusionIn, response: Response, _: Admin, db: DbDep) -> Any:
     """Keeps a SKU or category out of a channel or market (e.g. a category sold only in a
     new market), or a location from selling into a channel (for one product, if named).
@@ -253,13 +269,21 @@ def create_exclusion(body: ExclusionIn, response: Response, _: Admin, db: DbDep)
         return _exclusion_public(row)
 
 
-@router.get("/exclusions/{exclusion_id}", response_model=ExclusionPublic)
+@router.get(
+    "/exclusions/{exclusion_id}",
+    response_model=ExclusionPublic,
+    responses=error_responses(ErrorCode.EXCLUSION_NOT_FOUND),
+)
 def get_exclusion(exclusion_id: str, _: Reader, db: DbDep) -> Any:
     with db.session() as s:
         return _exclusion_public(_exclusion_row(s, exclusion_id))
 
 
-@router.delete("/exclusions/{exclusion_id}", status_code=204)
+@router.delete(
+    "/exclusions/{exclusion_id}",
+    status_code=204,
+    responses=error_responses(ErrorCode.EXCLUSION_NOT_FOUND),
+)
 def delete_exclusion(exclusion_id: str, _: Admin, db: DbDep) -> Response:
     with db.session() as s:
         s.delete(_exclusion_row(s, exclusion_id))

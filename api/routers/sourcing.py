@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, from_validation
+from api.errors import ApiError, error_responses, from_validation
 from api.views import as_utc
 from oms.db import profiles
 from oms.db import tables as t
@@ -108,7 +108,12 @@ def validate_profile(document: Document, _: Admin) -> Any:
         raise invalid_profile(exc) from None
 
 
-@router.post("/profiles/{profile_id}/versions", status_code=201, response_model=ProfileVersion)
+@router.post(
+    "/profiles/{profile_id}/versions",
+    status_code=201,
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+)
 def create_version(
     profile_id: Identifier, document: Document, response: Response, who: Admin, db: DbDep
 ) -> Any:
@@ -127,7 +132,11 @@ def create_version(
         ) from None
 
 
-@router.get("/profiles/{profile_id}/versions/{version}", response_model=ProfileVersion)
+@router.get(
+    "/profiles/{profile_id}/versions/{version}",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND),
+)
 def get_version(profile_id: str, version: int, _: Reader, db: DbDep) -> Any:
     try:
         with db.session() as s:
@@ -136,7 +145,11 @@ def get_version(profile_id: str, version: int, _: Reader, db: DbDep) -> Any:
         raise ApiError.refused(exc) from None
 
 
-@router.put("/profiles/{profile_id}/versions/{version}", response_model=ProfileVersion)
+@router.put(
+    "/profiles/{profile_id}/versions/{version}",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.PROFILE_PUBLISHED),
+)
 def edit_draft(profile_id: str, version: int, document: Document, _: Admin, db: DbDep) -> Any:
     """Replaces a draft's document; a published version is 409 `profile_published`."""
     try:
@@ -149,13 +162,21 @@ def edit_draft(profile_id: str, version: int, document: Document, _: Admin, db: 
         raise ApiError.refused(exc) from None
 
 
-@router.post("/profiles/{profile_id}/versions/{version}/publish", response_model=ProfileVersion)
+@router.post(
+    "/profiles/{profile_id}/versions/{version}/publish",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.INVALID_STATE),
+)
 def publish_version(profile_id: str, version: int, _: Admin, db: DbDep) -> Any:
     """Makes the version its channel's active profile from the next order on."""
     return _activating(lambda s: profiles.publish(s, profile_id, version), db)
 
 
-@router.post("/profiles/{profile_id}/rollback", response_model=ProfileVersion)
+@router.post(
+    "/profiles/{profile_id}/rollback",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.INVALID_STATE),
+)
 def rollback_profile(profile_id: str, _: Admin, db: DbDep) -> Any:
     """Re-activates the version published before the active one."""
     return _activating(lambda s: profiles.rollback(s, profile_id), db)

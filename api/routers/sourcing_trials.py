@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.routers.sourcing import Admin, invalid_profile
 from oms.db import orders as order_repo
 from oms.db import profiles, trials
@@ -110,7 +110,11 @@ def _chosen(
     return None
 
 
-@router.post("/simulate", response_model=Simulation)
+@router.post(
+    "/simulate",
+    response_model=Simulation,
+    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.UNKNOWN_SKU),
+)
 def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     """Sources the order as if it were placed now, reserving nothing: the same candidates as a
     real order (its channel's network, exclusions, safety stock, capacity; a collection from
@@ -145,7 +149,11 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     )
 
 
-@router.post("/replay", response_model=PastOrdersResult)
+@router.post(
+    "/replay",
+    response_model=PastOrdersResult,
+    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND),
+)
 def try_over_past_orders(body: PastOrdersTrial, _: Admin, db: DbDep) -> Any:
     """Runs a draft over the newest orders, reserving nothing: each order is planned with the
     profile it was sourced with (its first sourcing decision; the built-in default without

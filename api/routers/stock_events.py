@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import stock_events
 from oms.db.tables import Channel, OutboxEvent
@@ -54,10 +54,7 @@ def _out(event: OutboxEvent) -> StockEventOut:
 @router.get(
     "/events",
     response_model=StockEventPage,
-    responses={
-        404: {"description": "No such channel (`channel_not_found`)"},
-        422: {"description": "A cursor this API did not issue (`invalid_cursor`)"},
-    },
+    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.INVALID_CURSOR),
 )
 def list_stock_events(
     _: Reader,

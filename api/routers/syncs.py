@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import bulk, syncs
 from oms.db.engine import Database
@@ -243,11 +243,7 @@ def _fail(db: Database, sync_id: str, error: str) -> None:
             },
         }
     },
-    responses={
-        413: {"description": "The file is too large"},
-        415: {"description": "Neither CSV nor JSON lines"},
-        422: {"description": "Unreadable header, no valid row, or an unknown location"},
-    },
+    responses=error_responses(ErrorCode.FILE_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
 )
 async def create_sync(
     request: Request,
@@ -307,7 +303,7 @@ async def create_sync(
     return await run_in_threadpool(_public, db, sync.id)
 
 
-@router.get("", response_model=SyncPage)
+@router.get("", response_model=SyncPage, responses=error_responses(ErrorCode.INVALID_CURSOR))
 def list_syncs(
     _: Reader,
     db: DbDep,
@@ -330,7 +326,9 @@ def _not_found(sync_id: str) -> ApiError:
     return ApiError(ErrorCode.SYNC_NOT_FOUND, f"no inventory sync {sync_id}", "sync_id")
 
 
-@router.get("/{sync_id}", response_model=SyncPublic)
+@router.get(
+    "/{sync_id}", response_model=SyncPublic, responses=error_responses(ErrorCode.SYNC_NOT_FOUND)
+)
 def get_sync(sync_id: str, _: Reader, db: DbDep) -> Any:
     """Status, counts, progress (chunks applied of all) and the first refused rows."""
     found = _public(db, sync_id)
@@ -339,7 +337,11 @@ def get_sync(sync_id: str, _: Reader, db: DbDep) -> Any:
     return found
 
 
-@router.get("/{sync_id}/errors", response_model=RowErrorPage)
+@router.get(
+    "/{sync_id}/errors",
+    response_model=RowErrorPage,
+    responses=error_responses(ErrorCode.SYNC_NOT_FOUND, ErrorCode.INVALID_CURSOR),
+)
 def list_row_errors(
     sync_id: str,
     _: Reader,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, require
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import tasks as task_repo
 from oms.db.tables import ManualTask
@@ -87,7 +87,13 @@ def list_tasks(
         return TaskList(items=[TaskPublic.of(t) for t in rows])
 
 
-@router.post("/{task_id}/complete", response_model=TaskPublic)
+@router.post(
+    "/{task_id}/complete",
+    response_model=TaskPublic,
+    responses=error_responses(
+        ErrorCode.TASK_NOT_FOUND, ErrorCode.TASK_NOT_COMPLETABLE, ErrorCode.TASK_NOT_OPEN
+    ),
+)
 async def complete_task(
     task_id: str, body: CompleteBody, principal: Analyst, db: DbDep, client: ClientDep
 ) -> Any:

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -159,6 +161,40 @@ async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
         )
     async with running(dev_env.client, db) as h:
         app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)
-        transport = httpx.ASGITransport(app=app)
+        answers = Answers(app)
+        transport = httpx.ASGITransport(app=answers)
         async with httpx.AsyncClient(transport=transport, base_url="http://oms") as http:
             yield Api(http=http, keys=made, db=db, harness=h)
+    undeclared = answers.undeclared()
+    assert not undeclared, f"answers their OpenAPI operation does not declare: {undeclared}"
+
+
+class Answers:
+    """The app, noting every (method, path, status) it answers, so that a test fails when an
+    operation answers a status its OpenAPI document does not declare."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.seen: set[tuple[str, str, int]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        statuses: list[int] = []
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, noting)
+        route = scope.get("route")
+        # No route: a path the API does not have (404 not_found), outside any operation.
+        if statuses and route is not None and scope["method"] in (route.methods or ()):
+            self.seen.add((scope["method"], route.path_format, statuses[0]))
+
+    def undeclared(self) -> list[tuple[str, str, int]]:
+        paths = self.app.openapi()["paths"]
+        return sorted(
+            (method, path, status)
+            for method, path, status in self.seen
+            if str(status) not in paths[path][method.lower()]["responses"]
+        )

@@ -1,0 +1,90 @@
+"""The OpenAPI document declares every answer an operation can give, with the error body.
+
+Every answer the API tests receive is checked against it too (``tests/api/conftest.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from api.app import create_app
+from oms.config import Settings
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+Operation = tuple[str, str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    schema: dict[str, Any] = create_app(Settings()).openapi()
+    return schema
+
+
+def operations(document: dict[str, Any]) -> Iterator[Operation]:
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def declared(operation: dict[str, Any]) -> set[str]:
+    return set(operation["responses"])
+
+
+def test_every_operation_that_takes_a_key_declares_401_and_403(document: dict[str, Any]) -> None:
+    keyed = [(m, p, op) for m, p, op in operations(document) if op.get("security")]
+
+    assert len(keyed) == len(list(operations(document))) - 1  # all but GET /healthz
+    assert [(m, p) for m, p, op in keyed if not {"401", "403"} <= declared(op)] == []
+
+
+def test_every_operation_that_takes_input_declares_422(document: dict[str, Any]) -> None:
+    with_input = [
+        (m, p, op)
+        for m, p, op in operations(document)
+        if op.get("parameters") or op.get("requestBody")
+    ]
+
+    assert with_input
+    assert [(m, p) for m, p, op in with_input if "422" not in declared(op)] == []
+
+
+def test_every_error_answer_is_the_error_body(document: dict[str, Any]) -> None:
+    errors = [
+        (m, p, status, response)
+        for m, p, op in operations(document)
+        for status, response in op["responses"].items()
+        if int(status) >= 400 and p != "/healthz"
+    ]
+
+    assert [
+        (m, p, status)
+        for m, p, status, response in errors
+        if response["content"]["application/json"]["schema"] != ERROR_SCHEMA
+    ] == []
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    codes = document["components"]["schemas"]["ErrorCode"]["enum"]
+    assert {"order_not_found", "unauthenticated", "file_too_large"} <= set(codes)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "statuses"),
+    [
+        ("POST", "/orders", {"200", "201", "409", "422", "503"}),
+        ("GET", "/orders/{order_id}", {"404"}),
+        ("POST", "/orders/{order_id}/cancel", {"404", "409", "503"}),
+        ("POST", "/tasks/{task_id}/complete", {"404", "409", "503"}),
+        ("POST", "/fulfilments/{fulfilment_id}/pick", {"404", "409", "422", "503"}),
+        ("PUT", "/carts/{cart_id}/hold", {"404", "409", "422", "503"}),
+        ("POST", "/inventory/syncs", {"413", "415", "422", "503"}),
+        ("GET", "/inventory/{sku}", {"404"}),
+        ("DELETE", "/networks/{network_id}", {"404", "409"}),
+        ("GET", "/healthz", {"200", "503"}),
+    ],
+)
+def test_an_operation_declares_its_own_refusals(
+    document: dict[str, Any], method: str, path: str, statuses: set[str]
+) -> None:
+    assert statuses <= set(document["paths"][path][method.lower()]["responses"])
