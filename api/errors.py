@@ -140,12 +140,27 @@ def _field_of(error: Mapping[str, Any]) -> str:
     return field_path(error["loc"])
 
 
-def from_validation(exc: RequestValidationError) -> ApiError:
-    errors = [
-        FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=e["msg"])
+def plain(message: str) -> str:
+    """pydantic's message without its prefixes ("Value error, ..."): the reason as we wrote it."""
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def shape_errors(exc: RequestValidationError) -> list[FieldError]:
+    return [
+        FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=plain(e["msg"]))
         for e in exc.errors()
     ]
-    return ApiError.invalid(errors)
+
+
+def from_validation(exc: RequestValidationError) -> ApiError:
+    return ApiError.invalid(shape_errors(exc))
+
+
+def with_rules(shape: Sequence[FieldError], rules: Sequence[FieldError]) -> list[FieldError]:
+    """Problems of shape and of business rules in one list; a field the shape already refused
+    is not refused twice."""
+    refused = {e.field for e in shape}
+    return [*shape, *(e for e in rules if e.field not in refused)]
 
 
 def install(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, error_responses, field_path
+from api.errors import ApiError, error_responses, field_path, plain
 from api.views import as_utc
 from oms.db.availability import location_info, sku_positions
 from oms.db.stock_updates import (
@@ -77,7 +77,7 @@ def _parse(
                     row=i,
                     field=field_path(first["loc"]),
                     code=ErrorCode.INVALID,
-                    reason=first["msg"],
+                    reason=plain(first["msg"]),
                 )
             )
             continue

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
@@ -14,7 +17,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
-from api.errors import ApiError, error_responses
+from api.errors import ApiError, error_responses, shape_errors, with_rules
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
 from oms.db import orders as order_repo
@@ -29,6 +32,7 @@ from oms.domain.order import (
     OrderView,
     SourcingSummary,
 )
+from oms.domain.order.validation import document_problems
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
@@ -65,15 +69,24 @@ def _accept(
         return created, ran, row.fingerprint, row.created_at
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=OrderView,
-    responses={
-        200: {"description": "The same order was already placed with this body"},
-        **error_responses(ErrorCode.ORDER_CONFLICT),
-    },
-)
+class OrderIntake(APIRoute):
+    """POST /orders: a body that does not parse is still held to the order's rules that need
+    no parsed order (currency, line ids, quantities), so a bad order hears every problem at
+    once. A body that parses meets every rule in ``place_order``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def intake(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as exc:
+                errors = with_rules(shape_errors(exc), document_problems(exc.body))
+                raise ApiError.invalid(errors) from None
+
+        return intake
+
+
 async def place_order(
     order: OrderIn,
     response: Response,
@@ -131,6 +144,31 @@ async def place_order(
         )
     response.status_code = 200
     return await _live_view(db, client, order.id)
+
+
+router.add_api_route(
+    "",
+    place_order,
+    methods=["POST"],
+    route_class_override=OrderIntake,
+    status_code=201,
+    response_model=OrderView,
+    responses={
+        200: {"description": "The same order was already placed with this body"},
+        **error_responses(
+            ErrorCode.ORDER_CONFLICT,
+            ErrorCode.UNKNOWN_CURRENCY,
+            ErrorCode.TOO_MANY_LINES,
+            ErrorCode.DUPLICATE_LINE_ID,
+            ErrorCode.INVALID_QUANTITY,
+            ErrorCode.UNKNOWN_SKU,
+            ErrorCode.NOT_SOLD_IN_CHANNEL,
+            ErrorCode.UNKNOWN_STORE,
+            ErrorCode.NOT_A_STORE,
+            ErrorCode.STORE_CLOSED,
+        ),
+    },
+)
 
 
 async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderView:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, error_responses, field_path
+from api.errors import ApiError, error_responses, field_path, plain
 from api.views import as_utc
 from oms.db import tables as t
 from oms.db.availability import exclusion_of, rule_of
@@ -88,7 +88,7 @@ def _domain_errors(exc: ValidationError) -> ApiError:
     errors = []
     for e in exc.errors():
         field = field_path(e["loc"]) or "body"
-        reason = str(e["msg"]).removeprefix("Value error, ")
+        reason = plain(str(e["msg"]))
         errors.append(FieldError(field=field, code=ErrorCode.INVALID, reason=reason))
     return ApiError.invalid(errors)
 

@@ -178,6 +178,7 @@ async def test_an_invalid_order_is_refused_with_the_field_and_code_at_fault(
         {"field": e["field"], "code": e["code"]} for e in error["errors"]
     ]
     assert all(e["reason"] for e in error["errors"])
+    assert not [e for e in error["errors"] if e["reason"].startswith(("Value error", "Assertion"))]
     # Nothing was stored or started.
     stored = await api.http.get(f"/orders/{body['id']}", headers=api.auth("analyst"))
     assert stored.status_code == 404
@@ -210,6 +211,63 @@ async def test_an_order_with_several_problems_lists_every_one(api: Api) -> None:
     assert [(e["field"], e["code"]) for e in error["errors"]] == [
         ("currency", "unknown_currency"),
         ("lines[1].sku", "unknown_sku"),
+    ]
+
+
+async def test_a_bad_order_answers_every_problem_at_once_shape_and_rules_together(
+    api: Api,
+) -> None:
+    body = order_body()
+    body["currency"] = "euros"
+    body["lines"][0]["quantity"] = 0
+    body["lines"][1]["line_id"] = body["lines"][0]["line_id"]
+    body["lines"][1]["unit_price"] = -1
+    del body["customer"]["email"]
+
+    response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert response.status_code == 422, response.text
+    error = error_of(response)
+    assert sorted((e["field"], e["code"]) for e in error["errors"]) == [
+        ("currency", "unknown_currency"),
+        ("customer.email", "required"),
+        ("lines[0].quantity", "invalid_quantity"),
+        ("lines[1].line_id", "duplicate_line_id"),
+        ("lines[1].unit_price", "out_of_range"),
+    ]
+    reasons = {e["field"]: e["reason"] for e in error["errors"]}
+    assert reasons["currency"] == "'euros' is not a supported ISO 4217 currency code (e.g. EUR)"
+    assert reasons["lines[0].quantity"] == "quantity must be a whole number from 1 to 10000"
+
+
+async def test_a_zero_quantity_a_duplicate_line_and_an_unknown_currency_are_one_422(
+    api: Api,
+) -> None:
+    body = order_body()
+    body["currency"] = "XYZ"
+    body["lines"][0]["quantity"] = 0
+    body["lines"][1]["line_id"] = body["lines"][0]["line_id"]
+
+    response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["code"]) for e in error_of(response)["errors"]] == [
+        ("currency", "unknown_currency"),
+        ("lines[0].quantity", "invalid_quantity"),
+        ("lines[1].line_id", "duplicate_line_id"),
+    ]
+
+
+async def test_a_field_the_shape_refuses_is_not_refused_twice_by_a_rule(api: Api) -> None:
+    body = order_body()
+    body["lines"][0]["quantity"] = "none"
+    body["payment_token"] = ""
+
+    response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert [(e["field"], e["code"]) for e in error_of(response)["errors"]] == [
+        ("lines[0].quantity", "invalid_type"),
+        ("payment_token", "out_of_range"),
     ]
 
 

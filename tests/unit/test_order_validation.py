@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from oms.domain.errors import ErrorCode
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
+from oms.domain.order.validation import document_problems
 from tests.factories import order
 
 CATALOG = {s: CatalogEntry(sku=s, category="apparel") for s in ("SKU-TEE", "SKU-MUG")}
@@ -67,3 +68,39 @@ def test_shipping_without_an_address_is_refused_by_the_shape() -> None:
 def test_the_fingerprint_changes_with_the_content_and_only_with_it() -> None:
     assert order().fingerprint() == order().fingerprint()
     assert order().fingerprint() != order(currency="USD").fingerprint()
+
+
+def raw(**changes: Any) -> dict[str, Any]:
+    return {**order().model_dump(mode="json"), **changes}
+
+
+def document_codes(body: object) -> list[tuple[str, ErrorCode]]:
+    return [(e.field, e.code) for e in document_problems(body)]
+
+
+def test_the_rules_that_need_no_parsed_order_run_over_the_body_as_sent() -> None:
+    body = raw(
+        currency="euros",
+        lines=[line("1", qty=0), line("1", qty=2), {"line_id": "3", "quantity": "0"}, "x"],
+        customer={"id": "C-1"},  # no email: the shape's problem, not a rule's
+    )
+
+    assert document_codes(body) == [
+        ("currency", ErrorCode.UNKNOWN_CURRENCY),
+        ("lines[0].quantity", ErrorCode.INVALID_QUANTITY),
+        ("lines[1].line_id", ErrorCode.DUPLICATE_LINE_ID),
+        ("lines[2].quantity", ErrorCode.INVALID_QUANTITY),
+    ]
+    assert document_codes(raw(lines=[line(str(i)) for i in range(201)])) == [
+        ("lines", ErrorCode.TOO_MANY_LINES)
+    ]
+
+
+@pytest.mark.parametrize("quantity", ["two", 1.5, True, None, [1]])
+def test_a_quantity_the_shape_cannot_read_is_left_to_the_shape(quantity: object) -> None:
+    assert document_codes(raw(lines=[{"line_id": "1", "quantity": quantity}])) == []
+
+
+@pytest.mark.parametrize("body", [None, [1, 2], "order", raw(currency=3, lines="many")])
+def test_a_body_of_the_wrong_kind_has_no_rule_problems(body: object) -> None:
+    assert document_codes(body) == []

@@ -62,7 +62,8 @@ class OrderIn(BaseModel):
     channel: Identifier
     customer: Customer
     lines: list[OrderLine] = Field(min_length=1)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    # Any string: an unknown one is a business problem (unknown_currency), found with the rest.
+    currency: str = Field(max_length=64, description="ISO 4217 code, e.g. EUR")
     delivery: Delivery
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     billing_address: Address | None = None

@@ -1,4 +1,9 @@
-"""Business validation of an order beyond its shape: every problem found, each with its field."""
+"""Business validation of an order beyond its shape: every problem found, each with its field.
+
+The rules that need no parsed order (currency, line count, line ids, quantities) also run over
+the body as sent (``document_problems``), so a body that does not parse hears them together
+with its problems of shape; the catalogue and the store need a parsed order.
+"""
 
 from __future__ import annotations
 
@@ -17,42 +22,10 @@ def validate_order(
     locations: Mapping[str, LocationRef],
 ) -> list[FieldError]:
     """Business validation beyond the shape: every problem found, each with its field."""
-    errors: list[FieldError] = []
-    if not is_known_currency(order.currency):
-        errors.append(
-            FieldError(
-                field="currency",
-                code=ErrorCode.UNKNOWN_CURRENCY,
-                reason=f"{order.currency} is not a supported ISO 4217 currency",
-            )
-        )
-    if len(order.lines) > MAX_LINES:
-        errors.append(
-            FieldError(
-                field="lines",
-                code=ErrorCode.TOO_MANY_LINES,
-                reason=f"an order has at most {MAX_LINES} lines, got {len(order.lines)}",
-            )
-        )
+    errors = _currency(order.currency) + _line_count(len(order.lines))
     seen: set[str] = set()
     for i, line in enumerate(order.lines):
-        if line.line_id in seen:
-            errors.append(
-                FieldError(
-                    field=f"lines[{i}].line_id",
-                    code=ErrorCode.DUPLICATE_LINE_ID,
-                    reason=f"line id {line.line_id!r} appears more than once",
-                )
-            )
-        seen.add(line.line_id)
-        if not 0 < line.quantity <= MAX_QUANTITY:
-            errors.append(
-                FieldError(
-                    field=f"lines[{i}].quantity",
-                    code=ErrorCode.INVALID_QUANTITY,
-                    reason=f"quantity must be a whole number from 1 to {MAX_QUANTITY}",
-                )
-            )
+        errors += _line(i, line.line_id, line.quantity, seen)
         if line.sku not in catalog:
             errors.append(
                 FieldError(
@@ -62,29 +35,100 @@ def validate_order(
                 )
             )
     if order.delivery.method is DeliveryMethod.COLLECT:
-        store = locations.get(order.delivery.store_id or "")
-        if store is None:
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.UNKNOWN_STORE,
-                    reason=f"no location {order.delivery.store_id!r}",
-                )
-            )
-        elif store.type != "store":
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.NOT_A_STORE,
-                    reason=f"{store.id} is a {store.type}, orders can only be collected at a store",
-                )
-            )
-        elif not store.is_open:
-            errors.append(
-                FieldError(
-                    field="delivery.store_id",
-                    code=ErrorCode.STORE_CLOSED,
-                    reason=f"store {store.id} is closed",
-                )
-            )
+        errors += _store(order.delivery.store_id, locations)
     return errors
+
+
+def document_problems(body: object) -> list[FieldError]:
+    """The rules that need no parsed order, over an order's JSON body as sent: a value of the
+    wrong type is left to the shape's own problems."""
+    if not isinstance(body, Mapping):
+        return []
+    currency = body.get("currency")
+    errors = _currency(currency) if isinstance(currency, str) else []
+    lines = body.get("lines")
+    if not isinstance(lines, list):
+        return errors
+    errors += _line_count(len(lines))
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        if isinstance(line, Mapping):
+            errors += _line(i, line.get("line_id"), _whole_number(line.get("quantity")), seen)
+    return errors
+
+
+def _currency(currency: str) -> list[FieldError]:
+    if is_known_currency(currency):
+        return []
+    return [
+        FieldError(
+            field="currency",
+            code=ErrorCode.UNKNOWN_CURRENCY,
+            reason=f"{currency!r} is not a supported ISO 4217 currency code (e.g. EUR)",
+        )
+    ]
+
+
+def _line_count(count: int) -> list[FieldError]:
+    if count <= MAX_LINES:
+        return []
+    return [
+        FieldError(
+            field="lines",
+            code=ErrorCode.TOO_MANY_LINES,
+            reason=f"an order has at most {MAX_LINES} lines, got {count}",
+        )
+    ]
+
+
+def _line(i: int, line_id: object, quantity: int | None, seen: set[str]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if isinstance(line_id, str):
+        if line_id in seen:
+            errors.append(
+                FieldError(
+                    field=f"lines[{i}].line_id",
+                    code=ErrorCode.DUPLICATE_LINE_ID,
+                    reason=f"line id {line_id!r} appears more than once",
+                )
+            )
+        seen.add(line_id)
+    if quantity is not None and not 0 < quantity <= MAX_QUANTITY:
+        errors.append(
+            FieldError(
+                field=f"lines[{i}].quantity",
+                code=ErrorCode.INVALID_QUANTITY,
+                reason=f"quantity must be a whole number from 1 to {MAX_QUANTITY}",
+            )
+        )
+    return errors
+
+
+def _whole_number(value: object) -> int | None:
+    """A quantity as the shape would read it (2, 2.0, "2"), or None when it would not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _store(store_id: str | None, locations: Mapping[str, LocationRef]) -> list[FieldError]:
+    store = locations.get(store_id or "")
+    if store is None:
+        reason, code = f"no location {store_id!r}", ErrorCode.UNKNOWN_STORE
+    elif store.type != "store":
+        reason = f"{store.id} is a {store.type}, orders can only be collected at a store"
+        code = ErrorCode.NOT_A_STORE
+    elif not store.is_open:
+        reason, code = f"store {store.id} is closed", ErrorCode.STORE_CLOSED
+    else:
+        return []
+    return [FieldError(field="delivery.store_id", code=code, reason=reason)]
