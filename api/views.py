@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from oms.db.tables import Order, OrderEvent
+from oms.domain.fraud import FraudDecision
 from oms.domain.order import (
     CancelReason,
+    CustomerTier,
+    DeliveryMethod,
     OrderIn,
     OrderState,
     OrderStatus,
@@ -69,15 +72,18 @@ def view_from_row(row: Order, events: list[OrderEvent]) -> OrderView:
 class OrderSummary(BaseModel):
     order_id: str
     status: OrderStatus
-    cancel_reason: str | None
+    cancel_reason: CancelReason | None
     channel: str
     customer_id: str
-    customer_tier: str
+    customer_tier: CustomerTier
     currency: str
     total: int
     line_count: int
-    delivery_method: str
+    delivery_method: DeliveryMethod
     fraud_score: int | None
+    fraud_decision: FraudDecision | None = Field(
+        description="The decision that stands: the analyst's after a review, else the rules'"
+    )
     fulfilment_locations: list[str]
     created_at: datetime
     updated_at: datetime
@@ -87,15 +93,16 @@ class OrderSummary(BaseModel):
         return cls(
             order_id=row.id,
             status=OrderStatus(row.status),
-            cancel_reason=row.cancel_reason,
+            cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
             channel=row.channel,
             customer_id=row.customer_id,
-            customer_tier=row.customer_tier,
+            customer_tier=CustomerTier(row.customer_tier),
             currency=row.currency,
             total=row.total,
             line_count=row.line_count,
-            delivery_method=row.delivery_method,
+            delivery_method=DeliveryMethod(row.delivery_method),
             fraud_score=row.fraud_score,
+            fraud_decision=FraudDecision(row.fraud_decision) if row.fraud_decision else None,
             fulfilment_locations=list(row.fulfilment_locations or []),
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),

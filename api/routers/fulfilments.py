@@ -21,6 +21,7 @@ from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.tables import Fulfilment, Location
+from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment import (
     FulfilmentStatus,
@@ -44,8 +45,8 @@ class FulfilmentPublic(BaseModel):
     id: str
     order_id: str
     location_id: str
-    status: str
-    delivery_method: str
+    status: FulfilmentStatus
+    delivery_method: DeliveryMethod
     lines: list[dict[str, Any]]
     parcels: list[dict[str, Any]]
     carrier: str | None
@@ -59,8 +60,8 @@ class FulfilmentPublic(BaseModel):
             id=f.id,
             order_id=f.order_id,
             location_id=f.location_id,
-            status=f.status,
-            delivery_method=f.delivery_method,
+            status=FulfilmentStatus(f.status),
+            delivery_method=DeliveryMethod(f.delivery_method),
             lines=f.lines,
             parcels=f.parcels or [],
             carrier=f.carrier,
@@ -112,7 +113,7 @@ def list_fulfilments(
                 "location_id",
             )
         rows = fulfilment_repo.for_location(
-            s, location_id, status=status.value if status else None, limit=limit, offset=offset
+            s, location_id, status=status, limit=limit, offset=offset
         )
         return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
 

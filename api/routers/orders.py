@@ -289,7 +289,7 @@ def list_orders(
 ) -> Any:
     """Orders newest first from the read model; follow ``next_cursor`` for the next page."""
     flt = order_repo.OrderFilter(
-        status=status.value if status else None,
+        status=status,
         channel=channel,
         customer_id=customer_id,
         created_from=_utc(created_from),

@@ -25,7 +25,7 @@ from oms.db import profiles
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.order import Identifier
-from oms.domain.sourcing.profiles import SourcingProfile
+from oms.domain.sourcing.profiles import ProfileStatus, SourcingProfile
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 
@@ -39,7 +39,7 @@ PUBLISH_ATTEMPTS = 3
 class VersionSummary(BaseModel):
     id: str
     version: int
-    status: str
+    status: ProfileStatus
     channel: str | None
     created_by: str | None
     created_at: datetime
@@ -58,7 +58,7 @@ def _summary(row: t.SourcingProfile) -> dict[str, Any]:
     return {
         "id": row.id,
         "version": row.version,
-        "status": row.status,
+        "status": ProfileStatus(row.status),
         "channel": None if row.channel == profiles.DEFAULT_CHANNEL else row.channel,
         "created_by": row.created_by,
         "created_at": as_utc(row.created_at),

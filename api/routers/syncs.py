@@ -314,9 +314,7 @@ def list_syncs(
     """Syncs newest first; follow ``next_cursor`` for the next page."""
     with db.session() as s:
         try:
-            rows, next_cursor = syncs.list_syncs(
-                s, status=status.value if status else None, limit=limit, cursor=cursor
-            )
+            rows, next_cursor = syncs.list_syncs(s, status=status, limit=limit, cursor=cursor)
         except ValueError as exc:
             raise ApiError(ErrorCode.INVALID_CURSOR, str(exc), "cursor") from exc
         return SyncPage(items=[SyncSummary.of(r) for r in rows], next_cursor=next_cursor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,7 +16,8 @@ from api.views import as_utc
 from oms.db import tasks as task_repo
 from oms.db.tables import ManualTask
 from oms.domain.errors import ErrorCode
-from oms.domain.fraud import FraudReviewDecision
+from oms.domain.fraud import FraudReviewDecision, ReviewDecision
+from oms.domain.tasks import TaskKind, TaskStatus
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
 
@@ -28,8 +29,8 @@ Analyst = Annotated[Principal, Depends(require("analyst"))]
 
 class TaskPublic(BaseModel):
     id: str
-    kind: str
-    status: str
+    kind: TaskKind
+    status: TaskStatus
     order_id: str
     location_id: str | None
     escalated: bool
@@ -44,8 +45,8 @@ class TaskPublic(BaseModel):
     def of(cls, t: ManualTask) -> TaskPublic:
         return cls(
             id=t.id,
-            kind=t.kind,
-            status=t.status,
+            kind=TaskKind(t.kind),
+            status=TaskStatus(t.status),
             order_id=t.order_id,
             location_id=t.location_id,
             escalated=t.escalated,
@@ -65,7 +66,7 @@ class TaskList(BaseModel):
 class CompleteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["approve", "reject"]
+    decision: ReviewDecision
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -73,8 +74,8 @@ class CompleteBody(BaseModel):
 def list_tasks(
     _: Analyst,
     db: DbDep,
-    kind: Literal["fraud_review", "pick"] | None = None,
-    status: Literal["open", "completed", "cancelled", "expired"] | None = None,
+    kind: TaskKind | None = None,
+    status: TaskStatus | None = None,
     location_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -104,13 +105,13 @@ async def complete_task(
             task = task_repo.get_task(s, task_id)
             if task is None:
                 raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
-            if task.kind != "fraud_review":
+            if task.kind != TaskKind.FRAUD_REVIEW:
                 raise ApiError(
                     ErrorCode.TASK_NOT_COMPLETABLE,
                     f"a {task.kind} task is completed through its fulfilment endpoints",
                     "task_id",
                 )
-            outcome = {"decision": body.decision, "reason": body.reason}
+            outcome = {"decision": body.decision.value, "reason": body.reason}
             if not task_repo.complete(s, task_id, outcome=outcome, actor=principal.actor):
                 raise ApiError(
                     ErrorCode.TASK_NOT_OPEN,

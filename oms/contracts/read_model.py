@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from oms.domain.fraud import FraudDecision
 from oms.domain.order import CancelReason, OrderStatus, TimelineEntry
 
 
@@ -14,7 +15,7 @@ class RecordProgress(BaseModel):
     status: OrderStatus
     cancel_reason: CancelReason | None = None
     fraud_score: int | None = None
-    fraud_decision: str | None = None
+    fraud_decision: FraudDecision | None = None
     fulfilment_locations: list[str] | None = None
     events: list[tuple[int, TimelineEntry]] = Field(default_factory=list)
 

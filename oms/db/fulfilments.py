@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Fulfilment, utcnow
-from oms.domain.fulfilment import FulfilmentView
+from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
 
 
 def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilment:
@@ -42,10 +42,15 @@ def for_order(session: Session, order_id: str) -> list[Fulfilment]:
 
 
 def for_location(
-    session: Session, location_id: str, *, status: str | None, limit: int, offset: int
+    session: Session,
+    location_id: str,
+    *,
+    status: FulfilmentStatus | None,
+    limit: int,
+    offset: int,
 ) -> list[Fulfilment]:
     stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
-    if status:
+    if status is not None:
         stmt = stmt.where(Fulfilment.status == status)
     stmt = stmt.order_by(col(Fulfilment.created_at), col(Fulfilment.id))
     return list(session.exec(stmt.offset(offset).limit(limit)))

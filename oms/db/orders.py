@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from oms.db import availability as av
 from oms.db.tables import Location, Order, OrderEvent, Product, utcnow
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.fraud import CustomerHistory
+from oms.domain.fraud import CustomerHistory, FraudDecision
 from oms.domain.order import (
     CancelReason,
     CatalogEntry,
@@ -70,7 +70,7 @@ def update_order(
     status: OrderStatus,
     cancel_reason: CancelReason | None = None,
     fraud_score: int | None = None,
-    fraud_decision: str | None = None,
+    fraud_decision: FraudDecision | None = None,
     fulfilment_locations: list[str] | None = None,
 ) -> None:
     row = session.get(Order, order_id)
@@ -146,7 +146,7 @@ def customer_history(
 
 @dataclass
 class OrderFilter:
-    status: str | None = None
+    status: OrderStatus | None = None
     channel: str | None = None
     customer_id: str | None = None
     created_from: datetime | None = None
@@ -173,7 +173,7 @@ def list_orders(
 ) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated so pages stay stable while orders arrive."""
     stmt = select(Order)
-    if flt.status:
+    if flt.status is not None:
         stmt = stmt.where(Order.status == flt.status)
     if flt.channel:
         stmt = stmt.where(Order.channel == flt.channel)

@@ -268,11 +268,11 @@ def _decode(cursor: str) -> str:
 
 
 def list_syncs(
-    session: Session, *, status: str | None, limit: int, cursor: str | None
+    session: Session, *, status: SyncStatus | None, limit: int, cursor: str | None
 ) -> tuple[list[InventorySync], str | None]:
     """Newest first, keyset-paginated. Raises ValueError on a cursor this API did not issue."""
     stmt = select(InventorySync)
-    if status:
+    if status is not None:
         stmt = stmt.where(InventorySync.status == status)
     if cursor:
         try:

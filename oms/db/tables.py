@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from oms.domain.cart_holds import HoldStatus
+from oms.domain.delivery import DeliveryMethod
+from oms.domain.fraud import FraudDecision
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.order.model import CustomerTier
+from oms.domain.order.status import CancelReason, OrderStatus
+from oms.domain.snapshots import MissingPolicy, SnapshotFormat, SyncStatus
+from oms.domain.sourcing.profiles import ProfileStatus
+from oms.domain.tasks import TaskKind, TaskStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(vocabulary: type[StrEnum]) -> str:
+    """A column's description: the values of the enum it stores, which code writes and
+    compares as members (columns hold the values as plain strings)."""
+    return " | ".join(vocabulary)
 
 
 def _ts(**kw: Any) -> Any:
@@ -180,7 +197,7 @@ class CartHold(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=58)
     channel: str = Field(max_length=64)
-    status: str = Field(max_length=16, description="held | released | expired | converted")
+    status: str = Field(max_length=16, description=one_of(HoldStatus))
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_at: datetime = _ts(nullable=False)
@@ -193,12 +210,14 @@ class InventorySync(SQLModel, table=True):
     __tablename__ = "inventory_syncs"
 
     id: str = Field(primary_key=True, max_length=64)
-    status: str = Field(max_length=16, description="staged | running | completed | failed")
+    status: str = Field(max_length=16, description=one_of(SyncStatus))
     location_id: str | None = Field(
         default=None, max_length=64, description="The location snapshotted; None: the network"
     )
-    missing: str = Field(default="keep", max_length=8, description="keep | zero")
-    format: str = Field(max_length=8, description="csv | jsonl")
+    missing: str = Field(
+        default=MissingPolicy.KEEP, max_length=8, description=one_of(MissingPolicy)
+    )
+    format: str = Field(max_length=8, description=one_of(SnapshotFormat))
     workflow_id: str = Field(max_length=200)
     total_rows: int = 0
     rejected: int = 0
@@ -282,7 +301,7 @@ class SourcingProfile(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     version: int = Field(primary_key=True)
     channel: str = Field(max_length=64, description="A channel id, or * for the default")
-    status: str = Field(max_length=16, description="draft | active | inactive")
+    status: str = Field(max_length=16, description=one_of(ProfileStatus))
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_by: str | None = Field(default=None, max_length=128)
     created_at: datetime = _ts(nullable=False)
@@ -353,17 +372,19 @@ class Order(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     channel: str = Field(max_length=64, index=True)
     customer_id: str = Field(max_length=64)
-    customer_tier: str = Field(max_length=16)
-    status: str = Field(max_length=32, index=True)
-    cancel_reason: str | None = Field(default=None, max_length=32)
+    customer_tier: str = Field(max_length=16, description=one_of(CustomerTier))
+    status: str = Field(max_length=32, index=True, description=one_of(OrderStatus))
+    cancel_reason: str | None = Field(default=None, max_length=32, description=one_of(CancelReason))
     currency: str = Field(max_length=3)
     total: int = Field(sa_column=Column(BigInteger, nullable=False))
     line_count: int
-    delivery_method: str = Field(max_length=16)
+    delivery_method: str = Field(max_length=16, description=one_of(DeliveryMethod))
     fingerprint: str = Field(max_length=64)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     fraud_score: int | None = None
-    fraud_decision: str | None = Field(default=None, max_length=16)
+    fraud_decision: str | None = Field(
+        default=None, max_length=16, description=one_of(FraudDecision)
+    )
     fulfilment_locations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = _ts(nullable=False)
     updated_at: datetime = _ts(nullable=False)
@@ -379,7 +400,7 @@ class OrderEvent(SQLModel, table=True):
     order_id: str = Field(max_length=64, index=True)
     seq: int = Field(description="Position in the order's timeline; makes writes idempotent")
     type: str = Field(max_length=64)
-    status: str | None = Field(default=None, max_length=32)
+    status: str | None = Field(default=None, max_length=32, description=one_of(OrderStatus))
     actor: str = Field(max_length=128)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = _ts(nullable=False)
@@ -392,8 +413,8 @@ class ManualTask(SQLModel, table=True):
     __table_args__ = (Index("ix_tasks_kind_status", "kind", "status"),)
 
     id: str = Field(primary_key=True, max_length=160)
-    kind: str = Field(max_length=32, description="fraud_review | pick")
-    status: str = Field(max_length=16, description="open | completed | cancelled | expired")
+    kind: str = Field(max_length=32, description=one_of(TaskKind))
+    status: str = Field(max_length=16, description=one_of(TaskStatus))
     order_id: str = Field(max_length=64, index=True)
     workflow_id: str = Field(max_length=200)
     location_id: str | None = Field(default=None, max_length=64, index=True)
@@ -420,8 +441,8 @@ class Fulfilment(SQLModel, table=True):
     order_id: str = Field(max_length=64, index=True)
     location_id: str = Field(max_length=64)
     workflow_id: str = Field(max_length=200)
-    status: str = Field(max_length=32)
-    delivery_method: str = Field(max_length=16)
+    status: str = Field(max_length=32, description=one_of(FulfilmentStatus))
+    delivery_method: str = Field(max_length=16, description=one_of(DeliveryMethod))
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     carrier: str | None = Field(default=None, max_length=64)

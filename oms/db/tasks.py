@@ -9,13 +9,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from oms.db.tables import ManualTask, utcnow
+from oms.domain.tasks import TaskKind, TaskStatus
 
 
 def open_task(
     session: Session,
     *,
     task_id: str,
-    kind: str,
+    kind: TaskKind,
     order_id: str,
     workflow_id: str,
     location_id: str | None = None,
@@ -29,7 +30,7 @@ def open_task(
     task = ManualTask(
         id=task_id,
         kind=kind,
-        status="open",
+        status=TaskStatus.OPEN,
         order_id=order_id,
         workflow_id=workflow_id,
         location_id=location_id,
@@ -47,7 +48,7 @@ def get_task(session: Session, task_id: str) -> ManualTask | None:
 
 def escalate(session: Session, task_id: str) -> None:
     task = session.get(ManualTask, task_id)
-    if task is not None and task.status == "open":
+    if task is not None and task.status == TaskStatus.OPEN:
         task.escalated = True
         session.add(task)
 
@@ -56,8 +57,10 @@ def complete(session: Session, task_id: str, *, outcome: dict[str, Any], actor: 
     """Mark an open task completed. False when it was not open (already decided, expired)."""
     result = session.execute(
         update(ManualTask)
-        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == "open")
-        .values(status="completed", outcome=outcome, completed_by=actor, completed_at=utcnow())
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.OPEN)
+        .values(
+            status=TaskStatus.COMPLETED, outcome=outcome, completed_by=actor, completed_at=utcnow()
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -66,24 +69,24 @@ def reopen(session: Session, task_id: str) -> None:
     """Undo a completion whose decision never reached its workflow, so it can be retried."""
     session.execute(
         update(ManualTask)
-        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == "completed")
-        .values(status="open", outcome=None, completed_by=None, completed_at=None)
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.COMPLETED)
+        .values(status=TaskStatus.OPEN, outcome=None, completed_by=None, completed_at=None)
     )
 
 
-def close(session: Session, task_id: str, *, status: str, actor: str = "system") -> None:
+def close(session: Session, task_id: str, *, status: TaskStatus, actor: str = "system") -> None:
     """Close a task that is still open (cancelled, expired); a decided task stays as it is."""
     session.execute(
         update(ManualTask)
-        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == "open")
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.OPEN)
         .values(status=status, completed_by=actor, completed_at=utcnow())
     )
 
 
-def close_open_for_order(session: Session, order_id: str, *, status: str) -> int:
+def close_open_for_order(session: Session, order_id: str, *, status: TaskStatus) -> int:
     result = session.execute(
         update(ManualTask)
-        .where(col(ManualTask.order_id) == order_id, col(ManualTask.status) == "open")
+        .where(col(ManualTask.order_id) == order_id, col(ManualTask.status) == TaskStatus.OPEN)
         .values(status=status, completed_by="system", completed_at=utcnow())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -92,8 +95,8 @@ def close_open_for_order(session: Session, order_id: str, *, status: str) -> int
 def list_tasks(
     session: Session,
     *,
-    kind: str | None = None,
-    status: str | None = None,
+    kind: TaskKind | None = None,
+    status: TaskStatus | None = None,
     location_id: str | None = None,
     limit: int = 50,
     offset: int = 0,

@@ -26,6 +26,8 @@ DEFAULT_TTL_S = 900
 
 
 class HoldStatus(StrEnum):
+    """Stored in ``cart_holds.status``, shown by ``/carts/{cart_id}/hold``; lower case."""
+
     HELD = "held"
     RELEASED = "released"
     EXPIRED = "expired"

@@ -20,6 +20,10 @@ MAX_SCORE = 100
 
 
 class FraudDecision(StrEnum):
+    """The rules' decision, or the analyst's after a review (``ReviewDecision`` is its
+    subset): stored in ``orders.fraud_decision``, shown by the order view and the order list;
+    lower case."""
+
     APPROVE = "approve"
     REVIEW = "review"
     REJECT = "reject"

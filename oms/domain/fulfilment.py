@@ -11,6 +11,9 @@ from oms.domain.errors import ErrorCode, FieldError
 
 
 class FulfilmentStatus(StrEnum):
+    """Where one location's work for an order is: stored in ``fulfilments.status``; upper
+    case like ``OrderStatus``, and kept as first written for the same reasons."""
+
     AWAITING_PICK = "AWAITING_PICK"
     PICKED = "PICKED"
     PACKED = "PACKED"

@@ -50,6 +50,9 @@ class MissingPolicy(StrEnum):
 
 
 class SyncStatus(StrEnum):
+    """Stored in ``inventory_syncs.status``, shown and filtered by ``/inventory/syncs``;
+    lower case."""
+
     STAGED = "staged"
     RUNNING = "running"
     COMPLETED = "completed"

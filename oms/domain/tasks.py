@@ -6,12 +6,16 @@ from enum import StrEnum
 
 
 class TaskKind(StrEnum):
+    """Stored in ``manual_tasks.kind``, shown and filtered by ``GET /tasks``; lower case."""
+
     FRAUD_REVIEW = "fraud_review"
     PAYMENT_EXCEPTION = "payment_exception"
     PICK = "pick"
 
 
 class TaskStatus(StrEnum):
+    """Stored in ``manual_tasks.status``, shown and filtered by ``GET /tasks``; lower case."""
+
     OPEN = "open"
     COMPLETED = "completed"
     CANCELLED = "cancelled"

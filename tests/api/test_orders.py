@@ -373,7 +373,8 @@ async def test_orders_are_listed_by_status_channel_and_customer(api: Api) -> Non
         45,
         1,
     )
-    assert summary["total"] == 89900
+    assert (summary["fraud_decision"], summary["cancel_reason"]) == ("review", None)
+    assert (summary["total"], summary["delivery_method"]) == (89900, "ship")
 
 
 async def test_orders_are_listed_within_a_creation_window(api: Api) -> None:

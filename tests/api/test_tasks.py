@@ -68,6 +68,8 @@ async def test_tasks_are_filtered_by_kind_status_and_location(api: Api) -> None:
     assert sorted(t["kind"] for t in open_) == ["fraud_review", "pick"]
     assert completed == []
     assert [t["id"] for t in open_reviews] == [f"fraud-review-{review['id']}"]
+    # Every kind of task the desk holds can be asked for, payment exceptions included.
+    assert await _tasks(api, kind="payment_exception") == []
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,16 @@ from enum import StrEnum
 
 
 class OrderStatus(StrEnum):
-    """Where an order is in its life. Values are what the API and search attributes show."""
+    """Where an order is in its life: stored in ``orders.status`` and ``order_events.status``,
+    shown verbatim by the API and the ``OrderStatus`` search attribute.
+
+    Upper case, as is ``FulfilmentStatus``: the two workflows' own statuses. Every other
+    vocabulary (line and payment states, reasons, task, hold, sync and profile statuses,
+    fraud decisions, reservations) is lower case. Each vocabulary keeps one casing in the
+    database, the API and the workflows' views; the values stay as first written because they
+    are stored and recorded in workflow histories (a change needs a migration and breaks the
+    replay of every recorded history).
+    """
 
     RECEIVED = "RECEIVED"
     FRAUD_CHECK = "FRAUD_CHECK"
@@ -24,6 +33,8 @@ class OrderStatus(StrEnum):
 
 
 class CancelReason(StrEnum):
+    """Why an order or a line was cancelled: stored in ``orders.cancel_reason``; lower case."""
+
     CUSTOMER_REQUEST = "customer_request"
     DUPLICATE_ORDER = "duplicate_order"
     OTHER = "other"
@@ -37,7 +48,8 @@ class CancelReason(StrEnum):
 
 
 class LineState(StrEnum):
-    """Where the units of one order line are."""
+    """Where the units of one order line are (the order view's ``lines[].state``); lower
+    case, unlike ``OrderStatus`` (see there)."""
 
     PENDING = "pending"
     RESERVED = "reserved"

@@ -35,6 +35,9 @@ Values = tuple[Annotated[str, StringConstraints(min_length=1)], ...]
 
 
 class ProfileStatus(StrEnum):
+    """A profile version's status: stored in ``sourcing_profiles.status``, shown by
+    ``/sourcing/profiles``; lower case."""
+
     DRAFT = "draft"
     ACTIVE = "active"
     INACTIVE = "inactive"
