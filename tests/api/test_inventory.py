@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.conftest import Api, error_of
 
 
@@ -157,7 +159,16 @@ async def test_figures_past_what_the_database_stores_are_refused_per_row(api: Ap
     assert r.json()["errors"][0]["row"] == 0
 
 
-async def test_a_nul_character_is_a_422_not_a_500(api: Api) -> None:
-    for url in ("/availability?channel=web%00fr&skus=SKU-TEE", "/inventory/SKU%00TEE"):
-        r = await api.http.get(url, headers=api.auth("integration"))
-        assert r.status_code in (404, 422), (url, r.text)
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/availability?channel=web%00fr&skus=SKU-TEE", "channel"),
+        ("/availability?channel=web-fr&skus=SKU-TEE&skus=SKU%00MUG", "skus"),
+        ("/inventory/SKU%00TEE", "path"),
+    ],
+)
+async def test_a_nul_character_is_a_422_not_a_500(api: Api, url: str, field: str) -> None:
+    r = await api.http.get(url, headers=api.auth("integration"))
+
+    assert r.status_code == 422, r.text
+    assert (error_of(r)["code"], error_of(r)["field"]) == ("invalid", field)

@@ -24,7 +24,7 @@ async def test_an_order_goes_from_checkout_to_shipped_and_captured(
         },
     )
     async with running(time_env.client, db) as h:
-        handle = await h.start(order("A1"))
+        handle = await h.place(order("A1"))
         view = await until(
             h,
             "A1",
@@ -55,8 +55,11 @@ async def test_an_order_goes_from_checkout_to_shipped_and_captured(
         statuses = {r.status for r in s.exec(select(Reservation))}
         assert statuses == {"consumed"}
         row = s.get(Order, "A1")
-        # The read model is written by the workflow; the API inserts it, here we did not.
-        assert row is None or row.status == "COMPLETED"
+        # Stored as the API stores it, then brought up to date by the workflow, which records
+        # its last status before it returns.
+        assert row is not None
+        assert (row.status, row.fraud_decision) == (OrderStatus.COMPLETED, "approve")
+        assert row.fulfilment_locations == ["ST-OPERA"]
         events = [e.type for e in s.exec(select(OrderEvent).where(OrderEvent.order_id == "A1"))]
         assert events[0] == "order_received"
         assert events[-1] == "order_completed"
