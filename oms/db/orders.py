@@ -59,6 +59,16 @@ def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> 
     return row, True
 
 
+class OrderNotStored(LookupError):
+    """The read model has no row for this order. The API stores the row before it starts the
+    order's workflow, so a workflow recording progress for an order without one is a fault to
+    be seen, not a write to skip."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} has no row in the read model")
+        self.order_id = order_id
+
+
 def get_order(session: Session, order_id: str) -> Order | None:
     return session.get(Order, order_id)
 
@@ -73,9 +83,14 @@ def update_order(
     fraud_decision: FraudDecision | None = None,
     fulfilment_locations: list[str] | None = None,
 ) -> None:
+    """Bring the order's row up to the workflow's state.
+
+    Raises:
+        OrderNotStored: there is no row for this order.
+    """
     row = session.get(Order, order_id)
     if row is None:
-        return
+        raise OrderNotStored(order_id)
     row.status = status.value
     if cancel_reason is not None:
         row.cancel_reason = cancel_reason.value

@@ -39,6 +39,8 @@ class Harness:
     async def start(
         self, order: OrderIn, policy: OrderPolicy | None = None
     ) -> WorkflowHandle[OrderWorkflow, OrderView]:
+        """Start the order's workflow alone: without its read model row (``place`` stores it)
+        the workflow cannot record its progress."""
         handle = await self.client.start_workflow(
             OrderWorkflow.run,
             OrderWorkflowInput(

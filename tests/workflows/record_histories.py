@@ -83,7 +83,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
         async with running(env.client, db) as h:
             saved: list[str] = []
             # Shipped in one go.
-            handle = await h.start(order(f"{prefix}-SHIP"))
+            handle = await h.place(order(f"{prefix}-SHIP"))
             v = await until(h, f"{prefix}-SHIP", lambda v: v.fulfilments)
             fid = v.fulfilments[0].fulfilment_id
             await h.pick(
@@ -96,7 +96,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
             await handle.result()
             saved += [handle.id, fulfilment_workflow_id(fid)]
             # Short pick re-routed to another location.
-            handle = await h.start(order(f"{prefix}-SHORT"))
+            handle = await h.place(order(f"{prefix}-SHORT"))
             v = await until(h, f"{prefix}-SHORT", lambda v: v.fulfilments)
             fid = v.fulfilments[0].fulfilment_id
             await h.pick(
@@ -117,7 +117,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
             await handle.result()
             saved += [handle.id]
             # Cancelled by the customer before picking.
-            handle = await h.start(order(f"{prefix}-CANCEL"))
+            handle = await h.place(order(f"{prefix}-CANCEL"))
             await until(h, f"{prefix}-CANCEL", lambda v: v.fulfilments)
             await handle.execute_update(OrderWorkflow.cancel, CancelRequest())
             await handle.result()
@@ -129,7 +129,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
                 lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": 1, "unit_price": 89900}],
                 delivery={"method": "collect", "store_id": "ST-OPERA"},
             )
-            handle = await h.start(review)
+            handle = await h.place(review)
             await until(h, review.id, lambda v: v.status == "AWAITING_REVIEW")
             await handle.signal(
                 OrderWorkflow.fraud_decision,
@@ -164,7 +164,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
                     {"line_id": "2", "sku": "SKU-JEAN", "quantity": 1, "unit_price": 5999},
                 ],
             )
-            handle = await h.start(late, OrderPolicy(stock_retry_s=3600, stock_wait_s=86400))
+            handle = await h.place(late, OrderPolicy(stock_retry_s=3600, stock_wait_s=86400))
             v = await until(h, late.id, lambda v: v.fulfilments)
             fid = v.fulfilments[0].fulfilment_id
             await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))

@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
 from oms.contracts.payments import Capture
+from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
@@ -36,6 +37,8 @@ async def test_an_analyst_decision_that_arrives_before_the_review_is_recorded_is
     seed(db, {("SKU-PHONE", "ST-OPERA"): 3})
     async with running(time_env.client, db) as h:
         o = risky_order("EARLY-1")
+        with db.session() as s:
+            order_repo.insert_order(s, o, received_at=datetime.now(UTC))
         # Signal-with-start: the decision is there before the run has even scored the order.
         handle = await time_env.client.start_workflow(
             OrderWorkflow.run,

@@ -60,7 +60,7 @@ async def test_a_flaky_gateway_is_retried_and_the_order_completes(
     # Given a gateway that times out twice before it authorizes
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        handle = await h.start(order("P2", payment_token="tok_flaky"))
+        handle = await h.place(order("P2", payment_token="tok_flaky"))
         # When the retry backoff goes by
         await time_env.sleep(timedelta(seconds=10))
         view = await until(

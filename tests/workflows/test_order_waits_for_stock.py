@@ -47,7 +47,7 @@ async def test_a_backordered_line_ships_later_from_where_stock_arrived(
     seed(db, {("SKU-TEE", "ST-OPERA"): 5})  # no mug anywhere
     publish_profile(db, "backorder")
     async with running(time_env.client, db) as h:
-        handle = await h.start(order("B1"), POLICY)
+        handle = await h.place(order("B1"), POLICY)
         view = await until(h, "B1", lambda v: len(v.fulfilments) == 1)
         assert "awaiting_stock" in [e.type for e in view.timeline]
         first = view.fulfilments[0].fulfilment_id
@@ -76,7 +76,7 @@ async def test_a_held_order_ships_nothing_until_all_is_placed_then_gives_up_on_t
     seed(db, {("SKU-TEE", "ST-OPERA"): 5})
     publish_profile(db, "hold")
     async with running(time_env.client, db) as h:
-        handle = await h.start(order("H1"), POLICY)
+        handle = await h.place(order("H1"), POLICY)
         view = await until(h, "H1", lambda v: v.status is OrderStatus.AWAITING_STOCK)
         assert view.fulfilments == []  # the tees wait for the mug
         # No mug ever comes: past the wait the mug is cancelled and the tees go ahead
@@ -101,7 +101,7 @@ async def test_a_held_order_cancelled_while_waiting_lets_its_stock_go(
     seed(db, {("SKU-TEE", "ST-OPERA"): 5})
     publish_profile(db, "hold")
     async with running(time_env.client, db) as h:
-        handle = await h.start(order("H2"), POLICY)
+        handle = await h.place(order("H2"), POLICY)
         await until(h, "H2", lambda v: v.status is OrderStatus.AWAITING_STOCK)
         assert position(db, "SKU-TEE", "ST-OPERA") == (5, 2)  # the tees are kept aside
         answer = await handle.execute_update(
