@@ -24,18 +24,25 @@ class ReadModelActivities:
 
     @activity.defn
     def record_progress(self, req: RecordProgress) -> int:
-        """Bring the read model and the event log up to the workflow's state (idempotent)."""
-        with self.db.session() as s:
-            order_repo.update_order(
-                s,
-                req.order_id,
-                status=req.status,
-                cancel_reason=req.cancel_reason,
-                fraud_score=req.fraud_score,
-                fraud_decision=req.fraud_decision,
-                fulfilment_locations=req.fulfilment_locations,
-            )
-            new = order_repo.append_events(s, req.order_id, req.events)
+        """Bring the read model and the event log up to the workflow's state (idempotent).
+
+        An order without its row (a database restored from before the order was placed) is
+        retried, not skipped: the run waits, visibly, until the row is back."""
+        try:
+            with self.db.session() as s:
+                order_repo.update_order(
+                    s,
+                    req.order_id,
+                    status=req.status,
+                    cancel_reason=req.cancel_reason,
+                    fraud_score=req.fraud_score,
+                    fraud_decision=req.fraud_decision,
+                    fulfilment_locations=req.fulfilment_locations,
+                )
+                new = order_repo.append_events(s, req.order_id, req.events)
+        except order_repo.OrderNotStored:
+            log.error("order_row_missing", order_id=req.order_id, status=req.status.value)
+            raise
         log.info(
             "order_progress_recorded", order_id=req.order_id, status=req.status.value, events=new
         )

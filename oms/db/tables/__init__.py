@@ -1,0 +1,53 @@
+"""Database tables, one module per concept. Alembic migrations (``oms/db/migrations``) create
+them; tests may too. Importing this package registers every table on SQLModel's metadata."""
+
+from oms.db.tables.access import ApiKey
+from oms.db.tables.base import one_of, utcnow
+from oms.db.tables.catalogue import Product
+from oms.db.tables.inventory import (
+    CartHold,
+    ChannelAtp,
+    Exclusion,
+    InventoryEvent,
+    InventoryPosition,
+    Reservation,
+    SafetyRule,
+)
+from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
+from oms.db.tables.places import Channel, Location, Network, NetworkLocation
+from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
+from oms.db.tables.syncs import (
+    InventorySync,
+    InventorySyncChunk,
+    InventorySyncError,
+    InventorySyncRow,
+)
+
+__all__ = [
+    "ApiKey",
+    "CartHold",
+    "Channel",
+    "ChannelAtp",
+    "Exclusion",
+    "Fulfilment",
+    "InventoryEvent",
+    "InventoryPosition",
+    "InventorySync",
+    "InventorySyncChunk",
+    "InventorySyncError",
+    "InventorySyncRow",
+    "Location",
+    "ManualTask",
+    "Network",
+    "NetworkLocation",
+    "Order",
+    "OrderEvent",
+    "OutboxEvent",
+    "Product",
+    "Reservation",
+    "SafetyRule",
+    "SourcingDecision",
+    "SourcingProfile",
+    "one_of",
+    "utcnow",
+]
