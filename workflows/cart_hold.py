@@ -53,10 +53,12 @@ class CartHoldWorkflow:
                 **DB_ACTIVITY,
             )
             if state.status is not HoldStatus.HELD or state.expires_at is None:
-                # A new PUT of the cart came in while this hold ended: time the new hold.
-                # Before the patch the workflow ended here; its histories still replay.
-                if self._due is None or not workflow.patched("time-hold-put-while-expiring"):
+                if self._due is None:
                     return state
+                # A new PUT of the cart came in while this hold ended: time the new hold. The
+                # code that shipped this (9d8aaf0) had no patch, and the code before it never
+                # shipped: the marker is deprecated, so runs with it and without it replay.
+                workflow.deprecate_patch("time-hold-put-while-expiring")
                 continue
             self._earliest(state.expires_at)
         assert self._due is not None

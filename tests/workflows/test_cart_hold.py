@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
@@ -15,6 +16,8 @@ from oms.domain.cart_holds import HoldStatus
 from tests.factories import seed
 from tests.holds import add_channel, ask, assert_ledger_matches_positions, reserved
 from tests.workflows.harness import Harness, running
+from tests.workflows.record_other_histories import PausingHolds, worker
+from tests.workflows.record_other_histories import until as wait_for
 from workflows.cart_hold import CartHoldWorkflow, arm_hold_timer
 
 
@@ -138,3 +141,38 @@ async def test_a_timer_wakes_early_at_most_once_per_extension(
     assert state.status is HoldStatus.EXPIRED
     # At the first deadline it was told of, then at the stored one.
     assert len(wakes) == 2
+
+
+async def test_a_new_put_landing_while_the_old_hold_expires_is_timed_in_turn(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # The expiry has ended the old hold, and before it answers the storefront puts the cart
+    # again: the timer goes on with the new hold instead of ending and leaving it untimed.
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5})
+    add_channel(db)
+    cart = new_cart()
+    holds = PausingHolds(db)
+    async with worker(time_env.client, CartHoldWorkflow, [holds.expire_cart_hold]) as queue:
+        now = await time_env.get_current_time()
+        with db.session() as s:
+            row = cart_holds.hold(s, cart_id=cart, request=ask({"SKU-TEE": 2}, ttl=60), now=now)
+        handle = await arm_hold_timer(
+            time_env.client, queue, cart, cart_holds.as_utc(row.expires_at)
+        )
+        holds.pause = True
+        sleeping = asyncio.create_task(time_env.sleep(61))
+        await wait_for(holds.reached.is_set)
+        again = await hold(time_env, db, cart, ttl=300)
+        await arm_hold_timer(time_env.client, queue, cart, cart_holds.as_utc(again.expires_at))
+        holds.go.set()
+        await sleeping
+        holds.pause = False
+        running_after_the_first_expiry = (await handle.describe()).status
+        held_meanwhile = reserved(db, "SKU-TEE", "ST-OPERA")
+        state = await handle.result()
+
+    assert running_after_the_first_expiry is WorkflowExecutionStatus.RUNNING
+    assert held_meanwhile == 2
+    assert state.status is HoldStatus.EXPIRED
+    assert reserved(db, "SKU-TEE", "ST-OPERA") == 0
+    assert_ledger_matches_positions(db)
