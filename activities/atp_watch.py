@@ -9,10 +9,11 @@ from datetime import timedelta
 from temporalio import activity
 
 from oms.contracts.atp_watch import WatchRequest, WatchResult
-from oms.db import atp_watch
+from oms.db import atp_watch, availability
 from oms.db.engine import Database
 from oms.db.tables import utcnow
-from oms.domain.stock_events import WatchCursor
+from oms.domain.availability_lookup import atp_for
+from oms.domain.stock_events import WatchCursor, changes
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -44,11 +45,7 @@ class AtpWatchActivities:
             budget = req.max_skus - len(done)
             fresh = list(dict.fromkeys(p.sku for p in page if p.sku not in done))[:budget]
             for first in range(0, len(fresh), SKU_BATCH):
-                with self.db.session() as s:
-                    emitted = atp_watch.record(
-                        s, fresh[first : first + SKU_BATCH], utcnow(), channels=channels
-                    )
-                events += len(emitted)
+                events += self._compare(fresh[first : first + SKU_BATCH], channels)
                 activity.heartbeat(cursor.model_dump(mode="json"))
             done.update(fresh)
             # Up to the first row of a SKU left for the next call (the budget ran out there).
@@ -71,3 +68,22 @@ class AtpWatchActivities:
                 since=str(result.cursor.since),
             )
         return result
+
+    def _compare(self, skus: list[str], channels: list[str]) -> int:
+        """Each channel's figures of the SKUs against the ones last recorded, in one
+        transaction: the new ones recorded, each crossing an outbox event. Events emitted."""
+        emitted = 0
+        with self.db.session() as s:
+            now = utcnow()
+            for channel_id in channels:
+                try:
+                    setup = availability.load_channel(s, channel_id)
+                except availability.UnknownChannel:
+                    continue
+                # Locked before the new figures are read (see recorded_figures).
+                rows = atp_watch.recorded_figures(s, channel_id, skus)
+                figures = atp_for(setup, availability.load_facts(s, setup, skus), skus)
+                before = {sku: (r.atp, atp_watch.as_utc(r.updated_at)) for sku, r in rows.items()}
+                found = changes(channel_id, setup.low_stock, skus, before, figures)
+                emitted += len(atp_watch.store(s, channel_id, found, rows, now))
+        return emitted

@@ -1,8 +1,6 @@
-"""The ATP watcher's database side: which positions changed, and each channel's figure for
-their SKUs compared with the last one storefronts were told (``channel_atp``).
-
-Comparing is idempotent: a SKU whose channel ATP has not moved since it was recorded writes
-nothing, so reading the same positions twice emits nothing twice.
+"""The ATP watcher's database side: which positions changed, the figures storefronts were last
+told (``channel_atp``), and storing the new ones with their events. What changed and which
+event it makes is ``oms.domain.stock_events.changes``'s to say.
 """
 
 from __future__ import annotations
@@ -13,19 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from oms.db import availability as av
 from oms.db import outbox
 from oms.db.tables import Channel, InventoryPosition
 from oms.db.tables import ChannelAtp as Recorded
-from oms.domain.availability_lookup import atp_for
-from oms.domain.stock_events import (
-    EVENT_TYPES,
-    PositionKey,
-    StockEventPayload,
-    WatchCursor,
-    assess,
-    event_id,
-)
+from oms.domain.stock_events import FigureChange, PositionKey, WatchCursor
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -62,60 +51,44 @@ def channel_ids(session: Session) -> list[str]:
     return list(session.execute(select(col(Channel.id)).order_by(col(Channel.id))).scalars())
 
 
-def record(
-    session: Session, skus: Sequence[str], now: datetime, *, channels: Sequence[str]
+def recorded_figures(session: Session, channel_id: str, skus: Sequence[str]) -> dict[str, Recorded]:
+    """The figures storefronts were last told of these SKUs in the channel, locked: a second
+    pass over the same SKUs (a retried attempt still running) waits, then compares with what
+    this one records, so one crossing is never reported as two."""
+    return {
+        row.sku: row
+        for row in session.execute(
+            select(Recorded)
+            .where(col(Recorded.channel_id) == channel_id, col(Recorded.sku).in_(sorted(skus)))
+            .with_for_update()
+        ).scalars()
+    }
+
+
+def store(
+    session: Session,
+    channel_id: str,
+    found: Sequence[FigureChange],
+    rows: dict[str, Recorded],
+    now: datetime,
 ) -> list[str]:
-    """Bring each channel's recorded figure of these SKUs up to date, emitting an outbox
-    event for every crossing; the event ids emitted. SKUs not in the catalogue are skipped."""
+    """Record the new figures and write each crossing's event to the outbox (once per event
+    id); answers the ids of the events new to the outbox."""
     emitted: list[str] = []
-    for channel_id in channels:
-        try:
-            setup = av.load_channel(session, channel_id)
-        except av.UnknownChannel:
-            continue
-        # The recorded figures are locked before the new ones are read: a second pass over
-        # the same SKUs (a retried attempt still running) waits, then compares with what this
-        # one recorded, so one crossing is never reported as two.
-        stored = {
-            row.sku: row
-            for row in session.execute(
-                select(Recorded)
-                .where(col(Recorded.channel_id) == channel_id, col(Recorded.sku).in_(sorted(skus)))
-                .with_for_update()
-            ).scalars()
-        }
-        figures = atp_for(setup, av.load_facts(session, setup, skus), skus)
-        for sku in skus:
-            figure = figures.get(sku)
-            if figure is None:
-                continue
-            row = stored.get(sku)
-            if row is None:
-                session.add(
-                    Recorded(channel_id=channel_id, sku=sku, atp=figure.atp, updated_at=now)
-                )
-                continue
-            if row.atp == figure.atp:
-                continue
-            kind = assess(row.atp, figure.atp, setup.low_stock)
-            if kind is not None:
-                key = event_id(channel_id, sku, kind, figure.atp, as_utc(row.updated_at))
-                payload = StockEventPayload(
-                    channel=channel_id,
-                    sku=sku,
-                    previous_atp=row.atp,
-                    atp=figure.atp,
-                    low_stock=setup.low_stock,
-                )
-                if outbox.emit(
-                    session,
-                    event_id=key,
-                    type=EVENT_TYPES[kind],
-                    order_id=None,
-                    payload=payload.model_dump(),
-                ):
-                    emitted.append(key)
-            row.atp, row.updated_at = figure.atp, now
-            session.add(row)
+    for change in found:
+        if change.event_id is not None and change.event_type is not None and change.payload:
+            if outbox.emit(
+                session,
+                event_id=change.event_id,
+                type=change.event_type,
+                order_id=None,
+                payload=change.payload.model_dump(),
+            ):
+                emitted.append(change.event_id)
+        row = rows.get(change.sku)
+        if row is None:
+            row = Recorded(channel_id=channel_id, sku=change.sku, atp=change.atp, updated_at=now)
+        row.atp, row.updated_at = change.atp, now
+        session.add(row)
     session.flush()
     return emitted

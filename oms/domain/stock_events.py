@@ -9,11 +9,13 @@ SKU a network does not stock as out of stock in every other channel would drown 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
-from oms.domain.availability import StockEvent, crossing
+from oms.domain.availability import ChannelAtp, StockEvent, crossing
+from oms.keys import stock_event_id
 
 EVENT_TYPES = {kind: f"inventory.{kind.value}" for kind in StockEvent}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -31,7 +33,7 @@ def event_id(channel_id: str, sku: str, kind: StockEvent, atp: int, since: datet
     recorded: the same transition read twice (a retried or repeated watch) has the same key,
     while a later crossing of the same kind and figure starts from a later record."""
     micros = (since - _EPOCH) // timedelta(microseconds=1)
-    return f"atp:{channel_id}:{sku}:{kind.value}:{atp}:{micros}"
+    return stock_event_id(channel_id, sku, kind.value, atp, micros)
 
 
 class StockEventPayload(BaseModel):
@@ -40,6 +42,56 @@ class StockEventPayload(BaseModel):
     previous_atp: int
     atp: int
     low_stock: int
+
+
+class FigureChange(BaseModel):
+    """A SKU's channel figure that moved since it was recorded (or was never recorded), and
+    the event it makes, if any."""
+
+    sku: str
+    atp: int
+    first_sight: bool
+    event_id: str | None = None
+    event_type: str | None = None
+    payload: StockEventPayload | None = None
+
+
+def changes(
+    channel_id: str,
+    low_stock: int,
+    skus: Sequence[str],
+    recorded: Mapping[str, tuple[int, datetime]],
+    figures: Mapping[str, ChannelAtp | None],
+) -> list[FigureChange]:
+    """What to record of each SKU's new figure in the channel, given the last one recorded
+    (figure, when): nothing for a SKU not in the catalogue or whose figure did not move, a
+    baseline without an event on first sight, else the new figure and its crossing, if any."""
+    out: list[FigureChange] = []
+    for sku in skus:
+        figure = figures.get(sku)
+        if figure is None:
+            continue
+        before = recorded.get(sku)
+        if before is None:
+            out.append(FigureChange(sku=sku, atp=figure.atp, first_sight=True))
+            continue
+        previous, since = before
+        if previous == figure.atp:
+            continue
+        change = FigureChange(sku=sku, atp=figure.atp, first_sight=False)
+        kind = assess(previous, figure.atp, low_stock)
+        if kind is not None:
+            change.event_id = event_id(channel_id, sku, kind, figure.atp, since)
+            change.event_type = EVENT_TYPES[kind]
+            change.payload = StockEventPayload(
+                channel=channel_id,
+                sku=sku,
+                previous_atp=previous,
+                atp=figure.atp,
+                low_stock=low_stock,
+            )
+        out.append(change)
+    return out
 
 
 class PositionKey(BaseModel):

@@ -7,12 +7,26 @@ import pytest
 from oms.keys import (
     INITIAL_STEP,
     StepKey,
+    authorize_key,
+    booking_key,
+    capture_key,
+    cart_hold_step_key,
+    cart_hold_workflow_id,
+    cart_ledger_id,
+    fraud_review_task_id,
     fulfilment_id,
+    fulfilment_workflow_id,
+    order_event_id,
     order_workflow_id,
+    payment_exception_task_id,
+    pick_task_id,
     profile_ref,
     reroute_step,
     step_key,
+    stock_event_id,
     stock_step,
+    sync_workflow_id,
+    void_key,
 )
 
 
@@ -38,3 +52,28 @@ def test_ids_keep_the_shapes_running_workflows_and_stored_rows_already_have() ->
     assert fulfilment_id("WEB-1", 2) == "WEB-1.F2"
     assert step_key("WEB-1", INITIAL_STEP) == "WEB-1:source:initial"
     assert profile_ref("central", 2) == "central@v2"
+
+
+def test_keys_sent_to_gateways_and_carriers_keep_their_shapes() -> None:
+    # A gateway deduplicates on these: a new shape across a deploy would charge a retried
+    # capture twice.
+    assert authorize_key("WEB-1") == "WEB-1:authorize"
+    assert capture_key("WEB-1", "WEB-1.F1") == "WEB-1:capture:WEB-1.F1"
+    assert void_key("WEB-1") == "WEB-1:void"
+    assert booking_key("WEB-1.F1") == "WEB-1.F1:book"
+
+
+def test_task_event_and_hold_ids_keep_their_shapes() -> None:
+    # Stored in task rows, the outbox and the ledger: analysts' links and retries use them.
+    assert fraud_review_task_id("WEB-1") == "fraud-review-WEB-1"
+    assert payment_exception_task_id("WEB-1.F1") == "payment-exception-WEB-1.F1"
+    assert pick_task_id("WEB-1.F1") == "pick-WEB-1.F1"
+    assert order_event_id("WEB-1", "order.completed") == "WEB-1:order.completed"
+    assert (
+        stock_event_id("web-fr", "TEE", "out_of_stock", 0, 42) == "atp:web-fr:TEE:out_of_stock:0:42"
+    )
+    assert cart_ledger_id("C1") == "cart:C1"
+    assert cart_hold_step_key("C1", "abc") == "cart:C1:abc"
+    assert fulfilment_workflow_id("WEB-1.F1") == "fulfilment-WEB-1.F1"
+    assert cart_hold_workflow_id("C1") == "cart-hold-C1"
+    assert sync_workflow_id("S1") == "inventory-sync-S1"
