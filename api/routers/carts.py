@@ -23,9 +23,10 @@ from oms.db import cart_holds
 from oms.db.engine import Database
 from oms.db.inventory import InsufficientStock
 from oms.db.tables import CartHold, utcnow
-from oms.domain.cart_holds import HeldLine, HoldIn, HoldStatus
+from oms.domain.cart_holds import HeldLine, HoldIn, HoldRefused, HoldStatus
 from oms.domain.errors import ErrorCode
 from oms.logging import get_logger
+from oms.services.cart_holds import place
 from workflows.cart_hold import arm_hold_timer
 
 log = get_logger(__name__)
@@ -72,13 +73,13 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with db.session() as s:
-                row = cart_holds.hold(s, cart_id=cart_id, request=body, now=utcnow())
+                row = place(s, cart_id=cart_id, request=body, now=utcnow())
                 return CartHoldPublic.of(row)
         except av.UnknownChannel:
             raise ApiError(
                 ErrorCode.CHANNEL_NOT_FOUND, f"no channel {body.channel!r}", "channel"
             ) from None
-        except cart_holds.HoldRefused as refused:
+        except HoldRefused as refused:
             # Unknown SKUs are the input's fault (422), too little stock a conflict (409).
             first = refused.errors[0]
             raise ApiError(first.code, first.reason, first.field, errors=refused.errors) from None

@@ -10,41 +10,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from oms.db import availability as av
 from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.tables import CartHold, Reservation
-from oms.domain.availability_lookup import atp_for
 from oms.domain.cart_holds import (
     HeldLine,
-    HoldIn,
     HoldStatus,
-    SkuAvailability,
-    merged,
-    plan_hold,
-    same_lines,
 )
-from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.ledger import LIVE
 from oms.domain.sourcing import Allocation
 from oms.keys import cart_hold_step_key, cart_ledger_id
 
 # How many due holds one sweep expires; the rest wait for the next sweep.
 SWEEP_LIMIT = 500
-
-
-class HoldRefused(Exception):
-    """The hold cannot be placed; nothing changed (the caller's transaction rolls back). The
-    errors' codes say why: unknown SKUs, or not enough stock."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.reason for e in errors))
-        self.errors = errors
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -63,55 +46,18 @@ def get(session: Session, cart_id: str, *, lock: bool = False) -> CartHold | Non
     return session.exec(stmt).first()
 
 
-def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> CartHold:
-    """Hold the cart's lines until ``now + ttl``, replacing what the cart held before.
-
-    The same lines in the same channel, still held, only move the deadline (the ledger is
-    untouched). Anything else releases the old entries and takes the new ones in this
-    transaction: all or nothing.
-
-    Raises:
-        oms.db.availability.UnknownChannel: no such channel.
-        HoldRefused: unknown SKUs, or not enough stock.
-    """
-    row = get(session, cart_id, lock=True)
-    expires_at = now + timedelta(seconds=request.ttl_seconds)
-    live = row is not None and row.status == HoldStatus.HELD.value
-    if (
-        row is not None
-        and live
-        and row.channel == request.channel
-        and same_lines(held_lines(row), request.lines)
-    ):
-        _set_deadline(session, row, expires_at, now)
-        return row
-
-    setup = av.load_channel(session, request.channel)
-    wanted = merged(request.lines)
-    old_skus = {line.sku for line in held_lines(row)} if row is not None and live else set()
-    inventory.lock_positions(session, set(wanted) | old_skus)
-    if live:
-        inventory.release(session, order_id=cart_ledger_id(cart_id))
-    figures = atp_for(setup, av.load_facts(session, setup, list(wanted)), list(wanted))
-    unknown = [
-        FieldError(
-            field=f"lines[{index}].sku",
-            code=ErrorCode.UNKNOWN_SKU,
-            reason=f"SKU {sku!r} is not in the catalogue",
-        )
-        for sku, (index, _) in wanted.items()
-        if figures[sku] is None
-    ]
-    if unknown:
-        raise HoldRefused(unknown)
-    available = {
-        sku: SkuAvailability(atp=f.atp, by_location=f.by_location)
-        for sku, f in figures.items()
-        if f is not None
-    }
-    plan = plan_hold(request.channel, request.lines, available)
-    if plan.shortages:
-        raise HoldRefused(plan.shortages)
+def store(
+    session: Session,
+    row: CartHold | None,
+    *,
+    cart_id: str,
+    channel: str,
+    lines: list[HeldLine],
+    expires_at: datetime,
+    now: datetime,
+) -> CartHold:
+    """Reserve the held lines in the ledger until ``expires_at`` and write the hold's row
+    (``row``: the cart's row if it has one, locked by ``get``)."""
     inventory.reserve(
         session,
         order_id=cart_ledger_id(cart_id),
@@ -119,7 +65,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
         step_key=cart_hold_step_key(cart_id, uuid.uuid4().hex),
         allocations=[
             Allocation(location_id=p.location_id, line_id=line.sku, sku=line.sku, qty=p.quantity)
-            for line in plan.lines
+            for line in lines
             for p in line.locations
         ],
         expires_at=expires_at,
@@ -127,15 +73,15 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     if row is None:
         row = CartHold(
             id=cart_id,
-            channel=request.channel,
+            channel=channel,
             status=HoldStatus.HELD.value,
             lines=[],
             expires_at=expires_at,
             created_at=now,
         )
-    row.channel = request.channel
+    row.channel = channel
     row.status = HoldStatus.HELD.value
-    row.lines = [line.model_dump(mode="json") for line in plan.lines]
+    row.lines = [line.model_dump(mode="json") for line in lines]
     row.expires_at = expires_at
     row.updated_at = now
     session.add(row)
@@ -143,7 +89,7 @@ def hold(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> C
     return row
 
 
-def _set_deadline(session: Session, row: CartHold, expires_at: datetime, now: datetime) -> None:
+def set_deadline(session: Session, row: CartHold, expires_at: datetime, now: datetime) -> None:
     row.expires_at, row.updated_at = expires_at, now
     session.add(row)
     session.execute(

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.domain.availability import ChannelAtp
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order.model import MAX_LINES, MAX_QUANTITY
@@ -80,6 +81,45 @@ class SkuAvailability:
 class HoldPlan:
     lines: list[HeldLine] = field(default_factory=list)
     shortages: list[FieldError] = field(default_factory=list)
+
+
+class HoldRefused(Exception):
+    """The hold cannot be placed; nothing changes. The errors' codes say why: unknown SKUs,
+    or not enough stock."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.reason for e in errors))
+        self.errors = errors
+
+
+def decide_hold(request: HoldIn, figures: Mapping[str, ChannelAtp | None]) -> list[HeldLine]:
+    """Where each SKU of the cart is held, given each SKU's channel figures (None: not in the
+    catalogue). All or nothing.
+
+    Raises:
+        HoldRefused: SKUs not in the catalogue; else every SKU there is too little of.
+    """
+    wanted = merged(request.lines)
+    unknown = [
+        FieldError(
+            field=f"lines[{index}].sku",
+            code=ErrorCode.UNKNOWN_SKU,
+            reason=f"SKU {sku!r} is not in the catalogue",
+        )
+        for sku, (index, _) in wanted.items()
+        if figures.get(sku) is None
+    ]
+    if unknown:
+        raise HoldRefused(unknown)
+    available = {
+        sku: SkuAvailability(atp=f.atp, by_location=f.by_location)
+        for sku, f in figures.items()
+        if f is not None
+    }
+    plan = plan_hold(request.channel, request.lines, available)
+    if plan.shortages:
+        raise HoldRefused(plan.shortages)
+    return plan.lines
 
 
 def merged(lines: Sequence[HoldLineIn]) -> dict[str, tuple[int, int]]:

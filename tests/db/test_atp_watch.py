@@ -11,11 +11,12 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.atp_watch import AtpWatchActivities
 from oms.contracts.atp_watch import WatchRequest, WatchResult
-from oms.db import cart_holds, inventory
+from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.tables import ChannelAtp, InventoryPosition, OutboxEvent, Product
 from oms.domain.sourcing import Allocation
 from oms.domain.stock_events import WatchCursor
+from oms.services.cart_holds import place
 from tests.factories import seed
 from tests.holds import add_channel, ask, set_on_hand
 
@@ -141,7 +142,7 @@ def test_a_hold_that_takes_the_last_units_puts_the_sku_out_of_stock_in_its_chann
     watcher.run()
 
     with db.session() as s:
-        cart_holds.hold(s, cart_id="C1", request=ask({"SKU-PHONE": 2}), now=NOW)
+        place(s, cart_id="C1", request=ask({"SKU-PHONE": 2}), now=NOW)
     watcher.run()
 
     assert [(t, p["channel"]) for t, p in events(db)] == [("inventory.out_of_stock", "web-fr")]

@@ -20,8 +20,9 @@ from oms.db import availability as av
 from oms.db import cart_holds
 from oms.db.engine import Database
 from oms.db.tables import CartHold, Reservation, SafetyRule
-from oms.domain.cart_holds import HoldStatus
+from oms.domain.cart_holds import HoldRefused, HoldStatus
 from oms.domain.sourcing import Demand
+from oms.services import cart_holds as hold_service
 from tests.factories import seed
 from tests.holds import add_channel, ask, assert_ledger_matches_positions, reserved
 
@@ -30,7 +31,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 def place(db: Database, cart_id: str, lines: dict[str, int], **kw: object) -> CartHold:
     with db.session() as s:
-        return cart_holds.hold(s, cart_id=cart_id, request=ask(lines, **kw), now=NOW)  # type: ignore[arg-type]
+        return hold_service.place(s, cart_id=cart_id, request=ask(lines, **kw), now=NOW)  # type: ignore[arg-type]
 
 
 def status(db: Database, cart_id: str) -> str | None:
@@ -92,7 +93,7 @@ def test_a_hold_cannot_take_more_than_the_channel_atp_and_then_takes_nothing(
             )
         )
 
-    with pytest.raises(cart_holds.HoldRefused) as refused:
+    with pytest.raises(HoldRefused) as refused:
         place(stocked, "C1", {"SKU-MUG": 1, "SKU-TEE": 6})
 
     [short] = refused.value.errors
@@ -104,7 +105,7 @@ def test_a_hold_cannot_take_more_than_the_channel_atp_and_then_takes_nothing(
 
 
 def test_an_unknown_sku_or_channel_is_refused_before_anything_is_held(stocked: Database) -> None:
-    with pytest.raises(cart_holds.HoldRefused) as refused:
+    with pytest.raises(HoldRefused) as refused:
         place(stocked, "C1", {"SKU-TEE": 1, "NOPE": 1})
     with pytest.raises(av.UnknownChannel):
         place(stocked, "C1", {"SKU-TEE": 1}, channel="nowhere")
@@ -139,7 +140,7 @@ def test_a_new_put_replaces_the_hold_and_its_units_count_once(stocked: Database)
 def test_a_refused_replacement_keeps_the_hold_the_cart_had(stocked: Database) -> None:
     place(stocked, "C1", {"SKU-TEE": 2})
 
-    with pytest.raises(cart_holds.HoldRefused):
+    with pytest.raises(HoldRefused):
         place(stocked, "C1", {"SKU-TEE": 8})
 
     assert entries(stocked, "C1") == [("SKU-TEE", "ST-OPERA", 2, "held")]
@@ -150,7 +151,7 @@ def test_the_same_put_twice_holds_once_and_moves_the_deadline(stocked: Database)
     place(stocked, "C1", {"SKU-TEE": 3}, ttl=60)
     with stocked.session() as s:
         later = NOW + timedelta(minutes=5)
-        row = cart_holds.hold(s, cart_id="C1", request=ask({"SKU-TEE": 3}, ttl=600), now=later)
+        row = hold_service.place(s, cart_id="C1", request=ask({"SKU-TEE": 3}, ttl=600), now=later)
 
     assert row.expires_at == later + timedelta(seconds=600)
     assert entries(stocked, "C1") == [("SKU-TEE", "ST-OPERA", 3, "held")]
@@ -232,8 +233,8 @@ def test_two_carts_racing_for_the_last_unit_one_gets_it(db: Database) -> None:
         start.wait()
         try:
             with db.session() as s:
-                cart_holds.hold(s, cart_id=cart_id, request=ask({"SKU-PHONE": 1}), now=NOW)
-        except cart_holds.HoldRefused as refused:
+                hold_service.place(s, cart_id=cart_id, request=ask({"SKU-PHONE": 1}), now=NOW)
+        except HoldRefused as refused:
             return refused.errors[0].code.value
         return "held"
 
@@ -252,8 +253,8 @@ def test_many_carts_at_once_never_hold_more_than_there_is(db: Database) -> None:
     def try_hold(n: int) -> int:
         try:
             with db.session() as s:
-                cart_holds.hold(s, cart_id=f"C{n}", request=ask({"SKU-TEE": 2}), now=NOW)
-        except cart_holds.HoldRefused:
+                hold_service.place(s, cart_id=f"C{n}", request=ask({"SKU-TEE": 2}), now=NOW)
+        except HoldRefused:
             return 0
         return 2
 
@@ -297,7 +298,7 @@ def test_oms_expire_holds_frees_every_due_hold_in_as_many_sweeps_as_it_takes(
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
     for n in range(5):
         with db.session() as s:
-            cart_holds.hold(
+            hold_service.place(
                 s, cart_id=f"C{n}", request=ask({"SKU-TEE": 1}, ttl=60), now=an_hour_ago
             )
     monkeypatch.setattr(cart_holds, "SWEEP_LIMIT", 2)

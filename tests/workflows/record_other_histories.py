@@ -38,6 +38,7 @@ from oms.db.engine import Database
 from oms.db.tables import OutboxEvent
 from oms.domain.snapshots import SyncInput, SyncProgress
 from oms.keys import sync_workflow_id
+from oms.services.cart_holds import place
 from tests.factories import seed
 from tests.holds import add_channel, ask, set_on_hand
 from tests.syncs import stage
@@ -152,9 +153,7 @@ async def put(
     type's name is the same at every revision). The handle skips time while awaited."""
     now = await env.get_current_time()
     with db.session() as s:
-        row = cart_holds.hold(
-            s, cart_id=cart, request=ask(lines or {"SKU-TEE": 2}, ttl=ttl), now=now
-        )
+        row = place(s, cart_id=cart, request=ask(lines or {"SKU-TEE": 2}, ttl=ttl), now=now)
         at = cart_holds.as_utc(row.expires_at)
     return await arm_hold_timer(env.client, queue, cart, at)
 

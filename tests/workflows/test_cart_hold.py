@@ -13,6 +13,7 @@ from oms.db import cart_holds
 from oms.db.engine import Database
 from oms.db.tables import CartHold
 from oms.domain.cart_holds import HoldStatus
+from oms.services.cart_holds import place
 from tests.factories import seed
 from tests.holds import add_channel, ask, assert_ledger_matches_positions, reserved
 from tests.workflows.harness import Harness, running
@@ -28,7 +29,7 @@ async def hold(
     now = await env.get_current_time()
     with db.session() as s:
         request = ask({"SKU-TEE": tees}, ttl=ttl)
-        return cart_holds.hold(s, cart_id=cart_id, request=request, now=now)
+        return place(s, cart_id=cart_id, request=request, now=now)
 
 
 async def arm(
@@ -155,7 +156,7 @@ async def test_a_new_put_landing_while_the_old_hold_expires_is_timed_in_turn(
     async with worker(time_env.client, CartHoldWorkflow, [holds.expire_cart_hold]) as queue:
         now = await time_env.get_current_time()
         with db.session() as s:
-            row = cart_holds.hold(s, cart_id=cart, request=ask({"SKU-TEE": 2}, ttl=60), now=now)
+            row = place(s, cart_id=cart, request=ask({"SKU-TEE": 2}, ttl=60), now=now)
         handle = await arm_hold_timer(
             time_env.client, queue, cart, cart_holds.as_utc(row.expires_at)
         )
