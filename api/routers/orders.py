@@ -35,6 +35,7 @@ from oms.domain.order import (
 from oms.domain.order.validation import document_problems
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
+from oms.services import order_intake
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
@@ -54,7 +55,7 @@ class CancelBody(BaseModel):
 
 def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
     with db.reading() as s:
-        return order_repo.order_problems(s, order)
+        return order_intake.problems(s, order)
 
 
 def _accept(

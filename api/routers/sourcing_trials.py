@@ -14,8 +14,7 @@ from sqlmodel import Session
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.routers.sourcing import Admin, invalid_profile
-from oms.db import orders as order_repo
-from oms.db import profiles, trials
+from oms.db import profiles
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
@@ -23,6 +22,8 @@ from oms.domain.sourcing import Allocation, Demand
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction
 from oms.domain.sourcing.trials import OrderTrial, PlanMetrics, TrialTotals, measure, totals
+from oms.services import order_intake
+from oms.services import sourcing_trials as trials
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 
@@ -121,8 +122,8 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     its store only) and the profile given, else the channel's profile in force. The order must
     be one POST /orders would accept (422 `unknown_sku` at `order.lines[i].sku` ...)."""
     order = body.order
-    with trials.read_only(db) as s:
-        problems = order_repo.order_problems(s, order)
+    with db.read_only() as s:
+        problems = order_intake.problems(s, order)
         if problems:
             raise ApiError.invalid(
                 [
@@ -160,7 +161,7 @@ def try_over_past_orders(body: PastOrdersTrial, _: Admin, db: DbDep) -> Any:
     one) and with the draft, on the same candidates. Stock as it was is not kept, so both
     plans see today's stock. Both are priced by the draft's cost model, so that costs
     compare. Answers the totals over every order and the changed orders."""
-    with trials.read_only(db) as s:
+    with db.read_only() as s:
         chosen = _chosen(s, body.profile, body.profile_ref)
         if chosen is None:
             raise ApiError(

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
 
@@ -86,6 +86,18 @@ class Database:
         round trips and, on SQLite, no write lock; each statement reads committed data."""
         with Session(self._autocommit, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A session whose work is always rolled back; on PostgreSQL a write fails outright
+        (sourcing trials: plan as a real order would, keep nothing)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                if not self.is_sqlite:
+                    session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

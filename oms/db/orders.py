@@ -11,18 +11,14 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from oms.db import availability as av
-from oms.db.tables import Location, Order, OrderEvent, Product, utcnow
-from oms.domain.errors import ErrorCode, FieldError
+from oms.db.tables import Location, Order, OrderEvent, utcnow
 from oms.domain.fraud import CustomerHistory, FraudDecision
 from oms.domain.order import (
     CancelReason,
-    CatalogEntry,
     LocationRef,
     OrderIn,
     OrderStatus,
     TimelineEntry,
-    validate_order,
 )
 
 
@@ -212,43 +208,17 @@ def list_orders(
     return rows[:limit], next_cursor
 
 
-def order_problems(session: Session, order: OrderIn) -> list[FieldError]:
-    """What POST /orders would refuse in this order beyond its shape (unknown SKU, store...)."""
-    skus = {line.sku for line in order.lines}
-    catalog = {
-        p.sku: CatalogEntry(sku=p.sku, category=p.category)
-        for p in session.exec(select(Product).where(col(Product.sku).in_(skus)))
-    }
-    locations: dict[str, LocationRef] = {}
-    store = session.get(Location, order.delivery.store_id) if order.delivery.store_id else None
-    if store is not None:
-        locations[store.id] = LocationRef(id=store.id, type=store.type, is_open=store.is_open)
-    return validate_order(order, catalog=catalog, locations=locations) + _not_sold(session, order)
+def newest(session: Session, *, last: int, channel: str | None = None) -> list[Order]:
+    """The ``last`` orders placed most recently (of one channel if given), newest first."""
+    stmt = select(Order).order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    if channel is not None:
+        stmt = stmt.where(Order.channel == channel)
+    return list(session.exec(stmt.limit(last)))
 
 
-def _not_sold(session: Session, order: OrderIn) -> list[FieldError]:
-    """Lines whose product an exclusion keeps out of the order's channel or its market: they
-    could never be sourced, so the storefront hears it at once."""
-    try:
-        setup = av.load_channel(session, order.channel)
-    except av.UnknownChannel:
-        return []  # a channel no one configured has no exclusions
-    products = av.load_products(session, {line.sku for line in order.lines})
-    exclusions = [e for e in av.load_exclusions(session, setup.channel) if e.location_id is None]
-    problems = []
-    for i, line in enumerate(order.lines):
-        product = products.get(line.sku)
-        found = (
-            next((e for e in exclusions if e.applies(setup.channel, product, None)), None)
-            if product is not None
-            else None
-        )
-        if found is not None:
-            problems.append(
-                FieldError(
-                    field=f"lines[{i}].sku",
-                    code=ErrorCode.NOT_SOLD_IN_CHANNEL,
-                    reason=f"{line.sku} is not sold in {order.channel} (exclusion {found.id})",
-                )
-            )
-    return problems
+def store_location(session: Session, store_id: str | None) -> LocationRef | None:
+    """The location an order is to be collected at, as order validation reads it."""
+    store = session.get(Location, store_id) if store_id else None
+    if store is None:
+        return None
+    return LocationRef(id=store.id, type=store.type, is_open=store.is_open)

@@ -148,3 +148,18 @@ def decisions(session: Session, order_id: str) -> list[t.SourcingDecision]:
             .order_by(col(t.SourcingDecision.created_at), col(t.SourcingDecision.step_key))
         ).scalars()
     )
+
+
+def sourced_with(session: Session, order_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """Order id -> (profile id, version) of its first sourcing (a re-route may differ)."""
+    if not order_ids:
+        return {}
+    d = t.SourcingDecision
+    found: dict[str, tuple[str, int]] = {}
+    for order_id, profile_id, version in session.execute(
+        select(col(d.order_id), col(d.profile_id), col(d.profile_version))
+        .where(col(d.order_id).in_(order_ids))
+        .order_by(col(d.created_at), col(d.step_key))
+    ):
+        found.setdefault(order_id, (profile_id, version))
+    return found

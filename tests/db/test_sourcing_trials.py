@@ -8,9 +8,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from oms.db import orders as order_repo
-from oms.db import profiles, trials
+from oms.db import profiles, sourcing
 from oms.db import tables as t
 from oms.db.engine import Database
+from oms.services import sourcing_trials as trials
 from tests.factories import order, seed
 
 
@@ -34,7 +35,7 @@ def test_an_order_counts_as_sourced_with_the_profile_of_its_first_sourcing(db: D
         s.add(decision("A", "initial", "first", 1, now - timedelta(minutes=5)))
         s.add(decision("B", "initial", "first", 3, now))
     with db.session() as s:
-        assert trials.sourced_with(s, ["A", "B", "C"]) == {"A": ("first", 1), "B": ("first", 3)}
+        assert sourcing.sourced_with(s, ["A", "B", "C"]) == {"A": ("first", 1), "B": ("first", 3)}
 
 
 def test_an_order_whose_profile_version_is_gone_is_left_out_and_counted(db: Database) -> None:
@@ -47,7 +48,7 @@ def test_an_order_whose_profile_version_is_gone_is_left_out_and_counted(db: Data
     draft = profiles.validate(
         {"strategies": [{"name": "any"}], "fallback": {"name": "rest"}}, profile_id="d", version=1
     )
-    with trials.read_only(db) as s:
+    with db.read_only() as s:
         rows, skipped = trials.over_past_orders(s, draft, last=10, channel=None, now=now)
     assert ([r.order_id for r in rows], skipped) == (["A"], 1)
     assert rows[0].sourced_with == "default@v1"
@@ -56,7 +57,7 @@ def test_an_order_whose_profile_version_is_gone_is_left_out_and_counted(db: Data
 
 def test_what_runs_in_a_read_only_session_is_never_kept(db: Database) -> None:
     try:
-        with trials.read_only(db) as s:
+        with db.read_only() as s:
             order_repo.insert_order(s, order("A"), received_at=datetime.now(UTC))
     except DBAPIError:
         assert not db.is_sqlite  # PostgreSQL refuses the write outright

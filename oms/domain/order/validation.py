@@ -7,12 +7,40 @@ with its problems of shape; the catalogue and the store need a parsed order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from oms.domain.availability import Channel, Exclusion, ProductInfo
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
 from oms.domain.order.model import MAX_LINES, MAX_QUANTITY, CatalogEntry, LocationRef, OrderIn
+
+
+def not_sold(
+    order: OrderIn,
+    channel: Channel,
+    products: Mapping[str, ProductInfo],
+    exclusions: Sequence[Exclusion],
+) -> list[FieldError]:
+    """Lines whose product an exclusion keeps out of the order's channel or its market: they
+    could never be sourced, so the storefront hears it at once. Exclusions of one location
+    only leave the product to the others."""
+    whole = [e for e in exclusions if e.location_id is None]
+    problems = []
+    for i, line in enumerate(order.lines):
+        product = products.get(line.sku)
+        if product is None:
+            continue
+        found = next((e for e in whole if e.applies(channel, product, None)), None)
+        if found is not None:
+            problems.append(
+                FieldError(
+                    field=f"lines[{i}].sku",
+                    code=ErrorCode.NOT_SOLD_IN_CHANNEL,
+                    reason=f"{line.sku} is not sold in {order.channel} (exclusion {found.id})",
+                )
+            )
+    return problems
 
 
 def validate_order(

@@ -2,9 +2,9 @@
 
 Both build candidates exactly as a placed order's sourcing does (``activities.sourcing``): the
 channel's network less its exclusions, each location's ATP under its safety rules, its networks,
-capacity and record; a collection only from its store; categories from the catalogue. They run
-in a transaction that is always rolled back (and read only on PostgreSQL): nothing is reserved,
-nothing recorded.
+capacity and record; a collection only from its store; categories from the catalogue. Callers
+run them in ``Database.read_only()`` (rolled back, and read only on PostgreSQL): nothing is
+reserved, nothing recorded.
 
 Stock is not kept as it was when an order was placed, so an order tried again is planned on today's
 stock by both profiles: the comparison is like for like, not a reconstruction of the past.
@@ -12,17 +12,12 @@ stock by both profiles: the comparison is like for like, not a reconstruction of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from oms.db import availability, profiles, sourcing
-from oms.db import tables as t
-from oms.db.engine import Database
+from oms.db import availability, orders, profiles, sourcing
 from oms.domain.availability_lookup import atp_for
 from oms.domain.errors import DomainError
 from oms.domain.order import DeliveryMethod, OrderIn
@@ -32,18 +27,6 @@ from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.sourcing.trials import OrderTrial, compare
 
 Where = tuple[str, frozenset[str], tuple[str, ...] | None]
-
-
-@contextmanager
-def read_only(db: Database) -> Iterator[Session]:
-    """A session whose work is always rolled back; on PostgreSQL a write would fail outright."""
-    with Session(db.engine, expire_on_commit=False) as session:
-        try:
-            if not db.is_sqlite:
-                session.execute(text("SET TRANSACTION READ ONLY"))
-            yield session
-        finally:
-            session.rollback()
 
 
 def plan(
@@ -96,11 +79,8 @@ def over_past_orders(
     profile it was sourced with and with the draft on the same candidates, priced by the
     draft's cost model. Also answers how many orders could not be read (their stored body no
     longer validates, or the profile version they name is gone) and were left out."""
-    stmt = select(t.Order).order_by(col(t.Order.created_at).desc(), col(t.Order.id).desc())
-    if channel is not None:
-        stmt = stmt.where(t.Order.channel == channel)
-    rows = list(session.exec(stmt.limit(last)))
-    used = sourced_with(session, [r.id for r in rows])
+    rows = orders.newest(session, last=last, channel=channel)
+    used = sourcing.sourced_with(session, [r.id for r in rows])
     known: dict[tuple[str, int], SourcingProfile | None] = {}
     # Orders that ask the same locations for the same SKUs share their candidates: each group
     # is read once, and one group's candidates are held at a time.
@@ -135,21 +115,6 @@ def over_past_orders(
                 sourced_with=before.ref,
             )
     return [out[i] for i in sorted(out)], skipped
-
-
-def sourced_with(session: Session, order_ids: list[str]) -> dict[str, tuple[str, int]]:
-    """Order id -> (profile id, version) of its first sourcing (a re-route may differ)."""
-    if not order_ids:
-        return {}
-    d = t.SourcingDecision
-    found: dict[str, tuple[str, int]] = {}
-    for order_id, profile_id, version in session.execute(
-        select(col(d.order_id), col(d.profile_id), col(d.profile_version))
-        .where(col(d.order_id).in_(order_ids))
-        .order_by(col(d.created_at), col(d.step_key))
-    ):
-        found.setdefault(order_id, (profile_id, version))
-    return found
 
 
 def _stored(session: Session, ref: tuple[str, int]) -> SourcingProfile | None:

@@ -1,0 +1,28 @@
+"""What POST /orders refuses in an order beyond its shape: its lines against the catalogue, its
+collection store, and the channel's exclusions. Read here, decided by oms.domain.order."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from oms.db import availability
+from oms.db import orders as order_repo
+from oms.domain.errors import FieldError
+from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
+from oms.domain.order.validation import not_sold
+
+
+def problems(session: Session, order: OrderIn) -> list[FieldError]:
+    """Every problem found (unknown SKU, store, not sold in the channel...), each with its
+    field; none for an order POST /orders would accept."""
+    products = availability.load_products(session, {line.sku for line in order.lines})
+    catalog = {sku: CatalogEntry(sku=sku, category=p.category) for sku, p in products.items()}
+    store = order_repo.store_location(session, order.delivery.store_id)
+    locations: dict[str, LocationRef] = {store.id: store} if store is not None else {}
+    found = validate_order(order, catalog=catalog, locations=locations)
+    try:
+        setup = availability.load_channel(session, order.channel)
+    except availability.UnknownChannel:
+        return found  # a channel no one configured has no exclusions
+    exclusions = availability.load_exclusions(session, setup.channel)
+    return found + not_sold(order, setup.channel, products, exclusions)
