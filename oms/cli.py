@@ -16,6 +16,7 @@ from pathlib import Path
 
 from oms.config import Settings, get_settings
 from oms.devserver import start_dev_args
+from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
 
 log = get_logger("oms.cli")
@@ -193,8 +194,9 @@ def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
         if role in keys:
             values[variable] = keys[role]
     for name, key in sorted(keys.items()):
-        if name.startswith("store:"):
-            values[store_variable(name.removeprefix("store:"))] = key
+        location_id = store_of_key_name(name)
+        if location_id is not None:
+            values[store_variable(location_id)] = key
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 

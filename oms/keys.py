@@ -132,6 +132,21 @@ def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros:
     return f"atp:{channel_id}:{sku}:{kind}:{atp}:{since_micros}"
 
 
+# -- demo API keys -------------------------------------------------------------------------
+
+_STORE_KEY = "store:"
+
+
+def store_key_name(location_id: str) -> str:
+    """How the demo keys file (dev-keys.json) names a store's key."""
+    return f"{_STORE_KEY}{location_id}"
+
+
+def store_of_key_name(name: str) -> str | None:
+    """The location a demo key's name is for, or None when it is not a store's key."""
+    return name.removeprefix(_STORE_KEY) if name.startswith(_STORE_KEY) else None
+
+
 # -- idempotency keys sent to external systems -------------------------------------------
 
 

@@ -22,6 +22,7 @@ from oms.db.tables import (
     Product,
     SafetyRule,
 )
+from oms.keys import store_key_name
 
 LOCATIONS: list[dict[str, Any]] = [
     {
@@ -231,7 +232,7 @@ def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:
             made[role] = api_keys.create_key(s, role=role, name=f"demo-{role}")
         for loc in LOCATIONS:
             if loc["type"] == "store":
-                made[f"store:{loc['id']}"] = api_keys.create_key(
+                made[store_key_name(loc["id"])] = api_keys.create_key(
                     s, role="store", name=f"demo-{loc['id']}", location_id=loc["id"]
                 )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from oms.keys import store_key_name
 from oms.seed import LOCATIONS, products
 
 FINAL = {"COMPLETED", "CANCELLED"}
@@ -121,7 +122,7 @@ class Run:
 
     def staff(self, location_id: str) -> dict[str, str]:
         # Warehouses have no demo store key: the admin key works their pick lists.
-        name = f"store:{location_id}"
+        name = store_key_name(location_id)
         return self.auth(name if name in self.keys else "admin")
 
     def place(self, n: int) -> None:

@@ -1,8 +1,10 @@
 """Human tasks as a workflow runs them: open one with a due time, wait for people under an
 SLA (escalate at the first deadline, expire at the second), close it.
 
-Used by the order's fraud review and payment exceptions and by a fulfilment's pick deadline;
-the task kinds to come (returns QC, value-added services) take the same path.
+The order's fraud review and payment exceptions are ``HumanTask`` rows; the fulfilment's pick
+deadline waits with ``wait_for_people`` (its pick task row is kept in step with the fulfilment
+by ``save_fulfilment``). The task kinds to come (returns QC, value-added services) take the
+same path.
 """
 
 from __future__ import annotations

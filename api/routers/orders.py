@@ -241,7 +241,7 @@ def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
     with db.session() as s:
         return [
             SourcingDecisionOut(
-                step=StepKey.parse(row.step_key).step,
+                step=_step_of(row.step_key),
                 profile=profile_ref(row.profile_id, row.profile_version),
                 strategy=row.strategy,
                 decided_at=as_utc(row.created_at),
@@ -337,3 +337,11 @@ async def cancel_order(
         raise ApiError(ErrorCode.CANCEL_REFUSED, result.reason or "refused")
     log.info("order_cancel_accepted", order_id=order_id, by=principal.actor)
     return result
+
+
+def _step_of(key: str) -> str:
+    """The step a stored decision was made at; a key of another shape is shown whole."""
+    try:
+        return StepKey.parse(key).step
+    except ValueError:
+        return key

@@ -12,9 +12,5 @@ class ReservationStatus(StrEnum):
     RELEASED = "released"  # let go: cancelled, short-picked, a hold that ended
     CONSUMED = "consumed"  # shipped or collected: the units left on hand
 
-    @property
-    def is_live(self) -> bool:
-        return self in LIVE
-
 
 LIVE = (ReservationStatus.HELD, ReservationStatus.COMMITTED)

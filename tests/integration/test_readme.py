@@ -85,6 +85,7 @@ def test_the_readme_runs_as_written_against_a_dev_stack(tmp_path: Path) -> None:
     assert done.returncode == 0, f"a README command failed:\n{out}\n{done.stderr}"
     assert "COMPLETED captured 14497" in out
     assert f"API at http://127.0.0.1:{ports['OMS_API_PORT']}" in out
-    assert "order-WEB-1002" in out  # the Temporal CLI found the run
+    # The Temporal CLI listed the run (a row: status, workflow id, type), not only the URL.
+    assert re.search(r"order-WEB-1002\s+OrderWorkflow", out), out
     assert "orders by status: COMPLETED=20" in out
     assert re.search(r"fraud review: [1-9]\d* of 20 orders", out), out

@@ -171,6 +171,10 @@ def test_an_order_being_cancelled_routes_nothing_again() -> None:
     fid = _placed(state)
     shorts = [Demand(line_id="2", sku="SKU-MUG", qty=1)]
     assert state.reroute(fid, shorts, cancelling=True) is None
+    mug = next(v for v in state.view().lines if v.line_id == "2")
+    assert (mug.cancelled, mug.cancel_reason) == (1, CancelReason.SHORT_PICK)
+    assert state.excluded == {"WH"}
+    assert state.reroutes == 0
 
 
 def test_backordered_units_wait_and_are_cancelled_past_the_wait() -> None:
@@ -250,9 +254,8 @@ def test_the_view_the_api_builds_is_the_aggregate_s_own(status: OrderStatus) -> 
     ).view()
     assert view.workflow_id == "order-A1"
     assert view.status is status
-    assert [(v.line_id, v.state) for v in view.lines] == [
-        ("1", LineState.PENDING),
-        ("2", LineState.PENDING),
-    ]
+    # A cancelled order shipped nothing: every line reads cancelled, with the order's reason.
+    expected = LineState.CANCELLED if status is OrderStatus.CANCELLED else LineState.PENDING
+    assert [(v.line_id, v.state) for v in view.lines] == [("1", expected), ("2", expected)]
     assert view.total == placed.total
     assert view.payment.state is PaymentState.NONE

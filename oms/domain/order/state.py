@@ -84,6 +84,9 @@ class OrderState(PaymentRules):
         state = cls(order, received_at, OrderPolicy())
         state.status = status
         state.cancel_reason = cancel_reason
+        if status is OrderStatus.CANCELLED:
+            # A cancelled order shipped nothing (a cancel is refused once anything has).
+            state.cancelled(cancel_reason or CancelReason.OTHER)
         state.timeline = list(timeline or [])
         state.updated_at = updated_at
         return state
