@@ -32,6 +32,7 @@ from oms.keys import fulfilment_workflow_id
 from oms.temporal import ensure_search_attributes
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
+from tests.workflows.record_order_paths import record_order_paths
 from tests.workflows.record_other_histories import (
     cart_hold_workflow_at,
     record_atp_watch,
@@ -54,6 +55,7 @@ async def main(prefix: str, types: list[str], cart_hold_at: str | None) -> None:
     try:
         if "order" in types:
             await record_orders(env, prefix)
+            await record_order_paths(env, prefix)
         if "cart-hold" in types:
             old = cart_hold_workflow_at(cart_hold_at) if cart_hold_at else CartHoldWorkflow
             await record_cart_holds(env, prefix, old)
