@@ -121,7 +121,7 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
 def _oms_command(settings: Settings, *args: str) -> str:
     """An `oms` command line that reaches this very stack (its OMS_HOME and ports)."""
     env = [
-        f"OMS_{name.upper()}={getattr(settings, name)}"
+        f"OMS_{name.upper()}={shlex.quote(str(getattr(settings, name)))}"
         for name in ("home", "api_port", "temporal_port", "ui_port")
         if getattr(settings, name) != Settings.model_fields[name].default
     ]
@@ -130,7 +130,7 @@ def _oms_command(settings: Settings, *args: str) -> str:
         shown = str(oms.relative_to(Path.cwd()))
     except ValueError:
         shown = str(oms)
-    return " ".join([*env, shown, *args])
+    return " ".join([*env, shlex.quote(shown), *args])
 
 
 def api_url(settings: Settings) -> str:

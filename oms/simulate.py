@@ -203,7 +203,7 @@ class Run:
     def work_fulfilments(self, view: dict[str, Any]) -> None:
         """Move each of the order's fulfilments one step: pick all, pack, hand over."""
         for f in view.get("fulfilments", []):
-            fid, location, status = f["fulfilment_id"], f["location_id"], f["status"].upper()
+            fid, location, status = f["fulfilment_id"], f["location_id"], f["status"]
             headers = self.staff(location)
             if status == "AWAITING_PICK":
                 pick_list = self.pages(

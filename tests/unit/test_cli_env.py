@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oms.cli import env_exports, store_variable
+from oms.cli import _oms_command, env_exports, store_variable
 from oms.config import Settings
 
 OMS = str(Path(sys.executable).parent / "oms")
@@ -108,3 +108,18 @@ def test_a_damaged_dev_keys_file_is_one_line_too(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1, done.stderr
     assert "cannot read the demo API keys" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_command_the_banner_prints_keeps_a_data_folder_with_a_space(tmp_path: Path) -> None:
+    home = tmp_path / "my stack"
+    line = _oms_command(Settings(home=home, api_port=8100), "simulate", "--orders", "5")
+    done = subprocess.run(
+        ["bash", "-c", f"set -- {line}; printf '%s\\n' \"$@\""],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    words = done.stdout.splitlines()
+    assert f"OMS_HOME={home}" in words
+    assert "OMS_API_PORT=8100" in words
+    assert words[-3:] == ["simulate", "--orders", "5"]
