@@ -109,13 +109,20 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
     if server is not None:
         server.should_exit = True
     for t in tasks:
         if server is None or t is not tasks[-1]:
             t.cancel()
+    stopping.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if stopping not in done:
+        # The API or the worker ended by itself (a port already taken, a lost connection):
+        # say so and stop, rather than run on half alive.
+        ended = "the API" if server is not None and tasks[-1] in done else "the worker"
+        raise SystemExit(f"oms: {ended} stopped unexpectedly; see the log above or in OMS_HOME")
 
 
 def _oms_command(settings: Settings, *args: str) -> str:
@@ -200,7 +207,22 @@ def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
+def _taken_ports(settings: Settings) -> list[str]:
+    """The stack's ports something else already listens on, named by their setting."""
+    taken = []
+    for name in ("api_port", "temporal_port", "ui_port"):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", getattr(settings, name))) == 0:
+                taken.append(f"{getattr(settings, name)} (OMS_{name.upper()})")
+    return taken
+
+
 def cmd_dev(settings: Settings) -> None:
+    if taken := _taken_ports(settings):
+        raise SystemExit(
+            f"oms dev: port {', '.join(taken)} already in use: another stack is running, or"
+            " set other ports (README: Two commands)"
+        )
     # The terminal keeps the banner and the keys; every log line goes to a file.
     settings.home.mkdir(parents=True, exist_ok=True)
     log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115

@@ -169,3 +169,32 @@ def test_oms_simulate_sees_its_orders_through_sends_some_to_fraud_review_and_lea
     reviewed = [v for v in ours if v["fraud"] and v["fraud"]["review_decision"] == "approve"]
     assert reviewed, out
     assert f"fraud review: {len(reviewed)} of 20 orders" in out
+
+
+def test_oms_dev_on_a_port_already_taken_says_so_in_one_line_and_starts_nothing(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "OMS_HOME": str(tmp_path),
+            "OMS_API_PORT": str(busy),
+            "OMS_TEMPORAL_PORT": str(free_port()),
+            "OMS_UI_PORT": str(free_port()),
+        }
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "oms"), "dev"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"oms dev: port {busy} (OMS_API_PORT) already in use: another stack is running, or"
+        " set other ports (README: Two commands)"
+    )
+    assert not (tmp_path / "temporal.db").exists()
