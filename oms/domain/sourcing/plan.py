@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from oms.domain.geo import GeoPoint
 from oms.domain.sourcing.decide import decide
 from oms.domain.sourcing.models import (
-    Allocation,
     Candidate,
     CandidateNote,
     Demand,
@@ -29,18 +28,7 @@ from oms.domain.sourcing.models import (
 )
 from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 
-__all__ = [
-    "Allocation",
-    "Candidate",
-    "CandidateNote",
-    "Demand",
-    "FactLine",
-    "OrderFacts",
-    "SourcingPlan",
-    "consume_capacity",
-    "plan_sourcing",
-    "source_order",
-]
+__all__ = ["consume_capacity", "plan_sourcing", "source_order"]
 
 
 def source_order(
