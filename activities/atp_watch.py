@@ -12,9 +12,9 @@ from oms.contracts.atp_watch import WatchRequest, WatchResult
 from oms.db import atp_watch, availability
 from oms.db.engine import Database
 from oms.db.tables import utcnow
-from oms.domain.availability_lookup import atp_for
 from oms.domain.stock_events import WatchCursor, changes
 from oms.logging import get_logger
+from oms.services.availability import channel_figures
 
 log = get_logger(__name__)
 
@@ -82,7 +82,7 @@ class AtpWatchActivities:
                     continue
                 # Locked before the new figures are read (see recorded_figures).
                 rows = atp_watch.recorded_figures(s, channel_id, skus)
-                figures = atp_for(setup, availability.load_facts(s, setup, skus), skus)
+                figures = channel_figures(s, setup, skus)
                 before = {sku: (r.atp, atp_watch.as_utc(r.updated_at)) for sku, r in rows.items()}
                 found = changes(channel_id, setup.low_stock, skus, before, figures)
                 emitted += len(atp_watch.store(s, channel_id, found, rows, now))

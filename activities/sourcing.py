@@ -9,10 +9,9 @@ from temporalio import activity
 
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
-from oms.db import availability, cart_holds, inventory, profiles, sourcing
+from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
-from oms.domain.availability_lookup import atp_for
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -21,8 +20,8 @@ from oms.domain.sourcing import (
     SourcingPlan,
     source_order,
 )
-from oms.domain.sourcing.candidates import candidates_from, with_facts
 from oms.logging import get_logger
+from oms.services.availability import sourcing_candidates
 
 log = get_logger(__name__)
 
@@ -65,11 +64,7 @@ class SourcingActivities:
                     skus = {d.sku for d in req.demands}
                     inventory.lock_positions(s, skus)
                     now = utcnow()
-                    setup = availability.channel_setup(s, req.channel)
-                    figures = atp_for(setup, availability.load_facts(s, setup, skus), skus)
-                    found = candidates_from(setup, figures, req.only_locations)
-                    ids = [c.location_id for c in found]
-                    cands = with_facts(found, sourcing.location_facts(s, ids, now, skus))
+                    cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
                     profile = profiles.in_force(s, req.channel)
                     plan = source_order(
                         sourcing.with_categories(s, _facts(req)),

@@ -17,7 +17,7 @@ from bench.inventory_setup import CATEGORIES, CHANNEL, World
 from oms.db import availability as av
 from oms.db.engine import Database
 from oms.domain.availability import atp_channel
-from oms.domain.availability_lookup import atp_for
+from oms.services.availability import channel_figures
 
 
 def timed(call: Callable[[], object], samples: int, warmup: int) -> list[float]:
@@ -36,7 +36,7 @@ def atp_at_db(db: Database, skus: Callable[[], list[str]]) -> Callable[[], objec
         asked = skus()
         with db.reading() as s:  # as the API reads: no transaction
             setup = av.load_channel(s, CHANNEL)
-            figures = atp_for(setup, av.load_facts(s, setup, asked), asked)
+            figures = channel_figures(s, setup, asked)
         if any(figures[sku] is None for sku in asked):
             raise SystemExit(f"ATP lookup lost a SKU of {asked[:3]}...")
         return figures

@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from oms.db import availability, cart_holds, inventory
 from oms.db.tables import CartHold
-from oms.domain.availability_lookup import atp_for
 from oms.domain.cart_holds import HoldIn, HoldStatus, decide_hold, merged, same_lines
 from oms.keys import cart_ledger_id
+from oms.services.availability import channel_figures
 
 
 def place(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> CartHold:
@@ -44,7 +44,7 @@ def place(session: Session, *, cart_id: str, request: HoldIn, now: datetime) -> 
     if live:
         # The old hold's units count as available again for the new one.
         inventory.release(session, order_id=cart_ledger_id(cart_id))
-    figures = atp_for(setup, availability.load_facts(session, setup, skus), skus)
+    figures = channel_figures(session, setup, skus)
     lines = decide_hold(request, figures)
     return cart_holds.store(
         session,

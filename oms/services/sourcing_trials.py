@@ -17,14 +17,13 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from oms.db import availability, orders, profiles, sourcing
-from oms.domain.availability_lookup import atp_for
+from oms.db import orders, profiles, sourcing
 from oms.domain.errors import DomainError
 from oms.domain.order import DeliveryMethod, OrderIn
 from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_order
-from oms.domain.sourcing.candidates import candidates_from, with_facts
 from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.sourcing.trials import OrderTrial, compare
+from oms.services.availability import sourcing_candidates
 
 Where = tuple[str, frozenset[str], tuple[str, ...] | None]
 
@@ -40,23 +39,7 @@ def plan(
 
 
 def candidates_for(session: Session, order: OrderIn, now: datetime) -> list[Candidate]:
-    return _candidates(session, *_where(order), now)
-
-
-def _candidates(
-    session: Session,
-    channel: str,
-    skus: frozenset[str],
-    only: tuple[str, ...] | None,
-    now: datetime,
-) -> list[Candidate]:
-    """As the sourcing activity reads them: the lookup's facts, the candidates they make, and
-    what else is known of each of those locations."""
-    setup = availability.channel_setup(session, channel)
-    figures = atp_for(setup, availability.load_facts(session, setup, skus), skus)
-    found = candidates_from(setup, figures, only)
-    ids = [c.location_id for c in found]
-    return with_facts(found, sourcing.location_facts(session, ids, now, skus))
+    return sourcing_candidates(session, *_where(order), now)
 
 
 def _where(order: OrderIn) -> Where:
@@ -101,7 +84,7 @@ def over_past_orders(
         groups.setdefault(_where(order), []).append((i, order, before))
     out: dict[int, OrderTrial] = {}
     for where, members in groups.items():
-        cands = _candidates(session, *where, now)
+        cands = sourcing_candidates(session, *where, now)
         for i, order, before in members:
             facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
             out[i] = compare(

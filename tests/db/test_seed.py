@@ -7,15 +7,15 @@ from sqlmodel import Session
 from oms.db import availability as av
 from oms.db.engine import Database
 from oms.domain.availability import ChannelAtp
-from oms.domain.availability_lookup import atp_for
 from oms.seed import seed_catalog, seed_channels
+from oms.services.availability import channel_figures
 
 
 def channel_atp(
     s: Session, channel: str, skus: list[str], *, detail: bool = False
 ) -> dict[str, ChannelAtp | None]:
     setup = av.load_channel(s, channel)
-    return atp_for(setup, av.load_facts(s, setup, skus), skus, detail=detail)
+    return channel_figures(s, setup, skus, detail=detail)
 
 
 def test_the_demo_sells_gift_cards_on_the_web_but_not_on_the_marketplace(db: Database) -> None:
