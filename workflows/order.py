@@ -50,7 +50,6 @@ class OrderWorkflow(OrderSteps):
 
     @workflow.init
     def __init__(self, inp: OrderWorkflowInput) -> None:
-        self.order = inp.order
         self.state = OrderState(inp.order, inp.received_at, inp.policy)
         self._cancel: CancelRequest | None = None
         self._main: asyncio.Task[None] | None = None

@@ -47,8 +47,11 @@ class CancelledByRule(Exception):
 class OrderSteps:
     """What every step of an order needs: the order and its state."""
 
-    order: OrderIn
     state: OrderState
+
+    @property
+    def order(self) -> OrderIn:
+        return self.state.order
 
     # -- fraud ---------------------------------------------------------------------------
 
