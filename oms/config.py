@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool | None = None
 
+    # Observability. A worker serves Prometheus metrics (the Temporal SDK's and the OMS's own)
+    # on this port when it is set; the API always serves them at GET /metrics. Traces go over
+    # OTLP/HTTP to this endpoint (e.g. http://collector:4318) when it is set.
+    metrics_port: int | None = None
+    otlp_endpoint: str | None = None
+
     @property
     def db_url(self) -> str:
         if self.database_url:
