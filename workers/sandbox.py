@@ -17,7 +17,6 @@ PASSTHROUGH_MODULES: tuple[str, ...] = (
     "oms.domain",
     "oms.contracts",
     "oms.keys",
-    "oms.temporal",
     "oms.metrics",
     "workflows.calls",
     "workflows.policies",
