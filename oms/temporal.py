@@ -14,28 +14,48 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from oms.config import Settings
 
-# Search attributes ops filter runs by in the Temporal UI. No personal data goes here.
+# Search attributes ops filter runs by in the Temporal UI and CLI (docs/operations.md has the
+# queries). No personal data goes here: ids, codes, statuses, amounts and times only.
+ORDER_ID = SearchAttributeKey.for_keyword("OrderId")  # on the order and on every child
 ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
 CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
 FULFILMENT_LOCATIONS = SearchAttributeKey.for_keyword_list("FulfilmentLocations")
+FULFILMENT_STATUS = SearchAttributeKey.for_keyword("FulfilmentStatus")
+# Who the order waits on now: analyst, store, stock, payment, carrier, customer or none.
+WAITING_ON = SearchAttributeKey.for_keyword("WaitingOn")
+STATUS_SINCE = SearchAttributeKey.for_datetime("StatusSince")
+# Set while a human deadline runs (a fraud review, a pick), removed once it is met.
+DUE_AT = SearchAttributeKey.for_datetime("DueAt")
+CANCEL_REASON = SearchAttributeKey.for_keyword("CancelReason")
+ORDER_TOTAL = SearchAttributeKey.for_int("OrderTotal")  # minor units
 # An inventory sync's progress: percent of its chunks applied.
 SYNC_PROGRESS = SearchAttributeKey.for_int("SyncProgress")
 
-SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
-    ORDER_STATUS.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    CHANNEL.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    CUSTOMER_TIER.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    FULFILMENT_LOCATIONS.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-    SYNC_PROGRESS.name: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+_KINDS = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 }
-# The same, as `temporal server start-dev --search-attribute` wants them.
-SEARCH_ATTRIBUTE_FLAGS = {
+# Name -> type, as `temporal server start-dev --search-attribute` and
+# `temporal operator search-attribute create` want them.
+SEARCH_ATTRIBUTE_FLAGS: dict[str, str] = {
+    ORDER_ID.name: "Keyword",
     ORDER_STATUS.name: "Keyword",
     CHANNEL.name: "Keyword",
     CUSTOMER_TIER.name: "Keyword",
     FULFILMENT_LOCATIONS.name: "KeywordList",
+    FULFILMENT_STATUS.name: "Keyword",
+    WAITING_ON.name: "Keyword",
+    STATUS_SINCE.name: "Datetime",
+    DUE_AT.name: "Datetime",
+    CANCEL_REASON.name: "Keyword",
+    ORDER_TOTAL.name: "Int",
     SYNC_PROGRESS.name: "Int",
+}
+SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
+    name: _KINDS[kind] for name, kind in SEARCH_ATTRIBUTE_FLAGS.items()
 }
 
 
