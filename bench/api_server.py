@@ -1,12 +1,18 @@
-"""The real API (``api.app.create_app``) under uvicorn in a child process, for benchmarks of
-the HTTP paths that need no Temporal (``GET /availability``, ``POST /inventory/positions``).
+"""The real API (``api.app.create_app``) under uvicorn in a child process, for benchmarks.
 
-The app is handed a Temporal client made with ``lazy=True`` towards a port nothing listens
-on: the lifespan then does not connect, and a route that did need Temporal would fail loudly
-rather than be measured by mistake. Uvicorn runs as ``oms api`` runs it (one process, the
-default event loop and HTTP parser of this environment, log level warning).
+Two modes. Without ``--temporal-address`` (bench/inventory.py: the HTTP paths that need no
+Temporal, ``GET /availability``, ``POST /inventory/positions``) the app is handed a Temporal
+client made with ``lazy=True`` towards a port nothing listens on: the lifespan then does not
+connect, and a route that did need Temporal would fail loudly rather than be measured by
+mistake. With ``--temporal-address`` and ``--task-queue`` (bench/orders.py) it runs as
+``oms api`` does: the lifespan connects to that server and orders start on that queue.
+
+Uvicorn runs as ``oms api`` runs it (one process, the default event loop and HTTP parser of
+this environment, log level warning).
 
     python -m bench.api_server --database-url URL --port PORT
+    python -m bench.api_server --database-url URL --port PORT \\
+        --temporal-address HOST:PORT --task-queue QUEUE
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,7 +33,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def serve(database_url: str, port: int) -> None:
+async def serve(
+    database_url: str,
+    port: int,
+    *,
+    temporal_address: str | None = None,
+    task_queue: str | None = None,
+    log_level: str = "WARNING",
+) -> None:
     import uvicorn
     from temporalio.client import Client
     from temporalio.contrib.pydantic import pydantic_data_converter
@@ -34,28 +48,61 @@ async def serve(database_url: str, port: int) -> None:
     from api.app import create_app
     from oms.config import Settings
     from oms.devserver import free_port
+    from oms.logging import configure_logging
 
-    settings = Settings(database_url=database_url, log_level="WARNING")
-    client = await Client.connect(
-        f"127.0.0.1:{free_port()}", data_converter=pydantic_data_converter, lazy=True
-    )
+    client: Client | None = None
+    if temporal_address is None or task_queue is None:
+        settings = Settings(database_url=database_url, log_level=log_level)
+        client = await Client.connect(
+            f"127.0.0.1:{free_port()}", data_converter=pydantic_data_converter, lazy=True
+        )
+    else:
+        # As `oms api` runs: its log lines on stderr, and no client given, so the lifespan
+        # connects as in production (oms.temporal.connect).
+        configure_logging(log_level, json=True)
+        settings = Settings(
+            database_url=database_url,
+            temporal_address=temporal_address,
+            task_queue=task_queue,
+            log_level=log_level,
+        )
     app = create_app(settings, client=client)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     await uvicorn.Server(config).serve()
 
 
+@dataclass(frozen=True)
+class ApiProcess:
+    base_url: str
+    pid: int
+
+
 @contextmanager
-def running_api(
-    database_url: str, port: int, *, ready_path: str, headers: dict[str, str], timeout_s: float = 30
-) -> Iterator[str]:
+def api_process(
+    database_url: str,
+    port: int,
+    *,
+    ready_path: str,
+    headers: dict[str, str],
+    temporal_address: str | None = None,
+    task_queue: str | None = None,
+    log_level: str = "WARNING",
+    timeout_s: float = 30,
+) -> Iterator[ApiProcess]:
     """Start the API in a child process, wait until ``ready_path`` answers 200, yield its
-    base URL; stop it on the way out."""
+    base URL and process id; stop it on the way out."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable, "-m", "bench.api_server", "--database-url", database_url,
+        "--port", str(port), "--log-level", log_level,
+    ]  # fmt: skip
+    if temporal_address is not None:
+        command += ["--temporal-address", temporal_address]
+    if task_queue is not None:
+        command += ["--task-queue", task_queue]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.api_server", "--database-url", database_url,
-         "--port", str(port)],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -71,7 +118,7 @@ def running_api(
                 if time.monotonic() > deadline:
                     raise SystemExit(f"the API did not answer {ready_path} within {timeout_s}s")
                 time.sleep(0.1)
-        yield base
+        yield ApiProcess(base_url=base, pid=process.pid)
     finally:
         process.terminate()
         try:
@@ -81,12 +128,36 @@ def running_api(
             process.wait()
 
 
+@contextmanager
+def running_api(
+    database_url: str, port: int, *, ready_path: str, headers: dict[str, str], timeout_s: float = 30
+) -> Iterator[str]:
+    """The API without Temporal (see the module's docstring); yields its base URL."""
+    with api_process(
+        database_url, port, ready_path=ready_path, headers=headers, timeout_s=timeout_s
+    ) as api:
+        yield api.base_url
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--database-url", required=True)
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--temporal-address", default=None, help="host:port; none: no Temporal")
+    p.add_argument("--task-queue", default=None, help="where orders start")
+    p.add_argument("--log-level", default="WARNING")
     args = p.parse_args()
-    asyncio.run(serve(args.database_url, args.port))
+    if (args.task_queue is None) != (args.temporal_address is None):
+        p.error("--temporal-address and --task-queue go together")
+    asyncio.run(
+        serve(
+            args.database_url,
+            args.port,
+            temporal_address=args.temporal_address,
+            task_queue=args.task_queue,
+            log_level=args.log_level,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""bench/orders.py at a tiny size: every order placed (half through the real API in its own
+process, half started directly) completes with store staff working from the API alone, and
+the run prints every figure it promises. Figures only; no timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ORDERS = 6
+TIMINGS = (
+    "duration_s",
+    "orders_per_s",
+    "p50_ms",
+    "p99_ms",
+    "post_p99_ms",
+    "start_p99_ms",
+    "post_vs_start",
+    "baseline_wf_per_s",
+    "ratio",
+)
+
+
+def test_the_order_benchmark_completes_every_order_through_the_api_and_prints_its_figures() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/orders.py", "--orders", str(ORDERS), "--concurrency", "3",
+         "--history-sample", "2", "--poll-ms", "100", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert (figures["completed"], figures["failures"]) == (ORDERS, 0), figures["failure_samples"]
+    assert (figures["orders_posted"], figures["orders_started"]) == (ORDERS // 2, ORDERS // 2)
+    # The staff picked and packed every fulfilment through the API, and queried no workflow.
+    fulfilments = round(figures["fulfilments_per_order"] * ORDERS)
+    assert figures["staff_picks"] == figures["staff_packs"] == fulfilments > 0
+    assert figures["staff_failures"] == 0, figures["staff_failure_samples"]
+    assert figures["staff_list_requests"] > 0
+    assert figures["status_queries_per_order"] == 0
+    assert figures["workflow_tasks_per_order"] > 0
+    assert figures["activities_per_order"] > 0
+    assert figures["api_cpu_s"] is not None
+    assert figures["sandbox"] in ("passthrough", "default")
+    assert len(figures["load_before"]) == len(figures["load_after"]) == 3
+    # The yardstick does not follow the order: 19 activities, whatever the order runs.
+    assert figures["baseline_activities"] == 19
+    assert (figures["baseline_workflows"], figures["baseline_failures"]) == (ORDERS, 0)
+    for key in TIMINGS:
+        assert figures[key] > 0, key
