@@ -28,6 +28,7 @@ from api.routers import (
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
 from oms.temporal import connect
+from oms.tracing import instrument_api
 
 DESCRIPTION = """
 Order management on Temporal. Every call carries `Authorization: Bearer <API key>`; a key has
@@ -79,4 +80,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     openapi.install(app, ROUTERS)
+    instrument_api(app)
     return app

@@ -88,9 +88,12 @@ async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
 
     from api.app import create_app
     from oms.temporal import connect, ensure_search_attributes
+    from oms.tracing import configure_tracing
     from workers.main import Dependencies, build_worker, watch_settings
     from workflows.atp_watch import start_atp_watch
 
+    # Before connecting and creating the app: both pick tracing up when it is on.
+    configure_tracing(settings, "oms" if worker and api else "oms-worker" if worker else "oms-api")
     client = await connect(settings)
     await ensure_search_attributes(client)
     tasks: list[asyncio.Task[None]] = []

@@ -13,6 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
 from oms.config import Settings
+from oms.tracing import temporal_interceptors
 
 # Search attributes ops filter runs by in the Temporal UI and CLI (docs/operations.md has the
 # queries). No personal data goes here: ids, codes, statuses, amounts and times only.
@@ -60,11 +61,13 @@ SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
 
 
 async def connect(settings: Settings) -> Client:
-    """The one way the OMS connects to Temporal: pydantic models travel as JSON."""
+    """The one way the OMS connects to Temporal: pydantic models travel as JSON, and traces
+    go through when tracing is on (workers built from this client inherit its interceptors)."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        interceptors=temporal_interceptors(),
     )
 
 
