@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
+from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     availability,
     carts,
@@ -17,6 +18,7 @@ from api.routers import (
     health,
     inventory,
     locations,
+    metrics,
     orders,
     rules,
     sourcing,
@@ -38,6 +40,7 @@ Errors are `{"code", "field", "reason", "errors": [...]}` with a stable `code`.
 
 ROUTERS = (
     health.router,
+    metrics.router,
     orders.router,
     tasks.router,
     fulfilments.router,
@@ -76,7 +79,10 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.temporal = client
+    app.state.metrics = ApiMetrics()
     errors.install(app)
+    # Added last, so outermost: it sees the status of every answer, RefuseNul's included.
+    app.add_middleware(HttpMetrics, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
     openapi.install(app, ROUTERS)

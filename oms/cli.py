@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from oms.config import Settings, get_settings
-from oms.devserver import start_dev_args
+from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
 
@@ -83,18 +83,32 @@ def cmd_expire_holds(settings: Settings) -> int:
         db.dispose()
 
 
-async def _serve(settings: Settings, *, worker: bool, api: bool) -> None:
+async def _serve(
+    settings: Settings, *, worker: bool, api: bool, metrics_host: str = "0.0.0.0"
+) -> None:
+    """Run a worker, the API or both on one Temporal client. A worker serves its metrics on
+    ``metrics_host`` at ``OMS_METRICS_PORT`` when that is set: every address by default, for a
+    scraper from another machine."""
     import uvicorn
 
     from api.app import create_app
-    from oms.temporal import connect, ensure_search_attributes
+    from oms.temporal import connect, ensure_search_attributes, metrics_runtime
     from oms.tracing import configure_tracing
     from workers.main import Dependencies, build_worker, watch_settings
     from workflows.atp_watch import start_atp_watch
 
     # Before connecting and creating the app: both pick tracing up when it is on.
     configure_tracing(settings, "oms" if worker and api else "oms-worker" if worker else "oms-api")
-    client = await connect(settings)
+    runtime = None
+    if worker and settings.metrics_port is not None:
+        try:
+            runtime = metrics_runtime(settings.metrics_port, host=metrics_host)
+        except ValueError as exc:
+            raise SystemExit(
+                f"oms: cannot serve the worker's metrics on port {settings.metrics_port}"
+                f" (OMS_METRICS_PORT): {exc}"
+            ) from None
+    client = await connect(settings, runtime=runtime)
     await ensure_search_attributes(client)
     tasks: list[asyncio.Task[None]] = []
     server: uvicorn.Server | None = None
@@ -143,14 +157,25 @@ def _oms_command(settings: Settings, *args: str) -> str:
     return " ".join([*env, shlex.quote(shown), *args])
 
 
+def _reachable(host: str) -> str:
+    """A listening address as a client on this machine reaches it, ready for a URL."""
+    if host in ("", "0.0.0.0", "::"):
+        return "127.0.0.1"  # listening everywhere: this machine answers on loopback
+    if ":" in host:
+        return f"[{host}]"
+    return host
+
+
 def api_url(settings: Settings) -> str:
     """The API's base URL as a client on this machine reaches it."""
-    host = settings.api_host
-    if host in ("", "0.0.0.0", "::"):
-        host = "127.0.0.1"  # listening everywhere: this machine answers on loopback
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.api_port}"
+    return f"http://{_reachable(settings.api_host)}:{settings.api_port}"
+
+
+def worker_metrics_url(settings: Settings) -> str | None:
+    """Where `oms dev`'s worker serves its metrics: beside the API, on OMS_METRICS_PORT."""
+    if settings.metrics_port is None:
+        return None
+    return f"http://{_reachable(settings.api_host)}:{settings.metrics_port}/metrics"
 
 
 def load_dev_keys(settings: Settings) -> dict[str, str]:
@@ -213,14 +238,19 @@ def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
 def _taken_ports(settings: Settings) -> list[str]:
     """The stack's ports something else already listens on, named by their setting."""
     taken = []
-    for name in ("api_port", "temporal_port", "ui_port"):
+    for name in ("api_port", "temporal_port", "ui_port", "metrics_port"):
+        port = getattr(settings, name)
+        if port is None:
+            continue
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", getattr(settings, name))) == 0:
-                taken.append(f"{getattr(settings, name)} (OMS_{name.upper()})")
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(f"{port} (OMS_{name.upper()})")
     return taken
 
 
 def cmd_dev(settings: Settings) -> None:
+    if settings.metrics_port is None:
+        settings = settings.model_copy(update={"metrics_port": free_port()})
     if taken := _taken_ports(settings):
         raise SystemExit(
             f"oms dev: port {', '.join(taken)} already in use: another stack is running, or"
@@ -238,6 +268,7 @@ def cmd_dev(settings: Settings) -> None:
         print(
             f"\nOMS is running (data in {settings.home}/)\n"
             f"  API          {api}  (OpenAPI: {api}/docs)\n"
+            f"  Metrics      {api}/metrics (API), {worker_metrics_url(settings)} (worker)\n"
             f"  Temporal UI  http://127.0.0.1:{settings.ui_port}\n"
             f"  Temporal     127.0.0.1:{settings.temporal_port}\n"
             f"  API keys     {settings.home / 'dev-keys.json'}\n"
@@ -251,7 +282,9 @@ def cmd_dev(settings: Settings) -> None:
             f"  {_oms_command(settings, 'simulate', '--orders', '20')}\n\n"
             f"Logs go to {settings.home / 'oms.log'}. Ctrl-C stops everything.\n"
         )
-        asyncio.run(_serve(settings, worker=True, api=True))
+        asyncio.run(
+            _serve(settings, worker=True, api=True, metrics_host=settings.api_host or "0.0.0.0")
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         try:

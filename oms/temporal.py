@@ -10,9 +10,11 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from oms.config import Settings
+from oms.metrics import worker_buckets
 from oms.tracing import temporal_interceptors
 
 # Search attributes ops filter runs by in the Temporal UI and CLI (docs/operations.md has the
@@ -60,15 +62,32 @@ SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
 }
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     """The one way the OMS connects to Temporal: pydantic models travel as JSON, and traces
-    go through when tracing is on (workers built from this client inherit its interceptors)."""
+    go through when tracing is on (workers built from this client inherit its interceptors).
+    A worker serving metrics passes a ``metrics_runtime``."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=temporal_interceptors(),
+        runtime=runtime,
     )
+
+
+def metrics_runtime(port: int, *, host: str = "0.0.0.0") -> Runtime:
+    """A Temporal runtime serving Prometheus metrics at ``http://host:port/metrics``: the SDK's
+    own (``temporal_`` names) and the OMS's that workflows record (``oms_`` names, see
+    oms.metrics). Durations are in seconds, as Prometheus has them. Raises ``ValueError`` when
+    the port cannot be bound."""
+    prometheus = PrometheusConfig(
+        bind_address=f"{host}:{port}",
+        # Said, not defaulted: oms.metrics names its counters with their _total already.
+        counters_total_suffix=False,
+        durations_as_seconds=True,
+        histogram_bucket_overrides=worker_buckets(),
+    )
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
 async def ensure_search_attributes(client: Client) -> None:

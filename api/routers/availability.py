@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses
+from api.metrics import MetricsDep
 from oms.db import availability as av
 from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
@@ -127,6 +128,7 @@ def _explanation(atp: ChannelAtp) -> Explanation:
 def get_availability(
     _: Reader,
     db: DbDep,
+    metrics: MetricsDep,
     channel: Annotated[str, Query(min_length=1, max_length=64)],
     skus: Annotated[list[str], Query(description="Comma-separated or repeated; up to 500")],
     breakdown: bool = False,
@@ -135,6 +137,13 @@ def get_availability(
     """Per SKU, the channel's ATP; with `breakdown=true` what each location counts for; with
     `explain=true` every term (on hand, reserved, which safety rule, which exclusion, the
     channel buffer) and the sum in words. SKUs not in the catalogue are listed apart."""
+    with metrics.atp_lookup():
+        return _availability(db, channel, skus, breakdown=breakdown, explain=explain)
+
+
+def _availability(
+    db: DbDep, channel: str, skus: list[str], *, breakdown: bool, explain: bool
+) -> Availability:
     wanted = _skus(skus)
     setup = _setup(db, channel)
     with db.reading() as s:
@@ -238,9 +247,14 @@ class Options(BaseModel):
         ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
     ),
 )
-def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep) -> Any:
+def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep, metrics: MetricsDep) -> Any:
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
+    with metrics.atp_lookup():
+        return _options(db, body)
+
+
+def _options(db: DbDep, body: OptionsIn) -> Options:
     setup = _setup(db, body.channel)
     quantities: dict[str, int] = {}
     for line in body.lines:

@@ -18,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, shape_errors, with_rules
+from api.metrics import MetricsDep
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
 from oms.db import orders as order_repo
@@ -95,6 +96,7 @@ async def place_order(
     db: DbDep,
     client: ClientDep,
     settings: SettingsDep,
+    metrics: MetricsDep,
 ) -> Any:
     """Place an order. Posting the same order again is safe: same body, same order (200)."""
     errors = await run_in_threadpool(_business_errors, db, order)
@@ -108,6 +110,10 @@ async def place_order(
             f"order {order.id} was already placed with a different content",
             "id",
         )
+    if created:
+        # Counted once stored: a request that then loses Temporal is healed by its retry, a
+        # replay that is not counted again.
+        metrics.order_placed(channel=order.channel)
     received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
     policy = OrderPolicy(
         review_escalate_after_s=settings.review_escalate_after.total_seconds(),

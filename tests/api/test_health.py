@@ -32,6 +32,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
     paths = spec["paths"]
     expected = {
         "/healthz": {"get"},
+        "/metrics": {"get"},
         "/orders": {"get", "post"},
         "/orders/{order_id}": {"get"},
         "/orders/{order_id}/cancel": {"post"},
