@@ -28,7 +28,7 @@ class FraudActivities:
         """Score the order against the customer's history; the rules live in oms.domain."""
         policy = self.fraud_policy
         order = req.order
-        with self.db.session() as s:
+        with self.db.reading() as s:  # reads only: no write lock on SQLite
             history = order_repo.customer_history(
                 s,
                 order.customer.id,

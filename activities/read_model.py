@@ -7,10 +7,10 @@ from temporalio import activity
 
 from oms.contracts.fulfilment import SaveFulfilment
 from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.db import fulfilments, outbox, tasks
+from oms.db import fulfilments, inventory, outbox, tasks
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id
 from oms.logging import get_logger
@@ -40,6 +40,10 @@ class ReadModelActivities:
                     fulfilment_locations=req.fulfilment_locations,
                 )
                 new = order_repo.append_events(s, req.order_id, req.events)
+                for e in req.emit:
+                    outbox.emit(
+                        s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload
+                    )
         except order_repo.OrderNotStored:
             log.error("order_row_missing", order_id=req.order_id, status=req.status.value)
             raise
@@ -59,11 +63,27 @@ class ReadModelActivities:
         return new
 
     @activity.defn
+    def fulfilment_progress(self, order_id: str) -> list[FulfilmentProgress]:
+        """Where each of the order's fulfilments is, from their rows."""
+        with self.db.reading() as s:
+            return [fulfilments.progress_of(row) for row in fulfilments.for_order(s, order_id)]
+
+    @activity.defn
     def save_fulfilment(self, req: SaveFulfilment) -> None:
         """Write the fulfilment row; open its pick task while it waits for a picker and close
-        it once picked, rejected or cancelled."""
+        it once picked, rejected or cancelled. With ``commit`` or ``consume``, the pick's or
+        the departure's effect on the reservation ledger is part of the same transaction."""
         view = req.view
         with self.db.session() as s:
+            if req.commit is not None:
+                c = req.commit
+                inventory.commit_pick(
+                    s, step_key=c.step_key, location_id=c.location_id, lines=c.lines
+                )
+            if req.consume is not None:
+                inventory.consume(
+                    s, step_key=req.consume.step_key, location_id=req.consume.location_id
+                )
             fulfilments.save(s, view, workflow_id=req.workflow_id)
             task_id = pick_task_id(view.fulfilment_id)
             if view.status is FulfilmentStatus.AWAITING_PICK:

@@ -21,6 +21,7 @@ from oms.contracts.orders import OrderWorkflowInput
 from oms.db.engine import Database
 from oms.domain.order import OrderStatus, OrderView
 from oms.keys import fulfilment_workflow_id, order_workflow_id
+from oms.run_options import order_start_options
 from workflows.order import OrderWorkflow
 
 
@@ -68,8 +69,9 @@ async def start_order(p: Placing, run: OrderRun) -> WorkflowHandle[Any, OrderVie
     handle = await p.client.start_workflow(
         OrderWorkflow.run,
         OrderWorkflowInput(order=order, received_at=received_at),
-        id=order_workflow_id(order.id),
         task_queue=p.task_queue,
+        # As the API starts it: the same summary, details and first search attributes.
+        **order_start_options(order, received_at),
     )
     run.place_ms = (time.perf_counter() - t0) * 1000
     return handle

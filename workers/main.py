@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
 
 from activities.atp_watch import AtpWatchActivities
 from activities.cart_holds import CartHoldActivities
@@ -26,6 +26,7 @@ from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, SimulatedPaymentGateway
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
+from workers import sandbox
 from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
 from workflows.fulfilment import FulfilmentWorkflow
@@ -88,6 +89,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         read_model.record_progress,
         read_model.emit_event,
         read_model.save_fulfilment,
+        read_model.fulfilment_progress,
         tasks.open_task,
         tasks.escalate_task,
         tasks.close_task,
@@ -111,8 +113,16 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
 
 
 def build_worker(
-    client: Client, task_queue: str, deps: Dependencies, *, max_concurrent_activities: int = 32
+    client: Client,
+    task_queue: str,
+    deps: Dependencies,
+    *,
+    max_concurrent_activities: int = 32,
+    workflow_runner: WorkflowRunner | None = None,
 ) -> Worker:
+    """The worker for every workflow and activity. The workflow sandbox passes the OMS's
+    deterministic modules through (workers/sandbox.py); ``workflow_runner`` is for benchmarks
+    that measure other set-ups."""
     # Activities are synchronous (database drivers and httpx.Client): they run on this pool.
     executor = ThreadPoolExecutor(max_workers=max_concurrent_activities)
     return Worker(
@@ -120,6 +130,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(deps),
+        workflow_runner=workflow_runner or sandbox.workflow_runner(),
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_local_activities=max_concurrent_activities,

@@ -65,11 +65,14 @@ class AtpWatchWorkflow:
             result = await workflow.execute_activity(
                 calls.watch_atp,
                 WatchRequest(cursor=cursor, overlap_s=self._settings.overlap_s),
+                summary="read moved positions, write stock events",
                 **WATCH_ACTIVITY,
             )
             self._last, cursor = result, result.cursor
             if result.caught_up:
-                await workflow.sleep(timedelta(seconds=self._settings.interval_s))
+                await workflow.sleep(
+                    timedelta(seconds=self._settings.interval_s), summary="caught up: next pass"
+                )
             if workflow.info().is_continue_as_new_suggested():
                 break
         workflow.continue_as_new(
@@ -99,6 +102,13 @@ async def start_atp_watch(
         id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary="ATP watcher: stock events for the channel figures that moved",
+        static_details=(
+            "Reads the inventory positions that changed since its last pass and writes a "
+            "stock event for each channel figure that moved (GET /availability/events). "
+            f"Passes every {settings.interval_s:g} s once caught up, reading "
+            f"{settings.overlap_s:g} s back; continues as new to keep its history short."
+        ),
     )
     await handle.signal(AtpWatchWorkflow.configure, settings)
     return handle

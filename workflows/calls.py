@@ -30,6 +30,7 @@ from oms.contracts.shipping import Booking, ShipmentRequest
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
 from oms.domain.fraud import FraudAssessment
+from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.snapshots import SyncProgress
 from oms.domain.sourcing import SourcingPlan
 
@@ -49,6 +50,11 @@ def record_progress(req: RecordProgress) -> int:
 @activity.defn(name="emit_event")
 def emit_event(req: EmitEvent) -> bool:
     _declared_only("emit_event")
+
+
+@activity.defn(name="fulfilment_progress")
+def fulfilment_progress(order_id: str) -> list[FulfilmentProgress]:
+    _declared_only("fulfilment_progress")
 
 
 @activity.defn(name="save_fulfilment")

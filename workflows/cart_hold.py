@@ -50,6 +50,7 @@ class CartHoldWorkflow:
             state = await workflow.execute_activity(
                 calls.expire_cart_hold,
                 HoldDue(cart_id=inp.cart_id, now=workflow.now()),
+                summary="free the hold if its time is up",
                 **DB_ACTIVITY,
             )
             if state.status is not HoldStatus.HELD or state.expires_at is None:
@@ -70,7 +71,9 @@ class CartHoldWorkflow:
             due = self._due
             assert due is not None
             left = (due - workflow.now()).total_seconds()
-            if left <= 0 or not await condition_within(self._moved_from(due), left):
+            if left <= 0 or not await condition_within(
+                self._moved_from(due), left, "the hold's deadline"
+            ):
                 return
 
     def _moved_from(self, due: datetime) -> Callable[[], bool]:
@@ -100,4 +103,10 @@ async def arm_hold_timer(
         task_queue=task_queue,
         start_signal="rearm",
         start_signal_args=[timer],
+        static_summary=f"cart hold {cart_id}",
+        static_details=(
+            f"Frees the units held for cart `{cart_id}` when its time runs out (first deadline "
+            f"{at:%Y-%m-%d %H:%M:%S} UTC); each change of the cart moves the deadline "
+            "(signal `rearm`), and the query `deadline` tells the current one."
+        ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -25,12 +25,17 @@ with workflow.unsafe.imports_passed_through():
         validate_pick,
     )
     from oms.domain.order import DeliveryMethod
+    from oms.domain.order.run_info import FULFILMENT_WAITS, WaitingOn
+    from oms.domain.tasks import TaskKind
+    from oms.metrics import task_sla_breached
+    from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
     from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
         LOCAL_ACTIVITY,
+        call_service,
     )
 
 
@@ -59,9 +64,12 @@ class FulfilmentWorkflow:
         self._picked = False
         self._packed = False
         self._collected = False
+        self._pick_due: datetime | None = None
 
     @workflow.run
     async def run(self, inp: FulfilmentInput) -> FulfilmentView:
+        if inp.revision >= 2:
+            return await self._run_lean(inp)
         try:
             await self._save(pick_due=True)
             await wait_for_people(
@@ -103,7 +111,112 @@ class FulfilmentWorkflow:
         """Past the pick deadline the pick task is flagged for the store's manager; the
         fulfilment goes on waiting for its pick."""
         self.view.escalated = True
-        await self._save(pick_due=True)
+        if self.inp.revision >= 2:
+            task_sla_breached(workflow.metric_meter(), kind=TaskKind.PICK)
+            await self._store("flag the late pick", pick_due=True)
+            self._show(due_at=self._pick_due)
+        else:
+            await self._save(pick_due=True)
+
+    # -- revision 2: the order hears only what it acts on; one write per step ------------
+
+    async def _run_lean(self, inp: FulfilmentInput) -> FulfilmentView:
+        view = self.view
+        self._pick_due = workflow.now() + timedelta(seconds=inp.pick_escalate_after_s)
+        try:
+            self._show(due_at=self._pick_due)
+            await self._store("pick list for the store", pick_due=True)
+            await wait_for_people(
+                lambda: self._picked,
+                escalate_after_s=inp.pick_escalate_after_s,
+                on_escalate=self._escalate_pick,
+                what="pick",
+            )
+            commit = CommitPick(
+                step_key=self._step_key, location_id=inp.location_id, lines=view.lines
+            )
+            await self._store("record the pick", commit=commit)
+            self._show()
+            if view.status is FulfilmentStatus.REJECTED:
+                return view
+            if view.short_picked:
+                await self._tell_order()  # re-sourced at once, while the rest goes on
+            await workflow.wait_condition(lambda: self._packed)
+            if inp.delivery_method is DeliveryMethod.SHIP:
+                # Booked at once: the row goes from picked to shipped in one step, and shows
+                # packed only if the carrier must be tried again.
+                await self._ship_despite_cancel()
+            else:
+                view.status = FulfilmentStatus.READY_FOR_COLLECTION
+                await self._store("ready for collection")
+                self._show()
+                await self._tell_order()  # the order now waits on the customer
+                await workflow.wait_condition(lambda: self._collected)
+                await self._store("collected", consume=self._consume_request)
+            self._show()
+            return view
+        except (Exception, asyncio.CancelledError):
+            if not view.status.is_final:
+                view.status = FulfilmentStatus.CANCELLED
+                await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))
+            raise
+
+    @property
+    def _consume_request(self) -> ConsumeRequest:
+        return ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id)
+
+    async def _store(
+        self,
+        summary: str,
+        *,
+        pick_due: bool = False,
+        commit: CommitPick | None = None,
+        consume: ConsumeRequest | None = None,
+    ) -> None:
+        """One local activity: the row, its pick task and, in the same transaction, the
+        ledger's part of the step."""
+        await workflow.execute_local_activity(
+            calls.save_fulfilment,
+            SaveFulfilment(
+                view=self.view,
+                workflow_id=workflow.info().workflow_id,
+                pick_due_at=self._pick_due if pick_due else None,
+                commit=commit,
+                consume=consume,
+            ),
+            summary=f"{summary} ({self.view.status.value})",
+            **LOCAL_ACTIVITY,
+        )
+
+    def _show(self, *, due_at: datetime | None = None) -> None:
+        """Search attributes and current details for ops: status, waiting on whom since when,
+        and the pick deadline while it runs."""
+        status = self.view.status
+        who = FULFILMENT_WAITS.get(status, WaitingOn.NONE)
+        now = workflow.now()
+        workflow.upsert_search_attributes(
+            [
+                FULFILMENT_STATUS.value_set(status.value),
+                WAITING_ON.value_set(who.value),
+                STATUS_SINCE.value_set(now),
+                DUE_AT.value_set(due_at) if due_at else DUE_AT.value_unset(),
+            ]
+        )
+        details = f"**{status.value}** since {now:%Y-%m-%d %H:%M UTC}"
+        if who is not WaitingOn.NONE:
+            details += f" · waiting on {who.value} ({self.inp.location_id})"
+        if due_at is not None:
+            details += f" · due {due_at:%Y-%m-%d %H:%M UTC}"
+        if self.view.escalated:
+            details += " · escalated"
+        workflow.set_current_details(details)
+
+    async def _tell_order(self) -> None:
+        parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
+        await parent.signal("fulfilment_progress", FulfilmentProgress.of(self.view))
+        if workflow.cancellation_reason() is not None and not self.view.status.is_final:
+            # A cancel that lands while the signal is in flight is absorbed by the SDK.
+            raise asyncio.CancelledError()
 
     @property
     def _step_key(self) -> str:
@@ -133,22 +246,39 @@ class FulfilmentWorkflow:
     async def _ship(self) -> None:
         address = self.inp.address
         assert address is not None
-        booking = await workflow.execute_activity(
-            calls.book_shipment,
-            ShipmentRequest(
-                shipment_id=self.inp.fulfilment_id,
-                from_location_id=self.inp.location_id,
-                to=address,
-                parcels=[
-                    CarrierParcel(weight_grams=p.weight_grams, reference=p.reference)
-                    for p in self.view.parcels
-                ],
-                service="express" if self.inp.express else "standard",
-            ),
-            **EXTERNAL_ACTIVITY,
+        request = ShipmentRequest(
+            shipment_id=self.inp.fulfilment_id,
+            from_location_id=self.inp.location_id,
+            to=address,
+            parcels=[
+                CarrierParcel(weight_grams=p.weight_grams, reference=p.reference)
+                for p in self.view.parcels
+            ],
+            service="express" if self.inp.express else "standard",
         )
+        if self.inp.revision >= 2:
+
+            async def show_waiting_on_the_carrier() -> None:
+                await self._store("packed, the carrier to be tried again")
+                self._show()
+
+            booking = await call_service(
+                calls.book_shipment,
+                request,
+                options=EXTERNAL_ACTIVITY,
+                summary="book the carrier",
+                while_retrying=show_waiting_on_the_carrier,
+            )
+        else:
+            booking = await workflow.execute_activity(
+                calls.book_shipment, request, **EXTERNAL_ACTIVITY
+            )
         self.view.carrier = booking.carrier
         self.view.tracking_number = booking.tracking_number
+        if self.inp.revision >= 2:
+            self.view.status = FulfilmentStatus.SHIPPED
+            await self._store("shipped", consume=self._consume_request)
+            return
         await self._consume()
         self.view.status = FulfilmentStatus.SHIPPED
 

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.tasks import CloseTask, OpenTask
     from oms.domain.tasks import TaskKind, TaskStatus
     from workflows import calls
-    from workflows.policies import DB_ACTIVITY, condition_within
+    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY, condition_within
 
 
 class Wait(StrEnum):
@@ -37,17 +37,20 @@ async def wait_for_people(
     escalate_after_s: float,
     on_escalate: Callable[[], Awaitable[None]],
     expire_after_s: float | None = None,
+    what: str | None = None,
 ) -> Wait:
     """Wait on durable timers until ``done``: past ``escalate_after_s`` run ``on_escalate``
     once; past ``expire_after_s`` (counted from the start) give up, or wait on forever when
-    it is None."""
-    if await condition_within(done, escalate_after_s):
+    it is None. ``what`` names the timers in the UI (e.g. "fraud review")."""
+    first = f"{what}: escalate" if what else None
+    if await condition_within(done, escalate_after_s, first):
         return Wait.DONE
     await on_escalate()
     if expire_after_s is None:
         await workflow.wait_condition(done)
         return Wait.ESCALATED_THEN_DONE
-    if await condition_within(done, expire_after_s - escalate_after_s):
+    second = f"{what}: give up" if what else None
+    if await condition_within(done, expire_after_s - escalate_after_s, second):
         return Wait.ESCALATED_THEN_DONE
     return Wait.EXPIRED
 
@@ -55,10 +58,18 @@ async def wait_for_people(
 class HumanTask:
     """One task row owned by the running workflow."""
 
-    def __init__(self, task_id: str, kind: TaskKind, order_id: str) -> None:
+    def __init__(self, task_id: str, kind: TaskKind, order_id: str, *, local: bool = False) -> None:
         self.task_id = task_id
         self.kind = kind
         self.order_id = order_id
+        # Runs created since the lean order run write their task rows as local activities.
+        self.local = local
+
+    async def _call(self, activity: Any, arg: Any, summary: str) -> None:
+        if self.local:
+            await workflow.execute_local_activity(activity, arg, summary=summary, **LOCAL_ACTIVITY)
+        else:
+            await workflow.execute_activity(activity, arg, **DB_ACTIVITY)
 
     async def open(
         self,
@@ -67,7 +78,7 @@ class HumanTask:
         payload: dict[str, Any] | None = None,
         location_id: str | None = None,
     ) -> None:
-        await workflow.execute_activity(
+        await self._call(
             calls.open_task,
             OpenTask(
                 task_id=self.task_id,
@@ -78,13 +89,15 @@ class HumanTask:
                 due_at=due_at,
                 payload=payload or {},
             ),
-            **DB_ACTIVITY,
+            f"open the {self.kind.value} task",
         )
 
     async def escalate(self) -> None:
-        await workflow.execute_activity(calls.escalate_task, self.task_id, **DB_ACTIVITY)
+        await self._call(calls.escalate_task, self.task_id, f"escalate the {self.kind.value} task")
 
     async def close(self, status: TaskStatus) -> None:
-        await workflow.execute_activity(
-            calls.close_task, CloseTask(task_id=self.task_id, status=status), **DB_ACTIVITY
+        await self._call(
+            calls.close_task,
+            CloseTask(task_id=self.task_id, status=status),
+            f"close the {self.kind.value} task ({status.value})",
         )

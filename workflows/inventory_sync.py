@@ -52,7 +52,11 @@ class InventorySyncWorkflow:
     async def run(self, inp: SyncInput) -> SyncProgress:
         ref = SyncRef(sync_id=inp.sync_id)
         try:
-            self._update(await workflow.execute_activity(calls.plan_sync, ref, **DB_ACTIVITY))
+            self._update(
+                await workflow.execute_activity(
+                    calls.plan_sync, ref, summary="plan the chunks", **DB_ACTIVITY
+                )
+            )
             if self._progress.status is not SyncStatus.RUNNING:
                 return self._progress
             total, width = self._progress.chunks_total, inp.parallel
@@ -65,13 +69,21 @@ class InventorySyncWorkflow:
                     workflow.execute_activity(
                         calls.apply_sync_chunks,
                         ApplyChunks(sync_id=inp.sync_id, first=j, last=last, step=width),
+                        summary=f"apply chunks {j}..{last - 1} step {width} of {total}",
                         **CHUNK_ACTIVITY,
                     )
                     for j in range(first, min(first + width, last))
                 ]
                 done = await asyncio.gather(*runs)
                 self._update(max(done, key=lambda p: p.chunks_done))
-            self._update(await workflow.execute_activity(calls.finish_sync, ref, **FINISH_ACTIVITY))
+            self._update(
+                await workflow.execute_activity(
+                    calls.finish_sync,
+                    ref,
+                    summary="finish: apply the missing-positions policy, close the sync",
+                    **FINISH_ACTIVITY,
+                )
+            )
             return self._progress
         except (Exception, asyncio.CancelledError) as exc:
             # Not BaseException: a worker evicting this run from its cache is no failure.
@@ -88,6 +100,7 @@ class InventorySyncWorkflow:
                     workflow.execute_activity(
                         calls.fail_sync,
                         SyncFailure(sync_id=inp.sync_id, error=error or type(exc).__name__),
+                        summary="record the failure",
                         **DB_ACTIVITY,
                     )
                 )

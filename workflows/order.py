@@ -7,18 +7,27 @@ for it: activities, timers, child fulfilments, signals and updates.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import FulfilmentInput
     from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
     from oms.contracts.payments import CaptureRequest
     from oms.domain.fraud import FraudReviewDecision
-    from oms.domain.fulfilment import FulfilmentLine, FulfilmentProgress, FulfilmentView
+    from oms.domain.fulfilment import (
+        FulfilmentLine,
+        FulfilmentProgress,
+        FulfilmentStatus,
+        FulfilmentView,
+    )
+    from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
+    from oms.domain.order.run_info import WaitingOn, fulfilment_details, fulfilment_summary
     from oms.domain.sourcing import Demand, SourcingPlan
     from oms.domain.sourcing.profiles import UnplacedAction
     from oms.domain.tasks import TaskKind
@@ -28,12 +37,20 @@ with workflow.unsafe.imports_passed_through():
         payment_exception_task_id,
         step_key,
     )
-    from oms.temporal import FULFILMENT_LOCATIONS
+    from oms.metrics import order_finished
+    from oms.temporal import (
+        DUE_AT,
+        FULFILMENT_LOCATIONS,
+        FULFILMENT_STATUS,
+        ORDER_ID,
+        STATUS_SINCE,
+        WAITING_ON,
+    )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
     from workflows.human_tasks import HumanTask
-    from workflows.order_steps import CancelledByRule, OrderSteps, Step
-    from workflows.policies import DB_ACTIVITY, SETTLEMENT_ACTIVITY
+    from workflows.order_steps import CancelledByRule, OrderSteps, Step, activity_failure
+    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY, SETTLEMENT_ACTIVITY
 
 
 @workflow.defn
@@ -59,6 +76,7 @@ class OrderWorkflow(OrderSteps):
 
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
+        self._begin()
         self._main = asyncio.ensure_future(self._process())
         if self._cancel is not None:  # accepted before the run began
             self._main.cancel()
@@ -118,18 +136,23 @@ class OrderWorkflow(OrderSteps):
         state = self.state
         while pending or state.awaiting:
             short_reported = asyncio.ensure_future(
-                workflow.wait_condition(lambda: bool(state.reported_shorts))
+                workflow.wait_condition(
+                    lambda: bool(state.reported_shorts) or (self._lean and self._cancel is not None)
+                )
             )
             # Backordered units: sourced again on a timer while the rest is fulfilled.
             stock_try = asyncio.ensure_future(self._next_stock_try()) if state.awaiting else None
             waits: list[asyncio.Future[Any]] = [*pending, short_reported]
             if stock_try is not None:
                 waits.append(stock_try)
+            await self._flush()
             done, _ = await workflow.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             if not short_reported.done():
                 short_reported.cancel()
             if stock_try is not None and not stock_try.done():
                 stock_try.cancel()
+            if self._lean:
+                self._checkpoint()
             if stock_try is not None and stock_try in done:
                 more, step = await self._stock_try(*stock_try.result())
                 if more.allocations:
@@ -176,6 +199,7 @@ class OrderWorkflow(OrderSteps):
             fid = self.state.next_fulfilment_id()
             lines = [FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty) for a in allocs]
             self.state.book.assign(fid, location_id, allocs)
+            extra: dict[str, Any] = self._child_start(fid, location_id, lines) if self._lean else {}
             handle = await workflow.start_child_workflow(
                 FulfilmentWorkflow.run,
                 FulfilmentInput(
@@ -189,15 +213,18 @@ class OrderWorkflow(OrderSteps):
                     address=delivery.address,
                     lines=lines,
                     pick_escalate_after_s=self.state.policy.pick_escalate_after_s,
+                    revision=2 if self._lean else 1,
                 ),
                 id=fulfilment_workflow_id(fid),
+                **extra,
             )
             self.state.fulfilment_started(fid, location_id)
             self._children[fid] = handle
             started[handle] = fid
-        workflow.upsert_search_attributes(
-            [FULFILMENT_LOCATIONS.value_set(self.state.fulfilment_locations)]
-        )
+        if not self._lean:  # a lean run shows them where it next waits
+            workflow.upsert_search_attributes(
+                [FULFILMENT_LOCATIONS.value_set(self.state.fulfilment_locations)]
+            )
         self.state.log(
             "fulfilments_created",
             "sourcing",
@@ -205,6 +232,38 @@ class OrderWorkflow(OrderSteps):
             {"fulfilments": list(started.values())},
         )
         return started
+
+    def _child_start(
+        self, fid: str, location_id: str, lines: list[FulfilmentLine]
+    ) -> dict[str, Any]:
+        """What ops see of a child from its start: summary, details, search attributes."""
+        now = workflow.now()
+        delivery = self.order.delivery
+        return {
+            "static_summary": fulfilment_summary(
+                fid,
+                self.order.id,
+                location_id,
+                sum(line.quantity for line in lines),
+                delivery.method,
+                delivery.express,
+            ),
+            "static_details": fulfilment_details(
+                location_id, [(line.line_id, line.sku, line.quantity) for line in lines]
+            ),
+            "search_attributes": TypedSearchAttributes(
+                [
+                    SearchAttributePair(ORDER_ID, self.order.id),
+                    SearchAttributePair(FULFILMENT_STATUS, FulfilmentStatus.AWAITING_PICK.value),
+                    SearchAttributePair(FULFILMENT_LOCATIONS, [location_id]),
+                    SearchAttributePair(WAITING_ON, WaitingOn.STORE.value),
+                    SearchAttributePair(STATUS_SINCE, now),
+                    SearchAttributePair(
+                        DUE_AT, now + timedelta(seconds=self.state.policy.pick_escalate_after_s)
+                    ),
+                ]
+            ),
+        }
 
     async def _settle(self, view: FulfilmentView) -> None:
         """A fulfilment ended: record it and capture payment for what left the building."""
@@ -215,7 +274,7 @@ class OrderWorkflow(OrderSteps):
         auth_id = self.state.payment.authorization_id
         assert auth_id is not None
         try:
-            cap = await workflow.execute_activity(
+            cap = await self._call_service(
                 calls.capture_payment,
                 CaptureRequest(
                     order_id=self.order.id,
@@ -224,14 +283,20 @@ class OrderWorkflow(OrderSteps):
                     amount=amount,
                     currency=self.order.currency,
                 ),
-                **SETTLEMENT_ACTIVITY,
+                SETTLEMENT_ACTIVITY,
+                f"capture {format_minor(amount, self.order.currency)} for {fid}",
             )
-        except ActivityError as err:
+        except FailureError as err:
+            if is_cancelled_exception(err):
+                raise
             # The goods are gone: never compensate for them. Someone must collect the money
             # by hand; the order goes on and says so.
-            self.state.capture_failed(fid, amount, str(err.cause or err), workflow.now())
+            self.state.capture_failed(fid, amount, str(activity_failure(err)), workflow.now())
             task = HumanTask(
-                payment_exception_task_id(fid), TaskKind.PAYMENT_EXCEPTION, self.order.id
+                payment_exception_task_id(fid),
+                TaskKind.PAYMENT_EXCEPTION,
+                self.order.id,
+                local=self._lean,
             )
             detail = {"fulfilment_id": fid, "amount": amount}
             await task.open(payload={**detail, "currency": self.order.currency})
@@ -249,11 +314,25 @@ class OrderWorkflow(OrderSteps):
         detail = {"captured": self.state.payment.captured}
         await self._set_status(OrderStatus.COMPLETED, "order_completed", "system", detail)
         await self._emit("order.completed", detail)
+        await self._flush()
+        order_finished(
+            workflow.metric_meter(), channel=self.order.channel, outcome="completed", reason=None
+        )
 
     # -- cancellation and compensation ----------------------------------------------------
 
     @workflow.update
-    def cancel(self, req: CancelRequest) -> CancelResult:
+    async def cancel(self, req: CancelRequest) -> CancelResult:
+        if self._lean and self._cancel is None and self.state.open_fulfilments():
+            # A lean run does not hear each pick and pack: it reads where its fulfilments are
+            # before it decides (a cancel is refused once something is packed or has left).
+            for progress in await workflow.execute_local_activity(
+                calls.fulfilment_progress,
+                self.order.id,
+                summary="read the fulfilments' progress",
+                **LOCAL_ACTIVITY,
+            ):
+                self.state.progress(progress)
         status = self.state.status
         refusal = self.state.cancel_refusal(already_cancelling=self._cancel is not None)
         if refusal:
@@ -266,6 +345,7 @@ class OrderWorkflow(OrderSteps):
         return CancelResult(accepted=True, status=status)
 
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
+        self._compensating = True
         for fid, handle in self._children.items():
             if not handle.done() and not self.state.fulfilments[fid].status.is_final:
                 handle.cancel()
@@ -273,19 +353,29 @@ class OrderWorkflow(OrderSteps):
             try:
                 view: FulfilmentView = await handle
             except (Exception, asyncio.CancelledError):
-                continue  # a cancelled or failed child has already cleaned up after itself
+                # A cancelled or failed child has already cleaned up after itself.
+                self.state.fulfilment_cancelled(fid)
+                continue
             if view.status.has_left_the_building and fid not in self.state.settled:
                 await self._settle(view)  # it shipped before the cancel reached it: charge it
         await self._release()
         if self.state.should_void_at_cancel():
             await self._void()
-        closed = await workflow.execute_activity(
-            calls.close_order_tasks, self.order.id, **DB_ACTIVITY
+        closed = await self._act(
+            calls.close_order_tasks, self.order.id, DB_ACTIVITY, "close the order's open tasks"
         )
         self.state.cancelled(reason)
+        self._due_at = None
         detail = {"reason": reason.value, "tasks_closed": closed}
         await self._set_status(OrderStatus.CANCELLED, "order_cancelled", actor, detail)
         await self._emit("order.cancelled", {"reason": reason.value})
+        await self._flush()
+        order_finished(
+            workflow.metric_meter(),
+            channel=self.order.channel,
+            outcome="cancelled",
+            reason=reason,
+        )
 
     # -- messages ------------------------------------------------------------------------
 

@@ -6,23 +6,45 @@ Each step is one activity (or a timer) and hands what it learns to the order agg
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    FailureError,
+    is_cancelled_exception,
+)
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fraud import FraudCheck
+    from oms.contracts.orders import CancelRequest
     from oms.contracts.payments import AuthorizeRequest, VoidRequest
     from oms.contracts.read_model import EmitEvent, RecordProgress
     from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
     from oms.domain.fraud import FraudDecision
+    from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, DeliveryMethod, OrderIn, OrderState, OrderStatus
+    from oms.domain.order.run_info import order_current_details, waiting_on
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.domain.tasks import TaskKind, TaskStatus
     from oms.keys import INITIAL_STEP, fraud_review_task_id, order_event_id, step_key
-    from oms.temporal import CHANNEL, CUSTOMER_TIER, ORDER_STATUS
+    from oms.metrics import order_left_status, task_sla_breached
+    from oms.temporal import (
+        CANCEL_REASON,
+        CHANNEL,
+        CUSTOMER_TIER,
+        DUE_AT,
+        FULFILMENT_LOCATIONS,
+        ORDER_ID,
+        ORDER_STATUS,
+        ORDER_TOTAL,
+        STATUS_SINCE,
+        WAITING_ON,
+    )
     from workflows import calls
     from workflows.human_tasks import HumanTask, Wait, wait_for_people
     from workflows.policies import (
@@ -30,9 +52,23 @@ with workflow.unsafe.imports_passed_through():
         EXTERNAL_ACTIVITY,
         LOCAL_ACTIVITY,
         SETTLEMENT_ACTIVITY,
+        call_service,
     )
 
 Step = tuple[SourcingPlan, str]
+
+# Runs started since this patch go the lean way: every step a local activity, the read model
+# and the outbox written once where the run stops to wait, the children heard only when they
+# have something the order must act on. Runs recorded before it replay as they ran.
+LEAN_RUN = "lean-order-run"
+
+
+def activity_failure(err: FailureError) -> BaseException:
+    """What an activity failed with: a regular activity's error arrives wrapped in an
+    ``ActivityError``, a local activity's as it was raised."""
+    if isinstance(err, ActivityError) and err.cause is not None:
+        return err.cause
+    return err
 
 
 class CancelledByRule(Exception):
@@ -48,19 +84,58 @@ class OrderSteps:
     """What every step of an order needs: the order and its state."""
 
     state: OrderState
+    _lean = False
+    _due_at: datetime | None = None
+    _due_shown = False
+    _cancel: CancelRequest | None = None
+    _compensating = False
 
     @property
     def order(self) -> OrderIn:
         return self.state.order
 
+    def _begin(self) -> None:
+        self._lean = workflow.patched(LEAN_RUN)
+        self._outbox: list[EmitEvent] = []
+
+    async def _act(self, activity: Any, arg: Any, options: dict[str, Any], summary: str) -> Any:
+        """One step: a local activity in a lean run (no task queue round trip, one marker
+        in the history), a regular activity in a run recorded before."""
+        if not self._lean:
+            return await workflow.execute_activity(activity, arg, **options)
+        result = await workflow.execute_local_activity(activity, arg, summary=summary, **options)
+        self._checkpoint()
+        return result
+
+    async def _call_service(
+        self, activity: Any, arg: Any, options: dict[str, Any], summary: str
+    ) -> Any:
+        """A payment gateway call: one local attempt, then (if it must be retried) the order
+        shows it waits on the gateway and retries as a regular activity."""
+        if not self._lean:
+            return await workflow.execute_activity(activity, arg, **options)
+        result = await call_service(
+            activity, arg, options=options, summary=summary, while_retrying=self._flush
+        )
+        self._checkpoint()
+        return result
+
+    def _checkpoint(self) -> None:
+        """Between two steps of a lean run's main flow: an accepted cancel stops it here.
+        Asking the running step to stop is not enough: a step that completes while the
+        cancel is being delivered (a local activity often does) absorbs it."""
+        if self._cancel is not None and not self._compensating:
+            raise asyncio.CancelledError()
+
     # -- fraud ---------------------------------------------------------------------------
 
     async def _fraud_check(self) -> None:
         await self._set_status(OrderStatus.FRAUD_CHECK, "fraud_check_started", "system")
-        result = await workflow.execute_activity(
+        result = await self._act(
             calls.assess_fraud,
             FraudCheck(order=self.order, received_at=self.state.received_at),
-            **DB_ACTIVITY,
+            DB_ACTIVITY,
+            "fraud rules",
         )
         decision = self.state.fraud_assessed(result, workflow.now())
         if decision is FraudDecision.REJECT:
@@ -70,26 +145,38 @@ class OrderSteps:
 
     async def _manual_review(self) -> None:
         policy = self.state.policy
-        task = HumanTask(fraud_review_task_id(self.order.id), TaskKind.FRAUD_REVIEW, self.order.id)
+        task = HumanTask(
+            fraud_review_task_id(self.order.id),
+            TaskKind.FRAUD_REVIEW,
+            self.order.id,
+            local=self._lean,
+        )
         due = workflow.now() + timedelta(seconds=policy.review_timeout_after_s)
         await task.open(due_at=due, payload=self.state.review_task_payload())
         detail = {"task_id": task.task_id}
+        self._due_at = due
         await self._set_status(
             OrderStatus.AWAITING_REVIEW, "fraud_review_requested", "fraud_rules", detail
         )
         await self._emit("fraud_review.requested", detail)
+        await self._flush()
 
         async def escalate() -> None:
             await task.escalate()
+            if self._lean:
+                task_sla_breached(workflow.metric_meter(), kind=TaskKind.FRAUD_REVIEW)
             self.state.log("fraud_review_escalated", "sla_timer", workflow.now(), detail)
             await self._emit("fraud_review.escalated", detail)
+            await self._flush()
 
         waited = await wait_for_people(
             lambda: self.state.review is not None,
             escalate_after_s=policy.review_escalate_after_s,
             on_escalate=escalate,
             expire_after_s=policy.review_timeout_after_s,
+            what="fraud review" if self._lean else None,
         )
+        self._due_at = None
         if waited is Wait.EXPIRED:
             await task.close(TaskStatus.EXPIRED)
             raise CancelledByRule(CancelReason.REVIEW_TIMEOUT, "sla_timer")
@@ -103,7 +190,7 @@ class OrderSteps:
         await self._set_status(OrderStatus.SOURCING, "sourcing_started", "system", {"step": step})
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
-        plan = await workflow.execute_activity(
+        plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
                 order_id=self.order.id,
@@ -118,14 +205,20 @@ class OrderSteps:
                 cart_id=self.order.cart_id if step == INITIAL_STEP else None,
                 facts=OrderFacts.of(self.order, {}, lines=demands),
             ),
-            **DB_ACTIVITY,
+            DB_ACTIVITY,
+            f"source and reserve ({step})",
         )
         self.state.sourced(plan, step, workflow.now())
         return plan
 
     async def _next_stock_try(self) -> tuple[list[Demand], str]:
         """Sleep until the next try at the units waiting for stock and take them over."""
-        await workflow.sleep(self.state.seconds_to_next_stock_try(workflow.now()))
+        await self._flush()
+        seconds = self.state.seconds_to_next_stock_try(workflow.now())
+        if self._lean:
+            await workflow.sleep(seconds, summary="next try for the units waiting for stock")
+        else:
+            await workflow.sleep(seconds)
         return self.state.take_awaiting()
 
     async def _stock_try(self, waiting: list[Demand], step: str) -> Step:
@@ -137,21 +230,23 @@ class OrderSteps:
 
     async def _authorize(self) -> None:
         await self._set_status(OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing", "system")
+        amount = self.state.book.open_amount()
         try:
-            auth = await workflow.execute_activity(
+            auth = await self._call_service(
                 calls.authorize_payment,
                 AuthorizeRequest(
                     order_id=self.order.id,
                     token=self.order.payment_token,
-                    amount=self.state.book.open_amount(),
+                    amount=amount,
                     currency=self.order.currency,
                 ),
-                **EXTERNAL_ACTIVITY,
+                EXTERNAL_ACTIVITY,
+                f"authorize {format_minor(amount, self.order.currency)}",
             )
-        except ActivityError as err:
+        except FailureError as err:
             if is_cancelled_exception(err):
                 raise  # the order is being cancelled, the card was not declined
-            cause = err.cause
+            cause = activity_failure(err)
             code = (
                 cause.details[0]
                 if isinstance(cause, ApplicationError) and cause.details
@@ -164,8 +259,11 @@ class OrderSteps:
     # -- undoing and letting go ----------------------------------------------------------
 
     async def _release(self) -> None:
-        units = await workflow.execute_activity(
-            calls.release_reservations, ReleaseRequest(order_id=self.order.id), **DB_ACTIVITY
+        units = await self._act(
+            calls.release_reservations,
+            ReleaseRequest(order_id=self.order.id),
+            DB_ACTIVITY,
+            "release what is still reserved",
         )
         if units:
             self.state.log("reservations_released", "system", workflow.now(), {"units": units})
@@ -173,10 +271,11 @@ class OrderSteps:
     async def _void(self) -> None:
         auth_id = self.state.payment.authorization_id
         assert auth_id is not None
-        void = await workflow.execute_activity(
+        void = await self._call_service(
             calls.void_payment,
             VoidRequest(order_id=self.order.id, authorization_id=auth_id),
-            **SETTLEMENT_ACTIVITY,
+            SETTLEMENT_ACTIVITY,
+            "void the authorization",
         )
         self.state.payment_voided(void.voided_amount, workflow.now())
 
@@ -186,6 +285,14 @@ class OrderSteps:
         self, status: OrderStatus, type_: str, actor: str, detail: dict[str, Any] | None = None
     ) -> None:
         state = self.state
+        if self._lean:
+            left, since = state.status, state.status_since
+            state.set_status(status, type_, actor, workflow.now(), detail)
+            if status is not left:
+                seconds = (state.status_since - since).total_seconds()
+                order_left_status(workflow.metric_meter(), status=left, seconds=seconds)
+            workflow.set_current_details(order_current_details(state, self._due_at))
+            return  # written where the run next stops to wait (_flush)
         state.set_status(status, type_, actor, workflow.now(), detail)
         workflow.upsert_search_attributes(
             [
@@ -212,14 +319,73 @@ class OrderSteps:
         )
         state.mark_recorded()
 
-    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:
+    def _show(self) -> None:
+        """The run's search attributes and current details, as ops filter and read them."""
+        state, o = self.state, self.order
+        updates: list[SearchAttributeUpdate[Any]] = [
+            ORDER_ID.value_set(o.id),
+            ORDER_STATUS.value_set(state.status.value),
+            CHANNEL.value_set(o.channel),
+            CUSTOMER_TIER.value_set(o.customer.tier.value),
+            ORDER_TOTAL.value_set(o.total),
+            WAITING_ON.value_set(waiting_on(state).value),
+            STATUS_SINCE.value_set(state.status_since),
+            FULFILMENT_LOCATIONS.value_set(state.fulfilment_locations),
+        ]
+        if state.cancel_reason is not None:
+            updates.append(CANCEL_REASON.value_set(state.cancel_reason.value))
+        # DueAt only while a deadline runs; unset only what was set (the time-skipping test
+        # server keeps an unset attribute as a null).
+        if self._due_at is not None:
+            updates.append(DUE_AT.value_set(self._due_at))
+            self._due_shown = True
+        elif self._due_shown:
+            updates.append(DUE_AT.value_unset())
+            self._due_shown = False
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(order_current_details(state, self._due_at))
+
+    async def _flush(self) -> None:
+        """Lean runs: bring the read model, the outbox and the search attributes up to the
+        order's state in one local activity, where the run stops to wait or ends."""
+        if not self._lean:
+            return
+        state = self.state
+        events = state.unrecorded()
+        emit, self._outbox = self._outbox, []
+        if not events and not emit:
+            return
+        self._show()
+        recorded = len(state.timeline)
+        workflow.logger.info(
+            "order_status_changed", extra={"order_id": self.order.id, "status": state.status.value}
+        )
         await workflow.execute_local_activity(
-            calls.emit_event,
-            EmitEvent(
-                event_id=order_event_id(self.order.id, type_),
-                type=type_,
+            calls.record_progress,
+            RecordProgress(
                 order_id=self.order.id,
-                payload={"order_id": self.order.id, **payload},
+                status=state.status,
+                cancel_reason=state.cancel_reason,
+                fraud_score=state.fraud.score if state.fraud else None,
+                fraud_decision=state.fraud_decision,
+                fulfilment_locations=state.fulfilment_locations,
+                events=events,
+                emit=emit,
             ),
+            summary=f"record {state.status.value} ({len(events)} events)",
             **LOCAL_ACTIVITY,
         )
+        state.recorded = max(state.recorded, recorded)
+        self._checkpoint()
+
+    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:
+        event = EmitEvent(
+            event_id=order_event_id(self.order.id, type_),
+            type=type_,
+            order_id=self.order.id,
+            payload={"order_id": self.order.id, **payload},
+        )
+        if self._lean:
+            self._outbox.append(event)  # written with the progress it announces
+            return
+        await workflow.execute_local_activity(calls.emit_event, event, **LOCAL_ACTIVITY)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    FailureError,
+    is_cancelled_exception,
+)
 
 # Database steps: short, retried until the database is back (they are idempotent).
 DB_ACTIVITY: dict[str, Any] = {
@@ -50,10 +56,49 @@ SETTLEMENT_ACTIVITY: dict[str, Any] = {
 }
 
 
-async def condition_within(condition: Callable[[], bool], seconds: float) -> bool:
-    """Wait for ``condition`` on a durable timer; False when the deadline passed first."""
+async def call_service(
+    activity: Any,
+    arg: Any,
+    *,
+    options: dict[str, Any],
+    summary: str,
+    while_retrying: Callable[[], Awaitable[None]],
+) -> Any:
+    """Call an outside service (payment gateway, carrier) the cheap way first: one attempt as
+    a local activity, one marker in the history and no round trip through the task queue. If
+    that attempt fails with an error worth retrying (the service is down or slow), the run
+    first shows it (``while_retrying``: the status, who it waits on) and then keeps trying as
+    a regular activity under ``options``' retry policy: durable, and visible attempt by attempt
+    in the UI. A refusal (a non-retryable error) is raised at once."""
     try:
-        await workflow.wait_condition(condition, timeout=timedelta(seconds=max(seconds, 0.001)))
+        return await workflow.execute_local_activity(
+            activity,
+            arg,
+            summary=summary,
+            start_to_close_timeout=options["start_to_close_timeout"],
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+    except FailureError as err:
+        if is_cancelled_exception(err):
+            raise
+        cause = err.cause if isinstance(err, ActivityError) else err
+        if isinstance(cause, ApplicationError) and cause.non_retryable:
+            raise
+    await while_retrying()
+    return await workflow.execute_activity(
+        activity, arg, summary=f"{summary} (retrying)", **options
+    )
+
+
+async def condition_within(
+    condition: Callable[[], bool], seconds: float, summary: str | None = None
+) -> bool:
+    """Wait for ``condition`` on a durable timer (named ``summary`` in the UI); False when the
+    deadline passed first."""
+    try:
+        await workflow.wait_condition(
+            condition, timeout=timedelta(seconds=max(seconds, 0.001)), timeout_summary=summary
+        )
     except TimeoutError:
         return False
     return True

@@ -105,7 +105,7 @@ def list_fulfilments(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
     """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
-    with db.session() as s:
+    with db.reading() as s:
         if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
             raise ApiError(
                 ErrorCode.LOCATION_NOT_FOUND,
@@ -119,7 +119,7 @@ def list_fulfilments(
 
 
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
-    with db.session() as s:
+    with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
         if row is None or not _may_see(principal, row.location_id):
             raise ApiError(

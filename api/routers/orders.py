@@ -21,10 +21,12 @@ from api.errors import ApiError, error_responses, shape_errors, with_rules
 from api.metrics import MetricsDep
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
 from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
+from oms.db import fulfilments as fulfilment_repo
 from oms.db import orders as order_repo
 from oms.db import sourcing
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.order import (
     CancelReason,
     OrderIn,
@@ -33,9 +35,11 @@ from oms.domain.order import (
     OrderView,
     SourcingSummary,
 )
+from oms.domain.order.lines import with_progress
 from oms.domain.order.validation import document_problems
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
+from oms.run_options import order_start_options
 from oms.services import order_intake
 from workflows.order import OrderWorkflow
 
@@ -131,9 +135,9 @@ async def place_order(
             await client.start_workflow(
                 OrderWorkflow.run,
                 OrderWorkflowInput(order=order, received_at=received_at, policy=policy),
-                id=order_workflow_id(order.id),
                 task_queue=settings.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                **order_start_options(order, received_at),
             )
     except WorkflowAlreadyStartedError:
         pass
@@ -178,11 +182,19 @@ router.add_api_route(
 )
 
 
+def _fulfilment_progress(db: Database, order_id: str) -> list[FulfilmentProgress]:
+    with db.reading() as s:
+        return [fulfilment_repo.progress_of(r) for r in fulfilment_repo.for_order(s, order_id)]
+
+
 async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderView:
+    """The order's workflow's own view, with its fulfilments as their rows say they are now
+    (the run hears from them only when it must act)."""
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
         view: OrderView = await handle.query(OrderWorkflow.status_view)
-        return view
+        progress = await run_in_threadpool(_fulfilment_progress, db, order_id)
+        return with_progress(view, progress)
     except RPCError as err:
         if err.status not in (
             RPCStatusCode.NOT_FOUND,
@@ -194,7 +206,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
         pass
 
     def from_db() -> OrderView | None:
-        with db.session() as s:
+        with db.reading() as s:
             row = order_repo.get_order(s, order_id)
             if row is None:
                 return None
@@ -244,7 +256,7 @@ class SourcingDecisions(BaseModel):
 
 
 def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
-    with db.session() as s:
+    with db.reading() as s:
         return [
             SourcingDecisionOut(
                 step=_step_of(row.step_key),
@@ -272,7 +284,7 @@ def get_sourcing(order_id: str, _: Reader, db: DbDep) -> Any:
 
 
 def _exists(db: Database, order_id: str) -> bool:
-    with db.session() as s:
+    with db.reading() as s:
         return order_repo.get_order(s, order_id) is not None
 
 

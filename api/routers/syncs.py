@@ -279,11 +279,22 @@ async def create_sync(
         )
         raise ApiError.invalid([field]) from refused
     try:
+        where = sync.location_id or "the whole network"
         await client.start_workflow(
             InventorySyncWorkflow.run,
             SyncInput(sync_id=sync.id),
             id=sync.workflow_id,
             task_queue=settings.task_queue,
+            static_summary=(
+                f"inventory sync {sync.id} · {where} · {sync.total_rows} rows · "
+                f"missing positions: {sync.missing}"
+            ),
+            static_details=(
+                f"**Snapshot** `{sync.id}` of {where}, {sync.format}, {sync.total_rows} rows "
+                f"({sync.rejected} refused at staging), applied in {sync.chunks_total} chunks of "
+                f"{sync.chunk_size}; positions missing from it are `{sync.missing}`. Progress: "
+                "the SyncProgress search attribute and GET /inventory/syncs/{id}."
+            ),
         )
     except RPCError as err:
         log.error("inventory_sync_start_failed", sync_id=sync.id, error=str(err))

@@ -53,6 +53,9 @@ class Carrier(Protocol):
 SIM_TRACKING_PREFIX = "SIM"
 UNDELIVERABLE_POSTAL_CODE = "00000"
 """Test hook: the simulator rejects any shipment to this postal code as undeliverable."""
+BUSY_POSTAL_CODE = "99999"
+"""Test hook: the simulator is unavailable for the first two tries of a shipment to this
+postal code, then books it (like the payment simulator's ``tok_flaky``)."""
 
 
 class SimulatedCarrier:
@@ -63,6 +66,7 @@ class SimulatedCarrier:
         self._lock = threading.Lock()
         self._by_key: dict[str, Booking] = {}
         self._active: dict[str, Booking] = {}
+        self._tries: dict[str, int] = {}
 
     def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
         with self._lock:
@@ -73,6 +77,9 @@ class SimulatedCarrier:
                 raise CarrierRejected(
                     "undeliverable", f"cannot deliver to postal code {request.to.postal_code}"
                 )
+            tries = self._tries[idempotency_key] = self._tries.get(idempotency_key, 0) + 1
+            if request.to.postal_code == BUSY_POSTAL_CODE and tries <= 2:
+                raise CarrierUnavailable("busy", "simulated transient failure")
             digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()
             booking = Booking(
                 carrier=self.name,

@@ -21,12 +21,11 @@ class FulfilmentInput(BaseModel):
     address: Address | None = None
     lines: list[FulfilmentLine]
     pick_escalate_after_s: float = 7200.0
-
-
-class SaveFulfilment(BaseModel):
-    view: FulfilmentView
-    workflow_id: str
-    pick_due_at: datetime | None = None
+    # How the run goes. 1 (the default of every input recorded before there was a revision):
+    # every change signalled to the order, database steps one by one. 2: the order hears only
+    # what it must act on (a short pick, a parcel ready for collection) and learns the rest
+    # from the result; each step's writes are one local activity.
+    revision: int = 1
 
 
 class CommitPick(BaseModel):
@@ -38,3 +37,13 @@ class CommitPick(BaseModel):
 class ConsumeRequest(BaseModel):
     step_key: str
     location_id: str
+
+
+class SaveFulfilment(BaseModel):
+    view: FulfilmentView
+    workflow_id: str
+    pick_due_at: datetime | None = None
+    # In the same transaction as the row: the pick's effect on the reservation ledger, or
+    # the consumption of what left the building.
+    commit: CommitPick | None = None
+    consume: ConsumeRequest | None = None

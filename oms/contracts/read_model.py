@@ -10,6 +10,13 @@ from oms.domain.fraud import FraudDecision
 from oms.domain.order import CancelReason, OrderStatus, TimelineEntry
 
 
+class EmitEvent(BaseModel):
+    event_id: str
+    type: str
+    order_id: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
 class RecordProgress(BaseModel):
     order_id: str
     status: OrderStatus
@@ -18,10 +25,5 @@ class RecordProgress(BaseModel):
     fraud_decision: FraudDecision | None = None
     fulfilment_locations: list[str] | None = None
     events: list[tuple[int, TimelineEntry]] = Field(default_factory=list)
-
-
-class EmitEvent(BaseModel):
-    event_id: str
-    type: str
-    order_id: str | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
+    # Outbox events written in the same transaction as the progress they announce.
+    emit: list[EmitEvent] = Field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Fulfilment, utcnow
-from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
+from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
 
 
 def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilment:
@@ -54,3 +54,19 @@ def for_location(
         stmt = stmt.where(Fulfilment.status == status)
     stmt = stmt.order_by(col(Fulfilment.created_at), col(Fulfilment.id))
     return list(session.exec(stmt.offset(offset).limit(limit)))
+
+
+def progress_of(row: Fulfilment) -> FulfilmentProgress:
+    """What the order learns of a fulfilment from its row (lean runs read it, not signals)."""
+    return FulfilmentProgress(
+        fulfilment_id=row.id,
+        location_id=row.location_id,
+        status=FulfilmentStatus(row.status),
+        picked={
+            str(line["line_id"]): int(line["picked"])
+            for line in row.lines
+            if line.get("picked") is not None
+        },
+        tracking_number=row.tracking_number,
+        carrier=row.carrier,
+    )

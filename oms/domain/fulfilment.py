@@ -115,6 +115,11 @@ class FulfilmentView(BaseModel):
     tracking_number: str | None = None
     escalated: bool = False
 
+    @property
+    def short_picked(self) -> bool:
+        """Some line was picked short: the order sources the rest elsewhere."""
+        return any(line.picked is not None and line.picked < line.quantity for line in self.lines)
+
 
 def validate_pick(lines: list[FulfilmentLine], report: PickReport) -> list[FieldError]:
     """Every line reported once, never more than asked, and every shortfall explained."""

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -146,12 +147,14 @@ def test_oms_simulate_sees_its_orders_through_sends_some_to_fraud_review_and_lea
         views = [
             httpx.get(f"{base}/orders/{o['order_id']}", headers=shop, timeout=10).json()
             for o in listed.json()["items"]
+            if o["order_id"] != "WEB-OTHER"
         ]
+        # What ops see in Temporal after the simulation (issue 9's acceptance).
+        ops = ops_view(base, keys, env)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    other = [v for v in views if v["order_id"] == "WEB-OTHER"]
-    assert [v["status"] for v in other] == ["AWAITING_REVIEW"]
-    ours = [v for v in views if v["order_id"] != "WEB-OTHER"]
+    assert ops.other_status == "AWAITING_REVIEW"
+    ours = [v for v in views if v["order_id"].startswith("SIM-")]
     assert len(ours) == 20
     # Every order ended; each one that did not simply complete is named with its reason.
     assert all(v["status"] in ("COMPLETED", "CANCELLED") for v in ours), out
@@ -169,6 +172,89 @@ def test_oms_simulate_sees_its_orders_through_sends_some_to_fraud_review_and_lea
     reviewed = [v for v in ours if v["fraud"] and v["fraud"]["review_decision"] == "approve"]
     assert reviewed, out
     assert f"fraud review: {len(reviewed)} of 20 orders" in out
+    # The runs waiting on a store are the order nobody picks and its fulfilment; the one
+    # waiting on an analyst is the other shop's; the sold-out one is found by its reason.
+    assert ops.waiting_on_store == ["fulfilment-WEB-WAIT.F1", "order-WEB-WAIT"]
+    assert ops.waiting_on_analyst == ["order-WEB-OTHER"]
+    assert "order-WEB-SOLDOUT" in ops.out_of_stock
+    by_run = {f"order-{v['order_id']}": v for v in ours}
+    for run in set(ops.out_of_stock) - {"order-WEB-SOLDOUT"}:  # the simulation's own, if any
+        assert (by_run[run]["status"], by_run[run]["cancel_reason"]) == (
+            "CANCELLED",
+            "out_of_stock",
+        )
+    assert "WEB-WAIT · web-fr · 1 line · 24.99 EUR · ship FR" in ops.described
+    assert 'oms_orders_placed_total{channel="web-fr"}' in ops.metrics
+    assert "oms_http_request_seconds_bucket{" in ops.metrics
+
+
+@dataclass
+class OpsView:
+    other_status: str
+    waiting_on_store: list[str]
+    waiting_on_analyst: list[str]
+    out_of_stock: list[str]
+    described: str
+    metrics: str
+
+
+def ops_view(base: str, keys: dict[str, str], env: dict[str, str]) -> OpsView:
+    """Place an order nobody picks and one whose SKU is sold out everywhere, then ask the
+    `temporal` CLI what ops would ask, and read the API's metrics."""
+    shop = {"Authorization": f"Bearer {keys['storefront']}"}
+    other = httpx.get(f"{base}/orders/WEB-OTHER", headers=shop, timeout=10).json()
+    waiting = {**ORDER, "id": "WEB-WAIT", "customer": {**ORDER["customer"], "id": "C-WAIT"}}
+    assert httpx.post(f"{base}/orders", json=waiting, headers=shop, timeout=10).status_code == 201
+    integration = {"Authorization": f"Bearer {keys['integration']}"}
+    locations = httpx.get(f"{base}/locations", headers=integration, timeout=10).json()["items"]
+    sold_out = [{"sku": "TOY-001", "location_id": loc["id"], "on_hand": 0} for loc in locations]
+    zeroed = httpx.post(
+        f"{base}/inventory/positions", json={"rows": sold_out}, headers=integration, timeout=10
+    )
+    assert zeroed.status_code == 200, zeroed.text
+    line = {"line_id": "1", "sku": "TOY-001", "quantity": 1, "unit_price": 1799}
+    gone = {**ORDER, "id": "WEB-SOLDOUT", "lines": [line]}
+    assert httpx.post(f"{base}/orders", json=gone, headers=shop, timeout=10).status_code == 201
+    cli = str(Path(sys.executable).parent / "temporal")
+    cli_env = {**env, "TEMPORAL_ADDRESS": f"127.0.0.1:{env['OMS_TEMPORAL_PORT']}"}
+
+    def listed(query: str, *want: str) -> list[str]:
+        ids: list[str] = []
+        for _ in range(100):  # visibility catches up within moments
+            done = subprocess.run(
+                [cli, "workflow", "list", "--query", query, "--output", "json"],
+                env=cli_env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert done.returncode == 0, done.stderr
+            runs = json.loads(done.stdout or "[]")
+            ids = sorted(r["execution"]["workflowId"] for r in runs)
+            if set(want) <= set(ids):
+                return ids
+            time.sleep(0.2)
+        return ids
+
+    described = subprocess.run(
+        [cli, "workflow", "describe", "--workflow-id", "order-WEB-WAIT"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return OpsView(
+        other_status=other["status"],
+        waiting_on_store=listed(
+            "WaitingOn='store' AND ExecutionStatus='Running'",
+            "fulfilment-WEB-WAIT.F1",
+            "order-WEB-WAIT",
+        ),
+        waiting_on_analyst=listed("WaitingOn='analyst'", "order-WEB-OTHER"),
+        out_of_stock=listed("CancelReason='out_of_stock'", "order-WEB-SOLDOUT"),
+        described=described.stdout + described.stderr,
+        metrics=httpx.get(f"{base}/metrics", timeout=10).text,
+    )
 
 
 def test_oms_dev_on_a_port_already_taken_says_so_in_one_line_and_starts_nothing(

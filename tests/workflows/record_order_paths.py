@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
+from oms.connectors.carriers import BUSY_POSTAL_CODE
 from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
 from oms.contracts.payments import Capture
 from oms.db import profiles
@@ -40,6 +41,20 @@ STOCK = {
     ("SKU-MUG", "ST-OPERA"): 9,
     ("SKU-TEE", "WH-PARIS"): 9,
     ("SKU-MUG", "WH-PARIS"): 9,
+}
+
+
+BUSY = {
+    "method": "ship",
+    "address": {
+        "name": "A",
+        "line1": "1 rue",
+        "city": "Paris",
+        "postal_code": BUSY_POSTAL_CODE,
+        "country": "FR",
+        "lat": 48.86,
+        "lon": 2.35,
+    },
 }
 
 
@@ -180,6 +195,19 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await h.pack(fid)
             await handle.result()
             await save(env, [handle.id])
+        db.dispose()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = fresh_db(tmp)
+        async with running(env.client, db) as h:
+            # A gateway and a carrier down for their first two tries: one local attempt each,
+            # then regular retries in plain sight.
+            o = order(f"{prefix}-FLAKY", payment_token="tok_flaky", delivery=BUSY)
+            handle = await h.place(o)
+            fid = await first_pick(h, o.id)
+            await h.pick(fid, FULL)
+            await h.pack(fid)
+            await handle.result()
+            await save(env, [handle.id, fulfilment_workflow_id(fid)])
         db.dispose()
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
+from oms.connectors.carriers import BUSY_POSTAL_CODE
 from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
 from oms.contracts.payments import Capture
@@ -17,7 +19,14 @@ from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus, PaymentState
 from oms.keys import order_workflow_id
 from tests.factories import PARIS, order, seed
-from tests.workflows.harness import ledger, position, running, tasks_of, until
+from tests.workflows.harness import (
+    fulfilment_rows,
+    ledger,
+    position,
+    running,
+    tasks_of,
+    until,
+)
 from workflows.order import OrderWorkflow
 
 FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
@@ -131,3 +140,49 @@ async def test_a_refused_capture_keeps_the_shipped_order_and_opens_a_payment_exc
     # The goods left: their stock is consumed, never put back.
     assert position(db, "SKU-TEE", "ST-OPERA") == (3, 0)
     assert {status for *_, status in ledger(db, "CAPTURE-1")} == {"consumed"}
+
+
+async def test_a_gateway_and_a_carrier_down_for_a_while_are_waited_for_in_plain_sight(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    busy = {
+        "method": "ship",
+        "address": {
+            "name": "A",
+            "line1": "1 rue",
+            "city": "Paris",
+            "postal_code": BUSY_POSTAL_CODE,
+            "country": "FR",
+            **PARIS,
+        },
+    }
+    async with running(time_env.client, db) as h:
+        # Given a gateway and a carrier that each fail their first two tries
+        handle = await h.place(order("BUSY-1", payment_token="tok_flaky", delivery=busy))
+        view = await until(h, "BUSY-1", lambda v: v.fulfilments)
+        fid = view.fulfilments[0].fulfilment_id
+        await h.pick(fid, FULL)
+        await h.pack(fid)
+        result = await handle.result()
+        order_history = await handle.fetch_history()
+        child_history = await h.fulfilment(fid).fetch_history()
+
+    # Then the order completes, having said what it waited on while it retried
+    assert result.status is OrderStatus.COMPLETED
+    assert result.fulfilments[0].tracking_number
+    with db.session() as s:
+        recorded = [e.status for e in order_repo.events_for(s, "BUSY-1") if e.status]
+    assert OrderStatus.AUTHORIZING_PAYMENT in recorded
+    # and each retried call is a regular activity, after one local attempt
+    assert scheduled(order_history) == ["authorize_payment"]
+    assert scheduled(child_history) == ["book_shipment"]
+    assert [row.status for row in fulfilment_rows(db, "BUSY-1")] == ["SHIPPED"]
+
+
+def scheduled(history: WorkflowHistory) -> list[str]:
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus
 from oms.domain.order.model import OrderLine
 from oms.domain.order.status import CancelReason, LineState
-from oms.domain.order.views import LineAllocationView, LineView
+from oms.domain.order.views import LineAllocationView, LineView, OrderView
 from oms.domain.sourcing.models import Allocation, Demand
 
 # The most advanced state among a line's allocations wins when nothing has shipped yet.
@@ -140,3 +140,50 @@ class LineBook:
             cancel_reason=b.cancel_reason,
             allocations=list(b.allocations.values()),
         )
+
+
+def with_progress(view: OrderView, progress: list[FulfilmentProgress]) -> OrderView:
+    """The order's view brought up to where its fulfilments are.
+
+    A lean order run hears from a fulfilment only when it must act (a short pick, a parcel
+    ready for collection) and at its end, so its view may lag behind the fulfilments' own rows;
+    the API and ops tools lay those rows over it. A fulfilment the order already saw end keeps
+    the order's account of it."""
+    live = {f.fulfilment_id for f in view.fulfilments if not f.status.is_final}
+    news = {p.fulfilment_id: p for p in progress if p.fulfilment_id in live}
+    if not news:
+        return view
+    lines = []
+    for lv in view.lines:
+        allocations: dict[str, LineAllocationView] = {}
+        for a in lv.allocations:
+            p = news.get(a.fulfilment_id)
+            if p is not None:
+                a = a.model_copy(
+                    update={"status": p.status, "picked": p.picked.get(lv.line_id, a.picked)}
+                )
+            allocations[a.fulfilment_id] = a
+        line = OrderLine.model_construct(
+            line_id=lv.line_id, sku=lv.sku, quantity=lv.quantity, unit_price=lv.unit_price
+        )
+        book = _Line(
+            line=line,
+            reserved=1 if lv.state is LineState.RESERVED else 0,
+            cancelled=lv.cancelled,
+            cancel_reason=lv.cancel_reason,
+            allocations=allocations,
+        )
+        lines.append(LineBook._view(book))
+    fulfilments = [
+        f.model_copy(
+            update={
+                "status": news[f.fulfilment_id].status,
+                "tracking_number": news[f.fulfilment_id].tracking_number or f.tracking_number,
+                "carrier": news[f.fulfilment_id].carrier or f.carrier,
+            }
+        )
+        if f.fulfilment_id in news
+        else f
+        for f in view.fulfilments
+    ]
+    return view.model_copy(update={"lines": lines, "fulfilments": fulfilments})

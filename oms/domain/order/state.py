@@ -49,6 +49,7 @@ class OrderState(PaymentRules):
         self.received_at = received_at
         self.policy = policy
         self.status = OrderStatus.RECEIVED
+        self.status_since = received_at
         self.cancel_reason: CancelReason | None = None
         self.book = LineBook(order.lines)
         self.fraud: FraudView | None = None
@@ -114,6 +115,8 @@ class OrderState(PaymentRules):
         at: datetime,
         detail: dict[str, Any] | None = None,
     ) -> None:
+        if status is not self.status:
+            self.status_since = at
         self.status = status
         self.log(type_, actor, at, detail, status=status)
 
@@ -257,6 +260,16 @@ class OrderState(PaymentRules):
         self.fulfilments[fid] = FulfilmentSummary(
             fulfilment_id=fid, location_id=location_id, status=FulfilmentStatus.AWAITING_PICK
         )
+
+    def fulfilment_cancelled(self, fid: str) -> None:
+        """A child ended without shipping anything (cancelled with the order, or failed)."""
+        summary = self.fulfilments[fid]
+        if not summary.status.is_final:
+            summary.status = FulfilmentStatus.CANCELLED
+            self.book.progress(fid, FulfilmentStatus.CANCELLED, {})
+
+    def open_fulfilments(self) -> list[str]:
+        return [f.fulfilment_id for f in self.fulfilments.values() if not f.status.is_final]
 
     def progress(self, p: FulfilmentProgress) -> None:
         """A fulfilment moved on. Once picked, what it could not pick is reported, to be
