@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +66,13 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, **kwargs)
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite has one writer at a time. Writers of this process queue here, in order and
+        # handed over at once, rather than in SQLite's busy handler, which polls with sleeps of
+        # up to 100 ms; other processes still meet SQLite's lock (busy_timeout). Re-entrant: a
+        # thread that opens a second session meets SQLite's own lock as before.
+        self._writer: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,7 +81,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writer, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
