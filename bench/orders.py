@@ -283,8 +283,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--sandbox",
         choices=SANDBOXES,
         default="passthrough",
-        help="the order worker's workflow runner: sandboxed with our pure modules passed "
-        "through (default), the SDK's default sandbox, or none",
+        help="the order worker's workflow runner: the worker's own (passthrough, the default: "
+        "pure modules passed through, the sandbox's snippets compiled once), the SDK's sandbox "
+        "as it ships (default), or none (off)",
     )
     p.add_argument("--order-timeout", type=float, default=120.0, help="seconds per order")
     p.add_argument("--log-level", default="WARNING", help="worker and API log level (stderr)")

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.orders_figures import process_cpu_s
 from oms.db import api_keys
@@ -175,9 +176,13 @@ def record_intake(db: Database, order: OrderIn, received_at: datetime) -> None:
 
 
 def runner_for(sandbox: str) -> WorkflowRunner:
+    """passthrough: the worker's own (workers/sandbox.py); default: the SDK's sandbox as it
+    ships; off: no sandbox at all."""
     if sandbox == "off":
         return UnsandboxedWorkflowRunner()
-    return workflow_runner(passthrough=sandbox == "passthrough")
+    if sandbox == "default":
+        return SandboxedWorkflowRunner()
+    return workflow_runner()
 
 
 def order_worker(

@@ -24,6 +24,13 @@ PRODUCTS = [
 PARIS = {"lat": 48.8566, "lon": 2.3522}
 
 
+def shipped_to(postal_code: str) -> dict[str, Any]:
+    """A delivery by carrier to a Paris address with this postal code (the simulators' test
+    hooks key on it)."""
+    address = {"name": "A", "line1": "1 rue", "city": "Paris", "country": "FR", **PARIS}
+    return {"method": "ship", "address": {**address, "postal_code": postal_code}}
+
+
 def seed(db: Database, stock: dict[tuple[str, str], int] | None = None) -> None:
     """Locations, products and on-hand stock: {(sku, location): qty}."""
     with db.session() as s:

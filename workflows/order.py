@@ -136,8 +136,14 @@ class OrderWorkflow(OrderSteps):
         state = self.state
         while pending or state.awaiting:
             short_reported = asyncio.ensure_future(
+                # A lean run also wakes to show a change the children told it of (a parcel
+                # ready: the order now waits on the customer), or to stop for a cancel.
                 workflow.wait_condition(
-                    lambda: bool(state.reported_shorts) or (self._lean and self._cancel is not None)
+                    lambda: (
+                        bool(state.reported_shorts)
+                        or (self._lean and self._cancel is not None)
+                        or self._show_outdated()
+                    )
                 )
             )
             # Backordered units: sourced again on a timer while the rest is fulfilled.

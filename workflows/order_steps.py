@@ -89,6 +89,7 @@ class OrderSteps:
     _due_shown = False
     _cancel: CancelRequest | None = None
     _compensating = False
+    _shown: tuple[Any, ...] = ()
 
     @property
     def order(self) -> OrderIn:
@@ -319,8 +320,28 @@ class OrderSteps:
         )
         state.mark_recorded()
 
+    def _on_show(self) -> tuple[Any, ...]:
+        """What the search attributes show of the order; they change when this does."""
+        state = self.state
+        return (
+            state.status,
+            waiting_on(state),
+            state.status_since,
+            self._due_at,
+            state.cancel_reason,
+            tuple(state.fulfilment_locations),
+        )
+
+    def _show_outdated(self) -> bool:
+        return self._lean and self._on_show() != self._shown
+
     def _show(self) -> None:
-        """The run's search attributes and current details, as ops filter and read them."""
+        """The run's search attributes and current details, as ops filter and read them (one
+        upsert, and only when something shown changed)."""
+        shown = self._on_show()
+        if shown == self._shown:
+            return
+        self._shown = shown
         state, o = self.state, self.order
         updates: list[SearchAttributeUpdate[Any]] = [
             ORDER_ID.value_set(o.id),
@@ -353,9 +374,9 @@ class OrderSteps:
         state = self.state
         events = state.unrecorded()
         emit, self._outbox = self._outbox, []
+        self._show()
         if not events and not emit:
             return
-        self._show()
         recorded = len(state.timeline)
         workflow.logger.info(
             "order_status_changed", extra={"order_id": self.order.id, "status": state.status.value}

@@ -23,7 +23,7 @@ from oms.domain.fraud import FraudReviewDecision, ReviewDecision
 from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
 from oms.domain.order import OrderIn, OrderPolicy, OrderView
 from oms.keys import fulfilment_workflow_id
-from tests.factories import order, seed
+from tests.factories import order, seed, shipped_to
 from tests.workflows.harness import Harness, running, until
 from workflows.order import OrderWorkflow
 
@@ -44,18 +44,7 @@ STOCK = {
 }
 
 
-BUSY = {
-    "method": "ship",
-    "address": {
-        "name": "A",
-        "line1": "1 rue",
-        "city": "Paris",
-        "postal_code": BUSY_POSTAL_CODE,
-        "country": "FR",
-        "lat": 48.86,
-        "lon": 2.35,
-    },
-}
+BUSY = shipped_to(BUSY_POSTAL_CODE)
 
 
 class RefusesCaptures(SimulatedPaymentGateway):

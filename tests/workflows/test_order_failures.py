@@ -18,7 +18,7 @@ from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus, PaymentState
 from oms.keys import order_workflow_id
-from tests.factories import PARIS, order, seed
+from tests.factories import PARIS, order, seed, shipped_to
 from tests.workflows.harness import (
     fulfilment_rows,
     ledger,
@@ -146,17 +146,7 @@ async def test_a_gateway_and_a_carrier_down_for_a_while_are_waited_for_in_plain_
     time_env: WorkflowEnvironment, db: Database
 ) -> None:
     seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
-    busy = {
-        "method": "ship",
-        "address": {
-            "name": "A",
-            "line1": "1 rue",
-            "city": "Paris",
-            "postal_code": BUSY_POSTAL_CODE,
-            "country": "FR",
-            **PARIS,
-        },
-    }
+    busy = shipped_to(BUSY_POSTAL_CODE)
     async with running(time_env.client, db) as h:
         # Given a gateway and a carrier that each fail their first two tries
         handle = await h.place(order("BUSY-1", payment_token="tok_flaky", delivery=busy))

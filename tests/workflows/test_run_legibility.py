@@ -175,3 +175,40 @@ async def test_a_cancelled_order_carries_its_reason(
 
     shown = await eventually_attributes(handle, {"OrderStatus": "CANCELLED"})
     assert (shown["CancelReason"], shown["WaitingOn"]) == ("out_of_stock", "none")
+
+
+async def test_a_parcel_ready_for_collection_waits_on_the_customer(
+    dev_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    client = dev_env.client
+    async with running(client, db) as h:
+        # Given a click-and-collect order picked and packed at its store
+        o = order("LEG-3", delivery={"method": "collect", "store_id": "ST-OPERA"})
+        handle = await h.place(o)
+        view = await until(h, o.id, lambda v: bool(v.fulfilments))
+        fid = view.fulfilments[0].fulfilment_id
+        child = client.get_workflow_handle(fulfilment_workflow_id(fid))
+        await h.pick(
+            fid,
+            PickReport(
+                lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+            ),
+        )
+        await h.pack(fid)
+
+        # Then both the order and its fulfilment wait on the customer now
+        await eventually_attributes(handle, {"WaitingOn": "customer"})
+        kid = await eventually_attributes(
+            child, {"FulfilmentStatus": "READY_FOR_COLLECTION", "WaitingOn": "customer"}
+        )
+        assert kid["DueAt"] is None
+        details = (
+            await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        ).current_details
+        assert "waiting on customer" in details
+
+        # And once collected, on no one
+        await h.collected(fid)
+        await handle.result()
+    await eventually_attributes(handle, {"OrderStatus": "COMPLETED", "WaitingOn": "none"})
