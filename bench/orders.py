@@ -37,6 +37,7 @@ import httpx
 
 from bench.api_server import api_process
 from bench.baseline import BASELINE_ACTIVITIES, baseline_worker, run_baseline
+from bench.inventory_setup import scratch_database
 from bench.orders_figures import History, Meter, Phase, history_of, mean, ms, pct, sample
 from bench.orders_placing import OrderRun, Placing, order_histories, place_orders
 from bench.orders_setup import SANDBOXES, DevServer, order_worker, seed
@@ -53,10 +54,13 @@ from workers.main import Dependencies
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     order_queue, base_queue = f"bench-orders-{tag}", f"bench-baseline-{tag}"
-    with tempfile.TemporaryDirectory(prefix="oms-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="oms-bench-") as tmp, contextlib.ExitStack() as dbs:
         workdir = Path(tmp)
-        url = f"sqlite:///{(workdir / 'oms.db').as_posix()}"
-        await asyncio.to_thread(upgrade, url)
+        if args.database_url:  # a scratch database on that PostgreSQL server, dropped after
+            url = dbs.enter_context(scratch_database(args.database_url))
+        else:
+            url = f"sqlite:///{(workdir / 'oms.db').as_posix()}"
+            await asyncio.to_thread(upgrade, url)
         db = Database(url)
         server = await DevServer.start(workdir)
         try:
@@ -140,6 +144,7 @@ def report(
         "orders": args.orders,
         "concurrency": args.concurrency,
         "sandbox": sandbox,
+        "database": "postgresql" if args.database_url else "sqlite",
         "sandbox_requested": args.sandbox,
         "completed": len(orders.latencies_ms),
         "failures": len(orders.failures),
@@ -286,6 +291,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="the order worker's workflow runner: the worker's own (passthrough, the default: "
         "pure modules passed through, the sandbox's snippets compiled once), the SDK's sandbox "
         "as it ships (default), or none (off)",
+    )
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server to make a scratch OMS database on (default: a SQLite file)",
     )
     p.add_argument("--order-timeout", type=float, default=120.0, help="seconds per order")
     p.add_argument("--log-level", default="WARNING", help="worker and API log level (stderr)")
