@@ -17,6 +17,7 @@ from api.routers import (
     fulfilments,
     health,
     inventory,
+    keys,
     locations,
     metrics,
     orders,
@@ -41,6 +42,7 @@ Errors are `{"code", "field", "reason", "errors": [...]}` with a stable `code`.
 ROUTERS = (
     health.router,
     metrics.router,
+    keys.router,
     orders.router,
     tasks.router,
     fulfilments.router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -63,6 +64,8 @@ class Principal:
     name: str
     role: str
     location_id: str | None
+    # A storefront key's channels; None: every channel.
+    channels: tuple[str, ...] | None = None
 
     @property
     def actor(self) -> str:
@@ -79,15 +82,26 @@ def authenticate(
             "missing API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with get_db(request).reading() as s:
-        row = api_keys.authenticate(s, credentials.credentials)
-        if row is None:
-            raise ApiError(
-                ErrorCode.UNAUTHENTICATED,
-                "unknown or revoked API key",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return Principal(key_id=row.id, name=row.name, role=row.role, location_id=row.location_id)
+    db = get_db(request)
+    now = datetime.now(UTC)
+    with db.reading() as s:
+        row = api_keys.authenticate(s, credentials.credentials, now)
+    if row is None:
+        raise ApiError(
+            ErrorCode.UNAUTHENTICATED,
+            "unknown, expired or revoked API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if api_keys.needs_touch(row, now):
+        with db.session() as s:
+            api_keys.touch(s, row.id, now)
+    return Principal(
+        key_id=row.id,
+        name=row.name,
+        role=row.role,
+        location_id=row.location_id,
+        channels=tuple(row.channels) if row.channels is not None else None,
+    )
 
 
 def require(*roles: str) -> Callable[..., Principal]:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # on this port when it is set; the API always serves them at GET /metrics. Traces go over
     # OTLP/HTTP to this endpoint (e.g. http://collector:4318) when it is set.
     metrics_port: int | None = None
+
+    # After POST /keys/{id}/rotate the old secret keeps working this long, so the systems using
+    # it can take the new one without an outage.
+    key_rotation_grace: timedelta = timedelta(hours=24)
     otlp_endpoint: str | None = None
 
     @property

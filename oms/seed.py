@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,8 @@ def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:
         have_keys = s.exec(select(ApiKey)).first() is not None
         if path.exists() and have_keys:
             stored: dict[str, str] = json.loads(path.read_text())
-            if all(api_keys.authenticate(s, k) for k in stored.values()):
+            now = datetime.now(UTC)
+            if all(api_keys.authenticate(s, k, now) for k in stored.values()):
                 return stored
         made: dict[str, str] = {}
         for role in ("storefront", "analyst", "integration", "admin"):

@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     PROFILE_PUBLISHED = "profile_published", 409
     # Inventory syncs.
     SYNC_NOT_FOUND = "sync_not_found", 404
+    KEY_NOT_FOUND = "key_not_found", 404
     DUPLICATE_ROW = "duplicate_row", 422
     # Cart holds.
     INSUFFICIENT_STOCK = "insufficient_stock", 409

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -55,7 +56,7 @@ async def test_a_wrong_key_is_unauthenticated(api: Api, header: str) -> None:
 async def test_a_revoked_key_is_unauthenticated(api: Api) -> None:
     with api.db.session() as s:
         key = api_keys.create_key(s, role="storefront", name="old-shop")
-        row = api_keys.authenticate(s, key)
+        row = api_keys.authenticate(s, key, datetime.now(UTC))
         assert isinstance(row, ApiKey)
         row.revoked = True
         s.add(row)

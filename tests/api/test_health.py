@@ -33,6 +33,9 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
     expected = {
         "/healthz": {"get"},
         "/metrics": {"get"},
+        "/keys": {"get", "post"},
+        "/keys/{key_id}": {"delete"},
+        "/keys/{key_id}/rotate": {"post"},
         "/orders": {"get", "post"},
         "/orders/{order_id}": {"get"},
         "/orders/{order_id}/cancel": {"post"},

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from oms.db.tables.base import timestamp
+
+
+def _when() -> datetime | None:
+    """An optional moment (a column of its own each time it is called)."""
+    when: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    return when
 
 
 class ApiKey(SQLModel, table=True):
@@ -18,6 +27,17 @@ class ApiKey(SQLModel, table=True):
         max_length=16, description="storefront | analyst | store | integration | admin"
     )
     location_id: str | None = Field(default=None, max_length=64)
+    channels: list[str] | None = Field(
+        default=None,
+        sa_column=Column(JSON, nullable=True),
+        description="A storefront key's channels; None: every channel",
+    )
     key_hash: str = Field(max_length=64, unique=True)
     revoked: bool = False
     created_at: datetime = timestamp(nullable=False)
+    expires_at: datetime | None = _when()
+    last_used_at: datetime | None = _when()
+    revoked_at: datetime | None = _when()
+    # The secret before the last rotation, valid until previous_valid_until.
+    previous_hash: str | None = Field(default=None, max_length=64, index=True)
+    previous_valid_until: datetime | None = _when()
