@@ -71,6 +71,17 @@ class Principal:
     def actor(self) -> str:
         return f"{self.role}:{self.name}"
 
+    def sees_channel(self, channel: str) -> bool:
+        """A key scoped to channels sees nothing of another: its orders, carts and figures
+        are answered as if they did not exist."""
+        return self.role == "admin" or self.channels is None or channel in self.channels
+
+
+def channel_in_scope(principal: Principal, channel: str, field: str = "channel") -> None:
+    """A channel outside the key's scope does not exist for it: 404 ``channel_not_found``."""
+    if not principal.sees_channel(channel):
+        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", field)
+
 
 def authenticate(
     request: Request,

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, channel_in_scope, require
 from api.errors import ApiError, error_responses
 from api.metrics import MetricsDep
 from oms.db import availability as av
@@ -126,7 +126,7 @@ def _explanation(atp: ChannelAtp) -> Explanation:
     responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.TOO_MANY_SKUS),
 )
 def get_availability(
-    _: Reader,
+    principal: Reader,
     db: DbDep,
     metrics: MetricsDep,
     channel: Annotated[str, Query(min_length=1, max_length=64)],
@@ -137,6 +137,7 @@ def get_availability(
     """Per SKU, the channel's ATP; with `breakdown=true` what each location counts for; with
     `explain=true` every term (on hand, reserved, which safety rule, which exclusion, the
     channel buffer) and the sum in words. SKUs not in the catalogue are listed apart."""
+    channel_in_scope(principal, channel)
     with metrics.atp_lookup():
         return _availability(db, channel, skus, breakdown=breakdown, explain=explain)
 
@@ -247,9 +248,10 @@ class Options(BaseModel):
         ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
     ),
 )
-def fulfilment_options(body: OptionsIn, _: Reader, db: DbDep, metrics: MetricsDep) -> Any:
+def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: MetricsDep) -> Any:
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
+    channel_in_scope(principal, body.channel)
     with metrics.atp_lookup():
         return _options(db, body)
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
-from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, channel_in_scope, require
 from api.errors import ApiError, error_responses
 from oms.db import availability as av
 from oms.db import cart_holds
@@ -94,7 +94,10 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
     responses=error_responses(
-        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.INSUFFICIENT_STOCK, ErrorCode.UNKNOWN_SKU
+        ErrorCode.CHANNEL_NOT_FOUND,
+        ErrorCode.HOLD_NOT_FOUND,
+        ErrorCode.INSUFFICIENT_STOCK,
+        ErrorCode.UNKNOWN_SKU,
     ),
 )
 async def put_hold(
@@ -111,6 +114,8 @@ async def put_hold(
     same transaction), and the same lines again only extend it. Each SKU is held from the
     channel's network, the location with the most ATP first.
     """
+    channel_in_scope(principal, body.channel)
+    await run_in_threadpool(_visible_hold, db, principal, cart_id)
     hold = await run_in_threadpool(_hold, db, cart_id, body)
     try:
         await arm_hold_timer(client, settings.task_queue, cart_id, hold.expires_at)
@@ -146,15 +151,24 @@ def _not_found(cart_id: str) -> ApiError:
     return ApiError(ErrorCode.HOLD_NOT_FOUND, f"cart {cart_id} holds nothing", "cart_id")
 
 
+def _visible_hold(db: Database, principal: Principal, cart_id: str) -> CartHoldPublic | None:
+    """The cart's hold as this key may see it: another channel's cart does not exist for a key
+    scoped to its own (it can neither read, replace nor release it)."""
+    hold = _read(db, cart_id)
+    if hold is not None and not principal.sees_channel(hold.channel):
+        raise _not_found(cart_id)
+    return hold
+
+
 @router.get(
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
     responses=error_responses(ErrorCode.HOLD_NOT_FOUND),
 )
-def get_hold(cart_id: CartIdPath, _: Storefront, db: DbDep) -> Any:
+def get_hold(cart_id: CartIdPath, principal: Storefront, db: DbDep) -> Any:
     """The cart's hold: `held` until `expires_at`, or how it ended (`released`, `expired`,
     `converted` into an order)."""
-    hold = _read(db, cart_id)
+    hold = _visible_hold(db, principal, cart_id)
     if hold is None:
         raise _not_found(cart_id)
     return hold
@@ -167,6 +181,7 @@ def get_hold(cart_id: CartIdPath, _: Storefront, db: DbDep) -> Any:
 )
 def delete_hold(cart_id: CartIdPath, principal: Storefront, db: DbDep) -> Any:
     """Let the cart's stock go. Safe to repeat: a hold no longer held is answered as it is."""
+    _visible_hold(db, principal, cart_id)
     hold = _release(db, cart_id)
     if hold is None:
         raise _not_found(cart_id)

@@ -103,6 +103,17 @@ async def place_order(
     metrics: MetricsDep,
 ) -> Any:
     """Place an order. Posting the same order again is safe: same body, same order (200)."""
+    if not principal.sees_channel(order.channel):
+        # Another channel does not exist for a key scoped to its own.
+        raise ApiError.invalid(
+            [
+                FieldError(
+                    field="channel",
+                    code=ErrorCode.CHANNEL_NOT_FOUND,
+                    reason=f"no channel {order.channel!r} for this key",
+                )
+            ]
+        )
     errors = await run_in_threadpool(_business_errors, db, order)
     if errors:
         raise ApiError.invalid(errors)
@@ -221,10 +232,10 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
 @router.get(
     "/{order_id}", response_model=OrderView, responses=error_responses(ErrorCode.ORDER_NOT_FOUND)
 )
-async def get_order(order_id: str, _: Reader, db: DbDep, client: ClientDep) -> Any:
+async def get_order(order_id: str, principal: Reader, db: DbDep, client: ClientDep) -> Any:
     """The whole order view, live from its workflow (or the read model once archived), with
     each sourcing decision in short."""
-    exists = await run_in_threadpool(_exists, db, order_id)
+    exists = await run_in_threadpool(_exists, db, principal, order_id)
     if not exists:
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     view = await _live_view(db, client, order_id)
@@ -274,18 +285,20 @@ def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
     response_model=SourcingDecisions,
     responses=error_responses(ErrorCode.ORDER_NOT_FOUND),
 )
-def get_sourcing(order_id: str, _: Reader, db: DbDep) -> Any:
+def get_sourcing(order_id: str, principal: Reader, db: DbDep) -> Any:
     """Why the order's stock was placed where it was, step by step (the first sourcing, then
     each re-route): the profile version, the strategy that matched and why earlier ones did
     not, the candidates with their score per criterion, the locations each filter excluded."""
-    if not _exists(db, order_id):
+    if not _exists(db, principal, order_id):
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     return SourcingDecisions(order_id=order_id, decisions=_decisions(db, order_id))
 
 
-def _exists(db: Database, order_id: str) -> bool:
+def _exists(db: Database, principal: Principal, order_id: str) -> bool:
+    """The order exists for this key: another channel's order does not, for a scoped key."""
     with db.reading() as s:
-        return order_repo.get_order(s, order_id) is not None
+        row = order_repo.get_order(s, order_id)
+        return row is not None and principal.sees_channel(row.channel)
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -296,7 +309,7 @@ def _utc(dt: datetime | None) -> datetime | None:
 
 @router.get("", response_model=OrderPage, responses=error_responses(ErrorCode.INVALID_CURSOR))
 def list_orders(
-    _: Reader,
+    principal: Reader,
     db: DbDep,
     status: OrderStatus | None = None,
     channel: str | None = None,
@@ -306,15 +319,17 @@ def list_orders(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Any:
-    """Orders newest first from the read model; follow ``next_cursor`` for the next page."""
+    """Orders newest first from the read model; follow ``next_cursor`` for the next page. A
+    key scoped to channels lists only theirs."""
     flt = order_repo.OrderFilter(
         status=status,
         channel=channel,
+        channels=None if principal.role == "admin" else principal.channels,
         customer_id=customer_id,
         created_from=_utc(created_from),
         created_to=_utc(created_to),
     )
-    with db.session() as s:
+    with db.reading() as s:
         try:
             rows, next_cursor = order_repo.list_orders(s, flt, limit=limit, cursor=cursor)
         except ValueError as exc:
@@ -336,7 +351,7 @@ async def cancel_order(
 ) -> Any:
     """Cancel an order. Accepted until part of it has shipped; compensations then run."""
     body = body or CancelBody()
-    if not await run_in_threadpool(_exists, db, order_id):
+    if not await run_in_threadpool(_exists, db, principal, order_id):
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, channel_in_scope, require
 from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import stock_events
@@ -57,7 +57,7 @@ def _out(event: OutboxEvent) -> StockEventOut:
     responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.INVALID_CURSOR),
 )
 def list_stock_events(
-    _: Reader,
+    principal: Reader,
     db: DbDep,
     channel: str | None = None,
     after: str | None = None,
@@ -65,8 +65,15 @@ def list_stock_events(
 ) -> Any:
     """Stock events oldest first: `inventory.out_of_stock` when a SKU's channel ATP reaches
     0, `inventory.back_in_stock` when it leaves 0, `inventory.low_stock` when it falls to the
-    channel's `low_stock` threshold or under. Follow `next_cursor` with `after`."""
-    with db.session() as s:
+    channel's `low_stock` threshold or under. Follow `next_cursor` with `after`. A key scoped
+    to one channel reads that channel's by default; scoped to several, it names one."""
+    if channel is None and principal.role != "admin" and principal.channels is not None:
+        if len(principal.channels) != 1:
+            raise ApiError(ErrorCode.REQUIRED, "name one of this key's channels", "channel")
+        channel = principal.channels[0]
+    if channel is not None:
+        channel_in_scope(principal, channel)
+    with db.reading() as s:
         if channel is not None and s.get(Channel, channel) is None:
             raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel")
         try:

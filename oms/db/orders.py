@@ -159,6 +159,8 @@ def customer_history(
 class OrderFilter:
     status: OrderStatus | None = None
     channel: str | None = None
+    # The caller's channels (a scoped key): only these; None: every channel.
+    channels: tuple[str, ...] | None = None
     customer_id: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -188,6 +190,8 @@ def list_orders(
         stmt = stmt.where(Order.status == flt.status)
     if flt.channel:
         stmt = stmt.where(Order.channel == flt.channel)
+    if flt.channels is not None:
+        stmt = stmt.where(col(Order.channel).in_(flt.channels))
     if flt.customer_id:
         stmt = stmt.where(Order.customer_id == flt.customer_id)
     if flt.created_from:
