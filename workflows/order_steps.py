@@ -230,8 +230,12 @@ class OrderSteps:
         return plan, step
 
     async def _authorize(self) -> None:
-        await self._set_status(OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing", "system")
         amount = self.state.book.open_amount()
+        if self._lean and amount == 0:
+            # Nothing to pay (free lines only): no authorization, so nothing to capture or void.
+            self.state.payment_not_needed(workflow.now())
+            return
+        await self._set_status(OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing", "system")
         try:
             auth = await self._call_service(
                 calls.authorize_payment,

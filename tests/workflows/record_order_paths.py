@@ -197,6 +197,15 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await h.pack(fid)
             await handle.result()
             await save(env, [handle.id, fulfilment_workflow_id(fid)])
+            # A free gift alone: nothing to authorize or capture.
+            gift = {"line_id": "1", "sku": "SKU-MUG", "quantity": 1, "unit_price": 0}
+            o = order(f"{prefix}-FREE", lines=[gift])
+            handle = await h.place(o)
+            fid = await first_pick(h, o.id)
+            await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+            await h.pack(fid)
+            await handle.result()
+            await save(env, [handle.id])
         db.dispose()
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)

@@ -90,3 +90,31 @@ async def test_a_flaky_gateway_is_retried_and_the_order_completes(
     assert auth_id is not None
     auth = h.payments.state(auth_id)
     assert (auth.amount, auth.captured, auth.voided) == (TOTAL, TOTAL, False)
+
+
+async def test_free_lines_ship_and_an_order_that_costs_nothing_asks_the_gateway_nothing(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    gift = {"line_id": "2", "sku": "SKU-MUG", "quantity": 1, "unit_price": 0}
+    paid = {"line_id": "1", "sku": "SKU-TEE", "quantity": 1, "unit_price": 1999}
+    async with running(time_env.client, db) as h:
+        # Given an order with a free gift, and an order of the free gift alone
+        with_gift = await h.place(order("FREE-1", lines=[paid, gift]))
+        only_gift = await h.place(order("FREE-2", lines=[{**gift, "line_id": "1"}]))
+        for oid in ("FREE-1", "FREE-2"):
+            view = await until(h, oid, lambda v: bool(v.fulfilments))
+            fid = view.fulfilments[0].fulfilment_id
+            lines = [PickedLine(line_id=line.line_id, picked=line.quantity) for line in view.lines]
+            await h.pick(fid, PickReport(lines=lines))
+            await h.pack(fid)
+        first, second = await with_gift.result(), await only_gift.result()
+
+    # Then both complete: the first charged for what costs something, the second never asked
+    assert first.status is OrderStatus.COMPLETED
+    assert (first.payment.authorized, first.payment.captured) == (1999, 1999)
+    assert second.status is OrderStatus.COMPLETED
+    assert second.payment.state is PaymentState.NONE
+    assert second.payment.authorization_id is None
+    assert "payment_not_needed" in [e.type for e in second.timeline]
+    assert {line.state for line in second.lines} == {LineState.SHIPPED}

@@ -28,6 +28,10 @@ class PaymentRules:
         self.payment.authorized = amount
         self.log("payment_authorized", "payment_gateway", at, {"amount": amount})
 
+    def payment_not_needed(self, at: datetime) -> None:
+        """The order costs nothing (free lines only): there is nothing to authorize."""
+        self.log("payment_not_needed", "system", at, {"amount": 0})
+
     def payment_declined(self, code: str, at: datetime) -> None:
         self.payment.state = PaymentState.DECLINED
         self.payment.decline_code = code
