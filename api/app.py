@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
+from api.deps import identify
+from api.edge import GuardBodies
 from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     availability,
@@ -83,6 +85,7 @@ def create_app(
     app.state.temporal = client
     app.state.metrics = ApiMetrics()
     errors.install(app)
+    app.add_middleware(GuardBodies, max_bytes=settings.max_body_bytes, identify=identify)
     # Added last, so outermost: it sees the status of every answer, RefuseNul's included.
     app.add_middleware(HttpMetrics, metrics=app.state.metrics)
     for router in ROUTERS:

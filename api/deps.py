@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.types import Scope
 from temporalio.client import Client
 
 from api.errors import ApiError
@@ -87,16 +88,30 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None or not credentials.credentials:
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:  # found by api.edge before the body was read
+        return known
+    return principal_for(get_db(request), credentials.credentials if credentials else None)
+
+
+def identify(scope: Scope) -> Principal:
+    """The key of a request not yet read (api.edge): from its Authorization header."""
+    header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
+    scheme, _, secret = header.decode("latin-1").partition(" ")
+    db: Database = scope["app"].state.db
+    return principal_for(db, secret.strip() if scheme.lower() == "bearer" else None)
+
+
+def principal_for(db: Database, secret: str | None) -> Principal:
+    if not secret:
         raise ApiError(
             ErrorCode.UNAUTHENTICATED,
             "missing API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    db = get_db(request)
     now = datetime.now(UTC)
     with db.reading() as s:
-        row = api_keys.authenticate(s, credentials.credentials, now)
+        row = api_keys.authenticate(s, secret, now)
     if row is None:
         raise ApiError(
             ErrorCode.UNAUTHENTICATED,

@@ -82,6 +82,8 @@ def _declare(responses: dict[str, Any], route: APIRoute) -> None:
         _add(responses, status, listing(codes))
     if _takes_input(route):
         _add(responses, 422, INVALID_INPUT)
+    if any(d.body_params for d in _walk(route.dependant)):
+        _add(responses, 413, listing([ErrorCode.PAYLOAD_TOO_LARGE]))
     ordered = sorted(responses.items())
     responses.clear()
     responses.update(ordered)

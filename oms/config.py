@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     # After POST /keys/{id}/rotate the old secret keeps working this long, so the systems using
     # it can take the new one without an outage.
     key_rotation_grace: timedelta = timedelta(hours=24)
+    # The largest request body the API reads (bulk inventory syncs stream theirs, up to 256 MiB).
+    max_body_bytes: int = 2 * 1024 * 1024
     otlp_endpoint: str | None = None
 
     @property
