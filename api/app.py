@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api import errors, openapi
 from api.deps import identify
 from api.edge import GuardBodies
+from api.limits import RateLimiter
 from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     availability,
@@ -84,6 +85,7 @@ def create_app(
     app.state.db = db
     app.state.temporal = client
     app.state.metrics = ApiMetrics()
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     errors.install(app)
     app.add_middleware(GuardBodies, max_bytes=settings.max_body_bytes, identify=identify)
     # Added last, so outermost: it sees the status of every answer, RefuseNul's included.

@@ -89,17 +89,21 @@ def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     known: Principal | None = getattr(request.state, "principal", None)
-    if known is not None:  # found by api.edge before the body was read
+    if known is not None:  # found (and counted) by api.edge before the body was read
         return known
-    return principal_for(get_db(request), credentials.credentials if credentials else None)
+    principal = principal_for(get_db(request), credentials.credentials if credentials else None)
+    request.app.state.limiter.admit(principal.key_id)
+    return principal
 
 
 def identify(scope: Scope) -> Principal:
     """The key of a request not yet read (api.edge): from its Authorization header."""
     header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
     scheme, _, secret = header.decode("latin-1").partition(" ")
-    db: Database = scope["app"].state.db
-    return principal_for(db, secret.strip() if scheme.lower() == "bearer" else None)
+    state = scope["app"].state
+    principal = principal_for(state.db, secret.strip() if scheme.lower() == "bearer" else None)
+    state.limiter.admit(principal.key_id)
+    return principal
 
 
 def principal_for(db: Database, secret: str | None) -> Principal:
@@ -150,5 +154,5 @@ def require(*roles: str) -> Callable[..., Principal]:
 # operation that depends on it (api.openapi).
 REFUSALS: dict[Callable[..., Any], tuple[ErrorCode, ...]] = {
     get_client: (ErrorCode.UNAVAILABLE,),
-    authenticate: (ErrorCode.UNAUTHENTICATED,),
+    authenticate: (ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED),
 }

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     key_rotation_grace: timedelta = timedelta(hours=24)
     # The largest request body the API reads (bulk inventory syncs stream theirs, up to 256 MiB).
     max_body_bytes: int = 2 * 1024 * 1024
+    # Requests a minute per API key and API process, in bursts of a tenth of it; 0: no limit.
+    rate_limit_per_minute: int = 6000
     otlp_endpoint: str | None = None
 
     @property

@@ -77,6 +77,7 @@ class ErrorCode(StrEnum):
     SYNC_NOT_FOUND = "sync_not_found", 404
     KEY_NOT_FOUND = "key_not_found", 404
     PAYLOAD_TOO_LARGE = "payload_too_large", 413
+    RATE_LIMITED = "rate_limited", 429
     DUPLICATE_ROW = "duplicate_row", 422
     # Cart holds.
     INSUFFICIENT_STOCK = "insufficient_stock", 409
