@@ -20,6 +20,10 @@ from oms.domain.order import (
     TimelineEntry,
 )
 
+# The largest offset a list takes: past it a 422, not a number the database cannot hold
+# (SQLite's integers stop at 2**63 - 1).
+MAX_OFFSET = 2**31 - 1
+
 
 def as_utc(dt: datetime) -> datetime:
     """SQLite hands datetimes back without their zone; every stored time is UTC."""

@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
-from api.views import as_utc
+from api.views import MAX_OFFSET, as_utc
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.tables import Fulfilment, Location
 from oms.domain.delivery import DeliveryMethod
@@ -102,7 +102,7 @@ def list_fulfilments(
     db: DbDep,
     status: FulfilmentStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
     with db.reading() as s:

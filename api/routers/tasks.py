@@ -12,7 +12,7 @@ from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
-from api.views import as_utc
+from api.views import MAX_OFFSET, as_utc
 from oms.db import tasks as task_repo
 from oms.db.tables import ManualTask
 from oms.domain.errors import ErrorCode
@@ -78,7 +78,7 @@ def list_tasks(
     status: TaskStatus | None = None,
     location_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """Escalated tasks first, then oldest first."""
     with db.session() as s:

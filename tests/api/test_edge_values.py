@@ -1,0 +1,30 @@
+"""Values at the edge of what the database holds are refused with the JSON error shape, never
+a plain 500: offsets past SQLite's integers, NUL characters where raw SQL reads them."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api, error_of
+from tests.holds import add_channel
+
+
+async def test_an_offset_past_what_the_database_counts_is_out_of_range(api: Api) -> None:
+    huge = {"offset": 2**63}
+    for url, role in (("/locations/ST-OPERA/fulfilments", "opera"), ("/tasks", "analyst")):
+        answer = await api.http.get(url, params=huge, headers=api.auth(role))
+        assert answer.status_code == 422, (url, answer.text)
+        assert (error_of(answer)["code"], error_of(answer)["field"]) == ("out_of_range", "offset")
+
+
+async def test_a_nul_in_a_sku_is_refused_on_the_availability_paths(api: Api) -> None:
+    add_channel(api.db, "web-fr")
+    shop = api.auth("storefront")
+    options = {"channel": "web-fr", "lines": [{"sku": "SKU\x00TEE", "quantity": 1}]}
+
+    posted = await api.http.post("/availability/options", json=options, headers=shop)
+    asked = await api.http.get(
+        "/availability", params={"channel": "web-fr", "skus": "SKU\x00TEE"}, headers=shop
+    )
+
+    for answer in (posted, asked):
+        assert 400 <= answer.status_code < 500, answer.text
+        assert error_of(answer)["code"]
