@@ -1,0 +1,116 @@
+"""The role matrix, from the app's own route table: every route has a rule saying which roles
+may call it, and every role gets what the rule says (403 for the others, never 401 with a valid
+key, never a 5xx). A new route without a rule fails here."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+
+from api.app import ROUTERS
+from tests.api.conftest import Api
+
+PUBLIC: frozenset[str] = frozenset()  # no key needed
+ADMIN_ONLY: frozenset[str] = frozenset({"admin"})
+# The roles that may call each route, besides admin, which may call them all. Store keys are
+# checked with the test's "opera" key (ST-OPERA).
+RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("POST", "/keys"): ADMIN_ONLY,
+    ("GET", "/keys"): ADMIN_ONLY,
+    ("POST", "/keys/{key_id}/rotate"): ADMIN_ONLY,
+    ("DELETE", "/keys/{key_id}"): ADMIN_ONLY,
+    ("POST", "/orders"): {"storefront"},
+    ("GET", "/orders/{order_id}"): {"analyst", "storefront"},
+    ("GET", "/orders/{order_id}/sourcing"): {"analyst", "storefront"},
+    ("GET", "/orders"): {"analyst", "storefront"},
+    ("POST", "/orders/{order_id}/cancel"): {"analyst", "storefront"},
+    ("GET", "/tasks"): {"analyst"},
+    ("POST", "/tasks/{task_id}/complete"): {"analyst"},
+    ("GET", "/locations/{location_id}/fulfilments"): {"store"},
+    ("POST", "/fulfilments/{fulfilment_id}/pick"): {"store"},
+    ("POST", "/fulfilments/{fulfilment_id}/pack"): {"store"},
+    ("POST", "/fulfilments/{fulfilment_id}/collected"): {"store"},
+    ("POST", "/inventory/syncs"): {"integration"},
+    ("GET", "/inventory/syncs"): {"analyst", "integration"},
+    ("GET", "/inventory/syncs/{sync_id}"): {"analyst", "integration"},
+    ("GET", "/inventory/syncs/{sync_id}/errors"): {"analyst", "integration"},
+    ("POST", "/inventory/positions"): {"integration"},
+    ("POST", "/inventory/deltas"): {"integration"},
+    ("GET", "/inventory/{sku}"): {"analyst", "integration", "storefront"},
+    ("GET", "/locations"): {"analyst", "integration", "storefront"},
+    ("POST", "/locations"): ADMIN_ONLY,
+    ("PATCH", "/locations/{location_id}"): ADMIN_ONLY,
+    ("DELETE", "/locations/{location_id}"): ADMIN_ONLY,
+    ("GET", "/networks"): {"analyst", "integration", "storefront"},
+    ("POST", "/networks"): ADMIN_ONLY,
+    ("PATCH", "/networks/{network_id}"): ADMIN_ONLY,
+    ("GET", "/channels"): {"analyst", "integration", "storefront"},
+    ("POST", "/channels"): ADMIN_ONLY,
+    ("PATCH", "/channels/{channel_id}"): ADMIN_ONLY,
+    ("DELETE", "/networks/{network_id}"): ADMIN_ONLY,
+    ("DELETE", "/channels/{channel_id}"): ADMIN_ONLY,
+    ("GET", "/safety-rules"): {"analyst", "integration", "storefront"},
+    ("POST", "/safety-rules"): ADMIN_ONLY,
+    ("GET", "/safety-rules/{rule_id}"): {"analyst", "integration", "storefront"},
+    ("PUT", "/safety-rules/{rule_id}"): ADMIN_ONLY,
+    ("DELETE", "/safety-rules/{rule_id}"): ADMIN_ONLY,
+    ("GET", "/exclusions"): {"analyst", "integration", "storefront"},
+    ("POST", "/exclusions"): ADMIN_ONLY,
+    ("GET", "/exclusions/{exclusion_id}"): {"analyst", "integration", "storefront"},
+    ("DELETE", "/exclusions/{exclusion_id}"): ADMIN_ONLY,
+    ("GET", "/sourcing/profiles"): {"analyst", "integration"},
+    ("GET", "/sourcing/profiles/in-force"): {"analyst", "integration"},
+    ("POST", "/sourcing/profiles/validate"): ADMIN_ONLY,
+    ("POST", "/sourcing/profiles/{profile_id}/versions"): ADMIN_ONLY,
+    ("GET", "/sourcing/profiles/{profile_id}/versions/{version}"): {"analyst", "integration"},
+    ("PUT", "/sourcing/profiles/{profile_id}/versions/{version}"): ADMIN_ONLY,
+    ("POST", "/sourcing/profiles/{profile_id}/versions/{version}/publish"): ADMIN_ONLY,
+    ("POST", "/sourcing/profiles/{profile_id}/rollback"): ADMIN_ONLY,
+    ("POST", "/sourcing/simulate"): {"analyst"},
+    ("POST", "/sourcing/replay"): ADMIN_ONLY,
+    ("GET", "/availability/events"): {"analyst", "integration", "storefront"},
+    ("GET", "/availability"): {"analyst", "integration", "storefront"},
+    ("POST", "/availability/options"): {"analyst", "integration", "storefront"},
+    ("PUT", "/carts/{cart_id}/hold"): {"storefront"},
+    ("GET", "/carts/{cart_id}/hold"): {"storefront"},
+    ("DELETE", "/carts/{cart_id}/hold"): {"storefront"},
+}
+KEYS = {"storefront": "storefront", "analyst": "analyst", "store": "opera",
+        "integration": "integration", "admin": "admin"}  # fmt: skip
+
+
+def routes() -> list[tuple[str, str]]:
+    return [
+        (method, route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods or ())
+    ]
+
+
+def test_every_route_has_a_rule() -> None:
+    missing = [f"{method} {path}" for method, path in routes() if (method, path) not in RULES]
+    assert not missing, f"routes without a role rule: {missing}"
+    gone = [f"{m} {p}" for m, p in RULES if (m, p) not in set(routes())]
+    assert not gone, f"rules for routes that no longer exist: {gone}"
+
+
+async def test_every_role_gets_what_the_rule_says_on_every_route(api: Api) -> None:
+    wrong = []
+    for method, path in routes():
+        allowed = RULES[(method, path)]
+        url = re.sub(r"\{[^}]+\}", "x", path)
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        for role, key in KEYS.items():
+            answer = await api.http.request(method, url, json=body, headers=api.auth(key))
+            status = answer.status_code
+            may = allowed is PUBLIC or role == "admin" or role in allowed
+            if may and (status in (401, 403) or status >= 500):
+                wrong.append(f"{role} {method} {path}: {status}, should be allowed")
+            if not may and status != 403:
+                wrong.append(f"{role} {method} {path}: {status}, should be 403")
+    assert not wrong, "\n".join(wrong)
