@@ -145,6 +145,7 @@ async def _serve(
     import uvicorn
 
     from api.app import create_app
+    from oms.services.order_runs import sweep_stranded
     from oms.temporal import connect, ensure_search_attributes, metrics_runtime
     from oms.tracing import configure_tracing
     from workers.main import Dependencies, build_worker, watch_settings
@@ -166,8 +167,11 @@ async def _serve(
     tasks: list[asyncio.Task[None]] = []
     server: uvicorn.Server | None = None
     if worker:
-        w = build_worker(client, settings.task_queue, Dependencies.from_settings(settings))
+        deps = Dependencies.from_settings(settings)
+        w = build_worker(client, settings.task_queue, deps)
         tasks.append(asyncio.create_task(w.run()))
+        # Orders stored while Temporal was unreachable are started once it answers again.
+        tasks.append(asyncio.create_task(sweep_stranded(deps.db, client, settings)))
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
     if api:
         app = create_app(settings, client=client)

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     # Requests a minute per API key and API process, in bursts of a tenth of it; 0: no limit.
     rate_limit_per_minute: int = 6000
+
+    # An order stored while Temporal was unreachable (POST /orders answered 503) is started by
+    # the worker's sweep once it has waited this long without its run recording a step.
+    stranded_order_after: timedelta = timedelta(seconds=60)
+    stranded_order_sweep: timedelta = timedelta(seconds=30)
     otlp_endpoint: str | None = None
 
     @property

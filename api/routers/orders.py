@@ -12,15 +12,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, shape_errors, with_rules
 from api.metrics import MetricsDep
 from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
-from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
+from oms.contracts.orders import CancelRequest, CancelResult
 from oms.db import fulfilments as fulfilment_repo
 from oms.db import orders as order_repo
 from oms.db import sourcing
@@ -30,7 +28,6 @@ from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.order import (
     CancelReason,
     OrderIn,
-    OrderPolicy,
     OrderStatus,
     OrderView,
     SourcingSummary,
@@ -39,8 +36,8 @@ from oms.domain.order.lines import with_progress
 from oms.domain.order.validation import document_problems
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
-from oms.run_options import order_start_options
 from oms.services import order_intake
+from oms.services.order_runs import start_order
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
@@ -130,33 +127,20 @@ async def place_order(
         # replay that is not counted again.
         metrics.order_placed(channel=order.channel)
     received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-    policy = OrderPolicy(
-        review_escalate_after_s=settings.review_escalate_after.total_seconds(),
-        review_timeout_after_s=settings.review_timeout_after.total_seconds(),
-        pick_escalate_after_s=settings.pick_escalate_after.total_seconds(),
-        max_reroutes=settings.max_reroutes,
-        stock_retry_s=settings.stock_retry_after.total_seconds(),
-        stock_wait_s=settings.stock_wait_at_most.total_seconds(),
-    )
     # Started again only when the stored order never ran: a request that stored it and then
     # lost Temporal is healed by the client's retry, while a replay of an old, finished
     # order (even one Temporal no longer remembers) starts nothing.
+    # If Temporal cannot be reached now, the order stays stored: the retry of this request
+    # starts it, or else the worker's sweep does (oms.services.order_runs).
     try:
         if not ran:
-            await client.start_workflow(
-                OrderWorkflow.run,
-                OrderWorkflowInput(order=order, received_at=received_at, policy=policy),
-                task_queue=settings.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                **order_start_options(order, received_at),
-            )
-    except WorkflowAlreadyStartedError:
-        pass
+            await start_order(client, settings, order, received_at)
     except RPCError as err:
         log.error("order_start_failed", order_id=order.id, error=str(err))
         raise ApiError(
             ErrorCode.UNAVAILABLE,
-            "the order is stored but could not be started yet; retry the same request",
+            "the order is stored and will be started as soon as Temporal answers; retrying "
+            "the same request is safe",
         ) from err
     response.headers["Location"] = f"/orders/{order.id}"
     if created:

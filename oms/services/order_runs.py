@@ -1,0 +1,107 @@
+"""Starting an order's run, from the API or from the sweep that finds stranded orders.
+
+An order is stored (the read-model row, ``RECEIVED``) before its workflow starts, so that no
+accepted order is lost; if Temporal cannot be reached in between, the request answers 503 and
+the row waits. The client's retry starts it, and so does the sweep (``start_stranded``), which
+the worker process runs every ``OMS_STRANDED_ORDER_SWEEP``: an order still ``RECEIVED`` with no
+event after ``OMS_STRANDED_ORDER_AFTER`` is started with exactly what the API would have sent.
+Starting is idempotent (the workflow id is the order's, duplicates are refused), so a sweep
+racing the client's retry, or a run that is merely slow to record its first step, starts
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from oms.config import Settings
+from oms.contracts.orders import OrderWorkflowInput
+from oms.db.engine import Database
+from oms.db.tables import Order, OrderEvent
+from oms.domain.order import OrderIn, OrderPolicy, OrderStatus, OrderView
+from oms.logging import get_logger
+from oms.run_options import order_start_options
+
+log = get_logger(__name__)
+ORDER_WORKFLOW = "OrderWorkflow"
+
+
+def order_policy(settings: Settings) -> OrderPolicy:
+    """The SLAs and limits an order runs under, from the settings."""
+    return OrderPolicy(
+        review_escalate_after_s=settings.review_escalate_after.total_seconds(),
+        review_timeout_after_s=settings.review_timeout_after.total_seconds(),
+        pick_escalate_after_s=settings.pick_escalate_after.total_seconds(),
+        max_reroutes=settings.max_reroutes,
+        stock_retry_s=settings.stock_retry_after.total_seconds(),
+        stock_wait_s=settings.stock_wait_at_most.total_seconds(),
+    )
+
+
+async def start_order(
+    client: Client, settings: Settings, order: OrderIn, received_at: datetime
+) -> bool:
+    """Start the order's run; False when it was started before. Raises ``RPCError`` when
+    Temporal cannot be reached."""
+    try:
+        await client.start_workflow(
+            ORDER_WORKFLOW,
+            OrderWorkflowInput(order=order, received_at=received_at, policy=order_policy(settings)),
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            result_type=OrderView,
+            **order_start_options(order, received_at),
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+def stranded(db: Database, *, before: datetime, limit: int = 100) -> list[Order]:
+    """Orders still RECEIVED, placed before ``before``, whose run never recorded a step."""
+    with db.reading() as s:
+        recorded = select(OrderEvent.order_id).where(OrderEvent.order_id == Order.id)
+        stmt = (
+            select(Order)
+            .where(Order.status == OrderStatus.RECEIVED.value)
+            .where(col(Order.created_at) < before)
+            .where(~recorded.exists())
+            .order_by(col(Order.created_at))
+            .limit(limit)
+        )
+        return list(s.exec(stmt))
+
+
+async def start_stranded(
+    db: Database, client: Client, settings: Settings, *, now: datetime | None = None
+) -> list[str]:
+    """Start every stranded order's run; answers the ids of those started now."""
+    now = now or datetime.now(UTC)
+    rows = await asyncio.to_thread(stranded, db, before=now - settings.stranded_order_after)
+    started = []
+    for row in rows:
+        received_at = (
+            row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        )
+        order = OrderIn.model_validate(row.payload)
+        if await start_order(client, settings, order, received_at):
+            started.append(order.id)
+            log.warning("stranded_order_started", order_id=order.id, received_at=received_at)
+    return started
+
+
+async def sweep_stranded(db: Database, client: Client, settings: Settings) -> None:
+    """Run ``start_stranded`` every ``OMS_STRANDED_ORDER_SWEEP``, for ever; a round that cannot
+    reach Temporal or the database is logged and tried again at the next."""
+    while True:
+        try:
+            await start_stranded(db, client, settings)
+        except Exception as err:  # Temporal or the database away: the next round tries again
+            log.warning("stranded_order_sweep_failed", error=str(err))
+        await asyncio.sleep(settings.stranded_order_sweep.total_seconds())
