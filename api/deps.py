@@ -154,5 +154,7 @@ def require(*roles: str) -> Callable[..., Principal]:
 # operation that depends on it (api.openapi).
 REFUSALS: dict[Callable[..., Any], tuple[ErrorCode, ...]] = {
     get_client: (ErrorCode.UNAVAILABLE,),
-    authenticate: (ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED),
+    # Reading the key needs the database: away, it is a 503 like any other database read.
+    authenticate: (ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE),
+    get_db: (ErrorCode.UNAVAILABLE,),
 }

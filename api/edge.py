@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiError, error_body
+from api.errors import DATABASE_AWAY, ApiError, database_unavailable, error_body
 from oms.domain.errors import ErrorCode
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -51,6 +51,9 @@ class GuardBodies:
                 principal = await run_in_threadpool(self.identify, scope)
             except ApiError as refused:
                 await _answer(refused, scope, receive, send)
+                return
+            except DATABASE_AWAY as away:  # outside the app's handlers: answered here
+                await _answer(database_unavailable(away), scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
         if path in STREAMED:

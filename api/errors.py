@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -193,6 +193,20 @@ def _nul_in(scope: Scope) -> str | None:
     return None
 
 
+# The database is away (down, restarting, unreachable, or a lock held past its timeout): the
+# request did nothing and may be retried.
+DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
+
+
+def database_unavailable(exc: Exception) -> ApiError:
+    log.warning("database_unavailable", error=str(exc).splitlines()[0][:300])
+    return ApiError(
+        ErrorCode.UNAVAILABLE,
+        "the database cannot be reached right now; nothing was changed, retry in a moment",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_middleware(RefuseNul)
 
@@ -216,6 +230,13 @@ def install(app: FastAPI) -> None:
             "cannot (NUL); nothing was changed",
         )
         return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(DisconnectionError)
+    async def _database_away(_: Request, exc: Exception) -> JSONResponse:
+        err = database_unavailable(exc)
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
