@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -195,7 +196,7 @@ def _nul_in(scope: Scope) -> str | None:
 
 # The database is away (down, restarting, unreachable, or a lock held past its timeout): the
 # request did nothing and may be retried.
-DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
+DATABASE_AWAY = (OperationalError, InterfaceError, DisconnectionError, psycopg.OperationalError)
 
 
 def database_unavailable(exc: Exception) -> ApiError:
@@ -219,11 +220,13 @@ def install(app: FastAPI) -> None:
         err = from_validation(exc)
         return JSONResponse(err.body(), status_code=422)
 
+    # Raw-cursor reads (the ATP lookups) meet the driver's own errors, not SQLAlchemy's.
     @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(psycopg.DataError)
+    async def _data(_: Request, exc: Exception) -> JSONResponse:
         # The last line of defence: a value the database cannot store (a number past its
         # range, a NUL character) that no check caught before. The transaction rolled back.
-        log.warning("data_refused_by_database", error=str(exc.orig))
+        log.warning("data_refused_by_database", error=str(getattr(exc, "orig", exc)))
         err = ApiError(
             ErrorCode.INVALID,
             "a value is out of the range the database stores, or holds a character it "
@@ -234,6 +237,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     @app.exception_handler(DisconnectionError)
+    @app.exception_handler(psycopg.OperationalError)
     async def _database_away(_: Request, exc: Exception) -> JSONResponse:
         err = database_unavailable(exc)
         return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
