@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -32,6 +32,47 @@ SOURCED = {"AUTHORIZING_PAYMENT", "IN_FULFILMENT", "AWAITING_STOCK", *FINAL}
 REVIEW_EVERY = 4
 COLLECT_SHARE = 0.3
 STORES = [loc for loc in LOCATIONS if loc["type"] == "store"]
+
+
+class PatientTransport(httpx.BaseTransport):
+    """Retries what the API says may be retried, as a storefront and a store app should: 503
+    `unavailable` (Temporal or the database away for a moment) and 429 `rate_limited`, after
+    the answer's Retry-After or a doubling pause, up to ``attempts`` tries. Every request the
+    simulation makes is safe to repeat: orders are idempotent on their id, and a refused pick
+    or pack did not happen."""
+
+    RETRY = frozenset({429, 503})
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        attempts: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self.attempts = attempts
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(1, self.attempts + 1):
+            response = self.inner.handle_request(request)
+            if response.status_code not in self.RETRY or attempt == self.attempts:
+                return response
+            response.read()
+            response.close()
+            self.sleep(_pause(response, attempt))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _pause(response: httpx.Response, attempt: int) -> float:
+    told = str(response.headers.get("Retry-After", ""))
+    if told.isdigit():
+        return float(told)
+    return float(min(0.5 * 2 ** (attempt - 1), 10.0))
 
 
 def order_id(run: str, n: int) -> str:
@@ -308,7 +349,8 @@ def simulate(
     """Place `orders` orders and see them through. True when every order placed reached a
     final status and none was refused; how each one ended is printed either way."""
     started = time.monotonic()
-    with httpx.Client(base_url=base_url, timeout=30.0) as http:
+    transport = PatientTransport(httpx.HTTPTransport())
+    with httpx.Client(base_url=base_url, timeout=30.0, transport=transport) as http:
         try:
             http.get("/healthz")
         except httpx.HTTPError as exc:
