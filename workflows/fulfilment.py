@@ -143,8 +143,9 @@ class FulfilmentWorkflow:
                 await self._tell_order()  # re-sourced at once, while the rest goes on
             await workflow.wait_condition(lambda: self._packed)
             if inp.delivery_method is DeliveryMethod.SHIP:
-                # Booked at once: the row goes from picked to shipped in one step, and shows
-                # packed only if the carrier must be tried again.
+                # Packed is written before the carrier is called: an order's cancel reads
+                # these rows, and must be refused from here on.
+                await self._store("packed, to the carrier")
                 await self._ship_despite_cancel()
             else:
                 view.status = FulfilmentStatus.READY_FOR_COLLECTION
@@ -259,7 +260,6 @@ class FulfilmentWorkflow:
         if self.inp.revision >= 2:
 
             async def show_waiting_on_the_carrier() -> None:
-                await self._store("packed, the carrier to be tried again")
                 self._show()
 
             booking = await call_service(

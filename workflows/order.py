@@ -293,7 +293,7 @@ class OrderWorkflow(OrderSteps):
                 f"capture {format_minor(amount, self.order.currency)} for {fid}",
             )
         except FailureError as err:
-            if is_cancelled_exception(err):
+            if self._lean and is_cancelled_exception(err):
                 raise
             # The goods are gone: never compensate for them. Someone must collect the money
             # by hand; the order goes on and says so.
@@ -309,6 +309,8 @@ class OrderWorkflow(OrderSteps):
             await self._emit(f"payment.capture_failed.{fid}", detail)
             return
         self.state.payment_captured(fid, cap.amount, workflow.now())
+        if self._lean:
+            self._checkpoint()
 
     async def _finish(self) -> None:
         if self.state.should_void_at_completion():
@@ -338,7 +340,8 @@ class OrderWorkflow(OrderSteps):
                 summary="read the fulfilments' progress",
                 **LOCAL_ACTIVITY,
             ):
-                self.state.progress(progress)
+                if progress.fulfilment_id in self.state.open_fulfilments():
+                    self.state.progress(progress)
         status = self.state.status
         refusal = self.state.cancel_refusal(already_cancelling=self._cancel is not None)
         if refusal:

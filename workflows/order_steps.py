@@ -115,11 +115,11 @@ class OrderSteps:
         shows it waits on the gateway and retries as a regular activity."""
         if not self._lean:
             return await workflow.execute_activity(activity, arg, **options)
-        result = await call_service(
+        # No checkpoint here: the caller records what the gateway did (an authorization to
+        # void) before it stops for a cancel.
+        return await call_service(
             activity, arg, options=options, summary=summary, while_retrying=self._flush
         )
-        self._checkpoint()
-        return result
 
     def _checkpoint(self) -> None:
         """Between two steps of a lean run's main flow: an accepted cancel stops it here.
@@ -260,6 +260,8 @@ class OrderSteps:
             self.state.payment_declined(str(code), workflow.now())
             raise CancelledByRule(CancelReason.PAYMENT_DECLINED, "payment_gateway") from err
         self.state.payment_authorized(auth.authorization_id, auth.amount, workflow.now())
+        if self._lean:
+            self._checkpoint()
 
     # -- undoing and letting go ----------------------------------------------------------
 
@@ -283,6 +285,8 @@ class OrderSteps:
             "void the authorization",
         )
         self.state.payment_voided(void.voided_amount, workflow.now())
+        if self._lean:
+            self._checkpoint()
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -131,13 +131,17 @@ def listed(session: Session, *, include_revoked: bool = False) -> list[ApiKey]:
 
 
 def rotate(session: Session, key_id: str, now: datetime, grace: timedelta) -> str | None:
-    """A new secret for the key; the current one stays valid for ``grace``. None: no such
-    live key."""
+    """A new secret for the key; the current one stays valid for ``grace``. A rotation within
+    the grace of the one before keeps the secret from before both (the one its users most
+    likely still hold, e.g. when a rotation is retried after a lost answer) and drops the one
+    in between. None: no such live key (revoked, expired or unknown)."""
     row = session.get(ApiKey, key_id)
-    if row is None or row.revoked:
+    if row is None or row.revoked or _past(row.expires_at, now):
         return None
     plain = _secret(row.role, row.id)
-    row.previous_hash = row.key_hash
+    in_grace = row.previous_hash is not None and not _past(row.previous_valid_until, now)
+    if not in_grace:
+        row.previous_hash = row.key_hash
     row.previous_valid_until = now + grace
     row.key_hash = hash_key(plain)
     session.add(row)

@@ -13,6 +13,7 @@ nothing twice.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
@@ -30,6 +31,9 @@ from oms.run_options import order_start_options
 
 log = get_logger(__name__)
 ORDER_WORKFLOW = "OrderWorkflow"
+# Orders a sweep remembers as started already (a bound on its memory; past it, a round may
+# look at some of them again, harmlessly).
+MAX_SEEN = 10_000
 
 
 def order_policy(settings: Settings) -> OrderPolicy:
@@ -63,8 +67,11 @@ async def start_order(
     return True
 
 
-def stranded(db: Database, *, before: datetime, limit: int = 100) -> list[Order]:
-    """Orders still RECEIVED, placed before ``before``, whose run never recorded a step."""
+def stranded(
+    db: Database, *, before: datetime, limit: int = 100, skip: Collection[str] = ()
+) -> list[Order]:
+    """Orders still RECEIVED, placed before ``before``, whose run never recorded a step
+    (leaving out ``skip``: those found started already)."""
     with db.reading() as s:
         recorded = select(OrderEvent.order_id).where(OrderEvent.order_id == Order.id)
         stmt = (
@@ -72,6 +79,7 @@ def stranded(db: Database, *, before: datetime, limit: int = 100) -> list[Order]
             .where(Order.status == OrderStatus.RECEIVED.value)
             .where(col(Order.created_at) < before)
             .where(~recorded.exists())
+            .where(col(Order.id).not_in(list(skip)))
             .order_by(col(Order.created_at))
             .limit(limit)
         )
@@ -79,11 +87,21 @@ def stranded(db: Database, *, before: datetime, limit: int = 100) -> list[Order]
 
 
 async def start_stranded(
-    db: Database, client: Client, settings: Settings, *, now: datetime | None = None
+    db: Database,
+    client: Client,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    seen: set[str] | None = None,
 ) -> list[str]:
-    """Start every stranded order's run; answers the ids of those started now."""
+    """Start every stranded order's run; answers the ids of those started now. ``seen``
+    (kept by the sweep between rounds) collects the orders whose run turned out to exist
+    already (slow to record, or terminated by ops), so that they never crowd out the next."""
     now = now or datetime.now(UTC)
-    rows = await asyncio.to_thread(stranded, db, before=now - settings.stranded_order_after)
+    seen = seen if seen is not None else set()
+    rows = await asyncio.to_thread(
+        stranded, db, before=now - settings.stranded_order_after, skip=seen
+    )
     started = []
     for row in rows:
         received_at = (
@@ -93,15 +111,18 @@ async def start_stranded(
         if await start_order(client, settings, order, received_at):
             started.append(order.id)
             log.warning("stranded_order_started", order_id=order.id, received_at=received_at)
+        elif len(seen) < MAX_SEEN:
+            seen.add(order.id)
     return started
 
 
 async def sweep_stranded(db: Database, client: Client, settings: Settings) -> None:
     """Run ``start_stranded`` every ``OMS_STRANDED_ORDER_SWEEP``, for ever; a round that cannot
     reach Temporal or the database is logged and tried again at the next."""
+    seen: set[str] = set()
     while True:
         try:
-            await start_stranded(db, client, settings)
+            await start_stranded(db, client, settings, seen=seen)
         except Exception as err:  # Temporal or the database away: the next round tries again
             log.warning("stranded_order_sweep_failed", error=str(err))
         await asyncio.sleep(settings.stranded_order_sweep.total_seconds())

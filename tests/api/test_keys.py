@@ -187,3 +187,34 @@ def test_oms_keys_create_issues_a_key_for_a_deployment_without_demo_data(
     assert unscoped.returncode == 2
     assert "store key is bound to one location" in unscoped.stderr
     db.dispose()
+
+
+def test_a_rotation_retried_within_the_grace_keeps_the_secret_users_hold(db: Database) -> None:
+    now = datetime.now(UTC)
+    grace = timedelta(hours=24)
+    with db.session() as s:
+        original = api_keys.create_key(s, role="analyst", name="desk")
+        key_id = api_keys.authenticate(s, original, now).id  # type: ignore[union-attr]
+        lost = api_keys.rotate(s, key_id, now, grace)  # its answer never reached anyone
+        kept = api_keys.rotate(s, key_id, now + timedelta(minutes=1), grace)
+    assert lost is not None
+    assert kept is not None
+    with db.reading() as s:
+        soon = now + timedelta(hours=1)
+        assert api_keys.authenticate(s, original, soon) is not None
+        assert api_keys.authenticate(s, kept, soon) is not None
+        assert api_keys.authenticate(s, lost, soon) is None
+        # Past the grace, only the newest works
+        later = now + grace + timedelta(hours=1)
+        assert api_keys.authenticate(s, original, later) is None
+        assert api_keys.authenticate(s, kept, later) is not None
+
+
+def test_an_expired_key_cannot_be_rotated_back_to_life(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.session() as s:
+        secret = api_keys.create_key(
+            s, role="analyst", name="temp", expires_at=now + timedelta(minutes=5)
+        )
+        key_id = api_keys.authenticate(s, secret, now).id  # type: ignore[union-attr]
+        assert api_keys.rotate(s, key_id, now + timedelta(hours=1), timedelta(hours=24)) is None

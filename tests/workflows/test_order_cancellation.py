@@ -9,13 +9,14 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
+from oms.connectors.carriers import BUSY_POSTAL_CODE
 from oms.contracts.orders import CancelRequest
 from oms.db.engine import Database
 from oms.db.tables import Order
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import CancelReason, LineState, OrderIn, OrderStatus, OrderView, PaymentState
 from oms.keys import fulfilment_workflow_id
-from tests.factories import order, seed
+from tests.factories import order, seed, shipped_to
 from tests.workflows.harness import (
     Harness,
     eventually,
@@ -199,6 +200,35 @@ def risky(order_id: str) -> OrderIn:
         customer={"id": f"C-{order_id}", "email": "new@example.com", "tier": "new"},
         lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": 1, "unit_price": 89900}],
     )
+
+
+async def test_a_cancel_once_the_parcel_is_packed_for_a_busy_carrier_is_refused(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # Given an order packed at its store while the carrier does not answer yet
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        handle = await h.place(order("X9", delivery=shipped_to(BUSY_POSTAL_CODE)))
+        view = await until(h, "X9", lambda v: bool(v.fulfilments))
+        fid = view.fulfilments[0].fulfilment_id
+        await h.pick(
+            fid,
+            PickReport(
+                lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+            ),
+        )
+        await h.pack(fid)
+        assert [f.status for f in fulfilment_rows(db, "X9")] == ["PACKED"]
+
+        # When the customer asks to cancel while the booking is retried
+        answer = await handle.execute_update(OrderWorkflow.cancel, CUSTOMER_CANCEL)
+        result = await handle.result()
+
+    # Then the cancel is refused: the parcel goes, and is paid for
+    assert answer.accepted is False
+    assert answer.reason == "part of the order is packed and being handed to the carrier"
+    assert result.status is OrderStatus.COMPLETED
+    assert result.payment.captured == TOTAL
 
 
 async def test_a_customer_cancel_while_awaiting_review_closes_the_review(
