@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from oms.cli_keys import add_keys_parser, run_keys_command
 from oms.config import Settings, get_settings
 from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
@@ -65,59 +66,6 @@ def cmd_seed(settings: Settings) -> dict[str, str]:
         return ensure_dev_keys(db, settings.home / "dev-keys.json")
     finally:
         db.dispose()
-
-
-def cmd_keys_create(
-    settings: Settings,
-    *,
-    role: str,
-    name: str,
-    channels: list[str] | None,
-    location_id: str | None,
-    expires_at: str | None,
-) -> int:
-    """Issue a key in the configured database and print it as JSON, its secret included (the
-    only time it is shown). Refusals go to stderr, exit code 2."""
-    from datetime import UTC, datetime
-
-    from oms.db import api_keys
-    from oms.db.engine import Database
-
-    try:
-        expiry = datetime.fromisoformat(expires_at) if expires_at else None
-        if expiry is not None and expiry.tzinfo is None:
-            raise ValueError("--expires-at needs an offset, e.g. 2027-01-01T00:00:00+00:00")
-    except ValueError as err:
-        print(f"oms keys create: {err}", file=sys.stderr)
-        return 2
-    db = Database(settings.db_url)
-    try:
-        with db.session() as s:
-            problems = api_keys.scope_problems(s, location_id=location_id, channels=channels)
-            if problems:
-                for p in problems:
-                    print(f"oms keys create: {p.field}: {p.reason}", file=sys.stderr)
-                return 2
-            try:
-                secret = api_keys.create_key(
-                    s,
-                    role=role,
-                    name=name,
-                    location_id=location_id,
-                    channels=channels,
-                    expires_at=expiry,
-                )
-            except ValueError as err:
-                print(f"oms keys create: {err}", file=sys.stderr)
-                return 2
-            row = api_keys.authenticate(s, secret, datetime.now(UTC))
-            assert row is not None
-            key_id = row.id
-    finally:
-        db.dispose()
-    made = {"id": key_id, "role": role, "name": name, "secret": secret}
-    print(json.dumps(made, indent=2))
-    return 0
 
 
 def cmd_expire_holds(settings: Settings) -> int:
@@ -361,20 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("seed", help="load the demo catalogue and API keys")
     sub.add_parser("expire-holds", help="free every cart hold past its deadline")
-    keys_parser = sub.add_parser("keys", help="API keys, for a deployment without demo data")
-    keys_sub = keys_parser.add_subparsers(dest="keys_command", required=True)
-    create = keys_sub.add_parser("create", help="issue a key and print its secret, once")
-    create.add_argument(
-        "--role", required=True, choices=["storefront", "analyst", "store", "integration", "admin"]
-    )
-    create.add_argument("--name", default=None, help="who uses it (default: the role)")
-    create.add_argument(
-        "--channel", action="append", dest="channels", help="storefront keys: a channel (repeat)"
-    )
-    create.add_argument("--location", default=None, help="store keys: the location")
-    create.add_argument(
-        "--expires-at", default=None, help="ISO 8601 time with an offset; default: never"
-    )
+    add_keys_parser(sub)
     sim = sub.add_parser("simulate", help="place orders over the API and play staff")
     sim.add_argument("--orders", type=int, default=20)
     sim.add_argument("--api", default=None, help="API base URL (default: the local one)")
@@ -399,16 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "expire-holds":
         print(f"{cmd_expire_holds(settings)} cart holds expired")
     elif args.command == "keys":
-        raise SystemExit(
-            cmd_keys_create(
-                settings,
-                role=args.role,
-                name=args.name or args.role,
-                channels=args.channels,
-                location_id=args.location,
-                expires_at=args.expires_at,
-            )
-        )
+        raise SystemExit(run_keys_command(settings, args))
     elif args.command == "simulate":
         from oms.simulate import simulate
 

@@ -7,11 +7,9 @@ for it: activities, timers, child fulfilments, signals and updates.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
@@ -22,12 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.fulfilment import (
         FulfilmentLine,
         FulfilmentProgress,
-        FulfilmentStatus,
         FulfilmentView,
     )
     from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
-    from oms.domain.order.run_info import WaitingOn, fulfilment_details, fulfilment_summary
     from oms.domain.sourcing import Demand, SourcingPlan
     from oms.domain.sourcing.profiles import UnplacedAction
     from oms.domain.tasks import TaskKind
@@ -39,12 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.metrics import order_finished
     from oms.temporal import (
-        DUE_AT,
         FULFILMENT_LOCATIONS,
-        FULFILMENT_STATUS,
-        ORDER_ID,
-        STATUS_SINCE,
-        WAITING_ON,
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
@@ -238,38 +229,6 @@ class OrderWorkflow(OrderSteps):
             {"fulfilments": list(started.values())},
         )
         return started
-
-    def _child_start(
-        self, fid: str, location_id: str, lines: list[FulfilmentLine]
-    ) -> dict[str, Any]:
-        """What ops see of a child from its start: summary, details, search attributes."""
-        now = workflow.now()
-        delivery = self.order.delivery
-        return {
-            "static_summary": fulfilment_summary(
-                fid,
-                self.order.id,
-                location_id,
-                sum(line.quantity for line in lines),
-                delivery.method,
-                delivery.express,
-            ),
-            "static_details": fulfilment_details(
-                location_id, [(line.line_id, line.sku, line.quantity) for line in lines]
-            ),
-            "search_attributes": TypedSearchAttributes(
-                [
-                    SearchAttributePair(ORDER_ID, self.order.id),
-                    SearchAttributePair(FULFILMENT_STATUS, FulfilmentStatus.AWAITING_PICK.value),
-                    SearchAttributePair(FULFILMENT_LOCATIONS, [location_id]),
-                    SearchAttributePair(WAITING_ON, WaitingOn.STORE.value),
-                    SearchAttributePair(STATUS_SINCE, now),
-                    SearchAttributePair(
-                        DUE_AT, now + timedelta(seconds=self.state.policy.pick_escalate_after_s)
-                    ),
-                ]
-            ),
-        }
 
     async def _settle(self, view: FulfilmentView) -> None:
         """A fulfilment ended: record it and capture payment for what left the building."""

@@ -6,12 +6,10 @@ Each step is one activity (or a timer) and hands what it learns to the order agg
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -21,36 +19,22 @@ from temporalio.exceptions import (
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fraud import FraudCheck
-    from oms.contracts.orders import CancelRequest
     from oms.contracts.payments import AuthorizeRequest, VoidRequest
-    from oms.contracts.read_model import EmitEvent, RecordProgress
+    from oms.contracts.read_model import EmitEvent
     from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
     from oms.domain.fraud import FraudDecision
     from oms.domain.money import format_minor
-    from oms.domain.order import CancelReason, DeliveryMethod, OrderIn, OrderState, OrderStatus
-    from oms.domain.order.run_info import order_current_details, waiting_on
+    from oms.domain.order import CancelReason, DeliveryMethod, OrderStatus
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.domain.tasks import TaskKind, TaskStatus
-    from oms.keys import INITIAL_STEP, fraud_review_task_id, order_event_id, step_key
-    from oms.metrics import order_left_status, task_sla_breached
-    from oms.temporal import (
-        CANCEL_REASON,
-        CHANNEL,
-        CUSTOMER_TIER,
-        DUE_AT,
-        FULFILMENT_LOCATIONS,
-        ORDER_ID,
-        ORDER_STATUS,
-        ORDER_TOTAL,
-        STATUS_SINCE,
-        WAITING_ON,
-    )
+    from oms.keys import INITIAL_STEP, fraud_review_task_id, step_key
+    from oms.metrics import task_sla_breached
     from workflows import calls
     from workflows.human_tasks import HumanTask, Wait, wait_for_people
+    from workflows.order_records import OrderRecords
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
-        LOCAL_ACTIVITY,
         SETTLEMENT_ACTIVITY,
         call_service,
     )
@@ -80,20 +64,8 @@ class CancelledByRule(Exception):
         self.actor = actor
 
 
-class OrderSteps:
-    """What every step of an order needs: the order and its state."""
-
-    state: OrderState
-    _lean = False
-    _due_at: datetime | None = None
-    _due_shown = False
-    _cancel: CancelRequest | None = None
-    _compensating = False
-    _shown: tuple[Any, ...] = ()
-
-    @property
-    def order(self) -> OrderIn:
-        return self.state.order
+class OrderSteps(OrderRecords):
+    """The order's steps, each an activity (or a timer) whose outcome goes to the state."""
 
     def _begin(self) -> None:
         self._lean = workflow.patched(LEAN_RUN)
@@ -120,13 +92,6 @@ class OrderSteps:
         return await call_service(
             activity, arg, options=options, summary=summary, while_retrying=self._flush
         )
-
-    def _checkpoint(self) -> None:
-        """Between two steps of a lean run's main flow: an accepted cancel stops it here.
-        Asking the running step to stop is not enough: a step that completes while the
-        cancel is being delivered (a local activity often does) absorbs it."""
-        if self._cancel is not None and not self._compensating:
-            raise asyncio.CancelledError()
 
     # -- fraud ---------------------------------------------------------------------------
 
@@ -287,134 +252,3 @@ class OrderSteps:
         self.state.payment_voided(void.voided_amount, workflow.now())
         if self._lean:
             self._checkpoint()
-
-    # -- helpers -------------------------------------------------------------------------
-
-    async def _set_status(
-        self, status: OrderStatus, type_: str, actor: str, detail: dict[str, Any] | None = None
-    ) -> None:
-        state = self.state
-        if self._lean:
-            left, since = state.status, state.status_since
-            state.set_status(status, type_, actor, workflow.now(), detail)
-            if status is not left:
-                seconds = (state.status_since - since).total_seconds()
-                order_left_status(workflow.metric_meter(), status=left, seconds=seconds)
-            workflow.set_current_details(order_current_details(state, self._due_at))
-            return  # written where the run next stops to wait (_flush)
-        state.set_status(status, type_, actor, workflow.now(), detail)
-        workflow.upsert_search_attributes(
-            [
-                ORDER_STATUS.value_set(status.value),
-                CHANNEL.value_set(self.order.channel),
-                CUSTOMER_TIER.value_set(self.order.customer.tier.value),
-            ]
-        )
-        workflow.logger.info(
-            "order_status_changed", extra={"order_id": self.order.id, "status": status.value}
-        )
-        await workflow.execute_local_activity(
-            calls.record_progress,
-            RecordProgress(
-                order_id=self.order.id,
-                status=status,
-                cancel_reason=state.cancel_reason,
-                fraud_score=state.fraud.score if state.fraud else None,
-                fraud_decision=state.fraud_decision,
-                fulfilment_locations=state.fulfilment_locations,
-                events=state.unrecorded(),
-            ),
-            **LOCAL_ACTIVITY,
-        )
-        state.mark_recorded()
-
-    def _on_show(self) -> tuple[Any, ...]:
-        """What the search attributes show of the order; they change when this does."""
-        state = self.state
-        return (
-            state.status,
-            waiting_on(state),
-            state.status_since,
-            self._due_at,
-            state.cancel_reason,
-            tuple(state.fulfilment_locations),
-        )
-
-    def _show_outdated(self) -> bool:
-        return self._lean and self._on_show() != self._shown
-
-    def _show(self) -> None:
-        """The run's search attributes and current details, as ops filter and read them (one
-        upsert, and only when something shown changed)."""
-        shown = self._on_show()
-        if shown == self._shown:
-            return
-        self._shown = shown
-        state, o = self.state, self.order
-        updates: list[SearchAttributeUpdate[Any]] = [
-            ORDER_ID.value_set(o.id),
-            ORDER_STATUS.value_set(state.status.value),
-            CHANNEL.value_set(o.channel),
-            CUSTOMER_TIER.value_set(o.customer.tier.value),
-            ORDER_TOTAL.value_set(o.total),
-            WAITING_ON.value_set(waiting_on(state).value),
-            STATUS_SINCE.value_set(state.status_since),
-            FULFILMENT_LOCATIONS.value_set(state.fulfilment_locations),
-        ]
-        if state.cancel_reason is not None:
-            updates.append(CANCEL_REASON.value_set(state.cancel_reason.value))
-        # DueAt only while a deadline runs; unset only what was set (the time-skipping test
-        # server keeps an unset attribute as a null).
-        if self._due_at is not None:
-            updates.append(DUE_AT.value_set(self._due_at))
-            self._due_shown = True
-        elif self._due_shown:
-            updates.append(DUE_AT.value_unset())
-            self._due_shown = False
-        workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(order_current_details(state, self._due_at))
-
-    async def _flush(self) -> None:
-        """Lean runs: bring the read model, the outbox and the search attributes up to the
-        order's state in one local activity, where the run stops to wait or ends."""
-        if not self._lean:
-            return
-        state = self.state
-        events = state.unrecorded()
-        emit, self._outbox = self._outbox, []
-        self._show()
-        if not events and not emit:
-            return
-        recorded = len(state.timeline)
-        workflow.logger.info(
-            "order_status_changed", extra={"order_id": self.order.id, "status": state.status.value}
-        )
-        await workflow.execute_local_activity(
-            calls.record_progress,
-            RecordProgress(
-                order_id=self.order.id,
-                status=state.status,
-                cancel_reason=state.cancel_reason,
-                fraud_score=state.fraud.score if state.fraud else None,
-                fraud_decision=state.fraud_decision,
-                fulfilment_locations=state.fulfilment_locations,
-                events=events,
-                emit=emit,
-            ),
-            summary=f"record {state.status.value} ({len(events)} events)",
-            **LOCAL_ACTIVITY,
-        )
-        state.recorded = max(state.recorded, recorded)
-        self._checkpoint()
-
-    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:
-        event = EmitEvent(
-            event_id=order_event_id(self.order.id, type_),
-            type=type_,
-            order_id=self.order.id,
-            payload={"order_id": self.order.id, **payload},
-        )
-        if self._lean:
-            self._outbox.append(event)  # written with the progress it announces
-            return
-        await workflow.execute_local_activity(calls.emit_event, event, **LOCAL_ACTIVITY)
