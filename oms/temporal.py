@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -10,7 +13,14 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from oms.config import Settings
@@ -65,14 +75,35 @@ SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
 async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     """The one way the OMS connects to Temporal: pydantic models travel as JSON, and traces
     go through when tracing is on (workers built from this client inherit its interceptors).
-    A worker serving metrics passes a ``metrics_runtime``."""
+    A worker serving metrics passes a ``metrics_runtime``; every runtime forwards the SDK
+    core's own log lines to Python logging (``forwarded_core_logs``)."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=temporal_interceptors(),
-        runtime=runtime,
+        runtime=runtime or logging_runtime(),
     )
+
+
+# The SDK's core (Rust) writes its warnings straight to the process's stdout, where they land
+# between the OMS's JSON lines, sometimes inside one. Forwarded, they go through the one
+# logging handler (oms.logging) as JSON lines of their own, logger "temporalio.core".
+CORE_LOGGER = logging.getLogger("temporalio.core")
+
+
+def forwarded_core_logs() -> LoggingConfig:
+    return LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=CORE_LOGGER, append_target_to_name=False),
+    )
+
+
+@functools.cache
+def logging_runtime() -> Runtime:
+    """The process's runtime when it serves no metrics: core logs forwarded (one per process,
+    as the SDK's default runtime is)."""
+    return Runtime(telemetry=TelemetryConfig(logging=forwarded_core_logs()))
 
 
 def metrics_runtime(port: int, *, host: str = "0.0.0.0") -> Runtime:
@@ -87,7 +118,7 @@ def metrics_runtime(port: int, *, host: str = "0.0.0.0") -> Runtime:
         durations_as_seconds=True,
         histogram_bucket_overrides=worker_buckets(),
     )
-    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus, logging=forwarded_core_logs()))
 
 
 async def ensure_search_attributes(client: Client) -> None:
