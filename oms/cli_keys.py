@@ -49,7 +49,7 @@ def cmd_keys_create(
 ) -> int:
     """Issue a key in the configured database and print it as JSON, its secret included (the
     only time it is shown). Refusals go to stderr, exit code 2."""
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     from oms.db import api_keys
     from oms.db.engine import Database
@@ -70,7 +70,7 @@ def cmd_keys_create(
                     print(f"oms keys create: {p.field}: {p.reason}", file=sys.stderr)
                 return 2
             try:
-                secret = api_keys.create_key(
+                row, secret = api_keys.issue_key(
                     s,
                     role=role,
                     name=name,
@@ -81,8 +81,6 @@ def cmd_keys_create(
             except ValueError as err:
                 print(f"oms keys create: {err}", file=sys.stderr)
                 return 2
-            row = api_keys.authenticate(s, secret, datetime.now(UTC))
-            assert row is not None
             key_id = row.id
     finally:
         db.dispose()

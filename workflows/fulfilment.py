@@ -25,7 +25,11 @@ with workflow.unsafe.imports_passed_through():
         validate_pick,
     )
     from oms.domain.order import DeliveryMethod
-    from oms.domain.order.run_info import FULFILMENT_WAITS, WaitingOn
+    from oms.domain.order.run_info import (
+        FULFILMENT_WAITS,
+        WaitingOn,
+        fulfilment_current_details,
+    )
     from oms.domain.tasks import TaskKind
     from oms.metrics import task_sla_breached
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
@@ -203,14 +207,11 @@ class FulfilmentWorkflow:
                 DUE_AT.value_set(due_at) if due_at else DUE_AT.value_unset(),
             ]
         )
-        details = f"**{status.value}** since {now:%Y-%m-%d %H:%M UTC}"
-        if who is not WaitingOn.NONE:
-            details += f" · waiting on {who.value} ({self.inp.location_id})"
-        if due_at is not None:
-            details += f" · due {due_at:%Y-%m-%d %H:%M UTC}"
-        if self.view.escalated:
-            details += " · escalated"
-        workflow.set_current_details(details)
+        workflow.set_current_details(
+            fulfilment_current_details(
+                status, now, self.inp.location_id, due_at, self.view.escalated
+            )
+        )
 
     async def _tell_order(self) -> None:
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)

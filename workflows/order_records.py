@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.orders import CancelRequest
     from oms.contracts.read_model import EmitEvent, RecordProgress
     from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus
-    from oms.domain.order import OrderIn, OrderState, OrderStatus
+    from oms.domain.order import OrderIn, OrderState, OrderStatus, TimelineEntry
     from oms.domain.order.run_info import (
         WaitingOn,
         fulfilment_details,
@@ -93,19 +93,25 @@ class OrderRecords:
             "order_status_changed", extra={"order_id": self.order.id, "status": status.value}
         )
         await workflow.execute_local_activity(
-            calls.record_progress,
-            RecordProgress(
-                order_id=self.order.id,
-                status=status,
-                cancel_reason=state.cancel_reason,
-                fraud_score=state.fraud.score if state.fraud else None,
-                fraud_decision=state.fraud_decision,
-                fulfilment_locations=state.fulfilment_locations,
-                events=state.unrecorded(),
-            ),
-            **LOCAL_ACTIVITY,
+            calls.record_progress, self._progress(state.unrecorded()), **LOCAL_ACTIVITY
         )
         state.mark_recorded()
+
+    def _progress(
+        self, events: list[tuple[int, TimelineEntry]], emit: list[EmitEvent] | None = None
+    ) -> RecordProgress:
+        """The read model's row and these timeline entries and outbox events, as they stand."""
+        state = self.state
+        return RecordProgress(
+            order_id=self.order.id,
+            status=state.status,
+            cancel_reason=state.cancel_reason,
+            fraud_score=state.fraud.score if state.fraud else None,
+            fraud_decision=state.fraud_decision,
+            fulfilment_locations=state.fulfilment_locations,
+            events=events,
+            emit=emit or [],
+        )
 
     def _on_show(self) -> tuple[Any, ...]:
         """What the search attributes show of the order; they change when this does."""
@@ -170,16 +176,7 @@ class OrderRecords:
         )
         await workflow.execute_local_activity(
             calls.record_progress,
-            RecordProgress(
-                order_id=self.order.id,
-                status=state.status,
-                cancel_reason=state.cancel_reason,
-                fraud_score=state.fraud.score if state.fraud else None,
-                fraud_decision=state.fraud_decision,
-                fulfilment_locations=state.fulfilment_locations,
-                events=events,
-                emit=emit,
-            ),
+            self._progress(events, emit),
             summary=f"record {state.status.value} ({len(events)} events)",
             **LOCAL_ACTIVITY,
         )

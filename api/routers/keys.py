@@ -111,7 +111,7 @@ def create_key(body: KeyCreate, response: Response, principal: Admin, db: DbDep)
         problems = api_keys.scope_problems(s, location_id=body.location_id, channels=channels)
         if problems:
             raise ApiError.invalid(problems)
-        secret = api_keys.create_key(
+        row, secret = api_keys.issue_key(
             s,
             role=body.role,
             name=body.name,
@@ -119,8 +119,6 @@ def create_key(body: KeyCreate, response: Response, principal: Admin, db: DbDep)
             channels=channels,
             expires_at=body.expires_at,
         )
-        row = api_keys.authenticate(s, secret, now)
-        assert row is not None
         response.headers["Location"] = f"/keys/{row.id}"
         return KeyWithSecret(**KeyPublic.of(row).model_dump(), secret=secret)
 

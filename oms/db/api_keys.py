@@ -44,6 +44,29 @@ def create_key(
 ) -> str:
     """Store a new key and return its secret in plain text (the only time it exists in plain).
     The caller checks that the location and channels exist."""
+    _, plain = issue_key(
+        session,
+        role=role,
+        name=name,
+        location_id=location_id,
+        channels=channels,
+        expires_at=expires_at,
+        key=key,
+    )
+    return plain
+
+
+def issue_key(
+    session: Session,
+    *,
+    role: str,
+    name: str,
+    location_id: str | None = None,
+    channels: list[str] | None = None,
+    expires_at: datetime | None = None,
+    key: str | None = None,
+) -> tuple[ApiKey, str]:
+    """``create_key``, answering the stored row beside the secret."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if role == "store" and not location_id:
@@ -54,19 +77,18 @@ def create_key(
         raise ValueError("only a storefront key is scoped to channels")
     key_id = secrets.token_hex(6)
     plain = key or _secret(role, key_id)
-    session.add(
-        ApiKey(
-            id=key_id,
-            name=name,
-            role=role,
-            location_id=location_id,
-            channels=sorted(set(channels)) if channels is not None else None,
-            expires_at=expires_at,
-            key_hash=hash_key(plain),
-        )
+    row = ApiKey(
+        id=key_id,
+        name=name,
+        role=role,
+        location_id=location_id,
+        channels=sorted(set(channels)) if channels is not None else None,
+        expires_at=expires_at,
+        key_hash=hash_key(plain),
     )
+    session.add(row)
     session.flush()
-    return plain
+    return row, plain
 
 
 def scope_problems(

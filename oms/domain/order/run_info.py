@@ -120,6 +120,25 @@ def order_current_details(state: OrderState, due_at: datetime | None) -> str:
     return " · ".join(parts)
 
 
+def fulfilment_current_details(
+    status: FulfilmentStatus,
+    since: datetime,
+    location_id: str,
+    due_at: datetime | None,
+    escalated: bool,
+) -> str:
+    """What a fulfilment is doing now: status, since when, waiting on whom, due when."""
+    parts = [f"**{status.value}** since {_when(since)}"]
+    who = FULFILMENT_WAITS.get(status, WaitingOn.NONE)
+    if who is not WaitingOn.NONE:
+        parts.append(f"waiting on {who.value} ({location_id})")
+    if due_at is not None:
+        parts.append(f"due {_when(due_at)}")
+    if escalated:
+        parts.append("escalated")
+    return " · ".join(parts)
+
+
 def fulfilment_summary(
     fulfilment_id: str,
     order_id: str,
