@@ -67,7 +67,7 @@ async def serve(
             log_level=log_level,
         )
     app = create_app(settings, client=client)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
     await uvicorn.Server(config).serve()
 
 

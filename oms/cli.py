@@ -123,9 +123,16 @@ async def _serve(
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
     if api:
         app = create_app(settings, client=client)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="warning")
+        # log_config=None: uvicorn's lines go through the one handler (oms.logging) instead
+        # of a text handler of its own writing to the same stream.
+        config = uvicorn.Config(
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+            log_config=None,
         )
+        server = uvicorn.Server(config)
         tasks.append(asyncio.create_task(server.serve()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

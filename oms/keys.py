@@ -13,14 +13,26 @@ from dataclasses import dataclass
 # -- workflow ids -------------------------------------------------------------------------
 
 ATP_WATCH_WORKFLOW_ID = "atp-watch"
+_ORDER_RUN = "order-"
+_FULFILMENT_RUN = "fulfilment-"
 
 
 def order_workflow_id(order_id: str) -> str:
-    return f"order-{order_id}"
+    return f"{_ORDER_RUN}{order_id}"
 
 
 def fulfilment_workflow_id(fulfilment_id: str) -> str:
-    return f"fulfilment-{fulfilment_id}"
+    return f"{_FULFILMENT_RUN}{fulfilment_id}"
+
+
+def order_of_workflow(workflow_id: str) -> str | None:
+    """The order an order's or one of its fulfilments' run is about (log lines carry it);
+    None for any other run."""
+    if workflow_id.startswith(_ORDER_RUN):
+        return workflow_id.removeprefix(_ORDER_RUN) or None
+    if workflow_id.startswith(_FULFILMENT_RUN):
+        return order_of_fulfilment(workflow_id.removeprefix(_FULFILMENT_RUN))
+    return None
 
 
 def cart_hold_workflow_id(cart_id: str) -> str:
@@ -34,9 +46,18 @@ def sync_workflow_id(sync_id: str) -> str:
 # -- fulfilments --------------------------------------------------------------------------
 
 
+_FULFILMENT_SEQ = ".F"
+
+
 def fulfilment_id(order_id: str, seq: int) -> str:
     """The n-th fulfilment of an order, counting from 1 (``WEB-1.F2``)."""
-    return f"{order_id}.F{seq}"
+    return f"{order_id}{_FULFILMENT_SEQ}{seq}"
+
+
+def order_of_fulfilment(fulfilment_id: str) -> str | None:
+    """The order of a fulfilment id, or None when it is not one."""
+    order_id, sep, seq = fulfilment_id.rpartition(_FULFILMENT_SEQ)
+    return order_id if sep and order_id and seq.isdigit() else None
 
 
 # -- sourcing steps -----------------------------------------------------------------------

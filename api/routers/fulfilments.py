@@ -176,6 +176,7 @@ async def pick(
     )
     log.info(
         "fulfilment_picked",
+        order_id=view.order_id,
         fulfilment_id=fulfilment_id,
         location_id=view.location_id,
         status=view.status.value,

@@ -17,6 +17,7 @@ from oms.keys import (
     fulfilment_id,
     fulfilment_workflow_id,
     order_event_id,
+    order_of_workflow,
     order_workflow_id,
     payment_exception_task_id,
     pick_task_id,
@@ -43,6 +44,20 @@ def test_a_step_key_reads_back_as_the_order_and_step_it_was_built_from(
 def test_what_is_not_a_step_key_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a sourcing step key"):
         StepKey.parse(text)
+
+
+@pytest.mark.parametrize("order_id", ["WEB-1", "odd.F.id", "a.F2.b", "order-x"])
+def test_an_order_and_its_fulfilments_runs_read_back_as_the_order(order_id: str) -> None:
+    assert order_of_workflow(order_workflow_id(order_id)) == order_id
+    assert order_of_workflow(fulfilment_workflow_id(fulfilment_id(order_id, 3))) == order_id
+
+
+@pytest.mark.parametrize(
+    "workflow_id",
+    ["atp-watch", cart_hold_workflow_id("C1"), sync_workflow_id("S1"), "order-", "fulfilment-X"],
+)
+def test_runs_that_are_about_no_order_read_back_as_none(workflow_id: str) -> None:
+    assert order_of_workflow(workflow_id) is None
 
 
 def test_ids_keep_the_shapes_running_workflows_and_stored_rows_already_have() -> None:
