@@ -1,4 +1,10 @@
-"""Payment activities: authorize, capture per shipment, void what was not captured."""
+"""Payment activities: authorize, capture per shipment, void what was not captured.
+
+Each records what the gateway answered in the payment ledger (``oms.db.payments``), once per
+idempotency key, so that ``oms payments reconcile`` can compare the OMS's record with the
+gateway's. The authorization takes the payment token the API keeps: the workflow only carries
+a reference to it (``STORED_PAYMENT_TOKEN``); runs started before that carry the token itself.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from oms.connectors.payments import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
+    PaymentOperation,
     PaymentUnavailable,
 )
 from oms.contracts.payments import (
@@ -22,51 +29,48 @@ from oms.contracts.payments import (
     Void,
     VoidRequest,
 )
+from oms.db import payments as ledger
+from oms.db.engine import Database
+from oms.db.tables import PaymentLedgerEntry
+from oms.domain.order import STORED_PAYMENT_TOKEN
 from oms.keys import authorize_key, capture_key, void_key
 from oms.logging import get_logger
 
 log = get_logger(__name__)
 
 
-@contextmanager
-def _gateway_refusals(order_id: str) -> Iterator[None]:
-    """A refusal is final: a non-retryable ApplicationError whose type the workflow reads.
-    PaymentUnavailable passes through: Temporal retries it with the same idempotency key."""
-    try:
-        yield
-    except PaymentUnavailable:
-        raise
-    except PaymentError as exc:
-        kind = "PaymentDeclined" if isinstance(exc, PaymentDeclined) else "PaymentError"
-        log.info("payment_refused", order_id=order_id, code=exc.code, type=kind)
-        raise ApplicationError(str(exc), exc.code, type=kind, non_retryable=True) from exc
-
-
 class PaymentActivities:
-    def __init__(self, gateway: PaymentGateway) -> None:
+    def __init__(self, gateway: PaymentGateway, db: Database) -> None:
         self.gateway = gateway
+        self.db = db
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
-        with _gateway_refusals(req.order_id):
+        key = authorize_key(req.order_id)
+        attempt = _Attempt(self.db, "authorize", key, req.order_id, req.amount, req.currency)
+        with attempt.refusals():
             auth = self.gateway.authorize(
-                idempotency_key=authorize_key(req.order_id),
-                token=req.token,
+                idempotency_key=key,
+                token=self._token(req),
                 amount=req.amount,
                 currency=req.currency,
             )
+        attempt.succeeded(auth.amount, auth.authorization_id, auth.authorization_id)
         log.info("payment_authorized", order_id=req.order_id, amount=auth.amount)
         return auth
 
     @activity.defn
     def capture_payment(self, req: CaptureRequest) -> Capture:
-        with _gateway_refusals(req.order_id):
+        key = capture_key(req.order_id, req.shipment_key)
+        attempt = _Attempt(self.db, "capture", key, req.order_id, req.amount, req.currency)
+        with attempt.refusals(req.authorization_id):
             cap = self.gateway.capture(
-                idempotency_key=capture_key(req.order_id, req.shipment_key),
+                idempotency_key=key,
                 authorization_id=req.authorization_id,
                 amount=req.amount,
                 currency=req.currency,
             )
+        attempt.succeeded(cap.amount, req.authorization_id, cap.capture_id)
         log.info(
             "payment_captured", order_id=req.order_id, amount=cap.amount, shipment=req.shipment_key
         )
@@ -74,9 +78,74 @@ class PaymentActivities:
 
     @activity.defn
     def void_payment(self, req: VoidRequest) -> Void:
-        with _gateway_refusals(req.order_id):
-            void = self.gateway.void(
-                idempotency_key=void_key(req.order_id), authorization_id=req.authorization_id
-            )
+        key = void_key(req.order_id)
+        # A void names no amount or currency: the ledger takes the authorization's.
+        with self.db.reading() as s:
+            authorized = ledger.entry(s, authorize_key(req.order_id))
+        currency = authorized.currency if authorized else ""
+        attempt = _Attempt(self.db, "void", key, req.order_id, 0, currency)
+        with attempt.refusals(req.authorization_id):
+            void = self.gateway.void(idempotency_key=key, authorization_id=req.authorization_id)
+        attempt.succeeded(void.voided_amount, req.authorization_id, req.authorization_id)
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void
+
+    def _token(self, req: AuthorizeRequest) -> str:
+        if req.token != STORED_PAYMENT_TOKEN:
+            return req.token  # a run started before the API kept tokens
+        with self.db.reading() as s:
+            token = ledger.token_for(s, req.order_id)
+        if token is None:
+            raise PaymentError("payment_token_missing", f"no payment token for {req.order_id}")
+        return token
+
+
+class _Attempt:
+    """One payment operation's ledger row, written once the gateway has answered."""
+
+    def __init__(
+        self,
+        db: Database,
+        operation: PaymentOperation,
+        key: str,
+        order_id: str,
+        amount: int,
+        currency: str,
+    ) -> None:
+        self.db = db
+        self.entry = PaymentLedgerEntry(
+            idempotency_key=key,
+            order_id=order_id,
+            operation=operation,
+            outcome="succeeded",
+            amount=amount,
+            currency=currency,
+        )
+
+    def succeeded(self, amount: int, authorization_id: str, reference: str) -> None:
+        self.entry.amount = amount
+        self.entry.authorization_id = authorization_id
+        self.entry.gateway_reference = reference
+        self._write()
+
+    @contextmanager
+    def refusals(self, authorization_id: str | None = None) -> Iterator[None]:
+        """A refusal is final: recorded, then raised as a non-retryable ApplicationError
+        whose type the workflow reads. PaymentUnavailable passes through unrecorded: Temporal
+        retries it with the same idempotency key."""
+        try:
+            yield
+        except PaymentUnavailable:
+            raise
+        except PaymentError as exc:
+            kind = "PaymentDeclined" if isinstance(exc, PaymentDeclined) else "PaymentError"
+            log.info("payment_refused", order_id=self.entry.order_id, code=exc.code, type=kind)
+            self.entry.outcome = "refused"
+            self.entry.code = exc.code[:64]
+            self.entry.authorization_id = authorization_id
+            self._write()
+            raise ApplicationError(str(exc), exc.code, type=kind, non_retryable=True) from exc
+
+    def _write(self) -> None:
+        with self.db.session() as s:
+            ledger.record(s, self.entry)

@@ -7,7 +7,7 @@ from temporalio import activity
 
 from oms.contracts.fulfilment import SaveFulfilment
 from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.db import fulfilments, inventory, outbox, tasks
+from oms.db import fulfilments, inventory, outbox, payments, tasks
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus
@@ -44,6 +44,9 @@ class ReadModelActivities:
                     outbox.emit(
                         s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload
                     )
+                if req.status.is_final:
+                    # Nothing more is authorized for an order that is over: its token goes.
+                    payments.forget_token(s, req.order_id)
         except order_repo.OrderNotStored:
             log.error("order_row_missing", order_id=req.order_id, status=req.status.value)
             raise

@@ -43,7 +43,7 @@ from bench.orders_placing import OrderRun, Placing, order_histories, place_order
 from bench.orders_setup import SANDBOXES, DevServer, order_worker, seed
 from bench.orders_staff import StaffCounts
 from oms.connectors.carriers import SimulatedCarrier
-from oms.connectors.payments import SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.devserver import free_port

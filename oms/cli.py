@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from oms.cli_keys import add_keys_parser, run_keys_command
+from oms.cli_payments import add_payments_parser, run_payments_command
 from oms.config import Settings, get_settings
 from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed", help="load the demo catalogue and API keys")
     sub.add_parser("expire-holds", help="free every cart hold past its deadline")
     add_keys_parser(sub)
+    add_payments_parser(sub)
     sim = sub.add_parser("simulate", help="place orders over the API and play staff")
     sim.add_argument("--orders", type=int, default=20)
     sim.add_argument("--api", default=None, help="API base URL (default: the local one)")
@@ -342,6 +344,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{cmd_expire_holds(settings)} cart holds expired")
     elif args.command == "keys":
         raise SystemExit(run_keys_command(settings, args))
+    elif args.command == "payments":
+        raise SystemExit(run_payments_command(settings, args))
     elif args.command == "simulate":
         from oms.simulate import simulate
 

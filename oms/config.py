@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""
+    # The payment simulator keeps its state (what it authorized, captured, voided) in this
+    # SQLite file, shared by every worker process and kept across restarts, as a real gateway
+    # would; defaults to payment-simulator.db under `home`.
+    payment_simulator_path: Path | None = None
     carrier_url: str = "simulator"
     carrier_api_key: str = ""
 
@@ -84,6 +88,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'oms.db').as_posix()}"
+
+    @property
+    def payment_simulator_file(self) -> Path:
+        return self.payment_simulator_path or self.home / "payment-simulator.db"
 
     @property
     def temporal_target(self) -> str:

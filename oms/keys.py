@@ -183,5 +183,14 @@ def void_key(order_id: str) -> str:
     return f"{order_id}:void"
 
 
+def payment_key_order_id(key: str) -> str | None:
+    """The order of a payment idempotency key built above; None when it is not one."""
+    for suffix in (":authorize", ":void"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    order_id, sep, _ = key.partition(":capture:")
+    return order_id if sep and order_id else None
+
+
 def booking_key(shipment_id: str) -> str:
     return f"{shipment_id}:book"

@@ -23,7 +23,8 @@ from activities.sourcing import SourcingActivities
 from activities.tasks import TaskActivities
 from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
-from oms.connectors.payments import HttpPaymentGateway, PaymentGateway, SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.connectors.payments import HttpPaymentGateway, PaymentGateway
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from workers import sandbox
@@ -51,11 +52,7 @@ class Dependencies:
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
-        payments: PaymentGateway = (
-            SimulatedPaymentGateway()
-            if settings.payment_gateway_url == "simulator"
-            else HttpPaymentGateway(settings.payment_gateway_url, settings.payment_gateway_api_key)
-        )
+        payments = payment_gateway(settings)
         carrier: Carrier = (
             SimulatedCarrier()
             if settings.carrier_url == "simulator"
@@ -74,13 +71,23 @@ class Dependencies:
         )
 
 
+def payment_gateway(settings: Settings) -> PaymentGateway:
+    """The gateway the settings name: the simulator (its state in a file of its own) or the
+    real one over HTTP."""
+    if settings.payment_gateway_url != "simulator":
+        return HttpPaymentGateway(settings.payment_gateway_url, settings.payment_gateway_api_key)
+    path = settings.payment_simulator_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SimulatedPaymentGateway(path)
+
+
 def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     """Every activity the workflows call (workflows/calls.py declares them), grouped by concept."""
     read_model = ReadModelActivities(deps.db)
     tasks = TaskActivities(deps.db)
     fraud = FraudActivities(deps.db, deps.fraud_policy)
     sourcing = SourcingActivities(deps.db)
-    payments = PaymentActivities(deps.payments)
+    payments = PaymentActivities(deps.payments, deps.db)
     shipping = ShippingActivities(deps.carrier)
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)

@@ -3,6 +3,8 @@ connector's own errors, and reading an error body."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import httpx
@@ -23,6 +25,20 @@ def make_client(
     )
 
 
+@contextmanager
+def _mapped(unavailable: ConnectorError, failed: ConnectorError) -> Iterator[None]:
+    """Never lets an httpx exception out: a timeout or a broken connection is ``unavailable``
+    (retry with the same key), anything else ``failed``."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise unavailable("timeout", str(exc) or "request timed out") from exc
+    except httpx.TransportError as exc:
+        raise unavailable("transport_error", str(exc) or type(exc).__name__) from exc
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+        raise failed("request_failed", str(exc) or type(exc).__name__) from exc
+
+
 def post(
     client: httpx.Client,
     path: str,
@@ -32,16 +48,24 @@ def post(
     unavailable: ConnectorError,
     failed: ConnectorError,
 ) -> httpx.Response:
-    """POST with the idempotency key; never lets an httpx exception out. A timeout or a
-    broken connection is ``unavailable`` (retry with the same key), anything else ``failed``."""
-    try:
+    """POST with the idempotency key; transport failures mapped as ``_mapped`` says."""
+    with _mapped(unavailable, failed):
         return client.post(path, json=payload, headers={"Idempotency-Key": idempotency_key})
-    except httpx.TimeoutException as exc:
-        raise unavailable("timeout", str(exc) or "request timed out") from exc
-    except httpx.TransportError as exc:
-        raise unavailable("transport_error", str(exc) or type(exc).__name__) from exc
-    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-        raise failed("request_failed", str(exc) or type(exc).__name__) from exc
+    raise AssertionError("unreachable")  # pragma: no cover (for type checkers)
+
+
+def get(
+    client: httpx.Client,
+    path: str,
+    params: dict[str, str],
+    *,
+    unavailable: ConnectorError,
+    failed: ConnectorError,
+) -> httpx.Response:
+    """GET, transport failures mapped as ``_mapped`` says."""
+    with _mapped(unavailable, failed):
+        return client.get(path, params=params)
+    raise AssertionError("unreachable")  # pragma: no cover (for type checkers)
 
 
 def error_details(response: httpx.Response) -> tuple[str | None, str]:

@@ -1,4 +1,5 @@
-"""Payment gateway connector: a Protocol, an in-memory simulator and an HTTP client.
+"""Payment gateway connector: the Protocol and the HTTP client (the simulator is in
+``oms.connectors.payment_simulator``).
 
 Everything here is synchronous because it runs inside sync Temporal activities (thread pool).
 Amounts are integer minor units of an ISO 4217 currency.
@@ -11,6 +12,10 @@ HTTP protocol spoken by `HttpPaymentGateway` (JSON bodies, every request carries
 - ``POST /v1/authorizations/{id}/captures`` with ``{"amount", "currency"}``
   -> 200/201 ``{"id", "amount", "currency"}``
 - ``POST /v1/authorizations/{id}/void`` -> 200/201 ``{"voided_amount"}``
+- ``GET /v1/transactions?cursor=<c>`` -> 200 ``{"data": [transaction...], "next_cursor"}``,
+  oldest first, a transaction being ``{"idempotency_key", "operation", "reference",
+  "authorization_id", "amount", "currency", "created_at"}``: the gateway's own record of what
+  it did, which ``oms payments reconcile`` compares with the OMS's payment ledger.
 
 Errors carry ``{"code", "message"}``. 402 is a decline, 429 and 5xx are transient, any other
 4xx is a permanent refusal.
@@ -18,16 +23,15 @@ Errors carry ``{"code", "message"}``. 402 is a decline, 429 and 5xx are transien
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections.abc import Callable
-from typing import Any, Protocol, Self, TypeVar
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Literal, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from oms.connectors.http import error_details, make_client, post
+from oms.connectors.http import error_details, get, make_client, post
 from oms.contracts.payments import Authorization, Capture, Void
 
 
@@ -48,15 +52,20 @@ class PaymentUnavailable(PaymentError):
     """Transient failure; retrying with the same idempotency key is safe."""
 
 
-class AuthorizationState(BaseModel):
-    """What the simulator knows about one authorization (for tests)."""
+PaymentOperation = Literal["authorize", "capture", "void", "refund"]
 
+
+class GatewayTransaction(BaseModel):
+    """One operation as the gateway recorded it. ``reference`` is the gateway's id of what it
+    made (the authorization, the capture, the refund; for a void, the authorization)."""
+
+    idempotency_key: str
+    operation: PaymentOperation
+    reference: str
     authorization_id: str
     amount: int
     currency: str
-    captured: int = 0
-    voided: bool = False
-    captures: list[Capture] = Field(default_factory=list)
+    created_at: datetime
 
 
 class PaymentGateway(Protocol):
@@ -70,133 +79,9 @@ class PaymentGateway(Protocol):
 
     def void(self, *, idempotency_key: str, authorization_id: str) -> Void: ...
 
-
-SIM_AUTH_PREFIX = "sim_auth_"
-SIM_CAPTURE_PREFIX = "sim_cap_"
-
-_T = TypeVar("_T", Authorization, Capture, Void)
-
-
-def _derived_id(prefix: str, idempotency_key: str) -> str:
-    return prefix + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
-
-
-class SimulatedPaymentGateway:
-    """In-memory gateway for local runs and tests.
-
-    Tokens: ``tok_ok`` authorizes, ``tok_decline`` is declined, ``tok_flaky`` is unavailable on
-    the first two attempts of an idempotency key, anything else is an invalid token.
-
-    Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
-    gives the same answer because tokens are fixed and an authorization only gets less
-    capturable over time.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._authorizations: dict[str, AuthorizationState] = {}
-        self._results: dict[str, Authorization | Capture | Void] = {}
-        self._attempts: dict[str, int] = {}
-
-    def authorize(
-        self, *, idempotency_key: str, token: str, amount: int, currency: str
-    ) -> Authorization:
-        def work() -> Authorization:
-            if token == "tok_flaky" and self._attempts[idempotency_key] <= 2:
-                raise PaymentUnavailable("gateway_timeout", "simulated transient failure")
-            if token == "tok_decline":
-                raise PaymentDeclined("card_declined", "the card was declined")
-            if token not in ("tok_ok", "tok_flaky"):
-                raise PaymentDeclined("invalid_token", f"unknown payment token {token!r}")
-            _require_positive(amount)
-            auth_id = _derived_id(SIM_AUTH_PREFIX, idempotency_key)
-            self._authorizations[auth_id] = AuthorizationState(
-                authorization_id=auth_id, amount=amount, currency=currency
-            )
-            return Authorization(authorization_id=auth_id, amount=amount, currency=currency)
-
-        return self._once(idempotency_key, Authorization, work)
-
-    def capture(
-        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
-    ) -> Capture:
-        def work() -> Capture:
-            _require_positive(amount)
-            capture = Capture(
-                capture_id=_derived_id(SIM_CAPTURE_PREFIX, idempotency_key),
-                authorization_id=authorization_id,
-                amount=amount,
-                currency=currency,
-            )
-            auth = self._known(authorization_id)
-            if auth is None:
-                return capture
-            if auth.voided:
-                raise PaymentError("authorization_voided", f"{authorization_id} was voided")
-            if currency != auth.currency:
-                raise PaymentError(
-                    "currency_mismatch", f"authorized in {auth.currency}, capture in {currency}"
-                )
-            if auth.captured + amount > auth.amount:
-                raise PaymentError(
-                    "capture_exceeds_authorization",
-                    f"{auth.captured} of {auth.amount} already captured, {amount} more requested",
-                )
-            auth.captured += amount
-            auth.captures.append(capture)
-            return capture
-
-        return self._once(idempotency_key, Capture, work)
-
-    def void(self, *, idempotency_key: str, authorization_id: str) -> Void:
-        def work() -> Void:
-            auth = self._known(authorization_id)
-            if auth is None or auth.voided:
-                return Void(authorization_id=authorization_id, voided_amount=0)
-            auth.voided = True
-            return Void(
-                authorization_id=authorization_id, voided_amount=auth.amount - auth.captured
-            )
-
-        return self._once(idempotency_key, Void, work)
-
-    def state(self, authorization_id: str) -> AuthorizationState:
-        """A copy of an authorization's state; KeyError if this simulator never issued it."""
-        with self._lock:
-            return self._authorizations[authorization_id].model_copy(deep=True)
-
-    def attempts(self, idempotency_key: str) -> int:
-        """How many calls, of any operation, used this idempotency key."""
-        with self._lock:
-            return self._attempts.get(idempotency_key, 0)
-
-    def _once(self, idempotency_key: str, kind: type[_T], work: Callable[[], _T]) -> _T:
-        with self._lock:
-            self._attempts[idempotency_key] = self._attempts.get(idempotency_key, 0) + 1
-            previous = self._results.get(idempotency_key)
-            if previous is not None:
-                if not isinstance(previous, kind):
-                    raise PaymentError(
-                        "idempotency_key_reused",
-                        f"key {idempotency_key!r} was used for a {type(previous).__name__}",
-                    )
-                return previous.model_copy()
-            result = work()
-            self._results[idempotency_key] = result
-            return result.model_copy()
-
-    def _known(self, authorization_id: str) -> AuthorizationState | None:
-        """The authorization, or None for a sim id issued before a restart (a real gateway
-        keeps that state server-side, so the simulator trusts the caller)."""
-        auth = self._authorizations.get(authorization_id)
-        if auth is None and not authorization_id.startswith(SIM_AUTH_PREFIX):
-            raise PaymentError("unknown_authorization", f"no authorization {authorization_id!r}")
-        return auth
-
-
-def _require_positive(amount: int) -> None:
-    if amount <= 0:
-        raise PaymentError("invalid_amount", f"amount must be positive, got {amount}")
+    def transactions(self) -> Iterator[GatewayTransaction]:
+        """Every operation the gateway performed for this merchant, oldest first."""
+        ...
 
 
 class _ChargeBody(BaseModel):
@@ -211,6 +96,11 @@ class _ChargeBody(BaseModel):
 class _VoidBody(BaseModel):
     model_config = ConfigDict(strict=True)
     voided_amount: int
+
+
+class _TransactionPage(BaseModel):
+    data: list[GatewayTransaction]
+    next_cursor: str | None = None
 
 
 _B = TypeVar("_B", bound=BaseModel)
@@ -257,6 +147,30 @@ class HttpPaymentGateway:
         path = f"/v1/authorizations/{quote(authorization_id, safe='')}/void"
         body = self._post(path, idempotency_key, None, _VoidBody)
         return Void(authorization_id=authorization_id, voided_amount=body.voided_amount)
+
+    def transactions(self) -> Iterator[GatewayTransaction]:
+        cursor: str | None = None
+        while True:
+            params = {"cursor": cursor} if cursor else {}
+            response = get(
+                self._client,
+                "/v1/transactions",
+                params,
+                unavailable=PaymentUnavailable,
+                failed=PaymentError,
+            )
+            if not response.is_success:
+                code, message = error_details(response)
+                failure = PaymentUnavailable if response.status_code >= 500 else PaymentError
+                raise failure(code or "transactions_unavailable", message)
+            try:
+                page = _TransactionPage.model_validate_json(response.content)
+            except ValidationError as exc:
+                raise PaymentError("bad_response", "unexpected transactions page") from exc
+            yield from page.data
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
 
     def close(self) -> None:
         self._client.close()

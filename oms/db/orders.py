@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from oms.db import payments
 from oms.db.tables import Location, Order, OrderEvent, utcnow
 from oms.domain.fraud import CustomerHistory, FraudDecision
 from oms.domain.order import (
@@ -38,7 +39,9 @@ def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> 
         line_count=len(order.lines),
         delivery_method=order.delivery.method.value,
         fingerprint=order.fingerprint(),
-        payload=order.model_dump(mode="json"),
+        # Without the payment token, which the OMS keeps apart (oms.db.payments) and deletes
+        # once the order is over.
+        payload=order.for_run().model_dump(mode="json"),
         created_at=received_at,
         updated_at=received_at,
     )
@@ -46,6 +49,7 @@ def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> 
         with session.begin_nested():
             session.add(row)
             session.flush()
+            payments.keep_token(session, order.id, order.payment_token)
     except IntegrityError:
         # Another request accepted the same order id a moment ago.
         session.expire_all()

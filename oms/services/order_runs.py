@@ -56,7 +56,10 @@ async def start_order(
     try:
         await client.start_workflow(
             ORDER_WORKFLOW,
-            OrderWorkflowInput(order=order, received_at=received_at, policy=order_policy(settings)),
+            # The token stays with the API: the run carries a reference to it.
+            OrderWorkflowInput(
+                order=order.for_run(), received_at=received_at, policy=order_policy(settings)
+            ),
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             result_type=OrderView,

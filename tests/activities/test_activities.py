@@ -16,7 +16,8 @@ from activities.fraud import FraudActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
 from activities.sourcing import SourcingActivities
-from oms.connectors.payments import PaymentUnavailable, SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.connectors.payments import PaymentUnavailable
 from oms.contracts.fraud import FraudCheck
 from oms.contracts.payments import AuthorizeRequest
 from oms.contracts.read_model import RecordProgress
@@ -114,8 +115,10 @@ def test_recording_progress_twice_writes_each_timeline_entry_once(db: Database) 
         assert row.status == "SOURCING"
 
 
-def test_a_declined_card_is_a_non_retryable_error_and_a_flaky_gateway_is_retried() -> None:
-    acts = PaymentActivities(SimulatedPaymentGateway())
+def test_a_declined_card_is_a_non_retryable_error_and_a_flaky_gateway_is_retried(
+    db: Database,
+) -> None:
+    acts = PaymentActivities(SimulatedPaymentGateway(), db)
     env = ActivityEnvironment()
     declined = AuthorizeRequest(order_id="O1", token="tok_decline", amount=100, currency="EUR")
     with pytest.raises(ApplicationError) as err:

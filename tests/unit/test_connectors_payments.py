@@ -8,12 +8,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import (
     HttpPaymentGateway,
     PaymentDeclined,
     PaymentError,
     PaymentUnavailable,
-    SimulatedPaymentGateway,
 )
 from oms.contracts.payments import Authorization, Capture, Void
 
@@ -455,3 +455,45 @@ def test_leaving_the_context_closes_the_transport() -> None:
         assert closed == []
 
     assert closed == [True]
+
+
+def test_transactions_are_read_page_by_page_with_the_cursor() -> None:
+    seen: list[httpx.Request] = []
+
+    def txn(key: str, amount: int) -> dict[str, object]:
+        return {
+            "idempotency_key": key,
+            "operation": "authorize",
+            "reference": f"ch_{key}",
+            "authorization_id": f"ch_{key}",
+            "amount": amount,
+            "currency": "EUR",
+            "created_at": "2026-12-07T12:00:00+00:00",
+        }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.params.get("cursor") == "p2":
+            return httpx.Response(200, json={"data": [txn("B", 2)], "next_cursor": None})
+        return httpx.Response(200, json={"data": [txn("A", 1)], "next_cursor": "p2"})
+
+    with http_gateway(handler) as gateway:
+        found = [(t.idempotency_key, t.amount) for t in gateway.transactions()]
+
+    assert found == [("A", 1), ("B", 2)]
+    assert [r.method for r in seen] == ["GET", "GET"]
+    assert [r.url.path for r in seen] == ["/v1/transactions", "/v1/transactions"]
+    assert seen[0].headers["Authorization"] == "Bearer sk_test_123"
+
+
+@pytest.mark.parametrize(("status", "error"), [(503, PaymentUnavailable), (403, PaymentError)])
+def test_a_transactions_page_the_gateway_refuses_is_an_error(
+    status: int, error: type[PaymentError]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"code": "nope", "message": "not now"})
+
+    with http_gateway(handler) as gateway, pytest.raises(error) as caught:
+        list(gateway.transactions())
+
+    assert caught.value.code == "nope"

@@ -11,7 +11,7 @@ from pathlib import Path
 from temporalio import activity
 
 from oms.connectors.carriers import SimulatedCarrier
-from oms.connectors.payments import SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.db.engine import Database
 from workers.main import Dependencies, activities_for
 from workflows import calls

@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
 from oms.connectors.carriers import SimulatedCarrier
-from oms.connectors.payments import SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
 from oms.db import orders as order_repo
 from oms.db.engine import Database
@@ -62,10 +62,11 @@ class Harness:
     async def place(
         self, order: OrderIn, policy: OrderPolicy | None = None
     ) -> WorkflowHandle[OrderWorkflow, OrderView]:
-        """What the API does: store the order in the read model, then start its workflow."""
+        """What the API does: store the order in the read model (its payment token kept
+        apart), then start its workflow with a reference to the token."""
         with self.db.session() as s:
             order_repo.insert_order(s, order, received_at=datetime.now(UTC))
-        return await self.start(order, policy)
+        return await self.start(order.for_run(), policy)
 
     async def view(self, order_id: str) -> OrderView:
         handle = self.client.get_workflow_handle(order_workflow_id(order_id))

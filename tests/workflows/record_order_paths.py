@@ -14,7 +14,8 @@ from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from oms.connectors.carriers import BUSY_POSTAL_CODE
-from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.connectors.payments import PaymentError
 from oms.contracts.payments import Capture
 from oms.db import profiles
 from oms.db.engine import Database

@@ -9,7 +9,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from oms.connectors.carriers import BUSY_POSTAL_CODE
-from oms.connectors.payments import PaymentError, SimulatedPaymentGateway
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.connectors.payments import PaymentError
 from oms.contracts.orders import OrderWorkflowInput
 from oms.contracts.payments import Capture
 from oms.db import orders as order_repo

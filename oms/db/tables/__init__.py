@@ -14,6 +14,7 @@ from oms.db.tables.inventory import (
     SafetyRule,
 )
 from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
+from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
 from oms.db.tables.syncs import (
@@ -43,6 +44,8 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OutboxEvent",
+    "PaymentLedgerEntry",
+    "PaymentToken",
     "Product",
     "Reservation",
     "SafetyRule",

@@ -17,6 +17,11 @@ MAX_QUANTITY = 10_000
 # below what the database's 64-bit totals can hold for 200 lines.
 MAX_UNIT_PRICE = 1_000_000_000
 
+# What an order's workflow carries in place of the payment token: the API keeps the token
+# (oms.db.payments) and the authorize activity looks it up by order id, so that no token is
+# ever written to a workflow's history.
+STORED_PAYMENT_TOKEN = "stored"
+
 # A storefront's cart: its hold's ledger entries are "cart:<id>", within the 64 of an order id.
 CartId = Annotated[
     str, StringConstraints(min_length=1, max_length=58, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -75,6 +80,11 @@ class OrderIn(BaseModel):
     @property
     def total(self) -> int:
         return sum(line.amount for line in self.lines)
+
+    def for_run(self) -> OrderIn:
+        """The order as its workflow and the read model carry it: the payment token replaced
+        by a reference to the one the API keeps."""
+        return self.model_copy(update={"payment_token": STORED_PAYMENT_TOKEN})
 
     def line(self, line_id: str) -> OrderLine:
         for line in self.lines:

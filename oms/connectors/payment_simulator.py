@@ -1,0 +1,290 @@
+"""The payment gateway simulator: what a real gateway does, kept in a SQLite file of its own.
+
+Tokens: ``tok_ok`` authorizes, ``tok_decline`` is declined, ``tok_flaky`` is unavailable on
+the first two attempts of an idempotency key, anything else is an invalid token.
+
+Like a real gateway, it keeps its own state apart from the OMS: given a file (``oms dev`` and
+``oms worker`` use ``OMS_PAYMENT_SIMULATOR_PATH``, by default ``payment-simulator.db`` in the
+OMS home), that state outlives the worker and is shared by every worker process, so a
+worker killed and restarted replays an idempotency key instead of charging twice, and
+``oms payments reconcile`` has a gateway record to compare the OMS's ledger with. Without a
+file it lives in memory (tests).
+
+Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
+gives the same answer because tokens are fixed and an authorization only gets less capturable
+over time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, Field
+
+from oms.connectors.payments import (
+    GatewayTransaction,
+    PaymentDeclined,
+    PaymentError,
+    PaymentUnavailable,
+)
+from oms.contracts.payments import Authorization, Capture, Void
+
+SIM_AUTH_PREFIX = "sim_auth_"
+SIM_CAPTURE_PREFIX = "sim_cap_"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (idempotency_key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS operations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    operation TEXT NOT NULL,
+    result TEXT NOT NULL,
+    authorization_id TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS authorizations (
+    authorization_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
+"""
+
+_T = TypeVar("_T", Authorization, Capture, Void)
+_KINDS: dict[type[BaseModel], str] = {Authorization: "authorize", Capture: "capture", Void: "void"}
+
+
+class AuthorizationState(BaseModel):
+    """What the simulator knows about one authorization (for tests)."""
+
+    authorization_id: str
+    amount: int
+    currency: str
+    captured: int = 0
+    voided: bool = False
+    captures: list[Capture] = Field(default_factory=list)
+
+
+def _derived_id(prefix: str, idempotency_key: str) -> str:
+    return prefix + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
+
+def _require_positive(amount: int) -> None:
+    if amount <= 0:
+        raise PaymentError("invalid_amount", f"amount must be positive, got {amount}")
+
+
+class SimulatedPaymentGateway:
+    """A gateway for local runs and tests (see the module docstring)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self._lock = threading.Lock()
+        # One connection, used under the lock; across processes, BEGIN IMMEDIATE serializes.
+        self._db = sqlite3.connect(
+            str(path) if path else ":memory:",
+            timeout=30.0,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def authorize(
+        self, *, idempotency_key: str, token: str, amount: int, currency: str
+    ) -> Authorization:
+        def work(attempt: int) -> Authorization:
+            if token == "tok_flaky" and attempt <= 2:
+                raise PaymentUnavailable("gateway_timeout", "simulated transient failure")
+            if token == "tok_decline":
+                raise PaymentDeclined("card_declined", "the card was declined")
+            if token not in ("tok_ok", "tok_flaky"):
+                raise PaymentDeclined("invalid_token", f"unknown payment token {token!r}")
+            _require_positive(amount)
+            auth_id = _derived_id(SIM_AUTH_PREFIX, idempotency_key)
+            state = AuthorizationState(authorization_id=auth_id, amount=amount, currency=currency)
+            self._save(state)
+            return Authorization(authorization_id=auth_id, amount=amount, currency=currency)
+
+        return self._once(idempotency_key, Authorization, work)
+
+    def capture(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> Capture:
+        def work(_: int) -> Capture:
+            _require_positive(amount)
+            capture = Capture(
+                capture_id=_derived_id(SIM_CAPTURE_PREFIX, idempotency_key),
+                authorization_id=authorization_id,
+                amount=amount,
+                currency=currency,
+            )
+            auth = self._known(authorization_id)
+            if auth is None:
+                return capture
+            if auth.voided:
+                raise PaymentError("authorization_voided", f"{authorization_id} was voided")
+            if currency != auth.currency:
+                raise PaymentError(
+                    "currency_mismatch", f"authorized in {auth.currency}, capture in {currency}"
+                )
+            if auth.captured + amount > auth.amount:
+                raise PaymentError(
+                    "capture_exceeds_authorization",
+                    f"{auth.captured} of {auth.amount} already captured, {amount} more requested",
+                )
+            auth.captured += amount
+            auth.captures.append(capture)
+            self._save(auth)
+            return capture
+
+        return self._once(idempotency_key, Capture, work)
+
+    def void(self, *, idempotency_key: str, authorization_id: str) -> Void:
+        def work(_: int) -> Void:
+            auth = self._known(authorization_id)
+            if auth is None or auth.voided:
+                return Void(authorization_id=authorization_id, voided_amount=0)
+            auth.voided = True
+            self._save(auth)
+            return Void(
+                authorization_id=authorization_id, voided_amount=auth.amount - auth.captured
+            )
+
+        return self._once(idempotency_key, Void, work)
+
+    def transactions(self) -> Iterator[GatewayTransaction]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT idempotency_key, operation, reference, authorization_id, amount,"
+                " currency, created_at FROM operations ORDER BY seq"
+            ).fetchall()
+        for key, operation, reference, auth_id, amount, currency, created_at in rows:
+            yield GatewayTransaction(
+                idempotency_key=key,
+                operation=operation,
+                reference=reference,
+                authorization_id=auth_id,
+                amount=amount,
+                currency=currency,
+                created_at=datetime.fromisoformat(created_at),
+            )
+
+    def state(self, authorization_id: str) -> AuthorizationState:
+        """An authorization's state; KeyError if this simulator never issued it."""
+        with self._lock:
+            state = self._load(authorization_id)
+        if state is None:
+            raise KeyError(authorization_id)
+        return state
+
+    def attempts(self, idempotency_key: str) -> int:
+        """How many calls, of any operation, used this idempotency key."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT n FROM attempts WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- storage ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _once(self, idempotency_key: str, kind: type[_T], work: Callable[[int], _T]) -> _T:
+        with self._lock:
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO attempts VALUES (?, 1) ON CONFLICT(idempotency_key)"
+                    " DO UPDATE SET n = n + 1",
+                    (idempotency_key,),
+                )
+                attempt = self._db.execute(
+                    "SELECT n FROM attempts WHERE idempotency_key = ?", (idempotency_key,)
+                ).fetchone()[0]
+            with self._transaction():
+                previous = self._db.execute(
+                    "SELECT operation, result FROM operations WHERE idempotency_key = ?",
+                    (idempotency_key,),
+                ).fetchone()
+                if previous is not None:
+                    operation, result = previous
+                    if operation != _KINDS[kind]:
+                        raise PaymentError(
+                            "idempotency_key_reused",
+                            f"key {idempotency_key!r} was used for a {operation}",
+                        )
+                    return kind.model_validate_json(result)
+                done = work(attempt)
+                self._record(idempotency_key, done)
+                return done
+
+    def _record(self, idempotency_key: str, done: Authorization | Capture | Void) -> None:
+        if isinstance(done, Authorization):
+            auth_id, reference, amount = done.authorization_id, done.authorization_id, done.amount
+            currency = done.currency
+        elif isinstance(done, Capture):
+            auth_id, reference, amount = done.authorization_id, done.capture_id, done.amount
+            currency = done.currency
+        else:
+            auth = self._load(done.authorization_id)
+            auth_id, reference, amount = (
+                done.authorization_id,
+                done.authorization_id,
+                done.voided_amount,
+            )
+            currency = auth.currency if auth else ""
+        self._db.execute(
+            "INSERT INTO operations (idempotency_key, operation, result, authorization_id,"
+            " reference, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                idempotency_key,
+                _KINDS[type(done)],
+                done.model_dump_json(),
+                auth_id,
+                reference,
+                amount,
+                currency,
+                datetime.now(UTC).isoformat(),
+            ),
+        )
+
+    def _load(self, authorization_id: str) -> AuthorizationState | None:
+        row = self._db.execute(
+            "SELECT state FROM authorizations WHERE authorization_id = ?", (authorization_id,)
+        ).fetchone()
+        return AuthorizationState.model_validate_json(row[0]) if row else None
+
+    def _save(self, state: AuthorizationState) -> None:
+        self._db.execute(
+            "INSERT INTO authorizations VALUES (?, ?) ON CONFLICT(authorization_id)"
+            " DO UPDATE SET state = excluded.state",
+            (state.authorization_id, state.model_dump_json()),
+        )
+
+    def _known(self, authorization_id: str) -> AuthorizationState | None:
+        """The authorization, or None for a sim id this simulator has no record of (issued by
+        another, in-memory one: the simulator then trusts the caller, as a real gateway keeps
+        that state server-side)."""
+        auth = self._load(authorization_id)
+        if auth is None and not authorization_id.startswith(SIM_AUTH_PREFIX):
+            raise PaymentError("unknown_authorization", f"no authorization {authorization_id!r}")
+        return auth
