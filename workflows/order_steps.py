@@ -6,8 +6,10 @@ Each step is one activity (or a timer) and hands what it learns to the order agg
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import (
@@ -45,6 +47,12 @@ Step = tuple[SourcingPlan, str]
 # and the outbox written once where the run stops to wait, the children heard only when they
 # have something the order must act on. Runs recorded before it replay as they ran.
 LEAN_RUN = "lean-order-run"
+# An authorization in flight is not abandoned when the order is cancelled: asked to stop, the
+# gateway's call could still authorize after the run stopped waiting for it, holding the
+# customer's funds with nothing left to void them. The run waits for the answer, records it,
+# then stops, and the compensation voids what was authorized.
+AUTHORIZE_TO_THE_END = "authorize-to-the-end"
+_R = TypeVar("_R")
 
 
 def activity_failure(err: FailureError) -> BaseException:
@@ -62,6 +70,21 @@ class CancelledByRule(Exception):
         super().__init__(reason.value)
         self.reason = reason
         self.actor = actor
+
+
+async def _to_the_end(call: Coroutine[Any, Any, _R]) -> tuple[asyncio.Future[_R], bool]:
+    """Await ``call`` whatever cancels the caller meanwhile: (it, done; whether something
+    tried to cancel the caller)."""
+    task = asyncio.ensure_future(call)
+    interrupted = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                raise
+            interrupted = True
+    return task, interrupted
 
 
 class OrderSteps(OrderRecords):
@@ -201,18 +224,24 @@ class OrderSteps(OrderRecords):
             self.state.payment_not_needed(workflow.now())
             return
         await self._set_status(OrderStatus.AUTHORIZING_PAYMENT, "payment_authorizing", "system")
+        call = self._call_service(
+            calls.authorize_payment,
+            AuthorizeRequest(
+                order_id=self.order.id,
+                token=self.order.payment_token,
+                amount=amount,
+                currency=self.order.currency,
+            ),
+            EXTERNAL_ACTIVITY,
+            f"authorize {format_minor(amount, self.order.currency)}",
+        )
+        interrupted = False
         try:
-            auth = await self._call_service(
-                calls.authorize_payment,
-                AuthorizeRequest(
-                    order_id=self.order.id,
-                    token=self.order.payment_token,
-                    amount=amount,
-                    currency=self.order.currency,
-                ),
-                EXTERNAL_ACTIVITY,
-                f"authorize {format_minor(amount, self.order.currency)}",
-            )
+            if self._lean and workflow.patched(AUTHORIZE_TO_THE_END):
+                done, interrupted = await _to_the_end(call)
+                auth = done.result()
+            else:
+                auth = await call
         except FailureError as err:
             if is_cancelled_exception(err):
                 raise  # the order is being cancelled, the card was not declined
@@ -223,10 +252,14 @@ class OrderSteps(OrderRecords):
                 else "gateway_unavailable"
             )
             self.state.payment_declined(str(code), workflow.now())
+            if interrupted:  # cancelled meanwhile: the cancel's reason is the order's
+                raise asyncio.CancelledError() from err
             raise CancelledByRule(CancelReason.PAYMENT_DECLINED, "payment_gateway") from err
         self.state.payment_authorized(auth.authorization_id, auth.amount, workflow.now())
         if self._lean:
             self._checkpoint()
+        if interrupted:  # by Temporal (ops cancelled the run): the compensation voids it
+            raise asyncio.CancelledError()
 
     # -- undoing and letting go ----------------------------------------------------------
 

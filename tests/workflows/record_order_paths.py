@@ -14,9 +14,7 @@ from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from oms.connectors.carriers import BUSY_POSTAL_CODE
-from oms.connectors.payment_simulator import SimulatedPaymentGateway
-from oms.connectors.payments import PaymentError
-from oms.contracts.payments import Capture
+from oms.contracts.orders import CancelRequest
 from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
@@ -25,7 +23,8 @@ from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
 from oms.domain.order import OrderIn, OrderPolicy, OrderView
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order, seed, shipped_to
-from tests.workflows.harness import Harness, running, until
+from tests.workflows.gateways import RefusesCaptures, SlowToAuthorize
+from tests.workflows.harness import Harness, eventually, running, until
 from workflows.order import OrderWorkflow
 
 HERE = Path(__file__).parent / "histories"
@@ -46,13 +45,6 @@ STOCK = {
 
 
 BUSY = shipped_to(BUSY_POSTAL_CODE)
-
-
-class RefusesCaptures(SimulatedPaymentGateway):
-    def capture(
-        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
-    ) -> Capture:
-        raise PaymentError("capture_refused", "the issuer refused the capture")
 
 
 def review_order(order_id: str) -> OrderIn:
@@ -208,6 +200,7 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await handle.result()
             await save(env, [handle.id])
         db.dispose()
+    await record_cancel_while_authorizing(env, prefix)
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)
         with db.session() as s:
@@ -268,6 +261,22 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
                 fid = v.fulfilments[0].fulfilment_id
                 await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
                 await h.pack(fid)
+            await handle.result()
+            await save(env, [handle.id])
+        db.dispose()
+
+
+async def record_cancel_while_authorizing(env: WorkflowEnvironment, prefix: str) -> None:
+    """A customer cancel while the gateway is authorizing: the run waits for the answer,
+    then voids what was authorized."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = fresh_db(tmp)
+        gateway = SlowToAuthorize()
+        async with running(env.client, db, payments=gateway) as h:
+            handle = await h.place(order(f"{prefix}-CANCELAUTH"))
+            await eventually(lambda: gateway.calls == 2)
+            await handle.execute_update(OrderWorkflow.cancel, CancelRequest())
+            gateway.answer.set()
             await handle.result()
             await save(env, [handle.id])
         db.dispose()

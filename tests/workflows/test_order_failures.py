@@ -9,10 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from oms.connectors.carriers import BUSY_POSTAL_CODE
-from oms.connectors.payment_simulator import SimulatedPaymentGateway
-from oms.connectors.payments import PaymentError
 from oms.contracts.orders import OrderWorkflowInput
-from oms.contracts.payments import Capture
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fraud import FraudReviewDecision
@@ -20,6 +17,7 @@ from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus, PaymentState
 from oms.keys import order_workflow_id
 from tests.factories import PARIS, order, seed, shipped_to
+from tests.workflows.gateways import RefusesCaptures
 from tests.workflows.harness import (
     fulfilment_rows,
     ledger,
@@ -108,13 +106,6 @@ async def test_a_carrier_refusing_the_address_rejects_that_shipment_not_the_whol
     assert result.payment.state is PaymentState.VOIDED
     assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
     assert "fulfilment_failed" in [e.type for e in result.timeline]
-
-
-class RefusesCaptures(SimulatedPaymentGateway):
-    def capture(
-        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
-    ) -> Capture:
-        raise PaymentError("capture_refused", "the issuer refused the capture")
 
 
 async def test_a_refused_capture_keeps_the_shipped_order_and_opens_a_payment_exception(

@@ -1,0 +1,37 @@
+"""Payment gateways that misbehave in one precise way, for workflow tests and recorders."""
+
+from __future__ import annotations
+
+import threading
+
+from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.connectors.payments import PaymentError, PaymentUnavailable
+from oms.contracts.payments import Authorization, Capture
+
+
+class RefusesCaptures(SimulatedPaymentGateway):
+    def capture(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> Capture:
+        raise PaymentError("capture_refused", "the issuer refused the capture")
+
+
+class SlowToAuthorize(SimulatedPaymentGateway):
+    """Times out once (so the run retries as a regular activity), then authorizes only once
+    the caller sets ``answer``: the answer can come after a cancel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.answer = threading.Event()
+
+    def authorize(
+        self, *, idempotency_key: str, token: str, amount: int, currency: str
+    ) -> Authorization:
+        self.calls += 1
+        if self.calls == 1:
+            raise PaymentUnavailable("gateway_timeout", "no answer in time")
+        assert self.answer.wait(30), "the gateway was never let answer"
+        return super().authorize(
+            idempotency_key=idempotency_key, token=token, amount=amount, currency=currency
+        )
