@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,10 +88,12 @@ def api_process(
     task_queue: str | None = None,
     log_level: str = "WARNING",
     timeout_s: float = 30,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[ApiProcess]:
     """Start the API in a child process, wait until ``ready_path`` answers 200, yield its
-    base URL and process id; stop it on the way out."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base URL and process id; stop it on the way out. ``extra_env``: settings for it alone
+    (``OMS_PAYLOAD_KEYS``, which it must share with the workers)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     command = [
         sys.executable, "-m", "bench.api_server", "--database-url", database_url,
         "--port", str(port), "--log-level", log_level,

@@ -34,6 +34,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import httpx
+from pydantic import SecretStr
 
 from bench.api_server import api_process
 from bench.baseline import BASELINE_ACTIVITIES, baseline_worker, run_baseline
@@ -42,12 +43,15 @@ from bench.orders_figures import History, Meter, Phase, history_of, mean, ms, pc
 from bench.orders_placing import OrderRun, Placing, order_histories, place_orders
 from bench.orders_setup import SANDBOXES, DevServer, order_worker, seed
 from bench.orders_staff import StaffCounts
+from oms.config import Settings
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.devserver import free_port
 from oms.logging import configure_logging
+from oms.payload_keys import new_key
+from oms.temporal import data_converter
 from workers.main import Dependencies
 
 
@@ -62,7 +66,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             url = f"sqlite:///{(workdir / 'oms.db').as_posix()}"
             await asyncio.to_thread(upgrade, url)
         db = Database(url)
-        server = await DevServer.start(workdir)
+        # The API process refuses to start without a payload key (oms.temporal.connect), and
+        # the worker here must open what it seals: one key for this run, shared by both.
+        payload_keys = new_key(f"bench-{tag}")
+        converter = data_converter(Settings(payload_keys=SecretStr(payload_keys)))
+        server = await DevServer.start(workdir, data_converter=converter)
         try:
             keys = await asyncio.to_thread(seed, db)
             client = server.client
@@ -82,6 +90,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         temporal_address=server.address,
                         task_queue=order_queue,
                         log_level=args.log_level,
+                        extra_env={"OMS_PAYLOAD_KEYS": payload_keys},
                     ),
                 )
                 async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:

@@ -15,6 +15,7 @@ from typing import Any
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
@@ -55,7 +56,15 @@ class DevServer:
     log: Path
 
     @classmethod
-    async def start(cls, workdir: Path, timeout_s: float = 60.0) -> DevServer:
+    async def start(
+        cls,
+        workdir: Path,
+        timeout_s: float = 60.0,
+        *,
+        data_converter: DataConverter = pydantic_data_converter,
+    ) -> DevServer:
+        """The server, and a client of it with ``data_converter`` (the OMS's, with its payload
+        codec, when the API or a worker of the OMS runs against it too)."""
         log = workdir / "temporal.log"
         port = free_port()
         address = f"127.0.0.1:{port}"
@@ -79,7 +88,7 @@ class DevServer:
                 tail = log.read_text(errors="replace")[-2000:]
                 raise SystemExit(f"temporal dev server did not start:\n{tail}")
             try:
-                client = await Client.connect(address, data_converter=pydantic_data_converter)
+                client = await Client.connect(address, data_converter=data_converter)
                 listed = await client.operator_service.list_search_attributes(
                     ListSearchAttributesRequest(namespace=client.namespace)
                 )

@@ -20,6 +20,7 @@ from oms.config import Settings, get_settings
 from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
+from oms.payload_keys import for_dev
 
 log = get_logger("oms.cli")
 
@@ -94,12 +95,17 @@ async def _serve(
     import uvicorn
 
     from api.app import create_app
+    from oms.payload_keys import PayloadKeyError
     from oms.services.order_runs import sweep_stranded
-    from oms.temporal import connect, ensure_search_attributes, metrics_runtime
+    from oms.temporal import connect, ensure_search_attributes, metrics_runtime, payload_codec
     from oms.tracing import configure_tracing
     from workers.main import Dependencies, build_worker, watch_settings
     from workflows.atp_watch import start_atp_watch
 
+    try:  # before anything starts: no keys, no worker and no API (oms.payload_keys)
+        payload_codec(settings)
+    except PayloadKeyError as exc:
+        raise SystemExit(f"oms: {exc}") from None
     # Before connecting and creating the app: both pick tracing up when it is on.
     configure_tracing(settings, "oms" if worker and api else "oms-worker" if worker else "oms-api")
     runtime = None
@@ -273,6 +279,7 @@ def cmd_dev(settings: Settings) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115
     configure_logging(settings.log_level, True, file=log_file)
+    settings = for_dev(settings)
     proc = start_temporal(settings)
     try:
         cmd_migrate(settings)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     stranded_order_after: timedelta = timedelta(seconds=60)
     stranded_order_sweep: timedelta = timedelta(seconds=30)
     otlp_endpoint: str | None = None
+
+    # Payload encryption (oms/codec.py, docs/operations.md "Payload encryption"): keys as
+    # `<id>:<base64 of 32 bytes>`, comma-separated, in the variable or in a file (a mounted
+    # secret); the first encrypts, every one decrypts. A worker or the API refuses to start
+    # without keys unless encryption is turned off, which leaves payloads readable in Temporal.
+    payload_keys: SecretStr | None = None
+    payload_keys_file: Path | None = None
+    payload_encryption: bool = True
 
     @property
     def db_url(self) -> str:

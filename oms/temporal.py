@@ -1,9 +1,12 @@
-"""Temporal plumbing shared by workers, the API and tests: client, ids, search attributes."""
+"""Temporal plumbing shared by workers, the API and tests: client, data converter, search
+attributes."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
+from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -13,6 +16,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -24,8 +28,13 @@ from temporalio.runtime import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from oms.config import Settings
+from oms.logging import get_logger
 from oms.metrics import worker_buckets
+from oms.payload_keys import keys_from_settings
 from oms.tracing import temporal_interceptors
+
+if TYPE_CHECKING:
+    from oms.codec import EncryptionCodec
 
 # Search attributes ops filter runs by in the Temporal UI and CLI (docs/operations.md has the
 # queries). No personal data goes here: ids, codes, statuses, amounts and times only.
@@ -72,15 +81,41 @@ SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
 }
 
 
+def payload_codec(settings: Settings) -> EncryptionCodec | None:
+    """The codec payloads are sealed with (oms.codec), or None when OMS_PAYLOAD_ENCRYPTION
+    is off. Raises ``oms.payload_keys.PayloadKeyError`` when encryption is on and no key is
+    set: nothing starts that would hand Temporal customers' details in clear by mistake."""
+    if not settings.payload_encryption:
+        return None
+    # Imported here: workflows import this module, and need no cipher library loaded for it.
+    from oms.codec import EncryptionCodec
+
+    return EncryptionCodec(keys_from_settings(settings))
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """The OMS's data converter: pydantic models as JSON, then sealed by the payload codec.
+    Workers, the API, tests and the bench build theirs here, so they all read each other."""
+    codec = payload_codec(settings)
+    if codec is None:
+        get_logger(__name__).warning(
+            "payloads_not_encrypted",
+            reason="OMS_PAYLOAD_ENCRYPTION is off: Temporal stores customers' details in clear",
+        )
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+
+
 async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
-    """The one way the OMS connects to Temporal: pydantic models travel as JSON, and traces
-    go through when tracing is on (workers built from this client inherit its interceptors).
-    A worker serving metrics passes a ``metrics_runtime``; every runtime forwards the SDK
-    core's own log lines to Python logging (``forwarded_core_logs``)."""
+    """The one way the OMS connects to Temporal: pydantic models travel as JSON, sealed by the
+    payload codec (``data_converter``), and traces go through when tracing is on (workers
+    built from this client inherit its interceptors and its converter). A worker serving
+    metrics passes a ``metrics_runtime``; every runtime forwards the SDK core's own log lines
+    to Python logging (``forwarded_core_logs``)."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         interceptors=temporal_interceptors(),
         runtime=runtime or logging_runtime(),
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import httpx
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -17,6 +18,7 @@ from oms.config import Settings
 from oms.db import api_keys
 from oms.db.engine import Database
 from oms.keys import order_workflow_id
+from oms.payload_keys import new_key
 from oms.temporal import connect
 from oms.tracing import in_memory_tracing
 from tests.factories import order, seed
@@ -48,7 +50,8 @@ async def test_one_trace_runs_from_post_orders_through_the_workflow_to_an_activi
     order_id = f"TRACE-{uuid.uuid4().hex[:10]}"
     target = dev_env.client.service_client.config.target_host
     with in_memory_tracing() as exporter:
-        client = await connect(Settings(temporal_address=target))
+        settings = Settings(temporal_address=target, payload_keys=SecretStr(new_key("t")))
+        client = await connect(settings)
         async with running(client, db) as h:
             h.started.append(
                 client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))

@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from oms.config import Settings
+from oms.payload_keys import new_key
+from oms.temporal import data_converter
 from workers.main import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -24,7 +27,10 @@ def workflow_type(history: WorkflowHistory) -> str:
 
 @pytest.mark.parametrize("workflow_id", RECORDED)
 async def test_recorded_history_replays_with_todays_workflow_code(workflow_id: str) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    # The converter workers run with: payload encryption on. Every history recorded before it
+    # holds plain payloads, which the codec passes through.
+    converter = data_converter(Settings(payload_keys=SecretStr(new_key("replay"))))
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter)
     result = await replayer.replay_workflow(RECORDED[workflow_id], raise_on_replay_failure=True)
     assert result.replay_failure is None
 

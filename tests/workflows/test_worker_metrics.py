@@ -18,9 +18,11 @@ from oms.domain.tasks import TaskKind
 # worker's own restrictions: what only the test uses is passed through.
 with workflow.unsafe.imports_passed_through():
     import httpx
+    from pydantic import SecretStr
 
     from oms.config import Settings
     from oms.devserver import free_port
+    from oms.payload_keys import new_key
     from oms.temporal import connect, metrics_runtime
     from tests.prometheus import names, value
     from workers.sandbox import workflow_runner
@@ -61,6 +63,7 @@ async def test_a_worker_serves_the_sdk_metrics_and_those_workflows_record_once(
     settings = Settings(
         temporal_address=dev_env.client.service_client.config.target_host,
         temporal_namespace=dev_env.client.namespace,
+        payload_keys=SecretStr(new_key("t")),
     )
     client = await connect(settings, runtime=metrics_runtime(port, host="127.0.0.1"))
     queue = f"metrics-{uuid.uuid4()}"
