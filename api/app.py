@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
+from api.codec_access import CodecCors, KeyInPath
 from api.deps import identify
 from api.edge import GuardBodies
 from api.limits import RateLimiter
@@ -17,6 +18,7 @@ from api.routers import (
     availability,
     carts,
     channels,
+    codec,
     fulfilments,
     health,
     inventory,
@@ -57,6 +59,7 @@ ROUTERS = (
     rules.router,
     sourcing.router,
     sourcing_trials.router,
+    codec.router,
     # Before availability: its own paths must not swallow /availability/events.
     stock_events.router,
     availability.router,
@@ -88,8 +91,14 @@ def create_app(
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     errors.install(app)
     app.add_middleware(GuardBodies, max_bytes=settings.max_body_bytes, identify=identify)
-    # Added last, so outermost: it sees the status of every answer, RefuseNul's included.
+    # Outside the edge: the Temporal UI's preflights need no key, and its refusals (401, 413)
+    # must carry CORS headers for the UI to read them.
+    app.add_middleware(CodecCors, origins=settings.codec_origins)
+    # Outside the rest: it sees the status of every answer, RefuseNul's included.
     app.add_middleware(HttpMetrics, metrics=app.state.metrics)
+    if settings.codec_key_in_path:
+        # Outermost: the edge and the metrics see /codec/decode with its key as a header.
+        app.add_middleware(KeyInPath)
     for router in ROUTERS:
         app.include_router(router)
     openapi.install(app, ROUTERS)

@@ -35,7 +35,9 @@ def _wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise SystemExit(f"Temporal did not start listening on {port} within {timeout:.0f}s")
 
 
-def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
+def start_temporal(
+    settings: Settings, *, ui_codec_endpoint: str | None = None
+) -> subprocess.Popen[bytes]:
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     args = start_dev_args(
@@ -43,6 +45,7 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
         port=settings.temporal_port,
         ui_port=settings.ui_port,
         namespace=settings.temporal_namespace,
+        ui_codec_endpoint=ui_codec_endpoint,
     )
     logfile = open(home / "temporal.log", "ab")  # noqa: SIM115 (lives as long as the server)
     proc = subprocess.Popen(args, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
@@ -280,11 +283,12 @@ def cmd_dev(settings: Settings) -> None:
     log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115
     configure_logging(settings.log_level, True, file=log_file)
     settings = for_dev(settings)
-    proc = start_temporal(settings)
+    cmd_migrate(settings)
+    dev_keys = cmd_seed(settings)
+    api = api_url(settings)
+    # The dev UI sends no header: its codec endpoint carries the demo analyst key in its path.
+    proc = start_temporal(settings, ui_codec_endpoint=f"{api}/codec/key/{dev_keys['analyst']}")
     try:
-        cmd_migrate(settings)
-        dev_keys = cmd_seed(settings)
-        api = api_url(settings)
         print(
             f"\nOMS is running (data in {settings.home}/)\n"
             f"  API          {api}  (OpenAPI: {api}/docs)\n"

@@ -19,7 +19,8 @@ rotate: every key listed decrypts. The key id is also the cipher's associated da
 relabelled with another id fails authentication. A payload that is not sealed (every history
 recorded before this codec) passes through decoding unchanged.
 
-The codec is built by oms.temporal.data_converter.
+The codec is built by oms.temporal.data_converter and served to the Temporal UI by the API
+(api/routers/codec.py).
 """
 
 from __future__ import annotations

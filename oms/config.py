@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     payload_keys: SecretStr | None = None
     payload_keys_file: Path | None = None
     payload_encryption: bool = True
+    # Browser origins allowed to call /codec (the Temporal UI's); none set: the local UI on
+    # ui_port, by name and by address.
+    codec_cors_origins: list[str] | None = None
+    # Also take the API key from the codec's path (/codec/key/<key>/decode): the Temporal UI
+    # can send no header of its own choosing without a login of its own (`oms dev` turns it on).
+    codec_key_in_path: bool = False
 
     @property
     def db_url(self) -> str:
@@ -104,6 +110,12 @@ class Settings(BaseSettings):
     @property
     def temporal_target(self) -> str:
         return self.temporal_address or f"localhost:{self.temporal_port}"
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins is not None:
+            return self.codec_cors_origins
+        return [f"http://localhost:{self.ui_port}", f"http://127.0.0.1:{self.ui_port}"]
 
 
 @lru_cache

@@ -121,7 +121,9 @@ def dev_keys(home: Path) -> str:
 
 def for_dev(settings: Settings) -> Settings:
     """`oms dev`'s settings: payloads encrypted as in production, with the key it made once
-    under its OMS_HOME (unless keys are set)."""
-    if not settings.payload_encryption or settings.payload_keys or settings.payload_keys_file:
-        return settings
-    return settings.model_copy(update={"payload_keys": SecretStr(dev_keys(settings.home))})
+    under its OMS_HOME (unless keys are set), and the codec's key taken from its path for the
+    dev server's UI (api/codec_access.py), which, like the API, listens on this machine only."""
+    update: dict[str, object] = {"codec_key_in_path": True}
+    if settings.payload_encryption and not (settings.payload_keys or settings.payload_keys_file):
+        update["payload_keys"] = SecretStr(dev_keys(settings.home))
+    return settings.model_copy(update=update)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # The provider spans go to, once tracing is configured; None while tracing is off.
 _provider: TracerProvider | None = None
 
-# Probes and scrapes come every few seconds and say nothing about an order.
-_UNTRACED_URLS = "/healthz$,/metrics$"
+# Probes and scrapes come every few seconds and say nothing about an order; the Temporal UI's
+# decoding says nothing either, and its path may hold an API key (api/codec_access.py).
+_UNTRACED_URLS = "/healthz$,/metrics$,/codec/"
 
 
 def configure_tracing(settings: Settings, service_name: str) -> None:

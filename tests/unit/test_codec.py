@@ -164,6 +164,7 @@ def test_oms_dev_makes_its_key_once_for_its_owner_and_reuses_it(tmp_path: Path) 
     assert first.payload_keys.get_secret_value() == again.payload_keys.get_secret_value()
     assert first.payload_keys.get_secret_value() == dev_keys(tmp_path)
     assert stat.S_IMODE((tmp_path / DEV_KEY_FILE).stat().st_mode) == 0o600
+    assert first.codec_key_in_path
     given = new_key("ops")
     assert for_dev(Settings(home=tmp_path, payload_keys=SecretStr(given))).payload_keys == (
         SecretStr(given)
