@@ -379,3 +379,21 @@ def test_kustomization_applies_every_manifest() -> None:
     (kustomization,) = _docs(K8S / "kustomization.yaml")
     files = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
     assert set(kustomization["resources"]) == files
+
+
+def test_the_workers_and_the_api_get_the_payload_keys_from_a_secret() -> None:
+    # Without keys they refuse to start (oms.payload_keys); no file here turns encryption off.
+    (compose,) = _docs(DEPLOY / "compose.yaml")
+    services = compose["services"]
+    for name in ("worker", "api"):
+        (secret,) = services[name]["secrets"]
+        env = services[name]["environment"]
+        assert env["OMS_PAYLOAD_KEYS_FILE"] == f"/run/secrets/{secret}", name
+        assert compose["secrets"][secret] == {"environment": "OMS_PAYLOAD_KEYS"}
+    kustomization = (K8S / "kustomization.yaml").read_text()
+    assert re.search(r"--from-literal=OMS_PAYLOAD_KEYS=", kustomization)
+    for container in _all_containers():
+        if _words(container.get("command"))[-1] in ("worker", "api"):
+            assert {"name": "oms-secrets"} in [e.get("secretRef") for e in container["envFrom"]]
+    texts = [p.read_text() for p in DEPLOY.rglob("*") if p.is_file()]
+    assert not [t for t in texts if re.search(r"OMS_PAYLOAD_ENCRYPTION|OMS_PAYLOAD_KEYS:", t)]
