@@ -20,7 +20,7 @@ from oms.config import Settings, get_settings
 from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
-from oms.payload_keys import for_dev
+from oms.payload_keys import DEV_KEY_FILE, for_dev
 
 log = get_logger("oms.cli")
 
@@ -247,6 +247,10 @@ def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
         "TEMPORAL_NAMESPACE": settings.temporal_namespace,
         "TEMPORAL_UI": f"http://127.0.0.1:{settings.ui_port}",
     }
+    dev_key_file = settings.home / DEV_KEY_FILE
+    if not (settings.payload_keys or settings.payload_keys_file) and dev_key_file.exists():
+        # Another `oms worker` or `oms api` started in this shell opens what the stack seals.
+        values["OMS_PAYLOAD_KEYS_FILE"] = str(dev_key_file.resolve())
     for role, variable in ROLE_VARIABLES.items():
         if role in keys:
             values[variable] = keys[role]

@@ -77,6 +77,24 @@ def test_eval_of_oms_env_sets_the_api_the_role_keys_and_one_key_per_store(
     ]
 
 
+async def test_oms_env_points_later_oms_commands_at_the_dev_payload_key(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+    from temporalio.api.common.v1 import Payload
+
+    from oms.payload_keys import dev_keys
+    from oms.temporal import payload_codec
+
+    spec = dev_keys(tmp_path)  # what `oms dev` made on its first start
+    [path] = _shell(env_exports(Settings(home=tmp_path), {}), "OMS_PAYLOAD_KEYS_FILE")
+    sealed = await payload_codec(Settings(payload_keys=SecretStr(spec))).encode(
+        [Payload(metadata={"encoding": b"json/plain"}, data=b'{"id": "WEB-1"}')]
+    )
+
+    # A worker started in that shell opens what the stack sealed.
+    [opened] = await payload_codec(Settings(payload_keys_file=Path(path))).decode(sealed)
+    assert opened.data == b'{"id": "WEB-1"}'
+
+
 def test_an_api_listening_on_every_interface_is_reached_on_loopback() -> None:
     exports = env_exports(Settings(api_host="0.0.0.0", api_port=9000), {})
 
