@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Depends, Path, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -25,13 +25,14 @@ from oms.db import profiles
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.order import Identifier
-from oms.domain.sourcing.profiles import ProfileStatus, SourcingProfile
+from oms.domain.sourcing.profiles import MAX_VERSION, ProfileStatus, SourcingProfile
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 
 Admin = Annotated[Principal, Depends(require())]
 Reader = Annotated[Principal, Depends(require("analyst", "integration"))]
 Document = Annotated[dict[str, Any], Body(description="A profile document, without id/version")]
+VersionPath = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 PUBLISH_ATTEMPTS = 3
 
@@ -137,7 +138,7 @@ def create_version(
     response_model=ProfileVersion,
     responses=error_responses(ErrorCode.PROFILE_NOT_FOUND),
 )
-def get_version(profile_id: str, version: int, _: Reader, db: DbDep) -> Any:
+def get_version(profile_id: str, version: VersionPath, _: Reader, db: DbDep) -> Any:
     try:
         with db.session() as s:
             return _full(profiles.get_row(s, profile_id, version))
@@ -150,7 +151,9 @@ def get_version(profile_id: str, version: int, _: Reader, db: DbDep) -> Any:
     response_model=ProfileVersion,
     responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.PROFILE_PUBLISHED),
 )
-def edit_draft(profile_id: str, version: int, document: Document, _: Admin, db: DbDep) -> Any:
+def edit_draft(
+    profile_id: str, version: VersionPath, document: Document, _: Admin, db: DbDep
+) -> Any:
     """Replaces a draft's document; a published version is 409 `profile_published`."""
     try:
         with db.session() as s:
@@ -167,7 +170,7 @@ def edit_draft(profile_id: str, version: int, document: Document, _: Admin, db: 
     response_model=ProfileVersion,
     responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.INVALID_STATE),
 )
-def publish_version(profile_id: str, version: int, _: Admin, db: DbDep) -> Any:
+def publish_version(profile_id: str, version: VersionPath, _: Admin, db: DbDep) -> Any:
     """Makes the version its channel's active profile from the next order on."""
     return _activating(lambda s: profiles.publish(s, profile_id, version), db)
 

@@ -20,7 +20,7 @@ from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
 from oms.domain.sourcing import Allocation, Demand
 from oms.domain.sourcing.explain import SourcingExplanation
-from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction
+from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction, Version
 from oms.domain.sourcing.trials import OrderTrial, PlanMetrics, TrialTotals, measure, totals
 from oms.services import order_intake
 from oms.services import sourcing_trials as trials
@@ -37,7 +37,7 @@ class ProfileRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    version: int = Field(ge=1)
+    version: Version
 
 
 class SimulateBody(BaseModel):

@@ -1,5 +1,6 @@
 """Values at the edge of what the database holds are refused with the JSON error shape, never
-a plain 500: offsets past SQLite's integers, NUL characters where raw SQL reads them."""
+a plain 500: offsets and versions past SQLite's integers, NUL characters where raw SQL reads
+them."""
 
 from __future__ import annotations
 
@@ -28,3 +29,18 @@ async def test_a_nul_in_a_sku_is_refused_on_the_availability_paths(api: Api) -> 
     for answer in (posted, asked):
         assert 400 <= answer.status_code < 500, answer.text
         assert error_of(answer)["code"]
+
+
+async def test_a_profile_version_past_what_the_database_counts_is_out_of_range(api: Api) -> None:
+    huge = f"/sourcing/profiles/central/versions/{2**63}"
+    admin = api.auth("admin")
+
+    answers = [
+        await api.http.get(huge, headers=admin),
+        await api.http.put(huge, json={}, headers=admin),
+        await api.http.post(f"{huge}/publish", headers=admin),
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        assert (error_of(answer)["code"], error_of(answer)["field"]) == ("out_of_range", "version")

@@ -31,6 +31,10 @@ from oms.keys import profile_ref
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ]
+# The largest version number: past it a 422, not a number the database cannot hold (SQLite's
+# integers stop at 2**63 - 1, PostgreSQL's at 2**31 - 1).
+MAX_VERSION = 2**31 - 1
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 Values = tuple[Annotated[str, StringConstraints(min_length=1)], ...]
 
 
@@ -201,7 +205,7 @@ class CostRate(_Doc):
 
 class SourcingProfile(_Doc):
     id: Name
-    version: int = Field(ge=1)
+    version: Version
     status: ProfileStatus = ProfileStatus.DRAFT
     channel: Name | None = Field(default=None, description="None: the default profile")
     description: str = Field(default="", max_length=2000)
