@@ -78,7 +78,8 @@ def create_app(
         if own_db:
             app.state.db = Database(settings.db_url)
         if app.state.temporal is None:
-            app.state.temporal = await connect(settings)
+            # Lazily: the API starts, stores orders and serves reads while Temporal is away.
+            app.state.temporal = await connect(settings, lazy=True)
         yield
         if own_db:
             app.state.db.dispose()

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.logging import get_logger
+from oms.temporal import unreachable
 
 log = get_logger(__name__)
 
@@ -208,6 +209,15 @@ def database_unavailable(exc: Exception) -> ApiError:
     )
 
 
+def temporal_unavailable(exc: Exception) -> ApiError:
+    log.warning("temporal_unavailable", error=str(exc).splitlines()[0][:300])
+    return ApiError(
+        ErrorCode.UNAVAILABLE,
+        "Temporal cannot be reached right now; retrying the same request is safe",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_middleware(RefuseNul)
 
@@ -240,6 +250,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def _database_away(_: Request, exc: Exception) -> JSONResponse:
         err = database_unavailable(exc)
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+
+    @app.exception_handler(RuntimeError)
+    async def _temporal_away(_: Request, exc: RuntimeError) -> JSONResponse:
+        # The API's client connects lazily (it starts while Temporal is away); until it has
+        # connected, a call raises a bare RuntimeError instead of an RPCError.
+        if not unreachable(exc):
+            raise exc
+        err = temporal_unavailable(exc)
         return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -96,11 +96,18 @@ async def _serve(
     ``metrics_host`` at ``OMS_METRICS_PORT`` when that is set: every address by default, for a
     scraper from another machine."""
     import uvicorn
+    from temporalio.service import RPCError
 
     from api.app import create_app
     from oms.payload_keys import PayloadKeyError
     from oms.services.order_runs import sweep_stranded
-    from oms.temporal import connect, ensure_search_attributes, metrics_runtime, payload_codec
+    from oms.temporal import (
+        connect,
+        ensure_search_attributes,
+        metrics_runtime,
+        payload_codec,
+        unreachable,
+    )
     from oms.tracing import configure_tracing
     from workers.main import Dependencies, build_worker, watch_settings
     from workflows.atp_watch import start_atp_watch
@@ -120,8 +127,15 @@ async def _serve(
                 f"oms: cannot serve the worker's metrics on port {settings.metrics_port}"
                 f" (OMS_METRICS_PORT): {exc}"
             ) from None
-    client = await connect(settings, runtime=runtime)
-    await ensure_search_attributes(client)
+    # The API alone starts while Temporal is away (it stores orders and serves reads, and
+    # answers 503 where it needs Temporal); a worker has nothing to do without it.
+    client = await connect(settings, runtime=runtime, lazy=not worker)
+    try:
+        await ensure_search_attributes(client)
+    except (RPCError, RuntimeError) as exc:
+        if worker or (isinstance(exc, RuntimeError) and not unreachable(exc)):
+            raise
+        log.warning("temporal_unreachable_at_start", target=settings.temporal_target)
     tasks: list[asyncio.Task[None]] = []
     server: uvicorn.Server | None = None
     if worker:

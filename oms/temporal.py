@@ -106,18 +106,30 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
-async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+def unreachable(exc: BaseException) -> bool:
+    """Temporal could not be reached by a lazy client that never connected: the SDK raises a
+    bare RuntimeError then, where a connected client raises an RPCError."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect")
+
+
+async def connect(
+    settings: Settings, *, runtime: Runtime | None = None, lazy: bool = False
+) -> Client:
     """The one way the OMS connects to Temporal: pydantic models travel as JSON, sealed by the
     payload codec (``data_converter``), and traces go through when tracing is on (workers
     built from this client inherit its interceptors and its converter). A worker serving
     metrics passes a ``metrics_runtime``; every runtime forwards the SDK core's own log lines
-    to Python logging (``forwarded_core_logs``)."""
+    to Python logging (``forwarded_core_logs``). ``lazy``: connect on first use, so that a
+    process that can work without Temporal for a while (the API: it stores orders and serves
+    reads) starts while Temporal is away; a call that cannot connect then raises what
+    ``unreachable`` recognises."""
     return await Client.connect(
         settings.temporal_target,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         interceptors=temporal_interceptors(),
         runtime=runtime or logging_runtime(),
+        lazy=lazy,
     )
 
 

@@ -38,6 +38,7 @@ from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
 from oms.services import order_intake
 from oms.services.order_runs import start_order
+from oms.temporal import unreachable
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
@@ -135,12 +136,15 @@ async def place_order(
     try:
         if not ran:
             await start_order(client, settings, order, received_at)
-    except RPCError as err:
+    except (RPCError, RuntimeError) as err:
+        if isinstance(err, RuntimeError) and not unreachable(err):
+            raise
         log.error("order_start_failed", order_id=order.id, error=str(err))
         raise ApiError(
             ErrorCode.UNAVAILABLE,
             "the order is stored and will be started as soon as Temporal answers; retrying "
             "the same request is safe",
+            headers={"Retry-After": "5"},
         ) from err
     response.headers["Location"] = f"/orders/{order.id}"
     if created:

@@ -36,6 +36,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/keys": {"get", "post"},
         "/keys/{key_id}": {"delete"},
         "/keys/{key_id}/rotate": {"post"},
+        "/codec/decode": {"post"},
+        "/codec/encode": {"post"},
         "/orders": {"get", "post"},
         "/orders/{order_id}": {"get"},
         "/orders/{order_id}/cancel": {"post"},

@@ -1,0 +1,81 @@
+"""The API started while Temporal is away (issue 10): it stores orders and serves reads, and
+answers 503 in its own error shape where it needs Temporal, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from api.app import create_app
+from oms.config import Settings
+from oms.db import api_keys
+from oms.db import orders as order_repo
+from oms.db.engine import Database
+from oms.devserver import free_port
+from oms.payload_keys import new_key
+from oms.temporal import connect
+from tests.api.conftest import STOCK, order_body
+from tests.factories import seed
+
+
+@dataclass
+class Away:
+    http: httpx.AsyncClient
+    keys: dict[str, str]
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture
+async def away(db: Database) -> AsyncIterator[Away]:
+    seed(db, STOCK)
+    with db.session() as s:
+        keys = {
+            role: api_keys.create_key(s, role=role, name=f"away-{role}")
+            for role in ("storefront", "analyst")
+        }
+    # Nothing listens there: the API's lazy client never connects.
+    settings = Settings(
+        temporal_address=f"127.0.0.1:{free_port()}", payload_keys=SecretStr(new_key("k1"))
+    )
+    client = await connect(settings, lazy=True)
+    app = create_app(settings, db=db, client=client)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://oms") as http:
+        yield Away(http=http, keys=keys)
+
+
+async def test_an_order_placed_while_temporal_is_away_is_stored_and_answered_503(
+    away: Away, db: Database
+) -> None:
+    body = order_body()
+
+    response = await away.http.post("/orders", json=body, headers=away.auth("storefront"))
+
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "unavailable"
+    assert response.headers["Retry-After"]
+    with db.reading() as s:  # kept, for the retry or the worker's sweep to start
+        row = order_repo.get_order(s, body["id"])
+        assert row is not None
+        assert row.status == "RECEIVED"
+    read = await away.http.get(f"/orders/{body['id']}", headers=away.auth("analyst"))
+    assert read.status_code == 200, read.text
+    assert read.json()["status"] == "RECEIVED"
+
+
+async def test_a_call_that_needs_temporal_answers_503_not_500(away: Away) -> None:
+    body = order_body()
+    await away.http.post("/orders", json=body, headers=away.auth("storefront"))
+
+    cancel = await away.http.post(
+        f"/orders/{body['id']}/cancel", json={}, headers=away.auth("storefront")
+    )
+
+    assert cancel.status_code == 503, cancel.text
+    assert cancel.json()["code"] == "unavailable"
