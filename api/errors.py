@@ -263,6 +263,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot even decode (bytes that are not UTF-8): to a
+            # client that is malformed JSON like any other, so the same 422 as a broken one.
+            err = ApiError(ErrorCode.MALFORMED_JSON, "the body is not JSON: not UTF-8 text", "body")
+            return JSONResponse(err.body(), status_code=err.status)
         # The framework's own answers (no such path, wrong method) keep the framework's status.
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
             exc.status_code, ErrorCode.INVALID

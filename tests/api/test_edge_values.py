@@ -1,6 +1,6 @@
 """Values at the edge of what the database holds are refused with the JSON error shape, never
 a plain 500: offsets and versions past SQLite's integers, NUL characters where raw SQL reads
-them."""
+them, bodies that are not even text."""
 
 from __future__ import annotations
 
@@ -44,3 +44,14 @@ async def test_a_profile_version_past_what_the_database_counts_is_out_of_range(a
     for answer in answers:
         assert answer.status_code == 422, answer.text
         assert (error_of(answer)["code"], error_of(answer)["field"]) == ("out_of_range", "version")
+
+
+async def test_a_body_that_is_not_utf8_is_malformed_json_like_any_other(api: Api) -> None:
+    answer = await api.http.post(
+        "/orders",
+        content=b'{"id": "\xff"}',
+        headers={**api.auth("storefront"), "Content-Type": "application/json"},
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert (error_of(answer)["code"], error_of(answer)["field"]) == ("malformed_json", "body")
