@@ -13,7 +13,6 @@ api/codec_access.py; docs/operations.md ("Payload encryption") says how to set i
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
@@ -114,7 +113,7 @@ def _parsed(body: PayloadsJson) -> list[Payload]:
         for field, value in [*fields.items(), ("data", item.data)]:
             try:
                 decoded[field] = base64.b64decode(value, validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or a character past ASCII: not base64 either
                 refused.append(
                     FieldError(
                         field=f"payloads[{index}].{field}",

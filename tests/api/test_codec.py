@@ -205,3 +205,20 @@ async def test_the_key_opens_the_codec_from_its_path_only_where_that_is_turned_o
         assert shop.status_code == 403
         unknown = await keyed.http.post("/codec/key/oms_nope/encode", json=body, headers=headers)
         assert unknown.status_code == 401
+
+
+async def test_a_character_past_ascii_where_base64_goes_is_refused_like_any_bad_base64(
+    codec: Codec,
+) -> None:
+    for op in ("decode", "encode"):
+        refused = await codec.http.post(
+            f"/codec/{op}",
+            json={"payloads": [{"metadata": {"encoding": "é"}, "data": "ü"}]},
+            headers=codec.auth("analyst"),
+        )
+
+        assert refused.status_code == 422, refused.text
+        assert [(e["field"], e["code"]) for e in error_of(refused)["errors"]] == [
+            ("payloads[0].metadata.encoding", "invalid_format"),
+            ("payloads[0].data", "invalid_format"),
+        ]
