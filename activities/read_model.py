@@ -3,6 +3,7 @@ order row and its timeline, outbox events, fulfilment rows and their pick tasks.
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from temporalio import activity
 
 from oms.contracts.fulfilment import SaveFulfilment
@@ -10,9 +11,11 @@ from oms.contracts.read_model import EmitEvent, RecordProgress
 from oms.db import fulfilments, inventory, outbox, payments, tasks
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
+from oms.domain.fulfilment_profiles import StepType
+from oms.domain.fulfilment_steps import StepStatus
 from oms.domain.tasks import TaskKind, TaskStatus
-from oms.keys import pick_task_id
+from oms.keys import pick_task_id, vas_task_id
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -109,6 +112,11 @@ class ReadModelActivities:
                 tasks.close(s, task_id, status=TaskStatus.CANCELLED)
             else:
                 tasks.complete(s, task_id, outcome={"status": view.status.value}, actor="store")
+            _keep_service_tasks(s, view, req.workflow_id)
+            for e in req.emit:
+                outbox.emit(
+                    s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload
+                )
         log.info(
             "fulfilment_saved",
             fulfilment_id=view.fulfilment_id,
@@ -116,3 +124,38 @@ class ReadModelActivities:
             order_id=view.order_id,
             status=view.status.value,
         )
+
+
+def _keep_service_tasks(s: Session, view: FulfilmentView, workflow_id: str) -> None:
+    """A profile's vas step: one task per service per line while the step is under way,
+    with the step's due time; done with the step, cancelled with the fulfilment."""
+    step = next((st for st in view.steps if st.type is StepType.VAS), None)
+    if step is None:
+        return
+    for line in view.lines:
+        for service in line.services:
+            task_id = vas_task_id(view.fulfilment_id, line.line_id, service.value)
+            if view.status is FulfilmentStatus.CANCELLED:
+                tasks.close(s, task_id, status=TaskStatus.CANCELLED)
+            elif step.status is StepStatus.ACTIVE:
+                tasks.open_task(
+                    s,
+                    task_id=task_id,
+                    kind=TaskKind.VAS,
+                    order_id=view.order_id,
+                    workflow_id=workflow_id,
+                    location_id=view.location_id,
+                    due_at=step.due_at,
+                    payload={
+                        "fulfilment_id": view.fulfilment_id,
+                        "line_id": line.line_id,
+                        "sku": line.sku,
+                        "service": service.value,
+                    },
+                )
+                if step.escalated:
+                    tasks.escalate(s, task_id)
+            elif step.status is StepStatus.DONE:
+                tasks.complete(s, task_id, outcome={"step": step.key}, actor=step.actor or "store")
+            elif step.status is StepStatus.SKIPPED:
+                tasks.close(s, task_id, status=TaskStatus.CANCELLED, actor=step.actor or "store")

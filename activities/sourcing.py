@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import Session
 from temporalio import activity
 
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest
@@ -12,6 +13,8 @@ from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
+from oms.domain.delivery import DeliveryMethod
+from oms.domain.fulfilment_profiles import FulfilmentProfile
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -20,6 +23,7 @@ from oms.domain.sourcing import (
     SourcingPlan,
     source_order,
 )
+from oms.domain.sourcing.profiles import DeliveryKind
 from oms.logging import get_logger
 from oms.services.availability import sourcing_candidates
 
@@ -30,11 +34,22 @@ log = get_logger(__name__)
 MAX_PLAN_ATTEMPTS = 5
 
 
+# (session, location id, channel, delivery method) -> the profile that location runs.
+ProfileChoice = Callable[[Session, str, str, DeliveryMethod], FulfilmentProfile]
+
+
 class SourcingActivities:
     def __init__(
-        self, db: Database, *, before_reserve: Callable[[str, SourcingPlan], None] | None = None
+        self,
+        db: Database,
+        *,
+        before_reserve: Callable[[str, SourcingPlan], None] | None = None,
+        profiles: ProfileChoice | None = None,
     ) -> None:
         self.db = db
+        # Which fulfilment profile each chosen location runs (None: profiles are not in use,
+        # and fulfilments run the fixed flow of revision 2).
+        self.profiles = profiles
         # Called between planning and reserving (order id, plan): where a race is lost. Tests
         # use it to let another order take the stock at that very moment.
         self.before_reserve = before_reserve
@@ -48,7 +63,7 @@ class SourcingActivities:
         with self.db.session() as s:
             held = inventory.reservations_for_step(s, req.step_key)
             if held:
-                return _plan_from_entries(req, held)
+                return self._with_profiles(req, _plan_from_entries(req, held))
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:
@@ -107,14 +122,31 @@ class SourcingActivities:
             )
             # The same order as a retry rebuilds it from the ledger: same step, same answer. The
             # explanation stays in the database (GET /orders/{id}/sourcing), out of the history.
-            return plan.model_copy(
-                update={
-                    "allocations": _in_demand_order(req, plan.allocations),
-                    "explanation": None,
-                    "candidates": [],
-                }
+            return self._with_profiles(
+                req,
+                plan.model_copy(
+                    update={
+                        "allocations": _in_demand_order(req, plan.allocations),
+                        "explanation": None,
+                        "candidates": [],
+                    }
+                ),
             )
         raise RuntimeError(f"stock kept moving while sourcing {req.order_id}; will retry")
+
+    def _with_profiles(self, req: SourcingRequest, plan: SourcingPlan) -> SourcingPlan:
+        """The plan with the fulfilment profile each of its locations runs for this order."""
+        if self.profiles is None or not plan.allocations:
+            return plan
+        facts = req.facts
+        method = (
+            DeliveryMethod.COLLECT
+            if facts is not None and facts.delivery is DeliveryKind.COLLECT
+            else DeliveryMethod.SHIP
+        )
+        with self.db.reading() as s:
+            chosen = {loc: self.profiles(s, loc, req.channel, method) for loc in plan.locations}
+        return plan.model_copy(update={"fulfilment_profiles": chosen})
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:

@@ -140,6 +140,16 @@ def pick_task_id(fulfilment_id: str) -> str:
     return f"pick-{fulfilment_id}"
 
 
+def vas_task_id(fulfilment_id: str, line_id: str, service: str) -> str:
+    """The task of one value-added service for one line of a fulfilment."""
+    return f"vas-{fulfilment_id}-{line_id}-{service}"
+
+
+def fulfilment_event_id(fulfilment_id: str, event_type: str) -> str:
+    """An outbox event of a fulfilment, once per type (``fulfilment.overdue``...)."""
+    return f"{fulfilment_id}:{event_type}"
+
+
 # -- outbox events ------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from activities.inventory_sync import InventorySyncActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
 from activities.shipping import ShippingActivities
-from activities.sourcing import SourcingActivities
+from activities.sourcing import ProfileChoice, SourcingActivities
 from activities.tasks import TaskActivities
 from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
@@ -49,6 +49,8 @@ class Dependencies:
     payments: PaymentGateway
     carrier: Carrier
     fraud_policy: FraudPolicy = field(default_factory=FraudPolicy)
+    # Which fulfilment profile a location runs; None: fulfilments run the fixed flow.
+    fulfilment_profiles: ProfileChoice | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
@@ -86,7 +88,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     read_model = ReadModelActivities(deps.db)
     tasks = TaskActivities(deps.db)
     fraud = FraudActivities(deps.db, deps.fraud_policy)
-    sourcing = SourcingActivities(deps.db)
+    sourcing = SourcingActivities(deps.db, profiles=deps.fulfilment_profiles)
     payments = PaymentActivities(deps.payments, deps.db)
     shipping = ShippingActivities(deps.carrier)
     syncs = InventorySyncActivities(deps.db)

@@ -24,16 +24,13 @@ with workflow.unsafe.imports_passed_through():
         apply_pick,
         validate_pick,
     )
+    from oms.domain.fulfilment_profiles import StepType
+    from oms.domain.fulfilment_steps import StepStatus
     from oms.domain.order import DeliveryMethod
-    from oms.domain.order.run_info import (
-        FULFILMENT_WAITS,
-        WaitingOn,
-        fulfilment_current_details,
-    )
     from oms.domain.tasks import TaskKind
     from oms.metrics import task_sla_breached
-    from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
+    from workflows.fulfilment_steps import ProfiledSteps, refuse
     from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
@@ -44,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class FulfilmentWorkflow:
+class FulfilmentWorkflow(ProfiledSteps):
     """Pick, pack, then ship or hand over for collection, at one location.
 
     Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)``, each
@@ -72,6 +69,14 @@ class FulfilmentWorkflow:
 
     @workflow.run
     async def run(self, inp: FulfilmentInput) -> FulfilmentView:
+        if inp.revision >= 3:
+            try:
+                return await self._run_profiled(inp)
+            except (Exception, asyncio.CancelledError):
+                if not self.view.status.is_final:
+                    self.view.status = FulfilmentStatus.CANCELLED
+                    await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))
+                raise
         if inp.revision >= 2:
             return await self._run_lean(inp)
         try:
@@ -170,49 +175,6 @@ class FulfilmentWorkflow:
     def _consume_request(self) -> ConsumeRequest:
         return ConsumeRequest(step_key=self._step_key, location_id=self.inp.location_id)
 
-    async def _store(
-        self,
-        summary: str,
-        *,
-        pick_due: bool = False,
-        commit: CommitPick | None = None,
-        consume: ConsumeRequest | None = None,
-    ) -> None:
-        """One local activity: the row, its pick task and, in the same transaction, the
-        ledger's part of the step."""
-        await workflow.execute_local_activity(
-            calls.save_fulfilment,
-            SaveFulfilment(
-                view=self.view,
-                workflow_id=workflow.info().workflow_id,
-                pick_due_at=self._pick_due if pick_due else None,
-                commit=commit,
-                consume=consume,
-            ),
-            summary=f"{summary} ({self.view.status.value})",
-            **LOCAL_ACTIVITY,
-        )
-
-    def _show(self, *, due_at: datetime | None = None) -> None:
-        """Search attributes and current details for ops: status, waiting on whom since when,
-        and the pick deadline while it runs."""
-        status = self.view.status
-        who = FULFILMENT_WAITS.get(status, WaitingOn.NONE)
-        now = workflow.now()
-        workflow.upsert_search_attributes(
-            [
-                FULFILMENT_STATUS.value_set(status.value),
-                WAITING_ON.value_set(who.value),
-                STATUS_SINCE.value_set(now),
-                DUE_AT.value_set(due_at) if due_at else DUE_AT.value_unset(),
-            ]
-        )
-        workflow.set_current_details(
-            fulfilment_current_details(
-                status, now, self.inp.location_id, due_at, self.view.escalated
-            )
-        )
-
     async def _tell_order(self) -> None:
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal("fulfilment_progress", FulfilmentProgress.of(self.view))
@@ -246,6 +208,19 @@ class FulfilmentWorkflow:
         shipping.result()
 
     async def _ship(self) -> None:
+        await self._book_carrier()
+        if self.inp.revision >= 2:
+            self.view.status = FulfilmentStatus.SHIPPED
+            await self._store("shipped", consume=self._consume_request)
+            return
+        await self._consume()
+        self.view.status = FulfilmentStatus.SHIPPED
+
+    async def _consumed(self, summary: str) -> None:
+        """What left the building leaves the reservation ledger, with the row that says so."""
+        await self._store(summary, consume=self._consume_request)
+
+    async def _book_carrier(self) -> None:
         address = self.inp.address
         assert address is not None
         request = ShipmentRequest(
@@ -276,12 +251,6 @@ class FulfilmentWorkflow:
             )
         self.view.carrier = booking.carrier
         self.view.tracking_number = booking.tracking_number
-        if self.inp.revision >= 2:
-            self.view.status = FulfilmentStatus.SHIPPED
-            await self._store("shipped", consume=self._consume_request)
-            return
-        await self._consume()
-        self.view.status = FulfilmentStatus.SHIPPED
 
     async def _consume(self) -> None:
         await self._db_step(
@@ -328,6 +297,9 @@ class FulfilmentWorkflow:
         any_picked = any((line.picked or 0) > 0 for line in self.view.lines)
         self.view.status = FulfilmentStatus.PICKED if any_picked else FulfilmentStatus.REJECTED
         self._picked = True
+        step = self._current_of(StepType.PICK)
+        if step is not None:
+            self._finish(step, StepStatus.DONE, report.actor)
         return self.view
 
     @pick.validator
@@ -346,11 +318,21 @@ class FulfilmentWorkflow:
         self.view.parcels = list(report.parcels)
         self.view.status = FulfilmentStatus.PACKED
         self._packed = True
+        step = self._current_of(StepType.PACK)
+        if step is not None:
+            self._finish(step, StepStatus.DONE, report.actor)
         return self.view
 
     @pack.validator
     def _validate_pack(self, report: PackReport) -> None:
         self._require(FulfilmentStatus.PICKED, "pack")
+        if self.inp.revision >= 3 and self._current_of(StepType.PACK) is None:
+            step = self.view.current_step
+            raise refuse(
+                ErrorCode.INVALID_STATE,
+                f"the step under way is {step.key if step else 'none'}, not pack",
+                "step",
+            )
 
     @workflow.update
     def collected(self, report: HandOverReport) -> FulfilmentView:
@@ -361,6 +343,8 @@ class FulfilmentWorkflow:
     @collected.validator
     def _validate_collected(self, report: HandOverReport) -> None:
         self._require(FulfilmentStatus.READY_FOR_COLLECTION, "hand over")
+        if self.inp.revision >= 3:
+            raise refuse(ErrorCode.INVALID_STATE, "collect with the customer's code", "code")
 
     @workflow.query
     def status(self) -> FulfilmentView:

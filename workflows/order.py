@@ -44,6 +44,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY, SETTLEMENT_ACTIVITY
 
 
+# Fulfilments run the steps of their location's fulfilment profile (revision 3).
+PROFILED = "fulfilment-profiles"
+
+
 @workflow.defn
 class OrderWorkflow(OrderSteps):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
@@ -194,7 +198,18 @@ class OrderWorkflow(OrderSteps):
         delivery = self.order.delivery
         for location_id, allocs in plan.by_location().items():
             fid = self.state.next_fulfilment_id()
-            lines = [FulfilmentLine(line_id=a.line_id, sku=a.sku, quantity=a.qty) for a in allocs]
+            profile = plan.fulfilment_profiles.get(location_id)
+            # Since fulfilment profiles: the location's steps, and the lines' services.
+            profiled = self._lean and profile is not None and workflow.patched(PROFILED)
+            lines = [
+                FulfilmentLine(
+                    line_id=a.line_id,
+                    sku=a.sku,
+                    quantity=a.qty,
+                    services=list(self.order.line(a.line_id).services) if profiled else [],
+                )
+                for a in allocs
+            ]
             self.state.book.assign(fid, location_id, allocs)
             extra: dict[str, Any] = self._child_start(fid, location_id, lines) if self._lean else {}
             handle = await workflow.start_child_workflow(
@@ -210,7 +225,8 @@ class OrderWorkflow(OrderSteps):
                     address=delivery.address,
                     lines=lines,
                     pick_escalate_after_s=self.state.policy.pick_escalate_after_s,
-                    revision=2 if self._lean else 1,
+                    revision=3 if profiled else 2 if self._lean else 1,
+                    profile=profile if profiled else None,
                 ),
                 id=fulfilment_workflow_id(fid),
                 **extra,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from oms.contracts.read_model import EmitEvent
 from oms.domain.fulfilment import FulfilmentLine, FulfilmentView
+from oms.domain.fulfilment_profiles import FulfilmentProfile
 from oms.domain.order import Address, DeliveryMethod
 
 
@@ -25,7 +27,9 @@ class FulfilmentInput(BaseModel):
     # every change signalled to the order, database steps one by one. 2: the order hears only
     # what it must act on (a short pick, a parcel ready for collection) and learns the rest
     # from the result; each step's writes are one local activity.
+    # 3: the steps of the location's fulfilment profile (``profile``), each with its deadline.
     revision: int = 1
+    profile: FulfilmentProfile | None = None
 
 
 class CommitPick(BaseModel):
@@ -47,3 +51,5 @@ class SaveFulfilment(BaseModel):
     # the consumption of what left the building.
     commit: CommitPick | None = None
     consume: ConsumeRequest | None = None
+    # Outbox events announcing the change, in the same transaction (fulfilment.overdue...).
+    emit: list[EmitEvent] = Field(default_factory=list)

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.fulfilment_profiles import Service
+from oms.domain.fulfilment_steps import StepState
 
 
 class FulfilmentStatus(StrEnum):
@@ -62,6 +64,8 @@ class FulfilmentLine(BaseModel):
     quantity: int
     picked: int | None = None
     short_reason: ShortReason | None = None
+    # Value-added services the order line asks for (gift_wrap...): the profile's vas step.
+    services: list[Service] = Field(default_factory=list)
 
     @property
     def short(self) -> int:
@@ -114,6 +118,13 @@ class FulfilmentView(BaseModel):
     carrier: str | None = None
     tracking_number: str | None = None
     escalated: bool = False
+    # Revision 3: the steps of the location's fulfilment profile, and which profile it is.
+    profile: str | None = None
+    steps: list[StepState] = Field(default_factory=list)
+
+    @property
+    def current_step(self) -> StepState | None:
+        return next((s for s in self.steps if not s.status.is_over), None)
 
     @property
     def short_picked(self) -> bool:

@@ -11,6 +11,7 @@ class TaskKind(StrEnum):
     FRAUD_REVIEW = "fraud_review"
     PAYMENT_EXCEPTION = "payment_exception"
     PICK = "pick"
+    VAS = "vas"  # a value-added service (gift wrap, engraving...) for one order line
 
 
 class TaskStatus(StrEnum):

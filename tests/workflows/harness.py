@@ -14,6 +14,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
+from activities.sourcing import ProfileChoice
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
@@ -100,11 +101,15 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    client: Client, db: Database, payments: SimulatedPaymentGateway | None = None
+    client: Client,
+    db: Database,
+    payments: SimulatedPaymentGateway | None = None,
+    *,
+    profiles: ProfileChoice | None = None,
 ) -> AsyncIterator[Harness]:
     payments = payments or SimulatedPaymentGateway()
     carrier = SimulatedCarrier()
-    deps = Dependencies(db=db, payments=payments, carrier=carrier)
+    deps = Dependencies(db=db, payments=payments, carrier=carrier, fulfilment_profiles=profiles)
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)
     async with worker:

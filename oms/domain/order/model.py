@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import Address, Delivery, Identifier
+from oms.domain.fulfilment_profiles import Service
 
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
@@ -51,6 +52,11 @@ class OrderLine(BaseModel):
     quantity: int
     unit_price: int = Field(
         ge=0, le=MAX_UNIT_PRICE, description="Unit price in minor units of the order currency"
+    )
+    services: list[Service] = Field(
+        default_factory=list,
+        max_length=len(Service),
+        description="Value-added services for this line (gift_wrap, engraving...)",
     )
 
     @property
@@ -96,6 +102,9 @@ class OrderIn(BaseModel):
         """A hash of the order's content: the same body posted twice has the same fingerprint."""
         # Without a cart, as before carts existed: orders stored then keep their fingerprint.
         body = self.model_dump(mode="json", exclude={"cart_id"} if self.cart_id is None else None)
+        for line in body["lines"]:  # the same for lines without services
+            if not line["services"]:
+                del line["services"]
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import BaseModel, Field
 
 from oms.domain.delivery import Address, DeliveryMethod
+from oms.domain.fulfilment_profiles import FulfilmentProfile
 from oms.domain.geo import GeoPoint
 from oms.domain.order.model import OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
@@ -133,6 +134,8 @@ class SourcingPlan(BaseModel):
         default=UnplacedAction.CANCEL, description="What becomes of the unplaced units"
     )
     explanation: SourcingExplanation | None = None
+    # The fulfilment profile each location runs for this order (when profiles are in use).
+    fulfilment_profiles: dict[str, FulfilmentProfile] = Field(default_factory=dict)
 
     @property
     def locations(self) -> list[str]:
