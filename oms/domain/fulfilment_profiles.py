@@ -8,7 +8,8 @@ the one it runs (``select``): a boutique's own profile beats the profile of ever
 beats the retailer's default.
 
 A profile is an ordered list of steps from a catalogue (``StepType``). Each step is
-``required`` or may be skipped by staff with a reason code; a step may be limited to one
+``required`` or may be skipped by staff with a reason code; the pick step is worked order by
+order or in ``waves`` across fulfilments (by item, category or zone); a step may be limited to one
 delivery method (a collection is not handed to a carrier), and has a deadline of its own
 (``due``, from the moment the step begins, shorter for express orders), after which it is
 escalated, and a second limit (``reject_after``) past which the fulfilment is rejected and its
@@ -65,6 +66,15 @@ class PickMode(StrEnum):
     FAST = "fast"  # quantities confirmed
 
 
+class WaveStrategy(StrEnum):
+    """How a wave gathers the pick lines of several fulfilments."""
+
+    PER_ORDER = "per_order"  # each fulfilment's lines on their own
+    BY_ITEM = "by_item"  # one line per SKU, the total quantity
+    BY_CATEGORY = "by_category"  # grouped by product category
+    BY_ZONE = "by_zone"  # sorted in walking order through the location's zones and bins
+
+
 class Service(StrEnum):
     """Value-added services an order line may ask for (``services: ["gift_wrap"]``)."""
 
@@ -113,6 +123,13 @@ class Deadline(_Doc):
         return (self.express_due or self.due) if express else self.due
 
 
+class Waves(_Doc):
+    """A pick step worked in waves across fulfilments rather than order by order."""
+
+    strategy: WaveStrategy
+    max_size: int = Field(default=50, ge=1, le=500, description="Fulfilments in one wave")
+
+
 class Step(_Doc):
     type: StepType
     name: Name | None = Field(
@@ -120,6 +137,9 @@ class Step(_Doc):
     )
     required: bool = Field(default=True, description="False: staff may skip it with a reason")
     mode: PickMode | None = Field(default=None, description="pick only; default fast")
+    waves: Waves | None = Field(
+        default=None, description="pick only: picked in waves; default order by order"
+    )
     services: tuple[Service, ...] | None = Field(
         default=None, description="vas only: the services this location performs"
     )
@@ -129,6 +149,8 @@ class Step(_Doc):
     def _coherent(self) -> Step:
         if self.mode is not None and self.type is not StepType.PICK:
             raise ValueError(f"mode is for a pick step, not {self.type.value}")
+        if self.waves is not None and self.type is not StepType.PICK:
+            raise ValueError(f"waves are for a pick step, not {self.type.value}")
         if self.services is not None and self.type is not StepType.VAS:
             raise ValueError(f"services are for a vas step, not {self.type.value}")
         if self.type is StepType.VAS and not self.services:
