@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from oms.db import tables as t
-from oms.db.profiles import InvalidProfile
+from oms.db.profiles import InvalidProfile as InvalidProfile  # one error for both kinds
 from oms.domain import fulfilment_profiles as fp
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import DomainError, ErrorCode

@@ -28,7 +28,15 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from oms.domain.delivery import DeliveryMethod
 
@@ -224,29 +232,34 @@ class FulfilmentProfile(_Doc):
     steps: tuple[Step, ...] = Field(min_length=1, max_length=20)
     collection: CollectionPolicy = Field(default_factory=CollectionPolicy)
 
-    @model_validator(mode="after")
-    def _coherent(self) -> FulfilmentProfile:
-        types = [s.type for s in self.steps]
+    @field_validator("steps")
+    @classmethod
+    def _coherent(cls, steps: tuple[Step, ...], info: ValidationInfo) -> tuple[Step, ...]:
+        # A check of the steps, so that a refusal names them (``steps``), not the whole profile.
+        types = [s.type for s in steps]
         if types.count(StepType.PICK) != 1 or types[0] is not StepType.PICK:
             raise ValueError("a profile begins with its one pick step")
         for t in set(types) - REPEATABLE:
             if types.count(t) > 1:
                 raise ValueError(f"a profile has at most one {t.value} step")
-        keys = [s.key for s in self.steps]
+        keys = [s.key for s in steps]
         if len(set(keys)) != len(keys):
             raise ValueError("step names must be unique (name repeated steps: photo-2...)")
         order = [SEQUENCE.index(t) for t in types]
         if order != sorted(order):
             raise ValueError("steps go in this order: " + ", ".join(t.value for t in SEQUENCE))
-        method = self.applies_to.delivery_method
-        for s in self.steps:
+        scope = info.data.get("applies_to")
+        method = scope.delivery_method if isinstance(scope, Scope) else None
+        for s in steps:
             if method is not None and not s.applies_to(method):
                 raise ValueError(f"a {s.type.value} step never applies to {method.value}")
         if StepType.COLLECTED in types and StepType.READY_FOR_COLLECTION not in types:
             raise ValueError("a collected step needs a ready_for_collection step before it")
+        if not isinstance(scope, Scope):
+            return steps  # the scope is refused on its own
         if method in (None, DeliveryMethod.COLLECT) and StepType.COLLECTED not in types:
             raise ValueError("a profile for collections ends with a collected step")
-        return self
+        return steps
 
     def steps_for(self, method: DeliveryMethod) -> list[Step]:
         """The steps a fulfilment of this delivery method goes through, in order."""

@@ -145,3 +145,9 @@ def test_a_pick_step_may_be_worked_in_waves_and_no_other_step_can() -> None:
 
     with pytest.raises(ValidationError, match="waves are for a pick step"):
         profile(steps=[{"type": "pick"}, {"type": "pack", "waves": {"strategy": "by_item"}}])
+
+
+def test_a_refusal_of_the_steps_as_a_whole_names_the_steps() -> None:
+    with pytest.raises(ValidationError) as refused:
+        profile(steps=[{"type": "pack"}, {"type": "pick"}])
+    assert [e["loc"] for e in refused.value.errors()] == [("steps",)]
