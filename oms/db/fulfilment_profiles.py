@@ -237,30 +237,29 @@ def versions(session: Session, profile_id: str | None = None) -> list[StoredVers
     return [stored(r) for r in session.exec(stmt)]
 
 
-def location_type(session: Session, location_id: str) -> str:
-    found = session.exec(select(t.Location.type).where(t.Location.id == location_id)).first()
-    if found is None:
-        raise DomainError(ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id")
-    return found
-
-
 def candidates(
     session: Session, *, location_id: str, channel: str, method: DeliveryMethod
 ) -> Candidates:
-    """The location's type and the active profiles whose scope matches: two small reads (by
-    primary key, then among active versions only), and only the matching documents parsed."""
-    kind = location_type(session, location_id)
-    p = t.FulfilmentProfile
+    """The location's type and the active profiles whose scope matches, in one read; only
+    the matching documents are parsed.
+
+    Raises DomainError ``location_not_found`` for a location that does not exist."""
+    p, loc = t.FulfilmentProfile, t.Location
+    matches = and_(
+        col(p.status) == ProfileStatus.ACTIVE.value,
+        or_(col(p.location_id).is_(None), col(p.location_id) == col(loc.id)),
+        or_(col(p.location_type).is_(None), col(p.location_type) == col(loc.type)),
+        or_(col(p.channel).is_(None), col(p.channel) == channel),
+        or_(col(p.delivery_method).is_(None), col(p.delivery_method) == method.value),
+    )
     rows = session.exec(
-        select(p).where(
-            p.status == ProfileStatus.ACTIVE.value,
-            or_(col(p.location_id).is_(None), col(p.location_id) == location_id),
-            or_(col(p.location_type).is_(None), col(p.location_type) == kind),
-            or_(col(p.channel).is_(None), col(p.channel) == channel),
-            or_(col(p.delivery_method).is_(None), col(p.delivery_method) == method.value),
-        )
+        select(loc.type, p).select_from(loc).outerjoin(p, matches).where(loc.id == location_id)
     ).all()
-    return Candidates(location_type=kind, matching=[of_row(r) for r in rows])
+    if not rows:
+        raise DomainError(ErrorCode.LOCATION_NOT_FOUND, f"no location {location_id}", "location_id")
+    return Candidates(
+        location_type=rows[0][0], matching=[of_row(row) for _, row in rows if row is not None]
+    )
 
 
 def in_force(

@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from oms.domain.delivery import DeliveryMethod
+from oms.domain.safety import LocationType
 
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -187,7 +188,7 @@ class Scope(_Doc):
     """Where a profile applies; a field left open matches everything."""
 
     location_id: Name | None = None
-    location_type: Annotated[str, StringConstraints(max_length=20)] | None = None
+    location_type: LocationType | None = None
     channel: Name | None = None
     delivery_method: DeliveryMethod | None = None
 

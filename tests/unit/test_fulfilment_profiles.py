@@ -151,3 +151,10 @@ def test_a_refusal_of_the_steps_as_a_whole_names_the_steps() -> None:
     with pytest.raises(ValidationError) as refused:
         profile(steps=[{"type": "pack"}, {"type": "pick"}])
     assert [e["loc"] for e in refused.value.errors()] == [("steps",)]
+
+
+def test_a_scope_naming_a_location_type_that_does_not_exist_is_refused() -> None:
+    # "stores" would match no location: a profile published for it would never run.
+    with pytest.raises(ValidationError) as refused:
+        profile(applies_to={"location_type": "stores"})
+    assert [e["loc"] for e in refused.value.errors()] == [("applies_to", "location_type")]
