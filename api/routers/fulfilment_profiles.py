@@ -168,9 +168,11 @@ def profile_in_force(
     if built_in:
         reason = "no active profile applies here: the built-in profile runs"
     else:
-        reason = (
-            f"{chosen.id} v{chosen.version} applies to {_scope_words(chosen.applies_to)}: "
-            f"the most specific of the {len(found.matching)} active profiles that match"
+        reason = f"{chosen.id} v{chosen.version} applies to {_scope_words(chosen.applies_to)}: " + (
+            f"more specific than {', '.join(f'{p.id} v{p.version}' for p in others)}, "
+            f"which also match{'es' if len(others) == 1 else ''}"
+            if others
+            else "the only active profile that matches"
         )
     return InForce(
         location_id=location_id,

@@ -3,6 +3,7 @@ profile a fulfilment at a location runs."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -161,3 +162,29 @@ def test_the_database_refuses_two_active_versions_of_one_profile(places: Databas
         s.add(row)
         with pytest.raises(IntegrityError):
             s.flush()
+
+
+def test_concurrent_publishes_of_one_profile_leave_exactly_one_version_active(
+    places: Database,
+) -> None:
+    with places.session() as s:
+        for mode in ("fast", "scan_each", "fast", "scan_each"):
+            profiles.create_draft(s, doc("stores", mode, location_type="store"), created_by=None)
+    barrier = threading.Barrier(4)
+
+    def publish(version: int) -> None:
+        barrier.wait()
+        try:
+            with places.session() as s:
+                profiles.publish(s, "stores", version)
+        except IntegrityError:  # lost the race on the unique index: the API retries
+            pass
+
+    threads = [threading.Thread(target=publish, args=(v,)) for v in (1, 2, 3, 4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    with places.session() as s:
+        active = [v for v in profiles.versions(s) if v.status is ProfileStatus.ACTIVE]
+    assert len(active) == 1
