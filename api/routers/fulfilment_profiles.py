@@ -276,6 +276,21 @@ def rollback_profile(profile_id: str, _: Admin, db: DbDep) -> Any:
     return _activating(lambda s: profiles.rollback(s, profile_id), db)
 
 
+@router.post(
+    "/{profile_id}/retire",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.INVALID_STATE),
+)
+def retire_profile(profile_id: str, _: Admin, db: DbDep) -> Any:
+    """Takes the profile out of force: its fulfilments run the next most specific profile
+    that matches them (the built-in one at the end). Publishing a version puts it back."""
+    try:
+        with db.session() as s:
+            return _full(profiles.retire(s, profile_id))
+    except DomainError as exc:
+        raise ApiError.refused(exc) from None
+
+
 def _activating(change: Callable[[Session], profiles.StoredVersion], db: DbDep) -> Any:
     # Two publishes of one profile at once: the database's unique index lets one through; the
     # other reads the new state and goes again.

@@ -9,7 +9,8 @@ Publishing a version makes it active and, in one transaction, retires the versio
 profile active before (the database's partial unique index keeps two versions of one profile
 from being active even under concurrent publishes) and any other profile active for exactly
 the same scope: two profiles with one scope would leave one of them never chosen. Rolling back
-re-activates the version of the profile published before the active one.
+re-activates the version of the profile published before the active one; retiring takes the
+profile out of force altogether.
 """
 
 from __future__ import annotations
@@ -226,6 +227,29 @@ def rollback(session: Session, profile_id: str) -> StoredVersion:
             "profile_id",
         )
     return _activate(session, earlier)
+
+
+def retire(session: Session, profile_id: str) -> StoredVersion:
+    """Take the profile out of force: its active version becomes inactive, and the
+    fulfilments it applied to run the next most specific profile. Publishing a version puts
+    it back."""
+    active = session.exec(
+        select(t.FulfilmentProfile)
+        .where(
+            t.FulfilmentProfile.id == profile_id,
+            t.FulfilmentProfile.status == ProfileStatus.ACTIVE.value,
+        )
+        .with_for_update()
+    ).first()
+    if active is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"profile {profile_id} has no active version", "profile_id"
+        )
+    active.status = ProfileStatus.INACTIVE.value
+    session.add(active)
+    session.flush()
+    log.info("fulfilment_profile_retired", profile_id=active.id, version=active.version)
+    return stored(active)
 
 
 def versions(session: Session, profile_id: str | None = None) -> list[StoredVersion]:

@@ -116,6 +116,17 @@ async def test_in_force_names_the_scope_that_won_and_what_it_won_over(api: Api) 
         None,
     )
 
+    retired = await post(api, "/fulfilment/profiles/grocer-collect/retire")
+    assert retired["status"] == "inactive"
+    collect = (await in_force(api, "ST-OPERA", "collect")).json()
+    assert [s["type"] for s in collect["steps"]] == [
+        "pick", "pack", "ready_for_collection", "collected",
+    ]  # fmt: skip
+    again = await api.http.post(
+        "/fulfilment/profiles/grocer-collect/retire", headers=api.auth("admin")
+    )
+    assert (again.status_code, error_of(again)["code"]) == (409, "invalid_state")
+
     elsewhere = await in_force(api, "ST-OPERA", role="bastille")  # another store's key
     assert (elsewhere.status_code, error_of(elsewhere)["code"]) == (404, "location_not_found")
     unknown = await in_force(api, "NOWHERE")

@@ -79,6 +79,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("PUT", "/fulfilment/profiles/{profile_id}/versions/{version}"): ADMIN_ONLY,
     ("POST", "/fulfilment/profiles/{profile_id}/versions/{version}/publish"): ADMIN_ONLY,
     ("POST", "/fulfilment/profiles/{profile_id}/rollback"): ADMIN_ONLY,
+    ("POST", "/fulfilment/profiles/{profile_id}/retire"): ADMIN_ONLY,
     ("POST", "/sourcing/replay"): ADMIN_ONLY,
     ("GET", "/availability/events"): {"analyst", "integration", "storefront"},
     ("GET", "/availability"): {"analyst", "integration", "storefront"},

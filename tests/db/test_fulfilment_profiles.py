@@ -188,3 +188,20 @@ def test_concurrent_publishes_of_one_profile_leave_exactly_one_version_active(
     with places.session() as s:
         active = [v for v in profiles.versions(s) if v.status is ProfileStatus.ACTIVE]
     assert len(active) == 1
+
+
+def test_a_retired_profile_runs_nowhere_and_a_publish_brings_it_back(places: Database) -> None:
+    with places.session() as s:
+        for document in (
+            doc("stores", location_type="store"),
+            doc("opera", "scan_each", location_id="ST-OPERA"),
+        ):
+            draft = profiles.create_draft(s, document, created_by=None)
+            profiles.publish(s, draft.id, draft.version)
+        retired = profiles.retire(s, "opera")
+        assert (retired.version, retired.status) == (1, ProfileStatus.INACTIVE)
+        assert run(s, "ST-OPERA").id == "stores"  # the next most specific
+        with pytest.raises(DomainError, match="no active version"):
+            profiles.retire(s, "opera")
+        profiles.publish(s, "opera", 1)
+        assert run(s, "ST-OPERA").id == "opera"
