@@ -19,6 +19,7 @@ from api.routers import (
     carts,
     channels,
     codec,
+    fulfilment_profiles,
     fulfilments,
     health,
     inventory,
@@ -51,6 +52,7 @@ ROUTERS = (
     orders.router,
     tasks.router,
     fulfilments.router,
+    fulfilment_profiles.router,
     # Before inventory: /inventory/syncs is not a SKU.
     syncs.router,
     inventory.router,

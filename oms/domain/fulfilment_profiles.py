@@ -8,7 +8,8 @@ the one it runs (``select``): a boutique's own profile beats the profile of ever
 beats the retailer's default.
 
 A profile is an ordered list of steps from a catalogue (``StepType``). Each step is
-``required`` or may be skipped by staff with a reason code; a step may be limited to one
+``required`` or may be skipped by staff with a reason code; the pick step is worked order by
+order or in ``waves`` across fulfilments (by item, category or zone); a step may be limited to one
 delivery method (a collection is not handed to a carrier), and has a deadline of its own
 (``due``, from the moment the step begins, shorter for express orders), after which it is
 escalated, and a second limit (``reject_after``) past which the fulfilment is rejected and its
@@ -27,9 +28,18 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from oms.domain.delivery import DeliveryMethod
+from oms.domain.safety import LocationType
 
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -63,6 +73,15 @@ class StepType(StrEnum):
 class PickMode(StrEnum):
     SCAN_EACH = "scan_each"  # every unit scanned by its barcode; another product is refused
     FAST = "fast"  # quantities confirmed
+
+
+class WaveStrategy(StrEnum):
+    """How a wave gathers the pick lines of several fulfilments."""
+
+    PER_ORDER = "per_order"  # each fulfilment's lines on their own
+    BY_ITEM = "by_item"  # one line per SKU, the total quantity
+    BY_CATEGORY = "by_category"  # grouped by product category
+    BY_ZONE = "by_zone"  # sorted in walking order through the location's zones and bins
 
 
 class Service(StrEnum):
@@ -113,6 +132,13 @@ class Deadline(_Doc):
         return (self.express_due or self.due) if express else self.due
 
 
+class Waves(_Doc):
+    """A pick step worked in waves across fulfilments rather than order by order."""
+
+    strategy: WaveStrategy
+    max_size: int = Field(default=50, ge=1, le=500, description="Fulfilments in one wave")
+
+
 class Step(_Doc):
     type: StepType
     name: Name | None = Field(
@@ -120,6 +146,9 @@ class Step(_Doc):
     )
     required: bool = Field(default=True, description="False: staff may skip it with a reason")
     mode: PickMode | None = Field(default=None, description="pick only; default fast")
+    waves: Waves | None = Field(
+        default=None, description="pick only: picked in waves; default order by order"
+    )
     services: tuple[Service, ...] | None = Field(
         default=None, description="vas only: the services this location performs"
     )
@@ -129,6 +158,8 @@ class Step(_Doc):
     def _coherent(self) -> Step:
         if self.mode is not None and self.type is not StepType.PICK:
             raise ValueError(f"mode is for a pick step, not {self.type.value}")
+        if self.waves is not None and self.type is not StepType.PICK:
+            raise ValueError(f"waves are for a pick step, not {self.type.value}")
         if self.services is not None and self.type is not StepType.VAS:
             raise ValueError(f"services are for a vas step, not {self.type.value}")
         if self.type is StepType.VAS and not self.services:
@@ -157,7 +188,7 @@ class Scope(_Doc):
     """Where a profile applies; a field left open matches everything."""
 
     location_id: Name | None = None
-    location_type: Annotated[str, StringConstraints(max_length=20)] | None = None
+    location_type: LocationType | None = None
     channel: Name | None = None
     delivery_method: DeliveryMethod | None = None
 
@@ -202,29 +233,34 @@ class FulfilmentProfile(_Doc):
     steps: tuple[Step, ...] = Field(min_length=1, max_length=20)
     collection: CollectionPolicy = Field(default_factory=CollectionPolicy)
 
-    @model_validator(mode="after")
-    def _coherent(self) -> FulfilmentProfile:
-        types = [s.type for s in self.steps]
+    @field_validator("steps")
+    @classmethod
+    def _coherent(cls, steps: tuple[Step, ...], info: ValidationInfo) -> tuple[Step, ...]:
+        # A check of the steps, so that a refusal names them (``steps``), not the whole profile.
+        types = [s.type for s in steps]
         if types.count(StepType.PICK) != 1 or types[0] is not StepType.PICK:
             raise ValueError("a profile begins with its one pick step")
         for t in set(types) - REPEATABLE:
             if types.count(t) > 1:
                 raise ValueError(f"a profile has at most one {t.value} step")
-        keys = [s.key for s in self.steps]
+        keys = [s.key for s in steps]
         if len(set(keys)) != len(keys):
             raise ValueError("step names must be unique (name repeated steps: photo-2...)")
         order = [SEQUENCE.index(t) for t in types]
         if order != sorted(order):
             raise ValueError("steps go in this order: " + ", ".join(t.value for t in SEQUENCE))
-        method = self.applies_to.delivery_method
-        for s in self.steps:
+        scope = info.data.get("applies_to")
+        method = scope.delivery_method if isinstance(scope, Scope) else None
+        for s in steps:
             if method is not None and not s.applies_to(method):
                 raise ValueError(f"a {s.type.value} step never applies to {method.value}")
         if StepType.COLLECTED in types and StepType.READY_FOR_COLLECTION not in types:
             raise ValueError("a collected step needs a ready_for_collection step before it")
+        if not isinstance(scope, Scope):
+            return steps  # the scope is refused on its own
         if method in (None, DeliveryMethod.COLLECT) and StepType.COLLECTED not in types:
             raise ValueError("a profile for collections ends with a collected step")
-        return self
+        return steps
 
     def steps_for(self, method: DeliveryMethod) -> list[Step]:
         """The steps a fulfilment of this delivery method goes through, in order."""

@@ -83,6 +83,8 @@ def test_every_error_answer_is_the_error_body(document: dict[str, Any]) -> None:
         ("POST", "/inventory/syncs", {"413", "415", "422", "503"}),
         ("GET", "/inventory/{sku}", {"404"}),
         ("DELETE", "/networks/{network_id}", {"404", "409"}),
+        ("PUT", "/fulfilment/profiles/{profile_id}/versions/{version}", {"404", "409", "422"}),
+        ("GET", "/fulfilment/profiles/in-force", {"404", "422"}),
         ("GET", "/healthz", {"200", "503"}),
     ],
 )

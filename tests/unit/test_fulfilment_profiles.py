@@ -16,6 +16,7 @@ from oms.domain.fulfilment_profiles import (
     PickMode,
     Service,
     StepType,
+    WaveStrategy,
     select,
 )
 
@@ -127,3 +128,33 @@ def test_the_default_profile_is_what_every_location_did_before_profiles() -> Non
         "ready_for_collection",
         "collected",
     ]
+
+
+def test_a_pick_step_may_be_worked_in_waves_and_no_other_step_can() -> None:
+    p = profile(
+        steps=[
+            {"type": "pick", "waves": {"strategy": "by_zone", "max_size": 40}},
+            {"type": "ready_for_collection"},
+            {"type": "collected"},
+        ]
+    )
+    waves = p.steps[0].waves
+    assert waves is not None
+    assert (waves.strategy, waves.max_size) == (WaveStrategy.BY_ZONE, 40)
+    assert DEFAULT_PROFILE.steps[0].waves is None  # order by order, as before
+
+    with pytest.raises(ValidationError, match="waves are for a pick step"):
+        profile(steps=[{"type": "pick"}, {"type": "pack", "waves": {"strategy": "by_item"}}])
+
+
+def test_a_refusal_of_the_steps_as_a_whole_names_the_steps() -> None:
+    with pytest.raises(ValidationError) as refused:
+        profile(steps=[{"type": "pack"}, {"type": "pick"}])
+    assert [e["loc"] for e in refused.value.errors()] == [("steps",)]
+
+
+def test_a_scope_naming_a_location_type_that_does_not_exist_is_refused() -> None:
+    # "stores" would match no location: a profile published for it would never run.
+    with pytest.raises(ValidationError) as refused:
+        profile(applies_to={"location_type": "stores"})
+    assert [e["loc"] for e in refused.value.errors()] == [("applies_to", "location_type")]

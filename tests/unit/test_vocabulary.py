@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import pytest
 
+from oms.domain import fulfilment_profiles as fp
 from oms.domain.cart_holds import HoldStatus
 from oms.domain.fraud import FraudDecision, ReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus
@@ -32,6 +33,11 @@ LOWER: list[type[StrEnum]] = [
     FraudDecision,
     ReviewDecision,
     ReservationStatus,
+    fp.ProfileStatus,
+    fp.StepType,
+    fp.PickMode,
+    fp.WaveStrategy,
+    fp.Service,
 ]
 
 

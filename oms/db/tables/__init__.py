@@ -4,6 +4,7 @@ them; tests may too. Importing this package registers every table on SQLModel's 
 from oms.db.tables.access import ApiKey
 from oms.db.tables.base import one_of, utcnow
 from oms.db.tables.catalogue import Product
+from oms.db.tables.fulfilment import FulfilmentProfile
 from oms.db.tables.inventory import (
     CartHold,
     ChannelAtp,
@@ -31,6 +32,7 @@ __all__ = [
     "ChannelAtp",
     "Exclusion",
     "Fulfilment",
+    "FulfilmentProfile",
     "InventoryEvent",
     "InventoryPosition",
     "InventorySync",
