@@ -21,6 +21,7 @@ from oms.domain.sourcing import (
     source_order,
 )
 from oms.logging import get_logger
+from oms.services import picks
 from oms.services.availability import sourcing_candidates
 
 log = get_logger(__name__)
@@ -119,9 +120,7 @@ class SourcingActivities:
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:
         with self.db.session() as s:
-            inventory.commit_pick(
-                s, step_key=req.step_key, location_id=req.location_id, lines=req.lines
-            )
+            picks.record_pick(s, req)
 
     @activity.defn
     def consume_reservations(self, req: ConsumeRequest) -> int:

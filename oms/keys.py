@@ -140,6 +140,12 @@ def pick_task_id(fulfilment_id: str) -> str:
     return f"pick-{fulfilment_id}"
 
 
+def recount_task_id(step_key: str, location_id: str, sku: str) -> str:
+    """One recount per SKU a step's pick came up short of at a location: a retried commit
+    finds the task it opened."""
+    return f"recount-{location_id}-{sku}-{step_key}"
+
+
 # -- outbox events ------------------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ class TaskKind(StrEnum):
     FRAUD_REVIEW = "fraud_review"
     PAYMENT_EXCEPTION = "payment_exception"
     PICK = "pick"
+    # Count a position again: a short pick's reason code asked for it (stock left as it was).
+    RECOUNT = "recount"
 
 
 class TaskStatus(StrEnum):

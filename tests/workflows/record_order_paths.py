@@ -19,7 +19,7 @@ from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fraud import FraudReviewDecision, ReviewDecision
-from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
+from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.order import OrderIn, OrderPolicy, OrderView
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order, seed, shipped_to
@@ -31,8 +31,8 @@ HERE = Path(__file__).parent / "histories"
 FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
 NOTHING = PickReport(
     lines=[
-        PickedLine(line_id="1", picked=0, short_reason=ShortReason.NOT_FOUND),
-        PickedLine(line_id="2", picked=0, short_reason=ShortReason.NOT_FOUND),
+        PickedLine(line_id="1", picked=0, short_reason="not_found"),
+        PickedLine(line_id="2", picked=0, short_reason="not_found"),
     ]
 )
 STOCK = {
@@ -131,7 +131,7 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             o = order(f"{prefix}-NOREROUTE")
             handle = await h.place(o, OrderPolicy(max_reroutes=0))
             fid = await first_pick(h, o.id)
-            short = PickedLine(line_id="1", picked=1, short_reason=ShortReason.DAMAGED)
+            short = PickedLine(line_id="1", picked=1, short_reason="damaged")
             await h.pick(fid, PickReport(lines=[short, PickedLine(line_id="2", picked=1)]))
             await h.pack(fid)
             await handle.result()
