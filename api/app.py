@@ -26,6 +26,7 @@ from api.routers import (
     locations,
     metrics,
     orders,
+    reason_codes,
     rules,
     sourcing,
     sourcing_trials,
@@ -64,6 +65,7 @@ ROUTERS = (
     stock_events.router,
     availability.router,
     carts.router,
+    reason_codes.router,
 )
 
 

@@ -193,3 +193,19 @@ def refusal(
         code=ErrorCode.REASON_NOT_ALLOWED,
         reason=f"{why}: GET /reason-codes?usage={usage.value} lists those that are",
     )
+
+
+def change_refusal(stored: ReasonCode | None, new: ReasonCode) -> FieldError | None:
+    """A built-in code's label, effects and message may change, not its existence: it keeps
+    every usage it was built with, where code and workflows give it today."""
+    if stored is None or not stored.built_in:
+        return None
+    built = BUILT_IN_BY_CODE.get(stored.code)
+    lost = [u.value for u in built.usages if u not in new.usages] if built else []
+    if not lost:
+        return None
+    return FieldError(
+        field="usages",
+        code=ErrorCode.BUILT_IN,
+        reason=f"{stored.code!r} is built in and stays usable for {', '.join(lost)}",
+    )

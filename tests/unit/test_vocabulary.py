@@ -15,6 +15,7 @@ from oms.domain.fraud import FraudDecision, ReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.ledger import ReservationStatus
 from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
+from oms.domain.reason_codes import ReasonUsage, RoutingEffect, StockEffect
 from oms.domain.snapshots import SyncStatus
 from oms.domain.sourcing.profiles import ProfileStatus
 from oms.domain.tasks import TaskKind, TaskStatus
@@ -32,6 +33,9 @@ LOWER: list[type[StrEnum]] = [
     FraudDecision,
     ReviewDecision,
     ReservationStatus,
+    ReasonUsage,
+    StockEffect,
+    RoutingEffect,
 ]
 
 
