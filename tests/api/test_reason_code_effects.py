@@ -74,6 +74,14 @@ async def test_a_code_changed_to_recount_leaves_stock_alone_and_opens_a_recount_
     assert [(t["status"], t["location_id"], t["payload"]) for t in tasks] == [
         ("open", "ST-OPERA", {"sku": "SKU-TEE", "units": 1, "reason": "not_found"})
     ]
+    # Done by counting, not by deciding it like a fraud review
+    decided = await api.http.post(
+        f"/tasks/{tasks[0]['id']}/complete",
+        json={"decision": "approve", "reason": "counted"},
+        headers=api.auth("analyst"),
+    )
+    assert decided.status_code == 409, decided.text
+    assert "stock update" in decided.json()["reason"]
 
 
 async def test_a_code_whose_routing_is_cancel_units_cancels_the_short_units_instead_of_re_sourcing(
