@@ -17,6 +17,7 @@ from oms.domain.fulfilment_steps import StepStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id, vas_task_id
 from oms.logging import get_logger
+from oms.services import picks
 
 log = get_logger(__name__)
 
@@ -82,10 +83,7 @@ class ReadModelActivities:
         view = req.view
         with self.db.session() as s:
             if req.commit is not None:
-                c = req.commit
-                inventory.commit_pick(
-                    s, step_key=c.step_key, location_id=c.location_id, lines=c.lines
-                )
+                picks.record_pick(s, req.commit)
             if req.consume is not None:
                 inventory.consume(
                     s, step_key=req.consume.step_key, location_id=req.consume.location_id

@@ -25,6 +25,7 @@ from oms.domain.sourcing import (
 )
 from oms.domain.sourcing.profiles import DeliveryKind
 from oms.logging import get_logger
+from oms.services import picks
 from oms.services.availability import sourcing_candidates
 
 log = get_logger(__name__)
@@ -151,9 +152,7 @@ class SourcingActivities:
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:
         with self.db.session() as s:
-            inventory.commit_pick(
-                s, step_key=req.step_key, location_id=req.location_id, lines=req.lines
-            )
+            picks.record_pick(s, req)
 
     @activity.defn
     def consume_reservations(self, req: ConsumeRequest) -> int:

@@ -27,6 +27,7 @@ from api.routers import (
     locations,
     metrics,
     orders,
+    reason_codes,
     rules,
     sourcing,
     sourcing_trials,
@@ -66,6 +67,7 @@ ROUTERS = (
     stock_events.router,
     availability.router,
     carts.router,
+    reason_codes.router,
 )
 
 

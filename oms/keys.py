@@ -150,6 +150,12 @@ def fulfilment_event_id(fulfilment_id: str, event_type: str) -> str:
     return f"{fulfilment_id}:{event_type}"
 
 
+def recount_task_id(step_key: str, location_id: str, sku: str) -> str:
+    """One recount per SKU a step's pick came up short of at a location: a retried commit
+    finds the task it opened."""
+    return f"recount-{location_id}-{sku}-{step_key}"
+
+
 # -- outbox events ------------------------------------------------------------------------
 
 

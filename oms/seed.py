@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from oms.db import api_keys
+from oms.db import api_keys, reason_codes
 from oms.db.engine import Database
 from oms.db.tables import (
     ApiKey,
@@ -131,9 +131,11 @@ def products() -> list[dict[str, Any]]:
 
 
 def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
-    """Locations, products, stock and channels; does nothing if locations already exist
-    (but adds the channels to a demo database made before there were channels)."""
+    """Locations, products, stock, channels and the built-in reason codes; does nothing if
+    locations already exist (but adds the channels and codes to a demo database made before
+    there were any)."""
     with db.session() as s:
+        reason_codes.seed_built_in(s)
         if s.exec(select(Location)).first() is not None:
             seed_channels(s)
             return False

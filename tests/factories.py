@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oms.db import reason_codes
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, Location, Product
 from oms.domain.order import OrderIn
@@ -32,8 +33,10 @@ def shipped_to(postal_code: str) -> dict[str, Any]:
 
 
 def seed(db: Database, stock: dict[tuple[str, str], int] | None = None) -> None:
-    """Locations, products and on-hand stock: {(sku, location): qty}."""
+    """Locations, products, on-hand stock ({(sku, location): qty}) and the built-in reason
+    codes, as the migrations seed them."""
     with db.session() as s:
+        reason_codes.seed_built_in(s)
         for loc in LOCATIONS:
             s.add(Location(country="FR", **loc))
         for p in PRODUCTS:

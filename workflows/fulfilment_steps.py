@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.contracts.read_model import EmitEvent
     from oms.domain.errors import ErrorCode
-    from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView, ShortReason
+    from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, Step, StepType
     from oms.domain.fulfilment_steps import (
         CollectReport,
@@ -48,12 +48,17 @@ with workflow.unsafe.imports_passed_through():
         WaitingOn,
         fulfilment_current_details,
     )
+    from oms.domain.reason_codes import ReasonEffects, RoutingEffect, StockEffect
     from oms.domain.tasks import TaskKind
     from oms.keys import fulfilment_event_id
     from oms.metrics import task_sla_breached
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
     from workflows.policies import LOCAL_ACTIVITY, condition_within
+
+
+# A pick given up past its deadline: nothing left the shelf, the units are sourced elsewhere.
+OVERDUE_EFFECTS = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.REROUTE)
 
 
 def refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
@@ -203,7 +208,11 @@ class ProfiledSteps:
     def _reject_overdue(self, state: StepState) -> None:
         for line in self.view.lines:
             line.picked = 0
-            line.short_reason = ShortReason.NOT_FOUND
+            # Nothing left the shelf: no stock effect; the units are sourced elsewhere.
+            line.short_reason = "overdue"
+            line.short_effects = ReasonEffects(
+                stock=StockEffect.NONE, routing=RoutingEffect.REROUTE
+            )
         self.view.status = FulfilmentStatus.REJECTED
         self._finish(state, StepStatus.DONE, "system", reason="overdue")
         self._picked = True

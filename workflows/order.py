@@ -46,6 +46,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
 PROFILED = "fulfilment-profiles"
+# Since reason codes are data: a short whose code's routing is cancel_units is cancelled.
+SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
@@ -177,7 +179,17 @@ class OrderWorkflow(OrderSteps):
         self, fid: str, shorts: list[Demand], pending: dict[asyncio.Future[Any], str]
     ) -> None:
         """Source what a location could not pick once more, elsewhere (or cancel it)."""
-        step = self.state.reroute(fid, shorts, cancelling=self._cancel is not None)
+        state = self.state
+        if state.book.cancels_short(fid) and workflow.patched(SHORT_ROUTING_BY_REASON):
+            # The short's reason code says its units are cancelled, not sourced again.
+            rest = state.book.cancel_short(fid, shorts)
+            cancelled = [d.model_dump() for d in shorts if d not in rest]
+            state.log("short_cancelled", "reason_code", workflow.now(), {"units": cancelled})
+            if not rest:
+                state.shorts_handled.add(fid)
+                return
+            shorts = rest
+        step = state.reroute(fid, shorts, cancelling=self._cancel is not None)
         if step is None:
             return
         plan = await self._source(shorts, step)

@@ -20,7 +20,9 @@ from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.views import MAX_OFFSET, as_utc
 from oms.db import fulfilments as fulfilment_repo
+from oms.db import reason_codes as reason_code_repo
 from oms.db.tables import Fulfilment, Location
+from oms.domain import reason_codes as reasons
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment import (
@@ -32,6 +34,7 @@ from oms.domain.fulfilment import (
     PickedLine,
     PickReport,
 )
+from oms.domain.reason_codes import ReasonEffects, ReasonUsage
 from oms.logging import get_logger
 from workflows.fulfilment import FulfilmentWorkflow
 
@@ -118,6 +121,30 @@ def list_fulfilments(
         return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
 
 
+def _short_reasons(db: DbDep, lines: list[PickedLine]) -> dict[str, ReasonEffects]:
+    """The effects of the codes the report gives, as they stand now; a code that is unknown,
+    retired or not meant for a short pick is refused before the store's update is sent."""
+    given = {line.short_reason for line in lines if line.short_reason is not None}
+    with db.reading() as s:
+        codes = reason_code_repo.resolve(s, given)
+    errors = [
+        refusal
+        for i, line in enumerate(lines)
+        if line.short_reason is not None
+        and (
+            refusal := reasons.refusal(
+                codes.get(line.short_reason),
+                line.short_reason,
+                ReasonUsage.SHORT_PICK,
+                f"lines[{i}].short_reason",
+            )
+        )
+    ]
+    if errors:
+        raise ApiError.invalid(errors)
+    return {code: codes[code].effects for code in sorted(given)}
+
+
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
@@ -161,18 +188,23 @@ async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) ->
         ErrorCode.UNKNOWN_LINE,
         ErrorCode.PICK_EXCEEDS_REQUESTED,
         ErrorCode.REASON_REQUIRED,
+        ErrorCode.REASON_NOT_ALLOWED,
     ),
 )
 async def pick(
     fulfilment_id: str, body: PickBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
-    """Report picked quantities per line; a short pick needs a reason code."""
+    """Report picked quantities per line; a short pick needs a reason code whose usages
+    include `short_pick` (`GET /reason-codes?usage=short_pick`). Its effects, as they stand
+    now, apply to the units not picked: on stock (written off, quarantined, recount task) and
+    on the order (sourced again elsewhere, or cancelled)."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
+    effects = await run_in_threadpool(_short_reasons, db, body.lines)
     view = await _update(
         client,
         workflow_id,
         FulfilmentWorkflow.pick,
-        PickReport(lines=body.lines, actor=principal.actor),
+        PickReport(lines=body.lines, actor=principal.actor, effects=effects),
     )
     log.info(
         "fulfilment_picked",

@@ -22,6 +22,11 @@ from oms.logging import get_logger
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
+# How a task other than a fraud review gets done, when it is not through its fulfilment.
+_DONE_ELSEWHERE: dict[str, str] = {
+    TaskKind.RECOUNT: "count the position and send its figure as a stock update",
+}
+
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 Analyst = Annotated[Principal, Depends(require("analyst"))]
@@ -108,7 +113,10 @@ async def complete_task(
             if task.kind != TaskKind.FRAUD_REVIEW:
                 raise ApiError(
                     ErrorCode.TASK_NOT_COMPLETABLE,
-                    f"a {task.kind} task is completed through its fulfilment endpoints",
+                    f"a {task.kind} task is not decided here: "
+                    + _DONE_ELSEWHERE.get(
+                        task.kind, "it is completed through its fulfilment endpoints"
+                    ),
                     "task_id",
                 )
             outcome = {"decision": body.decision.value, "reason": body.reason}

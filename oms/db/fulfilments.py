@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Fulfilment, utcnow
-from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
+from oms.domain.fulfilment import (
+    FulfilmentLine,
+    FulfilmentProgress,
+    FulfilmentStatus,
+    FulfilmentView,
+)
 
 
 def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilment:
@@ -69,4 +74,9 @@ def progress_of(row: Fulfilment) -> FulfilmentProgress:
         },
         tracking_number=row.tracking_number,
         carrier=row.carrier,
+        cancel_short=[
+            line.line_id
+            for line in (FulfilmentLine.model_validate(x) for x in row.lines)
+            if line.short_cancelled
+        ],
     )

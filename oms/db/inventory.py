@@ -8,7 +8,8 @@ database re-checks ``on_hand - reserved >= qty`` on the row it locks, under any 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, update
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 from oms.db.tables import InventoryPosition, Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.ledger import LIVE, ReservationStatus
+from oms.domain.reason_codes import StockEffect, stock_change
 from oms.domain.sourcing import Allocation
 
 
@@ -99,30 +101,61 @@ def reserve(
 
 
 def adjust(
-    session: Session, sku: str, location_id: str, *, reserved: int = 0, on_hand: int = 0
+    session: Session,
+    sku: str,
+    location_id: str,
+    *,
+    reserved: int = 0,
+    on_hand: int = 0,
+    quarantined: int = 0,
 ) -> bool:
     """Move a position's figures, never below 0. False when there is no such position."""
     # One UPDATE computed on the row the database locks: reading the figures first and writing
     # them back would let two orders moving the same position at once undo each other's change.
     new_reserved = col(InventoryPosition.reserved) + reserved
     new_on_hand = col(InventoryPosition.on_hand) + on_hand
+    values = {
+        "reserved": case((new_reserved < 0, 0), else_=new_reserved),
+        "on_hand": case((new_on_hand < 0, 0), else_=new_on_hand),
+        "updated_at": utcnow(),
+    }
+    if quarantined:
+        # Never more set apart than there was on hand to take it from.
+        moved = case((new_on_hand < 0, col(InventoryPosition.on_hand)), else_=-on_hand)
+        values["quarantined"] = col(InventoryPosition.quarantined) + moved
     result = session.execute(
         update(InventoryPosition)
         .where(col(InventoryPosition.sku) == sku, col(InventoryPosition.location_id) == location_id)
-        .values(
-            reserved=case((new_reserved < 0, 0), else_=new_reserved),
-            on_hand=case((new_on_hand < 0, 0), else_=new_on_hand),
-            updated_at=utcnow(),
-        )
+        .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Recount:
+    """Units a short pick's reason asks to be counted again at their location."""
+
+    order_id: str
+    sku: str
+    location_id: str
+    units: int
+    reason: str | None
+
+
 def commit_pick(
-    session: Session, *, step_key: str, location_id: str, lines: list[FulfilmentLine]
-) -> None:
-    """Picked units become committed; short units are released, and leave on-hand too when
-    the reason says they are not there or not sellable. Idempotent: only held entries move."""
+    session: Session,
+    *,
+    step_key: str,
+    location_id: str,
+    lines: list[FulfilmentLine],
+    stock_effects: Mapping[str, StockEffect] | None = None,
+) -> list[Recount]:
+    """Picked units become committed; short units are released, and their stock moves as
+    their reason code's stock effect says (``stock_effects`` by line id; none when absent):
+    off on-hand, into quarantine, or left for a recount (answered, for the caller to open).
+    Idempotent: only held entries move."""
+    effects = stock_effects or {}
+    recounts: list[Recount] = []
     held = [
         r
         for r in reservations_for_step(session, step_key)
@@ -156,9 +189,21 @@ def commit_pick(
                         part=1,
                     )
                 )
-            gone = short if line.short_reason is not None and line.short_reason.stock_is_gone else 0
-            adjust(session, entry.sku, entry.location_id, reserved=-short, on_hand=-gone)
+            change = stock_change(effects.get(line.line_id, StockEffect.NONE), short)
+            adjust(
+                session,
+                entry.sku,
+                entry.location_id,
+                reserved=-short,
+                on_hand=change.on_hand,
+                quarantined=change.quarantined,
+            )
+            if change.recount:
+                recounts.append(
+                    Recount(entry.order_id, entry.sku, entry.location_id, short, line.short_reason)
+                )
     session.flush()
+    return recounts
 
 
 def consume(session: Session, *, step_key: str, location_id: str) -> int:

@@ -60,11 +60,15 @@ class ErrorCode(StrEnum):
     UNKNOWN_LINE = "unknown_line", 422
     PICK_EXCEEDS_REQUESTED = "pick_exceeds_requested", 422
     REASON_REQUIRED = "reason_required", 422
+    REASON_NOT_ALLOWED = "reason_not_allowed", 422
     LOCATION_NOT_FOUND = "location_not_found", 404
     LOCATION_EXISTS = "location_exists", 409
     NETWORK_NOT_FOUND = "network_not_found", 404
     ALREADY_EXISTS = "already_exists", 409
     IN_USE = "in_use", 409
+    # Reason codes.
+    REASON_CODE_NOT_FOUND = "reason_code_not_found", 404
+    BUILT_IN = "built_in", 409
     # Availability.
     CHANNEL_NOT_FOUND = "channel_not_found", 404
     RULE_NOT_FOUND = "rule_not_found", 404

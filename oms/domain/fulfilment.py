@@ -10,6 +10,7 @@ from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment_profiles import Service
 from oms.domain.fulfilment_steps import StepState
+from oms.domain.reason_codes import Code, ReasonEffects, RoutingEffect
 
 
 class FulfilmentStatus(StrEnum):
@@ -43,27 +44,16 @@ _FINAL = {
 }
 
 
-class ShortReason(StrEnum):
-    """Why store staff could not pick the full quantity (reason codes)."""
-
-    NOT_FOUND = "not_found"
-    DAMAGED = "damaged"
-    WRONG_ITEM = "wrong_item"
-    EXPIRED = "expired"
-    OTHER = "other"
-
-    @property
-    def stock_is_gone(self) -> bool:
-        """The units are not sellable: the location's on-hand figure must come down."""
-        return self in (ShortReason.NOT_FOUND, ShortReason.DAMAGED, ShortReason.EXPIRED)
-
-
 class FulfilmentLine(BaseModel):
     line_id: str
     sku: str
     quantity: int
     picked: int | None = None
-    short_reason: ShortReason | None = None
+    # A code of the reason-code taxonomy whose usages include ``short_pick``.
+    short_reason: Code | None = None
+    # The code's effects when the pick was reported (None in a report from before the
+    # taxonomy, or sent without them: the stock effect is then read from the table).
+    short_effects: ReasonEffects | None = None
     # Value-added services the order line asks for (gift_wrap...): the profile's vas step.
     services: list[Service] = Field(default_factory=list)
 
@@ -71,13 +61,23 @@ class FulfilmentLine(BaseModel):
     def short(self) -> int:
         return 0 if self.picked is None else self.quantity - self.picked
 
+    @property
+    def short_cancelled(self) -> bool:
+        """What was not picked is to be cancelled, not sourced again, by its reason."""
+        effects = self.short_effects
+        return (
+            self.short > 0 and effects is not None and effects.routing is RoutingEffect.CANCEL_UNITS
+        )
+
 
 class PickedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: str
     picked: int = Field(ge=0)
-    short_reason: ShortReason | None = None
+    short_reason: Code | None = Field(
+        default=None, description="Why fewer were picked: a code listed by GET /reason-codes"
+    )
 
 
 class PickReport(BaseModel):
@@ -85,6 +85,9 @@ class PickReport(BaseModel):
 
     lines: list[PickedLine] = Field(min_length=1)
     actor: str = "store"
+    # Filled by the API from the reason codes in force, by code: what the short units' stock
+    # and routing become. Absent from reports recorded before the taxonomy.
+    effects: dict[str, ReasonEffects] = Field(default_factory=dict)
 
 
 class Parcel(BaseModel):
@@ -171,8 +174,7 @@ def validate_pick(lines: list[FulfilmentLine], report: PickReport) -> list[Field
                 FieldError(
                     field=f"{field}.short_reason",
                     code=ErrorCode.REASON_REQUIRED,
-                    reason="a short pick needs a reason code: "
-                    + ", ".join(r.value for r in ShortReason),
+                    reason="a short pick needs a reason code (GET /reason-codes?usage=short_pick)",
                 )
             )
     for line_id in by_id.keys() - seen:
@@ -188,17 +190,16 @@ def validate_pick(lines: list[FulfilmentLine], report: PickReport) -> list[Field
 
 def apply_pick(lines: list[FulfilmentLine], report: PickReport) -> list[FulfilmentLine]:
     picked = {p.line_id: p for p in report.lines}
-    return [
-        line.model_copy(
-            update={
-                "picked": picked[line.line_id].picked,
-                "short_reason": picked[line.line_id].short_reason
-                if picked[line.line_id].picked < line.quantity
-                else None,
-            }
-        )
-        for line in lines
-    ]
+    out = []
+    for line in lines:
+        p = picked[line.line_id]
+        reason = p.short_reason if p.picked < line.quantity else None
+        effects = report.effects.get(reason) if reason is not None else None
+        update: dict[str, object] = {"picked": p.picked, "short_reason": reason}
+        if effects is not None:  # only then: a line as recorded before stays as it was
+            update["short_effects"] = effects
+        out.append(line.model_copy(update=update))
+    return out
 
 
 class FulfilmentProgress(BaseModel):
@@ -210,6 +211,9 @@ class FulfilmentProgress(BaseModel):
     picked: dict[str, int] = Field(default_factory=dict)
     tracking_number: str | None = None
     carrier: str | None = None
+    # Lines whose short units are cancelled rather than sourced again (their reason's
+    # routing effect is ``cancel_units``).
+    cancel_short: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, view: FulfilmentView) -> FulfilmentProgress:
@@ -220,4 +224,5 @@ class FulfilmentProgress(BaseModel):
             picked={line.line_id: line.picked for line in view.lines if line.picked is not None},
             tracking_number=view.tracking_number,
             carrier=view.carrier,
+            cancel_short=[line.line_id for line in view.lines if line.short_cancelled],
         )

@@ -12,6 +12,8 @@ class TaskKind(StrEnum):
     PAYMENT_EXCEPTION = "payment_exception"
     PICK = "pick"
     VAS = "vas"  # a value-added service (gift wrap, engraving...) for one order line
+    # Count a position again: a short pick's reason code asked for it (stock left as it was).
+    RECOUNT = "recount"
 
 
 class TaskStatus(StrEnum):

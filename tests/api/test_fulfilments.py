@@ -120,7 +120,20 @@ async def test_a_full_pick_marks_the_fulfilment_picked(api: Api) -> None:
         (
             [{"line_id": "1", "picked": 1, "short_reason": "lost"}, {"line_id": "2", "picked": 1}],
             "lines[0].short_reason",
-            "invalid",
+            "reason_not_allowed",
+        ),
+        (  # a reason code, but one for cancelling an order, not for a short pick
+            [
+                {"line_id": "1", "picked": 2},
+                {"line_id": "2", "picked": 0, "short_reason": "customer_request"},
+            ],
+            "lines[1].short_reason",
+            "reason_not_allowed",
+        ),
+        (
+            [{"line_id": "1", "picked": 1, "short_reason": "Lost!"}, {"line_id": "2", "picked": 1}],
+            "lines[0].short_reason",
+            "invalid_format",
         ),
     ],
 )

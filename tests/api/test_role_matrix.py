@@ -87,6 +87,11 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("PUT", "/carts/{cart_id}/hold"): {"storefront"},
     ("GET", "/carts/{cart_id}/hold"): {"storefront"},
     ("DELETE", "/carts/{cart_id}/hold"): {"storefront"},
+    # A store app lists the codes a short pick may give; analysts read what history says.
+    ("GET", "/reason-codes"): {"analyst", "store"},
+    ("GET", "/reason-codes/{code}"): {"analyst", "store"},
+    ("PUT", "/reason-codes/{code}"): ADMIN_ONLY,
+    ("DELETE", "/reason-codes/{code}"): ADMIN_ONLY,
     # The Temporal UI's remote codec: it opens every order's payloads, customers' details
     # included, so analysts and admins only.
     ("POST", "/codec/decode"): {"analyst"},

@@ -5,11 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
+from oms.contracts.fulfilment import CommitPick
 from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, Reservation
-from oms.domain.fulfilment import FulfilmentLine, ShortReason
+from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.sourcing import Allocation
+from oms.services import picks
 from tests.factories import seed
 
 
@@ -82,11 +84,11 @@ def test_a_short_pick_commits_what_was_picked_and_takes_lost_units_off_the_shelf
         )
 
     line = FulfilmentLine(
-        line_id="1", sku="SKU-TEE", quantity=3, picked=1, short_reason=ShortReason.NOT_FOUND
+        line_id="1", sku="SKU-TEE", quantity=3, picked=1, short_reason="not_found"
     )
     for _ in range(2):  # a retried activity must not apply it twice
         with db.session() as s:
-            inventory.commit_pick(s, step_key="O1:s", location_id="ST-OPERA", lines=[line])
+            picks.record_pick(s, CommitPick(step_key="O1:s", location_id="ST-OPERA", lines=[line]))
 
     pos = _position(db, "SKU-TEE", "ST-OPERA")
     assert (pos.on_hand, pos.reserved) == (3, 1)
@@ -108,22 +110,24 @@ def test_a_damaged_unit_leaves_stock_but_an_other_reason_only_releases_it(db: Da
                 Allocation(location_id="ST-OPERA", line_id="2", sku="SKU-MUG", qty=2),
             ],
         )
-        inventory.commit_pick(
+        picks.record_pick(
             s,
-            step_key="O1:s",
-            location_id="ST-OPERA",
-            lines=[
-                FulfilmentLine(
-                    line_id="1",
-                    sku="SKU-TEE",
-                    quantity=2,
-                    picked=0,
-                    short_reason=ShortReason.DAMAGED,
-                ),
-                FulfilmentLine(
-                    line_id="2", sku="SKU-MUG", quantity=2, picked=0, short_reason=ShortReason.OTHER
-                ),
-            ],
+            CommitPick(
+                step_key="O1:s",
+                location_id="ST-OPERA",
+                lines=[
+                    FulfilmentLine(
+                        line_id="1",
+                        sku="SKU-TEE",
+                        quantity=2,
+                        picked=0,
+                        short_reason="damaged",
+                    ),
+                    FulfilmentLine(
+                        line_id="2", sku="SKU-MUG", quantity=2, picked=0, short_reason="other"
+                    ),
+                ],
+            ),
         )
 
     tee = _position(db, "SKU-TEE", "ST-OPERA")
@@ -144,11 +148,13 @@ def test_shipping_consumes_committed_units_and_release_is_idempotent(db: Databas
                 Allocation(location_id="WH-PARIS", line_id="1", sku="SKU-TEE", qty=1),
             ],
         )
-        inventory.commit_pick(
+        picks.record_pick(
             s,
-            step_key="O1:s",
-            location_id="ST-OPERA",
-            lines=[FulfilmentLine(line_id="1", sku="SKU-TEE", quantity=2, picked=2)],
+            CommitPick(
+                step_key="O1:s",
+                location_id="ST-OPERA",
+                lines=[FulfilmentLine(line_id="1", sku="SKU-TEE", quantity=2, picked=2)],
+            ),
         )
         assert inventory.consume(s, step_key="O1:s", location_id="ST-OPERA") == 2
 

@@ -16,6 +16,7 @@ from oms.domain.fraud import FraudDecision, ReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.ledger import ReservationStatus
 from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
+from oms.domain.reason_codes import ReasonUsage, RoutingEffect, StockEffect
 from oms.domain.snapshots import SyncStatus
 from oms.domain.sourcing.profiles import ProfileStatus
 from oms.domain.tasks import TaskKind, TaskStatus
@@ -38,6 +39,9 @@ LOWER: list[type[StrEnum]] = [
     fp.PickMode,
     fp.WaveStrategy,
     fp.Service,
+    ReasonUsage,
+    StockEffect,
+    RoutingEffect,
 ]
 
 

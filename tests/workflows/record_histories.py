@@ -26,7 +26,7 @@ from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fraud import FraudReviewDecision
-from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
+from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.order import OrderPolicy
 from oms.keys import fulfilment_workflow_id
 from oms.temporal import ensure_search_attributes
@@ -105,7 +105,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
                 fid,
                 PickReport(
                     lines=[
-                        PickedLine(line_id="1", picked=1, short_reason=ShortReason.NOT_FOUND),
+                        PickedLine(line_id="1", picked=1, short_reason="not_found"),
                         PickedLine(line_id="2", picked=1),
                     ]
                 ),

@@ -1,7 +1,8 @@
 """Order paths the first recorder scenarios do not reach: fraud review escalated, expired and
 rejected, a declined card, a pick past its deadline, re-routes used up, a store that finds
 nothing, a carrier that refuses the address, a refused capture, an order held for stock and
-one that gives up waiting. ``record_histories`` runs them with the order scenarios."""
+one that gives up waiting, a short pick whose reason code cancels the missing units.
+``record_histories`` runs them with the order scenarios."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fraud import FraudReviewDecision, ReviewDecision
-from oms.domain.fulfilment import PickedLine, PickReport, ShortReason
+from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.order import OrderIn, OrderPolicy, OrderView
+from oms.domain.reason_codes import ReasonEffects, RoutingEffect, StockEffect
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order, seed, shipped_to
 from tests.workflows.gateways import RefusesCaptures, SlowToAuthorize
@@ -31,8 +33,8 @@ HERE = Path(__file__).parent / "histories"
 FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
 NOTHING = PickReport(
     lines=[
-        PickedLine(line_id="1", picked=0, short_reason=ShortReason.NOT_FOUND),
-        PickedLine(line_id="2", picked=0, short_reason=ShortReason.NOT_FOUND),
+        PickedLine(line_id="1", picked=0, short_reason="not_found"),
+        PickedLine(line_id="2", picked=0, short_reason="not_found"),
     ]
 )
 STOCK = {
@@ -131,7 +133,7 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             o = order(f"{prefix}-NOREROUTE")
             handle = await h.place(o, OrderPolicy(max_reroutes=0))
             fid = await first_pick(h, o.id)
-            short = PickedLine(line_id="1", picked=1, short_reason=ShortReason.DAMAGED)
+            short = PickedLine(line_id="1", picked=1, short_reason="damaged")
             await h.pick(fid, PickReport(lines=[short, PickedLine(line_id="2", picked=1)]))
             await h.pack(fid)
             await handle.result()
@@ -201,6 +203,7 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await save(env, [handle.id])
         db.dispose()
     await record_cancel_while_authorizing(env, prefix)
+    await record_short_cancelled_by_reason(env, prefix)
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)
         with db.session() as s:
@@ -279,4 +282,26 @@ async def record_cancel_while_authorizing(env: WorkflowEnvironment, prefix: str)
             gateway.answer.set()
             await handle.result()
             await save(env, [handle.id])
+        db.dispose()
+
+
+async def record_short_cancelled_by_reason(env: WorkflowEnvironment, prefix: str) -> None:
+    """A short pick whose reason code's routing is cancel_units, as the API sends it (the
+    codes' effects in the report): the missing unit is cancelled, not sourced again, though
+    the warehouse has it (patch ``short-routing-by-reason-code``)."""
+    cancel = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.CANCEL_UNITS)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = fresh_db(tmp)
+        async with running(env.client, db) as h:
+            o = order(f"{prefix}-SHORTCANCEL")
+            handle = await h.place(o)
+            fid = await first_pick(h, o.id)
+            short = PickedLine(line_id="1", picked=1, short_reason="customs_hold")
+            report = PickReport(
+                lines=[short, PickedLine(line_id="2", picked=1)], effects={"customs_hold": cancel}
+            )
+            await h.pick(fid, report)
+            await h.pack(fid)
+            await handle.result()
+            await save(env, [handle.id, fulfilment_workflow_id(fid)])
         db.dispose()

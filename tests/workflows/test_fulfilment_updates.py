@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport, ShortReason
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import LineState, OrderStatus, OrderView
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, eventually, ledger, position, running, task, until
@@ -108,7 +108,7 @@ async def test_an_invalid_pick_is_refused_and_changes_nothing(
             fid,
             PickReport(
                 lines=[
-                    PickedLine(line_id="1", picked=1, short_reason=ShortReason.DAMAGED),
+                    PickedLine(line_id="1", picked=1, short_reason="damaged"),
                     PickedLine(line_id="2", picked=1),
                 ]
             ),

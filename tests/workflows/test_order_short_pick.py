@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport, ShortReason
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import LineState, OrderStatus, OrderView, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import (
@@ -38,7 +38,7 @@ async def short_pick_one_tee(h: Harness, order_id: str) -> OrderView:
         first.fulfilment_id,
         PickReport(
             lines=[
-                PickedLine(line_id="1", picked=1, short_reason=ShortReason.NOT_FOUND),
+                PickedLine(line_id="1", picked=1, short_reason="not_found"),
                 PickedLine(line_id="2", picked=1),
             ]
         ),
@@ -170,7 +170,7 @@ async def test_a_short_pick_is_re_sourced_at_once_while_the_store_still_packs_th
             first,
             PickReport(
                 lines=[
-                    PickedLine(line_id="1", picked=1, short_reason=ShortReason.NOT_FOUND),
+                    PickedLine(line_id="1", picked=1, short_reason="not_found"),
                     PickedLine(line_id="2", picked=1),
                 ]
             ),

@@ -17,6 +17,7 @@ from oms.db.tables.inventory import (
 from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
 from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
+from oms.db.tables.reasons import ReasonCodeRow
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
 from oms.db.tables.syncs import (
     InventorySync,
@@ -49,6 +50,7 @@ __all__ = [
     "PaymentLedgerEntry",
     "PaymentToken",
     "Product",
+    "ReasonCodeRow",
     "Reservation",
     "SafetyRule",
     "SourcingDecision",

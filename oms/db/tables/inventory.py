@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from oms.db.tables.base import one_of, timestamp
@@ -30,6 +30,11 @@ class InventoryPosition(SQLModel, table=True):
     on_hand: int = Field(default=0, ge=0)
     reserved: int = Field(default=0, ge=0)
     in_transit: int = Field(default=0, ge=0)
+    # Units out of sellable stock (not in on_hand) until someone inspects them: what a reason
+    # code with the quarantine effect set apart. A server default: bulk inserts omit it.
+    quarantined: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     # Big: senders often use a timestamp in milliseconds or a log sequence number.
     source_version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     source_updated_at: datetime | None = Field(

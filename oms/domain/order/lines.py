@@ -37,6 +37,8 @@ class _Line:
 class LineBook:
     def __init__(self, lines: list[OrderLine]) -> None:
         self._lines = {line.line_id: _Line(line) for line in lines}
+        # (fulfilment, line) whose short units their reason code cancels instead of re-routing.
+        self._cancel_short: set[tuple[str, str]] = set()
 
     def demands(self) -> list[Demand]:
         return [
@@ -78,8 +80,13 @@ class LineBook:
         ]
 
     def progress(
-        self, fulfilment_id: str, status: FulfilmentStatus, picked: dict[str, int]
+        self,
+        fulfilment_id: str,
+        status: FulfilmentStatus,
+        picked: dict[str, int],
+        cancel_short: list[str] | None = None,
     ) -> None:
+        self._cancel_short.update((fulfilment_id, line_id) for line_id in cancel_short or ())
         for line_id, b in self._lines.items():
             alloc = b.allocations.get(fulfilment_id)
             if alloc is None:
@@ -87,6 +94,21 @@ class LineBook:
             alloc.status = status
             if line_id in picked:
                 alloc.picked = picked[line_id]
+
+    def cancels_short(self, fulfilment_id: str) -> bool:
+        """Some of what this fulfilment did not pick is to be cancelled, by its reason."""
+        return any(f == fulfilment_id for f, _ in self._cancel_short)
+
+    def cancel_short(self, fulfilment_id: str, shorts: list[Demand]) -> list[Demand]:
+        """Cancel the short units whose reason code's routing is ``cancel_units``; answers
+        the others, to be sourced again."""
+        rest = []
+        for d in shorts:
+            if (fulfilment_id, d.line_id) in self._cancel_short:
+                self.cancel_units(d.line_id, d.qty, CancelReason.SHORT_PICK)
+            else:
+                rest.append(d)
+        return rest
 
     def cancel_units(self, line_id: str, qty: int, reason: CancelReason) -> None:
         b = self._lines[line_id]
