@@ -17,6 +17,7 @@ from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     availability,
     carts,
+    catalogue,
     channels,
     codec,
     fulfilments,
@@ -26,6 +27,7 @@ from api.routers import (
     locations,
     metrics,
     orders,
+    pick_waves,
     rules,
     sourcing,
     sourcing_trials,
@@ -51,6 +53,8 @@ ROUTERS = (
     orders.router,
     tasks.router,
     fulfilments.router,
+    pick_waves.router,
+    catalogue.router,
     # Before inventory: /inventory/syncs is not a SKU.
     syncs.router,
     inventory.router,

@@ -140,6 +140,14 @@ def pick_task_id(fulfilment_id: str) -> str:
     return f"pick-{fulfilment_id}"
 
 
+# -- pick waves ---------------------------------------------------------------------------
+
+
+def pick_wave_id(location_id: str, token: str) -> str:
+    """A wave at a location; ``token`` makes it unique (the API passes a random one)."""
+    return f"wave-{location_id}-{token}"
+
+
 # -- outbox events ------------------------------------------------------------------------
 
 

@@ -186,6 +186,7 @@ class FulfilmentWorkflow:
                 view=self.view,
                 workflow_id=workflow.info().workflow_id,
                 pick_due_at=self._pick_due if pick_due else None,
+                express=self.inp.express,
                 commit=commit,
                 consume=consume,
             ),
@@ -296,7 +297,10 @@ class FulfilmentWorkflow:
         await self._db_step(
             calls.save_fulfilment,
             SaveFulfilment(
-                view=self.view, workflow_id=workflow.info().workflow_id, pick_due_at=due
+                view=self.view,
+                workflow_id=workflow.info().workflow_id,
+                pick_due_at=due,
+                express=self.inp.express,
             ),
         )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)

@@ -12,17 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
+from api.fulfilment_updates import send_pick, update_fulfilment
 from api.views import MAX_OFFSET, as_utc
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.tables import Fulfilment, Location
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.errors import ErrorCode
 from oms.domain.fulfilment import (
     FulfilmentStatus,
     FulfilmentView,
@@ -30,12 +28,9 @@ from oms.domain.fulfilment import (
     PackReport,
     Parcel,
     PickedLine,
-    PickReport,
 )
-from oms.logging import get_logger
 from workflows.fulfilment import FulfilmentWorkflow
 
-log = get_logger(__name__)
 router = APIRouter(tags=["fulfilments"])
 
 Staff = Annotated[Principal, Depends(require("store"))]
@@ -87,7 +82,8 @@ class PackBody(BaseModel):
     parcels: list[Parcel] = Field(min_length=1, max_length=50)
 
 
-def _may_see(principal: Principal, location_id: str) -> bool:
+def may_see(principal: Principal, location_id: str) -> bool:
+    """A store key sees its own location's work only; an admin sees every location's."""
     return principal.role == "admin" or principal.location_id == location_id
 
 
@@ -106,7 +102,7 @@ def list_fulfilments(
 ) -> Any:
     """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
     with db.reading() as s:
-        if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
+        if not may_see(principal, location_id) or s.get(Location, location_id) is None:
             raise ApiError(
                 ErrorCode.LOCATION_NOT_FOUND,
                 f"no location {location_id} for this key",
@@ -121,35 +117,13 @@ def list_fulfilments(
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
-        if row is None or not _may_see(principal, row.location_id):
+        if row is None or not may_see(principal, row.location_id):
             raise ApiError(
                 ErrorCode.FULFILMENT_NOT_FOUND,
                 f"no fulfilment {fulfilment_id}",
                 "fulfilment_id",
             )
         return row.workflow_id
-
-
-async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) -> FulfilmentView:
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        view: FulfilmentView = await handle.execute_update(update, arg)
-        return view
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
-            errors = [FieldError.model_validate(d) for d in cause.details]
-            raise ApiError.invalid(errors) from err
-        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
-        raise ApiError(ErrorCode.INVALID_STATE, reason) from err
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            raise ApiError(
-                ErrorCode.INVALID_STATE,
-                "this fulfilment is finished and takes no more actions",
-            ) from err
-        # Temporal itself is unreachable or slow: the action did not happen, retry it.
-        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
 @router.post(
@@ -168,20 +142,7 @@ async def pick(
 ) -> Any:
     """Report picked quantities per line; a short pick needs a reason code."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    view = await _update(
-        client,
-        workflow_id,
-        FulfilmentWorkflow.pick,
-        PickReport(lines=body.lines, actor=principal.actor),
-    )
-    log.info(
-        "fulfilment_picked",
-        order_id=view.order_id,
-        fulfilment_id=fulfilment_id,
-        location_id=view.location_id,
-        status=view.status.value,
-    )
-    return view
+    return await send_pick(client, workflow_id, body.lines, principal.actor)
 
 
 @router.post(
@@ -194,7 +155,7 @@ async def pack(
 ) -> Any:
     """Report the parcels; shipping orders are then booked with the carrier."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    return await _update(
+    return await update_fulfilment(
         client,
         workflow_id,
         FulfilmentWorkflow.pack,
@@ -210,6 +171,6 @@ async def pack(
 async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
     """The customer collected a click-and-collect order."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    return await _update(
+    return await update_fulfilment(
         client, workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
     )
