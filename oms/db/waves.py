@@ -7,12 +7,15 @@ wave, its lines, the fulfilments it takes). It never reads fulfilments one by on
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, nulls_last, update
+from sqlalchemy import String, and_, any_, bindparam, insert, nulls_last, text, update
 from sqlalchemy import select as columns
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Fulfilment, PickWave, PickWaveLine, Product, ProductLocation, utcnow
@@ -22,6 +25,25 @@ from oms.domain.waves import Candidate, CandidateLine, ProductPlace, WaveLine, W
 # The database reads this many more fulfilments than a wave takes when a unit limit may
 # skip some, so that a few big ones do not starve the wave.
 UNIT_LIMIT_SLACK = 4
+
+
+# PostgreSQL: a whole wave's lines in one statement and one parameter.
+_LINES_FROM_JSON = text(
+    "INSERT INTO pick_wave_lines "
+    "SELECT * FROM json_populate_recordset(NULL::pick_wave_lines, :rows)"
+)
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _one_of(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``= ANY(array)``: one parameter, where an IN list
+    of a hundred SKUs costs SQLAlchemy more to render than the database to run."""
+    if _postgresql(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 class WaveTaken(Exception):
@@ -87,7 +109,7 @@ def places(session: Session, location_id: str, skus: Sequence[str]) -> dict[str,
                 col(ProductLocation.location_id) == location_id,
             ),
         )
-        .where(col(Product.sku).in_(sorted(set(skus))))
+        .where(_one_of(session, col(Product.sku), sorted(set(skus))))
     )
     return {
         sku: ProductPlace(sku=sku, category=category, bin=bin_, zone=zone, walk_order=walk)
@@ -106,14 +128,17 @@ def store(
     (the caller rolls back) when one of them was taken by another wave meanwhile."""
     session.add(wave)
     session.flush()
-    if lines:
-        session.execute(
-            insert(PickWaveLine),
-            [{"wave_id": wave.id, **line.model_dump(exclude_none=False)} for line in lines],
-        )
+    rows = [{"wave_id": wave.id, **line.model_dump()} for line in lines]
+    if rows and _postgresql(session):
+        session.execute(_LINES_FROM_JSON, {"rows": json.dumps(rows)})
+    elif rows:
+        # Core, not ORM objects: a wave has a hundred lines or more.
+        session.connection().execute(insert(PickWaveLine.__table__), rows)  # type: ignore[attr-defined]
     taken = session.execute(
         update(Fulfilment)
-        .where(col(Fulfilment.id).in_(fulfilment_ids), col(Fulfilment.wave_id).is_(None))
+        .where(
+            _one_of(session, col(Fulfilment.id), fulfilment_ids), col(Fulfilment.wave_id).is_(None)
+        )
         .values(wave_id=wave.id)
         .execution_options(synchronize_session=False)
     )

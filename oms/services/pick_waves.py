@@ -20,6 +20,7 @@ from oms.domain.wave_picks import SkuPick, SkuReport, distribute, record_picks
 from oms.domain.waves import (
     Candidate,
     CandidateLine,
+    WaveLine,
     WaveStatus,
     WaveStrategy,
     choose,
@@ -43,7 +44,7 @@ def build(
     actor: str,
     token: str,
     now: datetime,
-) -> tuple[PickWave, list[PickWaveLine]]:
+) -> tuple[PickWave, list[WaveLine]]:
     """A wave of the location's most urgent open fulfilments, stored with its lines.
 
     Raises:
@@ -70,7 +71,7 @@ def build(
         created_at=now,
     )
     waves.store(session, wave=wave, lines=lines, fulfilment_ids=[c.fulfilment_id for c in chosen])
-    return wave, [PickWaveLine(wave_id=wave.id, **line.model_dump()) for line in lines]
+    return wave, lines
 
 
 def quantities(lines: Sequence[PickWaveLine]) -> dict[str, int]:
