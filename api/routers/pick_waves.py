@@ -219,9 +219,12 @@ def _record(db: Database, wave_id: str, outcomes: dict[str, Any]) -> None:
     with db.session() as s:
         wave = wave_repo.get(s, wave_id, for_update=True)
         assert wave is not None
-        merged = {**outcomes, **wave.outcomes}  # an outcome, once written, stays
+        merged = pick_waves.merge_outcomes(wave.outcomes, outcomes)
         done = set(merged) >= set(pick_waves.member_ids(s, wave_id))
         wave_repo.save_outcomes(s, wave, merged, done)
+        if done:
+            refused = [fid for fid, o in merged.items() if "code" in o]
+            wave_repo.release(s, wave_id, refused)
 
 
 @router.post(

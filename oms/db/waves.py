@@ -190,6 +190,21 @@ def claim(session: Session, wave_id: str, picker: str, at: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def release(session: Session, wave_id: str, fulfilment_ids: Sequence[str]) -> None:
+    """Let these fulfilments of a finished wave (their pick refused) into a later wave."""
+    if fulfilment_ids:
+        session.execute(
+            update(Fulfilment)
+            .where(
+                col(Fulfilment.wave_id) == wave_id,
+                col(Fulfilment.status) == FulfilmentStatus.AWAITING_PICK,
+                _one_of(session, col(Fulfilment.id), fulfilment_ids),
+            )
+            .values(wave_id=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def save_picks(session: Session, wave: PickWave, picks: dict[str, Any]) -> None:
     wave.picks = picks
     session.add(wave)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -126,6 +127,17 @@ def plan_sort(session: Session, wave: PickWave) -> SortPlan:
         reports=[(by_id[fid], lines) for fid, lines in reports.items()],
         gone={r.id: FulfilmentStatus(r.status) for r in rows if r.id not in by_id},
     )
+
+
+def merge_outcomes(kept: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The sort's outcomes once ``new`` are added: an outcome, once written, stays, except a
+    refusal, which a pick that went through replaces (two sorts of one wave at once: one
+    picks a fulfilment, the other is refused because it is picked already)."""
+    merged = dict(kept)
+    for fid, outcome in new.items():
+        if fid not in merged or ("code" in merged[fid] and "status" in outcome):
+            merged[fid] = outcome
+    return merged
 
 
 def member_ids(session: Session, wave_id: str) -> list[str]:

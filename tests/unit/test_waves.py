@@ -20,6 +20,7 @@ from oms.domain.waves import (
     choose,
     pick_lines,
 )
+from oms.services.pick_waves import merge_outcomes
 
 T0 = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
@@ -230,3 +231,12 @@ def test_a_sku_never_reported_is_short_as_not_found() -> None:
         ("1", 1, ShortReason.NOT_FOUND),
         ("2", 0, ShortReason.NOT_FOUND),
     ]
+
+
+def test_a_pick_that_went_through_replaces_a_concurrent_sorts_refusal_not_the_reverse() -> None:
+    picked = {"status": "PICKED", "given": {"TEE": 2}}
+    refused = {"code": "invalid_state", "reason": "picked already", "given": {}}
+
+    assert merge_outcomes({"F1": refused}, {"F1": picked}) == {"F1": picked}
+    assert merge_outcomes({"F1": picked}, {"F1": refused}) == {"F1": picked}
+    assert merge_outcomes({"F1": picked}, {"F2": refused}) == {"F1": picked, "F2": refused}
