@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from bench.inventory_setup import scratch_database
 from oms.db.engine import Database
@@ -124,9 +125,9 @@ def seed(db: Database, args: argparse.Namespace, rng: random.Random) -> list[str
 def undo(db: Database, wave_id: str) -> None:
     """Put the wave's fulfilments back on the open list (untimed)."""
     with db.session() as s:
-        s.execute(update(Fulfilment).where(Fulfilment.wave_id == wave_id).values(wave_id=None))  # type: ignore[arg-type]
-        s.execute(delete(PickWaveLine).where(PickWaveLine.wave_id == wave_id))  # type: ignore[arg-type]
-        s.execute(delete(PickWave).where(PickWave.id == wave_id))  # type: ignore[arg-type]
+        s.execute(update(Fulfilment).where(col(Fulfilment.wave_id) == wave_id).values(wave_id=None))
+        s.execute(delete(PickWaveLine).where(col(PickWaveLine.wave_id) == wave_id))
+        s.execute(delete(PickWave).where(col(PickWave.id) == wave_id))
 
 
 def build_once(db: Database, args: argparse.Namespace, n: int) -> tuple[float, int, int]:

@@ -82,11 +82,6 @@ class PackBody(BaseModel):
     parcels: list[Parcel] = Field(min_length=1, max_length=50)
 
 
-def may_see(principal: Principal, location_id: str) -> bool:
-    """A store key sees its own location's work only; an admin sees every location's."""
-    return principal.role == "admin" or principal.location_id == location_id
-
-
 @router.get(
     "/locations/{location_id}/fulfilments",
     response_model=FulfilmentList,
@@ -102,7 +97,7 @@ def list_fulfilments(
 ) -> Any:
     """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
     with db.reading() as s:
-        if not may_see(principal, location_id) or s.get(Location, location_id) is None:
+        if not principal.sees_location(location_id) or s.get(Location, location_id) is None:
             raise ApiError(
                 ErrorCode.LOCATION_NOT_FOUND,
                 f"no location {location_id} for this key",
@@ -117,7 +112,7 @@ def list_fulfilments(
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
-        if row is None or not may_see(principal, row.location_id):
+        if row is None or not principal.sees_location(row.location_id):
             raise ApiError(
                 ErrorCode.FULFILMENT_NOT_FOUND,
                 f"no fulfilment {fulfilment_id}",

@@ -23,7 +23,6 @@ from api.pick_wave_views import (
     WavePublic,
     WaveSummary,
 )
-from api.routers.fulfilments import may_see
 from api.views import MAX_OFFSET
 from oms.db import waves as wave_repo
 from oms.db.engine import Database
@@ -46,7 +45,7 @@ SORT_CONCURRENCY = 8
 
 def _location(db: Database, principal: Principal, location_id: str) -> None:
     with db.reading() as s:
-        if not may_see(principal, location_id) or s.get(Location, location_id) is None:
+        if not principal.sees_location(location_id) or s.get(Location, location_id) is None:
             raise ApiError(
                 ErrorCode.LOCATION_NOT_FOUND,
                 f"no location {location_id} for this key",
@@ -55,7 +54,7 @@ def _location(db: Database, principal: Principal, location_id: str) -> None:
 
 
 def _visible(principal: Principal, wave: PickWave | None, wave_id: str) -> PickWave:
-    if wave is None or not may_see(principal, wave.location_id):
+    if wave is None or not principal.sees_location(wave.location_id):
         raise ApiError(ErrorCode.WAVE_NOT_FOUND, f"no pick wave {wave_id}", "wave_id")
     return wave
 

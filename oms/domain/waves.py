@@ -36,11 +36,6 @@ class WaveStatus(StrEnum):
     CLAIMED = "claimed"
     SORTED = "sorted"
 
-    @property
-    def holds_fulfilments(self) -> bool:
-        """A fulfilment in such a wave is in no other."""
-        return self is not WaveStatus.SORTED
-
 
 class CandidateLine(BaseModel):
     line_id: str
