@@ -77,13 +77,16 @@ def candidates(
     )
     if lock:
         stmt = stmt.with_for_update(skip_locked=True, of=Fulfilment)
+    # Our own rows, read by the thousand: built without validating them again.
     return [
-        Candidate(
+        Candidate.model_construct(
             fulfilment_id=fid,
             express=bool(express),
             pick_due_at=due,
             lines=[
-                CandidateLine(line_id=line["line_id"], sku=line["sku"], quantity=line["quantity"])
+                CandidateLine.model_construct(
+                    line_id=line["line_id"], sku=line["sku"], quantity=int(line["quantity"])
+                )
                 for line in lines
             ],
         )
@@ -112,7 +115,9 @@ def places(session: Session, location_id: str, skus: Sequence[str]) -> dict[str,
         .where(_one_of(session, col(Product.sku), sorted(set(skus))))
     )
     return {
-        sku: ProductPlace(sku=sku, category=category, bin=bin_, zone=zone, walk_order=walk)
+        sku: ProductPlace.model_construct(
+            sku=sku, category=category, bin=bin_, zone=zone, walk_order=walk
+        )
         for sku, category, bin_, zone, walk in session.execute(stmt)
     }
 
