@@ -170,3 +170,20 @@ def test_a_build_makes_the_same_few_statements_however_many_fulfilments_wait(
     # Two reads (fulfilments, products with their places), three writes (wave, lines,
     # fulfilments taken).
     assert len(seen) == 5, seen
+
+
+def test_a_unit_limit_leaves_a_big_fulfilment_for_a_later_wave_and_takes_smaller_ones(
+    db: Database,
+) -> None:
+    seed(db)
+    add_fulfilment(db, "O1.F1", due_h=1, lines=[("SKU-TEE", 3)])
+    add_fulfilment(db, "O2.F1", due_h=2, lines=[("SKU-TEE", 5)])
+    add_fulfilment(db, "O3.F1", due_h=3, lines=[("SKU-MUG", 2)])
+
+    wave, _ = build(db, "w1", max_fulfilments=5, max_units=6)
+    later, _ = build(db, "w2", max_fulfilments=5, max_units=6)
+
+    with db.reading() as s:
+        assert pick_waves.member_ids(s, wave.id) == ["O1.F1", "O3.F1"]
+        assert pick_waves.member_ids(s, later.id) == ["O2.F1"]
+    assert (wave.unit_count, later.unit_count) == (5, 5)
