@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from oms.db import catalogue
+from oms.db import waves as wave_repo
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment
 from oms.domain.fulfilment import FulfilmentStatus
@@ -187,3 +188,31 @@ def test_a_unit_limit_leaves_a_big_fulfilment_for_a_later_wave_and_takes_smaller
         assert pick_waves.member_ids(s, wave.id) == ["O1.F1", "O3.F1"]
         assert pick_waves.member_ids(s, later.id) == ["O2.F1"]
     assert (wave.unit_count, later.unit_count) == (5, 5)
+
+
+def test_a_sort_cut_short_gives_the_rest_only_what_the_first_attempt_did_not_give(
+    db: Database,
+) -> None:
+    seed(db)
+    add_fulfilment(db, "O1.F1", due_h=1, lines=[("SKU-TEE", 2)])
+    add_fulfilment(db, "O2.F1", due_h=2, lines=[("SKU-TEE", 2)])
+    add_fulfilment(db, "O3.F1", due_h=3, lines=[("SKU-TEE", 1)])
+    wave, _ = build(db, "w1")
+    with db.session() as s:
+        row = wave_repo.get(s, wave.id)
+        assert row is not None
+        wave_repo.save_picks(s, row, {"SKU-TEE": {"picked": 3, "short_reason": "damaged"}})
+        # The first attempt picked O1 before Temporal went away.
+        wave_repo.save_outcomes(
+            s, row, {"O1.F1": {"status": "PICKED", "given": {"SKU-TEE": 2}}}, done=False
+        )
+
+    with db.reading() as s:
+        row = wave_repo.get(s, wave.id)
+        assert row is not None
+        plan = pick_waves.plan_sort(s, row)
+
+    assert [(f.id, [(p.picked, p.short_reason) for p in lines]) for f, lines in plan.reports] == [
+        ("O2.F1", [(1, "damaged")]),
+        ("O3.F1", [(0, "damaged")]),
+    ]
