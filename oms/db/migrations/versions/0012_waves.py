@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pick_due_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("wave_id", _text(100), nullable=True))
         batch_op.create_index("ix_fulfilments_wave", ["wave_id"], unique=False)
+    _backfill_wave_priority()
     op.create_table(
         "product_locations",
         sa.Column("sku", _text(64), nullable=False),
@@ -78,6 +79,25 @@ def upgrade() -> None:
         sa.Column("walk_order", sa.Integer(), nullable=True),
         sa.Column("fulfilment_id", _text(80), nullable=True),
         sa.PrimaryKeyConstraint("wave_id", "seq"),
+    )
+
+
+def _backfill_wave_priority() -> None:
+    """Fulfilments open at upgrade time get what orders them in a wave: the deadline of their
+    open pick task (ids as oms.keys.pick_task_id wrote them when this was written) and
+    whether their order asked for express delivery."""
+    op.execute(
+        "UPDATE fulfilments SET pick_due_at = ("
+        " SELECT due_at FROM manual_tasks WHERE manual_tasks.id = 'pick-' || fulfilments.id)"
+        " WHERE pick_due_at IS NULL"
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        express = "(orders.payload::jsonb -> 'delivery' ->> 'express')::boolean"
+    else:
+        express = "json_extract(orders.payload, '$.delivery.express') = 1"
+    op.execute(
+        "UPDATE fulfilments SET express = COALESCE(("
+        f" SELECT {express} FROM orders WHERE orders.id = fulfilments.order_id), false)"
     )
 
 
