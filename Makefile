@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint bench bench-orders bench-inventory bench-sourcing clean
+.PHONY: dev test lint bench bench-orders bench-inventory bench-sourcing bench-store clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: bench-orders bench-inventory bench-sourcing
+bench: bench-orders bench-inventory bench-sourcing bench-store
 
 bench-orders: $(STAMP)
 	$(BIN)/python bench/orders.py --orders 200
@@ -36,6 +36,11 @@ bench-inventory: $(STAMP)
 # The sourcing planner alone, pure Python: decision times and locations used per order.
 bench-sourcing: $(STAMP)
 	$(BIN)/python bench/sourcing.py
+
+# Store work: building a pick wave from 2,000 open fulfilments (SQLite; --database-url for
+# PostgreSQL).
+bench-store: $(STAMP)
+	$(BIN)/python bench/store.py
 
 clean:
 	rm -rf $(VENV) .oms .pytest_cache .mypy_cache .ruff_cache

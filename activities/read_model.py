@@ -88,7 +88,13 @@ class ReadModelActivities:
                 inventory.consume(
                     s, step_key=req.consume.step_key, location_id=req.consume.location_id
                 )
-            fulfilments.save(s, view, workflow_id=req.workflow_id)
+            fulfilments.save(
+                s,
+                view,
+                workflow_id=req.workflow_id,
+                express=req.express,
+                pick_due_at=req.pick_due_at,
+            )
             task_id = pick_task_id(view.fulfilment_id)
             if view.status is FulfilmentStatus.AWAITING_PICK:
                 tasks.open_task(

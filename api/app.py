@@ -17,6 +17,7 @@ from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     availability,
     carts,
+    catalogue,
     channels,
     codec,
     fulfilment_profiles,
@@ -27,6 +28,7 @@ from api.routers import (
     locations,
     metrics,
     orders,
+    pick_waves,
     reason_codes,
     rules,
     sourcing,
@@ -54,6 +56,8 @@ ROUTERS = (
     tasks.router,
     fulfilments.router,
     fulfilment_profiles.router,
+    pick_waves.router,
+    catalogue.router,
     # Before inventory: /inventory/syncs is not a SKU.
     syncs.router,
     inventory.router,

@@ -72,6 +72,11 @@ class Principal:
     def actor(self) -> str:
         return f"{self.role}:{self.name}"
 
+    def sees_location(self, location_id: str) -> bool:
+        """A store key sees its own location's work only (another's answers 404, as if it
+        did not exist); an admin sees every location's."""
+        return self.role == "admin" or self.location_id == location_id
+
     def sees_channel(self, channel: str) -> bool:
         """A key scoped to channels sees nothing of another: its orders, carts and figures
         are answered as if they did not exist."""

@@ -156,6 +156,14 @@ def recount_task_id(step_key: str, location_id: str, sku: str) -> str:
     return f"recount-{location_id}-{sku}-{step_key}"
 
 
+# -- pick waves ---------------------------------------------------------------------------
+
+
+def pick_wave_id(location_id: str, token: str) -> str:
+    """A wave at a location; ``token`` makes it unique (the API passes a random one)."""
+    return f"wave-{location_id}-{token}"
+
+
 # -- outbox events ------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from oms.db.tables import (
     Network,
     NetworkLocation,
     Product,
+    ProductLocation,
     SafetyRule,
 )
 from oms.keys import store_key_name
@@ -116,7 +117,7 @@ _CATEGORIES: dict[str, tuple[list[str], int]] = {
 
 
 def products() -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for category, (names, base_price) in _CATEGORIES.items():
         for i, name in enumerate(names, start=1):
             out.append(
@@ -125,9 +126,27 @@ def products() -> list[dict[str, Any]]:
                     "name": name,
                     "category": category,
                     "price": base_price + 500 * (i - 1),
+                    # A store-internal GTIN-13 (prefix 2), so that scans work in the demo.
+                    "barcodes": [f"2{len(out) + 1:012d}"],
                 }
             )
     return out
+
+
+def places(catalog: list[dict[str, Any]], location_id: str) -> list[ProductLocation]:
+    """Where each product sits in a demo location: a zone per category, in catalogue
+    order, which is the walking order."""
+    zones = {category: chr(ord("A") + i) for i, category in enumerate(_CATEGORIES)}
+    return [
+        ProductLocation(
+            sku=p["sku"],
+            location_id=location_id,
+            zone=zones[p["category"]],
+            bin=f"{zones[p['category']]}-{walk:03d}",
+            walk_order=walk,
+        )
+        for walk, p in enumerate(catalog, start=1)
+    ]
 
 
 def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
@@ -147,6 +166,7 @@ def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
             s.add(Product(**p))
         s.flush()
         for loc in LOCATIONS:
+            s.add_all(places(catalog, loc["id"]))
             is_store = loc["type"] == "store"
             for p in catalog:
                 if is_store and rng.random() < 0.3:

@@ -265,7 +265,10 @@ class FulfilmentWorkflow(ProfiledSteps):
         await self._db_step(
             calls.save_fulfilment,
             SaveFulfilment(
-                view=self.view, workflow_id=workflow.info().workflow_id, pick_due_at=due
+                view=self.view,
+                workflow_id=workflow.info().workflow_id,
+                pick_due_at=due,
+                express=self.inp.express,
             ),
         )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)

@@ -103,6 +103,7 @@ class ProfiledSteps:
                 view=self.view,
                 workflow_id=workflow.info().workflow_id,
                 pick_due_at=self._pick_due if pick_due else None,
+                express=self.inp.express,
                 commit=commit,
                 consume=consume,
                 emit=emit or [],

@@ -12,19 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
+from api.fulfilment_updates import send_pick, short_reason_effects, update_fulfilment
 from api.views import MAX_OFFSET, as_utc
 from oms.db import fulfilments as fulfilment_repo
-from oms.db import reason_codes as reason_code_repo
 from oms.db.tables import Fulfilment, Location
-from oms.domain import reason_codes as reasons
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.errors import ErrorCode
 from oms.domain.fulfilment import (
     FulfilmentStatus,
     FulfilmentView,
@@ -32,13 +28,9 @@ from oms.domain.fulfilment import (
     PackReport,
     Parcel,
     PickedLine,
-    PickReport,
 )
-from oms.domain.reason_codes import ReasonEffects, ReasonUsage
-from oms.logging import get_logger
 from workflows.fulfilment import FulfilmentWorkflow
 
-log = get_logger(__name__)
 router = APIRouter(tags=["fulfilments"])
 
 Staff = Annotated[Principal, Depends(require("store"))]
@@ -90,10 +82,6 @@ class PackBody(BaseModel):
     parcels: list[Parcel] = Field(min_length=1, max_length=50)
 
 
-def _may_see(principal: Principal, location_id: str) -> bool:
-    return principal.role == "admin" or principal.location_id == location_id
-
-
 @router.get(
     "/locations/{location_id}/fulfilments",
     response_model=FulfilmentList,
@@ -109,7 +97,7 @@ def list_fulfilments(
 ) -> Any:
     """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
     with db.reading() as s:
-        if not _may_see(principal, location_id) or s.get(Location, location_id) is None:
+        if not principal.sees_location(location_id) or s.get(Location, location_id) is None:
             raise ApiError(
                 ErrorCode.LOCATION_NOT_FOUND,
                 f"no location {location_id} for this key",
@@ -121,62 +109,16 @@ def list_fulfilments(
         return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
 
 
-def _short_reasons(db: DbDep, lines: list[PickedLine]) -> dict[str, ReasonEffects]:
-    """The effects of the codes the report gives, as they stand now; a code that is unknown,
-    retired or not meant for a short pick is refused before the store's update is sent."""
-    given = {line.short_reason for line in lines if line.short_reason is not None}
-    with db.reading() as s:
-        codes = reason_code_repo.resolve(s, given)
-    errors = [
-        refusal
-        for i, line in enumerate(lines)
-        if line.short_reason is not None
-        and (
-            refusal := reasons.refusal(
-                codes.get(line.short_reason),
-                line.short_reason,
-                ReasonUsage.SHORT_PICK,
-                f"lines[{i}].short_reason",
-            )
-        )
-    ]
-    if errors:
-        raise ApiError.invalid(errors)
-    return {code: codes[code].effects for code in sorted(given)}
-
-
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
-        if row is None or not _may_see(principal, row.location_id):
+        if row is None or not principal.sees_location(row.location_id):
             raise ApiError(
                 ErrorCode.FULFILMENT_NOT_FOUND,
                 f"no fulfilment {fulfilment_id}",
                 "fulfilment_id",
             )
         return row.workflow_id
-
-
-async def _update(client: ClientDep, workflow_id: str, update: Any, arg: Any) -> FulfilmentView:
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        view: FulfilmentView = await handle.execute_update(update, arg)
-        return view
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
-            errors = [FieldError.model_validate(d) for d in cause.details]
-            raise ApiError.invalid(errors) from err
-        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
-        raise ApiError(ErrorCode.INVALID_STATE, reason) from err
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            raise ApiError(
-                ErrorCode.INVALID_STATE,
-                "this fulfilment is finished and takes no more actions",
-            ) from err
-        # Temporal itself is unreachable or slow: the action did not happen, retry it.
-        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
 @router.post(
@@ -199,21 +141,8 @@ async def pick(
     now, apply to the units not picked: on stock (written off, quarantined, recount task) and
     on the order (sourced again elsewhere, or cancelled)."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    effects = await run_in_threadpool(_short_reasons, db, body.lines)
-    view = await _update(
-        client,
-        workflow_id,
-        FulfilmentWorkflow.pick,
-        PickReport(lines=body.lines, actor=principal.actor, effects=effects),
-    )
-    log.info(
-        "fulfilment_picked",
-        order_id=view.order_id,
-        fulfilment_id=fulfilment_id,
-        location_id=view.location_id,
-        status=view.status.value,
-    )
-    return view
+    effects = await run_in_threadpool(short_reason_effects, db, body.lines)
+    return await send_pick(client, workflow_id, body.lines, principal.actor, effects)
 
 
 @router.post(
@@ -226,7 +155,7 @@ async def pack(
 ) -> Any:
     """Report the parcels; shipping orders are then booked with the carrier."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    return await _update(
+    return await update_fulfilment(
         client,
         workflow_id,
         FulfilmentWorkflow.pack,
@@ -242,6 +171,6 @@ async def pack(
 async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
     """The customer collected a click-and-collect order."""
     workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    return await _update(
+    return await update_fulfilment(
         client, workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
     )

@@ -19,6 +19,8 @@ from oms.db.tables import (
     InventoryPosition,
     Location,
     NetworkLocation,
+    PickWave,
+    ProductLocation,
     Reservation,
     SafetyRule,
 )
@@ -175,6 +177,8 @@ def delete_location(location_id: str, _: Admin, db: DbDep, _t: TopologyWrite) ->
             "networks": NetworkLocation.location_id,
             "safety rules": SafetyRule.location_id,
             "exclusions": Exclusion.location_id,
+            "pick waves": PickWave.location_id,
+            "product bins": ProductLocation.location_id,
         }
         if (what := first_use(s, uses, location_id)) is not None:
             raise ApiError(

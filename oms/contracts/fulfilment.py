@@ -47,6 +47,8 @@ class SaveFulfilment(BaseModel):
     view: FulfilmentView
     workflow_id: str
     pick_due_at: datetime | None = None
+    # Express fulfilments go first in pick waves (with pick_due_at, the first one written).
+    express: bool = False
     # In the same transaction as the row: the pick's effect on the reservation ledger, or
     # the consumption of what left the building.
     commit: CommitPick | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Fulfilment, utcnow
@@ -13,8 +15,16 @@ from oms.domain.fulfilment import (
 )
 
 
-def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilment:
-    """Create or update the row from the workflow's view (idempotent)."""
+def save(
+    session: Session,
+    view: FulfilmentView,
+    *,
+    workflow_id: str,
+    express: bool = False,
+    pick_due_at: datetime | None = None,
+) -> Fulfilment:
+    """Create or update the row from the workflow's view (idempotent). The pick deadline
+    kept is the first one given: an escalation moves the task's, not the wave priority."""
     row = session.get(Fulfilment, view.fulfilment_id)
     if row is None:
         row = Fulfilment(
@@ -26,6 +36,9 @@ def save(session: Session, view: FulfilmentView, *, workflow_id: str) -> Fulfilm
             delivery_method=view.delivery_method.value,
             lines=[],
         )
+    row.express = express
+    if row.pick_due_at is None:
+        row.pick_due_at = pick_due_at
     row.status = view.status.value
     row.lines = [line.model_dump(mode="json") for line in view.lines]
     row.parcels = [p.model_dump(mode="json") for p in view.parcels]

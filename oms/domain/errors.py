@@ -62,6 +62,13 @@ class ErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required", 422
     REASON_NOT_ALLOWED = "reason_not_allowed", 422
     LOCATION_NOT_FOUND = "location_not_found", 404
+    # Pick waves.
+    WAVE_NOT_FOUND = "wave_not_found", 404
+    WAVE_CLAIMED = "wave_claimed", 409
+    NOTHING_TO_PICK = "nothing_to_pick", 409
+    WRONG_ITEM = "wrong_item", 422
+    UNKNOWN_BARCODE = "unknown_barcode", 422
+    BARCODE_TAKEN = "barcode_taken", 422
     LOCATION_EXISTS = "location_exists", 409
     NETWORK_NOT_FOUND = "network_not_found", 404
     ALREADY_EXISTS = "already_exists", 409

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from oms.db import availability as av
+from oms.db import catalogue, waves
 from oms.db.engine import Database
 from oms.domain.availability import ChannelAtp
-from oms.seed import seed_catalog, seed_channels
+from oms.seed import products, seed_catalog, seed_channels
 from oms.services.availability import channel_figures
 
 
@@ -43,3 +44,18 @@ def test_seeding_again_adds_nothing_twice(db: Database) -> None:
     assert seed_catalog(db) is False
     with db.session() as s:
         seed_channels(s)  # already there: nothing happens, no duplicate key
+
+
+def test_the_demo_stores_know_where_each_product_sits_and_scans_find_it(db: Database) -> None:
+    assert seed_catalog(db) is True
+    skus = [p["sku"] for p in products()]
+
+    with db.reading() as s:
+        placed = waves.places(s, "ST-PARIS-OPERA", skus)
+        scanned = catalogue.skus_of_barcodes(s, [products()[0]["barcodes"][0]])
+
+    assert all(placed[sku].zone is not None for sku in skus)
+    # The walk goes through the catalogue zone by zone.
+    walk = sorted(skus, key=lambda sku: placed[sku].walk_order or 0)
+    assert [placed[sku].zone for sku in walk] == sorted(placed[sku].zone or "" for sku in walk)
+    assert scanned == {products()[0]["barcodes"][0]: skus[0]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -13,3 +14,8 @@ class Product(SQLModel, table=True):
     category: str = Field(max_length=64, index=True)
     price: int = Field(default=0, description="List price in minor units")
     currency: str = Field(default="EUR", max_length=3)
+    barcodes: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="GTINs a scan may read for this product",
+    )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from oms.db.tables.base import one_of, timestamp
@@ -92,7 +93,10 @@ class Fulfilment(SQLModel, table=True):
     """What one location does for one order: its pick list, parcels and shipment."""
 
     __tablename__ = "fulfilments"
-    __table_args__ = (Index("ix_fulfilments_location_status", "location_id", "status"),)
+    __table_args__ = (
+        Index("ix_fulfilments_location_status", "location_id", "status"),
+        Index("ix_fulfilments_wave", "wave_id"),
+    )
 
     id: str = Field(primary_key=True, max_length=80)
     order_id: str = Field(max_length=64, index=True)
@@ -104,6 +108,14 @@ class Fulfilment(SQLModel, table=True):
     parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     carrier: str | None = Field(default=None, max_length=64)
     tracking_number: str | None = Field(default=None, max_length=64)
+    # What orders a wave's fulfilments: express first, then the earliest pick deadline.
+    express: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    pick_due_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    wave_id: str | None = Field(
+        default=None, max_length=100, description="The pick wave that took it, if any"
+    )
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
 

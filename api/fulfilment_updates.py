@@ -1,0 +1,99 @@
+"""Sending store actions to a fulfilment's workflow as updates, and reading its refusals.
+
+One path for every caller: ``POST /fulfilments/{id}/pick`` and a pick wave's sort send the
+same ``pick`` update through ``send_pick``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from oms.db import reason_codes as reason_code_repo
+from oms.db.engine import Database
+from oms.domain import reason_codes as reasons
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.fulfilment import FulfilmentView, PickedLine, PickReport
+from oms.domain.reason_codes import ReasonEffects, ReasonUsage
+from oms.logging import get_logger
+from workflows.fulfilment import FulfilmentWorkflow
+
+log = get_logger(__name__)
+
+
+async def update_fulfilment(
+    client: Client, workflow_id: str, update: Any, arg: Any
+) -> FulfilmentView:
+    """Run one update; a refusal is an ``ApiError`` with the workflow's code."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        view: FulfilmentView = await handle.execute_update(update, arg)
+        return view
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
+            errors = [FieldError.model_validate(d) for d in cause.details]
+            raise ApiError.invalid(errors) from err
+        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
+        raise ApiError(ErrorCode.INVALID_STATE, reason) from err
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise ApiError(
+                ErrorCode.INVALID_STATE,
+                "this fulfilment is finished and takes no more actions",
+            ) from err
+        # Temporal itself is unreachable or slow: the action did not happen, retry it.
+        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
+
+
+def reason_effects(db: Database, given: list[tuple[str, str]]) -> dict[str, ReasonEffects]:
+    """The effects of short-pick codes, each given at a field, as they stand now; a code that
+    is unknown, retired or not meant for a short pick is refused (422 naming its field)
+    before anything is sent or recorded."""
+    with db.reading() as s:
+        codes = reason_code_repo.resolve(s, {code for _, code in given})
+    errors = [
+        refusal
+        for field, code in given
+        if (refusal := reasons.refusal(codes.get(code), code, ReasonUsage.SHORT_PICK, field))
+    ]
+    if errors:
+        raise ApiError.invalid(errors)
+    return {code: codes[code].effects for _, code in sorted(given)}
+
+
+def short_reason_effects(db: Database, lines: list[PickedLine]) -> dict[str, ReasonEffects]:
+    """``reason_effects`` of a pick report's lines."""
+    return reason_effects(
+        db,
+        [
+            (f"lines[{i}].short_reason", line.short_reason)
+            for i, line in enumerate(lines)
+            if line.short_reason is not None
+        ],
+    )
+
+
+async def send_pick(
+    client: Client,
+    workflow_id: str,
+    lines: list[PickedLine],
+    actor: str,
+    effects: dict[str, ReasonEffects],
+) -> FulfilmentView:
+    """Complete a fulfilment's pick: every line's picked quantity, short ones with a reason
+    code and its effects as they stood when staff gave it (``short_reason_effects``)."""
+    report = PickReport(lines=lines, actor=actor, effects=effects)
+    view = await update_fulfilment(client, workflow_id, FulfilmentWorkflow.pick, report)
+    log.info(
+        "fulfilment_picked",
+        order_id=view.order_id,
+        fulfilment_id=view.fulfilment_id,
+        location_id=view.location_id,
+        status=view.status.value,
+    )
+    return view
