@@ -14,7 +14,7 @@ from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment_profiles import FulfilmentProfile
+from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, FulfilmentProfile
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -147,7 +147,9 @@ class SourcingActivities:
         )
         with self.db.reading() as s:
             chosen = {loc: self.profiles(s, loc, req.channel, method) for loc in plan.locations}
-        return plan.model_copy(update={"fulfilment_profiles": chosen})
+        # A location no profile covers runs the fixed flow it always ran (revision 2).
+        configured = {loc: p for loc, p in chosen.items() if p is not DEFAULT_PROFILE}
+        return plan.model_copy(update={"fulfilment_profiles": configured})
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:

@@ -46,6 +46,7 @@ from bench.orders_staff import StaffCounts
 from oms.config import Settings
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
+from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.devserver import free_port
@@ -75,7 +76,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             keys = await asyncio.to_thread(seed, db)
             client = server.client
             deps = Dependencies(
-                db=db, payments=SimulatedPaymentGateway(), carrier=SimulatedCarrier()
+                db=db,
+                payments=SimulatedPaymentGateway(),
+                carrier=SimulatedCarrier(),
+                fulfilment_profiles=fulfilment_profiles.choose,
             )
             worker, sandbox = order_worker(client, order_queue, deps, args.sandbox)
             ids = [f"B{tag}-{i:05d}" for i in range(args.orders)]

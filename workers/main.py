@@ -25,6 +25,7 @@ from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway
+from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from workers import sandbox
@@ -70,6 +71,7 @@ class Dependencies:
             payments=payments,
             carrier=carrier,
             fraud_policy=policy,
+            fulfilment_profiles=fulfilment_profiles.choose,
         )
 
 

@@ -286,6 +286,13 @@ def candidates(
     )
 
 
+def choose(
+    session: Session, location_id: str, channel: str, method: DeliveryMethod
+) -> FulfilmentProfile:
+    """``in_force`` as sourcing asks it (activities.sourcing.ProfileChoice)."""
+    return in_force(session, location_id=location_id, channel=channel, method=method)
+
+
 def in_force(
     session: Session, *, location_id: str, channel: str, method: DeliveryMethod
 ) -> FulfilmentProfile:

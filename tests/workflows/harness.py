@@ -18,6 +18,7 @@ from activities.sourcing import ProfileChoice
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
+from oms.db import fulfilment_profiles
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.fulfilments import for_order as fulfilments_for_order
@@ -109,7 +110,13 @@ async def running(
 ) -> AsyncIterator[Harness]:
     payments = payments or SimulatedPaymentGateway()
     carrier = SimulatedCarrier()
-    deps = Dependencies(db=db, payments=payments, carrier=carrier, fulfilment_profiles=profiles)
+    # As a worker runs: the profiles the database publishes, unless the test gives its own.
+    deps = Dependencies(
+        db=db,
+        payments=payments,
+        carrier=carrier,
+        fulfilment_profiles=profiles or fulfilment_profiles.choose,
+    )
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)
     async with worker:

@@ -13,6 +13,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from oms.db import fulfilment_profiles as stored_profiles
 from oms.db.engine import Database
 from oms.db.tables import OutboxEvent
 from oms.domain.delivery import DeliveryMethod
@@ -248,3 +249,48 @@ async def _wait_for(found: Any) -> Any:
 
     await eventually(check)
     return result
+
+
+async def test_a_profile_published_for_stores_is_the_one_their_fulfilments_run(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # The worker as deployed: profiles chosen from what the database publishes
+    seed(
+        db,
+        {
+            ("SKU-TEE", "ST-OPERA"): 2,  # just what the collection takes
+            ("SKU-MUG", "ST-OPERA"): 1,
+            ("SKU-TEE", "WH-PARIS"): 5,
+            ("SKU-MUG", "WH-PARIS"): 5,
+        },
+    )
+    document = {
+        "id": "stores",
+        "applies_to": {"location_type": "store"},
+        "steps": [
+            {"type": "pick"},
+            {"type": "verify"},
+            {"type": "ready_for_collection"},
+            {"type": "collected"},
+        ],
+    }
+    with db.session() as s:
+        stored_profiles.create_draft(s, document, created_by="test")
+        stored_profiles.publish(s, "stores", 1)
+    async with running(time_env.client, db) as h:
+        await h.place(order("PF4", delivery=COLLECT))
+        store = (await until(h, "PF4", lambda v: bool(v.fulfilments))).fulfilments[0]
+        await h.place(order("PF5"))  # shipped from the warehouse, which no profile covers
+        warehouse = (await until(h, "PF5", lambda v: bool(v.fulfilments))).fulfilments[0]
+        at_store = await at_step(h, store.fulfilment_id, "pick")
+        fixed = await until_fulfilment(h, warehouse.fulfilment_id, lambda v: True)
+
+    assert at_store.profile == "stores@1"
+    assert [s.key for s in at_store.steps] == [
+        "pick",
+        "verify",
+        "ready_for_collection",
+        "collected",
+    ]
+    assert warehouse.location_id == "WH-PARIS"
+    assert (fixed.profile, fixed.steps) == (None, [])
