@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -42,6 +42,9 @@ from oms.temporal import unreachable
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
+# How long GET /orders/{id} waits for the run to answer before reading the read model.
+QUERY_WAIT = timedelta(seconds=3)
+
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 Storefront = Annotated[Principal, Depends(require("storefront"))]
@@ -191,7 +194,9 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
     (the run hears from them only when it must act)."""
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
-        view: OrderView = await handle.query(OrderWorkflow.status_view)
+        # Briefly: with no worker to answer (all of them restarting), the read model answers
+        # instead of the request hanging until Temporal's own deadline.
+        view: OrderView = await handle.query(OrderWorkflow.status_view, rpc_timeout=QUERY_WAIT)
         progress = await run_in_threadpool(_fulfilment_progress, db, order_id)
         return with_progress(view, progress)
     except RPCError as err:
