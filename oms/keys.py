@@ -145,9 +145,10 @@ def vas_task_id(fulfilment_id: str, line_id: str, service: str) -> str:
     return f"vas-{fulfilment_id}-{line_id}-{service}"
 
 
-def fulfilment_event_id(fulfilment_id: str, event_type: str) -> str:
-    """An outbox event of a fulfilment, once per type (``fulfilment.overdue``...)."""
-    return f"{fulfilment_id}:{event_type}"
+def fulfilment_event_id(fulfilment_id: str, event_type: str, step: str | None = None) -> str:
+    """An outbox event of a fulfilment, once per type, or per type and step for what each
+    step can announce (``fulfilment.overdue``)."""
+    return f"{fulfilment_id}:{event_type}" + (f":{step}" if step else "")
 
 
 def recount_task_id(step_key: str, location_id: str, sku: str) -> str:

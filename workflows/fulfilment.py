@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -194,9 +195,12 @@ class FulfilmentWorkflow(ProfiledSteps):
         return await workflow.execute_activity(activity, arg, **DB_ACTIVITY)
 
     async def _ship_despite_cancel(self) -> None:
+        await self._despite_cancel(self._ship())
+
+    async def _despite_cancel(self, work: Coroutine[Any, Any, None]) -> None:
         """Once packed, the parcel goes to the carrier: the order refuses cancels from then on,
         and one that slipped through that race is not honoured half-way through a booking."""
-        shipping = asyncio.ensure_future(self._ship())
+        shipping = asyncio.ensure_future(work)
         while not shipping.done():
             try:
                 await asyncio.shield(shipping)

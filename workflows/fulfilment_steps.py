@@ -12,6 +12,7 @@ the customer's collection code (``collect``). Pick and pack keep their own updat
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,6 +85,9 @@ class ProfiledSteps:
         raise NotImplementedError
 
     async def _consumed(self, summary: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    async def _despite_cancel(self, work: Coroutine[Any, Any, None]) -> None:  # pragma: no cover
         raise NotImplementedError
 
     async def _store(
@@ -161,6 +165,8 @@ class ProfiledSteps:
         if step.type is StepType.READY_FOR_COLLECTION:
             await self._ready_for_collection(state)
             return
+        if step.type is StepType.PICK:
+            self._pick_due = state.due_at  # on the pick task and the row: waves sort by it
         self._show(due_at=state.due_at)
         await self._store(f"{state.key} under way", pick_due=step.type is StepType.PICK)
         await self._until_done(step, state)
@@ -200,20 +206,21 @@ class ProfiledSteps:
         self.view.escalated = True
         kind = TaskKind.PICK if state.type is StepType.PICK else TaskKind.VAS
         task_sla_breached(workflow.metric_meter(), kind=kind)
-        overdue = self._event("fulfilment.overdue", {"step": state.key, "due_at": state.due_at})
+        overdue = self._event(
+            "fulfilment.overdue", {"step": state.key, "due_at": state.due_at}, step=state.key
+        )
         await self._store(
             f"{state.key} overdue", pick_due=state.type is StepType.PICK, emit=[overdue]
         )
         self._show(due_at=state.due_at)
 
     def _reject_overdue(self, state: StepState) -> None:
+        if state.status.is_over:  # the pick came in with the timer that gave up on it
+            return
         for line in self.view.lines:
             line.picked = 0
-            # Nothing left the shelf: no stock effect; the units are sourced elsewhere.
             line.short_reason = "overdue"
-            line.short_effects = ReasonEffects(
-                stock=StockEffect.NONE, routing=RoutingEffect.REROUTE
-            )
+            line.short_effects = OVERDUE_EFFECTS
         self.view.status = FulfilmentStatus.REJECTED
         self._finish(state, StepStatus.DONE, "system", reason="overdue")
         self._picked = True
@@ -235,6 +242,10 @@ class ProfiledSteps:
         # Packed is written before the carrier is called: an order's cancel reads these
         # rows, and must be refused from here on.
         await self._store("packed, to the carrier")
+        await self._despite_cancel(self._to_the_carrier())
+
+    async def _to_the_carrier(self) -> None:
+        """Booked, and gone at once unless the profile waits for the carrier's pick-up."""
         await self._book_carrier()
         if not any(s.type is StepType.HANDOVER for s in self.view.steps):
             self.view.status = FulfilmentStatus.SHIPPED
@@ -254,9 +265,9 @@ class ProfiledSteps:
         self._show()
         await self._tell_order()  # the order now waits on the customer
 
-    def _event(self, type_: str, detail: dict[str, Any]) -> EmitEvent:
+    def _event(self, type_: str, detail: dict[str, Any], *, step: str | None = None) -> EmitEvent:
         return EmitEvent(
-            event_id=fulfilment_event_id(self.view.fulfilment_id, type_),
+            event_id=fulfilment_event_id(self.view.fulfilment_id, type_, step),
             type=type_,
             order_id=self.view.order_id,
             payload={

@@ -260,6 +260,8 @@ class FulfilmentProfile(_Doc):
             return steps  # the scope is refused on its own
         if method in (None, DeliveryMethod.COLLECT) and StepType.COLLECTED not in types:
             raise ValueError("a profile for collections ends with a collected step")
+        if method in (None, DeliveryMethod.SHIP) and StepType.PACK not in types:
+            raise ValueError("a profile for shipments has a pack step: a parcel leaves packed")
         return steps
 
     def steps_for(self, method: DeliveryMethod) -> list[Step]:

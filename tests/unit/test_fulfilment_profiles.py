@@ -134,6 +134,7 @@ def test_a_pick_step_may_be_worked_in_waves_and_no_other_step_can() -> None:
     p = profile(
         steps=[
             {"type": "pick", "waves": {"strategy": "by_zone", "max_size": 40}},
+            {"type": "pack"},
             {"type": "ready_for_collection"},
             {"type": "collected"},
         ]
@@ -158,3 +159,14 @@ def test_a_scope_naming_a_location_type_that_does_not_exist_is_refused() -> None
     with pytest.raises(ValidationError) as refused:
         profile(applies_to={"location_type": "stores"})
     assert [e["loc"] for e in refused.value.errors()] == [("applies_to", "location_type")]
+
+
+def test_a_profile_that_ships_needs_a_pack_step() -> None:
+    # Without it a shipment would stop after its pick: no parcel, no carrier, no capture.
+    with pytest.raises(ValidationError, match="shipments has a pack step"):
+        profile(steps=[{"type": "pick"}, {"type": "ready_for_collection"}, {"type": "collected"}])
+    collect_only = profile(
+        applies_to={"delivery_method": "collect"},
+        steps=[{"type": "pick"}, {"type": "ready_for_collection"}, {"type": "collected"}],
+    )
+    assert [s.key for s in collect_only.steps] == ["pick", "ready_for_collection", "collected"]

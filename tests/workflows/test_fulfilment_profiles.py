@@ -270,6 +270,7 @@ async def test_a_profile_published_for_stores_is_the_one_their_fulfilments_run(
         "steps": [
             {"type": "pick"},
             {"type": "verify"},
+            {"type": "pack"},
             {"type": "ready_for_collection"},
             {"type": "collected"},
         ],
@@ -289,6 +290,7 @@ async def test_a_profile_published_for_stores_is_the_one_their_fulfilments_run(
     assert [s.key for s in at_store.steps] == [
         "pick",
         "verify",
+        "pack",
         "ready_for_collection",
         "collected",
     ]
