@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,7 @@ Staff = Annotated[Principal, Depends(require("store"))]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PhotoUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
 Barcode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,14}$")]
+StepKey = Annotated[str, Path(min_length=1, max_length=64, description="The step's key")]
 
 
 class CompleteBody(BaseModel):
@@ -86,7 +87,10 @@ def _step_row(
     if state is not None and state.type is StepType.PHOTO and body.photo is None:
         raise ApiError(ErrorCode.REQUIRED, "a photo step is completed with its photo", "photo")
     with db.reading() as s:
-        missing = fulfilment_scans.unverified(s, row, step)
+        try:
+            missing = fulfilment_scans.unverified(s, row, step)
+        except DomainError as err:
+            raise ApiError.refused(err) from err
     if missing:
         raise ApiError.invalid(missing)
     return row.workflow_id
@@ -96,12 +100,15 @@ def _step_row(
     "/fulfilments/{fulfilment_id}/steps/{step}/complete",
     response_model=FulfilmentView,
     responses=error_responses(
-        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.NOT_SCANNED
+        ErrorCode.FULFILMENT_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.NOT_SCANNED,
+        ErrorCode.REQUIRED,
     ),
 )
 async def complete_step(
     fulfilment_id: str,
-    step: str,
+    step: StepKey,
     principal: Staff,
     db: DbDep,
     client: ClientDep,
@@ -131,7 +138,12 @@ def _skip_row(db: Database, principal: Principal, fulfilment_id: str, reason: st
     ),
 )
 async def skip_step(
-    fulfilment_id: str, step: str, body: SkipBody, principal: Staff, db: DbDep, client: ClientDep
+    fulfilment_id: str,
+    step: StepKey,
+    body: SkipBody,
+    principal: Staff,
+    db: DbDep,
+    client: ClientDep,
 ) -> Any:
     """Skip the step under way, one the profile does not require, with a reason code whose
     usages include `skip_step` (`422 reason_not_allowed` otherwise); a required step is
@@ -144,7 +156,9 @@ async def skip_step(
 @router.post(
     "/fulfilments/{fulfilment_id}/handover",
     response_model=FulfilmentView,
-    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
+    responses=error_responses(
+        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.INVALID
+    ),
 )
 async def handover(
     fulfilment_id: str, body: HandoverBody, principal: Staff, db: DbDep, client: ClientDep
@@ -159,7 +173,9 @@ async def handover(
 @router.post(
     "/fulfilments/{fulfilment_id}/collect",
     response_model=FulfilmentView,
-    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
+    responses=error_responses(
+        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.INVALID
+    ),
 )
 async def collect(
     fulfilment_id: str, body: CollectBody, principal: Staff, db: DbDep, client: ClientDep

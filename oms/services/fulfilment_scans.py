@@ -81,4 +81,11 @@ def unverified(session: Session, row: Fulfilment, step_key: str) -> list[FieldEr
     step = next((s for s in steps_of(row) if s.key == step_key), None)
     if step is None or step.type is not StepType.VERIFY:
         return []
-    return rules.unverified(step, lines_of(row), scans.counts(session, row.id, step_key))
+    lines = lines_of(row)
+    if any(line.picked is None for line in lines):
+        # The row lags the workflow by a moment after the pick: without what was picked,
+        # nothing can be checked, and the workflow may already take the verify.
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "the pick is not recorded yet: try again in a moment", "step"
+        )
+    return rules.unverified(step, lines, scans.counts(session, row.id, step_key))
