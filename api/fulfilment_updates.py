@@ -12,9 +12,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.deps import Principal
 from api.errors import ApiError
+from oms.db import fulfilments as fulfilment_repo
 from oms.db import reason_codes as reason_code_repo
 from oms.db.engine import Database
+from oms.db.tables import Fulfilment
 from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment import FulfilmentView, PickedLine, PickReport
@@ -23,6 +26,29 @@ from oms.logging import get_logger
 from workflows.fulfilment import FulfilmentWorkflow
 
 log = get_logger(__name__)
+
+
+def visible_row(db: Database, principal: Principal, fulfilment_id: str) -> Fulfilment:
+    """The fulfilment's row as it stands; another location's is not found, as if it did not
+    exist."""
+    with db.reading() as s:
+        row = fulfilment_repo.get(s, fulfilment_id)
+    if row is None or not principal.sees_location(row.location_id):
+        raise ApiError(
+            ErrorCode.FULFILMENT_NOT_FOUND, f"no fulfilment {fulfilment_id}", "fulfilment_id"
+        )
+    return row
+
+
+def _refusal(cause: ApplicationError) -> ApiError:
+    """The workflow's refusal with its own code and field (``workflows.fulfilment_steps.refuse``);
+    a refusal without a known code is the fulfilment's state."""
+    detail = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+    try:
+        code = ErrorCode(cause.type or "")
+    except ValueError:
+        code = ErrorCode.INVALID_STATE
+    return ApiError(code, cause.message, detail.get("field"))
 
 
 async def update_fulfilment(
@@ -38,8 +64,9 @@ async def update_fulfilment(
         if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
             errors = [FieldError.model_validate(d) for d in cause.details]
             raise ApiError.invalid(errors) from err
-        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
-        raise ApiError(ErrorCode.INVALID_STATE, reason) from err
+        if isinstance(cause, ApplicationError):
+            raise _refusal(cause) from err
+        raise ApiError(ErrorCode.INVALID_STATE, str(err)) from err
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(
@@ -50,19 +77,28 @@ async def update_fulfilment(
         raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
 
 
-def reason_effects(db: Database, given: list[tuple[str, str]]) -> dict[str, ReasonEffects]:
-    """The effects of short-pick codes, each given at a field, as they stand now; a code that
-    is unknown, retired or not meant for a short pick is refused (422 naming its field)
-    before anything is sent or recorded."""
+def check_reasons(
+    db: Database, given: list[tuple[str, str]], usage: ReasonUsage
+) -> dict[str, reasons.ReasonCode]:
+    """The codes given, each at a field, as they stand now; one that is unknown, retired or
+    not meant for ``usage`` is refused (422 naming its field) before anything is sent."""
     with db.reading() as s:
         codes = reason_code_repo.resolve(s, {code for _, code in given})
     errors = [
         refusal
         for field, code in given
-        if (refusal := reasons.refusal(codes.get(code), code, ReasonUsage.SHORT_PICK, field))
+        if (refusal := reasons.refusal(codes.get(code), code, usage, field))
     ]
     if errors:
         raise ApiError.invalid(errors)
+    return codes
+
+
+def reason_effects(db: Database, given: list[tuple[str, str]]) -> dict[str, ReasonEffects]:
+    """The effects of short-pick codes, each given at a field, as they stand now; a code that
+    is unknown, retired or not meant for a short pick is refused (422 naming its field)
+    before anything is sent or recorded."""
+    codes = check_reasons(db, given, ReasonUsage.SHORT_PICK)
     return {code: codes[code].effects for _, code in sorted(given)}
 
 

@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
-from api.fulfilment_updates import send_pick, short_reason_effects, update_fulfilment
+from api.fulfilment_updates import send_pick, short_reason_effects, update_fulfilment, visible_row
 from api.views import MAX_OFFSET, as_utc
 from oms.db import fulfilments as fulfilment_repo
+from oms.db.engine import Database
 from oms.db.tables import Fulfilment, Location
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode
@@ -29,11 +30,34 @@ from oms.domain.fulfilment import (
     Parcel,
     PickedLine,
 )
+from oms.domain.fulfilment_profiles import PickMode, StepType
+from oms.domain.fulfilment_steps import StepState
+from oms.services import fulfilment_scans
 from workflows.fulfilment import FulfilmentWorkflow
 
 router = APIRouter(tags=["fulfilments"])
 
 Staff = Annotated[Principal, Depends(require("store"))]
+
+
+class CurrentStep(BaseModel):
+    """What the store works on next: the first step not done nor skipped."""
+
+    key: str
+    type: StepType
+    mode: PickMode | None = Field(description="A pick's mode: scan_each or fast")
+    due_at: datetime | None
+    escalated: bool
+
+    @classmethod
+    def of(cls, step: StepState) -> CurrentStep:
+        return cls(
+            key=step.key,
+            type=step.type,
+            mode=step.mode,
+            due_at=as_utc(step.due_at) if step.due_at else None,
+            escalated=step.escalated,
+        )
 
 
 class FulfilmentPublic(BaseModel):
@@ -46,11 +70,18 @@ class FulfilmentPublic(BaseModel):
     parcels: list[dict[str, Any]]
     carrier: str | None
     tracking_number: str | None
+    profile: str | None = Field(
+        description="The fulfilment profile it runs (id@version); null before profiles"
+    )
+    steps: list[StepState] = Field(description="Its profile's steps, in order, and where each is")
+    current_step: CurrentStep | None = Field(description="The step to work on; null when none")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, f: Fulfilment) -> FulfilmentPublic:
+        steps = fulfilment_scans.steps_of(f)
+        current = next((step for step in steps if not step.status.is_over), None)
         return cls(
             id=f.id,
             order_id=f.order_id,
@@ -61,6 +92,9 @@ class FulfilmentPublic(BaseModel):
             parcels=f.parcels or [],
             carrier=f.carrier,
             tracking_number=f.tracking_number,
+            profile=f.profile,
+            steps=steps,
+            current_step=CurrentStep.of(current) if current else None,
             created_at=as_utc(f.created_at),
             updated_at=as_utc(f.updated_at),
         )
@@ -110,15 +144,25 @@ def list_fulfilments(
 
 
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
+    return visible_row(db, principal, fulfilment_id).workflow_id
+
+
+def _pick_lines(
+    db: Database, principal: Principal, fulfilment_id: str, body: PickBody | None
+) -> tuple[str, list[PickedLine]]:
+    """The fulfilment's workflow and the pick to send: the body's, or for a scan_each pick
+    the scans' counts (a body's figure may not be more than was scanned)."""
+    row = visible_row(db, principal, fulfilment_id)
     with db.reading() as s:
-        row = fulfilment_repo.get(s, fulfilment_id)
-        if row is None or not principal.sees_location(row.location_id):
-            raise ApiError(
-                ErrorCode.FULFILMENT_NOT_FOUND,
-                f"no fulfilment {fulfilment_id}",
-                "fulfilment_id",
-            )
-        return row.workflow_id
+        scanned = fulfilment_scans.scanned_pick(s, row, body.lines if body else None)
+    if scanned is not None:
+        lines, errors = scanned
+        if errors:
+            raise ApiError.invalid(errors)
+        return row.workflow_id, lines
+    if body is None:
+        raise ApiError(ErrorCode.REQUIRED, "a pick that is not scanned reports its lines", "lines")
+    return row.workflow_id, body.lines
 
 
 @router.post(
@@ -131,18 +175,25 @@ def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:
         ErrorCode.PICK_EXCEEDS_REQUESTED,
         ErrorCode.REASON_REQUIRED,
         ErrorCode.REASON_NOT_ALLOWED,
+        ErrorCode.NOT_SCANNED,
     ),
 )
 async def pick(
-    fulfilment_id: str, body: PickBody, principal: Staff, db: DbDep, client: ClientDep
+    fulfilment_id: str,
+    principal: Staff,
+    db: DbDep,
+    client: ClientDep,
+    body: PickBody | None = None,
 ) -> Any:
     """Report picked quantities per line; a short pick needs a reason code whose usages
     include `short_pick` (`GET /reason-codes?usage=short_pick`). Its effects, as they stand
     now, apply to the units not picked: on stock (written off, quarantined, recount task) and
-    on the order (sourced again elsewhere, or cancelled)."""
-    workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
-    effects = await run_in_threadpool(short_reason_effects, db, body.lines)
-    return await send_pick(client, workflow_id, body.lines, principal.actor, effects)
+    on the order (sourced again elsewhere, or cancelled). A `scan_each` pick takes its counts
+    from the units scanned (`POST /fulfilments/{id}/scans`): without a body, what was
+    scanned; a body's `picked` above what was scanned is `422 not_scanned`."""
+    workflow_id, lines = await run_in_threadpool(_pick_lines, db, principal, fulfilment_id, body)
+    effects = await run_in_threadpool(short_reason_effects, db, lines)
+    return await send_pick(client, workflow_id, lines, principal.actor, effects)
 
 
 @router.post(
@@ -169,8 +220,17 @@ async def pack(
     responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
 )
 async def collected(fulfilment_id: str, principal: Staff, db: DbDep, client: ClientDep) -> Any:
-    """The customer collected a click-and-collect order."""
-    workflow_id = await run_in_threadpool(_workflow_of, db, principal, fulfilment_id)
+    """The customer collected a click-and-collect order that runs no fulfilment profile
+    (started before profiles). One that runs a profile is `409 invalid_state`: it is
+    collected with the customer's code, `POST /fulfilments/{id}/collect`."""
+    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id)
+    if row.profile is not None:
+        raise ApiError(
+            ErrorCode.INVALID_STATE,
+            f"fulfilment {fulfilment_id} runs profile {row.profile}: it is collected with the "
+            f"customer's code (POST /fulfilments/{fulfilment_id}/collect)",
+            "code",
+        )
     return await update_fulfilment(
-        client, workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
+        client, row.workflow_id, FulfilmentWorkflow.collected, HandOverReport(actor=principal.actor)
     )

@@ -44,6 +44,8 @@ def save(
     row.parcels = [p.model_dump(mode="json") for p in view.parcels]
     row.carrier = view.carrier
     row.tracking_number = view.tracking_number
+    row.profile = view.profile
+    row.steps = [step.model_dump(mode="json") for step in view.steps]
     row.updated_at = utcnow()
     session.add(row)
     session.flush()

@@ -68,6 +68,7 @@ class ErrorCode(StrEnum):
     NOTHING_TO_PICK = "nothing_to_pick", 409
     WRONG_ITEM = "wrong_item", 422
     UNKNOWN_BARCODE = "unknown_barcode", 422
+    NOT_SCANNED = "not_scanned", 422
     BARCODE_TAKEN = "barcode_taken", 422
     LOCATION_EXISTS = "location_exists", 409
     NETWORK_NOT_FOUND = "network_not_found", 404

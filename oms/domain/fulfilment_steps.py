@@ -18,7 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment_profiles import FulfilmentProfile, Step, StepType
+from oms.domain.fulfilment_profiles import FulfilmentProfile, PickMode, Step, StepType
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # How many digits a collection code has: short enough to read out at a counter.
@@ -48,10 +48,14 @@ class StepState(BaseModel):
     actor: str | None = None
     reason: str | None = Field(default=None, description="Why it was skipped (a reason code)")
     photo: str | None = Field(default=None, description="The photo step's picture (a URL)")
+    # The pick step's mode, so that a store app (and the API's scans) know whether every unit
+    # is scanned; None for other steps, and in views recorded before it was kept.
+    mode: PickMode | None = None
 
     @classmethod
     def of(cls, step: Step) -> StepState:
-        return cls(key=step.key, type=step.type, required=step.required)
+        mode = step.pick_mode if step.type is StepType.PICK else None
+        return cls(key=step.key, type=step.type, required=step.required, mode=mode)
 
 
 class StepReport(BaseModel):

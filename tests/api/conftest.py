@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +20,12 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 from temporalio.testing import WorkflowEnvironment
 
+from activities.sourcing import ProfileChoice
 from api.app import create_app
 from oms.config import Settings
 from oms.db import api_keys
 from oms.db.engine import Database
+from oms.domain.fulfilment_profiles import FulfilmentProfile
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, running
 
@@ -127,6 +130,22 @@ class Api:
         found: Json = next(f for f in page["items"] if f["order_id"] == order_id)
         return found
 
+    async def until_step(self, order_id: str, key: str, *, location_id: str = "ST-OPERA") -> Json:
+        """The order's fulfilment as the location's list shows it, once the step to work on
+        is ``key``."""
+
+        def there(f: Json) -> bool:
+            return f["order_id"] == order_id and (f["current_step"] or {}).get("key") == key
+
+        page = await self._poll(
+            f"/locations/{location_id}/fulfilments?limit=200",
+            lambda b: any(there(f) for f in b["items"]),
+            "opera",
+            POLL_SECONDS,
+        )
+        found: Json = next(f for f in page["items"] if there(f))
+        return found
+
     async def awaiting_pick(self, body: Json) -> Json:
         """Place the order and answer its fulfilment once it is on the Opéra pick list."""
         await self.place(body)
@@ -147,8 +166,10 @@ class Api:
         raise AssertionError(f"GET {url} never satisfied the condition; last answer: {last}")
 
 
-@pytest.fixture
-async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
+@asynccontextmanager
+async def serving(
+    dev_env: WorkflowEnvironment, db: Database, profiles: ProfileChoice | None = None
+) -> AsyncIterator[Api]:
     seed(db, STOCK)
     with db.session() as s:
         made = {
@@ -159,7 +180,7 @@ async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
         made["bastille"] = api_keys.create_key(
             s, role="store", name="bastille", location_id="ST-BASTILLE"
         )
-    async with running(dev_env.client, db) as h:
+    async with running(dev_env.client, db, profiles=profiles) as h:
         app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)
         answers = Answers(app)
         transport = httpx.ASGITransport(app=answers)
@@ -167,6 +188,38 @@ async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
             yield Api(http=http, keys=made, db=db, harness=h)
     undeclared = answers.undeclared()
     assert not undeclared, f"answers their OpenAPI operation does not declare: {undeclared}"
+
+
+@pytest.fixture
+async def api(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
+    """Fulfilments run as before profiles (revision 2)."""
+    async with serving(dev_env, db) as served:
+        yield served
+
+
+# A boutique's way: every unit scanned, checked again at the bench, a photo when staff can.
+BOUTIQUE = FulfilmentProfile.model_validate(
+    {
+        "id": "boutique",
+        "steps": [
+            {"type": "pick", "mode": "scan_each"},
+            {"type": "verify"},
+            {"type": "photo", "required": False},
+            {"type": "pack"},
+            {"type": "label"},
+            {"type": "handover"},
+            {"type": "ready_for_collection"},
+            {"type": "collected"},
+        ],
+    }
+)
+
+
+@pytest.fixture
+async def api_with_profiles(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
+    """Fulfilments run the steps of the ``BOUTIQUE`` profile, at every location."""
+    async with serving(dev_env, db, lambda _s, _loc, _channel, _method: BOUTIQUE) as served:
+        yield served
 
 
 class Answers:

@@ -16,7 +16,7 @@ from oms.db.tables.inventory import (
 )
 from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
 from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
-from oms.db.tables.picking import PickWave, PickWaveLine, ProductLocation
+from oms.db.tables.picking import FulfilmentScan, PickWave, PickWaveLine, ProductLocation
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
 from oms.db.tables.reasons import ReasonCodeRow
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
@@ -35,6 +35,7 @@ __all__ = [
     "Exclusion",
     "Fulfilment",
     "FulfilmentProfile",
+    "FulfilmentScan",
     "InventoryEvent",
     "InventoryPosition",
     "InventorySync",

@@ -116,6 +116,12 @@ class Fulfilment(SQLModel, table=True):
     wave_id: str | None = Field(
         default=None, max_length=100, description="The pick wave that took it, if any"
     )
+    # The run's fulfilment profile ("id@version") and its steps (StepState as JSON), so that
+    # a store app sees what comes next without asking Temporal; empty for runs before profiles.
+    profile: str | None = Field(default=None, max_length=80)
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
 

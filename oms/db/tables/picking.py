@@ -70,3 +70,20 @@ class PickWaveLine(SQLModel, table=True):
     zone: str | None = Field(default=None, max_length=32)
     walk_order: int | None = None
     fulfilment_id: str | None = Field(default=None, max_length=80)
+
+
+class FulfilmentScan(SQLModel, table=True):
+    """One unit scanned for a fulfilment's step (a scan_each pick, a verify at the bench): the
+    API counts them per line against what the step expects."""
+
+    __tablename__ = "fulfilment_scans"
+    __table_args__ = (Index("ix_fulfilment_scans_step", "fulfilment_id", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fulfilment_id: str = Field(max_length=80)
+    step: str = Field(max_length=64, description="The step's key in the profile")
+    line_id: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    barcode: str = Field(max_length=64)
+    actor: str = Field(max_length=128)
+    scanned_at: datetime = timestamp(nullable=False)
