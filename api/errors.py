@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
+from temporalio.client import RPCTimeoutOrCancelledError
 
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.logging import get_logger
@@ -250,6 +251,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def _database_away(_: Request, exc: Exception) -> JSONResponse:
         err = database_unavailable(exc)
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+
+    @app.exception_handler(RPCTimeoutOrCancelledError)
+    async def _temporal_slow(_: Request, exc: RPCTimeoutOrCancelledError) -> JSONResponse:
+        # An update or a query no worker answered in time (all of them restarting): what was
+        # asked may still happen; the caller reads the object again before retrying.
+        err = temporal_unavailable(exc)
         return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
 
     @app.exception_handler(RuntimeError)

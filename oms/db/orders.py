@@ -27,6 +27,9 @@ def insert_order(session: Session, order: OrderIn, *, received_at: datetime) -> 
     """Accept an order once. Returns the stored row and whether this call created it."""
     existing = session.get(Order, order.id)
     if existing is not None:
+        if existing.fingerprint == order.fingerprint():
+            # Stored before the OMS kept tokens apart: the same body brings its token again.
+            payments.keep_token(session, order.id, order.payment_token)
         return existing, False
     row = Order(
         id=order.id,

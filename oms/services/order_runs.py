@@ -23,9 +23,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from oms.config import Settings
 from oms.contracts.orders import OrderWorkflowInput
+from oms.db import payments
 from oms.db.engine import Database
 from oms.db.tables import Order, OrderEvent
-from oms.domain.order import OrderIn, OrderPolicy, OrderStatus, OrderView
+from oms.domain.order import STORED_PAYMENT_TOKEN, OrderIn, OrderPolicy, OrderStatus, OrderView
 from oms.logging import get_logger
 from oms.run_options import order_start_options
 
@@ -111,12 +112,25 @@ async def start_stranded(
             row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         )
         order = OrderIn.model_validate(row.payload)
+        if order.payment_token != STORED_PAYMENT_TOKEN:
+            await asyncio.to_thread(_keep_token_apart, db, order)
         if await start_order(client, settings, order, received_at):
             started.append(order.id)
             log.warning("stranded_order_started", order_id=order.id, received_at=received_at)
         elif len(seen) < MAX_SEEN:
             seen.add(order.id)
     return started
+
+
+def _keep_token_apart(db: Database, order: OrderIn) -> None:
+    """An order stored before the OMS kept payment tokens apart has its token in its row:
+    moved to the payment tokens, the row keeping the reference, before its run starts."""
+    with db.session() as s:
+        payments.keep_token(s, order.id, order.payment_token)
+        row = s.get(Order, order.id)
+        if row is not None:
+            row.payload = order.for_run().model_dump(mode="json")
+            s.add(row)
 
 
 async def sweep_stranded(db: Database, client: Client, settings: Settings) -> None:

@@ -6,7 +6,7 @@ needs and stores the outcome, in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,9 +116,16 @@ def plan_sort(session: Session, wave: PickWave) -> SortPlan:
     not sorted yet (a sort cut short is taken up where it stopped)."""
     rows = [r for r in waves.members(session, wave.id) if r.id not in wave.outcomes]
     waiting = [r for r in rows if r.status == FulfilmentStatus.AWAITING_PICK]
-    # What an earlier sort of this wave, cut short, already gave is not given twice.
+    # What an earlier sort of this wave, cut short, already gave is not given twice: the
+    # outcomes it recorded, and the picks it sent whose outcome it had no time to record
+    # (a member picked since the wave was built). A member picked on its own, outside the
+    # wave, counts the same: its units are left over rather than given twice.
+    picked_since = _picked(r for r in rows if r.status != FulfilmentStatus.AWAITING_PICK)
     picks = {
-        sku: SkuPick(picked=max(0, p.picked - _given(wave, sku)), short_reason=p.short_reason)
+        sku: SkuPick(
+            picked=max(0, p.picked - _given(wave, sku) - picked_since.get(sku, 0)),
+            short_reason=p.short_reason,
+        )
         for sku, p in picks_of(wave).items()
     }
     by_id = {r.id: r for r in waiting}
@@ -151,6 +158,15 @@ def member_ids(session: Session, wave_id: str) -> list[str]:
 def _given(wave: PickWave, sku: str) -> int:
     """Units of a SKU already given to fulfilments by an earlier sort of this wave."""
     return sum(int(o.get("given", {}).get(sku, 0)) for o in wave.outcomes.values())
+
+
+def _picked(rows: Iterable[Fulfilment]) -> dict[str, int]:
+    """Units picked per SKU, as the rows say."""
+    units: dict[str, int] = {}
+    for row in rows:
+        for line in row.lines:
+            units[line["sku"]] = units.get(line["sku"], 0) + int(line.get("picked") or 0)
+    return units
 
 
 def _candidate(row: Fulfilment) -> Candidate:

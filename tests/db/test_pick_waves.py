@@ -216,3 +216,31 @@ def test_a_sort_cut_short_gives_the_rest_only_what_the_first_attempt_did_not_giv
         ("O2.F1", [(1, "damaged")]),
         ("O3.F1", [(0, "damaged")]),
     ]
+
+
+def test_a_pick_sent_by_a_sort_cut_short_before_it_recorded_it_is_not_given_again(
+    db: Database,
+) -> None:
+    seed(db)
+    add_fulfilment(db, "P1.F1", due_h=1, lines=[("SKU-TEE", 2)])
+    add_fulfilment(db, "P2.F1", due_h=2, lines=[("SKU-TEE", 2)])
+    wave, _ = build(db, "w2")
+    with db.session() as s:
+        row = wave_repo.get(s, wave.id)
+        assert row is not None
+        wave_repo.save_picks(s, row, {"SKU-TEE": {"picked": 3, "short_reason": "damaged"}})
+        # The first attempt's pick of P1 went through, then the API died before recording it.
+        p1 = s.get(Fulfilment, "P1.F1")
+        assert p1 is not None
+        p1.status = FulfilmentStatus.PICKED
+        p1.lines = [{"line_id": "1", "sku": "SKU-TEE", "quantity": 2, "picked": 2}]
+        s.add(p1)
+
+    with db.reading() as s:
+        row = wave_repo.get(s, wave.id)
+        assert row is not None
+        plan = pick_waves.plan_sort(s, row)
+
+    # P2 gets the one unit left, not three: the two P1 holds are not handed out twice.
+    assert [(f.id, [p.picked for p in lines]) for f, lines in plan.reports] == [("P2.F1", [1])]
+    assert plan.gone == {"P1.F1": FulfilmentStatus.PICKED}

@@ -3,7 +3,7 @@ worker's sweep once Temporal answers again: no order stays RECEIVED for ever."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -11,11 +11,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from oms.config import Settings
-from oms.db import api_keys
+from oms.db import api_keys, payments
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.devserver import find_binary
-from oms.domain.order import OrderStatus
+from oms.domain.order import STORED_PAYMENT_TOKEN, OrderIn, OrderStatus, PaymentState
 from oms.services.order_runs import start_stranded, stranded
 from tests.api.conftest import order_body
 from tests.factories import seed
@@ -65,3 +65,28 @@ async def test_an_order_stored_while_temporal_was_down_is_started_once_it_is_bac
     assert started == [body["id"]]
     assert again == []
     assert view.status is OrderStatus.IN_FULFILMENT
+
+
+async def test_an_order_stored_before_tokens_were_kept_apart_is_started_and_paid(
+    dev_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    order = OrderIn.model_validate(order_body())
+    with db.session() as s:  # as rows were written before migration 0009: the token inside
+        order_repo.insert_order(s, order, received_at=datetime.now(UTC) - timedelta(minutes=5))
+        row = order_repo.get_order(s, order.id)
+        assert row is not None
+        row.payload = order.model_dump(mode="json")
+        s.add(row)
+        payments.forget_token(s, order.id)
+    async with running(dev_env.client, db) as h:
+        settings = Settings(task_queue=h.task_queue, stranded_order_after=timedelta(0))
+        started = await start_stranded(db, dev_env.client, settings)
+        view = await until(h, order.id, lambda v: bool(v.fulfilments))
+
+    assert started == [order.id]
+    assert view.payment.state is PaymentState.AUTHORIZED
+    with db.reading() as s:
+        row = order_repo.get_order(s, order.id)
+        assert row is not None
+        assert row.payload["payment_token"] == STORED_PAYMENT_TOKEN
