@@ -32,7 +32,7 @@ from oms.keys import fulfilment_workflow_id
 from oms.temporal import ensure_search_attributes
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
-from tests.workflows.record_order_paths import record_order_paths
+from tests.workflows.record_order_paths import history_json, record_order_paths
 from tests.workflows.record_other_histories import (
     cart_hold_workflow_at,
     record_atp_watch,
@@ -185,7 +185,7 @@ async def record_orders(env: WorkflowEnvironment, prefix: str) -> None:
             saved += [handle.id]
             for wf_id in saved:
                 history = await env.client.get_workflow_handle(wf_id).fetch_history()
-                (HERE / f"{wf_id}.json").write_text(history.to_json())
+                (HERE / f"{wf_id}.json").write_text(history_json(history))
                 print("recorded", wf_id)
         db.dispose()
 

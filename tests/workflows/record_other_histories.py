@@ -42,6 +42,7 @@ from oms.services.cart_holds import place
 from tests.factories import seed
 from tests.holds import add_channel, ask, set_on_hand
 from tests.syncs import stage
+from tests.workflows.record_order_paths import history_json
 from workflows.atp_watch import AtpWatchWorkflow, WatchInput, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow, arm_hold_timer
 from workflows.inventory_sync import InventorySyncWorkflow
@@ -51,7 +52,7 @@ HERE = Path(__file__).parent / "histories"
 
 async def save(client: Client, workflow_id: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    (HERE / f"{workflow_id}.json").write_text(history.to_json())
+    (HERE / f"{workflow_id}.json").write_text(history_json(history))
     print("recorded", workflow_id)
 
 
