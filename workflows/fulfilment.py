@@ -71,15 +71,9 @@ class FulfilmentWorkflow(ProfiledSteps):
     @workflow.run
     async def run(self, inp: FulfilmentInput) -> FulfilmentView:
         if inp.revision >= 3:
-            try:
-                return await self._run_profiled(inp)
-            except (Exception, asyncio.CancelledError):
-                if not self.view.status.is_final:
-                    self.view.status = FulfilmentStatus.CANCELLED
-                    await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))
-                raise
+            return await self._cancelled_on_its_row(self._run_profiled(inp))
         if inp.revision >= 2:
-            return await self._run_lean(inp)
+            return await self._cancelled_on_its_row(self._run_lean(inp))
         try:
             await self._save(pick_due=True)
             await wait_for_people(
@@ -133,42 +127,47 @@ class FulfilmentWorkflow(ProfiledSteps):
     async def _run_lean(self, inp: FulfilmentInput) -> FulfilmentView:
         view = self.view
         self._pick_due = workflow.now() + timedelta(seconds=inp.pick_escalate_after_s)
-        try:
-            self._show(due_at=self._pick_due)
-            await self._store("pick list for the store", pick_due=True)
-            await wait_for_people(
-                lambda: self._picked,
-                escalate_after_s=inp.pick_escalate_after_s,
-                on_escalate=self._escalate_pick,
-                what="pick",
-            )
-            commit = CommitPick(
-                step_key=self._step_key, location_id=inp.location_id, lines=view.lines
-            )
-            await self._store("record the pick", commit=commit)
-            self._show()
-            if view.status is FulfilmentStatus.REJECTED:
-                return view
-            if view.short_picked:
-                await self._tell_order()  # re-sourced at once, while the rest goes on
-            await workflow.wait_condition(lambda: self._packed)
-            if inp.delivery_method is DeliveryMethod.SHIP:
-                # Packed is written before the carrier is called: an order's cancel reads
-                # these rows, and must be refused from here on.
-                await self._store("packed, to the carrier")
-                await self._ship_despite_cancel()
-            else:
-                view.status = FulfilmentStatus.READY_FOR_COLLECTION
-                await self._store("ready for collection")
-                self._show()
-                await self._tell_order()  # the order now waits on the customer
-                await workflow.wait_condition(lambda: self._collected)
-                await self._store("collected", consume=self._consume_request)
-            self._show()
+        self._show(due_at=self._pick_due)
+        await self._store("pick list for the store", pick_due=True)
+        await wait_for_people(
+            lambda: self._picked,
+            escalate_after_s=inp.pick_escalate_after_s,
+            on_escalate=self._escalate_pick,
+            what="pick",
+        )
+        commit = CommitPick(step_key=self._step_key, location_id=inp.location_id, lines=view.lines)
+        await self._store("record the pick", commit=commit)
+        self._show()
+        if view.status is FulfilmentStatus.REJECTED:
             return view
+        if view.short_picked:
+            await self._tell_order()  # re-sourced at once, while the rest goes on
+        await workflow.wait_condition(lambda: self._packed)
+        if inp.delivery_method is DeliveryMethod.SHIP:
+            # Packed is written before the carrier is called: an order's cancel reads
+            # these rows, and must be refused from here on.
+            await self._store("packed, to the carrier")
+            await self._ship_despite_cancel()
+        else:
+            view.status = FulfilmentStatus.READY_FOR_COLLECTION
+            await self._store("ready for collection")
+            self._show()
+            await self._tell_order()  # the order now waits on the customer
+            await workflow.wait_condition(lambda: self._collected)
+            await self._store("collected", consume=self._consume_request)
+        self._show()
+        return view
+
+    async def _cancelled_on_its_row(
+        self, run: Coroutine[Any, Any, FulfilmentView]
+    ) -> FulfilmentView:
+        """A lean run (revision 2 or 3) cancelled or failed before its end: its row says so,
+        and its pick task closes, even while the workflow itself is being cancelled."""
+        try:
+            return await run
         except (Exception, asyncio.CancelledError):
-            if not view.status.is_final:
-                view.status = FulfilmentStatus.CANCELLED
+            if not self.view.status.is_final:
+                self.view.status = FulfilmentStatus.CANCELLED
                 await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))
             raise
 
@@ -292,10 +291,9 @@ class FulfilmentWorkflow(ProfiledSteps):
 
     def _require(self, status: FulfilmentStatus, action: str) -> None:
         if self.view.status is not status:
-            raise ApplicationError(
+            raise refuse(
+                ErrorCode.INVALID_STATE,
                 f"cannot {action} a fulfilment that is {self.view.status.value}",
-                {"field": None, "code": ErrorCode.INVALID_STATE.value},
-                type=ErrorCode.INVALID_STATE.value,
             )
 
     @workflow.update
