@@ -10,7 +10,7 @@ from oms.domain.order import OrderPolicy, OrderStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id
 from tests.factories import order, seed
-from tests.workflows.harness import running, tasks_of, until, until_fulfilment
+from tests.workflows.harness import eventually, running, task, tasks_of, until, until_fulfilment
 
 
 async def test_a_pick_left_undone_past_its_deadline_is_escalated_and_still_awaited(
@@ -22,6 +22,9 @@ async def test_a_pick_left_undone_past_its_deadline_is_escalated_and_still_await
         handle = await h.place(order("PD1"), OrderPolicy(pick_escalate_after_s=3600))
         view = await until(h, "PD1", lambda v: bool(v.fulfilments))
         fid = view.fulfilments[0].fulfilment_id
+        # The order lists its fulfilment as soon as it starts; the pick task comes a moment
+        # later, with the fulfilment's first write.
+        await eventually(lambda: task(db, pick_task_id(fid)) is not None)
         pick = next(t for t in tasks_of(db, "PD1") if t.id == pick_task_id(fid))
         assert (pick.kind, pick.status, pick.escalated) == (TaskKind.PICK, TaskStatus.OPEN, False)
         first_due = pick.due_at
