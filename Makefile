@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/oms dev
 
+# One pytest worker per core (TEST_WORKERS=0 runs in one process); a test file stays on one
+# worker, so a file's shared fixtures are made once.
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

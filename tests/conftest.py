@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -22,12 +22,32 @@ from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, ensure_search_attributes
 PG_URL = os.environ.get("OMS_TEST_DATABASE_URL")
 
 
+def worker_database_url(url: str, worker: str | None) -> str:
+    """The database of one pytest-xdist worker: ``<name>_<worker>`` on the same server, made
+    when missing, so parallel workers never truncate each other's tables."""
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[Database | None]:
     if not PG_URL:
         yield None
         return
-    db = Database(PG_URL)
+    db = Database(worker_database_url(PG_URL, os.environ.get("PYTEST_XDIST_WORKER")))
     SQLModel.metadata.drop_all(db.engine)
     SQLModel.metadata.create_all(db.engine)
     yield db
