@@ -1,8 +1,9 @@
-"""Manual tasks: fraud analysts list their queue and decide held orders."""
+"""The task desk: analysts list the queue, claim a task (one holder at a time), and decide
+held orders."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -40,6 +41,9 @@ class TaskPublic(BaseModel):
     location_id: str | None
     escalated: bool
     due_at: datetime | None
+    overdue: bool = Field(description="open and past its due time")
+    assignee: str | None = Field(description="who claimed it; null while it waits in the queue")
+    claimed_at: datetime | None
     payload: dict[str, Any]
     outcome: dict[str, Any] | None
     completed_by: str | None
@@ -48,6 +52,7 @@ class TaskPublic(BaseModel):
 
     @classmethod
     def of(cls, t: ManualTask) -> TaskPublic:
+        due_at = as_utc(t.due_at) if t.due_at else None
         return cls(
             id=t.id,
             kind=TaskKind(t.kind),
@@ -55,13 +60,20 @@ class TaskPublic(BaseModel):
             order_id=t.order_id,
             location_id=t.location_id,
             escalated=t.escalated,
-            due_at=as_utc(t.due_at) if t.due_at else None,
+            due_at=due_at,
+            overdue=t.status == TaskStatus.OPEN and due_at is not None and due_at < _now(),
+            assignee=t.assignee,
+            claimed_at=as_utc(t.claimed_at) if t.claimed_at else None,
             payload=t.payload,
             outcome=t.outcome,
             completed_by=t.completed_by,
             created_at=as_utc(t.created_at),
             completed_at=as_utc(t.completed_at) if t.completed_at else None,
         )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class TaskList(BaseModel):
@@ -77,33 +89,101 @@ class CompleteBody(BaseModel):
 
 @router.get("", response_model=TaskList)
 def list_tasks(
-    _: Analyst,
+    principal: Analyst,
     db: DbDep,
     kind: TaskKind | None = None,
     status: TaskStatus | None = None,
     location_id: str | None = None,
+    assignee: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="who holds the task: an actor, `me` (the caller) or `none` (unclaimed)",
+        ),
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: only open tasks past their due time")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    """Escalated tasks first, then oldest first."""
+    """The queue: escalated tasks first, then soonest due, then oldest."""
+    holder = principal.actor if assignee == "me" else assignee
     with db.session() as s:
         rows = task_repo.list_tasks(
-            s, kind=kind, status=status, location_id=location_id, limit=limit, offset=offset
+            s,
+            kind=kind,
+            status=status,
+            location_id=location_id,
+            assignee=None if holder == "none" else holder,
+            unassigned=holder == "none",
+            overdue_at=_now() if overdue else None,
+            limit=limit,
+            offset=offset,
         )
         return TaskList(items=[TaskPublic.of(t) for t in rows])
+
+
+def _refuse_claim(result: task_repo.Claim, task_id: str) -> ApiError:
+    if result is task_repo.Claim.NOT_FOUND:
+        return ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
+    if result is task_repo.Claim.NOT_OPEN:
+        return ApiError(ErrorCode.TASK_NOT_OPEN, f"task {task_id} is not open", "task_id")
+    return ApiError(ErrorCode.TASK_CLAIMED, f"task {task_id} is held by someone else", "task_id")
+
+
+_CLAIM_REFUSALS = error_responses(
+    ErrorCode.TASK_NOT_FOUND, ErrorCode.TASK_NOT_OPEN, ErrorCode.TASK_CLAIMED
+)
+
+
+@router.post("/{task_id}/claim", response_model=TaskPublic, responses=_CLAIM_REFUSALS)
+def claim_task(task_id: str, principal: Analyst, db: DbDep) -> Any:
+    """Take an open task: one holder at a time (claiming again what one holds is a no-op);
+    a task someone else holds is refused with 409 `task_claimed`."""
+    with db.session() as s:
+        result = task_repo.claim(s, task_id, actor=principal.actor)
+        if result is not task_repo.Claim.DONE:
+            raise _refuse_claim(result, task_id)
+        task = task_repo.get_task(s, task_id)
+        assert task is not None
+        s.refresh(task)
+        log.info("task_claimed", task_id=task_id, kind=task.kind, by=principal.actor)
+        return TaskPublic.of(task)
+
+
+@router.post("/{task_id}/release", response_model=TaskPublic, responses=_CLAIM_REFUSALS)
+def release_task(task_id: str, principal: Analyst, db: DbDep) -> Any:
+    """Put a task one holds back in the queue (an admin may release anyone's)."""
+    actor = principal.actor
+    with db.session() as s:
+        if principal.role == "admin":
+            task = task_repo.get_task(s, task_id)
+            actor = (task.assignee or actor) if task is not None else actor
+        result = task_repo.release(s, task_id, actor=actor)
+        if result is not task_repo.Claim.DONE:
+            raise _refuse_claim(result, task_id)
+        task = task_repo.get_task(s, task_id)
+        assert task is not None
+        s.refresh(task)
+        return TaskPublic.of(task)
 
 
 @router.post(
     "/{task_id}/complete",
     response_model=TaskPublic,
     responses=error_responses(
-        ErrorCode.TASK_NOT_FOUND, ErrorCode.TASK_NOT_COMPLETABLE, ErrorCode.TASK_NOT_OPEN
+        ErrorCode.TASK_NOT_FOUND,
+        ErrorCode.TASK_NOT_COMPLETABLE,
+        ErrorCode.TASK_NOT_OPEN,
+        ErrorCode.TASK_CLAIMED,
     ),
 )
 async def complete_task(
     task_id: str, body: CompleteBody, principal: Analyst, db: DbDep, client: ClientDep
 ) -> Any:
-    """Decide a fraud review: the decision is recorded on the task and signalled to the order."""
+    """Decide a fraud review: the decision is recorded on the task and signalled to the order.
+    An unclaimed task may be decided by any analyst; a claimed one only by its holder."""
 
     def decide() -> ManualTask:
         with db.session() as s:
@@ -120,7 +200,12 @@ async def complete_task(
                     "task_id",
                 )
             outcome = {"decision": body.decision.value, "reason": body.reason}
-            if not task_repo.complete(s, task_id, outcome=outcome, actor=principal.actor):
+            if not task_repo.complete(
+                s, task_id, outcome=outcome, actor=principal.actor, holder_only=True
+            ):
+                s.refresh(task)
+                if task.status == TaskStatus.OPEN:
+                    raise _refuse_claim(task_repo.Claim.HELD, task_id)
                 raise ApiError(
                     ErrorCode.TASK_NOT_OPEN,
                     f"task {task_id} is {task.status}, not open",

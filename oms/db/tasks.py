@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from oms.db import outbox
 from oms.db.tables import ManualTask, utcnow
 from oms.domain.tasks import TaskKind, TaskStatus
+
+# The staff alert: one event when a task passes its first deadline, whatever its kind.
+TASK_ESCALATED = "task.escalated"
 
 
 def open_task(
@@ -46,19 +51,105 @@ def get_task(session: Session, task_id: str) -> ManualTask | None:
     return session.get(ManualTask, task_id)
 
 
-def escalate(session: Session, task_id: str) -> None:
+def escalate(session: Session, task_id: str) -> bool:
+    """Flag an open task past its first deadline and alert staff with one ``task.escalated``
+    event (callers may repeat it: the flag and the event happen once). True if it was new."""
     task = session.get(ManualTask, task_id)
-    if task is not None and task.status == TaskStatus.OPEN:
-        task.escalated = True
-        session.add(task)
+    if task is None or task.status != TaskStatus.OPEN or task.escalated:
+        return False
+    task.escalated = True
+    session.add(task)
+    outbox.emit(
+        session,
+        event_id=f"{TASK_ESCALATED}:{task_id}",
+        type=TASK_ESCALATED,
+        order_id=task.order_id,
+        payload={
+            "task_id": task.id,
+            "kind": task.kind,
+            "order_id": task.order_id,
+            "location_id": task.location_id,
+            "assignee": task.assignee,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+        },
+    )
+    return True
 
 
-def complete(session: Session, task_id: str, *, outcome: dict[str, Any], actor: str) -> bool:
-    """Mark an open task completed. False when it was not open (already decided, expired)."""
+class Claim(StrEnum):
+    """How a claim (or a completion, which needs the claim or none) went."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    NOT_OPEN = "not_open"
+    HELD = "held"  # another person holds it
+
+
+def _holdable_by(actor: str) -> Any:
+    return or_(col(ManualTask.assignee).is_(None), col(ManualTask.assignee) == actor)
+
+
+def _why_not(session: Session, task_id: str) -> Claim:
+    task = session.get(ManualTask, task_id)
+    if task is None:
+        return Claim.NOT_FOUND
+    session.refresh(task)
+    return Claim.NOT_OPEN if task.status != TaskStatus.OPEN else Claim.HELD
+
+
+def claim(session: Session, task_id: str, *, actor: str) -> Claim:
+    """Give an open task to ``actor``: one holder at a time. Claiming again what one already
+    holds is done (a retried request); a task held by someone else is ``HELD``."""
     result = session.execute(
         update(ManualTask)
-        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.OPEN)
-        .values(
+        .where(
+            col(ManualTask.id) == task_id,
+            col(ManualTask.status) == TaskStatus.OPEN,
+            col(ManualTask.assignee).is_(None),
+        )
+        .values(assignee=actor, claimed_at=utcnow())
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return Claim.DONE
+    task = session.get(ManualTask, task_id)
+    if task is not None:
+        session.refresh(task)
+        if task.status == TaskStatus.OPEN and task.assignee == actor:
+            return Claim.DONE
+    return _why_not(session, task_id)
+
+
+def release(session: Session, task_id: str, *, actor: str) -> Claim:
+    """Put a task one holds back in the queue."""
+    result = session.execute(
+        update(ManualTask)
+        .where(
+            col(ManualTask.id) == task_id,
+            col(ManualTask.status) == TaskStatus.OPEN,
+            _holdable_by(actor),
+        )
+        .values(assignee=None, claimed_at=None)
+    )
+    return Claim.DONE if result.rowcount else _why_not(session, task_id)  # type: ignore[attr-defined]
+
+
+def complete(
+    session: Session,
+    task_id: str,
+    *,
+    outcome: dict[str, Any],
+    actor: str,
+    holder_only: bool = False,
+) -> bool:
+    """Mark an open task completed. False when it was not open (already decided, expired), or,
+    with ``holder_only``, when someone else holds it."""
+    stmt = update(ManualTask).where(
+        col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.OPEN
+    )
+    if holder_only:
+        stmt = stmt.where(_holdable_by(actor))
+    result = session.execute(
+        stmt.values(
             status=TaskStatus.COMPLETED, outcome=outcome, completed_by=actor, completed_at=utcnow()
         )
     )
@@ -98,9 +189,14 @@ def list_tasks(
     kind: TaskKind | None = None,
     status: TaskStatus | None = None,
     location_id: str | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    overdue_at: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[ManualTask]:
+    """The queue: escalated first, then soonest due (tasks without a due time after), then
+    oldest. ``overdue_at``: only open tasks due before that instant."""
     stmt = select(ManualTask)
     if kind:
         stmt = stmt.where(ManualTask.kind == kind)
@@ -108,7 +204,21 @@ def list_tasks(
         stmt = stmt.where(ManualTask.status == status)
     if location_id:
         stmt = stmt.where(ManualTask.location_id == location_id)
+    if assignee:
+        stmt = stmt.where(ManualTask.assignee == assignee)
+    if unassigned:
+        stmt = stmt.where(col(ManualTask.assignee).is_(None))
+    if overdue_at is not None:
+        stmt = stmt.where(
+            ManualTask.status == TaskStatus.OPEN,
+            col(ManualTask.due_at).is_not(None),
+            col(ManualTask.due_at) < overdue_at,
+        )
     stmt = stmt.order_by(
-        col(ManualTask.escalated).desc(), col(ManualTask.created_at), col(ManualTask.id)
+        col(ManualTask.escalated).desc(),
+        col(ManualTask.due_at).is_(None),
+        col(ManualTask.due_at),
+        col(ManualTask.created_at),
+        col(ManualTask.id),
     )
     return list(session.exec(stmt.offset(offset).limit(limit)))

@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     TASK_NOT_FOUND = "task_not_found", 404
     TASK_NOT_OPEN = "task_not_open", 409
     TASK_NOT_COMPLETABLE = "task_not_completable", 409
+    TASK_CLAIMED = "task_claimed", 409  # someone else holds it
     FULFILMENT_NOT_FOUND = "fulfilment_not_found", 404
     INVALID_STATE = "invalid_state", 409
     UNKNOWN_LINE = "unknown_line", 422

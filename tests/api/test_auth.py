@@ -19,6 +19,7 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/orders/O-1/cancel", None),
     ("GET", "/tasks", None),
     ("POST", "/tasks/T-1/complete", {"decision": "approve", "reason": "ok"}),
+    ("POST", "/tasks/T-1/claim", None),
     ("GET", "/locations/ST-OPERA/fulfilments", None),
     ("POST", "/fulfilments/F-1/pick", {"lines": [{"line_id": "1", "picked": 1}]}),
     ("POST", "/fulfilments/F-1/pack", {"parcels": [{"weight_grams": 1}]}),

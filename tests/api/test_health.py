@@ -60,6 +60,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders/{order_id}/sourcing": {"get"},
         "/tasks": {"get"},
         "/tasks/{task_id}/complete": {"post"},
+        "/tasks/{task_id}/claim": {"post"},
+        "/tasks/{task_id}/release": {"post"},
         "/locations/{location_id}/fulfilments": {"get"},
         "/fulfilments/{fulfilment_id}/pick": {"post"},
         "/fulfilments/{fulfilment_id}/pack": {"post"},

@@ -29,6 +29,8 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/orders/{order_id}/cancel"): {"analyst", "storefront"},
     ("GET", "/tasks"): {"analyst"},
     ("POST", "/tasks/{task_id}/complete"): {"analyst"},
+    ("POST", "/tasks/{task_id}/claim"): {"analyst"},
+    ("POST", "/tasks/{task_id}/release"): {"analyst"},
     ("GET", "/locations/{location_id}/fulfilments"): {"store"},
     ("POST", "/fulfilments/{fulfilment_id}/pick"): {"store"},
     ("POST", "/fulfilments/{fulfilment_id}/pack"): {"store"},

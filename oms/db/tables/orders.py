@@ -68,7 +68,11 @@ class ManualTask(SQLModel, table=True):
     """Human work: fraud reviews, pick lists. Each belongs to a workflow it signals."""
 
     __tablename__ = "manual_tasks"
-    __table_args__ = (Index("ix_tasks_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_tasks_kind_status", "kind", "status"),
+        Index("ix_tasks_assignee_status", "assignee", "status"),
+        Index("ix_tasks_status_due", "status", "due_at"),
+    )
 
     id: str = Field(primary_key=True, max_length=160)
     kind: str = Field(max_length=32, description=one_of(TaskKind))
@@ -85,6 +89,11 @@ class ManualTask(SQLModel, table=True):
     completed_by: str | None = Field(default=None, max_length=128)
     created_at: datetime = timestamp(nullable=False)
     completed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # The one person working on it (POST /tasks/{id}/claim); None while it waits in the queue.
+    assignee: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
