@@ -1,4 +1,5 @@
-"""Payment activities: authorize, capture per shipment, void what was not captured.
+"""Payment activities: authorize, capture per shipment, void what was not captured, refund
+part of a capture.
 
 Each records what the gateway answered in the payment ledger (``oms.db.payments``), once per
 idempotency key, so that ``oms payments reconcile`` can compare the OMS's record with the
@@ -26,6 +27,8 @@ from oms.contracts.payments import (
     AuthorizeRequest,
     Capture,
     CaptureRequest,
+    Refund,
+    RefundRequest,
     Void,
     VoidRequest,
 )
@@ -33,7 +36,7 @@ from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
 from oms.domain.order import STORED_PAYMENT_TOKEN
-from oms.keys import authorize_key, capture_key, void_key
+from oms.keys import authorize_key, capture_key, refund_key, void_key
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -89,6 +92,23 @@ class PaymentActivities:
         attempt.succeeded(void.voided_amount, req.authorization_id, req.authorization_id)
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void
+
+    @activity.defn
+    def refund_payment(self, req: RefundRequest) -> Refund:
+        key = refund_key(req.order_id, req.refund_for)
+        attempt = _Attempt(self.db, "refund", key, req.order_id, req.amount, req.currency)
+        with attempt.refusals(req.authorization_id):
+            refund = self.gateway.refund(
+                idempotency_key=key,
+                capture_id=req.capture_id,
+                amount=req.amount,
+                currency=req.currency,
+            )
+        attempt.succeeded(refund.amount, req.authorization_id, refund.refund_id)
+        log.info(
+            "payment_refunded", order_id=req.order_id, amount=refund.amount, refund=req.refund_for
+        )
+        return refund
 
     def _token(self, req: AuthorizeRequest) -> str:
         if req.token != STORED_PAYMENT_TOKEN:

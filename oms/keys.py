@@ -208,13 +208,22 @@ def void_key(order_id: str) -> str:
     return f"{order_id}:void"
 
 
+def refund_key(order_id: str, what: str) -> str:
+    """One refund of an order, ``what`` naming why (a return's id, a line's cancellation):
+    the same refund asked twice is refunded once."""
+    return f"{order_id}:refund:{what}"
+
+
 def payment_key_order_id(key: str) -> str | None:
     """The order of a payment idempotency key built above; None when it is not one."""
     for suffix in (":authorize", ":void"):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
-    order_id, sep, _ = key.partition(":capture:")
-    return order_id if sep and order_id else None
+    for infix in (":capture:", ":refund:"):
+        order_id, sep, _ = key.partition(infix)
+        if sep and order_id:
+            return order_id
+    return None
 
 
 def booking_key(shipment_id: str) -> str:

@@ -113,6 +113,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,
+        payments.refund_payment,
         shipping.book_shipment,
         syncs.plan_sync,
         syncs.apply_sync_chunks,

@@ -22,6 +22,8 @@ from oms.contracts.payments import (
     AuthorizeRequest,
     Capture,
     CaptureRequest,
+    Refund,
+    RefundRequest,
     Void,
     VoidRequest,
 )
@@ -132,6 +134,11 @@ def capture_payment(req: CaptureRequest) -> Capture:
 @activity.defn(name="void_payment")
 def void_payment(req: VoidRequest) -> Void:
     _declared_only("void_payment")
+
+
+@activity.defn(name="refund_payment")
+def refund_payment(req: RefundRequest) -> Refund:
+    _declared_only("refund_payment")
 
 
 @activity.defn(name="book_shipment")

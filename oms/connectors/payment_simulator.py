@@ -10,6 +10,9 @@ worker killed and restarted replays an idempotency key instead of charging twice
 ``oms payments reconcile`` has a gateway record to compare the OMS's ledger with. Without a
 file it lives in memory (tests).
 
+A capture can be refunded, in parts, up to what it took (``refund_exceeds_capture`` beyond);
+a refund of a capture this simulator does not know is ``unknown_capture``.
+
 Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
 gives the same answer because tokens are fixed and an authorization only gets less capturable
 over time.
@@ -34,10 +37,11 @@ from oms.connectors.payments import (
     PaymentError,
     PaymentUnavailable,
 )
-from oms.contracts.payments import Authorization, Capture, Void
+from oms.contracts.payments import Authorization, Capture, Refund, Void
 
 SIM_AUTH_PREFIX = "sim_auth_"
 SIM_CAPTURE_PREFIX = "sim_cap_"
+SIM_REFUND_PREFIX = "sim_ref_"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (idempotency_key TEXT PRIMARY KEY, n INTEGER NOT NULL);
@@ -56,10 +60,19 @@ CREATE TABLE IF NOT EXISTS authorizations (
     authorization_id TEXT PRIMARY KEY,
     state TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS captures (
+    capture_id TEXT PRIMARY KEY,
+    authorization_id TEXT NOT NULL
+);
 """
 
-_T = TypeVar("_T", Authorization, Capture, Void)
-_KINDS: dict[type[BaseModel], str] = {Authorization: "authorize", Capture: "capture", Void: "void"}
+_T = TypeVar("_T", Authorization, Capture, Void, Refund)
+_KINDS: dict[type[BaseModel], str] = {
+    Authorization: "authorize",
+    Capture: "capture",
+    Void: "void",
+    Refund: "refund",
+}
 
 
 class AuthorizationState(BaseModel):
@@ -71,6 +84,7 @@ class AuthorizationState(BaseModel):
     captured: int = 0
     voided: bool = False
     captures: list[Capture] = Field(default_factory=list)
+    refunded: dict[str, int] = Field(default_factory=dict, description="per capture id")
 
 
 def _derived_id(prefix: str, idempotency_key: str) -> str:
@@ -144,9 +158,42 @@ class SimulatedPaymentGateway:
             auth.captured += amount
             auth.captures.append(capture)
             self._save(auth)
+            self._db.execute(
+                "INSERT OR IGNORE INTO captures VALUES (?, ?)",
+                (capture.capture_id, authorization_id),
+            )
             return capture
 
         return self._once(idempotency_key, Capture, work)
+
+    def refund(
+        self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
+    ) -> Refund:
+        def work(_: int) -> Refund:
+            _require_positive(amount)
+            auth = self._authorization_of(capture_id)
+            capture = next((c for c in auth.captures if c.capture_id == capture_id), None)
+            assert capture is not None  # indexed with its authorization
+            if currency != capture.currency:
+                raise PaymentError(
+                    "currency_mismatch", f"captured in {capture.currency}, refund in {currency}"
+                )
+            before = auth.refunded.get(capture_id, 0)
+            if before + amount > capture.amount:
+                raise PaymentError(
+                    "refund_exceeds_capture",
+                    f"{before} of {capture.amount} already refunded, {amount} more requested",
+                )
+            auth.refunded[capture_id] = before + amount
+            self._save(auth)
+            return Refund(
+                refund_id=_derived_id(SIM_REFUND_PREFIX, idempotency_key),
+                capture_id=capture_id,
+                amount=amount,
+                currency=currency,
+            )
+
+        return self._once(idempotency_key, Refund, work)
 
     def void(self, *, idempotency_key: str, authorization_id: str) -> Void:
         def work(_: int) -> Void:
@@ -237,13 +284,16 @@ class SimulatedPaymentGateway:
                 self._record(idempotency_key, done)
                 return done
 
-    def _record(self, idempotency_key: str, done: Authorization | Capture | Void) -> None:
+    def _record(self, idempotency_key: str, done: Authorization | Capture | Void | Refund) -> None:
         if isinstance(done, Authorization):
             auth_id, reference, amount = done.authorization_id, done.authorization_id, done.amount
             currency = done.currency
         elif isinstance(done, Capture):
             auth_id, reference, amount = done.authorization_id, done.capture_id, done.amount
             currency = done.currency
+        elif isinstance(done, Refund):
+            auth_id = self._authorization_of(done.capture_id).authorization_id
+            reference, amount, currency = done.refund_id, done.amount, done.currency
         else:
             auth = self._load(done.authorization_id)
             auth_id, reference, amount = (
@@ -279,6 +329,15 @@ class SimulatedPaymentGateway:
             " DO UPDATE SET state = excluded.state",
             (state.authorization_id, state.model_dump_json()),
         )
+
+    def _authorization_of(self, capture_id: str) -> AuthorizationState:
+        row = self._db.execute(
+            "SELECT authorization_id FROM captures WHERE capture_id = ?", (capture_id,)
+        ).fetchone()
+        auth = self._load(row[0]) if row else None
+        if auth is None:
+            raise PaymentError("unknown_capture", f"no capture {capture_id!r}")
+        return auth
 
     def _known(self, authorization_id: str) -> AuthorizationState | None:
         """The authorization, or None for a sim id this simulator has no record of (issued by

@@ -12,6 +12,8 @@ HTTP protocol spoken by `HttpPaymentGateway` (JSON bodies, every request carries
 - ``POST /v1/authorizations/{id}/captures`` with ``{"amount", "currency"}``
   -> 200/201 ``{"id", "amount", "currency"}``
 - ``POST /v1/authorizations/{id}/void`` -> 200/201 ``{"voided_amount"}``
+- ``POST /v1/captures/{id}/refunds`` with ``{"amount", "currency"}`` (part or all of what the
+  capture took, less what was refunded of it before) -> 200/201 ``{"id", "amount", "currency"}``
 - ``GET /v1/transactions?cursor=<c>`` -> 200 ``{"data": [transaction...], "next_cursor"}``,
   oldest first, a transaction being ``{"idempotency_key", "operation", "reference",
   "authorization_id", "amount", "currency", "created_at"}``: the gateway's own record of what
@@ -32,7 +34,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, get, make_client, post
-from oms.contracts.payments import Authorization, Capture, Void
+from oms.contracts.payments import Authorization, Capture, Refund, Void
 
 
 class PaymentError(Exception):
@@ -79,13 +81,17 @@ class PaymentGateway(Protocol):
 
     def void(self, *, idempotency_key: str, authorization_id: str) -> Void: ...
 
+    def refund(
+        self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
+    ) -> Refund: ...
+
     def transactions(self) -> Iterator[GatewayTransaction]:
         """Every operation the gateway performed for this merchant, oldest first."""
         ...
 
 
 class _ChargeBody(BaseModel):
-    """The response to both an authorization and a capture."""
+    """The response to an authorization, a capture and a refund."""
 
     model_config = ConfigDict(strict=True)
     id: str = Field(min_length=1)
@@ -147,6 +153,16 @@ class HttpPaymentGateway:
         path = f"/v1/authorizations/{quote(authorization_id, safe='')}/void"
         body = self._post(path, idempotency_key, None, _VoidBody)
         return Void(authorization_id=authorization_id, voided_amount=body.voided_amount)
+
+    def refund(
+        self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
+    ) -> Refund:
+        path = f"/v1/captures/{quote(capture_id, safe='')}/refunds"
+        payload = {"amount": amount, "currency": currency}
+        body = self._post(path, idempotency_key, payload, _ChargeBody)
+        return Refund(
+            refund_id=body.id, capture_id=capture_id, amount=body.amount, currency=body.currency
+        )
 
     def transactions(self) -> Iterator[GatewayTransaction]:
         cursor: str | None = None

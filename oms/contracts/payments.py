@@ -25,6 +25,18 @@ class VoidRequest(BaseModel):
     authorization_id: str
 
 
+class RefundRequest(BaseModel):
+    """Give back part of what a capture took: ``refund_for`` names why (a return's id, a
+    cancelled line), and with the order makes the idempotency key."""
+
+    order_id: str
+    refund_for: str
+    capture_id: str
+    authorization_id: str
+    amount: int
+    currency: str
+
+
 class Authorization(BaseModel):
     authorization_id: str
     amount: int
@@ -34,6 +46,13 @@ class Authorization(BaseModel):
 class Capture(BaseModel):
     capture_id: str
     authorization_id: str
+    amount: int
+    currency: str
+
+
+class Refund(BaseModel):
+    refund_id: str
+    capture_id: str
     amount: int
     currency: str
 

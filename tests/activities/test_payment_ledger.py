@@ -14,13 +14,14 @@ from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import PaymentUnavailable
-from oms.contracts.payments import AuthorizeRequest, CaptureRequest, VoidRequest
+from oms.contracts.payments import AuthorizeRequest, CaptureRequest, RefundRequest, VoidRequest
 from oms.contracts.read_model import RecordProgress
 from oms.db import orders as order_repo
 from oms.db import payments
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
 from oms.domain.order import STORED_PAYMENT_TOKEN, OrderStatus
+from oms.services.payment_reconcile import reconcile
 from tests.factories import order
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -160,3 +161,77 @@ def test_the_token_is_deleted_once_the_order_is_over(db: Database) -> None:
     with db.reading() as s:
         assert payments.token_for(s, "T7") is None
         assert s.exec(select(PaymentLedgerEntry)).all() == []
+
+
+def test_a_refund_is_recorded_once_and_reconciles_with_the_gateway(db: Database) -> None:
+    place(db, "T9")
+    gateway = SimulatedPaymentGateway()
+    acts = PaymentActivities(gateway, db)
+    env = ActivityEnvironment()
+    auth = env.run(acts.authorize_payment, authorize("T9", amount=5000))
+    cap = env.run(
+        acts.capture_payment,
+        CaptureRequest(
+            order_id="T9",
+            shipment_key="T9.F1",
+            authorization_id=auth.authorization_id,
+            amount=5000,
+            currency="EUR",
+        ),
+    )
+    ask = RefundRequest(
+        order_id="T9",
+        refund_for="RET-1",
+        capture_id=cap.capture_id,
+        authorization_id=auth.authorization_id,
+        amount=1200,
+        currency="EUR",
+    )
+
+    first = env.run(acts.refund_payment, ask)
+    again = env.run(acts.refund_payment, ask)
+
+    assert first == again
+    (row,) = [e for e in ledger(db, "T9") if e.operation == "refund"]
+    assert (row.idempotency_key, row.amount, row.gateway_reference) == (
+        "T9:refund:RET-1",
+        1200,
+        first.refund_id,
+    )
+    assert reconcile(db, gateway).clean
+
+
+def test_a_refund_beyond_the_capture_is_refused_and_recorded_as_such(db: Database) -> None:
+    place(db, "T10")
+    gateway = SimulatedPaymentGateway()
+    acts = PaymentActivities(gateway, db)
+    env = ActivityEnvironment()
+    auth = env.run(acts.authorize_payment, authorize("T10", amount=1000))
+    cap = env.run(
+        acts.capture_payment,
+        CaptureRequest(
+            order_id="T10",
+            shipment_key="T10.F1",
+            authorization_id=auth.authorization_id,
+            amount=1000,
+            currency="EUR",
+        ),
+    )
+
+    with pytest.raises(ApplicationError) as refused:
+        env.run(
+            acts.refund_payment,
+            RefundRequest(
+                order_id="T10",
+                refund_for="RET-1",
+                capture_id=cap.capture_id,
+                authorization_id=auth.authorization_id,
+                amount=1001,
+                currency="EUR",
+            ),
+        )
+
+    assert refused.value.type == "PaymentError"
+    assert refused.value.non_retryable
+    (row,) = [e for e in ledger(db, "T10") if e.operation == "refund"]
+    assert (row.outcome, row.code) == ("refused", "refund_exceeds_capture")
