@@ -8,12 +8,13 @@ from temporalio import activity
 
 from oms.contracts.fulfilment import SaveFulfilment
 from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.db import fulfilments, inventory, outbox, payments, tasks
+from oms.db import deliveries, fulfilments, inventory, outbox, payments, tasks
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
 from oms.domain.fulfilment_profiles import StepType
 from oms.domain.fulfilment_steps import StepStatus
+from oms.domain.order import OrderStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id, vas_task_id
 from oms.logging import get_logger
@@ -51,6 +52,9 @@ class ReadModelActivities:
                 if req.status.is_final:
                     # Nothing more is authorized for an order that is over: its token goes.
                     payments.forget_token(s, req.order_id)
+                if req.status is OrderStatus.COMPLETED:
+                    # Parcels the carrier delivered before the run's end was recorded.
+                    deliveries.settle_order(s, req.order_id)
         except order_repo.OrderNotStored:
             log.error("order_row_missing", order_id=req.order_id, status=req.status.value)
             raise

@@ -37,6 +37,7 @@ from api.routers import (
     stock_events,
     syncs,
     tasks,
+    webhooks_in,
 )
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
@@ -74,6 +75,7 @@ ROUTERS = (
     availability.router,
     carts.router,
     reason_codes.router,
+    webhooks_in.router,
 )
 
 

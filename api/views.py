@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from oms.db.tables import Order, OrderEvent
+from oms.db.tables.base import as_utc as as_utc  # re-exported: callers import it from here
 from oms.domain.fraud import FraudDecision
 from oms.domain.order import (
     CancelReason,
@@ -23,11 +24,6 @@ from oms.domain.order import (
 # The largest offset a list takes: past it a 422, not a number the database cannot hold
 # (SQLite's integers stop at 2**63 - 1).
 MAX_OFFSET = 2**31 - 1
-
-
-def as_utc(dt: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def order_view(

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.after_sale import after_sale
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, shape_errors, with_rules
 from api.metrics import MetricsDep
@@ -198,7 +199,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
         # instead of the request hanging until Temporal's own deadline.
         view: OrderView = await handle.query(OrderWorkflow.status_view, rpc_timeout=QUERY_WAIT)
         progress = await run_in_threadpool(_fulfilment_progress, db, order_id)
-        return with_progress(view, progress)
+        return await run_in_threadpool(after_sale, db, with_progress(view, progress))
     except RPCError as err:
         if err.status not in (
             RPCStatusCode.NOT_FOUND,
@@ -219,7 +220,7 @@ async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderVie
     fallback = await run_in_threadpool(from_db)
     if fallback is None:
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    return fallback
+    return await run_in_threadpool(after_sale, db, fallback)
 
 
 @router.get(

@@ -6,7 +6,7 @@ event it makes is ``oms.domain.stock_events.changes``'s to say.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
@@ -14,12 +14,8 @@ from sqlmodel import Session, col
 from oms.db import outbox
 from oms.db.tables import Channel, InventoryPosition
 from oms.db.tables import ChannelAtp as Recorded
+from oms.db.tables.base import as_utc as as_utc  # re-exported: callers import it from here
 from oms.domain.stock_events import FigureChange, PositionKey, WatchCursor
-
-
-def as_utc(dt: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def changed(session: Session, cursor: WatchCursor, limit: int) -> list[PositionKey]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from oms.db import inventory
 from oms.db.engine import Database
 from oms.db.tables import CartHold, Reservation
+from oms.db.tables.base import as_utc as as_utc  # re-exported: callers import it from here
 from oms.domain.cart_holds import (
     HeldLine,
     HoldStatus,
@@ -28,11 +29,6 @@ from oms.keys import cart_hold_step_key, cart_ledger_id
 
 # How many due holds one sweep expires; the rest wait for the next sweep.
 SWEEP_LIMIT = 500
-
-
-def as_utc(dt: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored time is UTC."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def held_lines(row: CartHold) -> list[HeldLine]:

@@ -94,7 +94,10 @@ def update_order(
     row = session.get(Order, order_id)
     if row is None:
         raise OrderNotStored(order_id)
-    row.status = status.value
+    # Delivered comes after the run, from carrier tracking: a retried record of the run's end
+    # does not take it back.
+    if not (row.status == OrderStatus.DELIVERED and status is OrderStatus.COMPLETED):
+        row.status = status.value
     if cancel_reason is not None:
         row.cancel_reason = cancel_reason.value
     if fraud_score is not None:

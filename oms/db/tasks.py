@@ -165,6 +165,25 @@ def reopen(session: Session, task_id: str) -> None:
     )
 
 
+def reopen_closed(session: Session, task_id: str, *, due_at: datetime | None = None) -> None:
+    """Open again a task that was closed, for a new occurrence of what opened it (a second
+    failed delivery): back in the queue, unclaimed, with a new due time."""
+    session.execute(
+        update(ManualTask)
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) != TaskStatus.OPEN)
+        .values(
+            status=TaskStatus.OPEN,
+            outcome=None,
+            completed_by=None,
+            completed_at=None,
+            assignee=None,
+            claimed_at=None,
+            escalated=False,
+            due_at=due_at,
+        )
+    )
+
+
 def close(session: Session, task_id: str, *, status: TaskStatus, actor: str = "system") -> None:
     """Close a task that is still open (cancelled, expired); a decided task stays as it is."""
     session.execute(

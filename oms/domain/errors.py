@@ -56,6 +56,13 @@ class ErrorCode(StrEnum):
     TASK_NOT_OPEN = "task_not_open", 409
     TASK_NOT_COMPLETABLE = "task_not_completable", 409
     TASK_CLAIMED = "task_claimed", 409  # someone else holds it
+    # Signed webhooks in (oms.webhooks): a request whose signature does not hold.
+    SIGNATURE_MISSING = "signature_missing", 401
+    SIGNATURE_MALFORMED = "signature_malformed", 401
+    SIGNATURE_EXPIRED = "signature_expired", 401
+    SIGNATURE_MISMATCH = "signature_mismatch", 401
+    SENDER_NOT_FOUND = "sender_not_found", 404
+    SHIPMENT_NOT_FOUND = "shipment_not_found", 404
     FULFILMENT_NOT_FOUND = "fulfilment_not_found", 404
     INVALID_STATE = "invalid_state", 409
     UNKNOWN_LINE = "unknown_line", 422

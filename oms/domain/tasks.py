@@ -14,6 +14,8 @@ class TaskKind(StrEnum):
     VAS = "vas"  # a value-added service (gift wrap, engraving...) for one order line
     # Count a position again: a short pick's reason code asked for it (stock left as it was).
     RECOUNT = "recount"
+    # A parcel the carrier could not deliver: customer service decides what happens next.
+    DELIVERY_EXCEPTION = "delivery_exception"
 
 
 class TaskStatus(StrEnum):

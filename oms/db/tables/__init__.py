@@ -26,6 +26,7 @@ from oms.db.tables.syncs import (
     InventorySyncError,
     InventorySyncRow,
 )
+from oms.db.tables.webhooks import InboundEvent, ShipmentEvent, WebhookSender
 
 __all__ = [
     "ApiKey",
@@ -36,6 +37,7 @@ __all__ = [
     "Fulfilment",
     "FulfilmentProfile",
     "FulfilmentScan",
+    "InboundEvent",
     "InventoryEvent",
     "InventoryPosition",
     "InventorySync",
@@ -58,8 +60,10 @@ __all__ = [
     "ProductLocation",
     "Reservation",
     "SafetyRule",
+    "ShipmentEvent",
     "SourcingDecision",
     "SourcingProfile",
+    "WebhookSender",
     "one_of",
     "utcnow",
 ]

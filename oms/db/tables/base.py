@@ -14,6 +14,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(dt: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored time is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
 def one_of(vocabulary: type[StrEnum]) -> str:
     """A column's description: the values of the enum it stores, which code writes and
     compares as members (columns hold the values as plain strings)."""

@@ -15,6 +15,7 @@ from oms.domain.fraud import FraudDecision
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.order.model import CustomerTier
 from oms.domain.order.status import CancelReason, OrderStatus
+from oms.domain.shipments import ShipmentStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 
 
@@ -46,6 +47,9 @@ class Order(SQLModel, table=True):
     fulfilment_locations: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class OrderEvent(SQLModel, table=True):
@@ -115,8 +119,19 @@ class Fulfilment(SQLModel, table=True):
     delivery_method: str = Field(max_length=16, description=one_of(DeliveryMethod))
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    carrier: str | None = Field(default=None, max_length=64)
-    tracking_number: str | None = Field(default=None, max_length=64)
+    carrier: str | None = Field(default=None, max_length=64, index=True)
+    tracking_number: str | None = Field(default=None, max_length=64, index=True)
+    # Carrier tracking after handover (oms.domain.shipments): the status, when the carrier saw
+    # it, and when the parcel was delivered.
+    delivery_status: str | None = Field(
+        default=None, max_length=32, description=one_of(ShipmentStatus)
+    )
+    tracked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     # What orders a wave's fulfilments: express first, then the earliest pick deadline.
     express: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     pick_due_at: datetime | None = Field(

@@ -26,10 +26,13 @@ class OrderStatus(StrEnum):
     IN_FULFILMENT = "IN_FULFILMENT"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
+    # After the run: every shipment delivered, as carrier tracking says (oms.domain.shipments).
+    # Only the read model holds it; the run's OrderStatus search attribute stays COMPLETED.
+    DELIVERED = "DELIVERED"
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+        return self in (OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.DELIVERED)
 
 
 class CancelReason(StrEnum):

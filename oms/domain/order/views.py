@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from oms.domain.fraud import FraudDecision, ReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.order.status import CancelReason, LineState, OrderStatus, PaymentState
+from oms.domain.shipments import ShipmentStatus
 
 
 class LineAllocationView(BaseModel):
@@ -60,6 +61,9 @@ class FulfilmentSummary(BaseModel):
     status: FulfilmentStatus
     tracking_number: str | None = None
     carrier: str | None = None
+    # Carrier tracking after handover (the read model's; the run has ended by then).
+    delivery_status: ShipmentStatus | None = None
+    delivered_at: datetime | None = None
 
 
 class TimelineEntry(BaseModel):
@@ -100,3 +104,4 @@ class OrderView(BaseModel):
     sourcing: list[SourcingSummary] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+    delivered_at: datetime | None = None

@@ -1,0 +1,66 @@
+"""What happens to an order after its run: carrier tracking laid over the order's view (the
+run has ended by the time parcels move; the read model knows where they are)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.views import as_utc
+from oms.db import deliveries
+from oms.db import fulfilments as fulfilment_repo
+from oms.db.engine import Database
+from oms.db.tables import Fulfilment, Order, ShipmentEvent
+from oms.domain.order import OrderStatus, OrderView, TimelineEntry
+from oms.domain.shipments import EVENT_OF, ShipmentStatus
+
+
+def with_delivery(
+    view: OrderView, row: Order | None, shipments: list[Fulfilment], events: list[ShipmentEvent]
+) -> OrderView:
+    """The view with each shipment's delivery status, the carriers' tracking in the
+    timeline, and ``DELIVERED`` once the read model says every shipment is."""
+    tracked = {f.id: (f.delivery_status, f.delivered_at) for f in shipments if f.delivery_status}
+    if not tracked and not events:
+        return view
+    fulfilments = [
+        fs.model_copy(
+            update={
+                "delivery_status": ShipmentStatus(tracked[fs.fulfilment_id][0]),
+                "delivered_at": _utc(tracked[fs.fulfilment_id][1]),
+            }
+        )
+        if fs.fulfilment_id in tracked
+        else fs
+        for fs in view.fulfilments
+    ]
+    timeline = sorted(
+        [
+            *view.timeline,
+            *(
+                TimelineEntry(
+                    at=as_utc(e.occurred_at),
+                    type=EVENT_OF[ShipmentStatus(e.status)],
+                    actor=f"carrier:{e.carrier}",
+                    detail={"fulfilment_id": e.fulfilment_id, **e.detail},
+                )
+                for e in events
+            ),
+        ],
+        key=lambda entry: entry.at,
+    )
+    update: dict[str, object] = {"fulfilments": fulfilments, "timeline": timeline}
+    if row is not None and row.status == OrderStatus.DELIVERED:
+        update |= {"status": OrderStatus.DELIVERED, "delivered_at": _utc(row.delivered_at)}
+    return view.model_copy(update=update)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return as_utc(at) if at is not None else None
+
+
+def after_sale(db: Database, view: OrderView) -> OrderView:
+    with db.reading() as s:
+        row = s.get(Order, view.order_id)
+        shipments = fulfilment_repo.for_order(s, view.order_id)
+        events = deliveries.history(s, view.order_id)
+    return with_delivery(view, row, shipments, events)
