@@ -17,6 +17,7 @@ from pathlib import Path
 from oms.cli_keys import add_keys_parser, run_keys_command
 from oms.cli_payments import add_payments_parser, run_payments_command
 from oms.config import Settings, get_settings
+from oms.connectors.carrier_tracking import with_dev_tracking
 from oms.devserver import free_port, start_dev_args
 from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
@@ -99,6 +100,7 @@ async def _serve(
     from temporalio.service import RPCError
 
     from api.app import create_app
+    from oms.connectors.carrier_tracking import tracking_sender
     from oms.payload_keys import PayloadKeyError
     from oms.services.order_runs import sweep_stranded
     from oms.temporal import (
@@ -144,6 +146,9 @@ async def _serve(
         tasks.append(asyncio.create_task(w.run()))
         # Orders stored while Temporal was unreachable are started once it answers again.
         tasks.append(asyncio.create_task(sweep_stranded(deps.db, client, settings)))
+        tracking = tracking_sender(settings, deps.carrier)
+        if tracking is not None:
+            tasks.append(asyncio.create_task(tracking.run()))
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
     if api:
         app = create_app(settings, client=client)
@@ -304,6 +309,7 @@ def cmd_dev(settings: Settings) -> None:
     cmd_migrate(settings)
     dev_keys = cmd_seed(settings)
     api = api_url(settings)
+    settings = with_dev_tracking(settings, api)
     # The dev UI sends no header: its codec endpoint carries the demo analyst key in its path.
     proc = start_temporal(settings, ui_codec_endpoint=f"{api}/codec/key/{dev_keys['analyst']}")
     try:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     payment_simulator_path: Path | None = None
     carrier_url: str = "simulator"
     carrier_api_key: str = ""
+    # The simulated carrier reports tracking like a real one: to the OMS API at this URL (its
+    # webhook POST /webhooks/carriers/simcarrier), signed with this secret (the sender
+    # carrier:simcarrier's), one status every `pace`. Unset: it reports nothing. `oms dev`
+    # sets both.
+    carrier_tracking_url: str | None = None
+    carrier_tracking_secret: SecretStr | None = None
+    carrier_tracking_pace: timedelta = timedelta(minutes=1)
 
     log_level: str = "INFO"
     log_json: bool | None = None

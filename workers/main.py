@@ -56,8 +56,9 @@ class Dependencies:
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
         payments = payment_gateway(settings)
+        tracks = settings.carrier_tracking_url and settings.carrier_tracking_secret
         carrier: Carrier = (
-            SimulatedCarrier()
+            SimulatedCarrier(pace=settings.carrier_tracking_pace if tracks else None)
             if settings.carrier_url == "simulator"
             else HttpCarrier(settings.carrier_url, settings.carrier_api_key)
         )

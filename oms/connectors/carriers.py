@@ -1,5 +1,10 @@
 """Carrier connector: a Protocol, an in-memory simulator and an HTTP client.
 
+The simulator, given a ``pace``, also plans each parcel's tracking as a real carrier would
+(in transit, out for delivery, delivered, one ``pace`` apart; a failed first attempt for the
+``EXCEPTION_POSTAL_CODE``); ``oms.connectors.carrier_tracking`` sends it to the OMS's signed
+webhook.
+
 Everything here is synchronous because it runs inside sync Temporal activities (thread pool).
 
 HTTP protocol spoken by `HttpCarrier` (JSON bodies, every request carries
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, Self
 from urllib.parse import quote
 
@@ -25,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, make_client, post
 from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.domain.shipments import ShipmentStatus
 
 
 class CarrierError(Exception):
@@ -50,23 +58,56 @@ class Carrier(Protocol):
     def cancel(self, *, idempotency_key: str, tracking_number: str) -> None: ...
 
 
+SIM_CARRIER = "simcarrier"  # the simulator's name: its webhook sender is carrier:simcarrier
 SIM_TRACKING_PREFIX = "SIM"
 UNDELIVERABLE_POSTAL_CODE = "00000"
 """Test hook: the simulator rejects any shipment to this postal code as undeliverable."""
 BUSY_POSTAL_CODE = "99999"
 """Test hook: the simulator is unavailable for the first two tries of a shipment to this
 postal code, then books it (like the payment simulator's ``tok_flaky``)."""
+EXCEPTION_POSTAL_CODE = "00002"
+"""Test hook: nobody is home at the first attempt (``DELIVERY_EXCEPTION``); delivered at the
+second."""
+
+
+@dataclass(frozen=True)
+class PlannedUpdate:
+    """One tracking status the simulated carrier will report, once due."""
+
+    tracking_number: str
+    seq: int
+    status: ShipmentStatus
+    due_at: datetime
+    detail: str | None = None
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.tracking_number}:{self.seq}"
+
+
+def _journey(postal_code: str) -> list[tuple[ShipmentStatus, str | None]]:
+    steps: list[tuple[ShipmentStatus, str | None]] = [
+        (ShipmentStatus.IN_TRANSIT, "left the sorting centre"),
+        (ShipmentStatus.OUT_FOR_DELIVERY, None),
+    ]
+    if postal_code == EXCEPTION_POSTAL_CODE:
+        steps.append((ShipmentStatus.DELIVERY_EXCEPTION, "nobody at the address"))
+    steps.append((ShipmentStatus.DELIVERED, None))
+    return steps
 
 
 class SimulatedCarrier:
-    """In-memory carrier for local runs and tests; thread-safe."""
+    """In-memory carrier for local runs and tests; thread-safe. With a ``pace``, each booking
+    plans its parcel's tracking (see the module docstring)."""
 
-    def __init__(self, name: str = "simcarrier") -> None:
+    def __init__(self, name: str = SIM_CARRIER, *, pace: timedelta | None = None) -> None:
         self.name = name
+        self.pace = pace
         self._lock = threading.Lock()
         self._by_key: dict[str, Booking] = {}
         self._active: dict[str, Booking] = {}
         self._tries: dict[str, int] = {}
+        self._planned: dict[str, list[PlannedUpdate]] = {}
 
     def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
         with self._lock:
@@ -88,12 +129,39 @@ class SimulatedCarrier:
             )
             self._by_key[idempotency_key] = booking
             self._active[booking.tracking_number] = booking
+            if self.pace is not None:
+                self._plan(booking.tracking_number, request.to.postal_code, self.pace)
             return booking.model_copy()
+
+    def _plan(self, tracking_number: str, postal_code: str, pace: timedelta) -> None:
+        booked = datetime.now(UTC)
+        self._planned[tracking_number] = [
+            PlannedUpdate(tracking_number, seq, status, booked + pace * seq, detail)
+            for seq, (status, detail) in enumerate(_journey(postal_code), start=1)
+        ]
+
+    def due(self, now: datetime | None = None) -> list[PlannedUpdate]:
+        """Tracking updates whose time has come and that were not sent yet, oldest first."""
+        at = now or datetime.now(UTC)
+        with self._lock:
+            return sorted(
+                (u for plan in self._planned.values() for u in plan if u.due_at <= at),
+                key=lambda u: (u.due_at, u.tracking_number, u.seq),
+            )
+
+    def sent(self, update: PlannedUpdate) -> None:
+        """The OMS has it: not sent again."""
+        with self._lock:
+            plan = self._planned.get(update.tracking_number, [])
+            plan[:] = [u for u in plan if u.seq != update.seq]
+            if not plan:
+                self._planned.pop(update.tracking_number, None)
 
     def cancel(self, *, idempotency_key: str, tracking_number: str) -> None:
         # Cancelling twice, or a SIM shipment booked before a restart (a real carrier keeps that
         # state server-side), is a no-op rather than an error.
         with self._lock:
+            self._planned.pop(tracking_number, None)  # a cancelled parcel goes nowhere
             if tracking_number in self._active:
                 del self._active[tracking_number]
                 return

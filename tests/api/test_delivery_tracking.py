@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from oms.connectors.carrier_tracking import TrackingSender
 from oms.db.tables import OutboxEvent
 from oms.webhooks import sign
 from tests.api.conftest import Api, Json, error_of, full_pick, order_body
@@ -246,3 +247,20 @@ async def test_senders_are_registered_rotated_and_removed_by_an_admin(api: Api) 
     assert (short.status_code, error_of(short)["field"]) == (422, "secret")
     assert removed.status_code == 204
     assert (gone.status_code, error_of(gone)["code"]) == (404, "sender_not_found")
+
+
+async def test_the_simulated_carrier_delivers_through_the_webhook_like_a_real_one(
+    api: Api,
+) -> None:
+    secret = await _register(api)
+    api.harness.carrier.pace = timedelta(0)  # as `oms dev` runs it, minus the waiting
+    body, view = await _shipped(api)
+
+    sender = TrackingSender(api.harness.carrier, api.http, secret)
+    taken = await sender.send_due(datetime.now(UTC) + timedelta(minutes=1))
+
+    assert taken == 3
+    order = await api.until(body["id"], lambda v: v["status"] == "DELIVERED")
+    steps = [e["type"] for e in order["timeline"] if e["actor"] == f"carrier:{CARRIER}"]
+    assert steps == ["shipment.in_transit", "shipment.out_for_delivery", "shipment.delivered"]
+    assert order["fulfilments"][0]["tracking_number"] == view["fulfilments"][0]["tracking_number"]
