@@ -31,6 +31,7 @@ from api.routers import (
     orders,
     pick_waves,
     reason_codes,
+    returns,
     rules,
     sourcing,
     sourcing_trials,
@@ -76,6 +77,7 @@ ROUTERS = (
     carts.router,
     reason_codes.router,
     webhooks_in.router,
+    returns.router,
 )
 
 

@@ -55,10 +55,18 @@ async def update_fulfilment(
     client: Client, workflow_id: str, update: Any, arg: Any
 ) -> FulfilmentView:
     """Run one update; a refusal is an ``ApiError`` with the workflow's code."""
+    view: FulfilmentView = await run_update(client, workflow_id, update, arg)
+    return view
+
+
+async def run_update(
+    client: Client, workflow_id: str, update: Any, arg: Any, *, what: str = "fulfilment"
+) -> Any:
+    """Run one update of a workflow that refuses with ``refuse`` (a fulfilment, a return); a
+    refusal is an ``ApiError`` with the workflow's code."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        view: FulfilmentView = await handle.execute_update(update, arg)
-        return view
+        return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
@@ -71,10 +79,10 @@ async def update_fulfilment(
         if err.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(
                 ErrorCode.INVALID_STATE,
-                "this fulfilment is finished and takes no more actions",
+                f"this {what} is finished and takes no more actions",
             ) from err
         # Temporal itself is unreachable or slow: the action did not happen, retry it.
-        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the fulfilment") from err
+        raise ApiError(ErrorCode.UNAVAILABLE, f"could not reach the {what}") from err
 
 
 def check_reasons(

@@ -18,6 +18,7 @@ from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
+from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.sourcing import ProfileChoice, SourcingActivities
 from activities.tasks import TaskActivities
@@ -34,6 +35,7 @@ from workflows.cart_hold import CartHoldWorkflow
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 
 WORKFLOWS = [
     OrderWorkflow,
@@ -41,6 +43,7 @@ WORKFLOWS = [
     InventorySyncWorkflow,
     CartHoldWorkflow,
     AtpWatchWorkflow,
+    ReturnWorkflow,
 ]
 
 
@@ -97,6 +100,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
+    returns = ReturnActivities(deps.db, payments, deps.carrier)
     return [
         read_model.record_progress,
         read_model.emit_event,
@@ -122,6 +126,10 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         syncs.fail_sync,
         holds.expire_cart_hold,
         watch.watch_atp,
+        returns.record_return,
+        returns.apply_return_grades,
+        returns.refund_return,
+        returns.book_return_label,
     ]
 
 

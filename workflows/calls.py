@@ -28,7 +28,8 @@ from oms.contracts.payments import (
     VoidRequest,
 )
 from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, RefundReturn
+from oms.contracts.shipping import Booking, ReturnLabelRequest, ShipmentRequest
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
 from oms.domain.fraud import FraudAssessment
@@ -177,3 +178,26 @@ def expire_cart_hold(req: HoldDue) -> HoldState:
 @activity.defn(name="watch_atp")
 def watch_atp(req: WatchRequest) -> WatchResult:
     _declared_only("watch_atp")
+
+
+# -- returns ----------------------------------------------------------------------------------
+
+
+@activity.defn(name="record_return")
+def record_return(req: RecordReturn) -> None:
+    _declared_only("record_return")
+
+
+@activity.defn(name="apply_return_grades")
+def apply_return_grades(req: ApplyGrades) -> dict[str, tuple[int, int]]:
+    _declared_only("apply_return_grades")
+
+
+@activity.defn(name="refund_return")
+def refund_return(req: RefundReturn) -> RefundOutcome:
+    _declared_only("refund_return")
+
+
+@activity.defn(name="book_return_label")
+def book_return_label(req: ReturnLabelRequest) -> Booking:
+    _declared_only("book_return_label")

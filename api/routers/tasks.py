@@ -6,21 +6,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, require
-from api.errors import ApiError, error_responses
+from api.errors import ApiError, error_responses, from_validation
+from api.fulfilment_updates import run_update
 from api.views import MAX_OFFSET, as_utc
+from oms.contracts.returns import QcResult
+from oms.db import reason_codes as reason_code_repo
 from oms.db import tasks as task_repo
+from oms.db.engine import Database
 from oms.db.tables import ManualTask
+from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode
 from oms.domain.fraud import FraudReviewDecision, ReviewDecision
+from oms.domain.reason_codes import ReasonUsage
+from oms.domain.returns import GradedLine
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow, return_workflow_id
 
 log = get_logger(__name__)
 # How a task other than a fraud review gets done, when it is not through its fulfilment.
@@ -169,6 +178,96 @@ def release_task(task_id: str, principal: Analyst, db: DbDep) -> Any:
         return TaskPublic.of(task)
 
 
+class QcOutcome(BaseModel):
+    """The outcome of a ``return_qc`` task: a grade (a ``return_qc`` reason code) for every
+    unit the return brought back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grades: list[GradedLine] = Field(min_length=1, max_length=400)
+
+
+# Each kind decided here takes its own outcome (the body is checked against the task's kind).
+_OUTCOMES: dict[TaskKind, type[BaseModel]] = {
+    TaskKind.FRAUD_REVIEW: CompleteBody,
+    TaskKind.RETURN_QC: QcOutcome,
+}
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A body model's schema for the OpenAPI document, its nested models referred to in the
+    document's components (the response models put them there)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+def _outcome(kind: TaskKind, body: dict[str, Any]) -> BaseModel:
+    try:
+        return _OUTCOMES[kind].model_validate(body)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise from_validation(RequestValidationError(errors)) from exc
+
+
+def _settle(
+    db: Database, task_id: str, outcome: dict[str, Any], principal: Principal
+) -> ManualTask:
+    """Complete the open task for its holder (or anyone while unclaimed)."""
+    with db.session() as s:
+        task = task_repo.get_task(s, task_id)
+        assert task is not None
+        if not task_repo.complete(
+            s, task_id, outcome=outcome, actor=principal.actor, holder_only=True
+        ):
+            s.refresh(task)
+            if task.status == TaskStatus.OPEN:
+                raise _refuse_claim(task_repo.Claim.HELD, task_id)
+            raise ApiError(
+                ErrorCode.TASK_NOT_OPEN, f"task {task_id} is {task.status}, not open", "task_id"
+            )
+        s.commit()
+        s.refresh(task)
+        return task
+
+
+def _reopen(db: Database, task_id: str) -> None:
+    with db.session() as s:
+        task_repo.reopen(s, task_id)
+
+
+def _task_of(db: Database, task_id: str) -> ManualTask:
+    with db.reading() as s:
+        task = task_repo.get_task(s, task_id)
+    if task is None:
+        raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
+    if task.kind not in _OUTCOMES:
+        raise ApiError(
+            ErrorCode.TASK_NOT_COMPLETABLE,
+            f"a {task.kind} task is not decided here: "
+            + _DONE_ELSEWHERE.get(task.kind, "it is completed through its fulfilment endpoints"),
+            "task_id",
+        )
+    return task
+
+
+def _check_grades(db: Database, outcome: QcOutcome) -> None:
+    with db.reading() as s:
+        codes = reason_code_repo.resolve(s, {g.grade for g in outcome.grades})
+    errors = [
+        refused
+        for i, g in enumerate(outcome.grades)
+        if (
+            refused := reasons.refusal(
+                codes.get(g.grade), g.grade, ReasonUsage.RETURN_QC, f"grades[{i}].grade"
+            )
+        )
+        is not None
+    ]
+    if errors:
+        raise ApiError.invalid(errors)
+
+
 @router.post(
     "/{task_id}/complete",
     response_model=TaskPublic,
@@ -177,45 +276,60 @@ def release_task(task_id: str, principal: Analyst, db: DbDep) -> Any:
         ErrorCode.TASK_NOT_COMPLETABLE,
         ErrorCode.TASK_NOT_OPEN,
         ErrorCode.TASK_CLAIMED,
+        ErrorCode.REASON_NOT_ALLOWED,
     ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [_schema(CompleteBody), _schema(QcOutcome)]}
+                }
+            },
+        }
+    },
 )
 async def complete_task(
-    task_id: str, body: CompleteBody, principal: Analyst, db: DbDep, client: ClientDep
+    task_id: str,
+    principal: Analyst,
+    db: DbDep,
+    client: ClientDep,
+    body: Annotated[dict[str, Any], Body()],
 ) -> Any:
-    """Decide a fraud review: the decision is recorded on the task and signalled to the order.
-    An unclaimed task may be decided by any analyst; a claimed one only by its holder."""
+    """Complete a task with the outcome its kind takes, and tell the workflow that owns it:
+    a fraud review `{"decision": "approve" | "reject", "reason"}`; a return's quality control
+    `{"grades": [{"line_id", "grade", "quantity"}]}`, every received unit graded with a
+    `return_qc` reason code. An unclaimed task may be completed by any analyst; a claimed one
+    only by its holder."""
+    task = await run_in_threadpool(_task_of, db, task_id)
+    kind = TaskKind(task.kind)
+    outcome = _outcome(kind, body)
+    if isinstance(outcome, QcOutcome):
+        await run_in_threadpool(_check_grades, db, outcome)
+    done = await run_in_threadpool(_settle, db, task_id, outcome.model_dump(mode="json"), principal)
+    try:
+        if isinstance(outcome, CompleteBody):
+            await _decide_review(client, task, outcome, principal)
+        elif isinstance(outcome, QcOutcome):
+            result = QcResult(grades=outcome.grades, actor=principal.actor)
+            await run_update(
+                client,
+                return_workflow_id(str(task.payload["return_id"])),
+                ReturnWorkflow.grade,
+                result,
+                what="return",
+            )
+    except ApiError:
+        # The outcome did not reach its workflow: the task is open again, to be retried.
+        await run_in_threadpool(_reopen, db, task_id)
+        raise
+    log.info("task_completed", task_id=task_id, kind=kind.value, by=principal.actor)
+    return TaskPublic.of(done)
 
-    def decide() -> ManualTask:
-        with db.session() as s:
-            task = task_repo.get_task(s, task_id)
-            if task is None:
-                raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
-            if task.kind != TaskKind.FRAUD_REVIEW:
-                raise ApiError(
-                    ErrorCode.TASK_NOT_COMPLETABLE,
-                    f"a {task.kind} task is not decided here: "
-                    + _DONE_ELSEWHERE.get(
-                        task.kind, "it is completed through its fulfilment endpoints"
-                    ),
-                    "task_id",
-                )
-            outcome = {"decision": body.decision.value, "reason": body.reason}
-            if not task_repo.complete(
-                s, task_id, outcome=outcome, actor=principal.actor, holder_only=True
-            ):
-                s.refresh(task)
-                if task.status == TaskStatus.OPEN:
-                    raise _refuse_claim(task_repo.Claim.HELD, task_id)
-                raise ApiError(
-                    ErrorCode.TASK_NOT_OPEN,
-                    f"task {task_id} is {task.status}, not open",
-                    "task_id",
-                )
-            s.commit()
-            s.refresh(task)
-            return task
 
-    task = await run_in_threadpool(decide)
+async def _decide_review(
+    client: Any, task: ManualTask, body: CompleteBody, principal: Principal
+) -> None:
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.signal(
@@ -223,20 +337,13 @@ async def complete_task(
             FraudReviewDecision(decision=body.decision, reason=body.reason, actor=principal.actor),
         )
     except RPCError as err:
-        # The decision is stored but did not reach the order: reopen so it can be retried.
-        def reopen() -> None:
-            with db.session() as s:
-                task_repo.reopen(s, task_id)
-
-        await run_in_threadpool(reopen)
         raise ApiError(
             ErrorCode.UNAVAILABLE, "the order could not be reached; the task is still open"
         ) from err
     log.info(
         "fraud_review_decided",
-        task_id=task_id,
+        task_id=task.id,
         order_id=task.order_id,
         decision=body.decision,
         by=principal.actor,
     )
-    return TaskPublic.of(task)

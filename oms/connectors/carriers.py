@@ -13,6 +13,8 @@ HTTP protocol spoken by `HttpCarrier` (JSON bodies, every request carries
 - ``POST /v1/shipments`` with a `ShipmentRequest` as JSON
   -> 200/201 ``{"carrier", "service", "tracking_number", "label_url"}``
 - ``POST /v1/shipments/{tracking_number}/cancel`` -> any 2xx
+- ``POST /v1/returns`` with a `ReturnLabelRequest` as JSON -> 200/201, a booking as above
+  (the label the customer sticks on the return parcel)
 
 Errors carry ``{"code", "message"}``. 400 and 422 are refusals of the shipment itself (bad
 address, overweight parcel), 429 and 5xx are transient, any other 4xx is a permanent error.
@@ -31,7 +33,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, make_client, post
-from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.contracts.shipping import Booking, ReturnLabelRequest, ShipmentRequest
 from oms.domain.shipments import ShipmentStatus
 
 
@@ -56,6 +58,8 @@ class Carrier(Protocol):
     def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking: ...
 
     def cancel(self, *, idempotency_key: str, tracking_number: str) -> None: ...
+
+    def book_return(self, *, idempotency_key: str, request: ReturnLabelRequest) -> Booking: ...
 
 
 SIM_CARRIER = "simcarrier"  # the simulator's name: its webhook sender is carrier:simcarrier
@@ -133,6 +137,22 @@ class SimulatedCarrier:
                 self._plan(booking.tracking_number, request.to.postal_code, self.pace)
             return booking.model_copy()
 
+    def book_return(self, *, idempotency_key: str, request: ReturnLabelRequest) -> Booking:
+        with self._lock:
+            previous = self._by_key.get(idempotency_key)
+            if previous is not None:
+                return previous.model_copy()
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()
+            tracking = f"{SIM_TRACKING_PREFIX}R{digest}"
+            booking = Booking(
+                carrier=self.name,
+                service="return",
+                tracking_number=tracking,
+                label_url=f"sim://labels/{tracking}.pdf",
+            )
+            self._by_key[idempotency_key] = booking
+            return booking.model_copy()
+
     def _plan(self, tracking_number: str, postal_code: str, pace: timedelta) -> None:
         booked = datetime.now(UTC)
         self._planned[tracking_number] = [
@@ -205,6 +225,16 @@ class HttpCarrier:
             # The shipment may exist; retrying with the same key replays the booking safely.
             raise CarrierUnavailable(
                 "bad_response", f"unexpected {response.status_code} body from /v1/shipments"
+            ) from exc
+        return Booking(**body.model_dump())
+
+    def book_return(self, *, idempotency_key: str, request: ReturnLabelRequest) -> Booking:
+        response = self._post("/v1/returns", idempotency_key, request.model_dump(mode="json"))
+        try:
+            body = _BookingBody.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise CarrierUnavailable(
+                "bad_response", f"unexpected {response.status_code} body from /v1/returns"
             ) from exc
         return Booking(**body.model_dump())
 

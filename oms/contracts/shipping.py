@@ -27,3 +27,11 @@ class Booking(BaseModel):
     service: str
     tracking_number: str
     label_url: str | None = None
+
+
+class ReturnLabelRequest(BaseModel):
+    """A prepaid label for a customer to send a return back to a location."""
+
+    return_id: str
+    sender: Address
+    to_location_id: str

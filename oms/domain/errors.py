@@ -62,6 +62,12 @@ class ErrorCode(StrEnum):
     SIGNATURE_EXPIRED = "signature_expired", 401
     SIGNATURE_MISMATCH = "signature_mismatch", 401
     SENDER_NOT_FOUND = "sender_not_found", 404
+    # Returns (oms.domain.returns): a refusal names the line and the rule.
+    NOT_RETURNABLE = "not_returnable", 422
+    NOT_DELIVERED = "not_delivered", 422
+    RETURN_WINDOW_CLOSED = "return_window_closed", 422
+    EXCEEDS_RETURNABLE = "exceeds_returnable", 422
+    RETURN_NOT_FOUND = "return_not_found", 404
     SHIPMENT_NOT_FOUND = "shipment_not_found", 404
     FULFILMENT_NOT_FOUND = "fulfilment_not_found", 404
     INVALID_STATE = "invalid_state", 409

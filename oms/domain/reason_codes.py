@@ -29,6 +29,7 @@ class ReasonUsage(StrEnum):
     SKIP_STEP = "skip_step"
     RETURN_QC = "return_qc"
     ADJUSTMENT = "adjustment"
+    RETURN_REQUEST = "return_request"  # why the customer sends it back
 
 
 class StockEffect(StrEnum):
@@ -155,7 +156,16 @@ BUILT_IN: tuple[ReasonCode, ...] = (
         StockEffect.QUARANTINE,
         message="customer.return_wrong_item",
     ),
-    _code("qc_missing", "Nothing in the parcel", [U.RETURN_QC], message="customer.return_missing"),
+    # Nothing came back: nothing goes on hand (a return's stock follows its grades).
+    _code(
+        "qc_missing", "Nothing in the parcel", [U.RETURN_QC], W, message="customer.return_missing"
+    ),
+    _code("changed_mind", "Changed their mind", [U.RETURN_REQUEST]),
+    _code("wrong_size", "Wrong size", [U.RETURN_REQUEST]),
+    _code("defective", "Does not work", [U.RETURN_REQUEST]),
+    _code("not_as_described", "Not as described", [U.RETURN_REQUEST]),
+    _code("arrived_damaged", "Arrived damaged", [U.RETURN_REQUEST]),
+    _code("arrived_late", "Arrived too late", [U.RETURN_REQUEST]),
     _code("cycle_count", "Counted", [U.ADJUSTMENT]),
     _code("found", "Found again", [U.ADJUSTMENT]),
 )

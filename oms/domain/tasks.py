@@ -16,6 +16,8 @@ class TaskKind(StrEnum):
     RECOUNT = "recount"
     # A parcel the carrier could not deliver: customer service decides what happens next.
     DELIVERY_EXCEPTION = "delivery_exception"
+    # Grade every unit a return brought back (qc_resellable, qc_damaged...).
+    RETURN_QC = "return_qc"
 
 
 class TaskStatus(StrEnum):

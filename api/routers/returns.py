@@ -1,0 +1,310 @@
+"""Returns: asked for an order's delivered lines under the channel's policy, received by scan
+at a location, graded in a quality-control task (the task desk), refunded. Each return runs as
+a ReturnWorkflow (workflows/returns.py); its row is the read model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
+from api.errors import ApiError, error_responses
+from api.fulfilment_updates import run_update
+from api.views import as_utc
+from oms.contracts.returns import Receipt, ReturnInput, ReturnLine, ReturnView
+from oms.db import reason_codes as reason_repo
+from oms.db import returns as return_repo
+from oms.db.engine import Database
+from oms.db.tables import Location, Order, ReturnRow
+from oms.domain import reason_codes as reasons
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.order import OrderIn
+from oms.domain.reason_codes import ReasonUsage
+from oms.domain.returns import (
+    RefundState,
+    ReturnLineIn,
+    ReturnMethod,
+    ReturnPolicy,
+    ReturnRequest,
+    ReturnStatus,
+    refusals,
+)
+from oms.logging import get_logger
+from oms.temporal import ORDER_ID
+from workflows.returns import ReturnWorkflow, return_workflow_id
+
+log = get_logger(__name__)
+router = APIRouter(tags=["returns"])
+
+Asker = Annotated[Principal, Depends(require("storefront", "analyst"))]
+Reader = Annotated[Principal, Depends(require("storefront", "analyst", "store"))]
+Receiver = Annotated[Principal, Depends(require("store", "analyst"))]
+Admin = Annotated[Principal, Depends(require())]
+PolicyReader = Annotated[Principal, Depends(require("storefront", "analyst"))]
+
+
+class ReturnPublic(ReturnView):
+    reason_code: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+def _public(row: ReturnRow) -> ReturnPublic:
+    return ReturnPublic(
+        return_id=row.id,
+        order_id=row.order_id,
+        status=ReturnStatus(row.status),
+        method=ReturnMethod(row.method),
+        location_id=row.location_id,
+        lines=[ReturnLine.model_validate(line) for line in row.lines],
+        received=[ReturnLineIn.model_validate(r) for r in row.received or []],
+        grades=row.grades or [],
+        label=row.label,
+        refund_state=RefundState(row.refund_state),
+        refunded=row.refunded,
+        currency=row.currency,
+        since=as_utc(row.updated_at),
+        reason_code=row.reason_code,
+        created_at=as_utc(row.created_at),
+        completed_at=as_utc(row.completed_at) if row.completed_at else None,
+    )
+
+
+class ReturnList(BaseModel):
+    items: list[ReturnPublic]
+
+
+def _order(s: Session, principal: Principal, order_id: str, *, lock: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id)
+    row = s.exec(stmt.with_for_update() if lock else stmt).first()
+    if row is None or not principal.sees_channel(row.channel):
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    return row
+
+
+def _check_request(s: Session, body: ReturnRequest, order: Order) -> None:
+    errors: list[FieldError] = []
+    reason = reasons.refusal(
+        reason_repo.get(s, body.reason_code),
+        body.reason_code,
+        ReasonUsage.RETURN_REQUEST,
+        "reason_code",
+    )
+    if reason is not None:
+        errors.append(reason)
+    location = s.get(Location, body.location_id)
+    if location is None:
+        errors.append(
+            FieldError(
+                field="location_id",
+                code=ErrorCode.LOCATION_NOT_FOUND,
+                reason=f"no location {body.location_id}",
+            )
+        )
+    elif body.method is ReturnMethod.IN_STORE and location.type != "store":
+        errors.append(
+            FieldError(
+                field="location_id",
+                code=ErrorCode.INVALID,
+                reason=f"an in-store return comes back at a store, not a {location.type}",
+            )
+        )
+    policy = return_repo.policy_for(s, order.channel)
+    facts = return_repo.line_facts(s, order)
+    errors += refusals(body, facts, policy, datetime.now(UTC))
+    if errors:
+        raise ApiError.invalid(errors)
+
+
+def _create(
+    db: Database, principal: Principal, order_id: str, body: ReturnRequest
+) -> tuple[ReturnRow, ReturnInput]:
+    with db.session() as s:
+        order = _order(s, principal, order_id, lock=True)
+        _check_request(s, body, order)
+        placed = OrderIn.model_validate(order.payload)
+        lines = [
+            ReturnLine(
+                line_id=asked.line_id,
+                sku=placed.line(asked.line_id).sku,
+                quantity=asked.quantity,
+                unit_price=placed.line(asked.line_id).unit_price,
+            )
+            for asked in body.lines
+        ]
+        row = ReturnRow(
+            id=return_repo.next_id(s, order_id),
+            order_id=order_id,
+            channel=order.channel,
+            status=ReturnStatus.AWAITING_RECEIPT.value,
+            method=body.method.value,
+            location_id=body.location_id,
+            reason_code=body.reason_code,
+            currency=order.currency,
+            lines=[line.model_dump() for line in lines],
+        )
+        s.add(row)
+        s.flush()
+        inp = ReturnInput(
+            return_id=row.id,
+            order_id=order_id,
+            channel=order.channel,
+            customer_tier=placed.customer.tier.value,
+            currency=order.currency,
+            method=body.method,
+            location_id=body.location_id,
+            reason_code=body.reason_code,
+            lines=lines,
+            policy=return_repo.policy_for(s, order.channel),
+            sender=placed.delivery.address if body.method is ReturnMethod.BY_CARRIER else None,
+        )
+    return row, inp
+
+
+def _forget(db: Database, return_id: str) -> None:
+    with db.session() as s:
+        row = s.get(ReturnRow, return_id)
+        if row is not None:
+            s.delete(row)
+
+
+@router.post(
+    "/orders/{order_id}/returns",
+    response_model=ReturnPublic,
+    status_code=201,
+    responses=error_responses(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.NOT_RETURNABLE,
+        ErrorCode.NOT_DELIVERED,
+        ErrorCode.RETURN_WINDOW_CLOSED,
+        ErrorCode.EXCEEDS_RETURNABLE,
+    ),
+)
+async def ask_return(
+    order_id: str,
+    body: ReturnRequest,
+    principal: Asker,
+    db: DbDep,
+    client: ClientDep,
+    settings: SettingsDep,
+) -> Any:
+    """Ask to return delivered units: refused with 422 naming the line and the rule (the
+    channel's return policy: its window from delivery, non-returnable categories, no more than
+    was delivered less what was returned). A carrier return gets its label from the carrier."""
+    row, inp = await run_in_threadpool(_create, db, principal, order_id, body)
+    try:
+        await client.start_workflow(
+            ReturnWorkflow.run,
+            inp,
+            id=return_workflow_id(row.id),
+            task_queue=settings.task_queue,
+            static_summary=(
+                f"return {row.id} · {sum(line.quantity for line in inp.lines)} units · "
+                f"{inp.method.value} at {inp.location_id}"
+            ),
+            static_details=f"Return of order `{order_id}` ({inp.reason_code}).",
+            search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_ID, order_id)]),
+        )
+    except (RPCError, RuntimeError) as err:
+        await run_in_threadpool(_forget, db, row.id)
+        raise ApiError(ErrorCode.UNAVAILABLE, "could not start the return; ask again") from err
+    log.info("return_asked", return_id=row.id, order_id=order_id, by=principal.actor)
+    return _public(row)
+
+
+@router.get(
+    "/orders/{order_id}/returns",
+    response_model=ReturnList,
+    responses=error_responses(ErrorCode.ORDER_NOT_FOUND),
+)
+def list_returns(order_id: str, principal: Asker, db: DbDep) -> Any:
+    with db.reading() as s:
+        _order(s, principal, order_id)
+        return ReturnList(items=[_public(r) for r in return_repo.for_order(s, order_id)])
+
+
+def _visible(db: Database, principal: Principal, return_id: str) -> ReturnRow:
+    with db.reading() as s:
+        row = s.get(ReturnRow, return_id)
+    hidden = row is None or (
+        not principal.sees_location(row.location_id)
+        if principal.role == "store"
+        else not principal.sees_channel(row.channel)
+    )
+    if hidden or row is None:
+        raise ApiError(ErrorCode.RETURN_NOT_FOUND, f"no return {return_id}", "return_id")
+    return row
+
+
+@router.get(
+    "/returns/{return_id}",
+    response_model=ReturnPublic,
+    responses=error_responses(ErrorCode.RETURN_NOT_FOUND),
+)
+def get_return(return_id: str, principal: Reader, db: DbDep) -> Any:
+    return _public(_visible(db, principal, return_id))
+
+
+class ReceiveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/returns/{return_id}/receive",
+    response_model=ReturnPublic,
+    responses=error_responses(
+        ErrorCode.RETURN_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.UNKNOWN_LINE,
+        ErrorCode.EXCEEDS_RETURNABLE,
+    ),
+)
+async def receive_return(
+    return_id: str, body: ReceiveBody, principal: Receiver, db: DbDep, client: ClientDep
+) -> Any:
+    """The parcel is in: the units scanned at the return's location. A quality-control task
+    opens there for its grades."""
+    row = await run_in_threadpool(_visible, db, principal, return_id)
+    receipt = Receipt(location_id=row.location_id, lines=body.lines, actor=principal.actor)
+    view: ReturnView = await run_update(
+        client, return_workflow_id(return_id), ReturnWorkflow.receive, receipt, what="return"
+    )
+    log.info("return_received", return_id=return_id, by=principal.actor)
+    answer = _public(row).model_copy(update={"received": body.lines})
+    return answer.model_copy(update={"status": view.status})
+
+
+class PolicyOut(BaseModel):
+    channel: str
+    policy: ReturnPolicy
+
+
+@router.get("/return-policies/{channel}", response_model=PolicyOut)
+def get_policy(channel: str, principal: PolicyReader, db: DbDep) -> Any:
+    """The channel's return policy (the default one until an admin sets it)."""
+    if not principal.sees_channel(channel):
+        raise ApiError(ErrorCode.FORBIDDEN, f"this key does not see channel {channel}", "channel")
+    with db.reading() as s:
+        return PolicyOut(channel=channel, policy=return_repo.policy_for(s, channel))
+
+
+@router.put(
+    "/return-policies/{channel}",
+    response_model=PolicyOut,
+    responses={201: {"model": PolicyOut, "description": "Created"}},
+)
+def put_policy(channel: str, body: ReturnPolicy, response: Response, _: Admin, db: DbDep) -> Any:
+    """Set the channel's return policy; returns asked from now on follow it."""
+    with db.session() as s:
+        created = return_repo.set_policy(s, channel, body)
+    response.status_code = 201 if created else 200
+    return PolicyOut(channel=channel, policy=body)

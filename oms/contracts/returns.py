@@ -1,0 +1,103 @@
+"""A return's run: what starts it, what people tell it (the parcel received, the grades), what
+it asks of activities, and how it shows itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from oms.domain.order import Address
+from oms.domain.returns import (
+    GradedLine,
+    RefundState,
+    ReturnLineIn,
+    ReturnMethod,
+    ReturnPolicy,
+    ReturnStatus,
+)
+
+
+class ReturnLine(BaseModel):
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: int
+
+
+class ReturnInput(BaseModel):
+    """Everything the run needs, fixed when the return was asked (the policy of that day)."""
+
+    return_id: str
+    order_id: str
+    channel: str
+    customer_tier: str
+    currency: str
+    method: ReturnMethod
+    location_id: str
+    reason_code: str
+    lines: list[ReturnLine]
+    policy: ReturnPolicy
+    # Where a carrier return's label picks the parcel up (the order's delivery address).
+    sender: Address | None = None
+
+
+class Receipt(BaseModel):
+    """Units scanned in at the location (``POST /returns/{id}/receive``)."""
+
+    location_id: str
+    lines: list[ReturnLineIn] = Field(min_length=1)
+    actor: str
+
+
+class QcResult(BaseModel):
+    """The quality-control task's outcome: a grade for every received unit."""
+
+    grades: list[GradedLine] = Field(min_length=1)
+    actor: str
+
+
+class RecordReturn(BaseModel):
+    return_id: str
+    status: ReturnStatus
+    event: str
+    received: list[ReturnLineIn] | None = None
+    grades: list[GradedLine] | None = None
+    label: dict[str, str | None] | None = None
+    refund_state: RefundState | None = None
+    refunded: int | None = None
+
+
+class ApplyGrades(BaseModel):
+    return_id: str
+    location_id: str
+    skus: dict[str, str]
+    grades: list[GradedLine]
+
+
+class RefundReturn(BaseModel):
+    order_id: str
+    return_id: str
+    amount: int
+    currency: str
+
+
+class RefundOutcome(BaseModel):
+    refunded: int
+    refused: str | None = None  # the gateway's code when it refused
+
+
+class ReturnView(BaseModel):
+    return_id: str
+    order_id: str
+    status: ReturnStatus
+    method: ReturnMethod
+    location_id: str
+    lines: list[ReturnLine]
+    received: list[ReturnLineIn] = Field(default_factory=list)
+    grades: list[GradedLine] = Field(default_factory=list)
+    label: dict[str, str | None] | None = None
+    refund_state: RefundState = RefundState.NONE
+    refunded: int = 0
+    currency: str
+    since: datetime | None = None

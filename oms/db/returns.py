@@ -1,0 +1,259 @@
+"""Returns in the database: the channels' policies, what an order's lines allow, the return
+rows the ReturnWorkflow keeps, the stock its grades move, and how its refund is split over the
+order's captures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from oms.db import outbox
+from oms.db import reason_codes as reason_repo
+from oms.db.tables import (
+    Fulfilment,
+    InventoryEvent,
+    InventoryPosition,
+    Order,
+    PaymentLedgerEntry,
+    Product,
+    ReturnPolicyRow,
+    ReturnRow,
+    utcnow,
+)
+from oms.db.tables.base import as_utc
+from oms.domain.delivery import DeliveryMethod
+from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.order import OrderIn
+from oms.domain.reason_codes import StockEffect
+from oms.domain.returns import (
+    DEFAULT_POLICY,
+    GradedLine,
+    LineFacts,
+    ReturnPolicy,
+    ReturnStatus,
+    return_stock,
+)
+from oms.domain.shipments import ShipmentStatus
+
+# -- policies ------------------------------------------------------------------------------
+
+
+def policy_for(session: Session, channel: str) -> ReturnPolicy:
+    row = session.get(ReturnPolicyRow, channel)
+    return ReturnPolicy.model_validate(row.policy) if row else DEFAULT_POLICY
+
+
+def set_policy(session: Session, channel: str, policy: ReturnPolicy) -> bool:
+    """Store the channel's policy; True when it had none."""
+    row = session.get(ReturnPolicyRow, channel)
+    created = row is None
+    row = row or ReturnPolicyRow(channel=channel, policy={})
+    row.policy = policy.model_dump(mode="json")
+    row.updated_at = utcnow()
+    session.add(row)
+    return created
+
+
+# -- what an order allows ------------------------------------------------------------------
+
+
+def _delivered_at(f: Fulfilment) -> datetime | None:
+    if f.delivery_method == DeliveryMethod.COLLECT and f.status == FulfilmentStatus.COLLECTED:
+        return as_utc(f.updated_at)
+    if f.delivery_status == ShipmentStatus.DELIVERED and f.delivered_at is not None:
+        return as_utc(f.delivered_at)
+    return None
+
+
+def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
+    """Each line's price, category, delivered units (and the latest delivery) and the units
+    earlier returns took (every return but an expired one)."""
+    placed = OrderIn.model_validate(order.payload)
+    skus = {line.sku for line in placed.lines}
+    categories = dict(
+        session.exec(select(Product.sku, Product.category).where(col(Product.sku).in_(skus))).all()
+    )
+    delivered: dict[str, int] = {}
+    when: dict[str, datetime] = {}
+    for f in session.exec(select(Fulfilment).where(Fulfilment.order_id == order.id)):
+        at = _delivered_at(f)
+        if at is None:
+            continue
+        for line in f.lines:
+            picked = line.get("picked")
+            units = int(picked if picked is not None else line["quantity"])
+            delivered[line["line_id"]] = delivered.get(line["line_id"], 0) + units
+            when[line["line_id"]] = max(at, when.get(line["line_id"], at))
+    returned: dict[str, int] = {}
+    for r in for_order(session, order.id):
+        if r.status != ReturnStatus.EXPIRED:
+            for line in r.lines:
+                returned[line["line_id"]] = returned.get(line["line_id"], 0) + line["quantity"]
+    return {
+        line.line_id: LineFacts(
+            line_id=line.line_id,
+            sku=line.sku,
+            unit_price=line.unit_price,
+            category=categories.get(line.sku),
+            delivered=delivered.get(line.line_id, 0),
+            delivered_at=when.get(line.line_id),
+            returned=returned.get(line.line_id, 0),
+        )
+        for line in placed.lines
+    }
+
+
+# -- return rows ---------------------------------------------------------------------------
+
+
+def for_order(session: Session, order_id: str) -> list[ReturnRow]:
+    stmt = select(ReturnRow).where(ReturnRow.order_id == order_id).order_by(col(ReturnRow.id))
+    return list(session.exec(stmt))
+
+
+def next_id(session: Session, order_id: str) -> str:
+    """``<order>.R<n>``, n counting the order's returns from 1."""
+    count = session.exec(
+        select(func.count()).select_from(ReturnRow).where(ReturnRow.order_id == order_id)
+    ).one()
+    return f"{order_id}.R{int(count) + 1}"
+
+
+@dataclass(frozen=True)
+class ReturnChange:
+    """What the workflow records of its return at a step, and the event that says so."""
+
+    return_id: str
+    status: ReturnStatus
+    event: str
+    received: list[dict[str, Any]] | None = None
+    grades: list[dict[str, Any]] | None = None
+    label: dict[str, Any] | None = None
+    refund_state: str | None = None
+    refunded: int | None = None
+
+
+def record(session: Session, change: ReturnChange) -> ReturnRow | None:
+    """Bring the row to the workflow's state and write the step's event (once per step)."""
+    row = session.get(ReturnRow, change.return_id)
+    if row is None:
+        return None
+    row.status = change.status.value
+    for name in ("received", "grades", "label", "refund_state", "refunded"):
+        value = getattr(change, name)
+        if value is not None:
+            setattr(row, name, value)
+    row.updated_at = utcnow()
+    if change.status.is_final and row.completed_at is None:
+        row.completed_at = row.updated_at
+    session.add(row)
+    outbox.emit(
+        session,
+        event_id=f"{change.event}:{row.id}",
+        type=change.event,
+        order_id=row.order_id,
+        payload={
+            "return_id": row.id,
+            "order_id": row.order_id,
+            "status": row.status,
+            "method": row.method,
+            "location_id": row.location_id,
+            "lines": row.lines,
+            "grades": row.grades,
+            "refunded": row.refunded,
+            "currency": row.currency,
+        },
+    )
+    return row
+
+
+# -- stock ---------------------------------------------------------------------------------
+
+
+def apply_grades(
+    session: Session,
+    *,
+    return_id: str,
+    location_id: str,
+    skus: dict[str, str],
+    grades: list[GradedLine],
+) -> dict[str, tuple[int, int]]:
+    """Move the returned units as each grade's reason code says, at the receiving location,
+    once per return, line and grade (an inventory event id each). What moved, by
+    ``line:grade``: (on hand, quarantined)."""
+    codes = reason_repo.resolve(session, {g.grade for g in grades})
+    moved: dict[str, tuple[int, int]] = {}
+    for g in grades:
+        event_id = f"return:{return_id}:{g.line_id}:{g.grade}"
+        if session.get(InventoryEvent, event_id) is not None:
+            continue
+        code = codes.get(g.grade)
+        effect = code.stock_effect if code is not None else StockEffect.NONE
+        on_hand, quarantined = return_stock(effect, g.quantity)
+        sku = skus[g.line_id]
+        position = session.get(InventoryPosition, (sku, location_id))
+        if position is None:
+            position = InventoryPosition(sku=sku, location_id=location_id)
+        position.on_hand += on_hand
+        position.quarantined = (position.quarantined or 0) + quarantined
+        position.updated_at = utcnow()
+        session.add(position)
+        session.add(
+            InventoryEvent(event_id=event_id, sku=sku, location_id=location_id, delta=on_hand)
+        )
+        moved[f"{g.line_id}:{g.grade}"] = (on_hand, quarantined)
+    session.flush()
+    return moved
+
+
+# -- refunds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    capture_id: str
+    authorization_id: str
+    amount: int
+    currency: str
+
+
+REFUND_SEP = "@"  # in a refund's key: <order>:refund:<return id>@<capture id>
+
+
+def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -> list[RefundPart]:
+    """Split ``amount`` over the order's captures, oldest first, each up to what it took less
+    what other refunds gave back of it. The same split on every call for this return: its own
+    refunds are not counted against the captures."""
+    ledger = list(
+        session.exec(
+            select(PaymentLedgerEntry)
+            .where(
+                PaymentLedgerEntry.order_id == order_id,
+                PaymentLedgerEntry.outcome == "succeeded",
+            )
+            .order_by(col(PaymentLedgerEntry.recorded_at), col(PaymentLedgerEntry.idempotency_key))
+        )
+    )
+    mine = f"{order_id}:refund:{return_id}{REFUND_SEP}"
+    refunded: dict[str, int] = {}
+    for e in ledger:
+        if e.operation == "refund" and not e.idempotency_key.startswith(mine):
+            capture = e.idempotency_key.rpartition(REFUND_SEP)[2]
+            refunded[capture] = refunded.get(capture, 0) + e.amount
+    parts: list[RefundPart] = []
+    left = amount
+    for e in ledger:
+        if left <= 0:
+            break
+        if e.operation != "capture" or not e.gateway_reference or not e.authorization_id:
+            continue
+        room = e.amount - refunded.get(e.gateway_reference, 0)
+        take = min(room, left)
+        if take > 0:
+            parts.append(RefundPart(e.gateway_reference, e.authorization_id, take, e.currency))
+            left -= take
+    return parts

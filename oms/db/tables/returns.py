@@ -1,0 +1,48 @@
+"""Returns and the channels' return policies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from oms.db.tables.base import one_of, timestamp
+from oms.domain.returns import RefundState, ReturnMethod, ReturnStatus
+
+
+class ReturnRow(SQLModel, table=True):
+    """One return of an order (read model of its ReturnWorkflow, written by it)."""
+
+    __tablename__ = "returns"
+
+    id: str = Field(primary_key=True, max_length=80)
+    order_id: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=64)
+    status: str = Field(max_length=32, index=True, description=one_of(ReturnStatus))
+    method: str = Field(max_length=16, description=one_of(ReturnMethod))
+    location_id: str = Field(max_length=64, index=True)
+    reason_code: str = Field(max_length=32)
+    currency: str = Field(max_length=3)
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    received: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    grades: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    label: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    refund_state: str = Field(default="none", max_length=16, description=one_of(RefundState))
+    refunded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = timestamp(nullable=False)
+    updated_at: datetime = timestamp(nullable=False)
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ReturnPolicyRow(SQLModel, table=True):
+    """A channel's return policy (oms.domain.returns.ReturnPolicy as JSON)."""
+
+    __tablename__ = "return_policies"
+
+    channel: str = Field(primary_key=True, max_length=64)
+    policy: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = timestamp(nullable=False)
