@@ -4,29 +4,24 @@ a ReturnWorkflow (workflows/returns.py); its row is the read model."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import run_update
 from api.views import as_utc
-from oms.contracts.returns import Receipt, ReturnInput, ReturnLine, ReturnView
-from oms.db import reason_codes as reason_repo
+from oms.contracts.returns import Receipt, ReturnLine, ReturnView
 from oms.db import returns as return_repo
 from oms.db.engine import Database
-from oms.db.tables import Location, Order, ReturnRow
-from oms.domain import reason_codes as reasons
-from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.order import OrderIn
-from oms.domain.reason_codes import ReasonUsage
+from oms.db.tables import Order, ReturnRow
+from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.returns import (
     RefundState,
     ReturnLineIn,
@@ -34,10 +29,9 @@ from oms.domain.returns import (
     ReturnPolicy,
     ReturnRequest,
     ReturnStatus,
-    refusals,
 )
 from oms.logging import get_logger
-from oms.temporal import ORDER_ID
+from oms.services.returns import ReturnRefused, create_return, forget, start_return
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 log = get_logger(__name__)
@@ -81,98 +75,11 @@ class ReturnList(BaseModel):
     items: list[ReturnPublic]
 
 
-def _order(s: Session, principal: Principal, order_id: str, *, lock: bool = False) -> Order:
-    stmt = select(Order).where(Order.id == order_id)
-    row = s.exec(stmt.with_for_update() if lock else stmt).first()
+def _order(s: Session, principal: Principal, order_id: str) -> Order:
+    row = s.get(Order, order_id)
     if row is None or not principal.sees_channel(row.channel):
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
     return row
-
-
-def _check_request(s: Session, body: ReturnRequest, order: Order) -> None:
-    errors: list[FieldError] = []
-    reason = reasons.refusal(
-        reason_repo.get(s, body.reason_code),
-        body.reason_code,
-        ReasonUsage.RETURN_REQUEST,
-        "reason_code",
-    )
-    if reason is not None:
-        errors.append(reason)
-    location = s.get(Location, body.location_id)
-    if location is None:
-        errors.append(
-            FieldError(
-                field="location_id",
-                code=ErrorCode.LOCATION_NOT_FOUND,
-                reason=f"no location {body.location_id}",
-            )
-        )
-    elif body.method is ReturnMethod.IN_STORE and location.type != "store":
-        errors.append(
-            FieldError(
-                field="location_id",
-                code=ErrorCode.INVALID,
-                reason=f"an in-store return comes back at a store, not a {location.type}",
-            )
-        )
-    policy = return_repo.policy_for(s, order.channel)
-    facts = return_repo.line_facts(s, order)
-    errors += refusals(body, facts, policy, datetime.now(UTC))
-    if errors:
-        raise ApiError.invalid(errors)
-
-
-def _create(
-    db: Database, principal: Principal, order_id: str, body: ReturnRequest
-) -> tuple[ReturnRow, ReturnInput]:
-    with db.session() as s:
-        order = _order(s, principal, order_id, lock=True)
-        _check_request(s, body, order)
-        placed = OrderIn.model_validate(order.payload)
-        lines = [
-            ReturnLine(
-                line_id=asked.line_id,
-                sku=placed.line(asked.line_id).sku,
-                quantity=asked.quantity,
-                unit_price=placed.line(asked.line_id).unit_price,
-            )
-            for asked in body.lines
-        ]
-        row = ReturnRow(
-            id=return_repo.next_id(s, order_id),
-            order_id=order_id,
-            channel=order.channel,
-            status=ReturnStatus.AWAITING_RECEIPT.value,
-            method=body.method.value,
-            location_id=body.location_id,
-            reason_code=body.reason_code,
-            currency=order.currency,
-            lines=[line.model_dump() for line in lines],
-        )
-        s.add(row)
-        s.flush()
-        inp = ReturnInput(
-            return_id=row.id,
-            order_id=order_id,
-            channel=order.channel,
-            customer_tier=placed.customer.tier.value,
-            currency=order.currency,
-            method=body.method,
-            location_id=body.location_id,
-            reason_code=body.reason_code,
-            lines=lines,
-            policy=return_repo.policy_for(s, order.channel),
-            sender=placed.delivery.address if body.method is ReturnMethod.BY_CARRIER else None,
-        )
-    return row, inp
-
-
-def _forget(db: Database, return_id: str) -> None:
-    with db.session() as s:
-        row = s.get(ReturnRow, return_id)
-        if row is not None:
-            s.delete(row)
 
 
 @router.post(
@@ -198,22 +105,18 @@ async def ask_return(
     """Ask to return delivered units: refused with 422 naming the line and the rule (the
     channel's return policy: its window from delivery, non-returnable categories, no more than
     was delivered less what was returned). A carrier return gets its label from the carrier."""
-    row, inp = await run_in_threadpool(_create, db, principal, order_id, body)
     try:
-        await client.start_workflow(
-            ReturnWorkflow.run,
-            inp,
-            id=return_workflow_id(row.id),
-            task_queue=settings.task_queue,
-            static_summary=(
-                f"return {row.id} · {sum(line.quantity for line in inp.lines)} units · "
-                f"{inp.method.value} at {inp.location_id}"
-            ),
-            static_details=f"Return of order `{order_id}` ({inp.reason_code}).",
-            search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_ID, order_id)]),
+        row, inp = await run_in_threadpool(
+            create_return, db, order_id, body, sees=principal.sees_channel
         )
+    except DomainError as exc:
+        raise ApiError.refused(exc) from exc
+    except ReturnRefused as exc:
+        raise ApiError.invalid(exc.errors) from exc
+    try:
+        await start_return(client, settings.task_queue, inp)
     except (RPCError, RuntimeError) as err:
-        await run_in_threadpool(_forget, db, row.id)
+        await run_in_threadpool(forget, db, row.id)
         raise ApiError(ErrorCode.UNAVAILABLE, "could not start the return; ask again") from err
     log.info("return_asked", return_id=row.id, order_id=order_id, by=principal.actor)
     return _public(row)

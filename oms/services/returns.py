@@ -1,0 +1,149 @@
+"""Asking for a return: the policy's checks, the return's row, and its run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from oms.contracts.returns import ReturnInput, ReturnLine
+from oms.db import reason_codes as reason_repo
+from oms.db import returns as return_repo
+from oms.db.engine import Database
+from oms.db.tables import Location, Order, ReturnRow
+from oms.domain import reason_codes as reasons
+from oms.domain.errors import DomainError, ErrorCode, FieldError
+from oms.domain.order import OrderIn
+from oms.domain.reason_codes import ReasonUsage
+from oms.domain.returns import ReturnMethod, ReturnRequest, ReturnStatus, refusals
+from oms.temporal import ORDER_ID
+from workflows.returns import ReturnWorkflow, return_workflow_id
+
+
+class ReturnRefused(Exception):
+    """The request breaks these rules (each names its field)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.reason for e in errors))
+        self.errors = errors
+
+
+def _refusals(s: Session, body: ReturnRequest, order: Order, now: datetime) -> list[FieldError]:
+    errors: list[FieldError] = []
+    reason = reasons.refusal(
+        reason_repo.get(s, body.reason_code),
+        body.reason_code,
+        ReasonUsage.RETURN_REQUEST,
+        "reason_code",
+    )
+    if reason is not None:
+        errors.append(reason)
+    location = s.get(Location, body.location_id)
+    if location is None:
+        errors.append(
+            FieldError(
+                field="location_id",
+                code=ErrorCode.LOCATION_NOT_FOUND,
+                reason=f"no location {body.location_id}",
+            )
+        )
+    elif body.method is ReturnMethod.IN_STORE and location.type != "store":
+        errors.append(
+            FieldError(
+                field="location_id",
+                code=ErrorCode.INVALID,
+                reason=f"an in-store return comes back at a store, not a {location.type}",
+            )
+        )
+    policy = return_repo.policy_for(s, order.channel)
+    return errors + refusals(body, return_repo.line_facts(s, order), policy, now)
+
+
+def create_return(
+    db: Database,
+    order_id: str,
+    body: ReturnRequest,
+    *,
+    sees: Callable[[str], bool] = lambda _: True,
+    now: datetime | None = None,
+) -> tuple[ReturnRow, ReturnInput]:
+    """Check the request and store the return; what its run starts with. The order's row is
+    locked meanwhile, so two returns asked at once cannot both take the same units.
+
+    Raises:
+        DomainError: no such order (or not one ``sees`` lets the caller see, by channel).
+        ReturnRefused: the rules it breaks.
+    """
+    with db.session() as s:
+        order = s.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
+        if order is None or not sees(order.channel):
+            raise DomainError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        errors = _refusals(s, body, order, now or datetime.now(UTC))
+        if errors:
+            raise ReturnRefused(errors)
+        placed = OrderIn.model_validate(order.payload)
+        lines = [
+            ReturnLine(
+                line_id=asked.line_id,
+                sku=placed.line(asked.line_id).sku,
+                quantity=asked.quantity,
+                unit_price=placed.line(asked.line_id).unit_price,
+            )
+            for asked in body.lines
+        ]
+        row = ReturnRow(
+            id=return_repo.next_id(s, order_id),
+            order_id=order_id,
+            channel=order.channel,
+            status=ReturnStatus.AWAITING_RECEIPT.value,
+            method=body.method.value,
+            location_id=body.location_id,
+            reason_code=body.reason_code,
+            currency=order.currency,
+            lines=[line.model_dump() for line in lines],
+        )
+        s.add(row)
+        s.flush()
+        inp = ReturnInput(
+            return_id=row.id,
+            order_id=order_id,
+            channel=order.channel,
+            customer_tier=placed.customer.tier.value,
+            currency=order.currency,
+            method=body.method,
+            location_id=body.location_id,
+            reason_code=body.reason_code,
+            lines=lines,
+            policy=return_repo.policy_for(s, order.channel),
+            sender=placed.delivery.address if body.method is ReturnMethod.BY_CARRIER else None,
+        )
+    return row, inp
+
+
+def forget(db: Database, return_id: str) -> None:
+    """Remove a return whose run could not be started (the customer asks again)."""
+    with db.session() as s:
+        row = s.get(ReturnRow, return_id)
+        if row is not None:
+            s.delete(row)
+
+
+async def start_return(client: Client, task_queue: str, inp: ReturnInput) -> None:
+    units = sum(line.quantity for line in inp.lines)
+    await client.start_workflow(
+        ReturnWorkflow.run,
+        inp,
+        id=return_workflow_id(inp.return_id),
+        task_queue=task_queue,
+        static_summary=(
+            f"return {inp.return_id} · {units} units · {inp.method.value} at {inp.location_id}"
+        ),
+        static_details=(
+            f"Return of order `{inp.order_id}` ({inp.reason_code}): waits for the parcel at "
+            f"{inp.location_id}, then its quality control (a `return_qc` task), then refunds."
+        ),
+        search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_ID, inp.order_id)]),
+    )

@@ -1,0 +1,68 @@
+"""Helpers for tests and recorders of returns: an order shipped and delivered, and a return
+asked and started, as the API does it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from temporalio.client import WorkflowHandle
+
+from oms.contracts.returns import ReturnInput, ReturnView
+from oms.db import deliveries
+from oms.domain.fulfilment import PickedLine, PickReport
+from oms.domain.order import OrderIn, OrderStatus
+from oms.domain.returns import ReturnLineIn, ReturnMethod, ReturnRequest
+from oms.domain.shipments import ShipmentStatus, TrackingUpdate
+from oms.services.returns import create_return, start_return
+from tests.factories import order
+from tests.workflows.harness import Harness, eventually, fulfilment_rows, until
+from workflows.returns import ReturnWorkflow, return_workflow_id
+
+
+async def delivered(h: Harness, order_id: str, *, tier: str = "standard") -> OrderIn:
+    """2 tees and a mug, picked, packed, shipped and delivered a day ago."""
+    o = order(order_id, customer={"id": f"C-{order_id}", "email": "a@example.com", "tier": tier})
+    await h.place(o)
+    fid = (await until(h, order_id, lambda v: bool(v.fulfilments))).fulfilments[0].fulfilment_id
+    await eventually(lambda: bool(fulfilment_rows(h.db, order_id)))
+    await h.pick(
+        fid,
+        PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]),
+    )
+    await h.pack(fid)
+    await until(h, order_id, lambda v: v.status is OrderStatus.COMPLETED)
+    (row,) = fulfilment_rows(h.db, order_id)
+    assert row.carrier
+    assert row.tracking_number
+    with h.db.session() as s:
+        deliveries.apply_tracking(
+            s,
+            carrier=row.carrier,
+            event_id=f"delivered-{order_id}",
+            update=TrackingUpdate(
+                tracking_number=row.tracking_number,
+                status=ShipmentStatus.DELIVERED,
+                occurred_at=datetime.now(UTC) - timedelta(days=1),
+            ),
+        )
+    return o
+
+
+async def asked(
+    h: Harness,
+    order_id: str,
+    lines: list[tuple[str, int]],
+    *,
+    method: ReturnMethod = ReturnMethod.IN_STORE,
+    location_id: str = "ST-OPERA",
+) -> tuple[ReturnInput, WorkflowHandle[ReturnWorkflow, ReturnView]]:
+    body = ReturnRequest(
+        lines=[ReturnLineIn(line_id=li, quantity=q) for li, q in lines],
+        reason_code="changed_mind",
+        method=method,
+        location_id=location_id,
+    )
+    _, inp = create_return(h.db, order_id, body)
+    await start_return(h.client, h.task_queue, inp)
+    handle = h.client.get_workflow_handle_for(ReturnWorkflow.run, return_workflow_id(inp.return_id))
+    return inp, handle
