@@ -13,11 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.db.tables import OutboxEvent
 from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.fulfilment_profiles import FulfilmentProfile
 from oms.domain.fulfilment_steps import (
@@ -29,8 +27,9 @@ from oms.domain.fulfilment_steps import (
 )
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order
-from tests.workflows.harness import Harness, eventually, running, until, until_fulfilment
+from tests.workflows.harness import Harness, running, until, until_fulfilment
 from tests.workflows.record_order_paths import fresh_db, save
+from tests.workflows.test_fulfilment_profiles import _wait_for, events
 from workflows.fulfilment import FulfilmentWorkflow
 
 BOUTIQUE = FulfilmentProfile.model_validate(
@@ -90,21 +89,8 @@ async def _ready_for_collection(h: Harness, db: Database, order_id: str) -> tupl
     await _at(h, fid, "pack")
     await h.pack(fid)
     await _at(h, fid, "collected")
-    code: list[str] = []
-
-    def sent() -> bool:
-        with Session(db.engine) as s:
-            found = s.exec(
-                select(OutboxEvent).where(
-                    OutboxEvent.type == "fulfilment.ready_for_collection",
-                    OutboxEvent.order_id == order_id,
-                )
-            ).all()
-        code[:] = [e.payload["collection_code"] for e in found]
-        return bool(code)
-
-    await eventually(sent)
-    return handle, fid, code[0]
+    [ready] = await _wait_for(lambda: events(db, order_id, "fulfilment.ready_for_collection"))
+    return handle, fid, str(ready["collection_code"])
 
 
 async def record_profile_paths(env: WorkflowEnvironment, prefix: str) -> None:

@@ -21,6 +21,7 @@ from oms.domain.order import CancelReason, OrderStatus, OrderView, PaymentState
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, ledger, position, running, until, until_fulfilment
 from tests.workflows.test_fulfilment_profiles import _wait_for, always, at_step, events, refusal
+from tests.workflows.test_run_legibility import PERSONAL, summaries_of
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow
 
@@ -106,13 +107,14 @@ async def test_a_collection_nobody_comes_for_goes_back_to_stock_and_is_not_charg
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db, profiles=always(SHELF)) as h:
-        fid, _ = await _ready(h, db, "CH2")
+        fid, code = await _ready(h, db, "CH2")
         # Picked: the units are still on the shelf, held for the customer
         assert position(db, "SKU-TEE", "ST-OPERA") == (5, 2)
 
         await time_env.sleep(timedelta(days=7, minutes=1))
         result = await _ended(h, "CH2")
         gone = await h.fulfilment_view(fid)
+        history = [e async for e in h.fulfilment(fid).fetch_history_events()]
 
     assert gone.status is FulfilmentStatus.NOT_COLLECTED
     # Back to available stock, once: nothing left on hand, nothing still reserved
@@ -131,6 +133,12 @@ async def test_a_collection_nobody_comes_for_goes_back_to_stock_and_is_not_charg
     assert event["customer_message"] == "customer.collection_not_collected"
     assert [(x["line_id"], x["quantity"]) for x in event["lines"]] == [("1", 2), ("2", 1)]
     assert len(events(db, "CH2", "fulfilment.collection_reminder")) == 1
+    # Ops read what the run did (the reminder, the release) and nothing of the customer's
+    shown = summaries_of(history)
+    assert '"collection reminder (READY_FOR_COLLECTION)"' in shown["marker"]
+    assert all(shown["marker"])
+    assert all(shown["timer"])
+    assert not [t for t in sum(shown.values(), []) for p in (*PERSONAL, code) if p in t]
 
 
 async def test_what_is_left_of_a_partial_collection_is_released_when_the_hold_ends(
