@@ -103,8 +103,7 @@ class CollectionSteps:
             seconds = (until - workflow.now()).total_seconds()
             what = f"{state.key}: {'hold over' if reminded else 'remind'}"
             woke = await condition_within(lambda: bool(self._visits), seconds, what)
-            while self._visits:
-                await self._store_visit(self._visits.pop(0))
+            await self._store_visits()
             if state.status.is_over:
                 self._show()
                 return
@@ -116,6 +115,14 @@ class CollectionSteps:
                 return
             reminded = True
             await self._remind(times)
+
+    async def _store_visits(self) -> None:
+        """Each visit accepted, in turn; one is let go of once stored, so that a write cut
+        short (a cancel) is written again, once (the ledger part and the event id are the
+        visit's)."""
+        while self._visits:
+            await self._store_visit(self._visits[0])
+            self._visits.pop(0)
 
     async def _store_visit(self, visit: Collection) -> None:
         lines = {line.line_id: line for line in self.view.lines}
@@ -169,6 +176,15 @@ class CollectionSteps:
         back = ConsumeRequest(step_key=self.inp.reservation_key, location_id=self.inp.location_id)
         await self._store("not collected: back to stock", release=back, emit=[gone])
         self._show()
+
+    async def _let_go_once_cancelled(self) -> None:
+        """Cancelled (by ops, or with its order) once part of it was collected: what the
+        customer took stays taken, for the order to charge, and the rest goes back to stock
+        as when the hold ends."""
+        state = self._current_of(StepType.COLLECTED)
+        assert state is not None
+        await self._store_visits()
+        await self._not_collected(state)
 
     # -- the counter -----------------------------------------------------------------------
 

@@ -206,3 +206,25 @@ async def test_a_customer_who_comes_back_for_the_rest_takes_it_with_the_same_cod
     visits = events(db, "CH4", "fulfilment.collected")
     assert sorted((e["collection"], e["complete"]) for e in visits) == [(1, False), (2, True)]
     assert events(db, "CH4", "fulfilment.not_collected") == []
+
+
+async def test_an_order_cancelled_by_ops_charges_what_its_customer_already_took(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db, profiles=always(SHELF)) as h:
+        fid, code = await _ready(h, db, "CH5")
+        await _collect(h, fid, code, line1=1)
+        await until_fulfilment(h, fid, lambda v: v.lines[0].collected == 1)
+
+        await h.started[0].cancel()  # ops cancel the run in Temporal
+        result = await _ended(h, "CH5")
+        gone = await h.fulfilment_view(fid)
+
+    assert result.status is OrderStatus.CANCELLED
+    assert gone.status is FulfilmentStatus.NOT_COLLECTED
+    # The tee the customer took is charged, and stays gone; the rest is back on sale
+    assert result.payment.captured == 1999
+    assert [line.shipped for line in result.lines] == [1, 0]
+    assert position(db, "SKU-TEE", "ST-OPERA") == (4, 0)
+    assert position(db, "SKU-MUG", "ST-OPERA") == (3, 0)
