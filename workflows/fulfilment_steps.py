@@ -5,9 +5,9 @@ fulfilment's delivery method (oms.domain.fulfilment_profiles) in order, each one
 the staff's report under the step's own deadline (escalated past ``due``: the step flagged, a
 ``fulfilment.overdue`` event; a pick past ``reject_after`` rejects the fulfilment, and the
 order sources its units elsewhere). Staff complete a step (``complete_step``), skip one the
-profile lets them (``skip_step``), hand a parcel over by its label (``handover``) and check
-the customer's collection code (``collect``). Pick and pack keep their own updates
-(``FulfilmentWorkflow.pick``, ``.pack``).
+profile lets them (``skip_step``) and hand a parcel over by its label (``handover``); the
+collection counter (``collect``) and its hold are ``workflows.collection``'s. Pick and pack
+keep their own updates (``FulfilmentWorkflow.pick``, ``.pack``).
 """
 
 from __future__ import annotations
