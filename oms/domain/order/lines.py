@@ -10,13 +10,13 @@ from oms.domain.order.status import CancelReason, LineState
 from oms.domain.order.views import LineAllocationView, LineView, OrderView
 from oms.domain.sourcing.models import Allocation, Demand
 
-# The most advanced state among a line's allocations wins when nothing has shipped yet.
 # Statuses of a fulfilment whose units went to the customer at the counter.
 _COLLECTIONS = {
     FulfilmentStatus.COLLECTED,
     FulfilmentStatus.PARTIALLY_COLLECTED,
     FulfilmentStatus.NOT_COLLECTED,
 }
+# The most advanced state among a line's allocations wins when nothing has shipped yet.
 _PROGRESS = [
     (FulfilmentStatus.PARTIALLY_COLLECTED, LineState.READY_FOR_COLLECTION),
     (FulfilmentStatus.READY_FOR_COLLECTION, LineState.READY_FOR_COLLECTION),
