@@ -31,14 +31,13 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.tasks import TaskKind
     from oms.metrics import task_sla_breached
     from workflows import calls
-    from workflows.fulfilment_steps import ProfiledSteps
+    from workflows.fulfilment_steps import ProfiledSteps, refuse
     from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
         LOCAL_ACTIVITY,
         call_service,
-        refuse,
     )
 
 

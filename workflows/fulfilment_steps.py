@@ -55,7 +55,8 @@ with workflow.unsafe.imports_passed_through():
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
     from workflows.collection import COLLECTION_HOLD, CollectionSteps
-    from workflows.policies import LOCAL_ACTIVITY, condition_within, refuse
+    from workflows.policies import LOCAL_ACTIVITY, condition_within
+    from workflows.policies import refuse as refuse  # where the fulfilment's updates took it
 
 
 # A pick given up past its deadline: nothing left the shelf, the units are sourced elsewhere.
