@@ -92,6 +92,21 @@ class ReadModelActivities:
                 inventory.consume(
                     s, step_key=req.consume.step_key, location_id=req.consume.location_id
                 )
+            if req.collect is not None:
+                inventory.consume_part(
+                    s,
+                    step_key=req.collect.step_key,
+                    location_id=req.collect.location_id,
+                    units=req.collect.units,
+                    part=req.collect.part,
+                )
+            if req.release is not None:
+                inventory.release(
+                    s,
+                    order_id=view.order_id,
+                    step_key=req.release.step_key,
+                    location_id=req.release.location_id,
+                )
             fulfilments.save(
                 s,
                 view,

@@ -23,9 +23,12 @@ from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment import FulfilmentView, PickedLine, PickReport
 from oms.domain.reason_codes import ReasonEffects, ReasonUsage
 from oms.logging import get_logger
+from workflows.collection import INVALID_COLLECT
 from workflows.fulfilment import FulfilmentWorkflow
 
 log = get_logger(__name__)
+# Refusals that list every field at fault (FieldError details): a pick's, a collection's.
+INVALID_REPORTS = ("invalid_pick", INVALID_COLLECT)
 
 
 def visible_row(db: Database, principal: Principal, fulfilment_id: str) -> Fulfilment:
@@ -69,7 +72,7 @@ async def run_update(
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "invalid_pick":
+        if isinstance(cause, ApplicationError) and cause.type in INVALID_REPORTS:
             errors = [FieldError.model_validate(d) for d in cause.details]
             raise ApiError.invalid(errors) from err
         if isinstance(cause, ApplicationError):

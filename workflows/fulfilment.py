@@ -162,10 +162,15 @@ class FulfilmentWorkflow(ProfiledSteps):
         self, run: Coroutine[Any, Any, FulfilmentView]
     ) -> FulfilmentView:
         """A lean run (revision 2 or 3) cancelled or failed before its end: its row says so,
-        and its pick task closes, even while the workflow itself is being cancelled."""
+        and its pick task closes, even while the workflow itself is being cancelled. A
+        collection the customer took part of ends not collected instead (its result)."""
         try:
             return await run
         except (Exception, asyncio.CancelledError):
+            if self.view.status is FulfilmentStatus.PARTIALLY_COLLECTED:
+                # Part of it is with the customer: the order charges what was taken.
+                await asyncio.shield(asyncio.ensure_future(self._let_go_once_cancelled()))
+                return self.view
             if not self.view.status.is_final:
                 self.view.status = FulfilmentStatus.CANCELLED
                 await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))

@@ -5,9 +5,9 @@ fulfilment's delivery method (oms.domain.fulfilment_profiles) in order, each one
 the staff's report under the step's own deadline (escalated past ``due``: the step flagged, a
 ``fulfilment.overdue`` event; a pick past ``reject_after`` rejects the fulfilment, and the
 order sources its units elsewhere). Staff complete a step (``complete_step``), skip one the
-profile lets them (``skip_step``), hand a parcel over by its label (``handover``) and check
-the customer's collection code (``collect``). Pick and pack keep their own updates
-(``FulfilmentWorkflow.pick``, ``.pack``).
+profile lets them (``skip_step``) and hand a parcel over by its label (``handover``); the
+collection counter (``collect``) and its hold are ``workflows.collection``'s. Pick and pack
+keep their own updates (``FulfilmentWorkflow.pick``, ``.pack``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import (
+        CollectUnits,
         CommitPick,
         ConsumeRequest,
         FulfilmentInput,
@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, Step, StepType
     from oms.domain.fulfilment_steps import (
-        CollectReport,
         HandoverScan,
         SkipReport,
         StepReport,
@@ -55,18 +54,16 @@ with workflow.unsafe.imports_passed_through():
     from oms.metrics import task_sla_breached
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
+    from workflows.collection import COLLECTION_HOLD, CollectionSteps
     from workflows.policies import LOCAL_ACTIVITY, condition_within
+    from workflows.policies import refuse as refuse  # where the fulfilment's updates took it
 
 
 # A pick given up past its deadline: nothing left the shelf, the units are sourced elsewhere.
 OVERDUE_EFFECTS = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.REROUTE)
 
 
-def refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
-    return ApplicationError(reason, {"field": field, "code": code.value}, type=code.value)
-
-
-class ProfiledSteps:
+class ProfiledSteps(CollectionSteps):
     """The steps' run and the staff's updates; ``FulfilmentWorkflow`` supplies the pick,
     pack, carrier and storage it shares with the runs recorded before profiles."""
 
@@ -75,7 +72,6 @@ class ProfiledSteps:
     _picked: bool
     _packed: bool
     _pick_due: datetime | None
-    _code: str | None = None
 
     # Provided by FulfilmentWorkflow.
     async def _tell_order(self) -> None:  # pragma: no cover
@@ -97,6 +93,8 @@ class ProfiledSteps:
         pick_due: bool = False,
         commit: CommitPick | None = None,
         consume: ConsumeRequest | None = None,
+        collect: CollectUnits | None = None,
+        release: ConsumeRequest | None = None,
         emit: list[EmitEvent] | None = None,
     ) -> None:
         """One local activity: the row, its pick task and, in the same transaction, the
@@ -110,6 +108,8 @@ class ProfiledSteps:
                 express=self.inp.express,
                 commit=commit,
                 consume=consume,
+                collect=collect,
+                release=release,
                 emit=emit or [],
             ),
             summary=f"{summary} ({self.view.status.value})",
@@ -164,6 +164,9 @@ class ProfiledSteps:
             return
         if step.type is StepType.READY_FOR_COLLECTION:
             await self._ready_for_collection(state)
+            return
+        if step.type is StepType.COLLECTED and workflow.patched(COLLECTION_HOLD):
+            await self._hold_for_collection(state)
             return
         if step.type is StepType.PICK:
             self._pick_due = state.due_at  # on the pick task and the row: waves sort by it
@@ -347,18 +350,3 @@ class ProfiledSteps:
         labels = {self.view.tracking_number, *(p.reference for p in self.view.parcels)}
         if scan.label not in labels - {None}:
             raise refuse(ErrorCode.INVALID, "this label is not one of this fulfilment's", "label")
-
-    @workflow.update
-    def collect(self, report: CollectReport) -> FulfilmentView:
-        state = self._current_of(StepType.COLLECTED)
-        assert state is not None
-        self._finish(state, StepStatus.DONE, report.actor)
-        self.view.status = FulfilmentStatus.COLLECTED
-        return self.view
-
-    @collect.validator
-    def _validate_collect(self, report: CollectReport) -> None:
-        if self._current_of(StepType.COLLECTED) is None:
-            raise refuse(ErrorCode.INVALID_STATE, "nothing is waiting to be collected", "code")
-        if report.code != self._code:
-            raise refuse(ErrorCode.INVALID, "this is not the collection code", "code")

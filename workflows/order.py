@@ -305,7 +305,7 @@ class OrderWorkflow(OrderSteps):
         self.state.payment_settled()
         await self._release()
         if self.state.nothing_shipped():
-            raise CancelledByRule(CancelReason.OUT_OF_STOCK, "fulfilment")
+            raise CancelledByRule(self.state.nothing_shipped_reason(), "fulfilment")
         detail = {"captured": self.state.payment.captured}
         await self._set_status(OrderStatus.COMPLETED, "order_completed", "system", detail)
         await self._emit("order.completed", detail)
@@ -352,7 +352,7 @@ class OrderWorkflow(OrderSteps):
                 # A cancelled or failed child has already cleaned up after itself.
                 self.state.fulfilment_cancelled(fid)
                 continue
-            if view.status.has_left_the_building and fid not in self.state.settled:
+            if view.status.is_charged and fid not in self.state.settled:
                 await self._settle(view)  # it shipped before the cancel reached it: charge it
         await self._release()
         if self.state.should_void_at_cancel():

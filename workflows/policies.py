@@ -1,4 +1,5 @@
-"""Activity timeouts and retry policies, and waits with a deadline, for the workflows."""
+"""Activity timeouts and retry policies, waits with a deadline, and the refusal of an update,
+for the workflows."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from temporalio.exceptions import (
     FailureError,
     is_cancelled_exception,
 )
+
+with workflow.unsafe.imports_passed_through():
+    from oms.domain.errors import ErrorCode
 
 # Database steps: short, retried until the database is back (they are idempotent).
 DB_ACTIVITY: dict[str, Any] = {
@@ -102,3 +106,8 @@ async def condition_within(
     except TimeoutError:
         return False
     return True
+
+
+def refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
+    """An update's refusal with the API's error code and the field at fault."""
+    return ApplicationError(reason, {"field": field, "code": code.value}, type=code.value)

@@ -20,11 +20,18 @@ from api.errors import ApiError, error_responses
 from api.fulfilment_updates import check_reasons, update_fulfilment, visible_row
 from oms.db import scans as scan_repo
 from oms.db.engine import Database
+from oms.domain.collection import collect_refusals
 from oms.domain.errors import DomainError, ErrorCode
-from oms.domain.fulfilment import FulfilmentView
+from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus, FulfilmentView
 from oms.domain.fulfilment_profiles import StepType
 from oms.domain.fulfilment_scans import LineScans
-from oms.domain.fulfilment_steps import CollectReport, HandoverScan, SkipReport, StepReport
+from oms.domain.fulfilment_steps import (
+    CollectedLine,
+    CollectReport,
+    HandoverScan,
+    SkipReport,
+    StepReport,
+)
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.domain.reason_codes import ReasonUsage
 from oms.logging import get_logger
@@ -39,6 +46,10 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PhotoUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
 Barcode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,14}$")]
 StepKey = Annotated[str, Path(min_length=1, max_length=64, description="The step's key")]
+WAITING_AT_THE_COUNTER = (
+    FulfilmentStatus.READY_FOR_COLLECTION,
+    FulfilmentStatus.PARTIALLY_COLLECTED,
+)
 
 
 class CompleteBody(BaseModel):
@@ -63,6 +74,12 @@ class CollectBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Text = Field(description="The collection code the customer was sent")
+    lines: list[CollectedLine] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="What the customer takes, by line; left out: everything still waiting",
+    )
 
 
 class ScanBody(BaseModel):
@@ -174,16 +191,30 @@ async def handover(
     "/fulfilments/{fulfilment_id}/collect",
     response_model=FulfilmentView,
     responses=error_responses(
-        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.INVALID
+        ErrorCode.FULFILMENT_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.INVALID,
+        ErrorCode.UNKNOWN_LINE,
+        ErrorCode.DUPLICATE_LINE_ID,
+        ErrorCode.INVALID_QUANTITY,
     ),
 )
 async def collect(
     fulfilment_id: str, body: CollectBody, principal: Staff, db: DbDep, client: ClientDep
 ) -> Any:
     """The customer at the counter with the collection code they were sent (event
-    `fulfilment.ready_for_collection`); another code is `422 invalid` at `code`."""
+    `fulfilment.ready_for_collection`); another code is `422 invalid` at `code`. They take
+    the `lines` given (each `line_id` and `quantity`), by default everything still waiting;
+    what is left waits for them (the same code) until the hold ends. A line not in the
+    collection is `422 unknown_line`, one given twice `422 duplicate_line_id`, more units
+    than are left `422 invalid_quantity`, each at its field."""
     row = await run_in_threadpool(visible_row, db, principal, fulfilment_id)
-    report = CollectReport(code=body.code, actor=principal.actor)
+    report = CollectReport(code=body.code, actor=principal.actor, lines=body.lines)
+    if FulfilmentStatus(row.status) in WAITING_AT_THE_COUNTER:  # else the workflow's 409
+        lines = [FulfilmentLine.model_validate(x) for x in row.lines]
+        errors = collect_refusals(lines, report)
+        if errors:
+            raise ApiError.invalid(errors)
     return await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.collect, report)
 
 

@@ -43,6 +43,16 @@ class ConsumeRequest(BaseModel):
     location_id: str
 
 
+class CollectUnits(BaseModel):
+    """A collection at the counter: its units leave the reservation ledger (consumed), as
+    the ledger part of that collection, once."""
+
+    step_key: str
+    location_id: str
+    part: int
+    units: dict[str, int]
+
+
 class SaveFulfilment(BaseModel):
     view: FulfilmentView
     workflow_id: str
@@ -53,5 +63,8 @@ class SaveFulfilment(BaseModel):
     # the consumption of what left the building.
     commit: CommitPick | None = None
     consume: ConsumeRequest | None = None
+    # A collection's units consumed; what nobody came for released back to available stock.
+    collect: CollectUnits | None = None
+    release: ConsumeRequest | None = None
     # Outbox events announcing the change, in the same transaction (fulfilment.overdue...).
     emit: list[EmitEvent] = Field(default_factory=list)

@@ -220,6 +220,51 @@ def consume(session: Session, *, step_key: str, location_id: str) -> int:
     return units
 
 
+def consume_part(
+    session: Session, *, step_key: str, location_id: str, units: Mapping[str, int], part: int
+) -> int:
+    """Some committed units left the location (a collection): per line, they are split off as
+    a consumed entry of ``part`` (the whole entry consumed when they are all it holds) and
+    on-hand comes down. Idempotent: a line whose part exists, or with nothing committed, is
+    left as it is."""
+    entries = [r for r in reservations_for_step(session, step_key) if r.location_id == location_id]
+    done = {r.line_id for r in entries if r.part == part}
+    moved = 0
+    for line_id, wanted in sorted(units.items()):
+        entry = next(
+            (
+                r
+                for r in entries
+                if r.line_id == line_id and r.status == ReservationStatus.COMMITTED
+            ),
+            None,
+        )
+        if line_id in done or entry is None or wanted <= 0:
+            continue
+        take, now = min(wanted, entry.qty), utcnow()
+        if take == entry.qty:
+            entry.status, entry.updated_at = ReservationStatus.CONSUMED, now
+        else:
+            entry.qty, entry.updated_at = entry.qty - take, now
+            session.add(
+                Reservation(
+                    order_id=entry.order_id,
+                    line_id=line_id,
+                    sku=entry.sku,
+                    location_id=location_id,
+                    qty=take,
+                    status=ReservationStatus.CONSUMED,
+                    step_key=step_key,
+                    part=part,
+                )
+            )
+        session.add(entry)
+        adjust(session, entry.sku, location_id, reserved=-take, on_hand=-take)
+        moved += take
+    session.flush()
+    return moved
+
+
 def release(
     session: Session,
     *,

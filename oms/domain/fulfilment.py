@@ -25,6 +25,10 @@ class FulfilmentStatus(StrEnum):
     COLLECTED = "COLLECTED"
     REJECTED = "REJECTED"
     CANCELLED = "CANCELLED"
+    # Some units collected, the rest still waits for the customer (same code) until the hold
+    # ends; then NOT_COLLECTED: what was left went back to stock, its lines were cancelled.
+    PARTIALLY_COLLECTED = "PARTIALLY_COLLECTED"
+    NOT_COLLECTED = "NOT_COLLECTED"
 
     @property
     def is_final(self) -> bool:
@@ -33,7 +37,17 @@ class FulfilmentStatus(StrEnum):
     @property
     def has_left_the_building(self) -> bool:
         """Goods are with the carrier or the customer: the order can no longer be cancelled."""
-        return self in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED)
+        return self in (
+            FulfilmentStatus.SHIPPED,
+            FulfilmentStatus.COLLECTED,
+            FulfilmentStatus.PARTIALLY_COLLECTED,
+        )
+
+    @property
+    def is_charged(self) -> bool:
+        """The order charges it when it ends: something may have left the building (an
+        uncollected fulfilment may have been collected in part)."""
+        return self.has_left_the_building or self is FulfilmentStatus.NOT_COLLECTED
 
 
 _FINAL = {
@@ -41,6 +55,7 @@ _FINAL = {
     FulfilmentStatus.COLLECTED,
     FulfilmentStatus.REJECTED,
     FulfilmentStatus.CANCELLED,
+    FulfilmentStatus.NOT_COLLECTED,
 }
 
 
@@ -56,10 +71,24 @@ class FulfilmentLine(BaseModel):
     short_effects: ReasonEffects | None = None
     # Value-added services the order line asks for (gift_wrap...): the profile's vas step.
     services: list[Service] = Field(default_factory=list)
+    # Units the customer took at the counter, over every collection; None until a collection
+    # that counts by line (and in every view recorded before partial collection).
+    collected: int | None = None
 
     @property
     def short(self) -> int:
         return 0 if self.picked is None else self.quantity - self.picked
+
+    @property
+    def left_to_collect(self) -> int:
+        return (self.picked or 0) - (self.collected or 0)
+
+    def units_out(self, status: FulfilmentStatus) -> int:
+        """Units that left the building: those collected when counted by line, else every
+        unit picked once the fulfilment has shipped or been collected."""
+        if self.collected is not None:
+            return self.collected
+        return (self.picked or 0) if status.has_left_the_building else 0
 
     @property
     def short_cancelled(self) -> bool:
@@ -214,6 +243,8 @@ class FulfilmentProgress(BaseModel):
     # Lines whose short units are cancelled rather than sourced again (their reason's
     # routing effect is ``cancel_units``).
     cancel_short: list[str] = Field(default_factory=list)
+    # Units collected per line, for a collection counted by line (partial collection).
+    collected: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, view: FulfilmentView) -> FulfilmentProgress:
@@ -225,4 +256,7 @@ class FulfilmentProgress(BaseModel):
             tracking_number=view.tracking_number,
             carrier=view.carrier,
             cancel_short=[line.line_id for line in view.lines if line.short_cancelled],
+            collected={
+                line.line_id: line.collected for line in view.lines if line.collected is not None
+            },
         )

@@ -85,13 +85,24 @@ class HandoverScan(BaseModel):
     actor: str = "store"
 
 
+class CollectedLine(BaseModel):
+    """How many units of one line the customer takes at the counter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: Code
+    quantity: int = Field(ge=1, le=100_000)
+
+
 class CollectReport(BaseModel):
-    """The customer at the counter, with the code they were sent."""
+    """The customer at the counter, with the code they were sent, and what they take (none
+    given: everything still waiting for them)."""
 
     model_config = ConfigDict(extra="forbid")
 
     code: Code
     actor: str = "store"
+    lines: list[CollectedLine] | None = Field(default=None, min_length=1, max_length=200)
 
 
 def plan_steps(profile: FulfilmentProfile, method: DeliveryMethod) -> list[StepState]:

@@ -138,6 +138,13 @@ BUILT_IN: tuple[ReasonCode, ...] = (
         routing=R,
         message=_REROUTED,
     ),
+    _code(
+        "not_collected",
+        "Not collected in time: back to stock",
+        [U.CANCELLATION],
+        routing=RoutingEffect.CANCEL_UNITS,
+        message="customer.collection_not_collected",
+    ),
     _code("not_requested", "The customer does not want it", [U.SKIP_STEP]),
     _code("equipment_unavailable", "Equipment out of order", [U.SKIP_STEP]),
     _code("no_time", "The customer is waiting", [U.SKIP_STEP]),

@@ -184,11 +184,8 @@ def _collection_code(api: Api, order_id: str) -> str:
     return str(code)
 
 
-async def test_a_collection_is_handed_over_only_for_the_customers_code(
-    api_with_profiles: Api,
-) -> None:
-    api = api_with_profiles
-    body = collect_body()
+async def _ready_for_collection(api: Api, body: Json) -> tuple[str, Json]:
+    """Picked, verified, photo skipped and packed: (the fulfilment, its row once ready)."""
     fid = await _picked_by_scans(api, body)
     await _verified(api, body["id"], fid)
     await api.until_step(body["id"], "photo")
@@ -198,7 +195,15 @@ async def test_a_collection_is_handed_over_only_for_the_customers_code(
     assert skipped.status_code == 200, skipped.text
     await api.until_step(body["id"], "pack")
     assert (await _post(api, f"/fulfilments/{fid}/pack", PARCELS)).status_code == 200
-    ready = await api.until_step(body["id"], "collected")
+    return fid, await api.until_step(body["id"], "collected")
+
+
+async def test_a_collection_is_handed_over_only_for_the_customers_code(
+    api_with_profiles: Api,
+) -> None:
+    api = api_with_profiles
+    body = collect_body()
+    fid, ready = await _ready_for_collection(api, body)
     assert ready["status"] == "READY_FOR_COLLECTION"
     photo = next(s for s in ready["steps"] if s["key"] == "photo")
     assert (photo["status"], photo["reason"]) == ("skipped", "equipment_unavailable")
@@ -218,3 +223,56 @@ async def test_a_collection_is_handed_over_only_for_the_customers_code(
     assert collected.json()["status"] == "COLLECTED"
     order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
     assert order["fulfilments"][0]["status"] == "COLLECTED"
+
+
+async def test_a_customer_takes_part_of_a_collection_then_comes_back_for_the_rest(
+    api_with_profiles: Api,
+) -> None:
+    api = api_with_profiles
+    body = collect_body()
+    fid, _ = await _ready_for_collection(api, body)
+    code = _collection_code(api, body["id"])
+    url = f"/fulfilments/{fid}/collect"
+
+    async def take(*lines: tuple[str, int], code: str = code) -> Any:
+        taken = [{"line_id": line_id, "quantity": n} for line_id, n in lines]
+        return await _post(api, url, {"code": code, "lines": taken})
+
+    # Lines and quantities that do not fit what waits for the customer are refused by field
+    refused = {
+        "unknown": await take(("9", 1)),
+        "too_many": await take(("1", 3)),
+        "none": await take(("1", 0)),
+        "twice": await take(("1", 1), ("1", 1)),
+        "empty": await _post(api, url, {"code": code, "lines": []}),
+    }
+    assert {k: r.status_code for k, r in refused.items()} == dict.fromkeys(refused, 422)
+    assert [(error_of(r)["code"], error_of(r)["field"]) for r in refused.values()][:2] == [
+        ("unknown_line", "lines[0].line_id"),
+        ("invalid_quantity", "lines[0].quantity"),
+    ]
+    assert error_of(refused["none"])["field"] == "lines[0].quantity"
+    assert error_of(refused["twice"])["code"] == "duplicate_line_id"
+    # The code is still checked first at the counter
+    wrong = await take(("1", 1), code="X" + code)
+    assert (error_of(wrong)["code"], error_of(wrong)["field"]) == ("invalid", "code")
+
+    part = await take(("1", 1))
+
+    assert part.status_code == 200, part.text
+    assert part.json()["status"] == "PARTIALLY_COLLECTED"
+    assert [line["collected"] for line in part.json()["lines"]] == [1, 0]
+    row = await api.until_fulfilment(body["id"], "PARTIALLY_COLLECTED")
+    assert row["current_step"]["key"] == "collected"
+    more = await take(("1", 2))
+    assert (error_of(more)["code"], error_of(more)["field"]) == (
+        "invalid_quantity",
+        "lines[0].quantity",
+    )
+    rest = await _post(api, url, {"code": code})
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["status"] == "COLLECTED"
+    order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
+    assert order["payment"]["captured"] == order["total"]
+    after = await take(("1", 1))
+    assert after.status_code == 409, after.text

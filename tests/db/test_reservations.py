@@ -169,6 +169,50 @@ def test_shipping_consumes_committed_units_and_release_is_idempotent(db: Databas
     assert (paris.on_hand, paris.reserved) == (5, 0)
 
 
+def test_each_collection_consumes_its_units_once_and_the_rest_goes_back_to_stock(
+    db: Database,
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3})
+    where = {"step_key": "O1:s", "location_id": "ST-OPERA"}
+    with db.session() as s:
+        inventory.reserve(
+            s,
+            order_id="O1",
+            step_key="O1:s",
+            allocations=[
+                Allocation(location_id="ST-OPERA", line_id="1", sku="SKU-TEE", qty=3),
+                Allocation(location_id="ST-OPERA", line_id="2", sku="SKU-MUG", qty=1),
+            ],
+        )
+        lines = [
+            FulfilmentLine(line_id="1", sku="SKU-TEE", quantity=3, picked=3),
+            FulfilmentLine(line_id="2", sku="SKU-MUG", quantity=1, picked=1),
+        ]
+        picks.record_pick(s, CommitPick(step_key="O1:s", location_id="ST-OPERA", lines=lines))
+    # The first visit takes a tee and the mug; its write is retried (the same part)
+    for _ in range(2):
+        with db.session() as s:
+            inventory.consume_part(s, **where, units={"1": 1, "2": 1}, part=2)
+    tee, mug = _position(db, "SKU-TEE", "ST-OPERA"), _position(db, "SKU-MUG", "ST-OPERA")
+    assert [(tee.on_hand, tee.reserved), (mug.on_hand, mug.reserved)] == [(4, 2), (2, 0)]
+    with db.session() as s:
+        assert inventory.consume_part(s, **where, units={"1": 1}, part=3) == 1
+        # Nobody comes for the last tee: released, once
+        assert inventory.release(s, order_id="O1", **where) == 1
+        assert inventory.release(s, order_id="O1", **where) == 0
+        assert inventory.live_reserved(s, "SKU-TEE", "ST-OPERA") == 0
+
+    tee = _position(db, "SKU-TEE", "ST-OPERA")
+    assert (tee.on_hand, tee.reserved) == (3, 0)
+    with db.session() as s:
+        rows = s.exec(select(Reservation).where(Reservation.line_id == "1"))
+        assert sorted((r.part, r.qty, r.status) for r in rows) == [
+            (0, 1, "released"),
+            (2, 1, "consumed"),
+            (3, 1, "consumed"),
+        ]
+
+
 def test_releasing_one_order_from_many_threads_at_once_releases_each_unit_once(
     db: Database,
 ) -> None:

@@ -1,7 +1,9 @@
 """Recorded runs of fulfilments that follow their location's profile (revision 3): a
-boutique collection (verify, a gift wrap, a photo skipped, the customer's code) and a
-shipment handed over by its label. Run by hand with a new prefix after a compatible change:
-``python -m tests.workflows.record_profile_paths R8``; test_replay replays what it saved."""
+boutique collection (verify, a gift wrap, a photo skipped, the customer's code), one collected
+in part whose customer never comes back for the rest (reminded, then released when the hold
+ends), and a shipment handed over by its label. Run by hand with a new prefix after a
+compatible change: ``python -m tests.workflows.record_profile_paths R9``; test_replay replays
+what it saved."""
 
 from __future__ import annotations
 
@@ -11,17 +13,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from oms.db.tables import OutboxEvent
+from oms.db.engine import Database
 from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.fulfilment_profiles import FulfilmentProfile
-from oms.domain.fulfilment_steps import CollectReport, HandoverScan, SkipReport, StepReport
+from oms.domain.fulfilment_steps import (
+    CollectedLine,
+    CollectReport,
+    HandoverScan,
+    SkipReport,
+    StepReport,
+)
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order
-from tests.workflows.harness import Harness, eventually, running, until, until_fulfilment
+from tests.workflows.harness import Harness, running, until, until_fulfilment
 from tests.workflows.record_order_paths import fresh_db, save
+from tests.workflows.test_fulfilment_profiles import _wait_for, events
 from workflows.fulfilment import FulfilmentWorkflow
 
 BOUTIQUE = FulfilmentProfile.model_validate(
@@ -50,53 +58,57 @@ async def _at(h: Harness, fid: str, key: str) -> Any:
     return await until_fulfilment(h, fid, under_way)
 
 
+async def _ready_for_collection(h: Harness, db: Database, order_id: str) -> tuple[Any, str, str]:
+    """A boutique collection worked to its collected step: (the order's handle, the
+    fulfilment, the customer's code)."""
+    lines = [
+        {"line_id": "1", "sku": "SKU-TEE", "quantity": 2, "unit_price": 1999},
+        {
+            "line_id": "2",
+            "sku": "SKU-MUG",
+            "quantity": 1,
+            "unit_price": 899,
+            "services": ["gift_wrap"],
+        },
+    ]
+    collect = {"method": "collect", "store_id": "ST-OPERA"}
+    o = order(order_id, delivery=collect, lines=lines)
+    handle = await h.place(o)
+    fid = (await until(h, o.id, lambda v: bool(v.fulfilments))).fulfilments[0].fulfilment_id
+    flow = h.fulfilment(fid)
+    await _at(h, fid, "pick")
+    await h.pick(fid, FULL)
+    await _at(h, fid, "verify")
+    await flow.execute_update(FulfilmentWorkflow.complete_step, StepReport(step="verify"))
+    await _at(h, fid, "vas")
+    await flow.execute_update(FulfilmentWorkflow.complete_step, StepReport(step="vas"))
+    await _at(h, fid, "photo")
+    await flow.execute_update(
+        FulfilmentWorkflow.skip_step, SkipReport(step="photo", reason="no_time")
+    )
+    await _at(h, fid, "pack")
+    await h.pack(fid)
+    await _at(h, fid, "collected")
+    [ready] = await _wait_for(lambda: events(db, order_id, "fulfilment.ready_for_collection"))
+    return handle, fid, str(ready["collection_code"])
+
+
 async def record_profile_paths(env: WorkflowEnvironment, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)
         async with running(env.client, db, profiles=lambda *_: BOUTIQUE) as h:
-            lines = [
-                {"line_id": "1", "sku": "SKU-TEE", "quantity": 2, "unit_price": 1999},
-                {
-                    "line_id": "2",
-                    "sku": "SKU-MUG",
-                    "quantity": 1,
-                    "unit_price": 899,
-                    "services": ["gift_wrap"],
-                },
-            ]
-            collect = {"method": "collect", "store_id": "ST-OPERA"}
-            o = order(f"{prefix}-BOUTIQUE", delivery=collect, lines=lines)
-            handle = await h.place(o)
-            fid = (await until(h, o.id, lambda v: bool(v.fulfilments))).fulfilments[0].fulfilment_id
-            flow = h.fulfilment(fid)
-            await _at(h, fid, "pick")
-            await h.pick(fid, FULL)
-            await _at(h, fid, "verify")
-            await flow.execute_update(FulfilmentWorkflow.complete_step, StepReport(step="verify"))
-            await _at(h, fid, "vas")
-            await flow.execute_update(FulfilmentWorkflow.complete_step, StepReport(step="vas"))
-            await _at(h, fid, "photo")
-            await flow.execute_update(
-                FulfilmentWorkflow.skip_step, SkipReport(step="photo", reason="no_time")
+            handle, fid, code = await _ready_for_collection(h, db, f"{prefix}-BOUTIQUE")
+            await h.fulfilment(fid).execute_update(
+                FulfilmentWorkflow.collect, CollectReport(code=code)
             )
-            await _at(h, fid, "pack")
-            await h.pack(fid)
-            await _at(h, fid, "collected")
-            code: list[str] = []
-
-            def sent() -> bool:
-                with Session(db.engine) as s:
-                    found = s.exec(
-                        select(OutboxEvent).where(
-                            OutboxEvent.type == "fulfilment.ready_for_collection"
-                        )
-                    ).all()
-                code[:] = [e.payload["collection_code"] for e in found]
-                return bool(code)
-
-            await eventually(sent)
-            await flow.execute_update(FulfilmentWorkflow.collect, CollectReport(code=code[0]))
             await handle.result()
+            await save(env, [handle.id, fulfilment_workflow_id(fid)])
+
+            # One tee taken at the counter; nobody comes for the rest: reminded, then released
+            handle, fid, code = await _ready_for_collection(h, db, f"{prefix}-PARTIAL")
+            part = CollectReport(code=code, lines=[CollectedLine(line_id="1", quantity=1)])
+            await h.fulfilment(fid).execute_update(FulfilmentWorkflow.collect, part)
+            await handle.result()  # the test server skips the days of the hold
             await save(env, [handle.id, fulfilment_workflow_id(fid)])
 
             o = order(f"{prefix}-HANDOVER")

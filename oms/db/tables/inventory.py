@@ -147,7 +147,10 @@ class Reservation(SQLModel, table=True):
     qty: int = Field(gt=0)
     status: str = Field(max_length=16, description=one_of(ReservationStatus))
     step_key: str = Field(max_length=160, description="Idempotency key of the step that took it")
-    part: int = Field(default=0, description="0: as reserved; 1: split off by a short pick")
+    part: int = Field(
+        default=0,
+        description="0: as reserved; 1: split off by a short pick; 2 and up: collection n is 1 + n",
+    )
     expires_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

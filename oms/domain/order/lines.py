@@ -10,8 +10,15 @@ from oms.domain.order.status import CancelReason, LineState
 from oms.domain.order.views import LineAllocationView, LineView, OrderView
 from oms.domain.sourcing.models import Allocation, Demand
 
+# Statuses of a fulfilment whose units went to the customer at the counter.
+_COLLECTIONS = {
+    FulfilmentStatus.COLLECTED,
+    FulfilmentStatus.PARTIALLY_COLLECTED,
+    FulfilmentStatus.NOT_COLLECTED,
+}
 # The most advanced state among a line's allocations wins when nothing has shipped yet.
 _PROGRESS = [
+    (FulfilmentStatus.PARTIALLY_COLLECTED, LineState.READY_FOR_COLLECTION),
     (FulfilmentStatus.READY_FOR_COLLECTION, LineState.READY_FOR_COLLECTION),
     (FulfilmentStatus.PACKED, LineState.PACKED),
     (FulfilmentStatus.PICKED, LineState.PICKED),
@@ -29,9 +36,15 @@ class _Line:
 
     @property
     def done_units(self) -> int:
-        return sum(
-            a.picked or 0 for a in self.allocations.values() if a.status.has_left_the_building
-        )
+        return sum(_units_out(a) for a in self.allocations.values())
+
+
+def _units_out(a: LineAllocationView) -> int:
+    """What an allocation handed over: what was collected when counted by line, else all it
+    picked once shipped or collected."""
+    if a.collected is not None:
+        return a.collected
+    return (a.picked or 0) if a.status.has_left_the_building else 0
 
 
 class LineBook:
@@ -85,6 +98,7 @@ class LineBook:
         status: FulfilmentStatus,
         picked: dict[str, int],
         cancel_short: list[str] | None = None,
+        collected: dict[str, int] | None = None,
     ) -> None:
         self._cancel_short.update((fulfilment_id, line_id) for line_id in cancel_short or ())
         for line_id, b in self._lines.items():
@@ -94,6 +108,8 @@ class LineBook:
             alloc.status = status
             if line_id in picked:
                 alloc.picked = picked[line_id]
+            if collected and line_id in collected:
+                alloc.collected = collected[line_id]
 
     def cancels_short(self, fulfilment_id: str) -> bool:
         """Some of what this fulfilment did not pick is to be cancelled, by its reason."""
@@ -141,7 +157,7 @@ class LineBook:
         if b.cancelled >= qty:
             state = LineState.CANCELLED
         elif done and done >= qty - b.cancelled:
-            collected = any(a.status is FulfilmentStatus.COLLECTED for a in b.allocations.values())
+            collected = any(a.status in _COLLECTIONS for a in b.allocations.values())
             state = LineState.COLLECTED if collected else LineState.SHIPPED
         elif done:
             state = LineState.PARTIALLY_SHIPPED
@@ -182,7 +198,11 @@ def with_progress(view: OrderView, progress: list[FulfilmentProgress]) -> OrderV
             p = news.get(a.fulfilment_id)
             if p is not None:
                 a = a.model_copy(
-                    update={"status": p.status, "picked": p.picked.get(lv.line_id, a.picked)}
+                    update={
+                        "status": p.status,
+                        "picked": p.picked.get(lv.line_id, a.picked),
+                        "collected": p.collected.get(lv.line_id, a.collected),
+                    }
                 )
             allocations[a.fulfilment_id] = a
         line = OrderLine.model_construct(

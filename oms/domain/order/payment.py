@@ -38,12 +38,14 @@ class PaymentRules:
         self.log("payment_declined", "payment_gateway", at, {"code": code})
 
     def capture_amount(self, view: FulfilmentView) -> int:
-        """What to charge for a fulfilment: the units that left the building, at their price,
-        and only against an authorization."""
-        if not view.status.has_left_the_building or not self.payment.authorization_id:
+        """What to charge for a fulfilment: the units that left the building (for a collection
+        counted by line, those the customer took), at their price, and only against an
+        authorization."""
+        if not self.payment.authorization_id:
             return 0
         return sum(
-            (line.picked or 0) * self.order.line(line.line_id).unit_price for line in view.lines
+            line.units_out(view.status) * self.order.line(line.line_id).unit_price
+            for line in view.lines
         )
 
     def payment_captured(self, fid: str, amount: int, at: datetime) -> None:

@@ -45,6 +45,7 @@ FULFILMENT_WAITS = {
     FulfilmentStatus.PICKED: WaitingOn.STORE,
     FulfilmentStatus.PACKED: WaitingOn.CARRIER,
     FulfilmentStatus.READY_FOR_COLLECTION: WaitingOn.CUSTOMER,
+    FulfilmentStatus.PARTIALLY_COLLECTED: WaitingOn.CUSTOMER,
 }
 
 

@@ -21,6 +21,7 @@ from oms.domain.fulfilment import (
     FulfilmentStatus,
     FulfilmentView,
 )
+from oms.domain.order.collection import CollectionRules
 from oms.domain.order.lines import LineBook
 from oms.domain.order.model import OrderIn
 from oms.domain.order.payment import PaymentRules
@@ -40,7 +41,7 @@ from oms.keys import fulfilment_id, order_workflow_id, reroute_step, stock_step
 _WAITS = (UnplacedAction.BACKORDER, UnplacedAction.HOLD)
 
 
-class OrderState(PaymentRules):
+class OrderState(PaymentRules, CollectionRules):
     """One order's state and rules. Every method that changes it records what happened in
     the timeline, with the time and actor it is given."""
 
@@ -280,7 +281,7 @@ class OrderState(PaymentRules):
         summary.status = p.status
         summary.tracking_number = p.tracking_number or summary.tracking_number
         summary.carrier = p.carrier or summary.carrier
-        self.book.progress(p.fulfilment_id, p.status, p.picked, p.cancel_short)
+        self.book.progress(p.fulfilment_id, p.status, p.picked, p.cancel_short, p.collected)
         if p.status is FulfilmentStatus.PICKED and p.fulfilment_id not in self.shorts_handled:
             shorts = self.book.shorts(p.fulfilment_id)
             if shorts:
@@ -316,6 +317,8 @@ class OrderState(PaymentRules):
         self.settled.add(view.fulfilment_id)
         self.progress(FulfilmentProgress.of(view))
         fid = view.fulfilment_id
+        if view.status is FulfilmentStatus.NOT_COLLECTED:
+            return self.fulfilment_not_collected(view, at)
         if not view.status.has_left_the_building:
             self.log("fulfilment_rejected", view.location_id, at, {"fulfilment_id": fid})
             return 0

@@ -48,6 +48,7 @@ class CancelReason(StrEnum):
     WORKFLOW_CANCELLED = "workflow_cancelled"
     FAILED = "failed"
     SHORT_PICK = "short_pick"
+    NOT_COLLECTED = "not_collected"
 
 
 class LineState(StrEnum):

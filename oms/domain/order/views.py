@@ -19,6 +19,8 @@ class LineAllocationView(BaseModel):
     qty: int
     picked: int | None = None
     status: FulfilmentStatus
+    # Units the customer took, for a collection counted by line (partial collection).
+    collected: int | None = None
 
 
 class LineView(BaseModel):
