@@ -26,7 +26,7 @@ from oms.db.tables import (
 )
 from oms.db.tables.base import as_utc
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import StockEffect
 from oms.domain.returns import (
@@ -61,8 +61,15 @@ def set_policy(session: Session, channel: str, policy: ReturnPolicy) -> bool:
 # -- what an order allows ------------------------------------------------------------------
 
 
+_COLLECTED = (
+    FulfilmentStatus.COLLECTED,
+    FulfilmentStatus.PARTIALLY_COLLECTED,
+    FulfilmentStatus.NOT_COLLECTED,
+)
+
+
 def _delivered_at(f: Fulfilment) -> datetime | None:
-    if f.delivery_method == DeliveryMethod.COLLECT and f.status == FulfilmentStatus.COLLECTED:
+    if f.delivery_method == DeliveryMethod.COLLECT and f.status in _COLLECTED:
         return as_utc(f.updated_at)
     if f.delivery_status == ShipmentStatus.DELIVERED and f.delivered_at is not None:
         return as_utc(f.delivered_at)
@@ -83,16 +90,18 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
         at = _delivered_at(f)
         if at is None:
             continue
-        for line in f.lines:
-            picked = line.get("picked")
-            units = int(picked if picked is not None else line["quantity"])
-            delivered[line["line_id"]] = delivered.get(line["line_id"], 0) + units
-            when[line["line_id"]] = max(at, when.get(line["line_id"], at))
+        status = FulfilmentStatus(f.status)
+        for raw in f.lines:
+            line = FulfilmentLine.model_validate(raw)
+            # A collection counts what the customer took; a shipment what was picked.
+            units = line.units_out(status) if line.collected is not None else (line.picked or 0)
+            delivered[line.line_id] = delivered.get(line.line_id, 0) + units
+            when[line.line_id] = max(at, when.get(line.line_id, at))
     returned: dict[str, int] = {}
     for r in for_order(session, order.id):
         if r.status != ReturnStatus.EXPIRED:
-            for line in r.lines:
-                returned[line["line_id"]] = returned.get(line["line_id"], 0) + line["quantity"]
+            for taken in r.lines:
+                returned[taken["line_id"]] = returned.get(taken["line_id"], 0) + taken["quantity"]
     return {
         line.line_id: LineFacts(
             line_id=line.line_id,
