@@ -4,6 +4,7 @@ held orders."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -187,10 +188,28 @@ class QcOutcome(BaseModel):
     grades: list[GradedLine] = Field(min_length=1, max_length=400)
 
 
+class DeliveryResolution(StrEnum):
+    RESHIPPED = "reshipped"  # sent again (a new order, today)
+    REFUNDED = "refunded"  # paid back (a return, today)
+    REDELIVERY_BOOKED = "redelivery_booked"  # the carrier tries again
+    CLOSED = "closed"  # nothing more to do
+
+
+class DeliveryOutcome(BaseModel):
+    """The outcome of a ``delivery_exception`` task: what customer service did about it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: DeliveryResolution
+    note: str = Field(min_length=1, max_length=500)
+
+
 # Each kind decided here takes its own outcome (the body is checked against the task's kind).
 _OUTCOMES: dict[TaskKind, type[BaseModel]] = {
     TaskKind.FRAUD_REVIEW: CompleteBody,
     TaskKind.RETURN_QC: QcOutcome,
+    # The order's run ended before the parcel failed: the outcome is the record.
+    TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
 }
 
 
@@ -283,7 +302,13 @@ def _check_grades(db: Database, outcome: QcOutcome) -> None:
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"anyOf": [_schema(CompleteBody), _schema(QcOutcome)]}
+                    "schema": {
+                        "anyOf": [
+                            _schema(CompleteBody),
+                            _schema(QcOutcome),
+                            _schema(DeliveryOutcome),
+                        ]
+                    }
                 }
             },
         }
@@ -299,8 +324,9 @@ async def complete_task(
     """Complete a task with the outcome its kind takes, and tell the workflow that owns it:
     a fraud review `{"decision": "approve" | "reject", "reason"}`; a return's quality control
     `{"grades": [{"line_id", "grade", "quantity"}]}`, every received unit graded with a
-    `return_qc` reason code. An unclaimed task may be completed by any analyst; a claimed one
-    only by its holder."""
+    `return_qc` reason code; a failed delivery `{"resolution": "reshipped" | "refunded" |
+    "redelivery_booked" | "closed", "note"}`. An unclaimed task may be completed by any
+    analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
     kind = TaskKind(task.kind)
     outcome = _outcome(kind, body)

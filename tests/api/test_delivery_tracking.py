@@ -264,3 +264,29 @@ async def test_the_simulated_carrier_delivers_through_the_webhook_like_a_real_on
     steps = [e["type"] for e in order["timeline"] if e["actor"] == f"carrier:{CARRIER}"]
     assert steps == ["shipment.in_transit", "shipment.out_for_delivery", "shipment.delivered"]
     assert order["fulfilments"][0]["tracking_number"] == view["fulfilments"][0]["tracking_number"]
+
+
+async def test_customer_service_closes_a_failed_delivery_with_what_it_did(api: Api) -> None:
+    secret = await _register(api)
+    _, view = await _shipped(api)
+    tracking = view["fulfilments"][0]["tracking_number"]
+    await _send(api, secret, _update(tracking, "DELIVERY_EXCEPTION", 30, detail="lost"), "l1")
+    listed = await api.http.get(
+        "/tasks", params={"kind": "delivery_exception"}, headers=api.auth("analyst")
+    )
+    (task,) = listed.json()["items"]
+    url = f"/tasks/{task['id']}/complete"
+
+    wrong = await api.http.post(
+        url, json={"decision": "approve", "reason": "x"}, headers=api.auth("analyst")
+    )
+    done = await api.http.post(
+        url,
+        json={"resolution": "reshipped", "note": "sent a new one"},
+        headers=api.auth("analyst"),
+    )
+
+    assert (wrong.status_code, error_of(wrong)["field"]) == (422, "resolution")
+    assert done.status_code == 200, done.text
+    assert done.json()["outcome"] == {"resolution": "reshipped", "note": "sent a new one"}
+    assert done.json()["status"] == "completed"
