@@ -52,6 +52,9 @@ LEAN_RUN = "lean-order-run"
 # customer's funds with nothing left to void them. The run waits for the answer, records it,
 # then stops, and the compensation voids what was authorized.
 AUTHORIZE_TO_THE_END = "authorize-to-the-end"
+# Sourcing is told each line's services, and leaves out the locations that do not perform
+# them; runs recorded before it sourced without them.
+SERVICES_SOURCED = "services-sourced"
 _R = TypeVar("_R")
 
 
@@ -179,6 +182,9 @@ class OrderSteps(OrderRecords):
         await self._set_status(OrderStatus.SOURCING, "sourcing_started", "system", {"step": step})
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
+        facts = OrderFacts.of(self.order, {}, lines=demands)
+        if not workflow.patched(SERVICES_SOURCED):
+            facts = facts.without_services()
         plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
@@ -192,7 +198,7 @@ class OrderSteps(OrderRecords):
                 # Only the first sourcing takes over the cart's hold: by a re-route the cart
                 # id may hold another basket.
                 cart_id=self.order.cart_id if step == INITIAL_STEP else None,
-                facts=OrderFacts.of(self.order, {}, lines=demands),
+                facts=facts,
             ),
             DB_ACTIVITY,
             f"source and reserve ({step})",
