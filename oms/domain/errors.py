@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     WAVE_NOT_FOUND = "wave_not_found", 404
     WAVE_CLAIMED = "wave_claimed", 409
     NOTHING_TO_PICK = "nothing_to_pick", 409
+    WAVE_STRATEGY_REQUIRED = "wave_strategy_required", 422
     WRONG_ITEM = "wrong_item", 422
     UNKNOWN_BARCODE = "unknown_barcode", 422
     NOT_SCANNED = "not_scanned", 422
