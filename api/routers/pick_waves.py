@@ -76,7 +76,8 @@ def _settings(db: Database, location_id: str, body: WaveCreate) -> tuple[WaveStr
     if body.strategy is None or body.max_fulfilments is None:
         with db.reading() as s:
             setting = fulfilment_profiles.wave_setting(s, location_id)
-    strategy = body.strategy or (setting.strategy if setting else None)
+    # The profile's vocabulary has the same values as the waves' (oms.domain.waves).
+    strategy = body.strategy or (WaveStrategy(setting.strategy.value) if setting else None)
     if strategy is None:
         raise ApiError(
             ErrorCode.WAVE_STRATEGY_REQUIRED,
