@@ -158,6 +158,11 @@ def recount_task_id(step_key: str, location_id: str, sku: str) -> str:
     return f"recount-{location_id}-{sku}-{step_key}"
 
 
+def skip_step_key(fulfilment_id: str, step: str) -> str:
+    """A skipped step of a fulfilment, as what its reason code's recounts hang on."""
+    return f"{fulfilment_id}:skip:{step}"
+
+
 def adjustment_recount_task_id(location_id: str, sku: str, event_id: str) -> str:
     """The recount an inventory adjustment's reason code asked for: once per adjustment
     (its event id, hashed to keep the id short)."""
