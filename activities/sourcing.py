@@ -158,7 +158,11 @@ class SourcingActivities:
     def release_reservations(self, req: ReleaseRequest) -> int:
         with self.db.session() as s:
             units = inventory.release(
-                s, order_id=req.order_id, step_key=req.step_key, location_id=req.location_id
+                s,
+                order_id=req.order_id,
+                step_key=req.step_key,
+                location_id=req.location_id,
+                picked_effect=req.picked_effect,
             )
         if units:
             log.info(
