@@ -121,3 +121,34 @@ async def test_a_code_not_for_cancellations_or_of_the_oms_own_is_refused(
         "reason_not_allowed",
         "reason",
     )
+
+
+async def test_a_fulfilment_rejected_takes_a_code_meant_for_rejections(api: Api) -> None:
+    # A code for short picks only: a pick of nothing is a rejection, and is refused it
+    body = {"label": "Half found", "usages": ["short_pick"], "routing_effect": "reroute"}
+    put = await api.http.put("/reason-codes/half_found", json=body, headers=api.auth("admin"))
+    assert put.status_code == 201, put.text
+    order = order_body()
+    fulfilment = await api.awaiting_pick(order)
+    nothing = [{"line_id": x, "picked": 0, "short_reason": "half_found"} for x in ("1", "2")]
+
+    refused = await api.http.post(
+        f"/fulfilments/{fulfilment['id']}/pick",
+        json={"lines": nothing},
+        headers=api.auth("opera"),
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["code"]) for e in error_of(refused)["errors"]] == [
+        ("lines[0].short_reason", "reason_not_allowed"),
+        ("lines[1].short_reason", "reason_not_allowed"),
+    ]
+    # The same code on a short pick is fine
+    short = [
+        {"line_id": "1", "picked": 1, "short_reason": "half_found"},
+        {"line_id": "2", "picked": 1},
+    ]
+    picked = await api.http.post(
+        f"/fulfilments/{fulfilment['id']}/pick", json={"lines": short}, headers=api.auth("opera")
+    )
+    assert picked.status_code == 200, picked.text
