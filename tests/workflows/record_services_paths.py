@@ -9,41 +9,21 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from pathlib import Path
-from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
 from oms.contracts.orders import CancelRequest
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
-from oms.domain.delivery import DeliveryMethod
 from oms.domain.fulfilment import PickedLine, PickReport
-from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, FulfilmentProfile
 from oms.domain.order import CancelReason
 from oms.domain.reason_codes import StockEffect
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order
 from tests.workflows.harness import running, until, until_fulfilment
 from tests.workflows.record_order_paths import fresh_db, save
+from tests.workflows.record_profile_paths import main
+from tests.workflows.test_services_sourcing import GIFT, choose
 from workflows.order import OrderWorkflow
-
-STEPS: list[dict[str, Any]] = [
-    {"type": "pick"},
-    {"type": "pack"},
-    {"type": "ready_for_collection"},
-    {"type": "collected"},
-]
-WRAPS = FulfilmentProfile.model_validate(
-    {"id": "opera", "steps": [*STEPS[:1], {"type": "vas", "services": ["gift_wrap"]}, *STEPS[1:]]}
-)
-PLAIN = FulfilmentProfile.model_validate({"id": "stores", "steps": STEPS})
-GIFT = [
-    {"line_id": "1", "sku": "SKU-MUG", "quantity": 1, "unit_price": 899, "services": ["gift_wrap"]}
-]
-
-
-def choose(_s: Any, location_id: str, _channel: str, _method: DeliveryMethod) -> FulfilmentProfile:
-    return {"ST-OPERA": WRAPS, "ST-BASTILLE": PLAIN}.get(location_id, DEFAULT_PROFILE)
 
 
 async def record_services_paths(env: WorkflowEnvironment, prefix: str) -> None:
@@ -76,21 +56,5 @@ async def record_services_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str) -> None:
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
-    from oms.temporal import ensure_search_attributes
-
-    binary = str(Path(sys.executable).parent / "temporal-test-server")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
-    )
-    await ensure_search_attributes(env.client)
-    try:
-        await record_services_paths(env, prefix)
-    finally:
-        await env.shutdown()
-
-
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], record_services_paths))
