@@ -189,6 +189,10 @@ class OrderWorkflow(OrderSteps):
             # The short's reason code says its units are cancelled, not sourced again.
             rest = state.book.cancel_short(fid, shorts)
             cancelled = [d.model_dump() for d in shorts if d not in rest]
+            if workflow.patched("short-cancel-reasons"):  # each names its code, message key
+                cancelled = [
+                    {**c, **state.book.why_cancelled(fid, c["line_id"])} for c in cancelled
+                ]
             state.log("short_cancelled", "reason_code", workflow.now(), {"units": cancelled})
             if not rest:
                 state.shorts_handled.add(fid)

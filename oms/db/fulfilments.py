@@ -12,6 +12,7 @@ from oms.domain.fulfilment import (
     FulfilmentProgress,
     FulfilmentStatus,
     FulfilmentView,
+    cancelled_for,
 )
 
 
@@ -78,6 +79,7 @@ def for_location(
 
 def progress_of(row: Fulfilment) -> FulfilmentProgress:
     """What the order learns of a fulfilment from its row (lean runs read it, not signals)."""
+    lines = [FulfilmentLine.model_validate(x) for x in row.lines]
     return FulfilmentProgress(
         fulfilment_id=row.id,
         location_id=row.location_id,
@@ -89,9 +91,6 @@ def progress_of(row: Fulfilment) -> FulfilmentProgress:
         },
         tracking_number=row.tracking_number,
         carrier=row.carrier,
-        cancel_short=[
-            line.line_id
-            for line in (FulfilmentLine.model_validate(x) for x in row.lines)
-            if line.short_cancelled
-        ],
+        cancel_short=[line.line_id for line in lines if line.short_cancelled],
+        cancelled_for=cancelled_for(lines),
     )

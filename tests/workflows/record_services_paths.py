@@ -1,6 +1,7 @@
 """Recorded runs of the paths services and the reason-code taxonomy added: a gift-wrap line
 sourced to the store that wraps (a nearer one does not), its wrap under way when the order is
-cancelled for a code of the taxonomy that writes the picked units off. Run by hand with a new
+cancelled for a code of the taxonomy that writes the picked units off; a short cancelled by its
+reason code, the cancellation naming the code. Run by hand with a new
 prefix after a compatible change: ``python -m tests.workflows.record_services_paths R9SV``;
 test_replay replays what it saved."""
 
@@ -20,13 +21,19 @@ from oms.domain.reason_codes import StockEffect
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order
 from tests.workflows.harness import running, until, until_fulfilment
-from tests.workflows.record_order_paths import fresh_db, save
+from tests.workflows.record_order_paths import fresh_db, record_short_cancelled_by_reason, save
 from tests.workflows.record_profile_paths import main
 from tests.workflows.test_services_sourcing import GIFT, choose
 from workflows.order import OrderWorkflow
 
 
 async def record_services_paths(env: WorkflowEnvironment, prefix: str) -> None:
+    await record_gift_cancelled(env, prefix)
+    # Recorded again since a unit cancelled by its reason names the code and message key.
+    await record_short_cancelled_by_reason(env, prefix)
+
+
+async def record_gift_cancelled(env: WorkflowEnvironment, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_db(tmp)
         with db.session() as s:  # Bastille, nearer the customer, does not wrap

@@ -280,7 +280,7 @@ class OrderState(PaymentRules):
         summary.status = p.status
         summary.tracking_number = p.tracking_number or summary.tracking_number
         summary.carrier = p.carrier or summary.carrier
-        self.book.progress(p.fulfilment_id, p.status, p.picked, p.cancel_short)
+        self.book.progress(p.fulfilment_id, p.status, p.picked, p.cancel_short, p.cancelled_for)
         if p.status is FulfilmentStatus.PICKED and p.fulfilment_id not in self.shorts_handled:
             shorts = self.book.shorts(p.fulfilment_id)
             if shorts:
