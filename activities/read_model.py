@@ -18,7 +18,7 @@ from oms.domain.order import OrderStatus
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id, vas_task_id
 from oms.logging import get_logger
-from oms.services import picks
+from oms.services import picks, skips
 
 log = get_logger(__name__)
 
@@ -136,6 +136,7 @@ class ReadModelActivities:
             else:
                 tasks.complete(s, task_id, outcome={"status": view.status.value}, actor="store")
             _keep_service_tasks(s, view, req.workflow_id)
+            skips.apply_skip_effects(s, view, req.workflow_id)
             for e in req.emit:
                 outbox.emit(
                     s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import Session
 from temporalio import activity
 
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest
@@ -13,8 +12,7 @@ from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
-from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, FulfilmentProfile
+from oms.domain.fulfilment_profiles import DEFAULT_PROFILE
 from oms.domain.sourcing import (
     Allocation,
     Demand,
@@ -23,10 +21,14 @@ from oms.domain.sourcing import (
     SourcingPlan,
     source_order,
 )
-from oms.domain.sourcing.profiles import DeliveryKind
 from oms.logging import get_logger
 from oms.services import picks
-from oms.services.availability import sourcing_candidates
+from oms.services.availability import (
+    ProfileChoice,
+    delivery_method,
+    sourcing_candidates,
+    with_services,
+)
 
 log = get_logger(__name__)
 
@@ -34,9 +36,7 @@ log = get_logger(__name__)
 # each retry plans again on fresh figures.
 MAX_PLAN_ATTEMPTS = 5
 
-
-# (session, location id, channel, delivery method) -> the profile that location runs.
-ProfileChoice = Callable[[Session, str, str, DeliveryMethod], FulfilmentProfile]
+__all__ = ["ProfileChoice", "SourcingActivities"]
 
 
 class SourcingActivities:
@@ -81,13 +81,11 @@ class SourcingActivities:
                     inventory.lock_positions(s, skus)
                     now = utcnow()
                     cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
+                    facts = sourcing.with_categories(s, _facts(req))
+                    if self.profiles is not None:  # a location does the services it offers
+                        cands = with_services(s, cands, facts, self.profiles)
                     profile = profiles.in_force(s, req.channel)
-                    plan = source_order(
-                        sourcing.with_categories(s, _facts(req)),
-                        cands,
-                        profile,
-                        exclude=frozenset(req.exclude),
-                    )
+                    plan = source_order(facts, cands, profile, exclude=frozenset(req.exclude))
                     if self.before_reserve is not None:
                         self.before_reserve(req.order_id, plan)
                     inventory.reserve(
@@ -139,12 +137,7 @@ class SourcingActivities:
         """The plan with the fulfilment profile each of its locations runs for this order."""
         if self.profiles is None or not plan.allocations:
             return plan
-        facts = req.facts
-        method = (
-            DeliveryMethod.COLLECT
-            if facts is not None and facts.delivery is DeliveryKind.COLLECT
-            else DeliveryMethod.SHIP
-        )
+        method = delivery_method(req.facts)
         with self.db.reading() as s:
             chosen = {loc: self.profiles(s, loc, req.channel, method) for loc in plan.locations}
         # A location no profile covers runs the fixed flow it always ran (revision 2).
@@ -165,7 +158,11 @@ class SourcingActivities:
     def release_reservations(self, req: ReleaseRequest) -> int:
         with self.db.session() as s:
             units = inventory.release(
-                s, order_id=req.order_id, step_key=req.step_key, location_id=req.location_id
+                s,
+                order_id=req.order_id,
+                step_key=req.step_key,
+                location_id=req.location_id,
+                picked_effect=req.picked_effect,
             )
         if units:
             log.info(
@@ -186,6 +183,9 @@ def _facts(req: SourcingRequest) -> OrderFacts:
     lines = [FactLine(line_id=d.line_id, sku=d.sku, qty=d.qty) for d in req.demands]
     if req.facts is None:  # a request from before profiles: what it knows
         return OrderFacts(channel=req.channel, destination=req.destination, lines=lines)
+    # The lines' services as the order asked them (none in runs recorded before they counted).
+    services = {line.line_id: line.services for line in req.facts.lines}
+    lines = [x.model_copy(update={"services": services.get(x.line_id, [])}) for x in lines]
     return req.facts.model_copy(update={"lines": lines})
 
 

@@ -105,16 +105,20 @@ def check_reasons(
     return codes
 
 
-def reason_effects(db: Database, given: list[tuple[str, str]]) -> dict[str, ReasonEffects]:
-    """The effects of short-pick codes, each given at a field, as they stand now; a code that
-    is unknown, retired or not meant for a short pick is refused (422 naming its field)
-    before anything is sent or recorded."""
-    codes = check_reasons(db, given, ReasonUsage.SHORT_PICK)
+def reason_effects(
+    db: Database, given: list[tuple[str, str]], usage: ReasonUsage = ReasonUsage.SHORT_PICK
+) -> dict[str, ReasonEffects]:
+    """The effects of short-pick (or rejection) codes, each given at a field, as they stand
+    now; a code that is unknown, retired or not meant for ``usage`` is refused (422 naming
+    its field) before anything is sent or recorded."""
+    codes = check_reasons(db, given, usage)
     return {code: codes[code].effects for _, code in sorted(given)}
 
 
 def short_reason_effects(db: Database, lines: list[PickedLine]) -> dict[str, ReasonEffects]:
-    """``reason_effects`` of a pick report's lines."""
+    """``reason_effects`` of a pick report's lines: a pick of nothing rejects the
+    fulfilment, and its codes must be ones for a rejection."""
+    rejected = bool(lines) and all(line.picked == 0 for line in lines)
     return reason_effects(
         db,
         [
@@ -122,6 +126,7 @@ def short_reason_effects(db: Database, lines: list[PickedLine]) -> dict[str, Rea
             for i, line in enumerate(lines)
             if line.short_reason is not None
         ],
+        ReasonUsage.REJECTION if rejected else ReasonUsage.SHORT_PICK,
     )
 
 

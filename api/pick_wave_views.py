@@ -17,12 +17,23 @@ from oms.domain.wave_picks import SkuReport
 from oms.domain.waves import WaveStatus, WaveStrategy
 from oms.services.pick_waves import picks_of, quantities
 
+# Fulfilments in a wave when neither the request nor the location's profile says.
+DEFAULT_WAVE_SIZE = 20
+
 
 class WaveCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    strategy: WaveStrategy
-    max_fulfilments: int = Field(default=20, ge=1, le=500)
+    strategy: WaveStrategy | None = Field(
+        default=None,
+        description="Default: the `waves` strategy of the pick step of the location's profile",
+    )
+    max_fulfilments: int | None = Field(
+        default=None,
+        ge=1,
+        le=500,
+        description=f"Default: the profile's `waves.max_size`, else {DEFAULT_WAVE_SIZE}",
+    )
     max_units: int | None = Field(
         default=None, ge=1, le=100_000, description="At most this many units, if set"
     )

@@ -8,6 +8,7 @@ splits one apart. Pure: safe to import inside the workflow sandbox.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 # -- workflow ids -------------------------------------------------------------------------
@@ -155,6 +156,18 @@ def recount_task_id(step_key: str, location_id: str, sku: str) -> str:
     """One recount per SKU a step's pick came up short of at a location: a retried commit
     finds the task it opened."""
     return f"recount-{location_id}-{sku}-{step_key}"
+
+
+def skip_step_key(fulfilment_id: str, step: str) -> str:
+    """A skipped step of a fulfilment, as what its reason code's recounts hang on."""
+    return f"{fulfilment_id}:skip:{step}"
+
+
+def adjustment_recount_task_id(location_id: str, sku: str, event_id: str) -> str:
+    """The recount an inventory adjustment's reason code asked for: once per adjustment
+    (its event id, hashed to keep the id short)."""
+    digest = hashlib.sha256(event_id.encode()).hexdigest()[:16]
+    return f"recount-{location_id}-{sku}-adj-{digest}"
 
 
 # -- pick waves ---------------------------------------------------------------------------

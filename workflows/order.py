@@ -14,7 +14,12 @@ from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import FulfilmentInput
-    from oms.contracts.orders import CancelRequest, CancelResult, OrderWorkflowInput
+    from oms.contracts.orders import (
+        CancelRequest,
+        CancelResult,
+        OrderWorkflowInput,
+        cancelled_event,
+    )
     from oms.contracts.payments import CaptureRequest
     from oms.domain.fraud import FraudReviewDecision
     from oms.domain.fulfilment import (
@@ -184,6 +189,10 @@ class OrderWorkflow(OrderSteps):
             # The short's reason code says its units are cancelled, not sourced again.
             rest = state.book.cancel_short(fid, shorts)
             cancelled = [d.model_dump() for d in shorts if d not in rest]
+            if workflow.patched("short-cancel-reasons"):  # each names its code, message key
+                cancelled = [
+                    {**c, **state.book.why_cancelled(fid, c["line_id"])} for c in cancelled
+                ]
             state.log("short_cancelled", "reason_code", workflow.now(), {"units": cancelled})
             if not rest:
                 state.shorts_handled.add(fid)
@@ -342,6 +351,7 @@ class OrderWorkflow(OrderSteps):
 
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
         self._compensating = True
+        code = self._cancellation_code(reason)
         for fid, handle in self._children.items():
             if not handle.done() and not self.state.fulfilments[fid].status.is_final:
                 handle.cancel()
@@ -354,7 +364,7 @@ class OrderWorkflow(OrderSteps):
                 continue
             if view.status.is_charged and fid not in self.state.settled:
                 await self._settle(view)  # it shipped before the cancel reached it: charge it
-        await self._release()
+        await self._release(code.stock_effect if code else None)
         if self.state.should_void_at_cancel():
             await self._void()
         closed = await self._act(
@@ -364,7 +374,7 @@ class OrderWorkflow(OrderSteps):
         self._due_at = None
         detail = {"reason": reason.value, "tasks_closed": closed}
         await self._set_status(OrderStatus.CANCELLED, "order_cancelled", actor, detail)
-        await self._emit("order.cancelled", {"reason": reason.value})
+        await self._emit("order.cancelled", cancelled_event(reason, code))
         await self._flush()
         order_finished(
             workflow.metric_meter(),

@@ -21,12 +21,14 @@ from temporalio.exceptions import (
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fraud import FraudCheck
+    from oms.contracts.orders import CancellationCode, CancelRequest, cancellation_code
     from oms.contracts.payments import AuthorizeRequest, VoidRequest
     from oms.contracts.read_model import EmitEvent
     from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
     from oms.domain.fraud import FraudDecision
     from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, DeliveryMethod, OrderStatus
+    from oms.domain.reason_codes import StockEffect
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.domain.tasks import TaskKind, TaskStatus
     from oms.keys import INITIAL_STEP, fraud_review_task_id, step_key
@@ -52,6 +54,13 @@ LEAN_RUN = "lean-order-run"
 # customer's funds with nothing left to void them. The run waits for the answer, records it,
 # then stops, and the compensation voids what was authorized.
 AUTHORIZE_TO_THE_END = "authorize-to-the-end"
+# Cancellations take their reason from the taxonomy: the cancellation event names the reason
+# code and its customer message key, and the code's stock effect applies to the units already
+# picked. Runs recorded before it applied none of it.
+CANCEL_BY_REASON_CODE = "cancel-by-reason-code"
+# Sourcing is told each line's services, and leaves out the locations that do not perform
+# them; runs recorded before it sourced without them.
+SERVICES_SOURCED = "services-sourced"
 _R = TypeVar("_R")
 
 
@@ -89,6 +98,15 @@ async def _to_the_end(call: Coroutine[Any, Any, _R]) -> tuple[asyncio.Future[_R]
 
 class OrderSteps(OrderRecords):
     """The order's steps, each an activity (or a timer) whose outcome goes to the state."""
+
+    _cancel: CancelRequest | None
+
+    def _cancellation_code(self, reason: CancelReason) -> CancellationCode | None:
+        """What the cancellation's reason code says: the cancel request's code if it is the
+        one being applied, else the OMS's own reason's built-in code."""
+        if not workflow.patched(CANCEL_BY_REASON_CODE):
+            return None
+        return cancellation_code(reason, self._cancel)
 
     def _begin(self) -> None:
         self._lean = workflow.patched(LEAN_RUN)
@@ -179,6 +197,9 @@ class OrderSteps(OrderRecords):
         await self._set_status(OrderStatus.SOURCING, "sourcing_started", "system", {"step": step})
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
+        facts = OrderFacts.of(self.order, {}, lines=demands)
+        if not workflow.patched(SERVICES_SOURCED):
+            facts = facts.without_services()
         plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
@@ -192,7 +213,7 @@ class OrderSteps(OrderRecords):
                 # Only the first sourcing takes over the cart's hold: by a re-route the cart
                 # id may hold another basket.
                 cart_id=self.order.cart_id if step == INITIAL_STEP else None,
-                facts=OrderFacts.of(self.order, {}, lines=demands),
+                facts=facts,
             ),
             DB_ACTIVITY,
             f"source and reserve ({step})",
@@ -263,10 +284,10 @@ class OrderSteps(OrderRecords):
 
     # -- undoing and letting go ----------------------------------------------------------
 
-    async def _release(self) -> None:
+    async def _release(self, picked_effect: StockEffect | None = None) -> None:
         units = await self._act(
             calls.release_reservations,
-            ReleaseRequest(order_id=self.order.id),
+            ReleaseRequest(order_id=self.order.id, picked_effect=picked_effect),
             DB_ACTIVITY,
             "release what is still reserved",
         )

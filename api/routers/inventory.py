@@ -6,6 +6,7 @@ code and reason, and does not stop the others.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,16 +17,15 @@ from sqlmodel import Session, col, select
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses, field_path, plain
 from api.views import as_utc
+from oms.db import reason_codes as reason_code_repo
 from oms.db.availability import location_info, sku_positions
-from oms.db.stock_updates import (
-    AbsoluteUpdate,
-    DeltaUpdate,
-    apply_absolute_many,
-    apply_deltas,
-)
+from oms.db.stock_updates import AbsoluteUpdate, DeltaUpdate, apply_absolute_many
 from oms.db.tables import InventoryPosition, Location, Product
+from oms.domain import reason_codes as reasons
 from oms.domain.availability import LocationAtp, Position, atp_location
-from oms.domain.errors import ErrorCode
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.reason_codes import ReasonUsage, StockEffect
+from oms.services.adjustments import apply_adjustments, effect_problem
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -125,13 +125,49 @@ def post_positions(body: PositionsBody, _: Integration, db: DbDep) -> Any:
 
 @router.post("/deltas", response_model=BatchResult)
 def post_deltas(body: DeltasBody, _: Integration, db: DbDep) -> Any:
-    """Relative moves (`delta` may be negative), each applied once per `event_id`."""
+    """Relative moves (`delta` may be negative), each applied once per `event_id`. A row
+    with a `reason` is an adjustment: a code whose usages include `adjustment` (another is
+    refused at `reason`, `reason_not_allowed`), whose stock effect says what the delta does:
+    `none` and `write_off` move on hand as sent, `quarantine` moves the units from on hand
+    into the quarantined figure, `recount` leaves the figures and opens a `recount` task for
+    the location. A write-off or a quarantine takes units off: its delta is negative."""
     result = BatchResult()
     good = _parse(body.deltas, DeltaUpdate, result, *_known(db, body.deltas))
     with db.session() as s:
-        result.applied = apply_deltas(s, [row for _index, row in good])
-    result.duplicates = len(good) - result.applied
+        effects = _reasons(s, good, result)
+        rows = [row for _index, row in good if _index not in effects.refused]
+        result.applied = apply_adjustments(s, rows, effects.stock)
+    result.duplicates = len(rows) - result.applied
     return result
+
+
+@dataclass
+class _Effects:
+    stock: dict[str, StockEffect]  # per code given
+    refused: set[int]  # rows refused for their reason
+
+
+def _reasons(s: Session, good: list[tuple[int, Any]], result: BatchResult) -> _Effects:
+    """Each reason code's stock effect as it stands now; a row whose code is not for an
+    adjustment, or whose delta the effect cannot take, is refused with its index."""
+    codes = reason_code_repo.resolve(s, {row.reason for _i, row in good if row.reason})
+    out = _Effects(stock={c: code.stock_effect for c, code in codes.items()}, refused=set())
+    for i, row in good:
+        if row.reason is None:
+            continue
+        code = codes.get(row.reason)
+        refusal = reasons.refusal(code, row.reason, ReasonUsage.ADJUSTMENT, "reason")
+        if refusal is None and code is not None:
+            why = effect_problem(row.delta, code.stock_effect)
+            if why is not None:
+                refusal = FieldError(field="delta", code=ErrorCode.OUT_OF_RANGE, reason=why)
+        if refusal is not None:
+            out.refused.add(i)
+            error = RowError(row=i, field=refusal.field, code=refusal.code, reason=refusal.reason)
+            result.errors.append(error)
+    result.errors.sort(key=lambda e: e.row)
+    result.rejected = len(result.errors)
+    return out
 
 
 class LocationPosition(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -24,10 +24,9 @@ from oms.db import fulfilments as fulfilment_repo
 from oms.db import orders as order_repo
 from oms.db import sourcing
 from oms.db.engine import Database
-from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.order import (
-    CancelReason,
     OrderIn,
     OrderStatus,
     OrderView,
@@ -35,9 +34,10 @@ from oms.domain.order import (
 )
 from oms.domain.order.lines import with_progress
 from oms.domain.order.validation import document_problems
+from oms.domain.reason_codes import Code as ReasonCode
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
-from oms.services import order_intake
+from oms.services import cancellations, order_intake
 from oms.services.order_runs import start_order
 from oms.temporal import unreachable
 from workflows.order import OrderWorkflow
@@ -55,8 +55,11 @@ Reader = Annotated[Principal, Depends(require("storefront", "analyst"))]
 class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Only the reasons a caller may give: fraud, stock and payment reasons are the OMS's own.
-    reason: Literal["customer_request", "duplicate_order", "other"] = "customer_request"
+    reason: ReasonCode = Field(
+        default="customer_request",
+        description="A code of GET /reason-codes?usage=cancellation, but the OMS's own "
+        "(fraud_rejected, out_of_stock, payment_declined...)",
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -288,6 +291,21 @@ def get_sourcing(order_id: str, principal: Reader, db: DbDep) -> Any:
     return SourcingDecisions(order_id=order_id, decisions=_decisions(db, order_id))
 
 
+def _cancel_request(
+    db: Database, principal: Principal, order_id: str, body: CancelBody | None
+) -> CancelRequest:
+    body = body or CancelBody()
+    if not _exists(db, principal, order_id):
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    with db.reading() as s:
+        try:
+            return cancellations.cancel_request(
+                s, reason=body.reason, note=body.note, actor=principal.actor
+            )
+        except DomainError as err:
+            raise ApiError.refused(err) from err
+
+
 def _exists(db: Database, principal: Principal, order_id: str) -> bool:
     """The order exists for this key: another channel's order does not, for a scoped key."""
     with db.reading() as s:
@@ -334,7 +352,9 @@ def list_orders(
 @router.post(
     "/{order_id}/cancel",
     response_model=CancelResult,
-    responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.CANCEL_REFUSED),
+    responses=error_responses(
+        ErrorCode.ORDER_NOT_FOUND, ErrorCode.CANCEL_REFUSED, ErrorCode.REASON_NOT_ALLOWED
+    ),
 )
 async def cancel_order(
     order_id: str,
@@ -343,16 +363,14 @@ async def cancel_order(
     client: ClientDep,
     body: CancelBody | None = None,
 ) -> Any:
-    """Cancel an order. Accepted until part of it has shipped; compensations then run."""
-    body = body or CancelBody()
-    if not await run_in_threadpool(_exists, db, principal, order_id):
-        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    """Cancel an order. Accepted until part of it has shipped; compensations then run. The
+    `reason` is a code of the taxonomy for cancellations (`422 reason_not_allowed` otherwise):
+    its customer message key goes into the `order.cancelled` event, and its stock effect
+    applies to units already picked (`write_off`, `quarantine`; else back in stock)."""
+    request = await run_in_threadpool(_cancel_request, db, principal, order_id, body)
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
-        result: CancelResult = await handle.execute_update(
-            OrderWorkflow.cancel,
-            CancelRequest(reason=CancelReason(body.reason), note=body.note, actor=principal.actor),
-        )
+        result: CancelResult = await handle.execute_update(OrderWorkflow.cancel, request)
     except (RPCError, WorkflowUpdateFailedError) as err:
         view = await _live_view(db, client, order_id)
         if view.status.is_final:

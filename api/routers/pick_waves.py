@@ -16,6 +16,7 @@ from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import reason_effects, send_pick
 from api.pick_wave_views import (
+    DEFAULT_WAVE_SIZE,
     ClaimBody,
     PicksBody,
     WaveCreate,
@@ -24,12 +25,13 @@ from api.pick_wave_views import (
     WaveSummary,
 )
 from api.views import MAX_OFFSET
+from oms.db import fulfilment_profiles
 from oms.db import waves as wave_repo
 from oms.db.engine import Database
 from oms.db.tables import Location, PickWave, utcnow
 from oms.domain.errors import ErrorCode
 from oms.domain.fulfilment import PickedLine
-from oms.domain.waves import WaveStatus
+from oms.domain.waves import WaveStatus, WaveStrategy
 from oms.logging import get_logger
 from oms.services import pick_waves
 
@@ -67,16 +69,37 @@ def _answer(db: Database, wave_id: str) -> WavePublic:
         return WavePublic.full(wave, lines, pick_waves.member_ids(s, wave_id))
 
 
+def _settings(db: Database, location_id: str, body: WaveCreate) -> tuple[WaveStrategy, int]:
+    """The wave's strategy and size: the request's, else the ``waves`` setting of the pick
+    step of the location's profile; without a strategy from either, 422."""
+    setting = None
+    if body.strategy is None or body.max_fulfilments is None:
+        with db.reading() as s:
+            setting = fulfilment_profiles.wave_setting(s, location_id)
+    # The profile's vocabulary has the same values as the waves' (oms.domain.waves).
+    strategy = body.strategy or (WaveStrategy(setting.strategy.value) if setting else None)
+    if strategy is None:
+        raise ApiError(
+            ErrorCode.WAVE_STRATEGY_REQUIRED,
+            f"no strategy given, and the profile in force at {location_id} does not pick in "
+            "waves: send one (by_item, by_category, by_zone, per_order)",
+            "strategy",
+        )
+    size = body.max_fulfilments or (setting.max_size if setting else DEFAULT_WAVE_SIZE)
+    return strategy, size
+
+
 def _build(db: Database, principal: Principal, location_id: str, body: WaveCreate) -> str:
     _location(db, principal, location_id)
+    strategy, size = _settings(db, location_id, body)
     for _ in range(BUILD_ATTEMPTS):
         try:
             with db.session() as s:
                 wave, _lines = pick_waves.build(
                     s,
                     location_id=location_id,
-                    strategy=body.strategy,
-                    max_fulfilments=body.max_fulfilments,
+                    strategy=strategy,
+                    max_fulfilments=size,
                     max_units=body.max_units,
                     actor=principal.actor,
                     token=uuid.uuid4().hex[:12],
@@ -86,7 +109,7 @@ def _build(db: Database, principal: Principal, location_id: str, body: WaveCreat
                 "pick_wave_built",
                 wave_id=wave.id,
                 location_id=location_id,
-                strategy=body.strategy.value,
+                strategy=strategy.value,
                 fulfilments=wave.fulfilment_count,
             )
             return wave.id
@@ -105,14 +128,18 @@ def _build(db: Database, principal: Principal, location_id: str, body: WaveCreat
     "/locations/{location_id}/pick-waves",
     status_code=201,
     response_model=WavePublic,
-    responses=error_responses(ErrorCode.LOCATION_NOT_FOUND, ErrorCode.NOTHING_TO_PICK),
+    responses=error_responses(
+        ErrorCode.LOCATION_NOT_FOUND, ErrorCode.NOTHING_TO_PICK, ErrorCode.WAVE_STRATEGY_REQUIRED
+    ),
 )
 def build_wave(
     location_id: str, body: WaveCreate, response: Response, principal: Staff, db: DbDep
 ) -> Any:
     """A wave of the location's most urgent fulfilments waiting for a pick and in no other
     open wave: express first, then the earliest pick deadline, up to `max_fulfilments` (and
-    `max_units`); `strategy` lays out the pick lines."""
+    `max_units`); `strategy` lays out the pick lines. Either left out comes from the `waves`
+    setting of the pick step of the location's profile (`strategy`, `max_size`); without a
+    strategy from either, `422 wave_strategy_required`."""
     wave_id = _build(db, principal, location_id, body)
     response.headers["Location"] = f"/pick-waves/{wave_id}"
     return _answer(db, wave_id)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus
+from oms.domain.reason_codes import BUILT_IN_BY_CODE, StockEffect
 
 
 class OrderWorkflowInput(BaseModel):
@@ -21,6 +23,49 @@ class CancelRequest(BaseModel):
     reason: CancelReason = CancelReason.CUSTOMER_REQUEST
     note: str | None = Field(default=None, max_length=500)
     actor: str = "storefront"
+    # The reason code as given, from the taxonomy (``reason`` is the order's own vocabulary:
+    # ``other`` for a code outside it), with what the code said when it was given: the
+    # customer message key for the event, and the stock effect on units already picked.
+    # None in requests from before the taxonomy, and from callers that send none.
+    code: str | None = None
+    customer_message: str | None = None
+    stock_effect: StockEffect | None = None
+
+
+class CancellationCode(BaseModel):
+    """A cancellation's reason code as the cancellation applies it."""
+
+    code: str
+    customer_message: str | None = None
+    stock_effect: StockEffect = StockEffect.NONE
+
+
+def cancellation_code(reason: CancelReason, given: CancelRequest | None) -> CancellationCode:
+    """The code a cancellation for ``reason`` applies: the one given with the cancel request,
+    as it stood then; for a cancellation of the OMS's own (fraud, stock, payment...), its
+    built-in code."""
+    if given is not None and given.code is not None and given.reason is reason:
+        return CancellationCode(
+            code=given.code,
+            customer_message=given.customer_message,
+            stock_effect=given.stock_effect or StockEffect.NONE,
+        )
+    built = BUILT_IN_BY_CODE.get(reason.value)
+    return CancellationCode(
+        code=reason.value, customer_message=built.customer_message if built else None
+    )
+
+
+def cancelled_event(reason: CancelReason, code: CancellationCode | None) -> dict[str, Any]:
+    """The ``order.cancelled`` event's payload: the order's reason and, since cancellations
+    take their reason from the taxonomy, the code and its customer message key."""
+    if code is None:
+        return {"reason": reason.value}
+    return {
+        "reason": reason.value,
+        "reason_code": code.code,
+        "customer_message": code.customer_message,
+    }
 
 
 class CancelResult(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from oms.domain.geo import GeoPoint
+from oms.domain.reason_codes import StockEffect
 from oms.domain.sourcing import Demand, OrderFacts
 
 
@@ -30,3 +31,8 @@ class ReleaseRequest(BaseModel):
     order_id: str
     step_key: str | None = None
     location_id: str | None = None
+    picked_effect: StockEffect | None = Field(
+        default=None,
+        description="A cancellation's reason code's stock effect on the units already picked "
+        "(write_off, quarantine); None or none: they go back to stock",
+    )

@@ -308,3 +308,16 @@ def in_force(
         channel=channel,
         method=method,
     )
+
+
+def wave_setting(session: Session, location_id: str) -> fp.Waves | None:
+    """How the location's pick step is worked in waves: the ``waves`` of the profile in force
+    there for shipments, else for collections (any channel: a wave spans every channel's
+    fulfilments); None when neither picks in waves.
+
+    Raises DomainError ``location_not_found`` for a location that does not exist."""
+    for method in (DeliveryMethod.SHIP, DeliveryMethod.COLLECT):
+        profile = in_force(session, location_id=location_id, channel="", method=method)
+        if profile.pick_waves is not None:
+            return profile.pick_waves
+    return None

@@ -12,6 +12,7 @@ from oms.domain.fulfilment import (
     FulfilmentProgress,
     FulfilmentStatus,
     FulfilmentView,
+    cancelled_for,
 )
 
 
@@ -92,4 +93,5 @@ def progress_of(row: Fulfilment) -> FulfilmentProgress:
         carrier=row.carrier,
         cancel_short=[line.line_id for line in lines if line.short_cancelled],
         collected={line.line_id: line.collected for line in lines if line.collected is not None},
+        cancelled_for=cancelled_for(lines),
     )

@@ -271,8 +271,13 @@ def release(
     order_id: str,
     step_key: str | None = None,
     location_id: str | None = None,
+    picked_effect: StockEffect | None = None,
 ) -> int:
-    """Release live entries of an order (optionally of one step and location). Idempotent."""
+    """Release live entries of an order (optionally of one step and location). Idempotent.
+
+    ``picked_effect``: what becomes of units already picked (committed entries), by a
+    cancellation's reason code: ``write_off`` takes them off on hand, ``quarantine`` moves
+    them into the quarantined figure; otherwise they are back in stock."""
     stmt = select(Reservation).where(
         Reservation.order_id == order_id, col(Reservation.status).in_(LIVE)
     )
@@ -288,9 +293,21 @@ def release(
     ).with_for_update()
     units = 0
     for entry in session.exec(stmt):
+        picked = entry.status == ReservationStatus.COMMITTED
         entry.status, entry.updated_at = ReservationStatus.RELEASED, utcnow()
         session.add(entry)
-        adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
+        change = stock_change(picked_effect, entry.qty) if picked and picked_effect else None
+        if change is not None and not change.recount:
+            adjust(
+                session,
+                entry.sku,
+                entry.location_id,
+                reserved=-entry.qty,
+                on_hand=change.on_hand,
+                quarantined=change.quarantined,
+            )
+        else:
+            adjust(session, entry.sku, entry.location_id, reserved=-entry.qty, on_hand=0)
         units += entry.qty
     session.flush()
     return units

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from oms.db import tables as t
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.ledger import ReservationStatus
-from oms.domain.sourcing import FactLine, OrderFacts, SourcingPlan
+from oms.domain.sourcing import OrderFacts, SourcingPlan
 from oms.keys import CART_PREFIX
 
 RECORD_DAYS = 30
@@ -104,12 +104,7 @@ def with_categories(session: Session, facts: OrderFacts) -> OrderFacts:
         ).all()
     )
     lines = [
-        FactLine(
-            line_id=line.line_id,
-            sku=line.sku,
-            qty=line.qty,
-            category=categories.get(line.sku, line.category),
-        )
+        line.model_copy(update={"category": categories.get(line.sku, line.category)})
         for line in facts.lines
     ]
     return facts.model_copy(update={"lines": lines})

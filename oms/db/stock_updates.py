@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from oms.db.tables import InventoryEvent, InventoryPosition, utcnow
+from oms.domain.reason_codes import Code
 from oms.domain.snapshots import MAX_QUANTITY, MAX_VERSION
 
 
@@ -64,6 +65,11 @@ class DeltaUpdate(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=64)
     delta: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)
+    reason: Code | None = Field(
+        default=None,
+        description="Why (an adjustment): a reason code whose usages include adjustment; "
+        "its stock effect says what the delta does (oms.services.adjustments)",
+    )
 
 
 POSITIONS: Any = InventoryPosition.__table__  # type: ignore[attr-defined]
@@ -288,7 +294,7 @@ def _delta_statements() -> tuple[Any, Any, Any, Any]:
 RECORD, CREATE, LOCK, MOVE = _delta_statements()
 
 
-def _record_events(session: Session, rows: Sequence[DeltaUpdate], now: datetime) -> set[str]:
+def record_events(session: Session, rows: Sequence[DeltaUpdate], now: datetime) -> set[str]:
     """The event ids of ``rows`` not seen before, now recorded. A concurrent batch inserting
     the same id makes this one wait for it, then skip it."""
     if _postgresql(session):
@@ -369,7 +375,7 @@ def apply_deltas(session: Session, rows: Sequence[DeltaUpdate]) -> int:
     if not first:
         return 0
     now = utcnow()
-    fresh = _record_events(session, list(first.values()), now)
+    fresh = record_events(session, list(first.values()), now)
     moves: dict[tuple[str, str], tuple[int, int]] = {}
     for event_id, r in first.items():
         if event_id in fresh:

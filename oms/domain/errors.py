@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_STORE = "unknown_store", 422
     NOT_A_STORE = "not_a_store", 422
     STORE_CLOSED = "store_closed", 422
+    SERVICE_NOT_OFFERED = "service_not_offered", 422
     ORDER_CONFLICT = "order_conflict", 409
     ORDER_NOT_FOUND = "order_not_found", 404
     CANCEL_REFUSED = "cancel_refused", 409
@@ -80,6 +81,7 @@ class ErrorCode(StrEnum):
     WAVE_NOT_FOUND = "wave_not_found", 404
     WAVE_CLAIMED = "wave_claimed", 409
     NOTHING_TO_PICK = "nothing_to_pick", 409
+    WAVE_STRATEGY_REQUIRED = "wave_strategy_required", 422
     WRONG_ITEM = "wrong_item", 422
     UNKNOWN_BARCODE = "unknown_barcode", 422
     NOT_SCANNED = "not_scanned", 422

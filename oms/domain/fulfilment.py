@@ -98,6 +98,23 @@ class FulfilmentLine(BaseModel):
             self.short > 0 and effects is not None and effects.routing is RoutingEffect.CANCEL_UNITS
         )
 
+    @property
+    def why_cancelled(self) -> CancelledShort | None:
+        """The reason code its short units are cancelled for, with its message key."""
+        if not self.short_cancelled or self.short_reason is None:
+            return None
+        effects = self.short_effects
+        message = effects.customer_message if effects is not None else None
+        return CancelledShort(reason_code=self.short_reason, customer_message=message)
+
+
+class CancelledShort(BaseModel):
+    """Why a line's short units were cancelled: the reason code given and the key of the
+    message the customer is sent, as the code said when the pick was reported."""
+
+    reason_code: str
+    customer_message: str | None = None
+
 
 class PickedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -245,6 +262,8 @@ class FulfilmentProgress(BaseModel):
     cancel_short: list[str] = Field(default_factory=list)
     # Units collected per line, for a collection counted by line (partial collection).
     collected: dict[str, int] = Field(default_factory=dict)
+    # Their reason codes and message keys, by line (since cancellations name them).
+    cancelled_for: dict[str, CancelledShort] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, view: FulfilmentView) -> FulfilmentProgress:
@@ -259,4 +278,10 @@ class FulfilmentProgress(BaseModel):
             collected={
                 line.line_id: line.collected for line in view.lines if line.collected is not None
             },
+            cancelled_for=cancelled_for(view.lines),
         )
+
+
+def cancelled_for(lines: list[FulfilmentLine]) -> dict[str, CancelledShort]:
+    """The lines whose short units are cancelled, with why (``FulfilmentProgress``)."""
+    return {line.line_id: why for line in lines if (why := line.why_cancelled) is not None}

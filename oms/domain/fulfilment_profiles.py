@@ -269,6 +269,11 @@ class FulfilmentProfile(_Doc):
         return [s for s in self.steps if s.applies_to(method)]
 
     @property
+    def pick_waves(self) -> Waves | None:
+        """How its pick step is worked in waves; None: order by order."""
+        return next((s.waves for s in self.steps if s.type is StepType.PICK), None)
+
+    @property
     def services(self) -> frozenset[Service]:
         """The value-added services a location with this profile performs."""
         return frozenset(

@@ -57,6 +57,8 @@ class ReasonEffects(BaseModel):
 
     stock: StockEffect
     routing: RoutingEffect
+    # The key of the message the customer is sent (None in reports from before it was kept).
+    customer_message: MessageKey | None = None
 
 
 class ReasonCode(BaseModel):
@@ -71,7 +73,11 @@ class ReasonCode(BaseModel):
 
     @property
     def effects(self) -> ReasonEffects:
-        return ReasonEffects(stock=self.stock_effect, routing=self.routing_effect)
+        return ReasonEffects(
+            stock=self.stock_effect,
+            routing=self.routing_effect,
+            customer_message=self.customer_message,
+        )
 
     def allows(self, usage: ReasonUsage) -> bool:
         return self.active and usage in self.usages

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from oms.db import availability
+from oms.db import availability, fulfilment_profiles
 from oms.db import orders as order_repo
-from oms.domain.errors import FieldError
+from oms.domain.delivery import DeliveryMethod
+from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
 from oms.domain.order.validation import not_sold
 
@@ -20,9 +21,34 @@ def problems(session: Session, order: OrderIn) -> list[FieldError]:
     store = order_repo.store_location(session, order.delivery.store_id)
     locations: dict[str, LocationRef] = {store.id: store} if store is not None else {}
     found = validate_order(order, catalog=catalog, locations=locations)
+    if store is not None and not found:
+        found += services_not_offered(session, order, store.id)
     try:
         setup = availability.load_channel(session, order.channel)
     except availability.UnknownChannel:
         return found  # a channel no one configured has no exclusions
     exclusions = availability.load_exclusions(session, setup.channel)
     return found + not_sold(order, setup.channel, products, exclusions)
+
+
+def services_not_offered(session: Session, order: OrderIn, store_id: str) -> list[FieldError]:
+    """A collection's lines asking a service the store does not perform (its fulfilment
+    profile's vas step for collections): sourcing could never place them there."""
+    asking = [(i, line) for i, line in enumerate(order.lines) if line.services]
+    if not asking:
+        return []
+    offered = fulfilment_profiles.in_force(
+        session, location_id=store_id, channel=order.channel, method=DeliveryMethod.COLLECT
+    ).services
+    out = []
+    for i, line in asking:
+        missing = sorted(s.value for s in line.services if s not in offered)
+        if missing:
+            out.append(
+                FieldError(
+                    field=f"lines[{i}].services",
+                    code=ErrorCode.SERVICE_NOT_OFFERED,
+                    reason=f"{store_id} does not offer {', '.join(missing)}",
+                )
+            )
+    return out

@@ -17,13 +17,13 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from oms.db import orders, profiles, sourcing
+from oms.db import fulfilment_profiles, orders, profiles, sourcing
 from oms.domain.errors import DomainError
 from oms.domain.order import DeliveryMethod, OrderIn
 from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_order
 from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.sourcing.trials import OrderTrial, compare
-from oms.services.availability import sourcing_candidates
+from oms.services.availability import sourcing_candidates, with_services
 
 Where = tuple[str, frozenset[str], tuple[str, ...] | None]
 
@@ -33,9 +33,15 @@ def plan(
 ) -> tuple[SourcingPlan, list[Candidate], OrderFacts]:
     """The plan the order's first sourcing would make now with this profile, the candidates it
     was made from and the order's facts."""
-    cands = candidates_for(session, order, now)
     facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+    cands = _with_services(session, candidates_for(session, order, now), facts)
     return source_order(facts, cands, profile), cands, facts
+
+
+def _with_services(session: Session, cands: list[Candidate], facts: OrderFacts) -> list[Candidate]:
+    """Each candidate with the services its fulfilment profile performs, as the worker as
+    deployed sees them, when a line asks one."""
+    return with_services(session, cands, facts, fulfilment_profiles.choose)
 
 
 def candidates_for(session: Session, order: OrderIn, now: datetime) -> list[Candidate]:
@@ -84,9 +90,10 @@ def over_past_orders(
         groups.setdefault(_where(order), []).append((i, order, before))
     out: dict[int, OrderTrial] = {}
     for where, members in groups.items():
-        cands = sourcing_candidates(session, *where, now)
+        shared = sourcing_candidates(session, *where, now)
         for i, order, before in members:
             facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+            cands = _with_services(session, shared, facts)
             out[i] = compare(
                 order.id,
                 order.channel,

@@ -601,7 +601,8 @@ async def test_cancelling_with_an_unknown_reason_is_refused(api: Api) -> None:
 
     assert response.status_code == 422, response.text
     error = error_of(response)
-    assert (error["field"], error["code"]) == ("reason", "invalid")
+    # Reasons are codes of the taxonomy: one it does not have is not allowed
+    assert (error["field"], error["code"]) == ("reason", "reason_not_allowed")
 
 
 # -- an order stored while Temporal was unreachable -------------------------------------------

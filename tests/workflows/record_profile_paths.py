@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ BOUTIQUE = FulfilmentProfile.model_validate(
         ],
     }
 )
+Recorder = Callable[[WorkflowEnvironment, str], Awaitable[None]]
 FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
 
 
@@ -136,7 +138,8 @@ async def record_profile_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str) -> None:
+async def main(prefix: str, record: Recorder | None = None) -> None:
+    """Run ``record`` (these paths by default) on a fresh time-skipping test server."""
     from temporalio.contrib.pydantic import pydantic_data_converter
 
     from oms.temporal import ensure_search_attributes
@@ -147,7 +150,7 @@ async def main(prefix: str) -> None:
     )
     await ensure_search_attributes(env.client)
     try:
-        await record_profile_paths(env, prefix)
+        await (record or record_profile_paths)(env, prefix)
     finally:
         await env.shutdown()
 

@@ -46,7 +46,11 @@ async def test_units_whose_reason_says_cancel_units_are_cancelled_not_sourced_ag
 ) -> None:
     # Given the warehouse could send the tee the store cannot
     seed(db, STOCK)
-    cancel = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.CANCEL_UNITS)
+    cancel = ReasonEffects(
+        stock=StockEffect.NONE,
+        routing=RoutingEffect.CANCEL_UNITS,
+        customer_message="customer.item_cancelled",
+    )
     async with running(time_env.client, db) as h:
         handle = await h.place(order("RC-CANCEL"))
         view = await until(h, "RC-CANCEL", awaiting_pick(1))
@@ -68,7 +72,10 @@ async def test_units_whose_reason_says_cancel_units_are_cancelled_not_sourced_ag
     assert len(result.fulfilments) == 1
     assert "rerouted" not in [t.type for t in result.timeline]
     cancelled = [t.detail for t in result.timeline if t.type == "short_cancelled"]
-    assert cancelled == [{"units": [{"line_id": "1", "sku": "SKU-TEE", "qty": 1}]}]
+    # The cancellation names the code it was given and the message the customer is sent
+    unit = {"line_id": "1", "sku": "SKU-TEE", "qty": 1}
+    why = {"reason_code": "customs_hold", "customer_message": "customer.item_cancelled"}
+    assert cancelled == [{"units": [{**unit, **why}]}]
     assert result.payment.captured == TEE + MUG
     assert figures(db, "SKU-TEE", "WH-PARIS") == (10, 0, 0)
     assert figures(db, "SKU-TEE", "ST-BASTILLE") == (2, 0, 0)  # one shipped; stock: none

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus
+from oms.domain.fulfilment import CancelledShort, FulfilmentProgress, FulfilmentStatus
 from oms.domain.order.model import OrderLine
 from oms.domain.order.status import CancelReason, LineState
 from oms.domain.order.views import LineAllocationView, LineView, OrderView
@@ -52,6 +52,8 @@ class LineBook:
         self._lines = {line.line_id: _Line(line) for line in lines}
         # (fulfilment, line) whose short units their reason code cancels instead of re-routing.
         self._cancel_short: set[tuple[str, str]] = set()
+        # Why, when the fulfilment said: (fulfilment, line) -> the code and its message key.
+        self._cancelled_for: dict[tuple[str, str], CancelledShort] = {}
 
     def demands(self) -> list[Demand]:
         return [
@@ -99,8 +101,11 @@ class LineBook:
         picked: dict[str, int],
         cancel_short: list[str] | None = None,
         collected: dict[str, int] | None = None,
+        cancelled_for: dict[str, CancelledShort] | None = None,
     ) -> None:
         self._cancel_short.update((fulfilment_id, line_id) for line_id in cancel_short or ())
+        for line_id, why in (cancelled_for or {}).items():
+            self._cancelled_for[(fulfilment_id, line_id)] = why
         for line_id, b in self._lines.items():
             alloc = b.allocations.get(fulfilment_id)
             if alloc is None:
@@ -114,6 +119,12 @@ class LineBook:
     def cancels_short(self, fulfilment_id: str) -> bool:
         """Some of what this fulfilment did not pick is to be cancelled, by its reason."""
         return any(f == fulfilment_id for f, _ in self._cancel_short)
+
+    def why_cancelled(self, fulfilment_id: str, line_id: str) -> dict[str, str | None]:
+        """The reason code a short was cancelled for and its message key, as the timeline
+        shows them; empty when the fulfilment did not say."""
+        why = self._cancelled_for.get((fulfilment_id, line_id))
+        return why.model_dump() if why is not None else {}
 
     def cancel_short(self, fulfilment_id: str, shorts: list[Demand]) -> list[Demand]:
         """Cancel the short units whose reason code's routing is ``cancel_units``; answers

@@ -281,7 +281,9 @@ class OrderState(PaymentRules, CollectionRules):
         summary.status = p.status
         summary.tracking_number = p.tracking_number or summary.tracking_number
         summary.carrier = p.carrier or summary.carrier
-        self.book.progress(p.fulfilment_id, p.status, p.picked, p.cancel_short, p.collected)
+        self.book.progress(
+            p.fulfilment_id, p.status, p.picked, p.cancel_short, p.collected, p.cancelled_for
+        )
         if p.status is FulfilmentStatus.PICKED and p.fulfilment_id not in self.shorts_handled:
             shorts = self.book.shorts(p.fulfilment_id)
             if shorts:

@@ -47,6 +47,7 @@ class _Attempt:
     cover: Cover
     allocations: list[Allocation]
     unplaced: list[Demand]
+    limited: list[tuple[str, str]]
 
 
 def decide(
@@ -106,7 +107,10 @@ def _attempt(
     exclude: frozenset[str],
     distances: Distances,
 ) -> _Attempt:
-    usable, excluded = screen(order, cands, strategy.filters, exclude=exclude, distances=distances)
+    limited: list[tuple[str, str]] = []
+    usable, excluded = screen(
+        order, cands, strategy.filters, exclude=exclude, distances=distances, limited=limited
+    )
     needs: dict[str, int] = {}
     for line in order.lines:
         needs[line.sku] = needs.get(line.sku, 0) + line.qty
@@ -142,7 +146,7 @@ def _attempt(
     if unplaced and groups is not None and cover.complete:
         # A SKU on several whole lines: replay the search's own order, which placed them all.
         allocations, unplaced = _allocate(order, [usable[loc] for loc in cover.chosen], split, True)
-    return _Attempt(strategy, usable, excluded, cover, allocations, unplaced)
+    return _Attempt(strategy, usable, excluded, cover, allocations, unplaced, limited)
 
 
 def _allocate(
@@ -224,9 +228,6 @@ def _explain(
     for line in order.lines:
         needs[line.sku] = needs.get(line.sku, 0) + line.qty
     values = [(c.criterion, raw_value(c, needs, profile)) for c in attempt.strategy.criteria]
-    by_filter: dict[str, list[str]] = {}
-    for loc, reason in attempt.excluded:
-        by_filter.setdefault(reason, []).append(loc)
     return SourcingExplanation(
         profile=profile.ref,
         profile_id=profile.id,
@@ -249,12 +250,28 @@ def _explain(
             )
             for i, u in top
         ],
-        excluded=[
-            ExcludedGroup(filter=f, count=len(ids), location_ids=ids[:EXCLUDED_IDS])
-            for f in FILTER_ORDER
-            if (ids := by_filter.get(f))
-        ],
+        excluded=_grouped(attempt.excluded),
+        limited=_grouped(attempt.limited),
     )
+
+
+def _grouped(reasons: list[tuple[str, str]]) -> list[ExcludedGroup]:
+    """(location, reason) pairs counted per reason, in the order the filters run; a reason
+    with details (``service_not_offered: engraving``) after its filter's name."""
+    by_filter: dict[str, list[str]] = {}
+    for loc, reason in reasons:
+        by_filter.setdefault(reason, []).append(loc)
+
+    def position(reason: str) -> tuple[int, str]:
+        name = reason.split(":", 1)[0]
+        at = FILTER_ORDER.index(name) if name in FILTER_ORDER else len(FILTER_ORDER)
+        return at, reason
+
+    return [
+        ExcludedGroup(filter=f, count=len(ids), location_ids=ids[:EXCLUDED_IDS])
+        for f in sorted(by_filter, key=position)
+        for ids in [by_filter[f]]
+    ]
 
 
 def _rounded(value: float | None) -> float | None:

@@ -65,3 +65,8 @@ class SourcingExplanation(BaseModel):
     locations_usable: int
     candidates: list[CandidateScore]
     excluded: list[ExcludedGroup]
+    limited: list[ExcludedGroup] = Field(
+        default_factory=list,
+        description="Locations kept for some lines only: left out for the lines asking a "
+        "service they do not perform (filter 'service_not_offered: gift_wrap')",
+    )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import BaseModel, Field
 
 from oms.domain.delivery import Address, DeliveryMethod
-from oms.domain.fulfilment_profiles import FulfilmentProfile
+from oms.domain.fulfilment_profiles import FulfilmentProfile, Service
 from oms.domain.geo import GeoPoint
 from oms.domain.order.model import OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
@@ -46,6 +46,11 @@ class Candidate(BaseModel):
     on_hand: dict[str, int] | None = Field(
         default=None, description="On hand per SKU, for stock balance; defaults to available"
     )
+    services: frozenset[Service] | None = Field(
+        default=None,
+        description="The value-added services it performs (its fulfilment profile's vas "
+        "step); None: not known, no line is kept from it for its services",
+    )
 
 
 class FactLine(BaseModel):
@@ -53,6 +58,9 @@ class FactLine(BaseModel):
     sku: str
     qty: int = Field(gt=0)
     category: str = ""
+    services: list[Service] = Field(
+        default_factory=list, description="Value-added services the line asks for"
+    )
 
 
 class OrderFacts(BaseModel):
@@ -87,6 +95,7 @@ class OrderFacts(BaseModel):
             if lines is not None
             else [Demand(line_id=x.line_id, sku=x.sku, qty=x.quantity) for x in order.lines]
         )
+        services = {x.line_id: list(x.services) for x in order.lines}
         return cls(
             channel=order.channel,
             customer_tier=order.customer.tier.value,
@@ -98,11 +107,23 @@ class OrderFacts(BaseModel):
             region=region or (region_of(delivery.address) if delivery.address else None),
             lines=[
                 FactLine(
-                    line_id=d.line_id, sku=d.sku, qty=d.qty, category=categories.get(d.sku, "")
+                    line_id=d.line_id,
+                    sku=d.sku,
+                    qty=d.qty,
+                    category=categories.get(d.sku, ""),
+                    services=services.get(d.line_id, []),
                 )
                 for d in demands
             ],
         )
+
+    def without_services(self) -> OrderFacts:
+        """The facts as sourcing saw them before lines' services counted (runs recorded
+        before it)."""
+        if not any(line.services for line in self.lines):
+            return self
+        lines = [line.model_copy(update={"services": []}) for line in self.lines]
+        return self.model_copy(update={"lines": lines})
 
 
 def region_of(address: Address) -> str:

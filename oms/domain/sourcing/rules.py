@@ -24,7 +24,7 @@ compare in order, then the sorted location ids.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,9 @@ DISTANCE = "distance"
 NO_STOCK = "no_stock"
 DROPSHIP_CATEGORY = "dropship_category"
 STOCK_COVER = "stock_cover"
+# A location whose profile does not perform a service a line asks: "service_not_offered:
+# engraving" (the services it lacks, comma-separated).
+SERVICE_NOT_OFFERED = "service_not_offered"
 FILTER_ORDER = (
     AFTER_FAILURE,
     CLOSED,
@@ -51,6 +54,7 @@ FILTER_ORDER = (
     NETWORK,
     CAPACITY,
     NO_STOCK,
+    SERVICE_NOT_OFFERED,
     DROPSHIP_CATEGORY,
     STOCK_COVER,
     DISTANCE,
@@ -129,6 +133,43 @@ class Usable:
     key: tuple[float, ...] = ()
 
 
+def service_reason(missing: Iterable[str]) -> str:
+    """How the explanation names a location left out for services: ``service_not_offered:
+    engraving``."""
+    return f"{SERVICE_NOT_OFFERED}: {', '.join(sorted(missing))}"
+
+
+def services_asked(order: OrderFacts) -> dict[str, frozenset[str]]:
+    """The services each SKU's lines ask, for the SKUs of lines that ask any. A SKU asked
+    with a service on one line and without on another counts as asking it: its units are
+    never taken where a line of it could not be served (the cost: the plain line cannot
+    go there either)."""
+    out: dict[str, frozenset[str]] = {}
+    for line in order.lines:
+        if line.services:
+            out[line.sku] = out.get(line.sku, frozenset()) | {s.value for s in line.services}
+    return out
+
+
+def _serviceable(
+    c: Candidate, stock: dict[str, int], asked: Mapping[str, frozenset[str]]
+) -> tuple[dict[str, int], set[str]]:
+    """The stock of the SKUs whose lines' services the location performs, and the services
+    it lacks for the others (empty: it serves every line it has stock for)."""
+    offered = c.services
+    if offered is None:
+        return stock, set()
+    missing: set[str] = set()
+    kept = {}
+    for sku, qty in stock.items():
+        lacks = asked.get(sku, frozenset()) - offered
+        if lacks:
+            missing |= lacks
+        else:
+            kept[sku] = qty
+    return kept, missing
+
+
 def screen(
     order: OrderFacts,
     candidates: Sequence[Candidate],
@@ -136,10 +177,17 @@ def screen(
     *,
     exclude: frozenset[str],
     distances: Distances,
+    limited: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Usable], list[tuple[str, str]]]:
-    """The locations the filters leave, and (location id, filter) for each one they exclude."""
+    """The locations the filters leave, and (location id, filter) for each one they exclude.
+
+    A location that does not perform a service a line asks keeps none of that line's SKU;
+    left with nothing it is excluded (``service_not_offered: ...``), else it is kept for the
+    other lines and named in ``limited`` (location id, reason).
+    """
     categories = {line.sku: line.category for line in order.lines}
     skus = list(categories)
+    asked = services_asked(order)
     usable: list[Usable] = []
     excluded: list[tuple[str, str]] = []
     types = set(filters.location_types) if filters.location_types is not None else None
@@ -164,7 +212,12 @@ def screen(
         else:
             available = c.available
             stock = {s: q for s in skus if (q := available.get(s, 0)) > 0}
-            if stock and dropship is not None and c.type == "dropship":
+            missing: set[str] = set()
+            if stock and asked:
+                stock, missing = _serviceable(c, stock, asked)
+            if missing and not stock:
+                reason = service_reason(missing)
+            elif stock and dropship is not None and c.type == "dropship":
                 stock = _dropship_stock(c, stock, dropship, categories)
                 reason = DROPSHIP_CATEGORY
             else:
@@ -178,6 +231,8 @@ def screen(
                     reason = DISTANCE
                 else:
                     usable.append(Usable(c, loc, stock, km or 0.0))
+                    if missing and limited is not None:
+                        limited.append((loc, service_reason(missing)))
                     continue
         excluded.append((loc, reason))
     return usable, excluded
