@@ -42,6 +42,8 @@ _FINAL = {
     FulfilmentStatus.REJECTED,
     FulfilmentStatus.CANCELLED,
 }
+# Work a location still has to do: not yet handed over, collected, rejected or cancelled.
+OPEN_STATUSES = tuple(status for status in FulfilmentStatus if status not in _FINAL)
 
 
 class FulfilmentLine(BaseModel):
