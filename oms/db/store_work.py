@@ -13,9 +13,10 @@ import base64
 import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, nulls_last, or_, true
+from sqlalchemy import DateTime, and_, bindparam, func, nulls_last, or_, true
 from sqlalchemy import select as columns
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -55,21 +56,29 @@ def decode_cursor(cursor: str) -> Cursor:
         raise ValueError("not a cursor issued by this API") from exc
 
 
-def _bytewise(session: Session, ident: Any) -> Any:
+def _bytewise(postgresql: bool, ident: Any) -> Any:
     """Ids compared as Python compares them, whatever the database's collation: the three
     sources are merged here in the order they were read."""
-    return ident.collate("C") if session.get_bind().dialect.name == "postgresql" else ident
+    return ident.collate("C") if postgresql else ident
 
 
-def _after(due: Any, ident: Any, cursor: Cursor | None) -> ColumnElement[bool]:
+def _after(due: Any, ident: Any, shape: str) -> ColumnElement[bool]:
     """Past the cursor in the order soonest due first, no due time last, then by id."""
-    if cursor is None:
+    if shape == FIRST:
         return true()
-    if cursor.due_at is None:
-        return and_(due.is_(None), ident > cursor.item_id)
-    return or_(
-        due > cursor.due_at, and_(due == cursor.due_at, ident > cursor.item_id), due.is_(None)
-    )
+    after_id = ident > bindparam("after_id")
+    if shape == UNDATED:
+        return and_(due.is_(None), after_id)
+    after_due = bindparam("after_due", type_=DateTime(timezone=True))
+    return or_(due > after_due, and_(due == after_due, after_id), due.is_(None))
+
+
+# A page starts at the top, after an item with a due time, or after one without.
+FIRST, DATED, UNDATED = "first", "dated", "undated"
+
+
+def _shape(cursor: Cursor | None) -> str:
+    return FIRST if cursor is None else DATED if cursor.due_at is not None else UNDATED
 
 
 def page(
@@ -82,65 +91,85 @@ def page(
     kind: WorkKind | None = None,
 ) -> tuple[list[WorkItem], bool]:
     """Up to ``limit`` items after the cursor, soonest due first, and whether more follow."""
-    sources = []
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    shape = _shape(cursor)
+    params: dict[str, Any] = {"location_id": location_id, "n": limit + 1, "kind": kind}
+    if cursor is not None:
+        params.update(after_id=cursor.item_id, after_due=cursor.due_at)
+    connection = session.connection()
+
+    def rows(stmt: Any) -> list[Any]:
+        return list(connection.execute(stmt, params))
+
+    # (sort key, item maker, row) from each source in its order, merged; only the page's
+    # rows become items.
+    sources: list[list[tuple[tuple[bool, datetime | None, str], Any, Any]]] = []
     if kind is None or kind in FROM_FULFILMENTS:
-        sources.append(_fulfilments(session, location_id, now, limit + 1, cursor, kind))
+        stmt = _fulfilments_stmt(postgresql, shape, kind is not None)
+        sources.append(_keyed(rows(stmt), _fulfilment_item))
     if kind in (None, WorkKind.WAVE_TO_PICK):
-        sources.append(_waves(session, location_id, now, limit + 1, cursor))
+        sources.append(_keyed(rows(_waves_stmt(postgresql, shape)), _wave_item))
     if kind in (None, WorkKind.SERVICE_TO_DO):
-        sources.append(_services(session, location_id, now, limit + 1, cursor))
-    items = list(heapq.merge(*sources, key=sort_key))[: limit + 1]
-    return items[:limit], len(items) > limit
+        sources.append(_keyed(rows(_services_stmt(postgresql, shape)), _service_item))
+    merged = list(heapq.merge(*sources, key=lambda x: x[0]))[: limit + 1]
+    items = [make(row, now) for _, make, row in merged[:limit]]
+    return [item for item in items if item is not None], len(merged) > limit
 
 
-def _fulfilments(
-    session: Session,
-    location_id: str,
-    now: datetime,
-    limit: int,
-    cursor: Cursor | None,
-    kind: WorkKind | None,
-) -> list[WorkItem]:
+def _keyed(rows: list[Any], make: Any) -> list[tuple[tuple[bool, datetime | None, str], Any, Any]]:
+    """Each row with its place in the list, by its due time (the last column) and id (the
+    first)."""
+    return [(sort_key(_utc(row[-1]), row[0]), make, row) for row in rows]
+
+
+def _overdue(due_at: datetime | None, now: datetime) -> bool:
+    return due_at is not None and due_at < now
+
+
+# Each statement is built once per shape (its values are bound at each call): building one
+# costs more than the database takes to answer it.
+
+
+@lru_cache
+def _fulfilments_stmt(postgresql: bool, shape: str, one_kind: bool) -> Any:
     f = Fulfilment
-    due, ident, work = col(f.work_due_at), _bytewise(session, col(f.id)), col(f.work_kind)
+    due, ident, work = col(f.work_due_at), _bytewise(postgresql, col(f.id)), col(f.work_kind)
     stmt = columns(col(f.id), col(f.order_id), col(f.status), col(f.steps), col(f.pick_due_at), due)
     stmt = stmt.where(
-        col(f.location_id) == location_id,
+        col(f.location_id) == bindparam("location_id"),
         work.is_not(None),
-        work != WorkKind.SERVICE_TO_DO,
+        work != WorkKind.SERVICE_TO_DO.value,
         # Picked with its wave.
-        or_(col(f.wave_id).is_(None), work != WorkKind.FULFILMENT_TO_PICK),
-        _after(due, ident, cursor),
+        or_(col(f.wave_id).is_(None), work != WorkKind.FULFILMENT_TO_PICK.value),
+        _after(due, ident, shape),
     )
-    if kind is not None:
-        stmt = stmt.where(work == kind)
-    stmt = stmt.order_by(nulls_last(due.asc()), ident).limit(limit)
-    out = []
-    for fid, order_id, status, steps, pick_due, due_at in session.execute(stmt):
-        found = work_of(
-            FulfilmentStatus(status), [StepState.model_validate(s) for s in steps], pick_due
-        )
-        if found is None:  # the row's work as last written, and nothing left since
-            continue
-        due_at = _utc(due_at)
-        out.append(
-            WorkItem(
-                kind=found.kind,
-                id=fid,
-                due_at=due_at,
-                overdue=due_at is not None and due_at < now,
-                step=found.step.key if found.step else None,
-                step_type=found.step_type,
-                order_id=order_id,
-                fulfilment_id=fid,
-            )
-        )
-    return out
+    if one_kind:
+        stmt = stmt.where(work == bindparam("kind"))
+    return stmt.order_by(nulls_last(due.asc()), ident).limit(bindparam("n"))
 
 
-def _waves(
-    session: Session, location_id: str, now: datetime, limit: int, cursor: Cursor | None
-) -> list[WorkItem]:
+def _fulfilment_item(row: Any, now: datetime) -> WorkItem | None:
+    fid, order_id, status, steps, pick_due, due_at = row
+    found = work_of(
+        FulfilmentStatus(status), [StepState.model_validate(s) for s in steps], pick_due
+    )
+    if found is None:  # never written so: a row's work is its steps'
+        return None
+    due_at = _utc(due_at)
+    return WorkItem(
+        kind=found.kind,
+        id=fid,
+        due_at=due_at,
+        overdue=_overdue(due_at, now),
+        step=found.step.key if found.step else None,
+        step_type=found.step_type,
+        order_id=order_id,
+        fulfilment_id=fid,
+    )
+
+
+@lru_cache
+def _waves_stmt(postgresql: bool, shape: str) -> Any:
     w, f = PickWave, Fulfilment
     members = and_(
         col(f.wave_id) == col(w.id), col(f.status) == FulfilmentStatus.AWAITING_PICK.value
@@ -156,71 +185,68 @@ def _waves(
         .select_from(w)
         .outerjoin(f, members)
         .where(
-            col(w.location_id) == location_id,
+            col(w.location_id) == bindparam("location_id"),
             col(w.status).in_([WaveStatus.OPEN.value, WaveStatus.CLAIMED.value]),
         )
         .group_by(col(w.id), col(w.status), col(w.picker), col(w.fulfilment_count))
         .subquery()
     )
-    due, ident = inner.c.due_at, _bytewise(session, inner.c.id)
-    stmt = (
+    due, ident = inner.c.due_at, _bytewise(postgresql, inner.c.id)
+    return (
         columns(inner)
-        .where(_after(due, ident, cursor))
+        .where(_after(due, ident, shape))
         .order_by(nulls_last(due.asc()), ident)
-        .limit(limit)
+        .limit(bindparam("n"))
     )
-    out = []
-    for wave_id, status, picker, size, due_at in session.execute(stmt):
-        due_at = _utc(due_at)
-        out.append(
-            WorkItem(
-                kind=WorkKind.WAVE_TO_PICK,
-                id=wave_id,
-                due_at=due_at,
-                overdue=due_at is not None and due_at < now,
-                step_type=StepType.PICK,
-                wave_id=wave_id,
-                wave_status=WaveStatus(status),
-                picker=picker,
-                fulfilment_count=size,
-            )
-        )
-    return out
 
 
-def _services(
-    session: Session, location_id: str, now: datetime, limit: int, cursor: Cursor | None
-) -> list[WorkItem]:
+def _wave_item(row: Any, now: datetime) -> WorkItem:
+    wave_id, status, picker, size, due_at = row
+    due_at = _utc(due_at)
+    return WorkItem(
+        kind=WorkKind.WAVE_TO_PICK,
+        id=wave_id,
+        due_at=due_at,
+        overdue=_overdue(due_at, now),
+        step_type=StepType.PICK,
+        wave_id=wave_id,
+        wave_status=WaveStatus(status),
+        picker=picker,
+        fulfilment_count=size,
+    )
+
+
+@lru_cache
+def _services_stmt(postgresql: bool, shape: str) -> Any:
     t = ManualTask
-    due, ident = col(t.due_at), _bytewise(session, col(t.id))
-    stmt = (
+    due, ident = col(t.due_at), _bytewise(postgresql, col(t.id))
+    return (
         columns(col(t.id), col(t.order_id), col(t.payload), due)
         .where(
-            col(t.location_id) == location_id,
+            col(t.location_id) == bindparam("location_id"),
             col(t.kind) == TaskKind.VAS.value,
             col(t.status) == TaskStatus.OPEN.value,
-            _after(due, ident, cursor),
+            _after(due, ident, shape),
         )
         .order_by(nulls_last(due.asc()), ident)
-        .limit(limit)
+        .limit(bindparam("n"))
     )
-    out = []
-    for task_id, order_id, payload, due_at in session.execute(stmt):
-        due_at = _utc(due_at)
-        out.append(
-            WorkItem(
-                kind=WorkKind.SERVICE_TO_DO,
-                id=task_id,
-                due_at=due_at,
-                overdue=due_at is not None and due_at < now,
-                step=payload.get("step"),
-                step_type=StepType.VAS,
-                order_id=order_id,
-                fulfilment_id=payload.get("fulfilment_id"),
-                task_id=task_id,
-                line_id=payload.get("line_id"),
-                sku=payload.get("sku"),
-                service=payload.get("service"),
-            )
-        )
-    return out
+
+
+def _service_item(row: Any, now: datetime) -> WorkItem:
+    task_id, order_id, payload, due_at = row
+    due_at = _utc(due_at)
+    return WorkItem(
+        kind=WorkKind.SERVICE_TO_DO,
+        id=task_id,
+        due_at=due_at,
+        overdue=_overdue(due_at, now),
+        step=payload.get("step"),
+        step_type=StepType.VAS,
+        order_id=order_id,
+        fulfilment_id=payload.get("fulfilment_id"),
+        task_id=task_id,
+        line_id=payload.get("line_id"),
+        sku=payload.get("sku"),
+        service=payload.get("service"),
+    )

@@ -126,6 +126,7 @@ class WorkItem(BaseModel):
     service: Service | None = None
 
 
-def sort_key(item: WorkItem) -> tuple[bool, datetime | None, str]:
-    """Soonest due first, items without a due time last, then by id."""
-    return (item.due_at is None, item.due_at, item.id)
+def sort_key(due_at: datetime | None, item_id: str) -> tuple[bool, datetime | None, str]:
+    """Where an item goes in a store's list: soonest due first, items without a due time
+    last, then by id."""
+    return (due_at is None, due_at, item_id)
