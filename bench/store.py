@@ -223,6 +223,8 @@ def table(r: dict[str, Any]) -> str:
          f"{r['work_list_p50_ms']} / {r['work_list_p99_ms']} / {r['work_list_max_ms']}",
          met("work_list_p99_ms")),
         ("work list calls timed", r["work_list_calls"], ""),
+        ("floor: 1 fulfilment over HTTP p50 / p99 (ms)",
+         f"{r['http_floor_p50_ms']} / {r['http_floor_p99_ms']}", "same key, store, server"),
         ("database", f"{r['database']} {r['database_version']}", ""),
         ("load average before / after", f"{r['load_avg_before']} / {r['load_avg_after']}",
          f"{r['cpu_count']} cpus"),

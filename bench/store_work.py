@@ -7,7 +7,9 @@ fulfilments to pick, to pack, to hand over and waiting for collection, their row
 (kind, due time) from ``oms.domain.store_work.work_of`` over their steps; a tenth of the
 items have no due time. The API runs in a child process under uvicorn (bench/api_server.py);
 one untimed walk through every page collects the cursors, then each timed call asks for the
-first page or a page from a cursor drawn at random, as a store app does.
+first page or a page from a cursor drawn at random, as a store app does. Beside it, the floor
+of any read on the same machine at the same moment: ``GET /locations/{id}/fulfilments?limit=1``
+with the same key (its key and location checks, a connection, one row).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import insert
 
 from bench.api_server import running_api
 from bench.inventory_reads import timed
+from bench.orders_figures import pct
 from oms.db import api_keys
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment, Location, ManualTask, PickWave
@@ -150,7 +153,21 @@ def over_http(
 
             args.progress(f"timing {args.work_calls} GET {path} over HTTP ({listed:,} items)")
             times = timed(call, args.work_calls, max(1, args.work_calls // 10))
-    return {"work_items_open": listed, "work_list_pages": len(cursors)}, times
+            # The floor under it on this machine now: the smallest read a store key makes,
+            # the same key check, location check and connection, one row.
+            floor_path = f"/locations/{STORE}/fulfilments"
+            floor = timed(
+                lambda: http.get(floor_path, params={"limit": 1}).raise_for_status(),
+                args.work_calls,
+                max(1, args.work_calls // 10),
+            )
+    figures = {
+        "work_items_open": listed,
+        "work_list_pages": len(cursors),
+        "http_floor_p50_ms": pct(floor, 50),
+        "http_floor_p99_ms": pct(floor, 99),
+    }
+    return figures, times
 
 
 def bench_work_list(url: str, args: argparse.Namespace) -> tuple[dict[str, Any], list[float]]:
