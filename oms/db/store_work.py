@@ -122,8 +122,13 @@ def _keyed(rows: list[Any], make: Any) -> list[tuple[tuple[bool, datetime | None
     return [(sort_key(_utc(row[-1]), row[0]), make, row) for row in rows]
 
 
-def _overdue(due_at: datetime | None, now: datetime) -> bool:
-    return due_at is not None and due_at < now
+def _item(
+    kind: WorkKind, item_id: str, due_at: datetime | None, now: datetime, **more: Any
+) -> WorkItem:
+    due = _utc(due_at)
+    return WorkItem(
+        kind=kind, id=item_id, due_at=due, overdue=due is not None and due < now, **more
+    )
 
 
 # Each statement is built once per shape (its values are bound at each call): building one
@@ -155,12 +160,11 @@ def _fulfilment_item(row: Any, now: datetime) -> WorkItem | None:
     )
     if found is None:  # never written so: a row's work is its steps'
         return None
-    due_at = _utc(due_at)
-    return WorkItem(
-        kind=found.kind,
-        id=fid,
-        due_at=due_at,
-        overdue=_overdue(due_at, now),
+    return _item(
+        found.kind,
+        fid,
+        due_at,
+        now,
         step=found.step.key if found.step else None,
         step_type=found.step_type,
         order_id=order_id,
@@ -202,12 +206,11 @@ def _waves_stmt(postgresql: bool, shape: str) -> Any:
 
 def _wave_item(row: Any, now: datetime) -> WorkItem:
     wave_id, status, picker, size, due_at = row
-    due_at = _utc(due_at)
-    return WorkItem(
-        kind=WorkKind.WAVE_TO_PICK,
-        id=wave_id,
-        due_at=due_at,
-        overdue=_overdue(due_at, now),
+    return _item(
+        WorkKind.WAVE_TO_PICK,
+        wave_id,
+        due_at,
+        now,
         step_type=StepType.PICK,
         wave_id=wave_id,
         wave_status=WaveStatus(status),
@@ -235,12 +238,11 @@ def _services_stmt(postgresql: bool, shape: str) -> Any:
 
 def _service_item(row: Any, now: datetime) -> WorkItem:
     task_id, order_id, payload, due_at = row
-    due_at = _utc(due_at)
-    return WorkItem(
-        kind=WorkKind.SERVICE_TO_DO,
-        id=task_id,
-        due_at=due_at,
-        overdue=_overdue(due_at, now),
+    return _item(
+        WorkKind.SERVICE_TO_DO,
+        task_id,
+        due_at,
+        now,
         step=payload.get("step"),
         step_type=StepType.VAS,
         order_id=order_id,

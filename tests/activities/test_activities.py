@@ -250,19 +250,17 @@ def test_a_product_kept_out_of_the_channel_is_not_sourced_for_it(db: Database) -
     assert [(d.line_id, d.qty) for d in plan.unplaced] == [("1", 2)]  # the tees
 
 
-def test_a_store_full_with_its_open_work_is_passed_over_and_the_explanation_says_so(
-    db: Database,
-) -> None:
-    # Given the Opéra store, nearest and stocked, takes 3 fulfilments a day and still has 3
-    # from yesterday not handed over (one collection waiting among them)
+def opera_with_open_work(db: Database, capacity: int, statuses: list[str]) -> None:
+    """The Opéra store (nearest) and the warehouse stocked; the store takes ``capacity``
+    fulfilments a day and has one from yesterday in each of ``statuses``."""
     seed(db, {(sku, loc): 5 for sku in ("SKU-TEE", "SKU-MUG") for loc in ("ST-OPERA", "WH-PARIS")})
     yesterday = datetime.now(UTC) - timedelta(days=1)
     with db.session() as s:
         opera = s.get(Location, "ST-OPERA")
         assert opera is not None
-        opera.daily_capacity = 3
+        opera.daily_capacity = capacity
         s.add(opera)
-        for n, status in enumerate(("AWAITING_PICK", "PACKED", "READY_FOR_COLLECTION", "SHIPPED")):
+        for n, status in enumerate(statuses):
             s.add(
                 Fulfilment(
                     id=f"OLD{n}.F1",
@@ -277,6 +275,14 @@ def test_a_store_full_with_its_open_work_is_passed_over_and_the_explanation_says
                 )
             )
 
+
+def test_a_store_full_with_its_open_work_is_passed_over_and_the_explanation_says_so(
+    db: Database,
+) -> None:
+    # Given the store takes 3 fulfilments a day and still has 3 from yesterday not handed
+    # over (a collection waiting among them; the one shipped is done)
+    opera_with_open_work(db, 3, ["AWAITING_PICK", "PACKED", "READY_FOR_COLLECTION", "SHIPPED"])
+
     # When an order is sourced
     plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, request())
 
@@ -290,27 +296,7 @@ def test_a_store_full_with_its_open_work_is_passed_over_and_the_explanation_says
 
 def test_a_store_with_room_left_after_its_open_work_is_still_used(db: Database) -> None:
     # Given the same store with room for one more (4 a day, 3 open from before)
-    seed(db, {(sku, loc): 5 for sku in ("SKU-TEE", "SKU-MUG") for loc in ("ST-OPERA", "WH-PARIS")})
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    with db.session() as s:
-        opera = s.get(Location, "ST-OPERA")
-        assert opera is not None
-        opera.daily_capacity = 4
-        s.add(opera)
-        for n in range(3):
-            s.add(
-                Fulfilment(
-                    id=f"OLD{n}.F1",
-                    order_id=f"OLD{n}",
-                    location_id="ST-OPERA",
-                    workflow_id=f"fulfilment-OLD{n}.F1",
-                    status="PICKED",
-                    delivery_method="ship",
-                    lines=[],
-                    created_at=yesterday,
-                    updated_at=yesterday,
-                )
-            )
+    opera_with_open_work(db, 4, ["PICKED", "PICKED", "PICKED"])
 
     plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, request())
 
