@@ -1,22 +1,37 @@
 """A location's open work from the read model, soonest due first, a page at a time.
 
-Three keyset-paged queries, each reading at most a page plus one in its index's order, merged:
-the fulfilments' open work (``fulfilments.work_kind`` and ``work_due_at``, written with each
-row, by ``ix_fulfilments_work``), the open waves with the soonest due time of the fulfilments
-they took, and the open service (vas) tasks. A fulfilment in an open wave is the wave's item;
-one at its vas step is its tasks' items.
+One statement, keyset-paged: three sources each read at most a page plus one after the cursor
+in their index's order, united and ordered: the fulfilments' open work (``fulfilments.work_kind``
+and ``work_due_at``, written with each row, by ``ix_fulfilments_work``), the open waves with the
+soonest due time of the fulfilments they took, and the open service (vas) tasks (by
+``ix_tasks_location_kind_status``). A fulfilment in an open wave is the wave's item; one at its
+vas step is its tasks' items.
 """
 
 from __future__ import annotations
 
 import base64
-import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, func, nulls_last, or_, true
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    nulls_last,
+    or_,
+    true,
+    union_all,
+)
 from sqlalchemy import select as columns
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -25,7 +40,7 @@ from oms.db.tables import Fulfilment, ManualTask, PickWave
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.fulfilment_profiles import StepType
 from oms.domain.fulfilment_steps import StepState
-from oms.domain.store_work import FROM_FULFILMENTS, WorkItem, WorkKind, sort_key, work_of
+from oms.domain.store_work import FROM_FULFILMENTS, WorkItem, WorkKind, work_of
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.domain.waves import WaveStatus
 
@@ -57,8 +72,8 @@ def decode_cursor(cursor: str) -> Cursor:
 
 
 def _bytewise(postgresql: bool, ident: Any) -> Any:
-    """Ids compared as Python compares them, whatever the database's collation: the three
-    sources are merged here in the order they were read."""
+    """Ids in byte order, whatever the database's collation: the cursor's comparisons and
+    every sort agree, on any server."""
     return ident.collate("C") if postgresql else ident
 
 
@@ -92,34 +107,67 @@ def page(
 ) -> tuple[list[WorkItem], bool]:
     """Up to ``limit`` items after the cursor, soonest due first, and whether more follow."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    shape = _shape(cursor)
+    sources = tuple(
+        source
+        for source, kinds in ((FULFILMENTS, FROM_FULFILMENTS), (WAVES, (WorkKind.WAVE_TO_PICK,)),
+                              (SERVICES, (WorkKind.SERVICE_TO_DO,)))
+        if kind is None or kind in kinds
+    )  # fmt: skip
+    stmt = _page_stmt(postgresql, _shape(cursor), sources, kind is not None)
     params: dict[str, Any] = {"location_id": location_id, "n": limit + 1, "kind": kind}
     if cursor is not None:
         params.update(after_id=cursor.item_id, after_due=cursor.due_at)
-    connection = session.connection()
-
-    def rows(stmt: Any) -> list[Any]:
-        return list(connection.execute(stmt, params))
-
-    # (sort key, item maker, row) from each source in its order, merged; only the page's
-    # rows become items.
-    sources: list[list[tuple[tuple[bool, datetime | None, str], Any, Any]]] = []
-    if kind is None or kind in FROM_FULFILMENTS:
-        stmt = _fulfilments_stmt(postgresql, shape, kind is not None)
-        sources.append(_keyed(rows(stmt), _fulfilment_item))
-    if kind in (None, WorkKind.WAVE_TO_PICK):
-        sources.append(_keyed(rows(_waves_stmt(postgresql, shape)), _wave_item))
-    if kind in (None, WorkKind.SERVICE_TO_DO):
-        sources.append(_keyed(rows(_services_stmt(postgresql, shape)), _service_item))
-    merged = list(heapq.merge(*sources, key=lambda x: x[0]))[: limit + 1]
-    items = [make(row, now) for _, make, row in merged[:limit]]
-    return [item for item in items if item is not None], len(merged) > limit
+    rows = list(session.connection().execute(stmt, params))
+    makers = {FULFILMENTS: _fulfilment_item, WAVES: _wave_item, SERVICES: _service_item}
+    items = [makers[row.source](row, now) for row in rows[:limit]]
+    return [item for item in items if item is not None], len(rows) > limit
 
 
-def _keyed(rows: list[Any], make: Any) -> list[tuple[tuple[bool, datetime | None, str], Any, Any]]:
-    """Each row with its place in the list, by its due time (the last column) and id (the
-    first)."""
-    return [(sort_key(_utc(row[-1]), row[0]), make, row) for row in rows]
+# Where an item comes from: the column that tells the rows of one query apart.
+FULFILMENTS, WAVES, SERVICES = "fulfilment", "wave", "service"
+
+
+@lru_cache
+def _page_stmt(postgresql: bool, shape: str, sources: tuple[str, ...], one_kind: bool) -> Any:
+    """One statement per shape of page (its values bound at each call: building it costs more
+    than the database takes to answer): each source's first rows after the cursor in its own
+    index order, then the page of them all in the list's order."""
+    branches = {
+        FULFILMENTS: lambda: _fulfilments_stmt(postgresql, shape, one_kind),
+        WAVES: lambda: _waves_stmt(postgresql, shape),
+        SERVICES: lambda: _services_stmt(postgresql, shape),
+    }
+    parts = [columns(branches[source]().subquery()) for source in sources]
+    every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return (
+        columns(every)
+        .order_by(nulls_last(every.c.due_at.asc()), _bytewise(postgresql, every.c.id))
+        .limit(bindparam("n"))
+    )
+
+
+def _row(source: str, ident: Any, due: Any, **values: Any) -> list[Any]:
+    """A source's columns as every source gives them (null where it has none)."""
+    return [
+        literal_column(f"'{source}'", String).label("source"),
+        ident.label("id"),
+        due.label("due_at"),
+        *(
+            (values[name] if name in values else cast(null(), type_)).label(name)
+            for name, type_ in _COLUMNS.items()
+        ),
+    ]
+
+
+# Typed, so that PostgreSQL unites a source's nulls with another's values.
+_COLUMNS: dict[str, Any] = {
+    "order_id": String(),
+    "status": String(),
+    "doc": JSON(),
+    "pick_due_at": DateTime(timezone=True),
+    "picker": String(),
+    "size": Integer(),
+}
 
 
 def _item(
@@ -139,7 +187,17 @@ def _item(
 def _fulfilments_stmt(postgresql: bool, shape: str, one_kind: bool) -> Any:
     f = Fulfilment
     due, ident, work = col(f.work_due_at), _bytewise(postgresql, col(f.id)), col(f.work_kind)
-    stmt = columns(col(f.id), col(f.order_id), col(f.status), col(f.steps), col(f.pick_due_at), due)
+    stmt = columns(
+        *_row(
+            FULFILMENTS,
+            col(f.id),
+            due,
+            order_id=col(f.order_id),
+            status=col(f.status),
+            doc=col(f.steps),
+            pick_due_at=col(f.pick_due_at),
+        )
+    )
     stmt = stmt.where(
         col(f.location_id) == bindparam("location_id"),
         work.is_not(None),
@@ -154,7 +212,9 @@ def _fulfilments_stmt(postgresql: bool, shape: str, one_kind: bool) -> Any:
 
 
 def _fulfilment_item(row: Any, now: datetime) -> WorkItem | None:
-    fid, order_id, status, steps, pick_due, due_at = row
+    fid, order_id, status, steps, pick_due, due_at = (
+        row.id, row.order_id, row.status, row.doc, row.pick_due_at, row.due_at
+    )  # fmt: skip
     found = work_of(
         FulfilmentStatus(status), [StepState.model_validate(s) for s in steps], pick_due
     )
@@ -190,14 +250,23 @@ def _waves_stmt(postgresql: bool, shape: str) -> Any:
         .outerjoin(f, members)
         .where(
             col(w.location_id) == bindparam("location_id"),
-            col(w.status).in_([WaveStatus.OPEN.value, WaveStatus.CLAIMED.value]),
+            col(w.status) != WaveStatus.SORTED.value,  # open or claimed
         )
         .group_by(col(w.id), col(w.status), col(w.picker), col(w.fulfilment_count))
         .subquery()
     )
     due, ident = inner.c.due_at, _bytewise(postgresql, inner.c.id)
     return (
-        columns(inner)
+        columns(
+            *_row(
+                WAVES,
+                inner.c.id,
+                due,
+                status=inner.c.status,
+                picker=inner.c.picker,
+                size=inner.c.size,
+            )
+        )  # fmt: skip
         .where(_after(due, ident, shape))
         .order_by(nulls_last(due.asc()), ident)
         .limit(bindparam("n"))
@@ -205,7 +274,7 @@ def _waves_stmt(postgresql: bool, shape: str) -> Any:
 
 
 def _wave_item(row: Any, now: datetime) -> WorkItem:
-    wave_id, status, picker, size, due_at = row
+    wave_id, status, picker, size, due_at = row.id, row.status, row.picker, row.size, row.due_at
     return _item(
         WorkKind.WAVE_TO_PICK,
         wave_id,
@@ -224,7 +293,7 @@ def _services_stmt(postgresql: bool, shape: str) -> Any:
     t = ManualTask
     due, ident = col(t.due_at), _bytewise(postgresql, col(t.id))
     return (
-        columns(col(t.id), col(t.order_id), col(t.payload), due)
+        columns(*_row(SERVICES, col(t.id), due, order_id=col(t.order_id), doc=col(t.payload)))
         .where(
             col(t.location_id) == bindparam("location_id"),
             col(t.kind) == TaskKind.VAS.value,
@@ -237,7 +306,7 @@ def _services_stmt(postgresql: bool, shape: str) -> Any:
 
 
 def _service_item(row: Any, now: datetime) -> WorkItem:
-    task_id, order_id, payload, due_at = row
+    task_id, order_id, payload, due_at = row.id, row.order_id, row.doc, row.due_at
     return _item(
         WorkKind.SERVICE_TO_DO,
         task_id,

@@ -124,9 +124,3 @@ class WorkItem(BaseModel):
     line_id: str | None = Field(default=None, description="A service: the line it is for")
     sku: str | None = None
     service: Service | None = None
-
-
-def sort_key(due_at: datetime | None, item_id: str) -> tuple[bool, datetime | None, str]:
-    """Where an item goes in a store's list: soonest due first, items without a due time
-    last, then by id."""
-    return (due_at is None, due_at, item_id)
