@@ -164,8 +164,8 @@ def over_http(
     figures = {
         "work_items_open": listed,
         "work_list_pages": len(cursors),
-        "http_floor_p50_ms": pct(floor, 50),
-        "http_floor_p99_ms": pct(floor, 99),
+        "http_floor_p50_ms": round(pct(floor, 50) or 0, 2),
+        "http_floor_p99_ms": round(pct(floor, 99) or 0, 2),
     }
     return figures, times
 
