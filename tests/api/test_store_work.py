@@ -161,6 +161,10 @@ async def test_the_work_is_paged_with_a_cursor_and_filtered_by_kind(api: Api) ->
     assert seen == whole
     collections = await work(api, "?kind=collection_waiting")
     assert [i["id"] for i in collections["items"]] == ["F.F1"]
+    waves = await work(api, "?kind=wave_to_pick")
+    assert [i["kind"] for i in waves["items"]] == ["wave_to_pick"]
+    services = await work(api, "?kind=service_to_do")
+    assert [i["id"] for i in services["items"]] == [vas_task_id("D.F1", "1", "gift_wrap")]
     assert (await work(api, "?kind=transfer_to_receive"))["items"] == []
 
 
