@@ -172,6 +172,7 @@ def _keep_service_tasks(s: Session, view: FulfilmentView, workflow_id: str) -> N
                     due_at=step.due_at,
                     payload={
                         "fulfilment_id": view.fulfilment_id,
+                        "step": step.key,
                         "line_id": line.line_id,
                         "sku": line.sku,
                         "service": service.value,

@@ -36,6 +36,7 @@ from api.routers import (
     sourcing,
     sourcing_trials,
     stock_events,
+    store_work,
     syncs,
     tasks,
     webhooks_in,
@@ -61,6 +62,7 @@ ROUTERS = (
     fulfilment_steps.router,
     fulfilment_profiles.router,
     pick_waves.router,
+    store_work.router,
     catalogue.router,
     # Before inventory: /inventory/syncs is not a SKU.
     syncs.router,

@@ -46,6 +46,7 @@ class LocationTermsOut(BaseModel):
     on_hand: int
     reserved: int
     in_transit: int
+    quarantined: int = Field(description="Set apart by a reason code: never counted")
     safety: int
     safety_rule: str | None
     safety_scope: SafetyScope | None

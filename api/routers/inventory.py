@@ -177,6 +177,10 @@ class LocationPosition(BaseModel):
     on_hand: int
     reserved: int
     in_transit: int
+    quarantined: int = Field(
+        description="Units set apart by a reason code's quarantine effect: still at the "
+        "location, not in on hand, never counted in atp"
+    )
     atp: int
     explanation: str
     source_version: int | None
@@ -187,6 +191,7 @@ class SkuInventory(BaseModel):
     sku: str
     on_hand: int
     reserved: int
+    quarantined: int = Field(description="Set apart at every location; not in atp")
     atp: int
     locations: list[LocationPosition]
 
@@ -208,6 +213,7 @@ def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
                 on_hand=pos.on_hand,
                 reserved=pos.reserved,
                 in_transit=pos.in_transit,
+                quarantined=pos.quarantined,
                 atp=atp.atp,
                 explanation=atp.explain(),
                 source_version=pos.source_version,
@@ -219,6 +225,7 @@ def get_inventory(sku: str, _: Reader, db: DbDep) -> Any:
             sku=sku,
             on_hand=sum(p.on_hand for p in out),
             reserved=sum(p.reserved for p in out),
+            quarantined=sum(p.quarantined for p in out),
             atp=sum(p.atp for p in out),
             locations=out,
         )
@@ -241,6 +248,7 @@ def _located(s: Session, sku: str) -> list[tuple[InventoryPosition, Location, Lo
                     on_hand=pos.on_hand,
                     reserved=pos.reserved,
                     in_transit=pos.in_transit,
+                    quarantined=pos.quarantined,
                 ),
                 location_info(loc),
                 product,

@@ -233,7 +233,8 @@ def load_positions(session: Session, skus: Iterable[str]) -> list[Stock]:
     wanted = sorted(set(skus))
     rows = _fetch(
         session,
-        "SELECT sku, location_id, on_hand, reserved, in_transit FROM inventory_positions"
+        "SELECT sku, location_id, on_hand, reserved, in_transit, quarantined"
+        " FROM inventory_positions"
         f" WHERE sku IN ({_marks(wanted)})",
         wanted,
     )

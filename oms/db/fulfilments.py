@@ -14,6 +14,7 @@ from oms.domain.fulfilment import (
     FulfilmentView,
     cancelled_for,
 )
+from oms.domain.store_work import work_of
 
 
 def save(
@@ -47,6 +48,9 @@ def save(
     row.tracking_number = view.tracking_number
     row.profile = view.profile
     row.steps = [step.model_dump(mode="json") for step in view.steps]
+    work = work_of(view.status, view.steps, row.pick_due_at)
+    row.work_kind = work.kind.value if work else None
+    row.work_due_at = work.due_at if work else None
     row.updated_at = utcnow()
     session.add(row)
     session.flush()

@@ -2,7 +2,8 @@
 
 A candidate location carries, beside what it may promise (``oms.db.availability`` reads it,
 ``oms.domain.sourcing.candidates`` builds the candidates): the networks
-it belongs to, its daily capacity and the orders it took today (UTC), its lead time, what it has
+it belongs to, its daily capacity, the orders it took today (UTC) and its open work from before
+(fulfilments not yet handed over or collected), its lead time, what it has
 on hand of the order's SKUs (for stock balance), and its recent record over ``RECORD_DAYS``: the
 share of its fulfilments it rejected and the share it picked short. A few
 grouped queries over the candidates, whatever the order's size.
@@ -18,7 +19,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session, col
 
 from oms.db import tables as t
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import OPEN_STATUSES, FulfilmentStatus
 from oms.domain.ledger import ReservationStatus
 from oms.domain.sourcing import OrderFacts, SourcingPlan
 from oms.keys import CART_PREFIX
@@ -70,8 +71,20 @@ def location_facts(
         .group_by(col(r.location_id))
     ):
         out[loc]["capacity_used"] = int(orders)
-    since = now - timedelta(days=RECORD_DAYS)
+    # Open work from before today: fulfilments not yet handed over or collected. Today's are
+    # in capacity_used already.
     f = t.Fulfilment
+    for loc, still_open in session.execute(
+        select(col(f.location_id), func.count())
+        .where(
+            col(f.location_id).in_(ids),
+            col(f.status).in_(OPEN_STATUSES),
+            col(f.created_at) < midnight,
+        )
+        .group_by(col(f.location_id))
+    ):
+        out[loc]["open_work"] = int(still_open)
+    since = now - timedelta(days=RECORD_DAYS)
     done: dict[str, int] = {}
     for loc, total, rejected in session.execute(
         select(

@@ -61,6 +61,8 @@ class Position(BaseModel):
     # May exceed on_hand: a cycle count can find fewer units than are already promised.
     reserved: int = Field(ge=0)
     in_transit: int = Field(default=0, ge=0)
+    # Set apart by a reason code's quarantine effect: not in on_hand, never promised.
+    quarantined: int = Field(default=0, ge=0)
 
 
 class Stock(NamedTuple):
@@ -71,6 +73,7 @@ class Stock(NamedTuple):
     on_hand: int
     reserved: int
     in_transit: int = 0
+    quarantined: int = 0
 
 
 class ProductInfo(BaseModel):
@@ -133,6 +136,7 @@ class LocationTerms(BaseModel):
     on_hand: int
     reserved: int
     in_transit: int
+    quarantined: int = 0
     safety: int
     safety_rule: str | None
     safety_scope: SafetyScope | None
@@ -149,11 +153,12 @@ class LocationAtp(BaseModel):
         t = self.terms
         rule = f" (rule {t.safety_rule}, {t.safety_scope})" if t.safety_rule else ""
         sum_ = f"on hand {t.on_hand} - reserved {t.reserved} - safety {t.safety}{rule}"
+        apart = f"; {t.quarantined} quarantined, not counted" if t.quarantined else ""
         if t.closed:
-            return f"{self.location_id}: closed, promises 0 ({sum_})"
+            return f"{self.location_id}: closed, promises 0 ({sum_}){apart}"
         raw = t.on_hand - t.reserved - t.safety
         floored = f", floored from {raw}" if raw < 0 else ""
-        return f"{self.location_id}: {sum_} = {self.atp}{floored}"
+        return f"{self.location_id}: {sum_} = {self.atp}{floored}{apart}"
 
 
 class ChannelLocation(BaseModel):
@@ -239,6 +244,7 @@ def _located(
             on_hand=position.on_hand,
             reserved=position.reserved,
             in_transit=position.in_transit,
+            quarantined=position.quarantined,
             safety=s.quantity,
             safety_rule=s.rule_id,
             safety_scope=s.scope,

@@ -57,6 +57,8 @@ _FINAL = {
     FulfilmentStatus.CANCELLED,
     FulfilmentStatus.NOT_COLLECTED,
 }
+# Work a location still has to do: not yet handed over, collected, rejected or cancelled.
+OPEN_STATUSES = tuple(status for status in FulfilmentStatus if status not in _FINAL)
 
 
 class FulfilmentLine(BaseModel):

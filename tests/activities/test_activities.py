@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -28,7 +28,9 @@ from oms.db.engine import Database
 from oms.db.tables import (
     Channel,
     Exclusion,
+    Fulfilment,
     InventoryPosition,
+    Location,
     Network,
     NetworkLocation,
     OrderEvent,
@@ -246,3 +248,56 @@ def test_a_product_kept_out_of_the_channel_is_not_sourced_for_it(db: Database) -
     )
     assert [(a.line_id, a.sku) for a in plan.allocations] == [("2", "SKU-MUG")]
     assert [(d.line_id, d.qty) for d in plan.unplaced] == [("1", 2)]  # the tees
+
+
+def opera_with_open_work(db: Database, capacity: int, statuses: list[str]) -> None:
+    """The Opéra store (nearest) and the warehouse stocked; the store takes ``capacity``
+    fulfilments a day and has one from yesterday in each of ``statuses``."""
+    seed(db, {(sku, loc): 5 for sku in ("SKU-TEE", "SKU-MUG") for loc in ("ST-OPERA", "WH-PARIS")})
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    with db.session() as s:
+        opera = s.get(Location, "ST-OPERA")
+        assert opera is not None
+        opera.daily_capacity = capacity
+        s.add(opera)
+        for n, status in enumerate(statuses):
+            s.add(
+                Fulfilment(
+                    id=f"OLD{n}.F1",
+                    order_id=f"OLD{n}",
+                    location_id="ST-OPERA",
+                    workflow_id=f"fulfilment-OLD{n}.F1",
+                    status=status,
+                    delivery_method="ship",
+                    lines=[],
+                    created_at=yesterday,
+                    updated_at=yesterday,
+                )
+            )
+
+
+def test_a_store_full_with_its_open_work_is_passed_over_and_the_explanation_says_so(
+    db: Database,
+) -> None:
+    # Given the store takes 3 fulfilments a day and still has 3 from yesterday not handed
+    # over (a collection waiting among them; the one shipped is done)
+    opera_with_open_work(db, 3, ["AWAITING_PICK", "PACKED", "READY_FOR_COLLECTION", "SHIPPED"])
+
+    # When an order is sourced
+    plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, request())
+
+    # Then the store is passed over for the warehouse, and the decision says why
+    assert plan.locations == ["WH-PARIS"]
+    with db.reading() as s:
+        [decision] = order_sourcing.decisions(s, "O1")
+    excluded = {g["filter"]: g["location_ids"] for g in decision.explanation["excluded"]}
+    assert excluded == {"open_work": ["ST-OPERA"]}
+
+
+def test_a_store_with_room_left_after_its_open_work_is_still_used(db: Database) -> None:
+    # Given the same store with room for one more (4 a day, 3 open from before)
+    opera_with_open_work(db, 4, ["PICKED", "PICKED", "PICKED"])
+
+    plan = ActivityEnvironment().run(SourcingActivities(db).source_and_reserve, request())
+
+    assert plan.locations == ["ST-OPERA"]

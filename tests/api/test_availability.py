@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oms.db.inventory import reserve
+from oms.db.inventory import adjust, reserve
 from oms.domain.sourcing import Allocation
 from tests.api.conftest import Api, error_of, order_body
 
@@ -107,6 +107,32 @@ async def test_the_worked_example_through_the_api(api: Api) -> None:
         "stores-5",
     )
     assert "network 30 - buffer 10" in terms["text"]
+
+
+async def test_quarantined_units_are_shown_apart_and_never_counted_as_available(
+    api: Api,
+) -> None:
+    # Given 10 mugs at Bastille, 3 of them set apart by a reason code's quarantine effect
+    await web_fr(api, STORES)
+    await set_stock(api, {("SKU-MUG", "ST-BASTILLE"): 10, ("SKU-MUG", "ST-OPERA"): 0})
+    with api.db.session() as s:
+        assert adjust(s, "SKU-MUG", "ST-BASTILLE", on_hand=-3, quarantined=3)
+
+    # Then the channel promises the 7 left, and its explanation shows the 3 apart
+    body = await availability(api, "channel=web-fr&skus=SKU-MUG&explain=true", role="analyst")
+    mug = item(body, "SKU-MUG")
+    bastille = next(t for t in mug["explanation"]["locations"] if t["location_id"] == "ST-BASTILLE")
+    assert (mug["atp"], bastille["on_hand"], bastille["quarantined"]) == (7, 7, 3)
+    # And the SKU's positions show them per location and in all, outside on hand and atp
+    r = await api.http.get("/inventory/SKU-MUG", headers=api.auth("integration"))
+    positions = r.json()
+    at_bastille = next(p for p in positions["locations"] if p["location_id"] == "ST-BASTILLE")
+    assert (at_bastille["on_hand"], at_bastille["quarantined"], at_bastille["atp"]) == (7, 3, 7)
+    assert (positions["quarantined"], positions["on_hand"], positions["atp"]) == (3, 7, 7)
+    assert "3 quarantined, not counted" in at_bastille["explanation"]
+    # A store key reads no inventory (its own work only)
+    refused = await api.http.get("/inventory/SKU-MUG", headers=api.auth("opera"))
+    assert refused.status_code == 403
 
 
 async def test_rules_and_exclusions_count_from_the_next_request(api: Api) -> None:

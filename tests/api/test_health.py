@@ -46,6 +46,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/fulfilment/profiles/{profile_id}/rollback": {"post"},
         "/fulfilment/profiles/{profile_id}/retire": {"post"},
         "/locations/{location_id}/pick-waves": {"get", "post"},
+        "/locations/{location_id}/work": {"get"},
         "/pick-waves/{wave_id}": {"get"},
         "/pick-waves/{wave_id}/claim": {"post"},
         "/pick-waves/{wave_id}/picks": {"post"},

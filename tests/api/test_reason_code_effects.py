@@ -59,6 +59,12 @@ async def test_a_code_changed_to_quarantine_sets_the_unit_apart_instead_of_writi
 
     # 100 on hand: one tee picked (still on hand until it ships), one set apart.
     assert _tee_at_opera(api) == (99, 1, 1)
+    # The reads show it apart, never as available: 99 on hand - 1 reserved.
+    inventory = (await api.http.get("/inventory/SKU-TEE", headers=api.auth("analyst"))).json()
+    opera = next(p for p in inventory["locations"] if p["location_id"] == "ST-OPERA")
+    assert (opera["on_hand"], opera["quarantined"], opera["atp"]) == (99, 1, 98)
+    assert inventory["quarantined"] == 1
+    assert "1 quarantined, not counted" in opera["explanation"]
 
 
 async def test_a_code_changed_to_recount_leaves_stock_alone_and_opens_a_recount_task(

@@ -54,6 +54,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/fulfilments/{fulfilment_id}/scans"): {"store"},
     ("POST", "/locations/{location_id}/pick-waves"): {"store"},
     ("GET", "/locations/{location_id}/pick-waves"): {"store"},
+    ("GET", "/locations/{location_id}/work"): {"store", "analyst"},
     ("GET", "/pick-waves/{wave_id}"): {"store"},
     ("POST", "/pick-waves/{wave_id}/claim"): {"store"},
     ("POST", "/pick-waves/{wave_id}/picks"): {"store"},

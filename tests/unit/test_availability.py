@@ -91,6 +91,15 @@ def test_stock_in_transit_is_shown_but_not_promised() -> None:
     assert result.terms.in_transit == 40
 
 
+def test_quarantined_units_are_shown_in_the_terms_but_never_promised() -> None:
+    position = Position(sku=SHIRT.sku, location_id="PARIS-1", on_hand=3, reserved=1, quarantined=5)
+    result = atp_location(position, store("PARIS-1"), SHIRT, [])
+    assert (result.atp, result.terms.quarantined) == (2, 5)
+    assert result.explain() == (
+        "PARIS-1: on hand 3 - reserved 1 - safety 0 = 2; 5 quarantined, not counted"
+    )
+
+
 def test_a_closed_location_promises_nothing_but_still_shows_its_terms() -> None:
     rules = [rule("S1", "location", qty=2, location_id="PARIS-1")]
     result = atp_location(pos("PARIS-1", 25, 3), store("PARIS-1", is_open=False), SHIRT, rules)

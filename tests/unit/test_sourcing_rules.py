@@ -191,6 +191,12 @@ def test_the_unplaced_action_is_the_deciding_strategys(action: str) -> None:
         ({}, cand("X", is_open=False), "closed"),
         ({"min_remaining_capacity": 2}, cand("X", daily_capacity=10, capacity_used=9), "capacity"),
         ({}, cand("X", daily_capacity=10, capacity_used=10), "capacity"),
+        ({}, cand("X", daily_capacity=10, capacity_used=4, open_work=6), "open_work"),
+        (
+            {"min_remaining_capacity": 2},
+            cand("X", daily_capacity=10, capacity_used=3, open_work=6),
+            "open_work",
+        ),
         ({"max_distance_km": 50}, cand("X", "orleans"), "distance"),
         ({"min_stock_cover": 5}, cand("X", stock={"A": 5}), "stock_cover"),
         (
@@ -276,6 +282,11 @@ def test_a_dropship_vendor_serves_only_its_allowed_categories() -> None:
             cand("A", daily_capacity=50, capacity_used=45),
         ),
         ({"criterion": "capacity"}, cand("Z"), cand("A", daily_capacity=500)),  # no limit
+        (
+            {"criterion": "capacity"},
+            cand("Z", daily_capacity=50, capacity_used=10),
+            cand("A", daily_capacity=50, capacity_used=0, open_work=45),
+        ),
         (
             {"criterion": "performance"},
             cand("Z", reject_rate=0.01, short_pick_rate=0.01),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +16,7 @@ from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.order.model import CustomerTier
 from oms.domain.order.status import CancelReason, OrderStatus
 from oms.domain.shipments import ShipmentStatus
+from oms.domain.store_work import WorkKind
 from oms.domain.tasks import TaskKind, TaskStatus
 
 
@@ -76,6 +77,8 @@ class ManualTask(SQLModel, table=True):
         Index("ix_tasks_kind_status", "kind", "status"),
         Index("ix_tasks_assignee_status", "assignee", "status"),
         Index("ix_tasks_status_due", "status", "due_at"),
+        # A location's open tasks of a kind by due time: its services to do (store work).
+        Index("ix_tasks_location_kind_status", "location_id", "kind", "status", "due_at"),
     )
 
     id: str = Field(primary_key=True, max_length=160)
@@ -109,6 +112,15 @@ class Fulfilment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_fulfilments_location_status", "location_id", "status"),
         Index("ix_fulfilments_wave", "wave_id"),
+        # A location's open work, soonest due first (GET /locations/{id}/work).
+        Index(
+            "ix_fulfilments_work",
+            "location_id",
+            "work_due_at",
+            "id",
+            postgresql_where=text("work_kind IS NOT NULL"),
+            sqlite_where=text("work_kind IS NOT NULL"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=80)
@@ -145,6 +157,12 @@ class Fulfilment(SQLModel, table=True):
     profile: str | None = Field(default=None, max_length=80)
     steps: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # What the store has left to do on it and by when (oms.domain.store_work.work_of),
+    # written with the row; null once nothing is left.
+    work_kind: str | None = Field(default=None, max_length=32, description=one_of(WorkKind))
+    work_due_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)

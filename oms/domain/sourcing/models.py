@@ -39,6 +39,12 @@ class Candidate(BaseModel):
         default=None, ge=0, description="Fulfilments it takes a day; None: unlimited"
     )
     capacity_used: int = Field(default=0, ge=0, description="Fulfilments it took today")
+    open_work: int = Field(
+        default=0,
+        ge=0,
+        description="Fulfilments taken before today and still open (not yet handed over or "
+        "collected): today's capacity goes to them too",
+    )
     lead_time_hours: float = Field(default=0, ge=0)
     reject_rate: float = Field(default=0, ge=0, le=1)
     short_pick_rate: float = Field(default=0, ge=0, le=1)

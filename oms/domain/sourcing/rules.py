@@ -3,8 +3,9 @@
 Criteria, as values where lower ranks better (the explanation shows the raw value):
 - ``distance``: great-circle km to the destination (0 without one);
 - ``lead_time``: the location's fulfilment lead time in hours;
-- ``capacity``: fulfilments it can still take today (daily capacity - used today), more first;
-  a location without a daily capacity counts as unlimited;
+- ``capacity``: fulfilments it can still take today (daily capacity - taken today - its open
+  work from before today), more first; a location without a daily capacity counts as
+  unlimited;
 - ``performance``: recent reject rate + short-pick rate (each 0..1);
 - ``cost``: cost to serve one parcel from it, in minor units: ``per_parcel`` + ``per_km`` x km,
   from the profile's rate for its type (``*`` for any other). The order's value does not
@@ -39,7 +40,8 @@ AFTER_FAILURE = "excluded_after_failure"
 CLOSED = "closed"
 TYPE = "type"
 NETWORK = "network"
-CAPACITY = "capacity"
+CAPACITY = "capacity"  # what it took today fills its daily capacity
+OPEN_WORK = "open_work"  # what it took today and its open work from before fill it
 DISTANCE = "distance"
 NO_STOCK = "no_stock"
 DROPSHIP_CATEGORY = "dropship_category"
@@ -53,6 +55,7 @@ FILTER_ORDER = (
     TYPE,
     NETWORK,
     CAPACITY,
+    OPEN_WORK,
     NO_STOCK,
     SERVICE_NOT_OFFERED,
     DROPSHIP_CATEGORY,
@@ -207,8 +210,11 @@ def screen(
             reason = TYPE
         elif networks is not None and networks.isdisjoint(c.networks):
             reason = NETWORK
-        elif c.daily_capacity is not None and c.daily_capacity - c.capacity_used < min_capacity:
-            reason = CAPACITY
+        elif (
+            c.daily_capacity is not None
+            and (left := c.daily_capacity - c.capacity_used) - c.open_work < min_capacity
+        ):
+            reason = CAPACITY if left < min_capacity else OPEN_WORK
         else:
             available = c.available
             stock = {s: q for s in skus if (q := available.get(s, 0)) > 0}
@@ -311,7 +317,7 @@ def rank(
 
 def _capacity_left(u: Usable) -> float | None:
     c = u.candidate
-    return None if c.daily_capacity is None else c.daily_capacity - c.capacity_used
+    return None if c.daily_capacity is None else c.daily_capacity - c.capacity_used - c.open_work
 
 
 def _cost(rate: CostRate, km: float) -> float:
