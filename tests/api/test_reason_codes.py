@@ -48,6 +48,7 @@ async def test_every_usage_has_its_built_in_codes(api: Api) -> None:
         "skip_step",
         "return_qc",
         "adjustment",
+        "return_request",
     }
     cancel = await api.http.get("/reason-codes?usage=cancellation", headers=api.auth("analyst"))
     assert "customer_request" in {c["code"] for c in cancel.json()["items"]}
