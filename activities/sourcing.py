@@ -27,6 +27,7 @@ from oms.domain.sourcing.profiles import DeliveryKind
 from oms.logging import get_logger
 from oms.services import picks
 from oms.services.availability import sourcing_candidates
+from oms.services.store_collection import plan_collection
 
 log = get_logger(__name__)
 
@@ -64,7 +65,9 @@ class SourcingActivities:
         with self.db.session() as s:
             held = inventory.reservations_for_step(s, req.step_key)
             if held:
-                return self._with_profiles(req, _plan_from_entries(req, held))
+                return self._with_profiles(
+                    req, _transfers_of(s, req, _plan_from_entries(req, held))
+                )
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:
@@ -80,14 +83,20 @@ class SourcingActivities:
                     skus = {d.sku for d in req.demands}
                     inventory.lock_positions(s, skus)
                     now = utcnow()
-                    cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
                     profile = profiles.in_force(s, req.channel)
-                    plan = source_order(
-                        sourcing.with_categories(s, _facts(req)),
-                        cands,
-                        profile,
-                        exclude=frozenset(req.exclude),
-                    )
+                    facts = sourcing.with_categories(s, _facts(req))
+                    if req.collect_store is not None:
+                        plan = plan_collection(
+                            s,
+                            facts,
+                            profile,
+                            store_id=req.collect_store,
+                            exclude=req.exclude,
+                            now=now,
+                        )
+                    else:
+                        cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
+                        plan = source_order(facts, cands, profile, exclude=frozenset(req.exclude))
                     if self.before_reserve is not None:
                         self.before_reserve(req.order_id, plan)
                     inventory.reserve(
@@ -145,8 +154,14 @@ class SourcingActivities:
             if facts is not None and facts.delivery is DeliveryKind.COLLECT
             else DeliveryMethod.SHIP
         )
+        # A transfer ships from its source; the store it goes to runs its collection steps.
+        methods = {
+            loc: DeliveryMethod.SHIP if loc in plan.transfers else method for loc in plan.locations
+        }
+        if plan.transfers and req.collect_store is not None:
+            methods[req.collect_store] = DeliveryMethod.COLLECT
         with self.db.reading() as s:
-            chosen = {loc: self.profiles(s, loc, req.channel, method) for loc in plan.locations}
+            chosen = {loc: self.profiles(s, loc, req.channel, m) for loc, m in methods.items()}
         # A location no profile covers runs the fixed flow it always ran (revision 2).
         configured = {loc: p for loc, p in chosen.items() if p is not DEFAULT_PROFILE}
         return plan.model_copy(update={"fulfilment_profiles": configured})
@@ -180,6 +195,19 @@ class SourcingActivities:
 def _in_demand_order(req: SourcingRequest, allocations: list[Allocation]) -> list[Allocation]:
     rank = {d.line_id: i for i, d in enumerate(req.demands)}
     return sorted(allocations, key=lambda a: (rank.get(a.line_id, len(rank)), a.location_id))
+
+
+def _transfers_of(s: Session, req: SourcingRequest, plan: SourcingPlan) -> SourcingPlan:
+    """A plan rebuilt from the ledger, with its transfers: a collection's units held away from
+    its store are on their way to it."""
+    store = req.collect_store
+    moved = {loc: store for loc in plan.locations if store is not None and loc != store}
+    if not moved or store is None:
+        return plan
+    found = sourcing.store_point(s, store)
+    return plan.model_copy(
+        update={"transfers": moved, "transfer_address": found[1] if found else None}
+    )
 
 
 def _facts(req: SourcingRequest) -> OrderFacts:

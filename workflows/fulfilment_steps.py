@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import (
@@ -38,12 +37,10 @@ with workflow.unsafe.imports_passed_through():
         StepState,
         StepStatus,
         collection_code,
-        plan_steps,
         skip_refusal,
         step_due,
         step_refusal,
     )
-    from oms.domain.order import DeliveryMethod
     from oms.domain.order.run_info import (
         FULFILMENT_WAITS,
         WaitingOn,
@@ -55,18 +52,16 @@ with workflow.unsafe.imports_passed_through():
     from oms.metrics import task_sla_breached
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
+    from workflows.fulfilment_transfer import TransferSteps
     from workflows.policies import LOCAL_ACTIVITY, condition_within
+    from workflows.refusals import refuse
 
 
 # A pick given up past its deadline: nothing left the shelf, the units are sourced elsewhere.
 OVERDUE_EFFECTS = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.REROUTE)
 
 
-def refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
-    return ApplicationError(reason, {"field": field, "code": code.value}, type=code.value)
-
-
-class ProfiledSteps:
+class ProfiledSteps(TransferSteps):
     """The steps' run and the staff's updates; ``FulfilmentWorkflow`` supplies the pick,
     pack, carrier and storage it shares with the runs recorded before profiles."""
 
@@ -84,7 +79,9 @@ class ProfiledSteps:
     async def _book_carrier(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    async def _consumed(self, summary: str) -> None:  # pragma: no cover
+    async def _consumed(
+        self, summary: str, *, emit: list[EmitEvent] | None = None
+    ) -> None:  # pragma: no cover
         raise NotImplementedError
 
     async def _despite_cancel(self, work: Coroutine[Any, Any, None]) -> None:  # pragma: no cover
@@ -140,8 +137,9 @@ class ProfiledSteps:
         profile = inp.profile or DEFAULT_PROFILE
         view = self.view
         view.profile = f"{profile.id}@{profile.version}"
-        view.steps = plan_steps(profile, inp.delivery_method)
-        steps = {s.key: s for s in profile.steps_for(inp.delivery_method)}
+        to_run = self._steps_to_run()
+        view.steps = [StepState.of(step) for step in to_run]
+        steps = {s.key: s for s in to_run}
         for state in view.steps:
             await self._step(steps[state.key], state)
             if view.status is FulfilmentStatus.REJECTED or view.status.is_final:
@@ -175,7 +173,9 @@ class ProfiledSteps:
         elif step.type is StepType.PACK:
             await self._after_pack(state)
         elif step.type is StepType.HANDOVER:
-            await self._consumed(f"{state.key}: handed to the carrier")
+            await self._consumed(f"{state.key}: handed to the carrier", emit=self._left())
+        elif step.type is StepType.RECEIVE:
+            await self._store("received at the store", emit=self._received(state))
         elif step.type is StepType.COLLECTED:
             await self._consumed(f"{state.key}: collected")
         else:
@@ -236,7 +236,7 @@ class ProfiledSteps:
             await self._tell_order()  # re-sourced at once, while the rest goes on
 
     async def _after_pack(self, state: StepState) -> None:
-        if self.inp.delivery_method is not DeliveryMethod.SHIP:
+        if not self._ships:
             await self._store(f"{state.key} {state.status.value}")
             return
         # Packed is written before the carrier is called: an order's cancel reads these
@@ -248,8 +248,7 @@ class ProfiledSteps:
         """Booked, and gone at once unless the profile waits for the carrier's pick-up."""
         await self._book_carrier()
         if not any(s.type is StepType.HANDOVER for s in self.view.steps):
-            self.view.status = FulfilmentStatus.SHIPPED
-            await self._consumed("shipped")
+            await self._consumed("shipped", emit=self._left())
         else:
             await self._store("booked, label ready")
 
@@ -259,7 +258,7 @@ class ProfiledSteps:
         self._finish(state, StepStatus.DONE, "system")
         ready = self._event(
             "fulfilment.ready_for_collection",
-            {"location_id": self.inp.location_id, "collection_code": self._code},
+            {"location_id": self._collected_at, "collection_code": self._code},
         )
         await self._store("ready for collection", emit=[ready])
         self._show()
@@ -329,7 +328,7 @@ class ProfiledSteps:
             raise refuse(ErrorCode.INVALID_STATE, why, "step")
         state = self._current_of()
         assert state is not None
-        if state.type is StepType.PACK and self.inp.delivery_method is DeliveryMethod.SHIP:
+        if state.type is StepType.PACK and self._ships:
             raise refuse(ErrorCode.INVALID_STATE, "a shipment cannot leave unpacked", "step")
 
     @workflow.update
@@ -337,7 +336,9 @@ class ProfiledSteps:
         state = self._current_of(StepType.HANDOVER)
         assert state is not None
         self._finish(state, StepStatus.DONE, scan.actor)
-        self.view.status = FulfilmentStatus.SHIPPED
+        # The run publishes a transfer's departure when it stores it (``_left``).
+        transfer = self.inp.transfer_to is not None
+        self.view.status = FulfilmentStatus.IN_TRANSIT if transfer else FulfilmentStatus.SHIPPED
         return self.view
 
     @handover.validator

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         FulfilmentProgress,
         FulfilmentView,
     )
+    from oms.domain.fulfilment_profiles import DEFAULT_PROFILE as DEFAULT_FULFILMENT
     from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
     from oms.domain.sourcing import Demand, SourcingPlan
@@ -211,8 +212,14 @@ class OrderWorkflow(OrderSteps):
         for location_id, allocs in plan.by_location().items():
             fid = self.state.next_fulfilment_id()
             profile = plan.fulfilment_profiles.get(location_id)
+            # A transfer to the collection store always runs steps (its own and the store's).
+            transfer_to = plan.transfers.get(location_id)
             # Since fulfilment profiles: the location's steps, and the lines' services.
-            profiled = self._lean and profile is not None and workflow.patched(PROFILED)
+            profiled = (
+                self._lean
+                and (profile is not None or transfer_to is not None)
+                and workflow.patched(PROFILED)
+            )
             lines = [
                 FulfilmentLine(
                     line_id=a.line_id,
@@ -234,11 +241,13 @@ class OrderWorkflow(OrderSteps):
                     reservation_key=step_key(self.order.id, step),
                     delivery_method=delivery.method,
                     express=delivery.express,
-                    address=delivery.address,
+                    address=plan.transfer_address if transfer_to else delivery.address,
                     lines=lines,
                     pick_escalate_after_s=self.state.policy.pick_escalate_after_s,
                     revision=3 if profiled else 2 if self._lean else 1,
-                    profile=profile if profiled else None,
+                    profile=(profile or DEFAULT_FULFILMENT) if profiled else None,
+                    transfer_to=transfer_to,
+                    collection_profile=plan.fulfilment_profiles.get(transfer_to or ""),
                 ),
                 id=fulfilment_workflow_id(fid),
                 **extra,

@@ -52,6 +52,9 @@ LEAN_RUN = "lean-order-run"
 # customer's funds with nothing left to void them. The run waits for the answer, records it,
 # then stops, and the compensation voids what was authorized.
 AUTHORIZE_TO_THE_END = "authorize-to-the-end"
+# A collection its store cannot serve is transferred there from elsewhere (the profile's
+# transfer_to_store): the plan says which fulfilments are transfers.
+TRANSFER_TO_STORE = "transfer-to-store"
 _R = TypeVar("_R")
 
 
@@ -179,6 +182,9 @@ class OrderSteps(OrderRecords):
         await self._set_status(OrderStatus.SOURCING, "sourcing_started", "system", {"step": step})
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
+        # Since ship to store: a collection is sourced for its store, what the store lacks
+        # transferred to it where the channel's profile allows it.
+        to_store = collect and delivery.store_id is not None and workflow.patched(TRANSFER_TO_STORE)
         plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
@@ -187,7 +193,10 @@ class OrderSteps(OrderRecords):
                 step_key=step_key(self.order.id, step),
                 demands=demands,
                 destination=delivery.address.point() if delivery.address else None,
-                only_locations=[delivery.store_id] if collect and delivery.store_id else None,
+                only_locations=(
+                    [delivery.store_id] if collect and delivery.store_id and not to_store else None
+                ),
+                collect_store=delivery.store_id if to_store else None,
                 exclude=sorted(self.state.excluded),
                 # Only the first sourcing takes over the cart's hold: by a re-route the cart
                 # id may hold another basket.

@@ -1,5 +1,6 @@
 """Store staff working the steps of a fulfilment's profile: scan units, complete or skip a
-step, hand a parcel to the carrier by its label, and check a customer's collection code.
+step, hand a parcel to the carrier by its label, receive a transfer at its collection store by
+its label, and check a customer's collection code.
 
 Each action is sent to the fulfilment's workflow as an update (``api.fulfilment_updates``),
 which refuses what its step under way does not allow; what can be checked without it (a
@@ -24,7 +25,13 @@ from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment import FulfilmentView
 from oms.domain.fulfilment_profiles import StepType
 from oms.domain.fulfilment_scans import LineScans
-from oms.domain.fulfilment_steps import CollectReport, HandoverScan, SkipReport, StepReport
+from oms.domain.fulfilment_steps import (
+    CollectReport,
+    HandoverScan,
+    ReceiveScan,
+    SkipReport,
+    StepReport,
+)
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.domain.reason_codes import ReasonUsage
 from oms.logging import get_logger
@@ -182,9 +189,40 @@ async def collect(
 ) -> Any:
     """The customer at the counter with the collection code they were sent (event
     `fulfilment.ready_for_collection`); another code is `422 invalid` at `code`."""
-    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id)
+    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id, at_store=True)
     report = CollectReport(code=body.code, actor=principal.actor)
     return await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.collect, report)
+
+
+@router.post(
+    "/fulfilments/{fulfilment_id}/receive",
+    response_model=FulfilmentView,
+    responses=error_responses(
+        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.INVALID
+    ),
+)
+async def receive(
+    fulfilment_id: str, body: HandoverBody, principal: Staff, db: DbDep, client: ClientDep
+) -> Any:
+    """A transfer arrives at its collection store: the parcel's label scanned there, by a key
+    of that store (the location that shipped it, or any other, is `404
+    fulfilment_not_found`). A label not of this transfer is `422 invalid` at `label`; a
+    fulfilment that is not on its way to a store is `409 invalid_state`. It is then ready for
+    collection (event `fulfilment.transfer_received`, then `fulfilment.ready_for_collection`)."""
+    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id, at_store=True)
+    if row.transfer_to is None:
+        raise ApiError(
+            ErrorCode.INVALID_STATE, "this fulfilment is not a transfer to a store", "label"
+        )
+    scan = ReceiveScan(label=body.label, actor=principal.actor)
+    view = await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.receive, scan)
+    log.info(
+        "transfer_received",
+        order_id=view.order_id,
+        fulfilment_id=fulfilment_id,
+        location_id=row.transfer_to,
+    )
+    return view
 
 
 def _scan(db: Database, principal: Principal, fulfilment_id: str, barcode: str) -> ScansPublic:

@@ -36,7 +36,7 @@ from oms.domain.order.lines import with_progress
 from oms.domain.order.validation import document_problems
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
-from oms.services import order_intake
+from oms.services import order_intake, store_collection
 from oms.services.order_runs import start_order
 from oms.temporal import unreachable
 from workflows.order import OrderWorkflow
@@ -62,6 +62,22 @@ class CancelBody(BaseModel):
 def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
     with db.reading() as s:
         return order_intake.problems(s, order)
+
+
+def _not_at_store(db: Database, order: OrderIn, now: datetime) -> ApiError | None:
+    """A new collection its store cannot serve, with no transfer to bring what it lacks:
+    refused, naming where the cart can be collected. An order already placed is not asked
+    again (its own reservation would stand in its way)."""
+    with db.reading() as s:
+        if order_repo.get_order(s, order.id) is not None:
+            return None
+        found = store_collection.not_available_at_store(s, order, now)
+    if found is None:
+        return None
+    error, stores = found
+    refusal = ApiError.invalid([error])
+    refusal.detail = {"store_id": order.delivery.store_id, "stores": stores}
+    return refusal
 
 
 def _accept(
@@ -119,6 +135,10 @@ async def place_order(
     if errors:
         raise ApiError.invalid(errors)
     now = datetime.now(UTC)
+    refusal = await run_in_threadpool(_not_at_store, db, order, now)
+    if refusal is not None:
+        log.info("order_refused_not_at_store", order_id=order.id, store_id=order.delivery.store_id)
+        raise refusal
     created, ran, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
     if fingerprint != order.fingerprint():
         raise ApiError(
@@ -179,6 +199,7 @@ router.add_api_route(
             ErrorCode.UNKNOWN_STORE,
             ErrorCode.NOT_A_STORE,
             ErrorCode.STORE_CLOSED,
+            ErrorCode.NOT_AVAILABLE_AT_STORE,
         ),
     },
 )

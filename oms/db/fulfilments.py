@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from oms.db.tables import Fulfilment, utcnow
 from oms.domain.fulfilment import (
@@ -46,6 +46,7 @@ def save(
     row.tracking_number = view.tracking_number
     row.profile = view.profile
     row.steps = [step.model_dump(mode="json") for step in view.steps]
+    row.transfer_to = view.transfer_to
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -69,7 +70,10 @@ def for_location(
     limit: int,
     offset: int,
 ) -> list[Fulfilment]:
-    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
+    # A store's own fulfilments, and the transfers it receives and hands to the customer.
+    stmt = select(Fulfilment).where(
+        or_(Fulfilment.location_id == location_id, col(Fulfilment.transfer_to) == location_id)
+    )
     if status is not None:
         stmt = stmt.where(Fulfilment.status == status)
     stmt = stmt.order_by(col(Fulfilment.created_at), col(Fulfilment.id))

@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_STORE = "unknown_store", 422
     NOT_A_STORE = "not_a_store", 422
     STORE_CLOSED = "store_closed", 422
+    NOT_AVAILABLE_AT_STORE = "not_available_at_store", 422
     ORDER_CONFLICT = "order_conflict", 409
     ORDER_NOT_FOUND = "order_not_found", 404
     CANCEL_REFUSED = "cancel_refused", 409

@@ -23,6 +23,8 @@ class FulfilmentStatus(StrEnum):
     SHIPPED = "SHIPPED"
     READY_FOR_COLLECTION = "READY_FOR_COLLECTION"
     COLLECTED = "COLLECTED"
+    # A transfer on its way to the collection store, to be received there by scan.
+    IN_TRANSIT = "IN_TRANSIT"
     REJECTED = "REJECTED"
     CANCELLED = "CANCELLED"
 
@@ -124,6 +126,8 @@ class FulfilmentView(BaseModel):
     # Revision 3: the steps of the location's fulfilment profile, and which profile it is.
     profile: str | None = None
     steps: list[StepState] = Field(default_factory=list)
+    # A transfer: the collection store it is shipped to, received at and collected from.
+    transfer_to: str | None = None
 
     @property
     def current_step(self) -> StepState | None:

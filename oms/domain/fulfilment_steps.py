@@ -18,7 +18,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment_profiles import FulfilmentProfile, PickMode, Step, StepType
+from oms.domain.fulfilment_profiles import (
+    COLLECT_ONLY,
+    FulfilmentProfile,
+    PickMode,
+    Step,
+    StepType,
+)
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # How many digits a collection code has: short enough to read out at a counter.
@@ -98,6 +104,25 @@ def plan_steps(profile: FulfilmentProfile, method: DeliveryMethod) -> list[StepS
     return [StepState.of(step) for step in profile.steps_for(method)]
 
 
+RECEIVE_STEP = Step(type=StepType.RECEIVE)
+
+
+def transfer_steps(source: FulfilmentProfile, store: FulfilmentProfile) -> list[Step]:
+    """A transfer's steps: the source's for a shipment (pick to handover), its receipt at the
+    store, then the store's collection steps (ready for collection, collected)."""
+    collection = [s for s in store.steps_for(DeliveryMethod.COLLECT) if s.type in COLLECT_ONLY]
+    return [*source.steps_for(DeliveryMethod.SHIP), RECEIVE_STEP, *collection]
+
+
+class ReceiveScan(BaseModel):
+    """A transfer's parcel arriving at the collection store: its label scanned there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Code
+    actor: str = "store"
+
+
 def step_due(step: Step, *, express: bool, default: timedelta | None = None) -> timedelta | None:
     """How long a step may take once begun: the profile's deadline, else ``default``."""
     return step.deadline.due_in(express) or default
@@ -123,7 +148,13 @@ def step_refusal(state: StepState | None, report: StepReport) -> str | None:
     collection have reports of their own."""
     if state is None or state.key != report.step:
         return f"step {report.step!r} is not the step under way"
-    if state.type in (StepType.PICK, StepType.PACK, StepType.HANDOVER, StepType.COLLECTED):
+    if state.type in (
+        StepType.PICK,
+        StepType.PACK,
+        StepType.HANDOVER,
+        StepType.RECEIVE,
+        StepType.COLLECTED,
+    ):
         return f"a {state.type.value} step is reported by its own action"
     if state.type is StepType.PHOTO and not report.photo:
         return "a photo step needs its photo"

@@ -96,6 +96,7 @@ class Fulfilment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_fulfilments_location_status", "location_id", "status"),
         Index("ix_fulfilments_wave", "wave_id"),
+        Index("ix_fulfilments_transfer_status", "transfer_to", "status"),
     )
 
     id: str = Field(primary_key=True, max_length=80)
@@ -122,6 +123,9 @@ class Fulfilment(SQLModel, table=True):
     steps: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # A transfer: the collection store it goes to, receives it (status IN_TRANSIT until then)
+    # and hands it over; null for a fulfilment delivered from where it was picked.
+    transfer_to: str | None = Field(default=None, max_length=64)
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
 

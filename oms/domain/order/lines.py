@@ -13,6 +13,7 @@ from oms.domain.sourcing.models import Allocation, Demand
 # The most advanced state among a line's allocations wins when nothing has shipped yet.
 _PROGRESS = [
     (FulfilmentStatus.READY_FOR_COLLECTION, LineState.READY_FOR_COLLECTION),
+    (FulfilmentStatus.IN_TRANSIT, LineState.IN_TRANSIT),
     (FulfilmentStatus.PACKED, LineState.PACKED),
     (FulfilmentStatus.PICKED, LineState.PICKED),
     (FulfilmentStatus.AWAITING_PICK, LineState.RESERVED),

@@ -45,6 +45,7 @@ FULFILMENT_WAITS = {
     FulfilmentStatus.PICKED: WaitingOn.STORE,
     FulfilmentStatus.PACKED: WaitingOn.CARRIER,
     FulfilmentStatus.READY_FOR_COLLECTION: WaitingOn.CUSTOMER,
+    FulfilmentStatus.IN_TRANSIT: WaitingOn.STORE,  # to be received at the collection store
 }
 
 
