@@ -1,0 +1,106 @@
+"""Ship to store over the API: a collection its store cannot serve is refused at intake unless
+the channel's profile allows a transfer; a transfer is received by the store it goes to, by
+that store's key only, then collected there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from oms.db import orders as order_repo
+from oms.db import profiles
+from oms.db.tables import OutboxEvent
+from tests.api.conftest import Api, collect_body, error_of, full_pick
+
+PARCELS = {"parcels": [{"weight_grams": 900, "reference": "BOX-1"}]}
+
+
+async def _post(api: Api, url: str, json: Any, role: str) -> Any:
+    return await api.http.post(url, json=json, headers=api.auth(role))
+
+
+def _allow_transfers(api: Api) -> None:
+    doc: dict[str, Any] = {
+        "channel": "web-fr",
+        "transfer_to_store": True,
+        "strategies": [{"name": "nearest"}],
+        "fallback": {"name": "rest"},
+    }
+    with api.db.session() as s:
+        profiles.create_draft(s, "ship-to-store", doc, created_by=None)
+        profiles.publish(s, "ship-to-store", 1)
+
+
+async def test_a_collection_its_store_cannot_serve_is_refused_naming_where_it_can_be(
+    api: Api,
+) -> None:
+    # Given only the Opéra store holds the cart, and the channel allows no transfer
+    body = collect_body(store_id="ST-BASTILLE")
+
+    # When the storefront places it for collection at the Bastille store
+    response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    # Then it is refused, naming the Opéra store, and nothing is stored or started
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert (error["code"], error["field"]) == ("not_available_at_store", "delivery.store_id")
+    assert "transfer_to_store" in error["reason"]
+    assert "ST-OPERA" in error["reason"]
+    assert error["detail"] == {"store_id": "ST-BASTILLE", "stores": ["ST-OPERA"]}
+    with api.db.reading() as s:
+        assert order_repo.get_order(s, body["id"]) is None
+    gone = await api.http.get(f"/orders/{body['id']}", headers=api.auth("analyst"))
+    assert gone.status_code == 404
+
+
+async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api: Api) -> None:
+    # Given the channel allows transfers, and a collection at the Bastille store, which has
+    # none of it: the Opéra store picks and ships it there
+    _allow_transfers(api)
+    body = collect_body(store_id="ST-BASTILLE")
+    await api.place(body)
+    fulfilment = await api.until_fulfilment(body["id"], "AWAITING_PICK")
+    fid = fulfilment["id"]
+    assert (fulfilment["location_id"], fulfilment["transfer_to"]) == ("ST-OPERA", "ST-BASTILLE")
+    picked = await _post(api, f"/fulfilments/{fid}/pick", full_pick(fulfilment), "opera")
+    assert picked.status_code == 200, picked.text
+    assert (await _post(api, f"/fulfilments/{fid}/pack", PARCELS, "opera")).status_code == 200
+
+    # Then the Bastille store sees it among its transfers to receive
+    arriving = await api.until_fulfilment(
+        body["id"], "IN_TRANSIT", location_id="ST-BASTILLE", role="bastille"
+    )
+    assert arriving["current_step"]["key"] == "receive"
+    label = arriving["tracking_number"]
+
+    # When the store that shipped it tries to receive it, it is not theirs to receive
+    theirs = await _post(api, f"/fulfilments/{fid}/receive", {"label": label}, "opera")
+    assert theirs.status_code == 404, theirs.text
+    assert error_of(theirs)["code"] == "fulfilment_not_found"
+    # ...and a label of another parcel is refused at the store
+    wrong = await _post(api, f"/fulfilments/{fid}/receive", {"label": "BOX-9"}, "bastille")
+    assert wrong.status_code == 422, wrong.text
+    assert (error_of(wrong)["code"], error_of(wrong)["field"]) == ("invalid", "label")
+
+    # When the Bastille store scans the parcel's label
+    received = await _post(api, f"/fulfilments/{fid}/receive", {"label": "BOX-1"}, "bastille")
+
+    # Then it is ready for collection there, and the customer collects it at the Bastille
+    assert received.status_code == 200, received.text
+    await api.until_fulfilment(
+        body["id"], "READY_FOR_COLLECTION", location_id="ST-BASTILLE", role="bastille"
+    )
+    with api.db.reading() as s:
+        sent = s.exec(
+            select(OutboxEvent).where(
+                OutboxEvent.order_id == body["id"],
+                OutboxEvent.type == "fulfilment.ready_for_collection",
+            )
+        ).one()
+    code = {"code": sent.payload["collection_code"]}
+    assert (await _post(api, f"/fulfilments/{fid}/collect", code, "opera")).status_code == 404
+    collected = await _post(api, f"/fulfilments/{fid}/collect", code, "bastille")
+    assert collected.status_code == 200, collected.text
+    order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
+    assert [line["state"] for line in order["lines"]] == ["collected", "collected"]
