@@ -34,9 +34,7 @@ def profile(**changes: Any) -> SourcingProfile:
 
 def place(loc: str, kind: str, lat: float, lon: float, **available: int) -> Candidate:
     stock = {f"SKU-{sku.upper()}": qty for sku, qty in available.items()}
-    return Candidate(
-        location_id=loc, type=kind, point=GeoPoint(lat=lat, lon=lon), available=stock
-    )
+    return Candidate(location_id=loc, type=kind, point=GeoPoint(lat=lat, lon=lon), available=stock)
 
 
 FACTS = OrderFacts(
