@@ -135,8 +135,9 @@ def list_fulfilments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK),
-    and the transfers on their way to it (`transfer_to`; to receive when status=IN_TRANSIT)."""
+    """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK).
+    A transfer to a collection store is listed at its source until it leaves, then at the
+    store (`transfer_to`): its transfers to receive when status=IN_TRANSIT."""
     with db.reading() as s:
         if not principal.sees_location(location_id) or s.get(Location, location_id) is None:
             raise ApiError(

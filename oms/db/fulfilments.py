@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
 from oms.db.tables import Fulfilment, utcnow
 from oms.domain.fulfilment import (
+    AT_THE_STORE,
     FulfilmentLine,
     FulfilmentProgress,
     FulfilmentStatus,
@@ -70,9 +71,18 @@ def for_location(
     limit: int,
     offset: int,
 ) -> list[Fulfilment]:
-    # A store's own fulfilments, and the transfers it receives and hands to the customer.
+    # Each row at the location whose work it is: a transfer at its source until it leaves,
+    # then at the collection store that receives it and hands it to the customer.
+    at_store = [s.value for s in AT_THE_STORE]
+    transfer = col(Fulfilment.transfer_to)
     stmt = select(Fulfilment).where(
-        or_(Fulfilment.location_id == location_id, col(Fulfilment.transfer_to) == location_id)
+        or_(
+            and_(
+                Fulfilment.location_id == location_id,
+                or_(transfer.is_(None), col(Fulfilment.status).not_in(at_store)),
+            ),
+            and_(transfer == location_id, col(Fulfilment.status).in_(at_store)),
+        )
     )
     if status is not None:
         stmt = stmt.where(Fulfilment.status == status)

@@ -38,6 +38,16 @@ class FulfilmentStatus(StrEnum):
         return self in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED)
 
 
+# Where a transfer is the collection store's work, not its source's: from the moment it leaves
+# the source (listed at the store it goes to, ``transfer_to``) to its collection.
+AT_THE_STORE = frozenset(
+    {
+        FulfilmentStatus.IN_TRANSIT,
+        FulfilmentStatus.READY_FOR_COLLECTION,
+        FulfilmentStatus.COLLECTED,
+    }
+)
+
 _FINAL = {
     FulfilmentStatus.SHIPPED,
     FulfilmentStatus.COLLECTED,

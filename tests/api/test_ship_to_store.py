@@ -20,6 +20,12 @@ async def _post(api: Api, url: str, json: Any, role: str) -> Any:
     return await api.http.post(url, json=json, headers=api.auth(role))
 
 
+async def _listed(api: Api, location_id: str, role: str) -> list[str]:
+    page = await api.http.get(f"/locations/{location_id}/fulfilments", headers=api.auth(role))
+    assert page.status_code == 200, page.text
+    return [f["id"] for f in page.json()["items"]]
+
+
 def _allow_transfers(api: Api) -> None:
     doc: dict[str, Any] = {
         "channel": "web-fr",
@@ -63,6 +69,7 @@ async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api
     fulfilment = await api.until_fulfilment(body["id"], "AWAITING_PICK")
     fid = fulfilment["id"]
     assert (fulfilment["location_id"], fulfilment["transfer_to"]) == ("ST-OPERA", "ST-BASTILLE")
+    assert await _listed(api, "ST-BASTILLE", "bastille") == []  # not the store's work yet
     picked = await _post(api, f"/fulfilments/{fid}/pick", full_pick(fulfilment), "opera")
     assert picked.status_code == 200, picked.text
     assert (await _post(api, f"/fulfilments/{fid}/pack", PARCELS, "opera")).status_code == 200
@@ -72,6 +79,7 @@ async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api
         body["id"], "IN_TRANSIT", location_id="ST-BASTILLE", role="bastille"
     )
     assert arriving["current_step"]["key"] == "receive"
+    assert await _listed(api, "ST-OPERA", "opera") == []  # no longer the source's work
     label = arriving["tracking_number"]
 
     # When the store that shipped it tries to receive it, it is not theirs to receive
