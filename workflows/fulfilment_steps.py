@@ -345,8 +345,7 @@ class ProfiledSteps(TransferSteps):
     def _validate_handover(self, scan: HandoverScan) -> None:
         if self._current_of(StepType.HANDOVER) is None:
             raise refuse(ErrorCode.INVALID_STATE, "nothing is waiting for the carrier", "label")
-        labels = {self.view.tracking_number, *(p.reference for p in self.view.parcels)}
-        if scan.label not in labels - {None}:
+        if not self.view.has_label(scan.label):
             raise refuse(ErrorCode.INVALID, "this label is not one of this fulfilment's", "label")
 
     @workflow.update

@@ -143,6 +143,12 @@ class FulfilmentView(BaseModel):
     def current_step(self) -> StepState | None:
         return next((s for s in self.steps if not s.status.is_over), None)
 
+    def has_label(self, label: str) -> bool:
+        """Whether a scanned label is one of this fulfilment's parcels: its tracking number
+        or a parcel's reference."""
+        labels = {self.tracking_number, *(p.reference for p in self.parcels)} - {None}
+        return label in labels
+
     @property
     def short_picked(self) -> bool:
         """Some line was picked short: the order sources the rest elsewhere."""

@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import select
 
 from oms.db import orders as order_repo
-from oms.db import profiles
 from oms.db.tables import OutboxEvent
 from tests.api.conftest import Api, collect_body, error_of, full_pick
+from tests.workflows.record_transfer_paths import allow_transfers
 
 PARCELS = {"parcels": [{"weight_grams": 900, "reference": "BOX-1"}]}
 
@@ -24,18 +24,6 @@ async def _listed(api: Api, location_id: str, role: str) -> list[str]:
     page = await api.http.get(f"/locations/{location_id}/fulfilments", headers=api.auth(role))
     assert page.status_code == 200, page.text
     return [f["id"] for f in page.json()["items"]]
-
-
-def _allow_transfers(api: Api) -> None:
-    doc: dict[str, Any] = {
-        "channel": "web-fr",
-        "transfer_to_store": True,
-        "strategies": [{"name": "nearest"}],
-        "fallback": {"name": "rest"},
-    }
-    with api.db.session() as s:
-        profiles.create_draft(s, "ship-to-store", doc, created_by=None)
-        profiles.publish(s, "ship-to-store", 1)
 
 
 async def test_a_collection_its_store_cannot_serve_is_refused_naming_where_it_can_be(
@@ -63,7 +51,7 @@ async def test_a_collection_its_store_cannot_serve_is_refused_naming_where_it_ca
 async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api: Api) -> None:
     # Given the channel allows transfers, and a collection at the Bastille store, which has
     # none of it: the Opéra store picks and ships it there
-    _allow_transfers(api)
+    allow_transfers(api.db)
     body = collect_body(store_id="ST-BASTILLE")
     await api.place(body)
     fulfilment = await api.until_fulfilment(body["id"], "AWAITING_PICK")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,11 @@ async def record_profile_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str) -> None:
+Recorder = Callable[[WorkflowEnvironment, str], Awaitable[None]]
+
+
+async def run_recorder(record: Recorder, prefix: str) -> None:
+    """Run a recorder on a time-skipping test server of its own (recorders run by hand)."""
     from temporalio.contrib.pydantic import pydantic_data_converter
 
     from oms.temporal import ensure_search_attributes
@@ -135,10 +140,10 @@ async def main(prefix: str) -> None:
     )
     await ensure_search_attributes(env.client)
     try:
-        await record_profile_paths(env, prefix)
+        await record(env, prefix)
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(run_recorder(record_profile_paths, sys.argv[1]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -26,6 +25,7 @@ from oms.keys import fulfilment_workflow_id
 from tests.factories import order
 from tests.workflows.harness import eventually, running, until, until_fulfilment
 from tests.workflows.record_order_paths import FULL, fresh_db, save
+from tests.workflows.record_profile_paths import run_recorder
 from workflows.fulfilment import FulfilmentWorkflow
 
 HANDED_OVER = FulfilmentProfile.model_validate(
@@ -114,21 +114,5 @@ async def record_transfer_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str) -> None:
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
-    from oms.temporal import ensure_search_attributes
-
-    binary = str(Path(sys.executable).parent / "temporal-test-server")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
-    )
-    await ensure_search_attributes(env.client)
-    try:
-        await record_transfer_paths(env, prefix)
-    finally:
-        await env.shutdown()
-
-
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(run_recorder(record_transfer_paths, sys.argv[1]))

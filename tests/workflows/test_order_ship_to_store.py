@@ -9,7 +9,6 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from oms.contracts.orders import CancelRequest
-from oms.db import profiles
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition, OutboxEvent
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
@@ -27,23 +26,12 @@ from tests.workflows.harness import (
     until,
     until_fulfilment,
 )
+from tests.workflows.record_transfer_paths import allow_transfers
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow
 
 COLLECT_AT_OPERA = {"method": "collect", "store_id": "ST-OPERA"}
 FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
-
-
-def allow_transfers(db: Database) -> None:
-    doc: dict[str, Any] = {
-        "channel": "web-fr",
-        "transfer_to_store": True,
-        "strategies": [{"name": "nearest", "criteria": [{"criterion": "distance"}]}],
-        "fallback": {"name": "rest"},
-    }
-    with db.session() as s:
-        profiles.create_draft(s, "ship-to-store", doc, created_by=None)
-        profiles.publish(s, "ship-to-store", 1)
 
 
 def events(db: Database, order_id: str, type_: str) -> list[dict[str, Any]]:
