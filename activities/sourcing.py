@@ -27,7 +27,7 @@ from oms.domain.sourcing.profiles import DeliveryKind
 from oms.logging import get_logger
 from oms.services import picks
 from oms.services.availability import sourcing_candidates
-from oms.services.store_collection import plan_collection
+from oms.services.store_collection import collection_candidates, plan_collection
 
 log = get_logger(__name__)
 
@@ -83,19 +83,16 @@ class SourcingActivities:
                     skus = {d.sku for d in req.demands}
                     inventory.lock_positions(s, skus)
                     now = utcnow()
-                    profile = profiles.in_force(s, req.channel)
                     facts = sourcing.with_categories(s, _facts(req))
                     if req.collect_store is not None:
+                        store = req.collect_store
+                        cands, profile = collection_candidates(s, req.channel, skus, store, now)
                         plan = plan_collection(
-                            s,
-                            facts,
-                            profile,
-                            store_id=req.collect_store,
-                            exclude=req.exclude,
-                            now=now,
+                            s, facts, cands, profile, store_id=store, exclude=req.exclude
                         )
                     else:
                         cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
+                        profile = profiles.in_force(s, req.channel)
                         plan = source_order(facts, cands, profile, exclude=frozenset(req.exclude))
                     if self.before_reserve is not None:
                         self.before_reserve(req.order_id, plan)

@@ -12,30 +12,42 @@ from sqlmodel import Session
 from oms.db import profiles, sourcing
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import DeliveryMethod, OrderIn
-from oms.domain.sourcing import OrderFacts, SourcingPlan, source_collect, stores_holding
+from oms.domain.sourcing import (
+    Candidate,
+    OrderFacts,
+    SourcingPlan,
+    source_collect,
+    stores_holding,
+)
 from oms.domain.sourcing.profiles import SourcingProfile
 from oms.services.availability import sourcing_candidates
+
+
+def collection_candidates(
+    session: Session, channel: str, skus: Collection[str], store_id: str, now: datetime
+) -> tuple[list[Candidate], SourcingProfile]:
+    """The channel's profile in force and the locations a collection may be sourced from: its
+    store, and every other location of the network when the profile allows transfers."""
+    profile = profiles.in_force(session, channel)
+    only = None if profile.transfer_to_store else [store_id]
+    return sourcing_candidates(session, channel, skus, only, now), profile
 
 
 def plan_collection(
     session: Session,
     facts: OrderFacts,
+    candidates: list[Candidate],
     profile: SourcingProfile,
     *,
     store_id: str,
-    exclude: Collection[str],
-    now: datetime,
+    exclude: Collection[str] = (),
 ) -> SourcingPlan:
-    """The collection's plan over the channel's network: its store first, what the store
-    lacks from elsewhere if ``profile.transfer_to_store`` (with the address the carrier takes
-    it to)."""
-    skus = {line.sku for line in facts.lines}
-    only = None if profile.transfer_to_store else [store_id]
-    cands = sourcing_candidates(session, facts.channel, skus, only, now)
+    """The collection's plan: its store first, what the store lacks from elsewhere if
+    ``profile.transfer_to_store``, with the address the carrier takes it to."""
     found = sourcing.store_point(session, store_id)
     plan = source_collect(
         facts,
-        cands,
+        candidates,
         profile,
         store_id=store_id,
         store_point=found[0] if found else None,
@@ -58,12 +70,13 @@ def not_available_at_store(
         return None
     profile = profiles.in_force(session, order.channel)
     facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+    # The whole network: the stores to name, and the transfers if the profile allows them.
     cands = sourcing_candidates(session, order.channel, {x.sku for x in order.lines}, None, now)
-    found = sourcing.store_point(session, store_id)
-    near = found[0] if found else None
-    plan = source_collect(facts, cands, profile, store_id=store_id, store_point=near)
+    plan = plan_collection(session, facts, cands, profile, store_id=store_id)
     if not plan.unplaced:
         return None
+    found = sourcing.store_point(session, store_id)
+    near = found[0] if found else None
     needs: dict[str, int] = {}
     for line in order.lines:
         needs[line.sku] = needs.get(line.sku, 0) + line.quantity
