@@ -143,8 +143,11 @@ class SourcingActivities:
 
     def _with_profiles(self, req: SourcingRequest, plan: SourcingPlan) -> SourcingPlan:
         """The plan with the fulfilment profile each of its locations runs for this order."""
+        # A transfer always runs steps (its own, the receipt, the store's collection): the
+        # built-in profile where no other covers it, even with profiles not in use.
+        transfers = dict.fromkeys(plan.transfers, DEFAULT_PROFILE)
         if self.profiles is None or not plan.allocations:
-            return plan
+            return plan.model_copy(update={"fulfilment_profiles": transfers}) if transfers else plan
         facts = req.facts
         method = (
             DeliveryMethod.COLLECT
@@ -161,7 +164,7 @@ class SourcingActivities:
             chosen = {loc: self.profiles(s, loc, req.channel, m) for loc, m in methods.items()}
         # A location no profile covers runs the fixed flow it always ran (revision 2).
         configured = {loc: p for loc, p in chosen.items() if p is not DEFAULT_PROFILE}
-        return plan.model_copy(update={"fulfilment_profiles": configured})
+        return plan.model_copy(update={"fulfilment_profiles": {**transfers, **configured}})
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:

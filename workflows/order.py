@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         FulfilmentProgress,
         FulfilmentView,
     )
-    from oms.domain.fulfilment_profiles import DEFAULT_PROFILE as DEFAULT_FULFILMENT
     from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
     from oms.domain.sourcing import Demand, SourcingPlan
@@ -212,14 +211,9 @@ class OrderWorkflow(OrderSteps):
         for location_id, allocs in plan.by_location().items():
             fid = self.state.next_fulfilment_id()
             profile = plan.fulfilment_profiles.get(location_id)
-            # A transfer to the collection store always runs steps (its own and the store's).
-            transfer_to = plan.transfers.get(location_id)
+            transfer_to = plan.transfers.get(location_id)  # a transfer to the collection store
             # Since fulfilment profiles: the location's steps, and the lines' services.
-            profiled = (
-                self._lean
-                and (profile is not None or transfer_to is not None)
-                and workflow.patched(PROFILED)
-            )
+            profiled = self._lean and profile is not None and workflow.patched(PROFILED)
             lines = [
                 FulfilmentLine(
                     line_id=a.line_id,
@@ -245,7 +239,7 @@ class OrderWorkflow(OrderSteps):
                     lines=lines,
                     pick_escalate_after_s=self.state.policy.pick_escalate_after_s,
                     revision=3 if profiled else 2 if self._lean else 1,
-                    profile=(profile or DEFAULT_FULFILMENT) if profiled else None,
+                    profile=profile if profiled else None,
                     transfer_to=transfer_to,
                     collection_profile=plan.fulfilment_profiles.get(transfer_to or ""),
                 ),

@@ -65,18 +65,13 @@ def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
 
 
 def _not_at_store(db: Database, order: OrderIn, now: datetime) -> ApiError | None:
-    """A new collection its store cannot serve, with no transfer to bring what it lacks:
-    refused, naming where the cart can be collected. An order already placed is not asked
-    again (its own reservation would stand in its way)."""
+    """A new collection its store cannot serve, with no transfer to bring what it lacks."""
     with db.reading() as s:
-        if order_repo.get_order(s, order.id) is not None:
-            return None
         found = store_collection.not_available_at_store(s, order, now)
     if found is None:
         return None
-    error, stores = found
-    refusal = ApiError.invalid([error])
-    refusal.detail = {"store_id": order.delivery.store_id, "stores": stores}
+    refusal = ApiError.invalid([found[0]])
+    refusal.detail = {"store_id": order.delivery.store_id, "stores": found[1]}
     return refusal
 
 

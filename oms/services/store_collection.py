@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from oms.db import profiles, sourcing
+from oms.db import orders, profiles, sourcing
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import DeliveryMethod, OrderIn
 from oms.domain.sourcing import (
@@ -64,9 +64,12 @@ def not_available_at_store(
     """Why a collection cannot be taken: its store lacks some of the cart and no transfer can
     bring it (the channel's profile does not allow ``transfer_to_store``, or no location has
     it). Answers the refusal and the stores that hold the whole cart, nearest the pickup store
-    first; None when the order can be served."""
+    first; None when the order can be served, and for an order already placed (its own
+    reservation would stand in its way: posting it again answers it as placed)."""
     store_id = order.delivery.store_id
     if order.delivery.method is not DeliveryMethod.COLLECT or store_id is None:
+        return None
+    if orders.get_order(session, order.id) is not None:
         return None
     profile = profiles.in_force(session, order.channel)
     facts = sourcing.with_categories(session, OrderFacts.of(order, {}))

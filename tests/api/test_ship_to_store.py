@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from oms.db import orders as order_repo
-from oms.db.tables import OutboxEvent
+from oms.db.tables import InventoryPosition, OutboxEvent
 from tests.api.conftest import Api, collect_body, error_of, full_pick
 from tests.workflows.record_transfer_paths import allow_transfers
 
@@ -100,3 +100,24 @@ async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api
     assert collected.status_code == 200, collected.text
     order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
     assert [line["state"] for line in order["lines"]] == ["collected", "collected"]
+
+
+async def test_a_collection_posted_again_once_it_holds_the_stores_last_units_is_answered_as_placed(
+    api: Api,
+) -> None:
+    # Given the Opéra store holds exactly the cart, and the order took it
+    with api.db.session() as s:
+        for sku, qty in (("SKU-TEE", 2), ("SKU-MUG", 1)):
+            position = s.get(InventoryPosition, (sku, "ST-OPERA"))
+            assert position is not None
+            position.on_hand = qty
+            s.add(position)
+    body = collect_body()
+    await api.awaiting_pick(body)
+
+    # When the storefront posts it again
+    again = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    # Then it is the same order, not a refusal for want of the stock it holds itself
+    assert again.status_code == 200, again.text
+    assert again.json()["order_id"] == body["id"]
