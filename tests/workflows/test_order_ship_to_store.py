@@ -161,3 +161,50 @@ async def test_a_wrong_label_is_not_received_and_a_transfer_cannot_be_cancelled_
         assert not cancel.accepted
         assert cancel.reason == "part of the order is on its way to the collection store"
         assert (await h.fulfilment_view(fid)).status is FulfilmentStatus.IN_TRANSIT
+
+
+async def test_the_store_prepares_what_it_has_while_the_rest_is_transferred_to_it(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # Given the Opéra store has the tees but no mug, the warehouse has mugs
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "WH-PARIS"): 5})
+    allow_transfers(db)
+    async with running(time_env.client, db) as h:
+        handle = await h.place(order("T3", delivery=COLLECT_AT_OPERA))
+        view = await until(h, "T3", lambda v: len(v.fulfilments) == 2)
+
+        # Then the store picks the tees itself and the warehouse ships the mug to it
+        by_place = {f.location_id: f.fulfilment_id for f in view.fulfilments}
+        assert sorted(by_place) == ["ST-OPERA", "WH-PARIS"]
+        rows = {r.location_id: r.transfer_to for r in fulfilment_rows(db, "T3")}
+        assert rows == {"ST-OPERA": None, "WH-PARIS": "ST-OPERA"}
+        own, moved = by_place["ST-OPERA"], by_place["WH-PARIS"]
+        # (no profile is published: the store runs its fixed flow, the transfer its steps)
+        await until_fulfilment(h, own, lambda f: f.status is FulfilmentStatus.AWAITING_PICK)
+        await h.pick(own, PickReport(lines=[PickedLine(line_id="1", picked=2)]))
+        await h.pack(own)
+        await _step(h, moved, "pick")
+        await h.pick(moved, PickReport(lines=[PickedLine(line_id="2", picked=1)]))
+        await _step(h, moved, "pack")
+        await h.pack(moved)
+        shipped = await _step(h, moved, "receive")
+        await h.fulfilment(moved).execute_update(
+            FulfilmentWorkflow.receive, ReceiveScan(label=shipped.tracking_number)
+        )
+
+        # When the customer collects both parts at the store
+        await until_fulfilment(h, own, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION)
+        await eventually(lambda: bool(events(db, "T3", "fulfilment.ready_for_collection")))
+        [ready] = events(db, "T3", "fulfilment.ready_for_collection")
+        assert (ready["fulfilment_id"], ready["location_id"]) == (moved, "ST-OPERA")
+        await h.collected(own)
+        await h.fulfilment(moved).execute_update(
+            FulfilmentWorkflow.collect, CollectReport(code=ready["collection_code"])
+        )
+        result = await handle.result()
+
+    # Then the order completes, each unit taken from where it was picked
+    assert result.status is OrderStatus.COMPLETED
+    assert {line.state for line in result.lines} == {LineState.COLLECTED}
+    assert position(db, "SKU-TEE", "ST-OPERA") == (3, 0)
+    assert position(db, "SKU-MUG", "WH-PARIS") == (4, 0)
