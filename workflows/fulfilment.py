@@ -47,11 +47,12 @@ with workflow.unsafe.imports_passed_through():
 class FulfilmentWorkflow(ProfiledSteps):
     """Pick, pack, then ship or hand over for collection, at one location.
 
-    Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)``, each
-    answering the new ``FulfilmentView`` or refusing with ``invalid_state`` / the pick's
-    field errors. Query: ``status``. Each change is signalled to the parent order workflow
-    (``fulfilment_progress``). Returns the final view; short-picked quantities are for the
-    order to re-source.
+    Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)`` and
+    the profile's steps (``complete_step``, ``skip_step``, ``handover``, ``receive``,
+    ``collect``), each answering the new ``FulfilmentView`` or refusing with
+    ``invalid_state`` / the pick's field errors. Query: ``status``. Each change is signalled
+    to the parent order workflow (``fulfilment_progress``). Returns the final view;
+    short-picked quantities are for the order to re-source.
     """
 
     @workflow.init

@@ -7,7 +7,8 @@ the staff's report under the step's own deadline (escalated past ``due``: the st
 order sources its units elsewhere). Staff complete a step (``complete_step``), skip one the
 profile lets them (``skip_step``), hand a parcel over by its label (``handover``) and check
 the customer's collection code (``collect``). Pick and pack keep their own updates
-(``FulfilmentWorkflow.pick``, ``.pack``).
+(``FulfilmentWorkflow.pick``, ``.pack``). A transfer to a collection store adds its receipt
+there (``workflows.fulfilment_transfer``: the ``receive`` update).
 """
 
 from __future__ import annotations

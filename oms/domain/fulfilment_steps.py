@@ -3,8 +3,9 @@
 The fulfilment workflow (revision 3) walks these in order: ``StepState`` is where each one
 is, shown on the fulfilment's view and row so that a store app knows what comes next. Staff
 complete a step (``StepReport``), skip one the profile allows them to (``SkipReport``, with a
-reason code), hand a parcel to the carrier by scanning its label (``HandoverScan``) and check
-a customer's collection code (``CollectReport``).
+reason code), hand a parcel to the carrier by scanning its label (``HandoverScan``), receive a
+transfer at its collection store by its label (``ReceiveScan``, between the steps
+``transfer_steps`` lays out) and check a customer's collection code (``CollectReport``).
 
 Pure: no I/O, safe to import inside the workflow sandbox.
 """
@@ -98,10 +99,6 @@ class CollectReport(BaseModel):
 
     code: Code
     actor: str = "store"
-
-
-def plan_steps(profile: FulfilmentProfile, method: DeliveryMethod) -> list[StepState]:
-    return [StepState.of(step) for step in profile.steps_for(method)]
 
 
 RECEIVE_STEP = Step(type=StepType.RECEIVE)
