@@ -28,16 +28,13 @@ from workflows.fulfilment import FulfilmentWorkflow
 log = get_logger(__name__)
 
 
-def visible_row(
-    db: Database, principal: Principal, fulfilment_id: str, *, at_store: bool = False
-) -> Fulfilment:
+def visible_row(db: Database, principal: Principal, fulfilment_id: str) -> Fulfilment:
     """The fulfilment's row as it stands; another location's is not found, as if it did not
-    exist. ``at_store``: an action of the collection store (receiving a transfer, handing it
-    to the customer), which is the transfer's destination rather than where it was picked."""
+    exist. A transfer is its source's until it leaves, then the collection store's (receiving
+    it, handing it to the customer: ``fulfilment_repo.worked_at``)."""
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
-    where = None if row is None else (row.transfer_to if at_store else None) or row.location_id
-    if row is None or where is None or not principal.sees_location(where):
+    if row is None or not principal.sees_location(fulfilment_repo.worked_at(row)):
         raise ApiError(
             ErrorCode.FULFILMENT_NOT_FOUND, f"no fulfilment {fulfilment_id}", "fulfilment_id"
         )

@@ -108,5 +108,5 @@ class TransferSteps:
     def _validate_receive(self, scan: ReceiveScan) -> None:
         if self._current_of(StepType.RECEIVE) is None:
             raise refuse(ErrorCode.INVALID_STATE, "nothing is on its way to be received", "label")
-        if not self.view.has_label(scan.label):
+        if scan.label is not None and not self.view.has_label(scan.label):
             raise refuse(ErrorCode.INVALID, "this label is not one of this transfer's", "label")

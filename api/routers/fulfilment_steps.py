@@ -189,38 +189,73 @@ async def collect(
 ) -> Any:
     """The customer at the counter with the collection code they were sent (event
     `fulfilment.ready_for_collection`); another code is `422 invalid` at `code`."""
-    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id, at_store=True)
+    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id)
     report = CollectReport(code=body.code, actor=principal.actor)
     return await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.collect, report)
+
+
+class ReceiveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Text | None = Field(
+        default=None,
+        description="The parcel's label as scanned; without it, every unit must have been "
+        "scanned at the store first (POST /fulfilments/{id}/scans)",
+    )
+
+
+def _receiving(db: Database, principal: Principal, fulfilment_id: str, body: ReceiveBody) -> str:
+    """The workflow to tell; a transfer received by its units is refused until each one is
+    scanned at the store."""
+    row = visible_row(db, principal, fulfilment_id)
+    if row.transfer_to is None:
+        raise ApiError(
+            ErrorCode.INVALID_STATE, "this fulfilment is not a transfer to a store", "label"
+        )
+    if body.label is None:
+        with db.reading() as s:
+            try:
+                missing = fulfilment_scans.unverified(s, row, StepType.RECEIVE.value)
+            except DomainError as err:
+                raise ApiError.refused(err) from err
+        if missing:
+            raise ApiError.invalid(missing)
+    return row.workflow_id
 
 
 @router.post(
     "/fulfilments/{fulfilment_id}/receive",
     response_model=FulfilmentView,
     responses=error_responses(
-        ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE, ErrorCode.INVALID
+        ErrorCode.FULFILMENT_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.INVALID,
+        ErrorCode.NOT_SCANNED,
     ),
 )
 async def receive(
-    fulfilment_id: str, body: HandoverBody, principal: Staff, db: DbDep, client: ClientDep
+    fulfilment_id: str,
+    principal: Staff,
+    db: DbDep,
+    client: ClientDep,
+    body: ReceiveBody | None = None,
 ) -> Any:
-    """A transfer arrives at its collection store: the parcel's label scanned there, by a key
-    of that store (the location that shipped it, or any other, is `404
-    fulfilment_not_found`). A label not of this transfer is `422 invalid` at `label`; a
-    fulfilment that is not on its way to a store is `409 invalid_state`. It is then ready for
-    collection (event `fulfilment.transfer_received`, then `fulfilment.ready_for_collection`)."""
-    row = await run_in_threadpool(visible_row, db, principal, fulfilment_id, at_store=True)
-    if row.transfer_to is None:
-        raise ApiError(
-            ErrorCode.INVALID_STATE, "this fulfilment is not a transfer to a store", "label"
-        )
+    """A transfer arrives at its collection store, received by a key of that store (the
+    location that shipped it, or any other, is `404 fulfilment_not_found`): the parcel's
+    `label` scanned (another label is `422 invalid` at `label`), or without a label once every
+    unit was scanned at the store with `POST /fulfilments/{id}/scans` (until then `422
+    not_scanned` names the lines short of scans). A fulfilment that is not on its way to a
+    store is `409 invalid_state`. It is then ready for collection (events
+    `fulfilment.transfer_received`, then `fulfilment.ready_for_collection`)."""
+    body = body or ReceiveBody()
+    workflow_id = await run_in_threadpool(_receiving, db, principal, fulfilment_id, body)
     scan = ReceiveScan(label=body.label, actor=principal.actor)
-    view = await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.receive, scan)
+    view = await update_fulfilment(client, workflow_id, FulfilmentWorkflow.receive, scan)
     log.info(
         "transfer_received",
         order_id=view.order_id,
         fulfilment_id=fulfilment_id,
-        location_id=row.transfer_to,
+        location_id=view.transfer_to,
     )
     return view
 

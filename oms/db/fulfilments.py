@@ -54,6 +54,14 @@ def save(
     return row
 
 
+def worked_at(row: Fulfilment) -> str:
+    """The location whose work the fulfilment is now: a transfer is its source's until it
+    leaves, then the collection store's."""
+    if row.transfer_to is not None and FulfilmentStatus(row.status) in AT_THE_STORE:
+        return row.transfer_to
+    return row.location_id
+
+
 def get(session: Session, fulfilment_id: str) -> Fulfilment | None:
     return session.get(Fulfilment, fulfilment_id)
 

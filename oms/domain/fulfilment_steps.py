@@ -112,11 +112,12 @@ def transfer_steps(source: FulfilmentProfile, store: FulfilmentProfile) -> list[
 
 
 class ReceiveScan(BaseModel):
-    """A transfer's parcel arriving at the collection store: its label scanned there."""
+    """A transfer arriving at the collection store: its parcel's label scanned there, or (no
+    label) every unit scanned there, which the API checks before it sends this."""
 
     model_config = ConfigDict(extra="forbid")
 
-    label: Code
+    label: Code | None = None
     actor: str = "store"
 
 

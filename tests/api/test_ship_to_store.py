@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from oms.db import orders as order_repo
 from oms.db.tables import InventoryPosition, OutboxEvent
-from tests.api.conftest import Api, collect_body, error_of, full_pick
+from tests.api.conftest import Api, Json, collect_body, error_of, full_pick
+from tests.api.test_fulfilment_steps import JEAN, MUG, TEE, _barcodes
 from tests.workflows.record_transfer_paths import allow_transfers
 
 PARCELS = {"parcels": [{"weight_grams": 900, "reference": "BOX-1"}]}
@@ -48,11 +49,10 @@ async def test_a_collection_its_store_cannot_serve_is_refused_naming_where_it_ca
     assert gone.status_code == 404
 
 
-async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api: Api) -> None:
-    # Given the channel allows transfers, and a collection at the Bastille store, which has
-    # none of it: the Opéra store picks and ships it there
+async def _on_its_way(api: Api, body: Json) -> Json:
+    """A collection at the Bastille store, which has none of it: the Opéra store picks and
+    ships it there. Answers it as the Bastille store's list shows it on its way."""
     allow_transfers(api.db)
-    body = collect_body(store_id="ST-BASTILLE")
     await api.place(body)
     fulfilment = await api.until_fulfilment(body["id"], "AWAITING_PICK")
     fid = fulfilment["id"]
@@ -61,11 +61,18 @@ async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api
     picked = await _post(api, f"/fulfilments/{fid}/pick", full_pick(fulfilment), "opera")
     assert picked.status_code == 200, picked.text
     assert (await _post(api, f"/fulfilments/{fid}/pack", PARCELS, "opera")).status_code == 200
-
-    # Then the Bastille store sees it among its transfers to receive
-    arriving = await api.until_fulfilment(
+    return await api.until_fulfilment(
         body["id"], "IN_TRANSIT", location_id="ST-BASTILLE", role="bastille"
     )
+
+
+async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api: Api) -> None:
+    # Given a transfer on its way from the Opéra store to the Bastille store
+    body = collect_body(store_id="ST-BASTILLE")
+    arriving = await _on_its_way(api, body)
+    fid = arriving["id"]
+
+    # Then the Bastille store sees it among its transfers to receive
     assert arriving["current_step"]["key"] == "receive"
     assert await _listed(api, "ST-OPERA", "opera") == []  # no longer the source's work
     label = arriving["tracking_number"]
@@ -100,6 +107,34 @@ async def test_a_transfer_is_received_by_its_store_only_then_collected_there(api
     assert collected.status_code == 200, collected.text
     order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
     assert [line["state"] for line in order["lines"]] == ["collected", "collected"]
+
+
+async def test_a_transfer_is_received_by_scanning_each_unit_at_the_store(api: Api) -> None:
+    # Given a transfer of two tees and a mug on its way to the Bastille store
+    await _barcodes(api)
+    body = collect_body(store_id="ST-BASTILLE")
+    fid = (await _on_its_way(api, body))["id"]
+    url = f"/fulfilments/{fid}/scans"
+
+    # When the store receives it before scanning every unit, it is refused
+    early = await _post(api, f"/fulfilments/{fid}/receive", None, "bastille")
+    assert early.status_code == 422, early.text
+    assert {e["code"] for e in error_of(early)["errors"]} == {"not_scanned"}
+    # ...the source can no longer scan it, and a unit of another product counts nothing
+    assert (await _post(api, url, {"barcode": TEE}, "opera")).status_code == 404
+    wrong = await _post(api, url, {"barcode": JEAN}, "bastille")
+    assert (wrong.status_code, error_of(wrong)["code"]) == (422, "wrong_item")
+    for barcode in (TEE, TEE, MUG):
+        scanned = await _post(api, url, {"barcode": barcode}, "bastille")
+        assert scanned.status_code == 200, scanned.text
+    assert scanned.json()["step"] == "receive"
+
+    # Then, every unit scanned, it is received and ready for collection at the store
+    received = await _post(api, f"/fulfilments/{fid}/receive", None, "bastille")
+    assert received.status_code == 200, received.text
+    await api.until_fulfilment(
+        body["id"], "READY_FOR_COLLECTION", location_id="ST-BASTILLE", role="bastille"
+    )
 
 
 async def test_a_collection_posted_again_once_it_holds_the_stores_last_units_is_answered_as_placed(
