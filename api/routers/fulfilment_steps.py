@@ -21,6 +21,7 @@ from api.errors import ApiError, error_responses
 from api.fulfilment_updates import check_reasons, update_fulfilment, visible_row
 from oms.db import scans as scan_repo
 from oms.db.engine import Database
+from oms.db.tables import Fulfilment
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment import FulfilmentView
 from oms.domain.fulfilment_profiles import StepType
@@ -93,6 +94,13 @@ def _step_row(
     state = next((s for s in fulfilment_scans.steps_of(row) if s.key == step), None)
     if state is not None and state.type is StepType.PHOTO and body.photo is None:
         raise ApiError(ErrorCode.REQUIRED, "a photo step is completed with its photo", "photo")
+    _all_scanned(db, row, step)
+    return row.workflow_id
+
+
+def _all_scanned(db: Database, row: Fulfilment, step: str) -> None:
+    """A verify, or a transfer's receipt by its units, is refused (422 not_scanned, naming
+    the lines) until every picked unit was scanned for it."""
     with db.reading() as s:
         try:
             missing = fulfilment_scans.unverified(s, row, step)
@@ -100,7 +108,6 @@ def _step_row(
             raise ApiError.refused(err) from err
     if missing:
         raise ApiError.invalid(missing)
-    return row.workflow_id
 
 
 @router.post(
@@ -213,13 +220,7 @@ def _receiving(db: Database, principal: Principal, fulfilment_id: str, body: Rec
             ErrorCode.INVALID_STATE, "this fulfilment is not a transfer to a store", "label"
         )
     if body.label is None:
-        with db.reading() as s:
-            try:
-                missing = fulfilment_scans.unverified(s, row, StepType.RECEIVE.value)
-            except DomainError as err:
-                raise ApiError.refused(err) from err
-        if missing:
-            raise ApiError.invalid(missing)
+        _all_scanned(db, row, StepType.RECEIVE.value)
     return row.workflow_id
 
 
