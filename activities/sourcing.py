@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import Session
 from temporalio import activity
 
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest
@@ -12,6 +13,7 @@ from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
+from oms.domain.delivery import DeliveryMethod
 from oms.domain.fulfilment_profiles import DEFAULT_PROFILE
 from oms.domain.sourcing import (
     Allocation,
@@ -29,6 +31,7 @@ from oms.services.availability import (
     sourcing_candidates,
     with_services,
 )
+from oms.services.store_collection import collection_candidates, plan_collection
 
 log = get_logger(__name__)
 
@@ -64,7 +67,9 @@ class SourcingActivities:
         with self.db.session() as s:
             held = inventory.reservations_for_step(s, req.step_key)
             if held:
-                return self._with_profiles(req, _plan_from_entries(req, held))
+                return self._with_profiles(
+                    req, _transfers_of(s, req, _plan_from_entries(req, held))
+                )
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:
@@ -80,12 +85,21 @@ class SourcingActivities:
                     skus = {d.sku for d in req.demands}
                     inventory.lock_positions(s, skus)
                     now = utcnow()
-                    cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
                     facts = sourcing.with_categories(s, _facts(req))
-                    if self.profiles is not None:  # a location does the services it offers
-                        cands = with_services(s, cands, facts, self.profiles)
-                    profile = profiles.in_force(s, req.channel)
-                    plan = source_order(facts, cands, profile, exclude=frozenset(req.exclude))
+                    if req.collect_store is not None:
+                        store = req.collect_store
+                        cands, profile = collection_candidates(s, req.channel, skus, store, now)
+                        if self.profiles is not None:  # a location does the services it offers
+                            cands = with_services(s, cands, facts, self.profiles)
+                        plan = plan_collection(
+                            s, facts, cands, profile, store_id=store, exclude=req.exclude
+                        )
+                    else:
+                        cands = sourcing_candidates(s, req.channel, skus, req.only_locations, now)
+                        if self.profiles is not None:  # a location does the services it offers
+                            cands = with_services(s, cands, facts, self.profiles)
+                        profile = profiles.in_force(s, req.channel)
+                        plan = source_order(facts, cands, profile, exclude=frozenset(req.exclude))
                     if self.before_reserve is not None:
                         self.before_reserve(req.order_id, plan)
                     inventory.reserve(
@@ -135,14 +149,23 @@ class SourcingActivities:
 
     def _with_profiles(self, req: SourcingRequest, plan: SourcingPlan) -> SourcingPlan:
         """The plan with the fulfilment profile each of its locations runs for this order."""
+        # A transfer always runs steps (its own, the receipt, the store's collection): the
+        # built-in profile where no other covers it, even with profiles not in use.
+        transfers = dict.fromkeys(plan.transfers, DEFAULT_PROFILE)
         if self.profiles is None or not plan.allocations:
-            return plan
+            return plan.model_copy(update={"fulfilment_profiles": transfers}) if transfers else plan
         method = delivery_method(req.facts)
+        # A transfer ships from its source; the store it goes to runs its collection steps.
+        methods = {
+            loc: DeliveryMethod.SHIP if loc in plan.transfers else method for loc in plan.locations
+        }
+        if plan.transfers and req.collect_store is not None:
+            methods[req.collect_store] = DeliveryMethod.COLLECT
         with self.db.reading() as s:
-            chosen = {loc: self.profiles(s, loc, req.channel, method) for loc in plan.locations}
+            chosen = {loc: self.profiles(s, loc, req.channel, m) for loc, m in methods.items()}
         # A location no profile covers runs the fixed flow it always ran (revision 2).
         configured = {loc: p for loc, p in chosen.items() if p is not DEFAULT_PROFILE}
-        return plan.model_copy(update={"fulfilment_profiles": configured})
+        return plan.model_copy(update={"fulfilment_profiles": {**transfers, **configured}})
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:
@@ -177,6 +200,19 @@ class SourcingActivities:
 def _in_demand_order(req: SourcingRequest, allocations: list[Allocation]) -> list[Allocation]:
     rank = {d.line_id: i for i, d in enumerate(req.demands)}
     return sorted(allocations, key=lambda a: (rank.get(a.line_id, len(rank)), a.location_id))
+
+
+def _transfers_of(s: Session, req: SourcingRequest, plan: SourcingPlan) -> SourcingPlan:
+    """A plan rebuilt from the ledger, with its transfers: a collection's units held away from
+    its store are on their way to it."""
+    store = req.collect_store
+    moved = {loc: store for loc in plan.locations if store is not None and loc != store}
+    if not moved or store is None:
+        return plan
+    found = sourcing.store_point(s, store)
+    return plan.model_copy(
+        update={"transfers": moved, "transfer_address": found[1] if found else None}
+    )
 
 
 def _facts(req: SourcingRequest) -> OrderFacts:

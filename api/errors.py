@@ -36,6 +36,11 @@ class ErrorBody(BaseModel):
     )
     reason: str = Field(description="What is wrong, in plain words")
     errors: list[FieldError] = Field(description="Every problem found, each with its field")
+    detail: dict[str, Any] | None = Field(
+        default=None,
+        description="More about a refusal, for the codes that have more to say "
+        "(not_available_at_store: `stores`, where the cart can be collected); absent otherwise",
+    )
 
 
 def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
@@ -66,8 +71,10 @@ class ApiError(Exception):
         *,
         errors: Sequence[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(reason)
+        self.detail = detail
         self.status = code.http_status
         self.code = code
         self.reason = reason
@@ -90,14 +97,20 @@ class ApiError(Exception):
         return cls(exc.code, exc.reason, field or exc.field)
 
     def body(self) -> dict[str, Any]:
-        return error_body(self.code, self.reason, self.field, self.errors)
+        return error_body(self.code, self.reason, self.field, self.errors, self.detail)
 
 
 def error_body(
-    code: ErrorCode, reason: str, field: str | None = None, errors: Sequence[FieldError] = ()
+    code: ErrorCode,
+    reason: str,
+    field: str | None = None,
+    errors: Sequence[FieldError] = (),
+    detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     listed = list(errors) or ([FieldError(field=field, code=code, reason=reason)] if field else [])
-    return ErrorBody(code=code, field=field, reason=reason, errors=listed).model_dump(mode="json")
+    body = ErrorBody(code=code, field=field, reason=reason, errors=listed, detail=detail)
+    # A body without detail reads as it always did: no ``detail`` key.
+    return body.model_dump(mode="json", exclude={"detail"} if detail is None else None)
 
 
 _PYDANTIC_CODES = {

@@ -33,10 +33,11 @@ INVALID_REPORTS = ("invalid_pick", INVALID_COLLECT)
 
 def visible_row(db: Database, principal: Principal, fulfilment_id: str) -> Fulfilment:
     """The fulfilment's row as it stands; another location's is not found, as if it did not
-    exist."""
+    exist. A transfer is its source's until it leaves, then the collection store's (receiving
+    it, handing it to the customer: ``fulfilment_repo.worked_at``)."""
     with db.reading() as s:
         row = fulfilment_repo.get(s, fulfilment_id)
-    if row is None or not principal.sees_location(row.location_id):
+    if row is None or not principal.sees_location(fulfilment_repo.worked_at(row)):
         raise ApiError(
             ErrorCode.FULFILMENT_NOT_FOUND, f"no fulfilment {fulfilment_id}", "fulfilment_id"
         )

@@ -39,7 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, StepType
     from oms.domain.fulfilment_steps import CollectReport, StepState, StepStatus
-    from workflows.policies import condition_within, refuse
+    from workflows.policies import condition_within
+    from workflows.refusals import refuse
 
 # The hold, the reminder and partial collection (runs recorded before wait for ever and hand
 # everything over at once).

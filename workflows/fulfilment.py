@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import CommitPick, ConsumeRequest, FulfilmentInput, SaveFulfilment
+    from oms.contracts.read_model import EmitEvent
     from oms.contracts.shipping import Parcel as CarrierParcel
     from oms.contracts.shipping import ShipmentRequest
     from oms.domain.errors import ErrorCode
@@ -31,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.tasks import TaskKind
     from oms.metrics import task_sla_breached
     from workflows import calls
-    from workflows.fulfilment_steps import ProfiledSteps, refuse
+    from workflows.fulfilment_steps import ProfiledSteps
     from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
@@ -39,17 +40,19 @@ with workflow.unsafe.imports_passed_through():
         LOCAL_ACTIVITY,
         call_service,
     )
+    from workflows.refusals import refuse
 
 
 @workflow.defn
 class FulfilmentWorkflow(ProfiledSteps):
     """Pick, pack, then ship or hand over for collection, at one location.
 
-    Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)``, each
-    answering the new ``FulfilmentView`` or refusing with ``invalid_state`` / the pick's
-    field errors. Query: ``status``. Each change is signalled to the parent order workflow
-    (``fulfilment_progress``). Returns the final view; short-picked quantities are for the
-    order to re-source.
+    Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)`` and
+    the profile's steps (``complete_step``, ``skip_step``, ``handover``, ``receive``,
+    ``collect``), each answering the new ``FulfilmentView`` or refusing with
+    ``invalid_state`` / the pick's field errors. Query: ``status``. Each change is signalled
+    to the parent order workflow (``fulfilment_progress``). Returns the final view;
+    short-picked quantities are for the order to re-source.
     """
 
     @workflow.init
@@ -224,9 +227,9 @@ class FulfilmentWorkflow(ProfiledSteps):
         await self._consume()
         self.view.status = FulfilmentStatus.SHIPPED
 
-    async def _consumed(self, summary: str) -> None:
+    async def _consumed(self, summary: str, *, emit: list[EmitEvent] | None = None) -> None:
         """What left the building leaves the reservation ledger, with the row that says so."""
-        await self._store(summary, consume=self._consume_request)
+        await self._store(summary, consume=self._consume_request, emit=emit)
 
     async def _book_carrier(self) -> None:
         address = self.inp.address

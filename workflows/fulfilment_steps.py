@@ -7,7 +7,8 @@ the staff's report under the step's own deadline (escalated past ``due``: the st
 order sources its units elsewhere). Staff complete a step (``complete_step``), skip one the
 profile lets them (``skip_step``) and hand a parcel over by its label (``handover``); the
 collection counter (``collect``) and its hold are ``workflows.collection``'s. Pick and pack
-keep their own updates (``FulfilmentWorkflow.pick``, ``.pack``).
+keep their own updates (``FulfilmentWorkflow.pick``, ``.pack``). A transfer to a collection
+store adds its receipt there (``workflows.fulfilment_transfer``: the ``receive`` update).
 """
 
 from __future__ import annotations
@@ -37,12 +38,10 @@ with workflow.unsafe.imports_passed_through():
         StepState,
         StepStatus,
         collection_code,
-        plan_steps,
         skip_refusal,
         step_due,
         step_refusal,
     )
-    from oms.domain.order import DeliveryMethod
     from oms.domain.order.run_info import (
         FULFILMENT_WAITS,
         WaitingOn,
@@ -55,15 +54,16 @@ with workflow.unsafe.imports_passed_through():
     from oms.temporal import DUE_AT, FULFILMENT_STATUS, STATUS_SINCE, WAITING_ON
     from workflows import calls
     from workflows.collection import COLLECTION_HOLD, CollectionSteps
+    from workflows.fulfilment_transfer import TransferSteps
     from workflows.policies import LOCAL_ACTIVITY, condition_within
-    from workflows.policies import refuse as refuse  # where the fulfilment's updates took it
+    from workflows.refusals import refuse
 
 
 # A pick given up past its deadline: nothing left the shelf, the units are sourced elsewhere.
 OVERDUE_EFFECTS = ReasonEffects(stock=StockEffect.NONE, routing=RoutingEffect.REROUTE)
 
 
-class ProfiledSteps(CollectionSteps):
+class ProfiledSteps(TransferSteps, CollectionSteps):
     """The steps' run and the staff's updates; ``FulfilmentWorkflow`` supplies the pick,
     pack, carrier and storage it shares with the runs recorded before profiles."""
 
@@ -80,7 +80,9 @@ class ProfiledSteps(CollectionSteps):
     async def _book_carrier(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    async def _consumed(self, summary: str) -> None:  # pragma: no cover
+    async def _consumed(
+        self, summary: str, *, emit: list[EmitEvent] | None = None
+    ) -> None:  # pragma: no cover
         raise NotImplementedError
 
     async def _despite_cancel(self, work: Coroutine[Any, Any, None]) -> None:  # pragma: no cover
@@ -140,8 +142,9 @@ class ProfiledSteps(CollectionSteps):
         profile = inp.profile or DEFAULT_PROFILE
         view = self.view
         view.profile = f"{profile.id}@{profile.version}"
-        view.steps = plan_steps(profile, inp.delivery_method)
-        steps = {s.key: s for s in profile.steps_for(inp.delivery_method)}
+        to_run = self._steps_to_run()
+        view.steps = [StepState.of(step) for step in to_run]
+        steps = {s.key: s for s in to_run}
         for state in view.steps:
             await self._step(steps[state.key], state)
             if view.status is FulfilmentStatus.REJECTED or view.status.is_final:
@@ -178,7 +181,9 @@ class ProfiledSteps(CollectionSteps):
         elif step.type is StepType.PACK:
             await self._after_pack(state)
         elif step.type is StepType.HANDOVER:
-            await self._consumed(f"{state.key}: handed to the carrier")
+            await self._consumed(f"{state.key}: handed to the carrier", emit=self._left())
+        elif step.type is StepType.RECEIVE:
+            await self._store("received at the store", emit=self._received(state))
         elif step.type is StepType.COLLECTED:
             await self._consumed(f"{state.key}: collected")
         else:
@@ -239,7 +244,7 @@ class ProfiledSteps(CollectionSteps):
             await self._tell_order()  # re-sourced at once, while the rest goes on
 
     async def _after_pack(self, state: StepState) -> None:
-        if self.inp.delivery_method is not DeliveryMethod.SHIP:
+        if not self._ships:
             await self._store(f"{state.key} {state.status.value}")
             return
         # Packed is written before the carrier is called: an order's cancel reads these
@@ -251,8 +256,7 @@ class ProfiledSteps(CollectionSteps):
         """Booked, and gone at once unless the profile waits for the carrier's pick-up."""
         await self._book_carrier()
         if not any(s.type is StepType.HANDOVER for s in self.view.steps):
-            self.view.status = FulfilmentStatus.SHIPPED
-            await self._consumed("shipped")
+            await self._consumed("shipped", emit=self._left())
         else:
             await self._store("booked, label ready")
 
@@ -262,7 +266,7 @@ class ProfiledSteps(CollectionSteps):
         self._finish(state, StepStatus.DONE, "system")
         ready = self._event(
             "fulfilment.ready_for_collection",
-            {"location_id": self.inp.location_id, "collection_code": self._code},
+            {"location_id": self._collected_at, "collection_code": self._code},
         )
         await self._store("ready for collection", emit=[ready])
         self._show()
@@ -332,7 +336,7 @@ class ProfiledSteps(CollectionSteps):
             raise refuse(ErrorCode.INVALID_STATE, why, "step")
         state = self._current_of()
         assert state is not None
-        if state.type is StepType.PACK and self.inp.delivery_method is DeliveryMethod.SHIP:
+        if state.type is StepType.PACK and self._ships:
             raise refuse(ErrorCode.INVALID_STATE, "a shipment cannot leave unpacked", "step")
 
     @workflow.update
@@ -340,13 +344,14 @@ class ProfiledSteps(CollectionSteps):
         state = self._current_of(StepType.HANDOVER)
         assert state is not None
         self._finish(state, StepStatus.DONE, scan.actor)
-        self.view.status = FulfilmentStatus.SHIPPED
+        # The run publishes a transfer's departure when it stores it (``_left``).
+        transfer = self.inp.transfer_to is not None
+        self.view.status = FulfilmentStatus.IN_TRANSIT if transfer else FulfilmentStatus.SHIPPED
         return self.view
 
     @handover.validator
     def _validate_handover(self, scan: HandoverScan) -> None:
         if self._current_of(StepType.HANDOVER) is None:
             raise refuse(ErrorCode.INVALID_STATE, "nothing is waiting for the carrier", "label")
-        labels = {self.view.tracking_number, *(p.reference for p in self.view.parcels)}
-        if scan.label not in labels - {None}:
+        if not self.view.has_label(scan.label):
             raise refuse(ErrorCode.INVALID, "this label is not one of this fulfilment's", "label")

@@ -220,6 +220,7 @@ class OrderWorkflow(OrderSteps):
         for location_id, allocs in plan.by_location().items():
             fid = self.state.next_fulfilment_id()
             profile = plan.fulfilment_profiles.get(location_id)
+            transfer_to = plan.transfers.get(location_id)  # a transfer to the collection store
             # Since fulfilment profiles: the location's steps, and the lines' services.
             profiled = self._lean and profile is not None and workflow.patched(PROFILED)
             lines = [
@@ -243,11 +244,13 @@ class OrderWorkflow(OrderSteps):
                     reservation_key=step_key(self.order.id, step),
                     delivery_method=delivery.method,
                     express=delivery.express,
-                    address=delivery.address,
+                    address=plan.transfer_address if transfer_to else delivery.address,
                     lines=lines,
                     pick_escalate_after_s=self.state.policy.pick_escalate_after_s,
                     revision=3 if profiled else 2 if self._lean else 1,
                     profile=profile if profiled else None,
+                    transfer_to=transfer_to,
+                    collection_profile=plan.fulfilment_profiles.get(transfer_to or ""),
                 ),
                 id=fulfilment_workflow_id(fid),
                 **extra,

@@ -61,6 +61,9 @@ CANCEL_BY_REASON_CODE = "cancel-by-reason-code"
 # Sourcing is told each line's services, and leaves out the locations that do not perform
 # them; runs recorded before it sourced without them.
 SERVICES_SOURCED = "services-sourced"
+# A collection its store cannot serve is transferred there from elsewhere (the profile's
+# transfer_to_store): the plan says which fulfilments are transfers.
+TRANSFER_TO_STORE = "transfer-to-store"
 _R = TypeVar("_R")
 
 
@@ -200,6 +203,9 @@ class OrderSteps(OrderRecords):
         facts = OrderFacts.of(self.order, {}, lines=demands)
         if not workflow.patched(SERVICES_SOURCED):
             facts = facts.without_services()
+        # Since ship to store: a collection is sourced for its store, what the store lacks
+        # transferred to it where the channel's profile allows it.
+        to_store = collect and delivery.store_id is not None and workflow.patched(TRANSFER_TO_STORE)
         plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
@@ -208,7 +214,10 @@ class OrderSteps(OrderRecords):
                 step_key=step_key(self.order.id, step),
                 demands=demands,
                 destination=delivery.address.point() if delivery.address else None,
-                only_locations=[delivery.store_id] if collect and delivery.store_id else None,
+                only_locations=(
+                    [delivery.store_id] if collect and delivery.store_id and not to_store else None
+                ),
+                collect_store=delivery.store_id if to_store else None,
                 exclude=sorted(self.state.excluded),
                 # Only the first sourcing takes over the cart's hold: by a re-route the cart
                 # id may hold another basket.

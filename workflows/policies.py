@@ -17,7 +17,7 @@ from temporalio.exceptions import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from oms.domain.errors import ErrorCode
+    pass
 
 # Database steps: short, retried until the database is back (they are idempotent).
 DB_ACTIVITY: dict[str, Any] = {
@@ -106,8 +106,3 @@ async def condition_within(
     except TimeoutError:
         return False
     return True
-
-
-def refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
-    """An update's refusal with the API's error code and the field at fault."""
-    return ApplicationError(reason, {"field": field, "code": code.value}, type=code.value)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.returns import (
@@ -48,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SETTLEMENT_ACTIVITY,
         condition_within,
     )
+    from workflows.refusals import refuse
 
 
 def return_workflow_id(return_id: str) -> str:
@@ -56,10 +56,6 @@ def return_workflow_id(return_id: str) -> str:
 
 def qc_task_id(return_id: str) -> str:
     return f"return-qc-{return_id}"
-
-
-def _refuse(code: ErrorCode, reason: str, field: str | None = None) -> ApplicationError:
-    return ApplicationError(reason, {"field": field, "code": code.value}, type=code.value)
 
 
 @workflow.defn
@@ -201,9 +197,9 @@ class ReturnWorkflow:
     @receive.validator
     def _validate_receive(self, receipt: Receipt) -> None:
         if self.view.status is not ReturnStatus.AWAITING_RECEIPT or self.receipt is not None:
-            raise _refuse(ErrorCode.INVALID_STATE, f"the return is {self.view.status.value}")
+            raise refuse(ErrorCode.INVALID_STATE, f"the return is {self.view.status.value}")
         if receipt.location_id != self.inp.location_id:
-            raise _refuse(
+            raise refuse(
                 ErrorCode.INVALID_STATE,
                 f"this return comes back at {self.inp.location_id}",
                 "location_id",
@@ -211,13 +207,13 @@ class ReturnWorkflow:
         asked = {line.line_id: line.quantity for line in self.inp.lines}
         for i, line in enumerate(receipt.lines):
             if line.line_id not in asked:
-                raise _refuse(
+                raise refuse(
                     ErrorCode.UNKNOWN_LINE,
                     f"no line {line.line_id} in this return",
                     f"lines[{i}].line_id",
                 )
             if line.quantity > asked[line.line_id]:
-                raise _refuse(
+                raise refuse(
                     ErrorCode.EXCEEDS_RETURNABLE,
                     f"line {line.line_id}: {asked[line.line_id]} asked, {line.quantity} received",
                     f"lines[{i}].quantity",
@@ -231,13 +227,13 @@ class ReturnWorkflow:
     @grade.validator
     def _validate_grade(self, result: QcResult) -> None:
         if self.view.status is not ReturnStatus.AWAITING_QC or self.qc is not None:
-            raise _refuse(ErrorCode.TASK_NOT_OPEN, f"the return is {self.view.status.value}")
+            raise refuse(ErrorCode.TASK_NOT_OPEN, f"the return is {self.view.status.value}")
         received = {line.line_id: line.quantity for line in self.view.received}
         graded: dict[str, int] = {}
         for g in result.grades:
             graded[g.line_id] = graded.get(g.line_id, 0) + g.quantity
         if graded != received:
-            raise _refuse(
+            raise refuse(
                 ErrorCode.INVALID,
                 f"every received unit gets one grade: received {received}, graded {graded}",
                 "grades",

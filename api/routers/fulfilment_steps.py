@@ -1,5 +1,6 @@
 """Store staff working the steps of a fulfilment's profile: scan units, complete or skip a
-step, hand a parcel to the carrier by its label, and check a customer's collection code.
+step, hand a parcel to the carrier by its label, receive a transfer at its collection store by
+its label, and check a customer's collection code.
 
 Each action is sent to the fulfilment's workflow as an update (``api.fulfilment_updates``),
 which refuses what its step under way does not allow; what can be checked without it (a
@@ -20,6 +21,7 @@ from api.errors import ApiError, error_responses
 from api.fulfilment_updates import check_reasons, update_fulfilment, visible_row
 from oms.db import scans as scan_repo
 from oms.db.engine import Database
+from oms.db.tables import Fulfilment
 from oms.domain.collection import collect_refusals
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus, FulfilmentView
@@ -29,6 +31,7 @@ from oms.domain.fulfilment_steps import (
     CollectedLine,
     CollectReport,
     HandoverScan,
+    ReceiveScan,
     SkipReport,
     StepReport,
 )
@@ -103,6 +106,13 @@ def _step_row(
     state = next((s for s in fulfilment_scans.steps_of(row) if s.key == step), None)
     if state is not None and state.type is StepType.PHOTO and body.photo is None:
         raise ApiError(ErrorCode.REQUIRED, "a photo step is completed with its photo", "photo")
+    _all_scanned(db, row, step)
+    return row.workflow_id
+
+
+def _all_scanned(db: Database, row: Fulfilment, step: str) -> None:
+    """A verify, or a transfer's receipt by its units, is refused (422 not_scanned, naming
+    the lines) until every picked unit was scanned for it."""
     with db.reading() as s:
         try:
             missing = fulfilment_scans.unverified(s, row, step)
@@ -110,7 +120,6 @@ def _step_row(
             raise ApiError.refused(err) from err
     if missing:
         raise ApiError.invalid(missing)
-    return row.workflow_id
 
 
 @router.post(
@@ -216,6 +225,66 @@ async def collect(
         if errors:
             raise ApiError.invalid(errors)
     return await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.collect, report)
+
+
+class ReceiveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Text | None = Field(
+        default=None,
+        description="The parcel's label as scanned; without it, every unit must have been "
+        "scanned at the store first (POST /fulfilments/{id}/scans)",
+    )
+
+
+def _receiving(db: Database, principal: Principal, fulfilment_id: str, body: ReceiveBody) -> str:
+    """The workflow to tell; a transfer received by its units is refused until each one is
+    scanned at the store."""
+    row = visible_row(db, principal, fulfilment_id)
+    if row.transfer_to is None:
+        raise ApiError(
+            ErrorCode.INVALID_STATE, "this fulfilment is not a transfer to a store", "label"
+        )
+    if body.label is None:
+        _all_scanned(db, row, StepType.RECEIVE.value)
+    return row.workflow_id
+
+
+@router.post(
+    "/fulfilments/{fulfilment_id}/receive",
+    response_model=FulfilmentView,
+    responses=error_responses(
+        ErrorCode.FULFILMENT_NOT_FOUND,
+        ErrorCode.INVALID_STATE,
+        ErrorCode.INVALID,
+        ErrorCode.NOT_SCANNED,
+    ),
+)
+async def receive(
+    fulfilment_id: str,
+    principal: Staff,
+    db: DbDep,
+    client: ClientDep,
+    body: ReceiveBody | None = None,
+) -> Any:
+    """A transfer arrives at its collection store, received by a key of that store (the
+    location that shipped it, or any other, is `404 fulfilment_not_found`): the parcel's
+    `label` scanned (another label is `422 invalid` at `label`), or without a label once every
+    unit was scanned at the store with `POST /fulfilments/{id}/scans` (until then `422
+    not_scanned` names the lines short of scans). A fulfilment that is not on its way to a
+    store is `409 invalid_state`. It is then ready for collection (events
+    `fulfilment.transfer_received`, then `fulfilment.ready_for_collection`)."""
+    body = body or ReceiveBody()
+    workflow_id = await run_in_threadpool(_receiving, db, principal, fulfilment_id, body)
+    scan = ReceiveScan(label=body.label, actor=principal.actor)
+    view = await update_fulfilment(client, workflow_id, FulfilmentWorkflow.receive, scan)
+    log.info(
+        "transfer_received",
+        order_id=view.order_id,
+        fulfilment_id=fulfilment_id,
+        location_id=view.transfer_to,
+    )
+    return view
 
 
 def _scan(db: Database, principal: Principal, fulfilment_id: str, barcode: str) -> ScansPublic:

@@ -75,6 +75,11 @@ class FulfilmentPublic(BaseModel):
     )
     steps: list[StepState] = Field(description="Its profile's steps, in order, and where each is")
     current_step: CurrentStep | None = Field(description="The step to work on; null when none")
+    transfer_to: str | None = Field(
+        default=None,
+        description="A transfer: the collection store it is shipped to, received at (status "
+        "IN_TRANSIT until then) and collected from; null otherwise",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -95,6 +100,7 @@ class FulfilmentPublic(BaseModel):
             profile=f.profile,
             steps=steps,
             current_step=CurrentStep.of(current) if current else None,
+            transfer_to=f.transfer_to,
             created_at=as_utc(f.created_at),
             updated_at=as_utc(f.updated_at),
         )
@@ -129,7 +135,9 @@ def list_fulfilments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK)."""
+    """The location's fulfilments, oldest first (its pick list when status=AWAITING_PICK).
+    A transfer to a collection store is listed at its source until it leaves, then at the
+    store (`transfer_to`): its transfers to receive when status=IN_TRANSIT."""
     with db.reading() as s:
         if not principal.sees_location(location_id) or s.get(Location, location_id) is None:
             raise ApiError(

@@ -37,7 +37,7 @@ from oms.domain.order.validation import document_problems
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.keys import StepKey, order_workflow_id, profile_ref
 from oms.logging import get_logger
-from oms.services import cancellations, order_intake
+from oms.services import cancellations, order_intake, store_collection
 from oms.services.order_runs import start_order
 from oms.temporal import unreachable
 from workflows.order import OrderWorkflow
@@ -66,6 +66,17 @@ class CancelBody(BaseModel):
 def _business_errors(db: Database, order: OrderIn) -> list[FieldError]:
     with db.reading() as s:
         return order_intake.problems(s, order)
+
+
+def _not_at_store(db: Database, order: OrderIn, now: datetime) -> ApiError | None:
+    """A new collection its store cannot serve, with no transfer to bring what it lacks."""
+    with db.reading() as s:
+        found = store_collection.not_available_at_store(s, order, now)
+    if found is None:
+        return None
+    refusal = ApiError.invalid([found[0]])
+    refusal.detail = {"store_id": order.delivery.store_id, "stores": found[1]}
+    return refusal
 
 
 def _accept(
@@ -123,6 +134,10 @@ async def place_order(
     if errors:
         raise ApiError.invalid(errors)
     now = datetime.now(UTC)
+    refusal = await run_in_threadpool(_not_at_store, db, order, now)
+    if refusal is not None:
+        log.info("order_refused_not_at_store", order_id=order.id, store_id=order.delivery.store_id)
+        raise refusal
     created, ran, fingerprint, received_at = await run_in_threadpool(_accept, db, order, now)
     if fingerprint != order.fingerprint():
         raise ApiError(
@@ -183,6 +198,7 @@ router.add_api_route(
             ErrorCode.UNKNOWN_STORE,
             ErrorCode.NOT_A_STORE,
             ErrorCode.STORE_CLOSED,
+            ErrorCode.NOT_AVAILABLE_AT_STORE,
         ),
     },
 )

@@ -30,6 +30,11 @@ class FulfilmentInput(BaseModel):
     # 3: the steps of the location's fulfilment profile (``profile``), each with its deadline.
     revision: int = 1
     profile: FulfilmentProfile | None = None
+    # A transfer (revision 3): picked, packed and shipped here as ``profile`` says for a
+    # shipment (``address`` is the store's), received by scan at this store, then collected
+    # there as its ``collection_profile`` says (None: the built-in profile).
+    transfer_to: str | None = None
+    collection_profile: FulfilmentProfile | None = None
 
 
 class CommitPick(BaseModel):

@@ -25,6 +25,11 @@ class SourcingRequest(BaseModel):
     facts: OrderFacts | None = Field(
         default=None, description="The order as profiles' conditions see it (categories added)"
     )
+    collect_store: str | None = Field(
+        default=None,
+        description="A collection's store: served there, what it lacks transferred to it "
+        "where the profile allows it (instead of only_locations)",
+    )
 
 
 class ReleaseRequest(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, or_, select
 
 from oms.db.tables import Fulfilment, utcnow
 from oms.domain.fulfilment import (
+    AT_THE_STORE,
     FulfilmentLine,
     FulfilmentProgress,
     FulfilmentStatus,
@@ -51,10 +52,19 @@ def save(
     work = work_of(view.status, view.steps, row.pick_due_at)
     row.work_kind = work.kind.value if work else None
     row.work_due_at = work.due_at if work else None
+    row.transfer_to = view.transfer_to
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
     return row
+
+
+def worked_at(row: Fulfilment) -> str:
+    """The location whose work the fulfilment is now: a transfer is its source's until it
+    leaves, then the collection store's."""
+    if row.transfer_to is not None and FulfilmentStatus(row.status) in AT_THE_STORE:
+        return row.transfer_to
+    return row.location_id
 
 
 def get(session: Session, fulfilment_id: str) -> Fulfilment | None:
@@ -74,7 +84,19 @@ def for_location(
     limit: int,
     offset: int,
 ) -> list[Fulfilment]:
-    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
+    # Each row at the location whose work it is: a transfer at its source until it leaves,
+    # then at the collection store that receives it and hands it to the customer.
+    at_store = [s.value for s in AT_THE_STORE]
+    transfer = col(Fulfilment.transfer_to)
+    stmt = select(Fulfilment).where(
+        or_(
+            and_(
+                Fulfilment.location_id == location_id,
+                or_(transfer.is_(None), col(Fulfilment.status).not_in(at_store)),
+            ),
+            and_(transfer == location_id, col(Fulfilment.status).in_(at_store)),
+        )
+    )
     if status is not None:
         stmt = stmt.where(Fulfilment.status == status)
     stmt = stmt.order_by(col(Fulfilment.created_at), col(Fulfilment.id))

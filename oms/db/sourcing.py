@@ -19,7 +19,9 @@ from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session, col
 
 from oms.db import tables as t
+from oms.domain.delivery import Address
 from oms.domain.fulfilment import OPEN_STATUSES, FulfilmentStatus
+from oms.domain.geo import GeoPoint
 from oms.domain.ledger import ReservationStatus
 from oms.domain.sourcing import OrderFacts, SourcingPlan
 from oms.keys import CART_PREFIX
@@ -171,3 +173,21 @@ def sourced_with(session: Session, order_ids: list[str]) -> dict[str, tuple[str,
     ):
         found.setdefault(order_id, (profile_id, version))
     return found
+
+
+def store_point(session: Session, store_id: str) -> tuple[GeoPoint, Address] | None:
+    """Where a collection store is, and the address a transfer's carrier takes it: locations
+    keep no street address, so the carrier gets the store's name, id, country and coordinates."""
+    store = session.get(t.Location, store_id)
+    if store is None:
+        return None
+    address = Address(
+        name=store.name,
+        line1=store.name,
+        city=store.name,
+        postal_code=store.id,
+        country=store.country,
+        lat=store.lat,
+        lon=store.lon,
+    )
+    return GeoPoint(lat=store.lat, lon=store.lon), address

@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from oms.db.tables import Fulfilment, ManualTask, PickWave
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import AT_THE_STORE, FulfilmentStatus
 from oms.domain.fulfilment_profiles import StepType
 from oms.domain.fulfilment_steps import StepState
 from oms.domain.store_work import FROM_FULFILMENTS, WorkItem, WorkKind, work_of
@@ -198,8 +198,18 @@ def _fulfilments_stmt(postgresql: bool, shape: str, one_kind: bool) -> Any:
             pick_due_at=col(f.pick_due_at),
         )
     )
+    at_store = [s.value for s in AT_THE_STORE]
+    here = or_(
+        # Its own location's work, but a transfer's once it has left for the store...
+        and_(
+            col(f.location_id) == bindparam("location_id"),
+            or_(col(f.transfer_to).is_(None), col(f.status).not_in(at_store)),
+        ),
+        # ...which is the store's from then on (oms.db.fulfilments.worked_at).
+        and_(col(f.transfer_to) == bindparam("location_id"), col(f.status).in_(at_store)),
+    )
     stmt = stmt.where(
-        col(f.location_id) == bindparam("location_id"),
+        here,
         work.is_not(None),
         work != WorkKind.SERVICE_TO_DO.value,
         # Picked with its wave.

@@ -49,6 +49,7 @@ class ErrorCode(StrEnum):
     NOT_A_STORE = "not_a_store", 422
     STORE_CLOSED = "store_closed", 422
     SERVICE_NOT_OFFERED = "service_not_offered", 422
+    NOT_AVAILABLE_AT_STORE = "not_available_at_store", 422
     ORDER_CONFLICT = "order_conflict", 409
     ORDER_NOT_FOUND = "order_not_found", 404
     CANCEL_REFUSED = "cancel_refused", 409

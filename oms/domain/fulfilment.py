@@ -23,6 +23,8 @@ class FulfilmentStatus(StrEnum):
     SHIPPED = "SHIPPED"
     READY_FOR_COLLECTION = "READY_FOR_COLLECTION"
     COLLECTED = "COLLECTED"
+    # A transfer on its way to the collection store, to be received there by scan.
+    IN_TRANSIT = "IN_TRANSIT"
     REJECTED = "REJECTED"
     CANCELLED = "CANCELLED"
     # Some units collected, the rest still waits for the customer (same code) until the hold
@@ -49,6 +51,18 @@ class FulfilmentStatus(StrEnum):
         uncollected fulfilment may have been collected in part)."""
         return self.has_left_the_building or self is FulfilmentStatus.NOT_COLLECTED
 
+
+# Where a transfer is the collection store's work, not its source's: from the moment it leaves
+# the source (listed at the store it goes to, ``transfer_to``) to its collection.
+AT_THE_STORE = frozenset(
+    {
+        FulfilmentStatus.IN_TRANSIT,
+        FulfilmentStatus.READY_FOR_COLLECTION,
+        FulfilmentStatus.PARTIALLY_COLLECTED,
+        FulfilmentStatus.COLLECTED,
+        FulfilmentStatus.NOT_COLLECTED,
+    }
+)
 
 _FINAL = {
     FulfilmentStatus.SHIPPED,
@@ -172,10 +186,18 @@ class FulfilmentView(BaseModel):
     # Revision 3: the steps of the location's fulfilment profile, and which profile it is.
     profile: str | None = None
     steps: list[StepState] = Field(default_factory=list)
+    # A transfer: the collection store it is shipped to, received at and collected from.
+    transfer_to: str | None = None
 
     @property
     def current_step(self) -> StepState | None:
         return next((s for s in self.steps if not s.status.is_over), None)
+
+    def has_label(self, label: str) -> bool:
+        """Whether a scanned label is one of this fulfilment's parcels: its tracking number
+        or a parcel's reference."""
+        labels = {self.tracking_number, *(p.reference for p in self.parcels)} - {None}
+        return label in labels
 
     @property
     def short_picked(self) -> bool:

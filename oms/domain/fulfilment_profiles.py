@@ -66,6 +66,9 @@ class StepType(StrEnum):
     PACK = "pack"  # parcels and their weights
     LABEL = "label"  # the carrier's label printed and stuck on each parcel
     HANDOVER = "handover"  # the parcel's label scanned when the carrier collects it
+    # A transfer's arrival at the collection store, its label scanned there. Not a step a
+    # profile lists: a transfer's run adds it between the source's steps and the store's.
+    RECEIVE = "receive"
     READY_FOR_COLLECTION = "ready_for_collection"  # on the collection shelf, customer told
     COLLECTED = "collected"  # the customer's collection code checked at the counter
 
@@ -105,6 +108,7 @@ SEQUENCE = (
     StepType.PACK,
     StepType.LABEL,
     StepType.HANDOVER,
+    StepType.RECEIVE,
     StepType.READY_FOR_COLLECTION,
     StepType.COLLECTED,
 )
@@ -238,6 +242,8 @@ class FulfilmentProfile(_Doc):
     def _coherent(cls, steps: tuple[Step, ...], info: ValidationInfo) -> tuple[Step, ...]:
         # A check of the steps, so that a refusal names them (``steps``), not the whole profile.
         types = [s.type for s in steps]
+        if StepType.RECEIVE in types:
+            raise ValueError("a receive step is added by a transfer to a store, not by a profile")
         if types.count(StepType.PICK) != 1 or types[0] is not StepType.PICK:
             raise ValueError("a profile begins with its one pick step")
         for t in set(types) - REPEATABLE:

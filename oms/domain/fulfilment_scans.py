@@ -1,10 +1,11 @@
-"""Units scanned for a fulfilment's step: a pick in ``scan_each`` mode, a verify at the bench.
+"""Units scanned for a fulfilment's step: a pick in ``scan_each`` mode, a verify at the bench,
+a transfer's receipt at its collection store.
 
 Each scan is one unit of a product on the fulfilment's lines. A barcode of another product is
 refused (``wrong_item``) and counts nothing, as is one no product has (``unknown_barcode``)
 and a unit more than the step expects of its line: at the pick, the quantity ordered; at a
-verify, what was picked. A scan_each pick takes its counts from the scans; a verify is done once
-every picked unit has been scanned again.
+verify or a receipt, what was picked. A scan_each pick takes its counts from the scans; a
+verify (a receipt by units) is done once every picked unit has been scanned again.
 
 Pure: no I/O.
 """
@@ -31,7 +32,7 @@ def scanning_step(steps: list[StepState]) -> StepState | None:
     current = next((s for s in steps if not s.status.is_over), None)
     if current is None:
         return None
-    if current.type is StepType.VERIFY:
+    if current.type in (StepType.VERIFY, StepType.RECEIVE):
         return current
     if current.type is StepType.PICK and current.mode is PickMode.SCAN_EACH:
         return current
@@ -40,7 +41,7 @@ def scanning_step(steps: list[StepState]) -> StepState | None:
 
 def expected(step: StepState, lines: list[FulfilmentLine]) -> dict[str, int]:
     """How many units of each line the step expects to be scanned."""
-    if step.type is StepType.VERIFY:
+    if step.type in (StepType.VERIFY, StepType.RECEIVE):
         return {line.line_id: line.picked or 0 for line in lines}
     return {line.line_id: line.quantity for line in lines}
 
@@ -93,7 +94,7 @@ def place(
 def unverified(
     step: StepState, lines: list[FulfilmentLine], counts: dict[str, int]
 ) -> list[FieldError]:
-    """The lines a verify step still lacks scans of."""
+    """The lines a verify step (or a transfer's receipt) still lacks scans of."""
     return [
         FieldError(
             field=f"lines[{i}]",

@@ -3,8 +3,9 @@
 The fulfilment workflow (revision 3) walks these in order: ``StepState`` is where each one
 is, shown on the fulfilment's view and row so that a store app knows what comes next. Staff
 complete a step (``StepReport``), skip one the profile allows them to (``SkipReport``, with a
-reason code), hand a parcel to the carrier by scanning its label (``HandoverScan``) and check
-a customer's collection code (``CollectReport``).
+reason code), hand a parcel to the carrier by scanning its label (``HandoverScan``), receive a
+transfer at its collection store by its label (``ReceiveScan``, between the steps
+``transfer_steps`` lays out) and check a customer's collection code (``CollectReport``).
 
 Pure: no I/O, safe to import inside the workflow sandbox.
 """
@@ -18,7 +19,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import DeliveryMethod
-from oms.domain.fulfilment_profiles import FulfilmentProfile, PickMode, Step, StepType
+from oms.domain.fulfilment_profiles import (
+    COLLECT_ONLY,
+    FulfilmentProfile,
+    PickMode,
+    Step,
+    StepType,
+)
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # How many digits a collection code has: short enough to read out at a counter.
@@ -105,8 +112,24 @@ class CollectReport(BaseModel):
     lines: list[CollectedLine] | None = Field(default=None, min_length=1, max_length=200)
 
 
-def plan_steps(profile: FulfilmentProfile, method: DeliveryMethod) -> list[StepState]:
-    return [StepState.of(step) for step in profile.steps_for(method)]
+RECEIVE_STEP = Step(type=StepType.RECEIVE)
+
+
+def transfer_steps(source: FulfilmentProfile, store: FulfilmentProfile) -> list[Step]:
+    """A transfer's steps: the source's for a shipment (pick to handover), its receipt at the
+    store, then the store's collection steps (ready for collection, collected)."""
+    collection = [s for s in store.steps_for(DeliveryMethod.COLLECT) if s.type in COLLECT_ONLY]
+    return [*source.steps_for(DeliveryMethod.SHIP), RECEIVE_STEP, *collection]
+
+
+class ReceiveScan(BaseModel):
+    """A transfer arriving at the collection store: its parcel's label scanned there, or (no
+    label) every unit scanned there, which the API checks before it sends this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Code | None = None
+    actor: str = "store"
 
 
 def step_due(step: Step, *, express: bool, default: timedelta | None = None) -> timedelta | None:
@@ -134,7 +157,13 @@ def step_refusal(state: StepState | None, report: StepReport) -> str | None:
     collection have reports of their own."""
     if state is None or state.key != report.step:
         return f"step {report.step!r} is not the step under way"
-    if state.type in (StepType.PICK, StepType.PACK, StepType.HANDOVER, StepType.COLLECTED):
+    if state.type in (
+        StepType.PICK,
+        StepType.PACK,
+        StepType.HANDOVER,
+        StepType.RECEIVE,
+        StepType.COLLECTED,
+    ):
         return f"a {state.type.value} step is reported by its own action"
     if state.type is StepType.PHOTO and not report.photo:
         return "a photo step needs its photo"

@@ -59,6 +59,7 @@ _BY_STEP = {
     StepType.HANDOVER: WorkKind.PARCEL_TO_HAND_OVER,
     StepType.READY_FOR_COLLECTION: WorkKind.COLLECTION_WAITING,
     StepType.COLLECTED: WorkKind.COLLECTION_WAITING,
+    StepType.RECEIVE: WorkKind.TRANSFER_TO_RECEIVE,  # a transfer's parcel at its store
 }
 
 # Runs started before profiles keep no steps: their status says what is left (a packed

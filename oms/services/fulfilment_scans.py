@@ -41,7 +41,7 @@ def scan(session: Session, row: Fulfilment, barcode: str, actor: str) -> Scanned
     if step is None:
         raise DomainError(
             ErrorCode.INVALID_STATE,
-            "no step under way takes scans (a scan_each pick or a verify)",
+            "no step under way takes scans (a scan_each pick, a verify or a receipt)",
             "barcode",
         )
     lines = lines_of(row)
@@ -77,9 +77,10 @@ def scanned_pick(
 
 
 def unverified(session: Session, row: Fulfilment, step_key: str) -> list[FieldError]:
-    """What a verify step still lacks before it can be completed; [] for another step."""
+    """What a verify step (or a transfer's receipt) still lacks before it can be completed;
+    [] for another step."""
     step = next((s for s in steps_of(row) if s.key == step_key), None)
-    if step is None or step.type is not StepType.VERIFY:
+    if step is None or step.type not in (StepType.VERIFY, StepType.RECEIVE):
         return []
     lines = lines_of(row)
     if any(line.picked is None for line in lines):

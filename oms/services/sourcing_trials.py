@@ -24,6 +24,7 @@ from oms.domain.sourcing import Candidate, OrderFacts, SourcingPlan, source_orde
 from oms.domain.sourcing.profiles import DEFAULT_PROFILE, SourcingProfile
 from oms.domain.sourcing.trials import OrderTrial, compare
 from oms.services.availability import sourcing_candidates, with_services
+from oms.services.store_collection import plan_collection
 
 Where = tuple[str, frozenset[str], tuple[str, ...] | None]
 
@@ -34,6 +35,14 @@ def plan(
     """The plan the order's first sourcing would make now with this profile, the candidates it
     was made from and the order's facts."""
     facts = sourcing.with_categories(session, OrderFacts.of(order, {}))
+    store = order.delivery.store_id
+    if order.delivery.method is DeliveryMethod.COLLECT and store and profile.transfer_to_store:
+        # As a placed collection is: its store first, what it lacks transferred to it.
+        skus = {x.sku for x in order.lines}
+        cands = _with_services(
+            session, sourcing_candidates(session, order.channel, skus, None, now), facts
+        )
+        return plan_collection(session, facts, cands, profile, store_id=store), cands, facts
     cands = _with_services(session, candidates_for(session, order, now), facts)
     return source_order(facts, cands, profile), cands, facts
 

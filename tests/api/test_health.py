@@ -78,6 +78,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/fulfilments/{fulfilment_id}/steps/{step}/skip": {"post"},
         "/fulfilments/{fulfilment_id}/handover": {"post"},
         "/fulfilments/{fulfilment_id}/collect": {"post"},
+        "/fulfilments/{fulfilment_id}/receive": {"post"},
         "/fulfilments/{fulfilment_id}/scans": {"post"},
         "/inventory/positions": {"post"},
         "/inventory/deltas": {"post"},

@@ -51,6 +51,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/fulfilments/{fulfilment_id}/steps/{step}/skip"): {"store"},
     ("POST", "/fulfilments/{fulfilment_id}/handover"): {"store"},
     ("POST", "/fulfilments/{fulfilment_id}/collect"): {"store"},
+    ("POST", "/fulfilments/{fulfilment_id}/receive"): {"store"},
     ("POST", "/fulfilments/{fulfilment_id}/scans"): {"store"},
     ("POST", "/locations/{location_id}/pick-waves"): {"store"},
     ("GET", "/locations/{location_id}/pick-waves"): {"store"},

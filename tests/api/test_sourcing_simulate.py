@@ -162,6 +162,22 @@ async def test_a_draft_simulated_on_an_order_decides_as_the_draft_says(api: Api)
     assert bastille["metrics"]["distance_km"] is None
     assert decisions(api) == 0
 
+    # Unless the draft allows transfers to the store: the Opéra store then ships it there
+    transferred = await call(
+        api,
+        "/sourcing/simulate",
+        {
+            "order": collect_body(store_id="ST-BASTILLE"),
+            "profile": {**CENTRAL, "transfer_to_store": True},
+        },
+    )
+    assert transferred["plan"]["locations"] == ["ST-OPERA"]
+    assert transferred["plan"]["unplaced"] == []
+    [note] = transferred["explanation"]["transfers"]
+    assert (note["from_location"], note["to_store"]) == ("ST-OPERA", "ST-BASTILLE")
+    assert transferred["explanation"]["transfer_to_store"] is True
+    assert decisions(api) == 0
+
 
 async def test_replaying_a_central_warehouse_draft_reports_the_differences_over_recent_orders(
     api: Api,

@@ -138,8 +138,8 @@ async def record_profile_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str, record: Recorder | None = None) -> None:
-    """Run ``record`` (these paths by default) on a fresh time-skipping test server."""
+async def run_recorder(record: Recorder, prefix: str) -> None:
+    """Run a recorder on a time-skipping test server of its own (recorders run by hand)."""
     from temporalio.contrib.pydantic import pydantic_data_converter
 
     from oms.temporal import ensure_search_attributes
@@ -150,10 +150,10 @@ async def main(prefix: str, record: Recorder | None = None) -> None:
     )
     await ensure_search_attributes(env.client)
     try:
-        await (record or record_profile_paths)(env, prefix)
+        await record(env, prefix)
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(run_recorder(record_profile_paths, sys.argv[1]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -18,6 +17,7 @@ from oms.domain.returns import GradedLine, ReturnLineIn, ReturnMethod, ReturnPol
 from tests.returns import asked, delivered
 from tests.workflows.harness import running
 from tests.workflows.record_order_paths import fresh_db, save
+from tests.workflows.record_profile_paths import run_recorder
 from workflows.returns import ReturnWorkflow
 
 
@@ -61,21 +61,5 @@ async def record_return_paths(env: WorkflowEnvironment, prefix: str) -> None:
         db.dispose()
 
 
-async def main(prefix: str) -> None:
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
-    from oms.temporal import ensure_search_attributes
-
-    binary = str(Path(sys.executable).parent / "temporal-test-server")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary, data_converter=pydantic_data_converter
-    )
-    await ensure_search_attributes(env.client)
-    try:
-        await record_return_paths(env, prefix)
-    finally:
-        await env.shutdown()
-
-
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(run_recorder(record_return_paths, sys.argv[1]))

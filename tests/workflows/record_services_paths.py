@@ -22,7 +22,7 @@ from oms.keys import fulfilment_workflow_id
 from tests.factories import order
 from tests.workflows.harness import running, until, until_fulfilment
 from tests.workflows.record_order_paths import fresh_db, record_short_cancelled_by_reason, save
-from tests.workflows.record_profile_paths import main
+from tests.workflows.record_profile_paths import run_recorder
 from tests.workflows.test_services_sourcing import GIFT, choose
 from workflows.order import OrderWorkflow
 
@@ -64,4 +64,4 @@ async def record_gift_cancelled(env: WorkflowEnvironment, prefix: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], record_services_paths))
+    asyncio.run(run_recorder(record_services_paths, sys.argv[1]))

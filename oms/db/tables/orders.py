@@ -121,6 +121,7 @@ class Fulfilment(SQLModel, table=True):
             postgresql_where=text("work_kind IS NOT NULL"),
             sqlite_where=text("work_kind IS NOT NULL"),
         ),
+        Index("ix_fulfilments_transfer_status", "transfer_to", "status"),
     )
 
     id: str = Field(primary_key=True, max_length=80)
@@ -164,6 +165,9 @@ class Fulfilment(SQLModel, table=True):
     work_due_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # A transfer: the collection store it goes to, receives it (status IN_TRANSIT until then)
+    # and hands it over; null for a fulfilment delivered from where it was picked.
+    transfer_to: str | None = Field(default=None, max_length=64)
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
 

@@ -20,6 +20,7 @@ _COLLECTIONS = {
 _PROGRESS = [
     (FulfilmentStatus.PARTIALLY_COLLECTED, LineState.READY_FOR_COLLECTION),
     (FulfilmentStatus.READY_FOR_COLLECTION, LineState.READY_FOR_COLLECTION),
+    (FulfilmentStatus.IN_TRANSIT, LineState.IN_TRANSIT),
     (FulfilmentStatus.PACKED, LineState.PACKED),
     (FulfilmentStatus.PICKED, LineState.PICKED),
     (FulfilmentStatus.AWAITING_PICK, LineState.RESERVED),

@@ -46,6 +46,7 @@ FULFILMENT_WAITS = {
     FulfilmentStatus.PACKED: WaitingOn.CARRIER,
     FulfilmentStatus.READY_FOR_COLLECTION: WaitingOn.CUSTOMER,
     FulfilmentStatus.PARTIALLY_COLLECTED: WaitingOn.CUSTOMER,
+    FulfilmentStatus.IN_TRANSIT: WaitingOn.STORE,  # to be received at the collection store
 }
 
 

@@ -368,6 +368,8 @@ class OrderState(PaymentRules, CollectionRules):
         summaries = self.fulfilments.values()
         if any(f.status.has_left_the_building for f in summaries):
             return "part of the order has already shipped or been collected"
+        if any(f.status is FulfilmentStatus.IN_TRANSIT for f in summaries):
+            return "part of the order is on its way to the collection store"
         if self.order.delivery.method is DeliveryMethod.SHIP and any(
             f.status is FulfilmentStatus.PACKED for f in summaries
         ):

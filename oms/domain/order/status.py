@@ -62,6 +62,7 @@ class LineState(StrEnum):
     SHIPPED = "shipped"
     READY_FOR_COLLECTION = "ready_for_collection"
     COLLECTED = "collected"
+    IN_TRANSIT = "in_transit"  # on its way to the collection store (a transfer)
     PARTIALLY_SHIPPED = "partially_shipped"
     CANCELLED = "cancelled"
 

@@ -4,7 +4,8 @@ explanation, and trials of a draft profile over past orders (``trials``).
 The names most callers need are here; the modules hold the rest: ``profiles`` (the
 documents), ``models`` (facts, candidates, plans), ``decide`` and ``search`` (the planner),
 ``rules`` (conditions, filters, criteria), ``explain`` (what is stored with each decision),
-``trials`` (comparing a draft with what was decided).
+``trials`` (comparing a draft with what was decided), ``transfers`` (a collection its store
+cannot serve).
 """
 
 from oms.domain.sourcing.models import (
@@ -17,6 +18,7 @@ from oms.domain.sourcing.models import (
     SourcingPlan,
 )
 from oms.domain.sourcing.plan import consume_capacity, plan_sourcing, source_order
+from oms.domain.sourcing.transfers import source_collect, stores_holding
 
 __all__ = [
     "Allocation",
@@ -28,5 +30,7 @@ __all__ = [
     "SourcingPlan",
     "consume_capacity",
     "plan_sourcing",
+    "source_collect",
     "source_order",
+    "stores_holding",
 ]

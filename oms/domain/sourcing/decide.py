@@ -240,6 +240,7 @@ def _explain(
         nodes=attempt.cover.nodes,
         locations_considered=considered,
         locations_usable=len(attempt.usable),
+        transfer_to_store=profile.transfer_to_store,
         candidates=[
             CandidateScore(
                 location_id=u.location_id,

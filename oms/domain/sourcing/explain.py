@@ -51,6 +51,16 @@ class ExcludedGroup(BaseModel):
     location_ids: list[str] = Field(description=f"The first {EXCLUDED_IDS}, by id")
 
 
+class TransferNote(BaseModel):
+    """Lines of a collection sourced away from its store and transferred there."""
+
+    from_location: str
+    to_store: str
+    line_ids: list[str]
+    units: int
+    reason: str = Field(description="In words: 'transfer_to_store from X to store Y'")
+
+
 class SourcingExplanation(BaseModel):
     profile: str = Field(description="Profile id and version as people read them: 'default@v1'")
     profile_id: str = Field(default="", description="The profile's id, stored as such")
@@ -70,3 +80,8 @@ class SourcingExplanation(BaseModel):
         description="Locations kept for some lines only: left out for the lines asking a "
         "service they do not perform (filter 'service_not_offered: gift_wrap')",
     )
+    # Collections: whether the profile allows a transfer to the store, the transfers chosen,
+    # and how the locations they come from were chosen (absent from decisions before them).
+    transfer_to_store: bool = False
+    transfers: list[TransferNote] = Field(default_factory=list)
+    transfer_decision: SourcingExplanation | None = None

@@ -163,6 +163,10 @@ class SourcingPlan(BaseModel):
     explanation: SourcingExplanation | None = None
     # The fulfilment profile each location runs for this order (when profiles are in use).
     fulfilment_profiles: dict[str, FulfilmentProfile] = Field(default_factory=dict)
+    # A collection's lines its store could not serve: source location -> the store they are
+    # transferred to, and the address the carrier takes them to.
+    transfers: dict[str, str] = Field(default_factory=dict)
+    transfer_address: Address | None = None
 
     @property
     def locations(self) -> list[str]:

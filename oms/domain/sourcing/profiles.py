@@ -4,7 +4,9 @@ A profile is a versioned document (JSON, validated here), immutable once publish
 a new version. Its status is ``draft``, ``active`` or ``inactive``; one profile is active per
 channel, and one without a channel is the default. A profile holds ordered strategies: the
 first whose conditions match the order and that can place every unit wins; if none does, the
-fallback places what it can and its split policy says what becomes of the rest.
+fallback places what it can and its split policy says what becomes of the rest. With
+``transfer_to_store``, a collection its store cannot serve is sourced elsewhere and
+transferred to the store (``oms.domain.sourcing.transfers``).
 
 A strategy has
 - conditions on the order (all that are set must hold; a list matches any of its values),
@@ -213,6 +215,11 @@ class SourcingProfile(_Doc):
     fallback: Strategy
     costs: dict[str, CostRate] = Field(
         default_factory=dict, description="Location type -> cost rate ('*': any other type)"
+    )
+    transfer_to_store: bool = Field(
+        default=False,
+        description="A collection whose store lacks stock is sourced elsewhere and "
+        "transferred to the store; false: refused at intake (not_available_at_store)",
     )
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 the indexes that read a location's work soonest due first
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 17:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 revision: str = "0016"
 # Written beside other revisions after 0013: chained after them when the branches merge.
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
