@@ -93,7 +93,9 @@ class CollectionSteps:
         once, then let go of what nobody came for."""
         self._visits, self._holding = [], True
         ready = next(s for s in self.view.steps if s.type is StepType.READY_FOR_COLLECTION)
-        policy = (self.inp.profile or DEFAULT_PROFILE).collection
+        # A transfer is collected as its collection store's profile says, not its source's.
+        profile = self.inp.collection_profile if self.inp.transfer_to else self.inp.profile
+        policy = (profile or DEFAULT_PROFILE).collection
         times = CollectionTimes.of(ready.finished_at or workflow.now(), policy)
         state.due_at = times.hold_until
         self._show(due_at=state.due_at)
