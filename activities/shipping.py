@@ -6,7 +6,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from oms.connectors.carriers import Carrier, CarrierRejected
-from oms.contracts.shipping import Booking, ShipmentRequest
+from oms.contracts.shipping import Booking, CancelShipment, ShipmentRequest
 from oms.keys import booking_key
 from oms.logging import get_logger
 
@@ -32,3 +32,18 @@ class ShippingActivities:
             tracking_number=booking.tracking_number,
         )
         return booking
+
+    @activity.defn
+    def cancel_shipment(self, req: CancelShipment) -> None:
+        """Cancel a booked parcel with its carrier, once (a retry is the same cancellation)."""
+        try:
+            self.carrier.cancel(
+                idempotency_key=f"{req.shipment_id}:cancel", tracking_number=req.tracking_number
+            )
+        except CarrierRejected as exc:
+            raise ApplicationError(
+                str(exc), exc.code, type="CarrierRejected", non_retryable=True
+            ) from exc
+        log.info(
+            "shipment_cancelled", shipment_id=req.shipment_id, tracking_number=req.tracking_number
+        )

@@ -120,6 +120,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         payments.void_payment,
         payments.refund_payment,
         shipping.book_shipment,
+        shipping.cancel_shipment,
         syncs.plan_sync,
         syncs.apply_sync_chunks,
         syncs.finish_sync,

@@ -29,7 +29,12 @@ from oms.contracts.payments import (
 )
 from oms.contracts.read_model import EmitEvent, RecordProgress
 from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, RefundReturn
-from oms.contracts.shipping import Booking, ReturnLabelRequest, ShipmentRequest
+from oms.contracts.shipping import (
+    Booking,
+    CancelShipment,
+    ReturnLabelRequest,
+    ShipmentRequest,
+)
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
 from oms.domain.fraud import FraudAssessment
@@ -135,6 +140,11 @@ def capture_payment(req: CaptureRequest) -> Capture:
 @activity.defn(name="void_payment")
 def void_payment(req: VoidRequest) -> Void:
     _declared_only("void_payment")
+
+
+@activity.defn(name="cancel_shipment")
+def cancel_shipment(req: CancelShipment) -> None:
+    _declared_only("cancel_shipment")
 
 
 @activity.defn(name="refund_payment")

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import CommitPick, ConsumeRequest, FulfilmentInput, SaveFulfilment
     from oms.contracts.read_model import EmitEvent
+    from oms.contracts.shipping import CancelShipment, ShipmentRequest
     from oms.contracts.shipping import Parcel as CarrierParcel
-    from oms.contracts.shipping import ShipmentRequest
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment import (
         FulfilmentProgress,
@@ -41,6 +41,10 @@ with workflow.unsafe.imports_passed_through():
         call_service,
     )
     from workflows.refusals import refuse
+
+# A parcel booked and waiting for the carrier's pick-up scan is cancelled with the carrier when
+# its fulfilment is cancelled; runs recorded before left it booked.
+CANCEL_BOOKED_SHIPMENT = "cancel-booked-shipment"
 
 
 @workflow.defn
@@ -175,9 +179,31 @@ class FulfilmentWorkflow(ProfiledSteps):
                 await asyncio.shield(asyncio.ensure_future(self._let_go_once_cancelled()))
                 return self.view
             if not self.view.status.is_final:
+                await asyncio.shield(asyncio.ensure_future(self._unbook()))
                 self.view.status = FulfilmentStatus.CANCELLED
                 await asyncio.shield(asyncio.ensure_future(self._store("cancelled")))
             raise
+
+    async def _unbook(self) -> None:
+        """A parcel booked but not handed over (it waited for the carrier's pick-up scan) is
+        cancelled with the carrier: nobody comes for it, and it is not paid for."""
+        booked = (
+            self.view.tracking_number is not None and not self.view.status.has_left_the_building
+        )
+        if not booked or not workflow.patched(CANCEL_BOOKED_SHIPMENT):
+            return
+        assert self.view.tracking_number is not None
+        try:
+            await workflow.execute_activity(
+                calls.cancel_shipment,
+                CancelShipment(
+                    shipment_id=self.inp.fulfilment_id, tracking_number=self.view.tracking_number
+                ),
+                summary="cancel the booked parcel with the carrier",
+                **EXTERNAL_ACTIVITY,
+            )
+        except FailureError as err:  # the carrier refused: the fulfilment is cancelled anyway
+            workflow.logger.warning("booked parcel not cancelled: %s", err)
 
     @property
     def _consume_request(self) -> ConsumeRequest:
@@ -262,6 +288,7 @@ class FulfilmentWorkflow(ProfiledSteps):
             )
         self.view.carrier = booking.carrier
         self.view.tracking_number = booking.tracking_number
+        self.view.label_url = booking.label_url
 
     async def _consume(self) -> None:
         await self._db_step(

@@ -70,6 +70,7 @@ class FulfilmentPublic(BaseModel):
     parcels: list[dict[str, Any]]
     carrier: str | None
     tracking_number: str | None
+    label_url: str | None = Field(description="the carrier's label for the parcel, to print")
     profile: str | None = Field(
         description="The fulfilment profile it runs (id@version); null before profiles"
     )
@@ -97,6 +98,7 @@ class FulfilmentPublic(BaseModel):
             parcels=f.parcels or [],
             carrier=f.carrier,
             tracking_number=f.tracking_number,
+            label_url=f.label_url,
             profile=f.profile,
             steps=steps,
             current_step=CurrentStep.of(current) if current else None,
@@ -149,6 +151,34 @@ def list_fulfilments(
             s, location_id, status=status, limit=limit, offset=offset
         )
         return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
+
+
+class Label(BaseModel):
+    fulfilment_id: str
+    carrier: str
+    tracking_number: str
+    label_url: str | None = Field(description="null when the carrier gave none")
+
+
+@router.get(
+    "/fulfilments/{fulfilment_id}/label",
+    response_model=Label,
+    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND, ErrorCode.INVALID_STATE),
+)
+def get_label(fulfilment_id: str, principal: Staff, db: DbDep) -> Any:
+    """The carrier's label for the parcel, once booked: what the store prints and sticks on
+    it (and what the carrier's pick-up scan reads)."""
+    row = visible_row(db, principal, fulfilment_id)
+    if row.carrier is None or row.tracking_number is None:
+        raise ApiError(
+            ErrorCode.INVALID_STATE, "no parcel is booked with a carrier yet", "fulfilment_id"
+        )
+    return Label(
+        fulfilment_id=row.id,
+        carrier=row.carrier,
+        tracking_number=row.tracking_number,
+        label_url=row.label_url,
+    )
 
 
 def _workflow_of(db: DbDep, principal: Principal, fulfilment_id: str) -> str:

@@ -126,10 +126,12 @@ class SimulatedCarrier:
             if request.to.postal_code == BUSY_POSTAL_CODE and tries <= 2:
                 raise CarrierUnavailable("busy", "simulated transient failure")
             digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12].upper()
+            tracking = SIM_TRACKING_PREFIX + digest
             booking = Booking(
                 carrier=self.name,
                 service=request.service,
-                tracking_number=SIM_TRACKING_PREFIX + digest,
+                tracking_number=tracking,
+                label_url=f"sim://labels/{tracking}.pdf",
             )
             self._by_key[idempotency_key] = booking
             self._active[booking.tracking_number] = booking

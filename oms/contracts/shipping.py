@@ -29,6 +29,13 @@ class Booking(BaseModel):
     label_url: str | None = None
 
 
+class CancelShipment(BaseModel):
+    """A parcel booked but never handed over: the carrier drops it (and does not charge)."""
+
+    shipment_id: str
+    tracking_number: str
+
+
 class ReturnLabelRequest(BaseModel):
     """A prepaid label for a customer to send a return back to a location."""
 

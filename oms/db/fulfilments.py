@@ -47,6 +47,7 @@ def save(
     row.parcels = [p.model_dump(mode="json") for p in view.parcels]
     row.carrier = view.carrier
     row.tracking_number = view.tracking_number
+    row.label_url = view.label_url
     row.profile = view.profile
     row.steps = [step.model_dump(mode="json") for step in view.steps]
     work = work_of(view.status, view.steps, row.pick_due_at)

@@ -182,6 +182,8 @@ class FulfilmentView(BaseModel):
     parcels: list[Parcel] = Field(default_factory=list)
     carrier: str | None = None
     tracking_number: str | None = None
+    # The label the carrier made for the parcel (a URL of its own), kept for the store.
+    label_url: str | None = None
     escalated: bool = False
     # Revision 3: the steps of the location's fulfilment profile, and which profile it is.
     profile: str | None = None

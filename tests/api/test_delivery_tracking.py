@@ -290,3 +290,26 @@ async def test_customer_service_closes_a_failed_delivery_with_what_it_did(api: A
     assert done.status_code == 200, done.text
     assert done.json()["outcome"] == {"resolution": "reshipped", "note": "sent a new one"}
     assert done.json()["status"] == "completed"
+
+
+async def test_the_store_gets_the_carriers_label_once_the_parcel_is_booked(api: Api) -> None:
+    body = order_body()
+    fulfilment = await api.awaiting_pick(body)
+    url = f"/fulfilments/{fulfilment['id']}/label"
+    early = await api.http.get(url, headers=api.auth("opera"))
+    _, view = await _shipped(api)
+
+    # (the shipped order is another one: this one is still to pick)
+    assert (early.status_code, error_of(early)["code"]) == (409, "invalid_state")
+    fid = view["fulfilments"][0]["fulfilment_id"]
+    label = await api.http.get(f"/fulfilments/{fid}/label", headers=api.auth("opera"))
+    elsewhere = await api.http.get(f"/fulfilments/{fid}/label", headers=api.auth("bastille"))
+    assert label.status_code == 200, label.text
+    tracking = view["fulfilments"][0]["tracking_number"]
+    assert label.json() == {
+        "fulfilment_id": fid,
+        "carrier": CARRIER,
+        "tracking_number": tracking,
+        "label_url": f"sim://labels/{tracking}.pdf",
+    }
+    assert elsewhere.status_code == 404

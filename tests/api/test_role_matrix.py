@@ -37,6 +37,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("PUT", "/webhooks/senders/{sender}"): set(),
     ("DELETE", "/webhooks/senders/{sender}"): set(),
     ("POST", "/webhooks/carriers/{carrier}"): SIGNED,
+    ("GET", "/fulfilments/{fulfilment_id}/label"): {"store"},
     ("POST", "/orders/{order_id}/returns"): {"analyst", "storefront"},
     ("GET", "/orders/{order_id}/returns"): {"analyst", "storefront"},
     ("GET", "/returns/{return_id}"): {"analyst", "storefront", "store"},

@@ -134,6 +134,7 @@ class Fulfilment(SQLModel, table=True):
     parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     carrier: str | None = Field(default=None, max_length=64, index=True)
     tracking_number: str | None = Field(default=None, max_length=64, index=True)
+    label_url: str | None = Field(default=None, max_length=500)
     # Carrier tracking after handover (oms.domain.shipments): the status, when the carrier saw
     # it, and when the parcel was delivered.
     delivery_status: str | None = Field(
