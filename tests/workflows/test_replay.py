@@ -15,6 +15,7 @@ from oms.config import Settings
 from oms.payload_keys import new_key
 from oms.temporal import data_converter
 from workers.main import WORKFLOWS
+from workers.sandbox import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # Read up front: the event loop is no place for file I/O. The file's stem is the workflow id.
@@ -30,7 +31,11 @@ async def test_recorded_history_replays_with_todays_workflow_code(workflow_id: s
     # The converter workers run with: payload encryption on. Every history recorded before it
     # holds plain payloads, which the codec passes through.
     converter = data_converter(Settings(payload_keys=SecretStr(new_key("replay"))))
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter)
+    # And the worker's own sandbox: its workflow modules' code compiled once, its pure modules
+    # passed through (workers/sandbox.py), as a worker replays a run it did not have cached.
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=converter, workflow_runner=workflow_runner()
+    )
     result = await replayer.replay_workflow(RECORDED[workflow_id], raise_on_replay_failure=True)
     assert result.replay_failure is None
 
