@@ -184,10 +184,12 @@ async def test_a_review_nobody_decides_is_escalated_then_cancelled(
     assert review is not None
     assert (review.status, review.escalated) == ("expired", True)
     assert ledger(db, "R3") == []
+    # The escalation alerts staff twice: the review's own event and every task's alert.
     assert outbox_types(db, "R3") == [
         "fraud_review.escalated",
         "fraud_review.requested",
         "order.cancelled",
+        "task.escalated",
     ]
     # Two hours of workflow time separate the request and the cancellation.
     types = [t.type for t in result.timeline]
