@@ -39,6 +39,7 @@ from api.routers import (
     syncs,
     tasks,
     webhooks_in,
+    webhooks_out,
 )
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
@@ -77,6 +78,7 @@ ROUTERS = (
     carts.router,
     reason_codes.router,
     webhooks_in.router,
+    webhooks_out.router,
     returns.router,
 )
 

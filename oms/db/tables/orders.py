@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -155,7 +155,17 @@ class OutboxEvent(SQLModel, table=True):
 
     __tablename__ = "outbox_events"
     # Feeds page events of a type in commit order.
-    __table_args__ = (Index("ix_outbox_type_created", "type", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_type_created", "type", "created_at", "id"),
+        # The webhook relay's queue: events not relayed yet, in the order they were written.
+        Index(
+            "ix_outbox_unrelayed",
+            "created_at",
+            "id",
+            postgresql_where=text("delivered_at IS NULL"),
+            sqlite_where=text("delivered_at IS NULL"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=200, description="Idempotency key")
     type: str = Field(max_length=64, index=True)
