@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, update
 from sqlalchemy.orm import aliased
@@ -117,9 +118,9 @@ def relay(session: Session, *, now: datetime, limit: int) -> int:
     return len(events)
 
 
-def due(session: Session, *, now: datetime, limit: int) -> list[Due]:
-    """Open deliveries whose time has come and that no earlier open delivery of the same
-    subscription and ordering key holds back, oldest first."""
+def _heads() -> Any:
+    """Open deliveries that no earlier open delivery of the same subscription and ordering
+    key holds back."""
     earlier = aliased(WebhookDelivery)
     d = WebhookDelivery
     held = exists().where(
@@ -130,11 +131,18 @@ def due(session: Session, *, now: datetime, limit: int) -> list[Due]:
             col(earlier.id) < col(d.id),
         )
     )
+    return and_(col(d.status).in_(OPEN), ~held)
+
+
+def due(session: Session, *, now: datetime, limit: int) -> list[Due]:
+    """The deliveries that may go now (their time has come, nothing holds them back), oldest
+    first."""
+    d = WebhookDelivery
     stmt = (
         select(d, WebhookSubscription, OutboxEvent)
         .join(WebhookSubscription, col(WebhookSubscription.id) == col(d.subscription_id))
         .join(OutboxEvent, col(OutboxEvent.id) == col(d.event_id))
-        .where(col(d.status).in_(OPEN), col(d.next_attempt_at) <= now, ~held)
+        .where(_heads(), col(d.next_attempt_at) <= now)
         .order_by(col(d.id))
         .limit(limit)
     )
@@ -183,9 +191,10 @@ def record(
 
 
 def next_due(session: Session) -> datetime | None:
+    """When the next delivery that nothing holds back falls due; None: none is waiting."""
     stmt = (
         select(WebhookDelivery.next_attempt_at)
-        .where(col(WebhookDelivery.status).in_(OPEN))
+        .where(_heads())
         .order_by(col(WebhookDelivery.next_attempt_at))
         .limit(1)
     )
