@@ -145,7 +145,8 @@ async def test_a_delivery_still_refused_after_three_days_is_dead_until_redeliver
 
     assert dead.last_status_code == 500
     assert dead.attempts == refused_attempts > 10  # backoff: minutes at first, hours later
-    assert dead.first_attempt_at is not None and dead.next_attempt_at is None
+    assert dead.first_attempt_at is not None
+    assert dead.next_attempt_at is None
     assert rows["s1"].status == DeliveryStatus.DEAD  # the SKU's event failed alike
     assert [r.event_id for r in receiver.accepted] == ["e1"]
     assert rows["e1"].status == DeliveryStatus.DELIVERED
