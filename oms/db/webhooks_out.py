@@ -169,8 +169,13 @@ def record(
     """Store each attempt's outcome: delivered, failed with its next attempt, or dead once
     the retry window is over. Answers how many ended in each status."""
     counts: dict[DeliveryStatus, int] = {}
+    ids = [o.delivery_id for o in outcomes]
+    rows = {
+        r.id: r
+        for r in session.exec(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
+    }
     for o in outcomes:
-        row = session.get(WebhookDelivery, o.delivery_id)
+        row = rows.get(o.delivery_id)
         if row is None or row.status not in OPEN:  # redelivered or unsubscribed meanwhile
             continue
         row.attempts += 1
