@@ -151,7 +151,8 @@ class Fulfilment(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Events for other systems (alerts, status changes), delivered by the webhook relay."""
+    """Events for other systems (alerts, status changes), delivered by the webhook relay;
+    ``delivered_at`` is when the relay turned the event into its deliveries (docs/events.md)."""
 
     __tablename__ = "outbox_events"
     # Feeds page events of a type in commit order.
