@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     webhook_timeout: timedelta = timedelta(seconds=10)
     webhook_retry_for: timedelta = timedelta(days=3)
     webhook_rotation_grace: timedelta = timedelta(hours=24)
+    # The only hosts a subscription's URL may name; empty: any host.
+    webhook_allowed_hosts: list[str] = []
 
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"

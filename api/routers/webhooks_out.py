@@ -31,6 +31,7 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks out"])
 
 Admin = Annotated[Principal, Depends(require())]
+MAX_ID = 2**31 - 1  # delivery ids are 32-bit integers in the database
 SubscriptionId = Annotated[str, Path(max_length=64)]
 EventPattern = Annotated[str, Field(pattern=EVENT_PATTERN, max_length=64)]
 
@@ -142,9 +143,11 @@ async def _wake_relay(request: Request) -> None:
     status_code=201,
     responses=error_responses(ErrorCode.UNSUPPORTED_URL),
 )
-async def create_subscription(body: SubscriptionIn, request: Request, _: Admin, db: DbDep) -> Any:
+async def create_subscription(
+    body: SubscriptionIn, request: Request, _: Admin, db: DbDep, settings: SettingsDep
+) -> Any:
     """Subscribe a URL to events: every event from now on whose type matches is POSTed to it."""
-    problem = url_problem(body.url)
+    problem = url_problem(body.url, settings.webhook_allowed_hosts)
     if problem is not None:
         raise ApiError(ErrorCode.UNSUPPORTED_URL, problem, "url")
     secret = body.secret or new_secret()
@@ -232,7 +235,7 @@ def list_deliveries(
     status: Annotated[
         DeliveryStatus | None, Query(description="failed: tried and to be retried")
     ] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """Deliveries oldest first, with their attempts, last answer and next attempt."""
@@ -253,7 +256,7 @@ def list_deliveries(
     responses=error_responses(ErrorCode.DELIVERY_NOT_FOUND),
 )
 async def redeliver(
-    delivery_id: Annotated[int, Path(ge=0)], request: Request, _: Admin, db: DbDep
+    delivery_id: Annotated[int, Path(ge=0, le=MAX_ID)], request: Request, _: Admin, db: DbDep
 ) -> Any:
     """Send the delivery again now (dead, failed or delivered), with a new retry window."""
 

@@ -40,8 +40,9 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return False
 
 
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot receive events, or None."""
+def url_problem(url: str, allowed_hosts: list[str] | None = None) -> str | None:
+    """Why ``url`` cannot receive events, or None. ``allowed_hosts``, when given, are the only
+    hosts events may go to."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -52,6 +53,8 @@ def url_problem(url: str) -> str | None:
         return "the URL has no host"
     if parts.username or parts.password:
         return "credentials in a URL are not kept secret: use the signature"
+    if allowed_hosts and parts.hostname not in allowed_hosts:
+        return f"events may go to {', '.join(allowed_hosts)} only (OMS_WEBHOOK_ALLOWED_HOSTS)"
     return None
 
 

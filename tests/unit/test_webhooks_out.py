@@ -51,6 +51,12 @@ def test_only_http_urls_with_a_host_and_no_credentials_receive_events(
     assert (url_problem(url) is not None) is refused
 
 
+def test_with_allowed_hosts_events_go_to_those_hosts_only() -> None:
+    assert url_problem("http://127.0.0.1:9/in", ["127.0.0.1"]) is None
+    assert url_problem("https://erp.example/in", ["127.0.0.1"]) is not None
+    assert url_problem("https://erp.example/in", []) is None
+
+
 def test_events_keep_their_order_per_order_then_per_sku_and_others_go_in_any_order() -> None:
     assert ordering_key("O1", {"sku": "SKU-1"}) == "order:O1"
     assert ordering_key(None, {"sku": "SKU-1", "channel_id": "web"}) == "sku:SKU-1"
