@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,14 +38,13 @@ from sqlalchemy import insert
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench.inventory_setup import scratch_database
+from bench.store import database, pct
 from bench.webhook_receiver import Receiver
 from oms.config import Settings
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.db import webhooks_out
 from oms.db.engine import Database
-from oms.db.migrate import upgrade
 from oms.db.tables import OutboxEvent
 from oms.devserver import find_binary
 from oms.logging import configure_logging
@@ -57,26 +53,6 @@ from workflows.webhook_relay import start_webhook_relay
 
 TARGETS = {"deliveries_per_s": 200.0, "event_to_delivery_p99_ms": 2000.0}
 SECRET = "whsec_bench-receiver-secret-0123456789"
-
-
-def pct(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile, as the other benches report them."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 2)
-
-
-@contextlib.contextmanager
-def database(server_url: str | None) -> Iterator[str]:
-    if server_url:
-        with scratch_database(server_url) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="oms-bench-webhooks-") as tmp:
-        url = f"sqlite:///{tmp}/oms.db"
-        upgrade(url)
-        yield url
 
 
 def write_events(db: Database, prefix: str, n: int, orders: int) -> dict[str, datetime]:

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy
 
 from oms.keys import WEBHOOK_RELAY_WORKFLOW_ID
+from workflows.atp_watch import WATCH_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.webhooks_out import RelayRequest, RelayResult
     from workflows import calls
 
 CALLS_PER_RUN = 250
-# One call polls for run_for_s and heartbeats after each pass; a stuck call is retried within
-# a minute, database outages are waited out.
-RELAY_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=10),
-    "heartbeat_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
-    ),
-}
+# Like the ATP watcher's: one call polls for run_for_s and heartbeats after each pass; a stuck
+# call is retried within a minute, database outages are waited out.
+RELAY_ACTIVITY = WATCH_ACTIVITY
 
 
 class RelaySettings(BaseModel):
