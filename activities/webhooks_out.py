@@ -40,7 +40,11 @@ class WebhookRelayActivities:
                 fresh = webhooks_out.relay(s, now=now, limit=req.batch)
             with self.db.reading() as s:
                 dues = webhooks_out.due(s, now=now, limit=req.batch)
-            outcomes = self.sender.send_all(dues)
+            outcomes = []
+            # A pass of slow receivers can outlast the heartbeat timeout: beat as they answer.
+            for outcome in self.sender.send_all(dues):
+                outcomes.append(outcome)
+                activity.heartbeat(passes)
             done = base + timedelta(seconds=time.monotonic() - start)
             with self.db.session() as s:
                 counts = webhooks_out.record(s, outcomes, now=done, retry_for=retry_for)

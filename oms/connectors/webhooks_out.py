@@ -3,7 +3,7 @@ is delivered; any other answer, a timeout or a refused connection is a failure t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -46,8 +46,10 @@ class WebhookSender:
         error = None if ok else f"HTTP {answer.status_code}: {answer.text[:200]}"
         return Outcome(due.delivery_id, ok, answer.status_code, error)
 
-    def send_all(self, dues: Sequence[Due]) -> list[Outcome]:
-        return list(self._pool.map(self.send, dues))
+    def send_all(self, dues: Sequence[Due]) -> Iterator[Outcome]:
+        """Each delivery's outcome, in the order given, as they come in (``concurrency`` in
+        flight at once)."""
+        return self._pool.map(self.send, dues)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
