@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.deps import DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
@@ -26,6 +27,7 @@ from oms.domain.webhooks_out import EVENT_PATTERN, DeliveryStatus, url_problem
 from oms.keys import webhook_subscription_id
 from oms.logging import get_logger
 from oms.webhooks import new_secret
+from workflows.webhook_relay import WebhookRelayWorkflow, start_webhook_relay
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks out"])
@@ -125,15 +127,13 @@ def _delivery(row: WebhookDelivery) -> DeliveryOut:
 async def _wake_relay(request: Request) -> None:
     """Start the relay (the worker does too) and have it look now. Best effort: the relay
     finds the work on its next pass anyway."""
-    from workflows.webhook_relay import WebhookRelayWorkflow, start_webhook_relay
-
     client: Client | None = request.app.state.temporal
     if client is None:
         return
     try:
         handle = await start_webhook_relay(client, request.app.state.settings.task_queue)
         await handle.signal(WebhookRelayWorkflow.wake)
-    except Exception as exc:  # Temporal away: the worker starts it when it comes back
+    except (RPCError, RuntimeError) as exc:  # Temporal away: a worker starts it on its return
         log.warning("webhook_relay_not_woken", error=str(exc) or type(exc).__name__)
 
 
