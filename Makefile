@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint bench bench-orders bench-inventory bench-sourcing bench-store clean
+.PHONY: dev test lint bench bench-orders bench-inventory bench-sourcing bench-store bench-webhooks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: bench-orders bench-inventory bench-sourcing bench-store
+bench: bench-orders bench-inventory bench-sourcing bench-store bench-webhooks
 
 bench-orders: $(STAMP)
 	$(BIN)/python bench/orders.py --orders 200
@@ -45,6 +45,11 @@ bench-sourcing: $(STAMP)
 # PostgreSQL).
 bench-store: $(STAMP)
 	$(BIN)/python bench/store.py
+
+# Webhooks out: outbox events delivered, signed, to a local receiver through the relay
+# workflow (SQLite; --database-url for PostgreSQL).
+bench-webhooks: $(STAMP)
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) .oms .pytest_cache .mypy_cache .ruff_cache

@@ -40,6 +40,7 @@ from api.routers import (
     syncs,
     tasks,
     webhooks_in,
+    webhooks_out,
 )
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
@@ -79,6 +80,7 @@ ROUTERS = (
     carts.router,
     reason_codes.router,
     webhooks_in.router,
+    webhooks_out.router,
     returns.router,
 )
 

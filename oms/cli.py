@@ -111,8 +111,9 @@ async def _serve(
         unreachable,
     )
     from oms.tracing import configure_tracing
-    from workers.main import Dependencies, build_worker, watch_settings
+    from workers.main import Dependencies, build_worker, relay_settings, watch_settings
     from workflows.atp_watch import start_atp_watch
+    from workflows.webhook_relay import start_webhook_relay
 
     try:  # before anything starts: no keys, no worker and no API (oms.payload_keys)
         payload_codec(settings)
@@ -150,6 +151,7 @@ async def _serve(
         if tracking is not None:
             tasks.append(asyncio.create_task(tracking.run()))
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
+        await start_webhook_relay(client, settings.task_queue, relay_settings(settings))
     if api:
         app = create_app(settings, client=client)
         # log_config=None: uvicorn's lines go through the one handler (oms.logging) instead

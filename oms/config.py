@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     atp_watch_interval: timedelta = timedelta(seconds=5)
     atp_watch_overlap: timedelta = timedelta(seconds=10)
 
+    # Webhooks out (docs/events.md): how long one relay call polls the outbox, the pause
+    # between its empty passes, events and deliveries per pass, requests in flight at once
+    # and each one's timeout, how long a failing delivery is retried before it is dead, and
+    # how long a rotated secret still signs beside the new one.
+    webhook_relay_run_for: timedelta = timedelta(seconds=30)
+    webhook_relay_poll: timedelta = timedelta(milliseconds=200)
+    webhook_relay_batch: int = 500
+    webhook_concurrency: int = 16
+    webhook_timeout: timedelta = timedelta(seconds=10)
+    webhook_retry_for: timedelta = timedelta(days=3)
+    webhook_rotation_grace: timedelta = timedelta(hours=24)
+    # The only hosts a subscription's URL may name; empty: any host.
+    webhook_allowed_hosts: list[str] = []
+
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""

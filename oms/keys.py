@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # -- workflow ids -------------------------------------------------------------------------
 
 ATP_WATCH_WORKFLOW_ID = "atp-watch"
+WEBHOOK_RELAY_WORKFLOW_ID = "webhook-relay"
 _ORDER_RUN = "order-"
 _FULFILMENT_RUN = "fulfilment-"
 
@@ -34,6 +35,10 @@ def order_of_workflow(workflow_id: str) -> str | None:
     if workflow_id.startswith(_FULFILMENT_RUN):
         return order_of_fulfilment(workflow_id.removeprefix(_FULFILMENT_RUN))
     return None
+
+
+def webhook_subscription_id(token: str) -> str:
+    return f"whsub_{token}"
 
 
 def cart_hold_workflow_id(cart_id: str) -> str:

@@ -92,3 +92,10 @@ def verify(
     if not any(hmac.compare_digest(expected, s) for s in signatures):
         raise SignatureError("signature_mismatch", "the signature does not match the body")
     return timestamp
+
+
+def sign_all(secrets: list[str], body: bytes, *, timestamp: int | None = None) -> str:
+    """One header signed with each secret (a rotation's grace period: the receiver may hold
+    either); :func:`verify` accepts it with any of them."""
+    t = int(time.time()) if timestamp is None else timestamp
+    return f"t={t}," + ",".join(f"{_SCHEME}={_digest(s, t, body)}" for s in secrets)

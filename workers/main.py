@@ -22,10 +22,12 @@ from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.sourcing import ProfileChoice, SourcingActivities
 from activities.tasks import TaskActivities
+from activities.webhooks_out import WebhookRelayActivities
 from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway
+from oms.connectors.webhooks_out import WebhookSender
 from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
@@ -36,6 +38,7 @@ from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
+from workflows.webhook_relay import RelaySettings, WebhookRelayWorkflow
 
 WORKFLOWS = [
     OrderWorkflow,
@@ -44,6 +47,7 @@ WORKFLOWS = [
     CartHoldWorkflow,
     AtpWatchWorkflow,
     ReturnWorkflow,
+    WebhookRelayWorkflow,
 ]
 
 
@@ -55,6 +59,8 @@ class Dependencies:
     fraud_policy: FraudPolicy = field(default_factory=FraudPolicy)
     # Which fulfilment profile a location runs; None: fulfilments run the fixed flow.
     fulfilment_profiles: ProfileChoice | None = None
+    # Sends webhooks out; None: one with the default timeout and concurrency.
+    webhooks: WebhookSender | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
@@ -76,6 +82,10 @@ class Dependencies:
             carrier=carrier,
             fraud_policy=policy,
             fulfilment_profiles=fulfilment_profiles.choose,
+            webhooks=WebhookSender(
+                timeout=settings.webhook_timeout.total_seconds(),
+                concurrency=settings.webhook_concurrency,
+            ),
         )
 
 
@@ -101,6 +111,9 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
     returns = ReturnActivities(deps.db, payments, deps.carrier)
+    relay = WebhookRelayActivities(
+        deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
+    )
     return [
         read_model.record_progress,
         read_model.emit_event,
@@ -131,6 +144,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         returns.apply_return_grades,
         returns.refund_return,
         returns.book_return_label,
+        relay.relay_webhooks,
     ]
 
 
@@ -163,4 +177,13 @@ def watch_settings(settings: Settings) -> WatchSettings:
     return WatchSettings(
         interval_s=settings.atp_watch_interval.total_seconds(),
         overlap_s=settings.atp_watch_overlap.total_seconds(),
+    )
+
+
+def relay_settings(settings: Settings) -> RelaySettings:
+    return RelaySettings(
+        run_for_s=settings.webhook_relay_run_for.total_seconds(),
+        poll_s=settings.webhook_relay_poll.total_seconds(),
+        batch=settings.webhook_relay_batch,
+        retry_for_s=settings.webhook_retry_for.total_seconds(),
     )

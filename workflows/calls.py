@@ -37,6 +37,7 @@ from oms.contracts.shipping import (
 )
 from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
+from oms.contracts.webhooks_out import RelayRequest, RelayResult
 from oms.domain.fraud import FraudAssessment
 from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.snapshots import SyncProgress
@@ -188,6 +189,11 @@ def expire_cart_hold(req: HoldDue) -> HoldState:
 @activity.defn(name="watch_atp")
 def watch_atp(req: WatchRequest) -> WatchResult:
     _declared_only("watch_atp")
+
+
+@activity.defn(name="relay_webhooks")
+def relay_webhooks(req: RelayRequest) -> RelayResult:
+    _declared_only("relay_webhooks")
 
 
 # -- returns ----------------------------------------------------------------------------------

@@ -64,6 +64,10 @@ class ErrorCode(StrEnum):
     SIGNATURE_EXPIRED = "signature_expired", 401
     SIGNATURE_MISMATCH = "signature_mismatch", 401
     SENDER_NOT_FOUND = "sender_not_found", 404
+    # Signed webhooks out (oms.domain.webhooks_out).
+    UNSUPPORTED_URL = "unsupported_url", 422
+    SUBSCRIPTION_NOT_FOUND = "subscription_not_found", 404
+    DELIVERY_NOT_FOUND = "delivery_not_found", 404
     # Returns (oms.domain.returns): a refusal names the line and the rule.
     NOT_RETURNABLE = "not_returnable", 422
     NOT_DELIVERED = "not_delivered", 422

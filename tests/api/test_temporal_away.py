@@ -37,7 +37,7 @@ async def away(db: Database) -> AsyncIterator[Away]:
     with db.session() as s:
         keys = {
             role: api_keys.create_key(s, role=role, name=f"away-{role}")
-            for role in ("storefront", "analyst")
+            for role in ("storefront", "analyst", "admin")
         }
     # Nothing listens there: the API's lazy client never connects.
     settings = Settings(
@@ -79,3 +79,16 @@ async def test_a_call_that_needs_temporal_answers_503_not_500(away: Away) -> Non
 
     assert cancel.status_code == 503, cancel.text
     assert cancel.json()["code"] == "unavailable"
+
+
+async def test_a_webhook_subscription_is_taken_while_temporal_is_away(away: Away) -> None:
+    # The relay is started by the workers once Temporal is back; the subscription is stored.
+    created = await away.http.post(
+        "/webhooks/subscriptions",
+        json={"url": "http://127.0.0.1:9/hooks", "events": ["order.*"]},
+        headers=away.auth("admin"),
+    )
+    listed = await away.http.get("/webhooks/subscriptions", headers=away.auth("admin"))
+
+    assert created.status_code == 201, created.text
+    assert [s["id"] for s in listed.json()["items"]] == [created.json()["id"]]

@@ -28,6 +28,7 @@ from oms.db.tables.syncs import (
     InventorySyncRow,
 )
 from oms.db.tables.webhooks import InboundEvent, ShipmentEvent, WebhookSender
+from oms.db.tables.webhooks_out import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -66,7 +67,9 @@ __all__ = [
     "ShipmentEvent",
     "SourcingDecision",
     "SourcingProfile",
+    "WebhookDelivery",
     "WebhookSender",
+    "WebhookSubscription",
     "one_of",
     "utcnow",
 ]

@@ -174,11 +174,22 @@ class Fulfilment(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Events for other systems (alerts, status changes), delivered by the webhook relay."""
+    """Events for other systems (alerts, status changes), delivered by the webhook relay;
+    ``delivered_at`` is when the relay turned the event into its deliveries (docs/events.md)."""
 
     __tablename__ = "outbox_events"
     # Feeds page events of a type in commit order.
-    __table_args__ = (Index("ix_outbox_type_created", "type", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_type_created", "type", "created_at", "id"),
+        # The webhook relay's queue: events not relayed yet, in the order they were written.
+        Index(
+            "ix_outbox_unrelayed",
+            "created_at",
+            "id",
+            postgresql_where=text("delivered_at IS NULL"),
+            sqlite_where=text("delivered_at IS NULL"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=200, description="Idempotency key")
     type: str = Field(max_length=64, index=True)

@@ -1,0 +1,235 @@
+"""Every event type the OMS writes to its outbox (and so sends to webhook subscribers), with
+its version and the JSON schema of its payload (the envelope's ``data``).
+
+docs/events.md shows this registry (``python -m oms.events`` prints its sections); a test
+checks that every type the code emits is here and that the page says what this says. A change
+a receiver could notice in a payload bumps that type's version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from oms.domain.availability import StockEvent
+from oms.domain.returns import ReturnMethod
+from oms.domain.shipments import EVENT_OF, ShipmentStatus
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+TIME: Schema = {"type": "string", "format": "date-time"}
+LINES: Schema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["line_id", "sku", "quantity"],
+        "properties": {"line_id": STRING, "sku": STRING, "quantity": INT},
+    },
+}
+
+
+def _obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # a ``<...>`` part stands for an id the type carries
+    version: int
+    about: str
+    payload: Schema
+
+
+ORDER = {"order_id": STRING}
+FULFILMENT = {"fulfilment_id": STRING, "order_id": STRING}
+RETURN = _obj(
+    {
+        "return_id": STRING,
+        "order_id": STRING,
+        "status": STRING,
+        "method": {"enum": [m.value for m in ReturnMethod]},
+        "location_id": STRING,
+        "lines": {"type": "array", "items": {"type": "object"}},
+        "refunded": INT,
+        "currency": STRING,
+    },
+    {
+        "grades": {"type": ["array", "null"], "items": {"type": "object"}},
+    },
+)
+SHIPMENT = _obj(
+    {
+        **FULFILMENT,
+        "carrier": STRING,
+        "tracking_number": STRING,
+        "status": {"enum": [s.value for s in ShipmentStatus]},
+        "occurred_at": TIME,
+    },
+    {"location": STRING, "detail": STRING},
+)
+STOCK = _obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
+_SHIPMENT_ABOUT = {
+    ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
+    ShipmentStatus.OUT_FOR_DELIVERY: "the parcel is out for delivery",
+    ShipmentStatus.DELIVERED: "the parcel was delivered",
+    ShipmentStatus.DELIVERY_EXCEPTION: "the carrier could not deliver (a task opens)",
+}
+_STOCK_ABOUT = {
+    StockEvent.OUT_OF_STOCK: "a SKU's channel ATP fell to zero",
+    StockEvent.LOW_STOCK: "a SKU's channel ATP fell to the channel's low-stock mark",
+    StockEvent.BACK_IN_STOCK: "a SKU's channel ATP rose from zero",
+}
+
+EVENTS: list[EventType] = [
+    EventType(
+        "order.completed",
+        1,
+        "every fulfilment is over and paid",
+        _obj({**ORDER, "captured": INT}),
+    ),
+    EventType(
+        "order.cancelled",
+        1,
+        "the order was cancelled (reason: a cancel reason code)",
+        _obj({**ORDER, "reason": STRING}),
+    ),
+    EventType(
+        "order.delivered",
+        1,
+        "every shipment of the order was delivered",
+        _obj({**ORDER, "delivered_at": TIME, "shipments": {"type": "array", "items": STRING}}),
+    ),
+    EventType(
+        "fraud_review.requested",
+        1,
+        "the order waits for an analyst (task_id)",
+        _obj({**ORDER, "task_id": STRING}),
+    ),
+    EventType(
+        "fraud_review.escalated",
+        1,
+        "the review passed its first deadline",
+        _obj({**ORDER, "task_id": STRING}),
+    ),
+    EventType(
+        "payment.capture_failed.<fulfilment_id>",
+        1,
+        "a shipped fulfilment's capture failed; a payment_exception task opens",
+        _obj({**ORDER, "fulfilment_id": STRING, "amount": INT}),
+    ),
+    EventType(
+        "fulfilment.overdue",
+        1,
+        "a pick or service step passed its due time",
+        _obj({**FULFILMENT, "step": STRING, "due_at": TIME}),
+    ),
+    EventType(
+        "fulfilment.ready_for_collection",
+        1,
+        "the customer may collect with the code",
+        _obj({**FULFILMENT, "location_id": STRING, "collection_code": STRING}),
+    ),
+    EventType(
+        "fulfilment.collection_reminder",
+        1,
+        "the parcel still waits at the store",
+        _obj(
+            {
+                **FULFILMENT,
+                "location_id": STRING,
+                "collection_code": STRING,
+                "customer_message": STRING,
+                "hold_until": TIME,
+            }
+        ),
+    ),  # fmt: skip
+    EventType(
+        "fulfilment.collected",
+        1,
+        "the customer took some or all of it",
+        _obj(
+            {
+                **FULFILMENT,
+                "location_id": STRING,
+                "collection": INT,
+                "lines": LINES,
+                "complete": {"type": "boolean"},
+            }
+        ),
+    ),  # fmt: skip
+    EventType(
+        "fulfilment.not_collected",
+        1,
+        "the hold is over; what was left goes back to stock",
+        _obj(
+            {
+                **FULFILMENT,
+                "location_id": STRING,
+                "reason": STRING,
+                "customer_message": STRING,
+                "lines": LINES,
+            }
+        ),
+    ),  # fmt: skip
+    *[EventType(EVENT_OF[s], 1, _SHIPMENT_ABOUT[s], SHIPMENT) for s in ShipmentStatus],
+    EventType(
+        "task.escalated",
+        1,
+        "an open task passed its first deadline",
+        _obj(
+            {"task_id": STRING, "kind": STRING},
+            {
+                "order_id": {"type": ["string", "null"]},
+                "location_id": {"type": ["string", "null"]},
+                "assignee": {"type": ["string", "null"]},
+                "due_at": {"type": ["string", "null"]},
+            },
+        ),
+    ),  # fmt: skip
+    EventType(
+        "return.requested", 1, "a return was accepted (a carrier return has a label)", RETURN
+    ),  # fmt: skip
+    EventType("return.received", 1, "the parcel came back to the location", RETURN),
+    EventType("return.refunded", 1, "what the policy refunds was refunded", RETURN),
+    EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN),
+    EventType("return.completed", 1, "graded, stock moved, refunded", RETURN),
+    EventType("return.expired", 1, "the parcel never came back in time", RETURN),
+    *[
+        EventType(f"inventory.{k.value}", 1, _STOCK_ABOUT[k], STOCK)
+        for k in (StockEvent.OUT_OF_STOCK, StockEvent.LOW_STOCK, StockEvent.BACK_IN_STOCK)
+    ],
+]
+
+
+def named(event_type: str) -> EventType | None:
+    """The registry's entry for a type as emitted (``payment.capture_failed.F1`` too)."""
+    for e in EVENTS:
+        prefix, _, rest = e.name.partition("<")
+        if e.name == event_type or (rest and event_type.startswith(prefix)):
+            return e
+    return None
+
+
+def _schema_text(schema: Schema) -> str:
+    """The payload's schema as JSON, one property a line."""
+    props = schema.get("properties", {})
+    inner = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in props.items())
+    head = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in schema.items() if k != "properties"]
+    return "{\n" + ",\n".join([*head, '  "properties": {\n' + inner + "\n  }"]) + "\n}"
+
+
+def section(e: EventType) -> str:
+    schema = _schema_text(e.payload)
+    about = e.about[0].upper() + e.about[1:]
+    return f"### `{e.name}` (version {e.version})\n\n{about}.\n\n```json\n{schema}\n```\n"
+
+
+if __name__ == "__main__":
+    print("\n".join(section(e) for e in EVENTS))

@@ -1,0 +1,252 @@
+"""The order's captures, and payments that recover: each fulfilment's capture as it ends; a
+capture the gateway refused waits for
+customer service (``resolve_payment``: retry it, capture it on a fresh authorization, or write
+it off) before the order ends, and a capture made long after the authorization (waiting for
+stock, a collection's hold) is made against a fresh authorization of what is left.
+
+Runs recorded before this (the patch ``payment-recovery``) ended with the refused capture's
+task left to people, and captured against the authorization whatever its age.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from oms.contracts.payments import AuthorizeRequest, CaptureRequest, VoidRequest
+    from oms.domain.errors import ErrorCode
+    from oms.domain.fulfilment import FulfilmentView
+    from oms.domain.money import format_minor
+    from oms.domain.order import OrderIn, OrderPolicy, OrderState
+    from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
+    from oms.domain.order.views import PaymentView
+    from oms.domain.tasks import TaskKind
+    from oms.keys import payment_exception_task_id
+    from workflows import calls
+    from workflows.human_tasks import HumanTask, wait_for_people
+    from workflows.order_steps import activity_failure
+    from workflows.policies import EXTERNAL_ACTIVITY, SETTLEMENT_ACTIVITY
+    from workflows.refusals import refuse
+
+PAYMENT_RECOVERY = "payment-recovery"
+
+
+class PaymentRecovery:
+    """Mixed into ``OrderWorkflow``: what a refused or late capture needs."""
+
+    state: OrderState
+    _lean: bool
+
+    @property
+    def order(self) -> OrderIn:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def policy(self) -> OrderPolicy:
+        return self.state.policy
+
+    async def _call_service(
+        self, activity: Any, arg: Any, options: dict[str, Any], summary: str
+    ) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _show(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _checkpoint(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    _resolutions: list[PaymentResolution]
+    _reauthorizations: int
+
+    # -- a fulfilment ended: capture -----------------------------------------------------
+
+    async def _settle(self, view: FulfilmentView) -> None:
+        """A fulfilment ended: record it and capture payment for what left the building."""
+        amount = self.state.fulfilment_ended(view, workflow.now())
+        if not amount:
+            return
+        fid = view.fulfilment_id
+        recovers = workflow.patched(PAYMENT_RECOVERY)
+        if recovers:
+            await self._fresh_authorization()
+        auth_id = self.state.payment.authorization_id
+        assert auth_id is not None
+        try:
+            cap = await self._call_service(
+                calls.capture_payment,
+                CaptureRequest(
+                    order_id=self.order.id,
+                    shipment_key=fid,
+                    authorization_id=auth_id,
+                    amount=amount,
+                    currency=self.order.currency,
+                ),
+                SETTLEMENT_ACTIVITY,
+                f"capture {format_minor(amount, self.order.currency)} for {fid}",
+            )
+        except FailureError as err:
+            if self._lean and is_cancelled_exception(err):
+                raise
+            # The goods are gone: never compensate for them. Someone must collect the money
+            # by hand; the order goes on and says so.
+            self.state.capture_failed(fid, amount, str(activity_failure(err)), workflow.now())
+            task = HumanTask(
+                payment_exception_task_id(fid),
+                TaskKind.PAYMENT_EXCEPTION,
+                self.order.id,
+                local=self._lean,
+            )
+            detail = {"fulfilment_id": fid, "amount": amount}
+            await task.open(payload={**detail, "currency": self.order.currency})
+            await self._emit(f"payment.capture_failed.{fid}", detail)
+            if recovers:  # the order waits for customer service's decision before it ends
+                self._capture_refused(fid, amount)
+            return
+        self.state.payment_captured(fid, cap.amount, workflow.now())
+        if self._lean:
+            self._checkpoint()
+
+    # -- an old authorization ------------------------------------------------------------
+
+    async def _fresh_authorization(self) -> None:
+        """Before a capture: an authorization older than the policy allows is replaced by a
+        new one for what is left (the old one voided, as far as the gateway still holds it)."""
+        left = self.state.authorization_stale(workflow.now(), self.policy.authorization_valid_for_s)
+        if not left:
+            return
+        old = self.state.payment.authorization_id
+        assert old is not None
+        auth = await self._authorize_again(left, "re-authorize what is left (the old one aged)")
+        if auth is None:
+            return  # refused: the capture is tried on the old one, and refused in turn
+        self.state.payment_reauthorized(auth.authorization_id, auth.amount, workflow.now())
+        try:
+            await self._call_service(
+                calls.void_payment,
+                VoidRequest(order_id=self.order.id, authorization_id=old),
+                SETTLEMENT_ACTIVITY,
+                "void the aged authorization",
+            )
+        except FailureError as err:  # long expired at the gateway: nothing to let go
+            workflow.logger.info("aged authorization not voided: %s", err)
+
+    async def _authorize_again(self, amount: int, summary: str) -> Any:
+        self._reauthorizations += 1
+        try:
+            return await self._call_service(
+                calls.authorize_payment,
+                AuthorizeRequest(
+                    order_id=self.order.id,
+                    token=self.order.payment_token,
+                    amount=amount,
+                    currency=self.order.currency,
+                    attempt=self._reauthorizations,
+                ),
+                EXTERNAL_ACTIVITY,
+                f"{summary}: {format_minor(amount, self.order.currency)}",
+            )
+        except FailureError:
+            return None
+
+    # -- a refused capture ---------------------------------------------------------------
+
+    def _capture_refused(self, fid: str, amount: int, attempt: int = 0) -> str:
+        """Note the refused capture as waiting for customer service; its task's id."""
+        base = payment_exception_task_id(fid)
+        task_id = base if attempt == 0 else f"{base}-{attempt}"
+        self.state.capture_excepted(fid, amount, task_id, attempt)
+        return task_id
+
+    async def _recover_payments(self) -> None:
+        """Before the order ends: each refused capture is resolved by customer service."""
+        while self.state.payment.exceptions:
+            self._show()
+            await wait_for_people(
+                lambda: bool(self._resolutions),
+                escalate_after_s=self.policy.payment_escalate_after_s,
+                on_escalate=self._escalate_exceptions,
+                what="payment exception",
+            )
+            while self._resolutions:
+                await self._apply(self._resolutions.pop(0))
+
+    async def _escalate_exceptions(self) -> None:
+        for e in self.state.payment.exceptions:
+            await HumanTask(
+                e.task_id, TaskKind.PAYMENT_EXCEPTION, self.order.id, local=self._lean
+            ).escalate()
+
+    async def _apply(self, r: PaymentResolution) -> None:
+        exc = self.state.exception_of(r.fulfilment_id)
+        if exc is None:
+            return
+        now = workflow.now()
+        if r.action is PaymentAction.WRITE_OFF:
+            self.state.payment_written_off(exc.fulfilment_id, exc.amount, r.actor, now)
+            self.state.exception_resolved(exc.fulfilment_id, r.action.value, r.actor, now)
+            await self._emit(
+                f"payment.written_off.{exc.fulfilment_id}",
+                {"fulfilment_id": exc.fulfilment_id, "amount": exc.amount, "by": r.actor},
+            )
+            return
+        attempt = exc.attempt + 1
+        auth_id = self.state.payment.authorization_id
+        if r.action is PaymentAction.REAUTHORIZE:
+            auth = await self._authorize_again(exc.amount, "authorize the refused capture afresh")
+            auth_id = auth.authorization_id if auth is not None else None
+            if auth is not None:
+                self.state.payment.authorized += auth.amount
+        captured = None
+        if auth_id is not None:
+            try:
+                captured = await self._call_service(
+                    calls.capture_payment,
+                    CaptureRequest(
+                        order_id=self.order.id,
+                        shipment_key=f"{exc.fulfilment_id}~{r.action.value}{attempt}",
+                        authorization_id=auth_id,
+                        amount=exc.amount,
+                        currency=self.order.currency,
+                    ),
+                    SETTLEMENT_ACTIVITY,
+                    f"capture {format_minor(exc.amount, self.order.currency)} again "
+                    f"({r.action.value})",
+                )
+            except FailureError as err:
+                workflow.logger.info("capture refused again: %s", err)
+        if captured is not None:
+            self.state.payment_captured(exc.fulfilment_id, captured.amount, now)
+            self.state.exception_resolved(exc.fulfilment_id, r.action.value, r.actor, now)
+            return
+        # Refused again: a new task for customer service.
+        task_id = self._capture_refused(exc.fulfilment_id, exc.amount, attempt)
+        detail = {"fulfilment_id": exc.fulfilment_id, "amount": exc.amount, "attempt": attempt}
+        task = HumanTask(task_id, TaskKind.PAYMENT_EXCEPTION, self.order.id, local=self._lean)
+        await task.open(payload={**detail, "currency": self.order.currency})
+        await self._emit(f"payment.capture_failed.{exc.fulfilment_id}.{attempt}", detail)
+
+    # -- customer service's decision -------------------------------------------------------
+
+    @workflow.update
+    def resolve_payment(self, resolution: PaymentResolution) -> PaymentView:
+        self._resolutions.append(resolution)
+        return self.state.payment
+
+    @resolve_payment.validator
+    def _validate_resolution(self, resolution: PaymentResolution) -> None:
+        exc = self.state.exception_of(resolution.fulfilment_id)
+        if exc is None:
+            raise refuse(
+                ErrorCode.INVALID_STATE,
+                f"no refused capture of {resolution.fulfilment_id} waits for a decision",
+                "fulfilment_id",
+            )
+        if any(r.fulfilment_id == resolution.fulfilment_id for r in self._resolutions):
+            raise refuse(ErrorCode.INVALID_STATE, "a decision is already being carried out")
