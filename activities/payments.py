@@ -36,7 +36,7 @@ from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
 from oms.domain.order import STORED_PAYMENT_TOKEN
-from oms.keys import authorize_key, capture_key, refund_key, void_key
+from oms.keys import authorize_key, capture_key, reauthorize_key, refund_key, void_key
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -49,7 +49,11 @@ class PaymentActivities:
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
-        key = authorize_key(req.order_id)
+        key = (
+            authorize_key(req.order_id)
+            if req.attempt == 0
+            else reauthorize_key(req.order_id, req.attempt)
+        )
         attempt = _Attempt(self.db, "authorize", key, req.order_id, req.amount, req.currency)
         with attempt.refusals():
             auth = self.gateway.authorize(

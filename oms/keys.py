@@ -218,6 +218,10 @@ def authorize_key(order_id: str) -> str:
     return f"{order_id}:authorize"
 
 
+def reauthorize_key(order_id: str, attempt: int) -> str:
+    return f"{order_id}:reauthorize:{attempt}"
+
+
 def capture_key(order_id: str, shipment_key: str) -> str:
     return f"{order_id}:capture:{shipment_key}"
 
@@ -237,7 +241,7 @@ def payment_key_order_id(key: str) -> str | None:
     for suffix in (":authorize", ":void"):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
-    for infix in (":capture:", ":refund:"):
+    for infix in (":capture:", ":refund:", ":reauthorize:"):
         order_id, sep, _ = key.partition(infix)
         if sep and order_id:
             return order_id

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import FailureError, is_cancelled_exception
+from temporalio.exceptions import is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import FulfilmentInput
@@ -20,22 +20,19 @@ with workflow.unsafe.imports_passed_through():
         OrderWorkflowInput,
         cancelled_event,
     )
-    from oms.contracts.payments import CaptureRequest
     from oms.domain.fraud import FraudReviewDecision
     from oms.domain.fulfilment import (
         FulfilmentLine,
         FulfilmentProgress,
         FulfilmentView,
     )
-    from oms.domain.money import format_minor
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
+    from oms.domain.order.payment_recovery import PaymentResolution
     from oms.domain.sourcing import Demand, SourcingPlan
     from oms.domain.sourcing.profiles import UnplacedAction
-    from oms.domain.tasks import TaskKind
     from oms.keys import (
         INITIAL_STEP,
         fulfilment_workflow_id,
-        payment_exception_task_id,
         step_key,
     )
     from oms.metrics import order_finished
@@ -44,9 +41,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
-    from workflows.human_tasks import HumanTask
-    from workflows.order_steps import CancelledByRule, OrderSteps, Step, activity_failure
-    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY, SETTLEMENT_ACTIVITY
+    from workflows.order_payments import PaymentRecovery
+    from workflows.order_steps import CancelledByRule, OrderSteps, Step
+    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
@@ -56,12 +53,13 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps):
+class OrderWorkflow(OrderSteps, PaymentRecovery):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
-    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped.
+    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
+    ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture.
     Queries: ``status -> OrderView``.
     Compensations (release reservations, void the authorization, close open tasks) run on
     every way out that is not completion, including a Temporal cancellation.
@@ -73,6 +71,8 @@ class OrderWorkflow(OrderSteps):
         self._cancel: CancelRequest | None = None
         self._main: asyncio.Task[None] | None = None
         self._children: dict[str, Any] = {}
+        self._resolutions: list[PaymentResolution] = []
+        self._reauthorizations = 0
 
     # -- run -----------------------------------------------------------------------------
 
@@ -270,48 +270,8 @@ class OrderWorkflow(OrderSteps):
         )
         return started
 
-    async def _settle(self, view: FulfilmentView) -> None:
-        """A fulfilment ended: record it and capture payment for what left the building."""
-        amount = self.state.fulfilment_ended(view, workflow.now())
-        if not amount:
-            return
-        fid = view.fulfilment_id
-        auth_id = self.state.payment.authorization_id
-        assert auth_id is not None
-        try:
-            cap = await self._call_service(
-                calls.capture_payment,
-                CaptureRequest(
-                    order_id=self.order.id,
-                    shipment_key=fid,
-                    authorization_id=auth_id,
-                    amount=amount,
-                    currency=self.order.currency,
-                ),
-                SETTLEMENT_ACTIVITY,
-                f"capture {format_minor(amount, self.order.currency)} for {fid}",
-            )
-        except FailureError as err:
-            if self._lean and is_cancelled_exception(err):
-                raise
-            # The goods are gone: never compensate for them. Someone must collect the money
-            # by hand; the order goes on and says so.
-            self.state.capture_failed(fid, amount, str(activity_failure(err)), workflow.now())
-            task = HumanTask(
-                payment_exception_task_id(fid),
-                TaskKind.PAYMENT_EXCEPTION,
-                self.order.id,
-                local=self._lean,
-            )
-            detail = {"fulfilment_id": fid, "amount": amount}
-            await task.open(payload={**detail, "currency": self.order.currency})
-            await self._emit(f"payment.capture_failed.{fid}", detail)
-            return
-        self.state.payment_captured(fid, cap.amount, workflow.now())
-        if self._lean:
-            self._checkpoint()
-
     async def _finish(self) -> None:
+        await self._recover_payments()  # none pending in runs from before the patch
         if self.state.should_void_at_completion():
             await self._void()
         self.state.payment_settled()

@@ -25,6 +25,7 @@ from oms.db.tables import ManualTask
 from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode
 from oms.domain.fraud import FraudReviewDecision, ReviewDecision
+from oms.domain.order.payment_recovery import PaymentDecision, PaymentResolution
 from oms.domain.reason_codes import ReasonUsage
 from oms.domain.returns import GradedLine
 from oms.domain.tasks import TaskKind, TaskStatus
@@ -210,6 +211,8 @@ _OUTCOMES: dict[TaskKind, type[BaseModel]] = {
     TaskKind.RETURN_QC: QcOutcome,
     # The order's run ended before the parcel failed: the outcome is the record.
     TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
+    # A capture the gateway refused: the order waits for this decision before it ends.
+    TaskKind.PAYMENT_EXCEPTION: PaymentDecision,
 }
 
 
@@ -307,6 +310,7 @@ def _check_grades(db: Database, outcome: QcOutcome) -> None:
                             _schema(CompleteBody),
                             _schema(QcOutcome),
                             _schema(DeliveryOutcome),
+                            _schema(PaymentDecision),
                         ]
                     }
                 }
@@ -325,8 +329,9 @@ async def complete_task(
     a fraud review `{"decision": "approve" | "reject", "reason"}`; a return's quality control
     `{"grades": [{"line_id", "grade", "quantity"}]}`, every received unit graded with a
     `return_qc` reason code; a failed delivery `{"resolution": "reshipped" | "refunded" |
-    "redelivery_booked" | "closed", "note"}`. An unclaimed task may be completed by any
-    analyst; a claimed one only by its holder."""
+    "redelivery_booked" | "closed", "note"}`; a refused capture `{"action": "retry" |
+    "reauthorize" | "write_off", "reason"}`, which the order carries out before it ends. An
+    unclaimed task may be completed by any analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
     kind = TaskKind(task.kind)
     outcome = _outcome(kind, body)
@@ -336,6 +341,16 @@ async def complete_task(
     try:
         if isinstance(outcome, CompleteBody):
             await _decide_review(client, task, outcome, principal)
+        elif isinstance(outcome, PaymentDecision):
+            resolution = PaymentResolution(
+                fulfilment_id=str(task.payload["fulfilment_id"]),
+                action=outcome.action,
+                reason=outcome.reason,
+                actor=principal.actor,
+            )
+            await run_update(
+                client, task.workflow_id, OrderWorkflow.resolve_payment, resolution, what="order"
+            )
         elif isinstance(outcome, QcOutcome):
             result = QcResult(grades=outcome.grades, actor=principal.actor)
             await run_update(

@@ -13,6 +13,10 @@ file it lives in memory (tests).
 A capture can be refunded, in parts, up to what it took (``refund_exceeds_capture`` beyond);
 a refund of a capture this simulator does not know is ``unknown_capture``.
 
+``refuse_captures(n)`` makes the next ``n`` captures (new idempotency keys) be refused, as an
+issuer may refuse a capture after authorizing: a test hook, and a way to rehearse payment
+exceptions in ``oms dev``.
+
 Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
 gives the same answer because tokens are fixed and an authorization only gets less capturable
 over time.
@@ -111,6 +115,12 @@ class SimulatedPaymentGateway:
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._refuse_captures = 0
+
+    def refuse_captures(self, n: int = 1) -> None:
+        """Refuse the next ``n`` captures (``capture_refused``)."""
+        with self._lock:
+            self._refuse_captures = n
 
     def authorize(
         self, *, idempotency_key: str, token: str, amount: int, currency: str
@@ -135,6 +145,9 @@ class SimulatedPaymentGateway:
     ) -> Capture:
         def work(_: int) -> Capture:
             _require_positive(amount)
+            if self._refuse_captures > 0:
+                self._refuse_captures -= 1
+                raise PaymentDeclined("capture_refused", "the issuer refused the capture")
             capture = Capture(
                 capture_id=_derived_id(SIM_CAPTURE_PREFIX, idempotency_key),
                 authorization_id=authorization_id,

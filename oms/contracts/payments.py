@@ -10,6 +10,8 @@ class AuthorizeRequest(BaseModel):
     token: str
     amount: int
     currency: str
+    # 0: the order's authorization; n: the n-th made afresh (an old one, a refused capture).
+    attempt: int = 0
 
 
 class CaptureRequest(BaseModel):

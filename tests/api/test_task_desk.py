@@ -187,3 +187,46 @@ async def test_bad_desk_filters_are_refused_with_the_parameter_at_fault(api: Api
 
     assert response.status_code == 422, response.text
     assert error_of(response)["field"] == "overdue"
+
+
+async def test_customer_service_retries_a_refused_capture_and_the_order_completes(
+    api: Api,
+) -> None:
+    api.harness.payments.refuse_captures(1)
+    body = order_body()
+    fulfilment = await api.awaiting_pick(body)
+    url = f"/fulfilments/{fulfilment['id']}"
+    picked = await api.http.post(
+        f"{url}/pick",
+        json={
+            "lines": [
+                {"line_id": li["line_id"], "picked": li["quantity"]} for li in fulfilment["lines"]
+            ]
+        },
+        headers=api.auth("opera"),
+    )
+    assert picked.status_code == 200, picked.text
+    packed = await api.http.post(
+        f"{url}/pack", json={"parcels": [{"weight_grams": 900}]}, headers=api.auth("opera")
+    )
+    assert packed.status_code == 200, packed.text
+    waiting = await api.until(body["id"], lambda v: bool(v["payment"]["exceptions"]))
+    assert waiting["status"] == "IN_FULFILMENT"
+    (exc,) = await _queue(api, kind="payment_exception")
+    refused = await _post(
+        api, f"/tasks/{exc['id']}/complete", api.auth("analyst"), {"action": "pay", "reason": "x"}
+    )
+
+    done = await _post(
+        api,
+        f"/tasks/{exc['id']}/complete",
+        api.auth("analyst"),
+        {"action": "retry", "reason": "the bank lifted the block"},
+    )
+
+    assert (refused.status_code, error_of(refused)["field"]) == (422, "action")
+    assert done.status_code == 200, done.text
+    assert done.json()["outcome"] == {"action": "retry", "reason": "the bank lifted the block"}
+    order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
+    assert order["payment"]["captured"] == order["total"]
+    assert order["payment"]["exceptions"] == []

@@ -8,7 +8,7 @@ from typing import Any
 from oms.domain.fulfilment import FulfilmentView
 from oms.domain.order.model import OrderIn
 from oms.domain.order.status import PaymentState
-from oms.domain.order.views import PaymentView
+from oms.domain.order.views import PaymentException, PaymentView
 
 
 class PaymentRules:
@@ -26,7 +26,45 @@ class PaymentRules:
         self.payment.state = PaymentState.AUTHORIZED
         self.payment.authorization_id = authorization_id
         self.payment.authorized = amount
+        self.payment.authorized_at = at
         self.log("payment_authorized", "payment_gateway", at, {"amount": amount})
+
+    def authorization_stale(self, at: datetime, valid_for_s: float) -> int:
+        """What is left to capture when the authorization is too old to capture against
+        (0 when it is still good, or when nothing is left)."""
+        p = self.payment
+        if p.authorization_id is None or p.authorized_at is None:
+            return 0
+        if (at - p.authorized_at).total_seconds() <= valid_for_s:
+            return 0
+        return max(p.authorized - p.captured, 0)
+
+    def payment_reauthorized(self, authorization_id: str, amount: int, at: datetime) -> None:
+        """What was left of an authorization too old to capture, authorized afresh."""
+        old = self.payment.authorization_id
+        self.payment.authorization_id = authorization_id
+        self.payment.authorized = self.payment.captured + amount
+        self.payment.authorized_at = at
+        self.log("payment_reauthorized", "payment_gateway", at, {"amount": amount, "replaces": old})
+
+    def capture_excepted(self, fid: str, amount: int, task_id: str, attempt: int) -> None:
+        self.payment.exceptions = [e for e in self.payment.exceptions if e.fulfilment_id != fid]
+        self.payment.exceptions.append(
+            PaymentException(fulfilment_id=fid, amount=amount, attempt=attempt, task_id=task_id)
+        )
+
+    def exception_of(self, fid: str) -> PaymentException | None:
+        return next((e for e in self.payment.exceptions if e.fulfilment_id == fid), None)
+
+    def exception_resolved(self, fid: str, action: str, actor: str, at: datetime) -> None:
+        self.payment.exceptions = [e for e in self.payment.exceptions if e.fulfilment_id != fid]
+        if fid in self.payment.capture_failures:
+            self.payment.capture_failures.remove(fid)
+        self.log("payment_exception_resolved", actor, at, {"fulfilment_id": fid, "action": action})
+
+    def payment_written_off(self, fid: str, amount: int, actor: str, at: datetime) -> None:
+        self.payment.written_off += amount
+        self.log("payment_written_off", actor, at, {"fulfilment_id": fid, "amount": amount})
 
     def payment_not_needed(self, at: datetime) -> None:
         """The order costs nothing (free lines only): there is nothing to authorize."""

@@ -59,8 +59,8 @@ def waiting_on(state: OrderState) -> WaitingOn:
             for f in state.fulfilments.values()
             if not f.status.is_final
         }
-        if not open_waits:
-            return WaitingOn.NONE
+        if not open_waits:  # a refused capture waits for customer service
+            return WaitingOn.ANALYST if state.payment.exceptions else WaitingOn.NONE
         for who in (WaitingOn.STORE, WaitingOn.CARRIER, WaitingOn.CUSTOMER):
             if who in open_waits:
                 return who

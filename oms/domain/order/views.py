@@ -44,6 +44,15 @@ class FraudView(BaseModel):
     review_reason: str | None = None
 
 
+class PaymentException(BaseModel):
+    """A capture the gateway refused, waiting for customer service's decision."""
+
+    fulfilment_id: str
+    amount: int
+    attempt: int = 0  # 0: the first capture; n: the n-th try customer service asked for
+    task_id: str
+
+
 class PaymentView(BaseModel):
     state: PaymentState = PaymentState.NONE
     authorization_id: str | None = None
@@ -54,6 +63,11 @@ class PaymentView(BaseModel):
     decline_code: str | None = None
     capture_failures: list[str] = Field(
         default_factory=list, description="Fulfilments shipped whose capture the gateway refused"
+    )
+    authorized_at: datetime | None = None
+    written_off: int = Field(default=0, description="Refused captures given up by customer service")
+    exceptions: list[PaymentException] = Field(
+        default_factory=list, description="Refused captures waiting for customer service"
     )
 
 
