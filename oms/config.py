@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_reroutes: int = 1
     stock_retry_after: timedelta = timedelta(hours=1)
     stock_wait_at_most: timedelta = timedelta(days=3)
+    # A capture later than this after its authorization is made on a fresh one (a card
+    # authorization holds the funds about 7 days); a refused capture's task escalates after.
+    authorization_valid_for: timedelta = timedelta(days=6)
+    payment_escalate_after: timedelta = timedelta(hours=4)
 
     # The ATP watcher: the pause between passes once it has caught up, and how far each pass
     # re-reads behind the moment the last one began (rows are stamped before they commit).

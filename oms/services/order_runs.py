@@ -46,6 +46,8 @@ def order_policy(settings: Settings) -> OrderPolicy:
         max_reroutes=settings.max_reroutes,
         stock_retry_s=settings.stock_retry_after.total_seconds(),
         stock_wait_s=settings.stock_wait_at_most.total_seconds(),
+        authorization_valid_for_s=settings.authorization_valid_for.total_seconds(),
+        payment_escalate_after_s=settings.payment_escalate_after.total_seconds(),
     )
 
 
