@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,27 +12,24 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
-from api.after_sale import after_sale
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, shape_errors, with_rules
+from api.live_view import live_view
 from api.metrics import MetricsDep
-from api.views import OrderPage, OrderSummary, as_utc, order_view, view_from_row
+from api.views import OrderPage, OrderSummary, as_utc, order_view
 from oms.contracts.orders import CancelRequest, CancelResult
-from oms.db import fulfilments as fulfilment_repo
 from oms.db import orders as order_repo
 from oms.db import sourcing
 from oms.db.engine import Database
 from oms.domain.errors import DomainError, ErrorCode, FieldError
-from oms.domain.fulfilment import FulfilmentProgress
 from oms.domain.order import (
     OrderIn,
     OrderStatus,
     OrderView,
     SourcingSummary,
 )
-from oms.domain.order.lines import with_progress
 from oms.domain.order.validation import document_problems
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.keys import StepKey, order_workflow_id, profile_ref
@@ -44,7 +41,6 @@ from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
 # How long GET /orders/{id} waits for the run to answer before reading the read model.
-QUERY_WAIT = timedelta(seconds=3)
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -175,7 +171,7 @@ async def place_order(
             order, status=OrderStatus.RECEIVED, created_at=received_at, updated_at=received_at
         )
     response.status_code = 200
-    return await _live_view(db, client, order.id)
+    return await live_view(db, client, order.id)
 
 
 router.add_api_route(
@@ -204,44 +200,6 @@ router.add_api_route(
 )
 
 
-def _fulfilment_progress(db: Database, order_id: str) -> list[FulfilmentProgress]:
-    with db.reading() as s:
-        return [fulfilment_repo.progress_of(r) for r in fulfilment_repo.for_order(s, order_id)]
-
-
-async def _live_view(db: Database, client: ClientDep, order_id: str) -> OrderView:
-    """The order's workflow's own view, with its fulfilments as their rows say they are now
-    (the run hears from them only when it must act)."""
-    handle = client.get_workflow_handle(order_workflow_id(order_id))
-    try:
-        # Briefly: with no worker to answer (all of them restarting), the read model answers
-        # instead of the request hanging until Temporal's own deadline.
-        view: OrderView = await handle.query(OrderWorkflow.status_view, rpc_timeout=QUERY_WAIT)
-        progress = await run_in_threadpool(_fulfilment_progress, db, order_id)
-        return await run_in_threadpool(after_sale, db, with_progress(view, progress))
-    except RPCError as err:
-        if err.status not in (
-            RPCStatusCode.NOT_FOUND,
-            RPCStatusCode.DEADLINE_EXCEEDED,
-            RPCStatusCode.UNAVAILABLE,
-        ):
-            raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
-    except Exception:  # a query a worker cannot answer right now
-        pass
-
-    def from_db() -> OrderView | None:
-        with db.reading() as s:
-            row = order_repo.get_order(s, order_id)
-            if row is None:
-                return None
-            return view_from_row(row, order_repo.events_for(s, order_id))
-
-    fallback = await run_in_threadpool(from_db)
-    if fallback is None:
-        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    return await run_in_threadpool(after_sale, db, fallback)
-
-
 @router.get(
     "/{order_id}", response_model=OrderView, responses=error_responses(ErrorCode.ORDER_NOT_FOUND)
 )
@@ -251,7 +209,7 @@ async def get_order(order_id: str, principal: Reader, db: DbDep, client: ClientD
     exists = await run_in_threadpool(_exists, db, principal, order_id)
     if not exists:
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    view = await _live_view(db, client, order_id)
+    view = await live_view(db, client, order_id)
     decided = await run_in_threadpool(_decisions, db, order_id)
     return view.model_copy(update={"sourcing": [d.summary() for d in decided]})
 
@@ -388,7 +346,7 @@ async def cancel_order(
     try:
         result: CancelResult = await handle.execute_update(OrderWorkflow.cancel, request)
     except (RPCError, WorkflowUpdateFailedError) as err:
-        view = await _live_view(db, client, order_id)
+        view = await live_view(db, client, order_id)
         if view.status.is_final:
             raise ApiError(
                 ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}"
