@@ -633,6 +633,9 @@ async def test_an_order_stored_but_never_started_is_read_from_the_read_model(api
         "currency": "EUR",
         "decline_code": None,
         "capture_failures": [],
+        "authorized_at": None,
+        "written_off": 0,
+        "exceptions": [],
     }
 
 
