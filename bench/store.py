@@ -92,7 +92,7 @@ def seed(db: Database, args: argparse.Namespace, rng: random.Random) -> list[str
             insert(Product),
             [
                 {"sku": sku, "name": sku, "category": CATEGORIES[i % len(CATEGORIES)],
-                 "price": 1000, "currency": "EUR", "barcodes": [f"{4_000_000_000_000 + i:013}"]}
+                 "prices": {"EUR": 1000}, "barcodes": [f"{4_000_000_000_000 + i:013}"]}
                 for i, sku in enumerate(skus)
             ],
         )  # fmt: skip
