@@ -145,9 +145,12 @@ def encode_cursor(sku: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """Raises ValueError on a cursor this service did not issue."""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        sku = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except Exception as exc:
         raise ValueError("not a cursor issued by this API") from exc
+    if not sku:
+        raise ValueError("not a cursor issued by this API")
+    return sku
 
 
 def _like(text: str) -> str:
