@@ -92,6 +92,7 @@ def upsert(session: Session, rows: Sequence[ProductRow]) -> Upserted:
     result.errors.sort(key=lambda e: e[0])
     if changed:
         _write(session, [_columns(sku, state[sku]) for sku in sorted(changed)])
+        catalogue.index_barcodes(session, {sku: state[sku]["barcodes"] for sku in changed})
     return result
 
 
@@ -111,9 +112,7 @@ def _barcodes_taken(session: Session, rows: Sequence[ProductRow]) -> list[tuple[
     if not setting:
         return []
     wanted = [(r.sku, r.barcodes) for _i, r in setting]
-    owners = catalogue.skus_of_barcodes(
-        session, [b for _s, codes in wanted for b in codes], likely=[s for s, _c in wanted]
-    )
+    owners = catalogue.skus_of_barcodes(session, [b for _s, codes in wanted for b in codes])
     return [(setting[k][0], error) for k, error in taken_by_row(wanted, owners)]
 
 

@@ -1,4 +1,5 @@
-"""Migration 0023: a product's one price becomes its price in that currency, and back."""
+"""Migration 0023: a product's one price becomes its price in that currency, and back; its
+barcodes are indexed for scans."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ def test_a_price_and_its_currency_become_a_price_per_currency(empty_url: str) ->
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO products (sku, name, category, price, currency)"
-                " VALUES ('TEE', 'Tee', 'apparel', 1999, 'EUR'), ('MUG', 'Mug', 'home', 899, 'GBP')"
+                "INSERT INTO products (sku, name, category, price, currency, barcodes) VALUES"
+                " ('TEE', 'Tee', 'apparel', 1999, 'EUR', '[\"12345670\", \"40063813\"]'),"
+                " ('MUG', 'Mug', 'home', 899, 'GBP', '[]')"
             )
         )
     engine.dispose()
@@ -29,6 +31,7 @@ def test_a_price_and_its_currency_become_a_price_per_currency(empty_url: str) ->
         rows = conn.execute(
             text("SELECT sku, prices, active, returnable FROM products ORDER BY sku")
         ).all()
+        indexed = conn.execute(text("SELECT barcode, sku FROM product_barcodes")).all()
     engine.dispose()
     downgrade(empty_url, "0022")
     engine = make_engine(empty_url)
@@ -39,4 +42,5 @@ def test_a_price_and_its_currency_become_a_price_per_currency(empty_url: str) ->
     prices = {sku: p if isinstance(p, dict) else json.loads(p) for sku, p, *_ in rows}
     assert prices == {"MUG": {"GBP": 899}, "TEE": {"EUR": 1999}}
     assert all(bool(active) and bool(returnable) for _s, _p, active, returnable in rows)
+    assert sorted(tuple(r) for r in indexed) == [("12345670", "TEE"), ("40063813", "TEE")]
     assert [tuple(r) for r in back] == [("MUG", 899, "GBP"), ("TEE", 1999, "EUR")]

@@ -40,3 +40,13 @@ class Product(SQLModel, table=True):
     active: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     source_version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     updated_at: datetime = timestamp(nullable=False, default=utcnow)
+
+
+class ProductBarcode(SQLModel, table=True):
+    """Which product each barcode is (``products.barcodes``, indexed): a scan's lookup, and the
+    rule that a barcode belongs to one product only."""
+
+    __tablename__ = "product_barcodes"
+
+    barcode: str = Field(primary_key=True, max_length=14)
+    sku: str = Field(max_length=64, index=True)

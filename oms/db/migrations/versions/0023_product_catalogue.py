@@ -1,5 +1,5 @@
 """Products as the PIM sends them: prices per currency (from price and currency), weight,
-dimensions, attributes, returnable, active, the sender's version
+dimensions, attributes, returnable, active, the sender's version; barcodes indexed
 
 Revision ID: 0023
 Revises: 0022
@@ -25,6 +25,7 @@ PRODUCTS = sa.table(
     sa.column("price", sa.Integer),
     sa.column("currency", sa.String),
     sa.column("prices", sa.JSON),
+    sa.column("barcodes", sa.JSON),
 )
 
 
@@ -61,9 +62,27 @@ def upgrade() -> None:
         )
         batch_op.drop_column("price")
         batch_op.drop_column("currency")
+    barcodes = op.create_table(
+        "product_barcodes",
+        sa.Column("barcode", sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
+        sa.Column("sku", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("barcode"),
+    )
+    with op.batch_alter_table("product_barcodes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_product_barcodes_sku"), ["sku"], unique=False)
+    # Every product's barcodes, indexed (each was one product's already).
+    owners: dict[str, str] = {}
+    for sku, codes in bind.execute(sa.select(PRODUCTS.c.sku, PRODUCTS.c.barcodes)).all():
+        for code in codes or ():
+            owners.setdefault(code, sku)
+    if owners:
+        op.bulk_insert(barcodes, [{"barcode": b, "sku": s} for b, s in sorted(owners.items())])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("product_barcodes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_product_barcodes_sku"))
+    op.drop_table("product_barcodes")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("price", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
