@@ -69,31 +69,55 @@ def _lock(session: Session, skus: Iterable[str]) -> dict[str, dict[str, Any]]:
     return {row.sku: _stored(row) for row in session.execute(stmt)}
 
 
-def upsert(session: Session, rows: Sequence[ProductRow]) -> Upserted:
-    """Apply these rows (see the module); what was applied, stale and refused."""
-    result = Upserted()
-    for i, row in enumerate(rows):
-        result.errors += [(i, e) for e in problems(row)]
-    result.errors += _barcodes_taken(session, rows)
-    refused = {i for i, _e in result.errors}
-    state = _lock(session, (r.sku for r in rows))
-    changed: set[str] = set()
+@dataclass
+class _Plan:
+    """What applying the rows not refused would do: the rows applied, the stale ones, each
+    changed product's new fields."""
+
+    applied: list[int] = field(default_factory=list)
+    stale: int = 0
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _plan(
+    rows: Sequence[ProductRow], stored: dict[str, dict[str, Any]], refused: set[int]
+) -> _Plan:
+    plan = _Plan()
     for i, row in enumerate(rows):
         if i in refused:
             continue
-        old = state.get(row.sku)
+        old = plan.state.get(row.sku) or stored.get(row.sku)
         if old is not None and is_older(row.source_version, old["source_version"]):
-            result.stale += 1
+            plan.stale += 1
             continue
         sent = row.model_dump(include=row.model_fields_set - {"sku"})
-        state[row.sku] = {**(old or _DEFAULTS), **sent}
-        changed.add(row.sku)
-        result.applied += 1
-    result.errors.sort(key=lambda e: e[0])
-    if changed:
-        _write(session, [_columns(sku, state[sku]) for sku in sorted(changed)])
-        catalogue.index_barcodes(session, {sku: state[sku]["barcodes"] for sku in changed})
-    return result
+        plan.state[row.sku] = {**(old or _DEFAULTS), **sent}
+        plan.applied.append(i)
+    return plan
+
+
+def upsert(session: Session, rows: Sequence[ProductRow]) -> Upserted:
+    """Apply these rows (see the module); what was applied, stale and refused.
+
+    The barcodes are checked against what the rows applied would leave: a row refused or
+    stale keeps its product's barcodes, so a barcode it gives up is not free for another row.
+    """
+    errors = [(i, e) for i, row in enumerate(rows) for e in problems(row)]
+    stored = _lock(session, (r.sku for r in rows))
+    given = [b for r in rows if "barcodes" in r.model_fields_set for b in r.barcodes]
+    owners = catalogue.skus_of_barcodes(session, given) if given else {}
+    while True:  # each round refuses more rows, so it ends
+        plan = _plan(rows, stored, {i for i, _e in errors})
+        taken = _barcodes_taken(rows, plan.applied, owners)
+        if not taken:
+            break
+        errors += taken
+    if plan.state:
+        changed = sorted(plan.state)
+        _write(session, [_columns(sku, plan.state[sku]) for sku in changed])
+        catalogue.index_barcodes(session, {sku: plan.state[sku]["barcodes"] for sku in changed})
+    errors.sort(key=lambda e: e[0])
+    return Upserted(applied=len(plan.applied), stale=plan.stale, errors=errors)
 
 
 def upsert_all(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -106,14 +130,13 @@ def upsert_all(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     return result.applied
 
 
-def _barcodes_taken(session: Session, rows: Sequence[ProductRow]) -> list[tuple[int, FieldError]]:
-    """Rows giving a barcode that another product keeps (or another row gives)."""
-    setting = [(i, r) for i, r in enumerate(rows) if "barcodes" in r.model_fields_set]
-    if not setting:
-        return []
-    wanted = [(r.sku, r.barcodes) for _i, r in setting]
-    owners = catalogue.skus_of_barcodes(session, [b for _s, codes in wanted for b in codes])
-    return [(setting[k][0], error) for k, error in taken_by_row(wanted, owners)]
+def _barcodes_taken(
+    rows: Sequence[ProductRow], applied: list[int], owners: dict[str, str]
+) -> list[tuple[int, FieldError]]:
+    """Applied rows giving a barcode that another product keeps (or another row gives)."""
+    setting = [i for i in applied if "barcodes" in rows[i].model_fields_set]
+    wanted = [(rows[i].sku, rows[i].barcodes) for i in setting]
+    return [(setting[k], error) for k, error in taken_by_row(wanted, owners)]
 
 
 def _write(session: Session, values: list[dict[str, Any]]) -> None:

@@ -136,6 +136,22 @@ async def test_a_barcode_stays_with_one_product(api: Api) -> None:
     ]
 
 
+async def test_a_barcode_given_up_by_a_row_not_applied_stays_taken(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)  # version 3, with the barcode
+    rows = [
+        {"sku": "LAMP-1", "name": "L", "category": "home", "barcodes": [], "source_version": 2},
+        {"sku": "LAMP-2", "name": "L", "category": "home", "barcodes": LAMP["barcodes"]},
+        {"sku": "LAMP-3", "name": "L", "category": "home", "barcodes": ["12345670"]},
+    ]
+
+    batch = await api.http.post("/products", json={"rows": rows}, headers=api.auth("integration"))
+
+    result = batch.json()
+    assert (result["applied"], result["stale"], result["rejected"]) == (1, 1, 1)
+    assert [(e["row"], e["code"]) for e in result["errors"]] == [(1, "barcode_taken")]
+    assert (await get(api, "/products/LAMP-1"))["barcodes"] == LAMP["barcodes"]
+
+
 async def test_bad_products_are_refused_with_the_field(api: Api) -> None:
     huge = await put(api, "BIG", {**LAMP, "attributes": {"text": "x" * 20_000}})
     bad_sku = await put(api, "no spaces", LAMP)
