@@ -30,6 +30,7 @@ from api.routers import (
     metrics,
     orders,
     pick_waves,
+    products,
     reason_codes,
     returns,
     rules,
@@ -65,6 +66,8 @@ ROUTERS = (
     pick_waves.router,
     store_work.router,
     catalogue.router,
+    # After catalogue: /products/barcodes is not a SKU.
+    products.router,
     # Before inventory: /inventory/syncs is not a SKU.
     syncs.router,
     inventory.router,

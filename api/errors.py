@@ -14,7 +14,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -163,7 +163,16 @@ def plain(message: str) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def shape_errors(exc: RequestValidationError) -> list[FieldError]:
+class RowError(BaseModel):
+    """A refused row of a batch: its index in the batch, the field, the code and why."""
+
+    row: int
+    field: str
+    code: ErrorCode
+    reason: str
+
+
+def shape_errors(exc: RequestValidationError | ValidationError) -> list[FieldError]:
     return [
         FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=plain(e["msg"]))
         for e in exc.errors()

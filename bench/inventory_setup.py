@@ -142,8 +142,7 @@ def seed(db: Database, *, skus: int, locations: int, rng: random.Random) -> Worl
                     "sku": sku,
                     "name": sku,
                     "category": CATEGORIES[i % len(CATEGORIES)],
-                    "price": 1000 + i % 9000,
-                    "currency": "EUR",
+                    "prices": {"EUR": 1000 + i % 9000},
                 }
                 for i, sku in enumerate(sku_ids)
             ],

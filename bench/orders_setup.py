@@ -38,8 +38,8 @@ LOCATIONS: list[dict[str, Any]] = [
     {"id": "ST-LYON", "name": "Lyon store", "type": "store", "lat": 45.76, "lon": 4.835},
 ]
 PRODUCTS: list[dict[str, Any]] = [
-    {"sku": "SKU-TEE", "name": "Tee shirt", "category": "apparel", "price": 1999},
-    {"sku": "SKU-MUG", "name": "Mug", "category": "home", "price": 899},
+    {"sku": "SKU-TEE", "name": "Tee shirt", "category": "apparel", "prices": {"EUR": 1999}},
+    {"sku": "SKU-MUG", "name": "Mug", "category": "home", "prices": {"EUR": 899}},
 ]
 # Enough that no order of the run can ever be short of stock anywhere.
 STOCK_PER_POSITION = 1_000_000

@@ -43,9 +43,10 @@ from sqlmodel import col
 
 from bench.inventory_setup import scratch_database
 from bench.store_work import bench_work_list
+from oms.db import products as product_repo
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
-from oms.db.tables import Fulfilment, Location, PickWave, PickWaveLine, Product, ProductLocation
+from oms.db.tables import Fulfilment, Location, PickWave, PickWaveLine, ProductLocation
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.waves import WaveStrategy
 from oms.logging import configure_logging
@@ -88,14 +89,14 @@ def seed(db: Database, args: argparse.Namespace, rng: random.Random) -> list[str
             Location(id=STORE, name="Bench store", type="store", country="FR", lat=48.87, lon=2.33)
         )
         s.flush()
-        s.execute(
-            insert(Product),
-            [
-                {"sku": sku, "name": sku, "category": CATEGORIES[i % len(CATEGORIES)],
-                 "price": 1000, "currency": "EUR", "barcodes": [f"{4_000_000_000_000 + i:013}"]}
-                for i, sku in enumerate(skus)
-            ],
-        )  # fmt: skip
+        # As the PIM puts them in (POST /products), barcodes indexed for the scans.
+        rows = [
+            {"sku": sku, "name": sku, "category": CATEGORIES[i % len(CATEGORIES)],
+             "prices": {"EUR": 1000}, "barcodes": [f"{4_000_000_000_000 + i:013}"]}
+            for i, sku in enumerate(skus)
+        ]  # fmt: skip
+        for start in range(0, len(rows), 5000):
+            product_repo.upsert_all(s, rows[start : start + 5000])
         walk = list(range(len(skus)))
         rng.shuffle(walk)
         s.execute(

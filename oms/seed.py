@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from oms.db import api_keys, reason_codes
+from oms.db import products as product_repo
 from oms.db.engine import Database
 from oms.db.tables import (
     ApiKey,
@@ -20,7 +21,6 @@ from oms.db.tables import (
     Location,
     Network,
     NetworkLocation,
-    Product,
     ProductLocation,
     SafetyRule,
 )
@@ -125,7 +125,7 @@ def products() -> list[dict[str, Any]]:
                     "sku": f"{category[:3].upper()}-{i:03d}",
                     "name": name,
                     "category": category,
-                    "price": base_price + 500 * (i - 1),
+                    "prices": {"EUR": base_price + 500 * (i - 1)},
                     # A store-internal GTIN-13 (prefix 2), so that scans work in the demo.
                     "barcodes": [f"2{len(out) + 1:012d}"],
                 }
@@ -162,8 +162,7 @@ def seed_catalog(db: Database, *, rng_seed: int = 42) -> bool:
         for loc in LOCATIONS:
             s.add(Location(country="FR", **loc))
         catalog = products()
-        for p in catalog:
-            s.add(Product(**p))
+        product_repo.upsert_all(s, catalog)
         s.flush()
         for loc in LOCATIONS:
             s.add_all(places(catalog, loc["id"]))

@@ -105,7 +105,7 @@ def new_order(rng: random.Random, run: str, n: int) -> dict[str, Any]:
                 "line_id": str(i + 1),
                 "sku": p["sku"],
                 "quantity": rng.randint(1, 2),
-                "unit_price": p["price"],
+                "unit_price": p["prices"]["EUR"],
             }
             for i, p in enumerate(chosen)
         ],

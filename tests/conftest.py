@@ -4,7 +4,9 @@ the Temporal servers from the installed binaries (nothing is downloaded)."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import oms.db.tables  # noqa: F401  (registers the tables)
 from oms.db.availability import forget_topology
-from oms.db.engine import Database
+from oms.db.engine import Database, normalize_url
 from oms.devserver import find_binary
 from oms.temporal import SEARCH_ATTRIBUTE_FLAGS, ensure_search_attributes
 
@@ -40,6 +42,26 @@ def worker_database_url(url: str, worker: str | None) -> str:
     finally:
         admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def new_database(tmp_path: Path, *, postgresql: bool) -> Iterator[str]:
+    """The URL of a database with nothing in it (not even tables), dropped afterwards: a
+    SQLite file, or a new database on the PostgreSQL server of OMS_TEST_DATABASE_URL."""
+    if not postgresql:
+        yield f"sqlite:///{tmp_path / 'new.db'}"
+        return
+    assert PG_URL, "OMS_TEST_DATABASE_URL is not set"
+    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    name = f"oms_new_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{normalize_url(PG_URL).rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

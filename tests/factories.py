@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oms.db import reason_codes
+from oms.db import products, reason_codes
 from oms.db.engine import Database
-from oms.db.tables import InventoryPosition, Location, Product
+from oms.db.tables import InventoryPosition, Location
 from oms.domain.order import OrderIn
 
 # Paris-area locations: a warehouse south of Paris, two Paris stores and one in Lyon.
@@ -17,10 +17,10 @@ LOCATIONS = [
     {"id": "ST-LYON", "name": "Lyon store", "type": "store", "lat": 45.76, "lon": 4.835},
 ]
 PRODUCTS = [
-    {"sku": "SKU-TEE", "name": "Tee shirt", "category": "apparel", "price": 1999},
-    {"sku": "SKU-JEAN", "name": "Jeans", "category": "apparel", "price": 5999},
-    {"sku": "SKU-MUG", "name": "Mug", "category": "home", "price": 899},
-    {"sku": "SKU-PHONE", "name": "Phone", "category": "electronics", "price": 89900},
+    {"sku": "SKU-TEE", "name": "Tee shirt", "category": "apparel", "prices": {"EUR": 1999}},
+    {"sku": "SKU-JEAN", "name": "Jeans", "category": "apparel", "prices": {"EUR": 5999}},
+    {"sku": "SKU-MUG", "name": "Mug", "category": "home", "prices": {"EUR": 899}},
+    {"sku": "SKU-PHONE", "name": "Phone", "category": "electronics", "prices": {"EUR": 89900}},
 ]
 PARIS = {"lat": 48.8566, "lon": 2.3522}
 
@@ -39,8 +39,7 @@ def seed(db: Database, stock: dict[tuple[str, str], int] | None = None) -> None:
         reason_codes.seed_built_in(s)
         for loc in LOCATIONS:
             s.add(Location(country="FR", **loc))
-        for p in PRODUCTS:
-            s.add(Product(**p))
+        products.upsert_all(s, PRODUCTS)
         s.flush()
         for (sku, loc_id), qty in (stock or {}).items():
             s.add(InventoryPosition(sku=sku, location_id=loc_id, on_hand=qty))

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, error_responses, field_path, plain
+from api.errors import ApiError, RowError, error_responses, field_path, plain
 from api.views import as_utc
 from oms.db import reason_codes as reason_code_repo
 from oms.db.availability import location_info, sku_positions
@@ -41,13 +41,6 @@ class PositionsBody(BaseModel):
 
 class DeltasBody(BaseModel):
     deltas: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
-
-
-class RowError(BaseModel):
-    row: int
-    field: str
-    code: ErrorCode
-    reason: str
 
 
 class BatchResult(BaseModel):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import String, cast, delete, or_
+from sqlalchemy import delete, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from oms.db.tables import Product, ProductLocation, utcnow
+from oms.db.tables import Product, ProductBarcode, ProductLocation, utcnow
 
 
 def existing_skus(session: Session, skus: Iterable[str]) -> set[str]:
@@ -45,35 +44,32 @@ def clear_places(session: Session, location_id: str) -> None:
     session.execute(delete(ProductLocation).where(col(ProductLocation.location_id) == location_id))
 
 
-def _holding(barcodes: Collection[str]) -> Any:
-    """Products whose barcode list holds one of these. Barcodes are digits only (GTINs), so
-    matching the quoted value in the list's JSON text is exact, on SQLite and PostgreSQL."""
-    as_text = cast(Product.barcodes, String)
-    return or_(*(as_text.like(f"%{json.dumps(b)}%") for b in barcodes))
+# Barcodes looked up per statement: well under the bound parameters SQLite takes.
+_SLICE = 5000
 
 
-def skus_of_barcodes(
-    session: Session, barcodes: Collection[str], *, likely: Collection[str] = ()
-) -> dict[str, str]:
-    """Which SKU each barcode is, for those a product has. ``likely``: the SKUs a scan should
-    find (a wave's, a fulfilment's); read first, the catalogue is searched only for barcodes
-    none of them has."""
+def skus_of_barcodes(session: Session, barcodes: Collection[str]) -> dict[str, str]:
+    """Which SKU each barcode is, for those a product has (``product_barcodes``)."""
+    wanted = sorted(set(barcodes))
     found: dict[str, str] = {}
-    if likely:
-        stmt = select(col(Product.sku), col(Product.barcodes)).where(
-            col(Product.sku).in_(sorted(set(likely)))
+    for start in range(0, len(wanted), _SLICE):
+        stmt = select(col(ProductBarcode.barcode), col(ProductBarcode.sku)).where(
+            col(ProductBarcode.barcode).in_(wanted[start : start + _SLICE])
         )
-        found.update(_index(session.exec(stmt), barcodes))
-    rest = [b for b in set(barcodes) if b not in found]
-    if rest:
-        stmt = select(col(Product.sku), col(Product.barcodes)).where(_holding(rest))
-        found.update(_index(session.exec(stmt), rest))
+        found.update(dict(session.exec(stmt).all()))
     return found
 
 
-def _index(rows: Iterable[tuple[str, list[str]]], wanted: Collection[str]) -> dict[str, str]:
-    wanted_set = set(wanted)
-    return {b: sku for sku, codes in rows for b in codes or () if b in wanted_set}
+def index_barcodes(session: Session, barcodes: Mapping[str, Sequence[str]]) -> None:
+    """Make ``product_barcodes`` say what these SKUs' new lists say (each barcode theirs
+    alone, as the caller checked)."""
+    skus = sorted(barcodes)
+    for start in range(0, len(skus), _SLICE):
+        part = skus[start : start + _SLICE]
+        session.execute(delete(ProductBarcode).where(col(ProductBarcode.sku).in_(part)))
+    rows = [{"barcode": b, "sku": sku} for sku in skus for b in dict.fromkeys(barcodes[sku])]
+    if rows:
+        session.execute(insert(ProductBarcode), rows)
 
 
 def set_barcodes(session: Session, barcodes: Mapping[str, list[str]]) -> None:
@@ -82,3 +78,5 @@ def set_barcodes(session: Session, barcodes: Mapping[str, list[str]]) -> None:
     for product in products:
         product.barcodes = list(dict.fromkeys(barcodes[product.sku]))
         session.add(product)
+    session.flush()
+    index_barcodes(session, barcodes)

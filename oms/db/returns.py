@@ -77,13 +77,16 @@ def _delivered_at(f: Fulfilment) -> datetime | None:
 
 
 def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
-    """Each line's price, category, delivered units (and the latest delivery) and the units
-    earlier returns took (every return but an expired one)."""
+    """Each line's price, category, whether its product may be returned, delivered units (and
+    the latest delivery) and the units earlier returns took (every return but an expired
+    one)."""
     placed = OrderIn.model_validate(order.payload)
     skus = {line.sku for line in placed.lines}
-    categories = dict(
-        session.exec(select(Product.sku, Product.category).where(col(Product.sku).in_(skus))).all()
-    )
+    stmt = select(Product.sku, Product.category, Product.returnable)
+    products = {
+        sku: (category, returnable)
+        for sku, category, returnable in session.exec(stmt.where(col(Product.sku).in_(skus)))
+    }
     delivered: dict[str, int] = {}
     when: dict[str, datetime] = {}
     for f in session.exec(select(Fulfilment).where(Fulfilment.order_id == order.id)):
@@ -107,7 +110,8 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
             line_id=line.line_id,
             sku=line.sku,
             unit_price=line.unit_price,
-            category=categories.get(line.sku),
+            category=products.get(line.sku, (None, True))[0],
+            returnable=products.get(line.sku, (None, True))[1],
             delivered=delivered.get(line.line_id, 0),
             delivered_at=when.get(line.line_id),
             returned=returned.get(line.line_id, 0),

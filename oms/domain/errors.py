@@ -43,7 +43,9 @@ class ErrorCode(StrEnum):
     DUPLICATE_LINE_ID = "duplicate_line_id", 422
     INVALID_QUANTITY = "invalid_quantity", 422
     UNKNOWN_SKU = "unknown_sku", 422
+    PRODUCT_INACTIVE = "product_inactive", 422
     SKU_NOT_FOUND = "sku_not_found", 404
+    STALE_VERSION = "stale_version", 409  # a product row older than the stored one
     NOT_SOLD_IN_CHANNEL = "not_sold_in_channel", 422
     UNKNOWN_STORE = "unknown_store", 422
     NOT_A_STORE = "not_a_store", 422

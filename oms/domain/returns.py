@@ -2,13 +2,14 @@
 return stands, what each quality-control grade does to stock, and what is refunded.
 
 A return is asked for lines and quantities of a delivered order (collected, for a collection),
-within the policy's window counted from delivery, never for a non-returnable category, never
-more than was delivered less what earlier returns took. The units come back at a location
-(``in_store``, or ``by_carrier`` with a return label), are graded unit by unit in a
-quality-control task, and each grade's reason code (usage ``return_qc``) says what happens to
-the units: back on sale (``none``), quarantined, or written off (``write_off``: nothing comes
-back on hand, e.g. ``qc_missing``). The refund follows the grades the policy refunds, at the
-lines' unit prices, at once for trusted tiers or once received. Pure: no I/O.
+within the policy's window counted from delivery, never for a non-returnable category or a
+product the catalogue says is not ``returnable``, never more than was delivered less what
+earlier returns took. The units come back at a location (``in_store``, or ``by_carrier`` with
+a return label), are graded unit by unit in a quality-control task, and each grade's reason
+code (usage ``return_qc``) says what happens to the units: back on sale (``none``),
+quarantined, or written off (``write_off``: nothing comes back on hand, e.g. ``qc_missing``).
+The refund follows the grades the policy refunds, at the lines' unit prices, at once for
+trusted tiers or once received. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class LineFacts(BaseModel):
     sku: str
     unit_price: int
     category: str | None
+    returnable: bool = True  # the product's own say (the PIM's ``returnable``)
     delivered: int
     delivered_at: datetime | None
     returned: int
@@ -142,6 +144,9 @@ def refusals(
                     f"{line.sku} ({line.category}) cannot be returned",
                 )
             )
+            continue
+        if not line.returnable:
+            errors.append(_err(field, ErrorCode.NOT_RETURNABLE, f"{line.sku} cannot be returned"))
             continue
         if line.delivered == 0 or line.delivered_at is None:
             errors.append(

@@ -46,7 +46,7 @@ def scan(session: Session, row: Fulfilment, barcode: str, actor: str) -> Scanned
         )
     lines = lines_of(row)
     counts = scans.counts(session, row.id, step.key)
-    found = catalogue.skus_of_barcodes(session, [barcode], likely=[x.sku for x in lines])
+    found = catalogue.skus_of_barcodes(session, [barcode])
     placed = rules.place(step, lines, counts, barcode, found.get(barcode))
     if isinstance(placed, FieldError):
         raise DomainError(placed.code, placed.reason, placed.field)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from oms.db import availability, fulfilment_profiles
 from oms.db import orders as order_repo
+from oms.db import products as product_repo
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
@@ -14,10 +15,15 @@ from oms.domain.order.validation import not_sold
 
 
 def problems(session: Session, order: OrderIn) -> list[FieldError]:
-    """Every problem found (unknown SKU, store, not sold in the channel...), each with its
-    field; none for an order POST /orders would accept."""
-    products = availability.load_products(session, {line.sku for line in order.lines})
-    catalog = {sku: CatalogEntry(sku=sku, category=p.category) for sku, p in products.items()}
+    """Every problem found (unknown or inactive SKU, store, not sold in the channel...), each
+    with its field; none for an order POST /orders would accept."""
+    skus = {line.sku for line in order.lines}
+    products = availability.load_products(session, skus)
+    inactive = product_repo.inactive_skus(session, skus)
+    catalog = {
+        sku: CatalogEntry(sku=sku, category=p.category, active=sku not in inactive)
+        for sku, p in products.items()
+    }
     store = order_repo.store_location(session, order.delivery.store_id)
     locations: dict[str, LocationRef] = {store.id: store} if store is not None else {}
     found = validate_order(order, catalog=catalog, locations=locations)

@@ -91,9 +91,7 @@ def report(session: Session, wave: PickWave, reports: Sequence[SkuReport]) -> li
     """Apply a picker's reports to the wave; every problem, and nothing applied, if any."""
     wanted = quantities(waves.lines_of(session, wave.id))
     scanned = [b for r in reports for b in r.barcodes or ()]
-    barcode_skus = (
-        catalogue.skus_of_barcodes(session, scanned, likely=list(wanted)) if scanned else {}
-    )
+    barcode_skus = catalogue.skus_of_barcodes(session, scanned) if scanned else {}
     picks, errors = record_picks(wanted, picks_of(wave), reports, barcode_skus)
     if not errors:
         waves.save_picks(

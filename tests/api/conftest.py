@@ -166,10 +166,8 @@ class Api:
         raise AssertionError(f"GET {url} never satisfied the condition; last answer: {last}")
 
 
-@asynccontextmanager
-async def serving(
-    dev_env: WorkflowEnvironment, db: Database, profiles: ProfileChoice | None = None
-) -> AsyncIterator[Api]:
+def _seeded(db: Database) -> dict[str, str]:
+    """The test data and a key per role (and the Opéra and Bastille stores' keys)."""
     seed(db, STOCK)
     with db.session() as s:
         made = {
@@ -180,6 +178,26 @@ async def serving(
         made["bastille"] = api_keys.create_key(
             s, role="store", name="bastille", location_id="ST-BASTILLE"
         )
+    return made
+
+
+def _admin_only(db: Database) -> dict[str, str]:
+    """Nothing but one admin key, as `oms keys create --role admin` makes it."""
+    with db.session() as s:
+        return {"admin": api_keys.create_key(s, role="admin", name="ops")}
+
+
+@asynccontextmanager
+async def serving(
+    dev_env: WorkflowEnvironment,
+    db: Database,
+    profiles: ProfileChoice | None = None,
+    *,
+    fresh: bool = False,
+) -> AsyncIterator[Api]:
+    """The API and a worker over ``db``: seeded with the test data and a key per role, or,
+    ``fresh``, left as it is with one admin key."""
+    made = _admin_only(db) if fresh else _seeded(db)
     async with running(dev_env.client, db, profiles=profiles) as h:
         # Webhooks go to this machine only, whatever URL a generated request names.
         settings = Settings(task_queue=h.task_queue, webhook_allowed_hosts=["127.0.0.1"])

@@ -195,6 +195,13 @@ async def test_returns_the_policy_refuses_name_the_line_and_the_rule(api: Api) -
         "/return-policies/web-fr", json={"window_days": 30}, headers=api.auth("admin")
     )
     late = await _return(api, order["order_id"], _ask([("1", 1)]))
+    # The catalogue says the tee may not come back: that is said before the window.
+    await api.http.put(
+        "/products/SKU-TEE",
+        json={"name": "Tee shirt", "category": "apparel", "returnable": False},
+        headers=api.auth("integration"),
+    )
+    kept = await _return(api, order["order_id"], _ask([("1", 1)]))
 
     assert too_many.status_code == 422, too_many.text
     assert (error_of(too_many)["code"], error_of(too_many)["field"]) == (
@@ -203,6 +210,7 @@ async def test_returns_the_policy_refuses_name_the_line_and_the_rule(api: Api) -
     )
     assert (error_of(home)["code"], error_of(home)["field"]) == ("not_returnable", "lines[0]")
     assert (error_of(late)["code"], error_of(late)["field"]) == ("return_window_closed", "lines[0]")
+    assert (error_of(kept)["code"], error_of(kept)["field"]) == ("not_returnable", "lines[0]")
     listed = await api.http.get(f"/orders/{order['order_id']}/returns", headers=api.auth("analyst"))
     assert listed.json()["items"] == []
 

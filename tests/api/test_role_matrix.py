@@ -71,6 +71,11 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     # Where products sit and what their barcodes are: the retailer's systems set them.
     ("PUT", "/locations/{location_id}/bins"): {"integration"},
     ("PUT", "/products/barcodes"): {"integration"},
+    # The catalogue: the PIM writes it (integration), storefronts read it.
+    ("PUT", "/products/{sku}"): {"integration"},
+    ("POST", "/products"): {"integration"},
+    ("GET", "/products"): {"integration", "storefront"},
+    ("GET", "/products/{sku}"): {"integration", "storefront"},
     ("POST", "/inventory/syncs"): {"integration"},
     ("GET", "/inventory/syncs"): {"analyst", "integration"},
     ("GET", "/inventory/syncs/{sync_id}"): {"analyst", "integration"},

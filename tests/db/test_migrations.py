@@ -1,36 +1,25 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from oms.db.engine import make_engine, normalize_url
+from oms.db.engine import make_engine
 from oms.db.migrate import downgrade, upgrade
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, new_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    if not PG_URL:
+    if request.param == "postgresql" and not PG_URL:
         pytest.skip("OMS_TEST_DATABASE_URL is not set")
-    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"oms_migrate_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = normalize_url(PG_URL).rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(tmp_path, postgresql=request.param == "postgresql") as url:
+        yield url
 
 
 def test_migrations_build_exactly_the_tables_the_code_uses(empty_url: str) -> None:

@@ -69,6 +69,7 @@ def test_inside_the_window_nothing_is_refused() -> None:
             ReturnPolicy(non_returnable_categories=["apparel"]),
             ("not_returnable", "lines[0]"),
         ),
+        ({"returnable": False}, ReturnPolicy(), ("not_returnable", "lines[0]")),
     ],
 )
 def test_each_rule_refuses_with_its_code_and_line(

@@ -3,7 +3,7 @@ them; tests may too. Importing this package registers every table on SQLModel's 
 
 from oms.db.tables.access import ApiKey
 from oms.db.tables.base import one_of, utcnow
-from oms.db.tables.catalogue import Product
+from oms.db.tables.catalogue import Product, ProductBarcode
 from oms.db.tables.fulfilment import FulfilmentProfile
 from oms.db.tables.inventory import (
     CartHold,
@@ -58,6 +58,7 @@ __all__ = [
     "PickWave",
     "PickWaveLine",
     "Product",
+    "ProductBarcode",
     "ReasonCodeRow",
     "ProductLocation",
     "Reservation",

@@ -112,6 +112,7 @@ class OrderIn(BaseModel):
 class CatalogEntry(BaseModel):
     sku: str
     category: str
+    active: bool = True
 
 
 class LocationRef(BaseModel):

@@ -54,12 +54,21 @@ def validate_order(
     seen: set[str] = set()
     for i, line in enumerate(order.lines):
         errors += _line(i, line.line_id, line.quantity, seen)
-        if line.sku not in catalog:
+        entry = catalog.get(line.sku)
+        if entry is None:
             errors.append(
                 FieldError(
                     field=f"lines[{i}].sku",
                     code=ErrorCode.UNKNOWN_SKU,
                     reason=f"SKU {line.sku!r} is not in the catalogue",
+                )
+            )
+        elif not entry.active:
+            errors.append(
+                FieldError(
+                    field=f"lines[{i}].sku",
+                    code=ErrorCode.PRODUCT_INACTIVE,
+                    reason=f"line {line.line_id}: {line.sku} is not sold any more (inactive)",
                 )
             )
     if order.delivery.method is DeliveryMethod.COLLECT:
