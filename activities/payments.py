@@ -36,7 +36,14 @@ from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
 from oms.domain.order import STORED_PAYMENT_TOKEN
-from oms.keys import authorize_key, capture_key, reauthorize_key, refund_key, void_key
+from oms.keys import (
+    authorize_key,
+    capture_key,
+    extra_void_key,
+    reauthorize_key,
+    refund_key,
+    void_key,
+)
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -85,7 +92,11 @@ class PaymentActivities:
 
     @activity.defn
     def void_payment(self, req: VoidRequest) -> Void:
-        key = void_key(req.order_id)
+        key = (
+            void_key(req.order_id)
+            if req.attempt == 0
+            else extra_void_key(req.order_id, req.attempt)
+        )
         # A void names no amount or currency: the ledger takes the authorization's.
         with self.db.reading() as s:
             authorized = ledger.entry(s, authorize_key(req.order_id))

@@ -100,6 +100,13 @@ class ReadModelActivities:
                     units=req.collect.units,
                     part=req.collect.part,
                 )
+            if req.restock is not None:
+                inventory.restock(
+                    s,
+                    key=req.restock.key,
+                    location_id=req.restock.location_id,
+                    units=req.restock.units,
+                )
             if req.release is not None:
                 inventory.release(
                     s,

@@ -55,6 +55,15 @@ def _refusal(cause: ApplicationError) -> ApiError:
     return ApiError(code, cause.message, detail.get("field"))
 
 
+class RunEnded(ApiError):
+    """The workflow an action was for has ended: the action can no longer happen."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            ErrorCode.INVALID_STATE, f"this {what} is finished and takes no more actions"
+        )
+
+
 async def update_fulfilment(
     client: Client, workflow_id: str, update: Any, arg: Any
 ) -> FulfilmentView:
@@ -81,10 +90,7 @@ async def run_update(
         raise ApiError(ErrorCode.INVALID_STATE, str(err)) from err
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
-            raise ApiError(
-                ErrorCode.INVALID_STATE,
-                f"this {what} is finished and takes no more actions",
-            ) from err
+            raise RunEnded(what) from err
         # Temporal itself is unreachable or slow: the action did not happen, retry it.
         raise ApiError(ErrorCode.UNAVAILABLE, f"could not reach the {what}") from err
 

@@ -125,6 +125,39 @@ EVENTS: list[EventType] = [
         _obj({**ORDER, "fulfilment_id": STRING, "amount": INT}),
     ),
     EventType(
+        "payment.written_off.<fulfilment_id>",
+        1,
+        "customer service gave up a refused capture: the goods are gone, the money too",
+        _obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
+    ),
+    EventType(
+        "fulfilment.transfer_shipped",
+        1,
+        "a ship-to-store transfer left its source for the collection store",
+        _obj(
+            {
+                **FULFILMENT,
+                "from_location_id": STRING,
+                "to_location_id": STRING,
+                "carrier": STRING,
+                "tracking_number": STRING,
+            }
+        ),
+    ),
+    EventType(
+        "fulfilment.transfer_received",
+        1,
+        "a ship-to-store transfer was scanned in at its collection store",
+        _obj(
+            {
+                **FULFILMENT,
+                "from_location_id": STRING,
+                "to_location_id": STRING,
+                "received_by": STRING,
+            }
+        ),
+    ),
+    EventType(
         "fulfilment.overdue",
         1,
         "a pick or service step passed its due time",

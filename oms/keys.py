@@ -236,12 +236,18 @@ def refund_key(order_id: str, what: str) -> str:
     return f"{order_id}:refund:{what}"
 
 
+def extra_void_key(order_id: str, attempt: int) -> str:
+    """The void of an authorization other than the order's last (aged, or made for a refused
+    capture): a key of its own, or it would replay the order's own void."""
+    return f"{order_id}:void:{attempt}"
+
+
 def payment_key_order_id(key: str) -> str | None:
     """The order of a payment idempotency key built above; None when it is not one."""
     for suffix in (":authorize", ":void"):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
-    for infix in (":capture:", ":refund:", ":reauthorize:"):
+    for infix in (":capture:", ":refund:", ":reauthorize:", ":void:"):
         order_id, sep, _ = key.partition(infix)
         if sep and order_id:
             return order_id

@@ -70,6 +70,14 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
+def signed_once(header: str) -> str:
+    """What identifies one signed request whatever event id it claims (its timestamp and
+    first signature): a receiver that also applies this once cannot be replayed within the
+    tolerance under a new ``OMS-Event-Id``, which the signature does not cover."""
+    timestamp, signatures = _parse(header)
+    return f"{timestamp}:{signatures[0]}"
+
+
 def verify(
     secret: str,
     header: str | None,

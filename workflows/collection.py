@@ -21,7 +21,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from oms.contracts.fulfilment import CollectUnits, ConsumeRequest, FulfilmentInput
+    from oms.contracts.fulfilment import CollectUnits, ConsumeRequest, FulfilmentInput, Restock
     from oms.contracts.read_model import EmitEvent
     from oms.domain.collection import (
         NOT_COLLECTED,
@@ -68,11 +68,16 @@ class CollectionSteps:
         *,
         collect: CollectUnits | None = None,
         release: ConsumeRequest | None = None,
+        restock: Restock | None = None,
         emit: list[EmitEvent] | None = None,
     ) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _show(self, *, due_at: datetime | None = None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def _collected_at(self) -> str:  # pragma: no cover
         raise NotImplementedError
 
     def _event(
@@ -134,7 +139,7 @@ class CollectionSteps:
             for line_id, units in visit.units.items()
         ]
         detail = {
-            "location_id": self.inp.location_id,
+            "location_id": self._collected_at,
             "collection": visit.number,
             "lines": taken,
             "complete": visit.complete,
@@ -150,7 +155,7 @@ class CollectionSteps:
 
     async def _remind(self, times: CollectionTimes) -> None:
         detail = {
-            "location_id": self.inp.location_id,
+            "location_id": self._collected_at,
             "collection_code": self._code,
             "customer_message": REMINDER_MESSAGE,
             "hold_until": times.hold_until,
@@ -170,14 +175,29 @@ class CollectionSteps:
             if line.line_id in left
         ]
         detail = {
-            "location_id": self.inp.location_id,
+            "location_id": self._collected_at,
             "reason": NOT_COLLECTED,
             "customer_message": NOT_COLLECTED_MESSAGE,
             "lines": lines,
         }
         gone = self._event("fulfilment.not_collected", detail)
-        back = ConsumeRequest(step_key=self.inp.reservation_key, location_id=self.inp.location_id)
-        await self._store("not collected: back to stock", release=back, emit=[gone])
+        if self.inp.transfer_to is not None:
+            # Consumed at its source when it left: the units are the store's stock now.
+            units: dict[str, int] = {}
+            for line in self.view.lines:
+                if line.line_id in left:
+                    units[line.sku] = units.get(line.sku, 0) + left[line.line_id]
+            restock = Restock(
+                key=f"not-collected:{self.inp.fulfilment_id}",
+                location_id=self.inp.transfer_to,
+                units=units,
+            )
+            await self._store("not collected: the store's stock", restock=restock, emit=[gone])
+        else:
+            back = ConsumeRequest(
+                step_key=self.inp.reservation_key, location_id=self.inp.location_id
+            )
+            await self._store("not collected: back to stock", release=back, emit=[gone])
         self._show()
 
     async def _let_go_once_cancelled(self) -> None:

@@ -187,8 +187,10 @@ class FulfilmentWorkflow(ProfiledSteps):
     async def _unbook(self) -> None:
         """A parcel booked but not handed over (it waited for the carrier's pick-up scan) is
         cancelled with the carrier: nobody comes for it, and it is not paid for."""
+        # Packed and booked only: a parcel on its way (shipped, a transfer in transit or at its
+        # store) is past cancelling with the carrier.
         booked = (
-            self.view.tracking_number is not None and not self.view.status.has_left_the_building
+            self.view.tracking_number is not None and self.view.status is FulfilmentStatus.PACKED
         )
         if not booked or not workflow.patched(CANCEL_BOOKED_SHIPMENT):
             return

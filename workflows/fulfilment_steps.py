@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         CommitPick,
         ConsumeRequest,
         FulfilmentInput,
+        Restock,
         SaveFulfilment,
     )
     from oms.contracts.read_model import EmitEvent
@@ -97,6 +98,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
         consume: ConsumeRequest | None = None,
         collect: CollectUnits | None = None,
         release: ConsumeRequest | None = None,
+        restock: Restock | None = None,
         emit: list[EmitEvent] | None = None,
     ) -> None:
         """One local activity: the row, its pick task and, in the same transaction, the
@@ -112,6 +114,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
                 consume=consume,
                 collect=collect,
                 release=release,
+                restock=restock,
                 emit=emit or [],
             ),
             summary=f"{summary} ({self.view.status.value})",

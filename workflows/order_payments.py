@@ -127,15 +127,24 @@ class PaymentRecovery:
         if auth is None:
             return  # refused: the capture is tried on the old one, and refused in turn
         self.state.payment_reauthorized(auth.authorization_id, auth.amount, workflow.now())
+        await self._let_go(old)
+
+    async def _let_go(self, authorization_id: str) -> None:
+        """Void an authorization the order no longer captures on (aged, or made for a capture
+        that was refused all the same), as far as the gateway still holds it."""
         try:
             await self._call_service(
                 calls.void_payment,
-                VoidRequest(order_id=self.order.id, authorization_id=old),
+                VoidRequest(
+                    order_id=self.order.id,
+                    authorization_id=authorization_id,
+                    attempt=self._reauthorizations,
+                ),
                 SETTLEMENT_ACTIVITY,
-                "void the aged authorization",
+                "void an authorization no longer used",
             )
         except FailureError as err:  # long expired at the gateway: nothing to let go
-            workflow.logger.info("aged authorization not voided: %s", err)
+            workflow.logger.info("authorization not voided: %s", err)
 
     async def _authorize_again(self, amount: int, summary: str) -> Any:
         self._reauthorizations += 1
@@ -202,7 +211,7 @@ class PaymentRecovery:
             auth = await self._authorize_again(exc.amount, "authorize the refused capture afresh")
             auth_id = auth.authorization_id if auth is not None else None
             if auth is not None:
-                self.state.payment.authorized += auth.amount
+                self.state.authorized_for_exception(auth.amount)
         captured = None
         if auth_id is not None:
             try:
@@ -225,6 +234,8 @@ class PaymentRecovery:
             self.state.payment_captured(exc.fulfilment_id, captured.amount, now)
             self.state.exception_resolved(exc.fulfilment_id, r.action.value, r.actor, now)
             return
+        if r.action is PaymentAction.REAUTHORIZE and auth_id is not None:
+            await self._let_go(auth_id)  # its hold on the card goes with its refused capture
         # Refused again: a new task for customer service.
         task_id = self._capture_refused(exc.fulfilment_id, exc.amount, attempt)
         detail = {"fulfilment_id": exc.fulfilment_id, "amount": exc.amount, "attempt": attempt}

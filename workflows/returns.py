@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnMethod,
         ReturnStatus,
         asked_refund,
+        merged,
         refund_due,
     )
     from oms.domain.tasks import TaskKind
@@ -74,6 +75,7 @@ class ReturnWorkflow:
         )
         self.receipt: Receipt | None = None
         self.qc: QcResult | None = None
+        self._refunds = 0
 
     @workflow.run
     async def run(self, inp: ReturnInput) -> ReturnView:
@@ -118,8 +120,9 @@ class ReturnWorkflow:
             **DB_ACTIVITY,
         )
         self.view.grades = grades
-        if self.view.refund_state is RefundState.NONE:
-            await self._refund(refund_due(grades, prices, inp.policy))
+        if self.view.refund_state is not RefundState.REFUNDED:
+            # What is owed less what an instant refund that went through in part paid.
+            await self._refund(refund_due(grades, prices, inp.policy) - self.view.refunded)
         return await self._end(ReturnStatus.COMPLETED, "return.completed")
 
     async def _quality_control(self) -> list[GradedLine]:
@@ -148,6 +151,7 @@ class ReturnWorkflow:
     async def _refund(self, amount: int) -> None:
         if amount <= 0:
             return
+        self._refunds += 1
         outcome: RefundOutcome = await workflow.execute_activity(
             calls.refund_return,
             RefundReturn(
@@ -155,17 +159,18 @@ class ReturnWorkflow:
                 return_id=self.inp.return_id,
                 amount=amount,
                 currency=self.inp.currency,
+                attempt=self._refunds - 1,
             ),
             summary=f"refund {amount} {self.inp.currency}",
             **SETTLEMENT_ACTIVITY,
         )
-        self.view.refunded = outcome.refunded
+        self.view.refunded += outcome.refunded
         failed = outcome.refused is not None
         self.view.refund_state = RefundState.FAILED if failed else RefundState.REFUNDED
         await self._record(
             "return.refund_failed" if failed else "return.refunded",
             refund_state=self.view.refund_state,
-            refunded=outcome.refunded,
+            refunded=self.view.refunded,
         )
 
     async def _end(self, status: ReturnStatus, event: str) -> ReturnView:
@@ -205,6 +210,8 @@ class ReturnWorkflow:
                 "location_id",
             )
         asked = {line.line_id: line.quantity for line in self.inp.lines}
+        if len({line.line_id for line in receipt.lines}) != len(receipt.lines):
+            raise refuse(ErrorCode.INVALID, "each line once", "lines")
         for i, line in enumerate(receipt.lines):
             if line.line_id not in asked:
                 raise refuse(
@@ -221,7 +228,7 @@ class ReturnWorkflow:
 
     @workflow.update
     def grade(self, result: QcResult) -> ReturnView:
-        self.qc = result
+        self.qc = result.model_copy(update={"grades": merged(result.grades)})
         return self.view
 
     @grade.validator

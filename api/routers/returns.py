@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
@@ -29,6 +30,7 @@ from oms.domain.returns import (
     ReturnPolicy,
     ReturnRequest,
     ReturnStatus,
+    lines_once,
 )
 from oms.logging import get_logger
 from oms.services.returns import ReturnRefused, create_return, forget, start_return
@@ -115,7 +117,7 @@ async def ask_return(
         raise ApiError.invalid(exc.errors) from exc
     try:
         await start_return(client, settings.task_queue, inp)
-    except (RPCError, RuntimeError) as err:
+    except (RPCError, RuntimeError, WorkflowAlreadyStartedError) as err:
         await run_in_threadpool(forget, db, row.id)
         raise ApiError(ErrorCode.UNAVAILABLE, "could not start the return; ask again") from err
     log.info("return_asked", return_id=row.id, order_id=order_id, by=principal.actor)
@@ -160,6 +162,11 @@ class ReceiveBody(BaseModel):
 
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
 
+    @field_validator("lines")
+    @classmethod
+    def _lines_once(cls, lines: list[ReturnLineIn]) -> list[ReturnLineIn]:
+        return lines_once(lines)
+
 
 @router.post(
     "/returns/{return_id}/receive",
@@ -182,8 +189,11 @@ async def receive_return(
         client, return_workflow_id(return_id), ReturnWorkflow.receive, receipt, what="return"
     )
     log.info("return_received", return_id=return_id, by=principal.actor)
-    answer = _public(row).model_copy(update={"received": body.lines})
-    return answer.model_copy(update={"status": view.status})
+    # Accepted: the run moves on to its quality control (its row follows a moment later).
+    moved = (
+        ReturnStatus.AWAITING_QC if view.status is ReturnStatus.AWAITING_RECEIPT else view.status
+    )
+    return _public(row).model_copy(update={"received": body.lines, "status": moved})
 
 
 class PolicyOut(BaseModel):

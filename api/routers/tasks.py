@@ -11,11 +11,11 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses, from_validation
-from api.fulfilment_updates import run_update
+from api.fulfilment_updates import RunEnded, run_update
 from api.views import MAX_OFFSET, as_utc
 from oms.contracts.returns import QcResult
 from oms.db import reason_codes as reason_code_repo
@@ -258,6 +258,12 @@ def _reopen(db: Database, task_id: str) -> None:
         task_repo.reopen(s, task_id)
 
 
+def _close_orphan(db: Database, task_id: str) -> None:
+    with db.session() as s:
+        task_repo.reopen(s, task_id)
+        task_repo.close(s, task_id, status=TaskStatus.CANCELLED)
+
+
 def _task_of(db: Database, task_id: str) -> ManualTask:
     with db.reading() as s:
         task = task_repo.get_task(s, task_id)
@@ -360,6 +366,11 @@ async def complete_task(
                 result,
                 what="return",
             )
+    except RunEnded:
+        # Nothing owns the task any more (the order ended meanwhile): it is closed, not
+        # left open for ever.
+        await run_in_threadpool(_close_orphan, db, task_id)
+        raise
     except ApiError:
         # The outcome did not reach its workflow: the task is open again, to be retried.
         await run_in_threadpool(_reopen, db, task_id)
@@ -378,6 +389,8 @@ async def _decide_review(
             FraudReviewDecision(decision=body.decision, reason=body.reason, actor=principal.actor),
         )
     except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise RunEnded("order") from err
         raise ApiError(
             ErrorCode.UNAVAILABLE, "the order could not be reached; the task is still open"
         ) from err

@@ -24,7 +24,14 @@ from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
 from oms.domain.shipments import TrackingUpdate
 from oms.logging import get_logger
-from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, SignatureError, new_secret, verify
+from oms.webhooks import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    SignatureError,
+    new_secret,
+    signed_once,
+    verify,
+)
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks in"])
@@ -176,7 +183,11 @@ async def carrier_tracking(
 
     def apply() -> TrackingApplied:
         with db.session() as s:
-            if not inbound.first_time(s, sender, event_id, "carrier.tracking"):
+            assert signature is not None  # verified above
+            replayed = not inbound.first_time(
+                s, sender, f"sig:{signed_once(signature)}", "carrier.tracking"
+            )
+            if replayed or not inbound.first_time(s, sender, event_id, "carrier.tracking"):
                 return TrackingApplied(event_id=event_id, applied=False, outcome="duplicate")
             result = deliveries.apply_tracking(s, carrier=carrier, event_id=event_id, update=update)
             if result.outcome is deliveries.Tracked.UNKNOWN_SHIPMENT:

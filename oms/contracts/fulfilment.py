@@ -58,6 +58,15 @@ class CollectUnits(BaseModel):
     units: dict[str, int]
 
 
+class Restock(BaseModel):
+    """Units back on hand at a location, once per key and SKU: a transfer nobody collected
+    is the collection store's stock from then on (its source consumed it when it left)."""
+
+    key: str
+    location_id: str
+    units: dict[str, int]  # by SKU
+
+
 class SaveFulfilment(BaseModel):
     view: FulfilmentView
     workflow_id: str
@@ -71,5 +80,6 @@ class SaveFulfilment(BaseModel):
     # A collection's units consumed; what nobody came for released back to available stock.
     collect: CollectUnits | None = None
     release: ConsumeRequest | None = None
+    restock: Restock | None = None
     # Outbox events announcing the change, in the same transaction (fulfilment.overdue...).
     emit: list[EmitEvent] = Field(default_factory=list)

@@ -25,6 +25,8 @@ class CaptureRequest(BaseModel):
 class VoidRequest(BaseModel):
     order_id: str
     authorization_id: str
+    # 0: the order's void at its end; n: an extra authorization let go (its own key).
+    attempt: int = 0
 
 
 class RefundRequest(BaseModel):

@@ -80,6 +80,8 @@ class RefundReturn(BaseModel):
     return_id: str
     amount: int
     currency: str
+    # 0: the return's refund; n: the n-th more (what an earlier one could not pay).
+    attempt: int = 0
 
 
 class RefundOutcome(BaseModel):

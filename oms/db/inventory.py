@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from oms.db.tables import InventoryPosition, Reservation, utcnow
+from oms.db.tables import InventoryEvent, InventoryPosition, Reservation, utcnow
 from oms.domain.fulfilment import FulfilmentLine
 from oms.domain.ledger import LIVE, ReservationStatus
 from oms.domain.reason_codes import StockEffect, stock_change
@@ -321,3 +321,23 @@ def live_reserved(session: Session, sku: str, location_id: str) -> int:
         col(Reservation.status).in_(LIVE),
     )
     return int(session.exec(stmt).one())
+
+
+def restock(session: Session, *, key: str, location_id: str, units: Mapping[str, int]) -> int:
+    """Put units back on hand at a location, once per ``key`` and SKU (an inventory event
+    each); how many were new."""
+    added = 0
+    for sku, qty in units.items():
+        event_id = f"{key}:{sku}"
+        if qty <= 0 or session.get(InventoryEvent, event_id) is not None:
+            continue
+        position = session.get(InventoryPosition, (sku, location_id))
+        if position is None:
+            position = InventoryPosition(sku=sku, location_id=location_id)
+        position.on_hand += qty
+        position.updated_at = utcnow()
+        session.add(position)
+        session.add(InventoryEvent(event_id=event_id, sku=sku, location_id=location_id, delta=qty))
+        added += qty
+    session.flush()
+    return added

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from oms.db import outbox
@@ -69,8 +68,9 @@ _COLLECTED = (
 
 
 def _delivered_at(f: Fulfilment) -> datetime | None:
-    if f.delivery_method == DeliveryMethod.COLLECT and f.status in _COLLECTED:
-        return as_utc(f.updated_at)
+    if f.delivery_method == DeliveryMethod.COLLECT:
+        # Collected, not carried: a transfer's parcel dropped at its store is not delivered.
+        return as_utc(f.updated_at) if f.status in _COLLECTED else None
     if f.delivery_status == ShipmentStatus.DELIVERED and f.delivered_at is not None:
         return as_utc(f.delivered_at)
     return None
@@ -102,7 +102,9 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
             when[line.line_id] = max(at, when.get(line.line_id, at))
     returned: dict[str, int] = {}
     for r in for_order(session, order.id):
-        if r.status != ReturnStatus.EXPIRED:
+        # An expired return took nothing back, unless it was refunded at once: its units
+        # stay returned (paid back), or the customer could be refunded for them twice.
+        if r.status != ReturnStatus.EXPIRED or r.refunded > 0:
             for taken in r.lines:
                 returned[taken["line_id"]] = returned.get(taken["line_id"], 0) + taken["quantity"]
     return {
@@ -129,11 +131,14 @@ def for_order(session: Session, order_id: str) -> list[ReturnRow]:
 
 
 def next_id(session: Session, order_id: str) -> str:
-    """``<order>.R<n>``, n counting the order's returns from 1."""
-    count = session.exec(
-        select(func.count()).select_from(ReturnRow).where(ReturnRow.order_id == order_id)
-    ).one()
-    return f"{order_id}.R{int(count) + 1}"
+    """``<order>.R<n>``, one more than the order's highest: an id is never given twice, even
+    once a return whose run could not start was removed."""
+    prefix = f"{order_id}.R"
+    ids = session.exec(select(ReturnRow.id).where(ReturnRow.order_id == order_id)).all()
+    taken = [
+        int(i[len(prefix) :]) for i in ids if i.startswith(prefix) and i[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(taken, default=0) + 1}"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
@@ -89,6 +89,13 @@ class ReturnLineIn(BaseModel):
     quantity: int = Field(ge=1, le=10_000)
 
 
+def lines_once(lines: list[ReturnLineIn]) -> list[ReturnLineIn]:
+    ids = [line.line_id for line in lines]
+    if len(ids) != len(set(ids)):
+        raise ValueError("each line once")
+    return lines
+
+
 class ReturnRequest(BaseModel):
     """The body of ``POST /orders/{id}/returns``."""
 
@@ -101,12 +108,10 @@ class ReturnRequest(BaseModel):
     method: ReturnMethod
     location_id: Identifier = Field(description="where the units come back")
 
-    @model_validator(mode="after")
-    def _lines_once(self) -> ReturnRequest:
-        ids = [line.line_id for line in self.lines]
-        if len(ids) != len(set(ids)):
-            raise ValueError("each line once")
-        return self
+    @field_validator("lines")
+    @classmethod
+    def _lines_once(cls, lines: list[ReturnLineIn]) -> list[ReturnLineIn]:
+        return lines_once(lines)
 
 
 class LineFacts(BaseModel):
@@ -188,6 +193,14 @@ class GradedLine(BaseModel):
     line_id: Identifier
     grade: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     quantity: int = Field(ge=1, le=10_000)
+
+
+def merged(grades: Sequence[GradedLine]) -> list[GradedLine]:
+    """The grades with one row per line and grade (a unit-by-unit grading repeats them)."""
+    units: dict[tuple[str, str], int] = {}
+    for g in grades:
+        units[(g.line_id, g.grade)] = units.get((g.line_id, g.grade), 0) + g.quantity
+    return [GradedLine(line_id=li, grade=gr, quantity=q) for (li, gr), q in units.items()]
 
 
 def return_stock(effect: StockEffect, units: int) -> tuple[int, int]:

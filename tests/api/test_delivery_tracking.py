@@ -313,3 +313,20 @@ async def test_the_store_gets_the_carriers_label_once_the_parcel_is_booked(api: 
         "label_url": f"sim://labels/{tracking}.pdf",
     }
     assert elsewhere.status_code == 404
+
+
+async def test_a_captured_request_sent_again_under_another_event_id_is_not_applied(
+    api: Api,
+) -> None:
+    secret = await _register(api)
+    _, view = await _shipped(api)
+    tracking = view["fulfilments"][0]["tracking_number"]
+    failed = _update(tracking, "DELIVERY_EXCEPTION", 30, detail="nobody home")
+    signature = sign(secret, failed)
+
+    first = await _send(api, secret, failed, "r1", signature=signature)
+    replay = await _send(api, secret, failed, "r2", signature=signature)
+
+    assert first.json()["applied"] is True
+    assert (replay.status_code, replay.json()["outcome"]) == (200, "duplicate")
+    assert len(_events(api, "shipment.delivery_exception")) == 1

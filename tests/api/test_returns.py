@@ -309,3 +309,30 @@ async def test_grades_that_do_not_cover_what_came_back_are_refused_and_the_task_
     assert error_of(not_qc)["field"] == "grades[0].grade"
     still = await _qc_task(api, ret["return_id"])
     assert still["status"] == "open"
+
+
+async def test_a_unit_by_unit_grading_moves_and_refunds_each_unit_once(api: Api) -> None:
+    order = await _delivered(api)
+    before = _position(api, "SKU-TEE")
+    ret = (await _return(api, order["order_id"], _ask([("1", 2)]))).json()
+    url = f"/returns/{ret['return_id']}/receive"
+    twice = await api.http.post(
+        url,
+        json={"lines": [{"line_id": "1", "quantity": 1}, {"line_id": "1", "quantity": 1}]},
+        headers=api.auth("opera"),
+    )
+    received = await api.http.post(
+        url, json={"lines": [{"line_id": "1", "quantity": 2}]}, headers=api.auth("opera")
+    )
+    task = await _qc_task(api, ret["return_id"])
+
+    graded = await _grade(api, task["id"], [("1", "qc_resellable", 1), ("1", "qc_resellable", 1)])
+
+    assert (twice.status_code, error_of(twice)["field"]) == (422, "lines")
+    assert (received.status_code, received.json()["status"]) == (200, "AWAITING_QC")
+    assert graded.status_code == 200, graded.text
+    done = await _until_return(api, ret["return_id"], "COMPLETED")
+    assert done["grades"] == [{"line_id": "1", "grade": "qc_resellable", "quantity": 2}]
+    assert done["refunded"] == 2 * TEE
+    on_hand, _ = _position(api, "SKU-TEE")
+    assert on_hand - before[0] == 2

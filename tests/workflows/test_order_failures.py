@@ -15,6 +15,7 @@ from oms.db.engine import Database
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus, PaymentState
+from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
 from oms.keys import order_workflow_id
 from tests.factories import PARIS, order, seed, shipped_to
 from tests.workflows.gateways import RefusesCaptures
@@ -122,13 +123,23 @@ async def test_a_refused_capture_keeps_the_shipped_order_and_opens_a_payment_exc
         fid = view.fulfilments[0].fulfilment_id
         await h.pick(fid, FULL)
         await h.pack(fid)
+        # The order does not end on it: it waits for customer service's decision
+        waiting = await until(h, "CAPTURE-1", lambda v: bool(v.payment.exceptions))
+        kinds = {(t.kind, t.status) for t in tasks_of(db, "CAPTURE-1")}
+        await handle.execute_update(
+            OrderWorkflow.resolve_payment,
+            PaymentResolution(
+                fulfilment_id=fid, action=PaymentAction.WRITE_OFF, reason="lost", actor="cs"
+            ),
+        )
         result = await handle.result()
 
-    assert result.status is OrderStatus.COMPLETED
-    assert result.payment.capture_failures == [fid]
-    assert result.payment.captured == 0
-    kinds = {(t.kind, t.status) for t in tasks_of(db, "CAPTURE-1")}
+    assert waiting.status is OrderStatus.IN_FULFILMENT
+    assert waiting.payment.capture_failures == [fid]
     assert ("payment_exception", "open") in kinds
+    assert result.status is OrderStatus.COMPLETED
+    assert result.payment.captured == 0
+    assert result.payment.written_off == 2 * 1999 + 899
     # The goods left: their stock is consumed, never put back.
     assert position(db, "SKU-TEE", "ST-OPERA") == (3, 0)
     assert {status for *_, status in ledger(db, "CAPTURE-1")} == {"consumed"}

@@ -135,7 +135,7 @@ async def test_a_capture_long_after_the_authorization_is_made_on_a_fresh_one(
     assert result.payment.authorization_id != first.authorization_id
     ops = _ops(db, "PR4")
     assert ("reauthorize:1", "authorize", "succeeded", TOTAL) in ops
-    assert ("void", "void", "succeeded", TOTAL) in ops  # the aged one let go
+    assert ("void:1", "void", "succeeded", TOTAL) in ops  # the aged one let go
     assert "payment_reauthorized" in [t.type for t in result.timeline]
 
 

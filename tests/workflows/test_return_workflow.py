@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from oms.contracts.returns import QcResult, Receipt
+from oms.db import returns as return_repo
 from oms.db.engine import Database
 from oms.db.tables import OutboxEvent, ReturnRow
-from oms.domain.returns import GradedLine, ReturnLineIn, ReturnMethod, ReturnStatus
+from oms.domain.returns import (
+    GradedLine,
+    ReturnLineIn,
+    ReturnMethod,
+    ReturnPolicy,
+    ReturnStatus,
+)
 from oms.domain.tasks import TaskStatus
+from oms.services.returns import ReturnRefused
 from tests.factories import seed
 from tests.returns import asked, delivered
 from tests.workflows.harness import eventually, running, task
@@ -92,3 +101,26 @@ async def test_a_carrier_return_gets_its_label_from_the_carrier(
             row = s.get(ReturnRow, inp.return_id)
             assert row is not None
             assert row.label == view.label
+
+
+async def test_an_expired_return_refunded_at_once_keeps_its_units_returned(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        with db.session() as s:
+            return_repo.set_policy(
+                s,
+                "web-fr",
+                ReturnPolicy(instant_refund_tiers=["vip"], window_days=90, receive_within_days=1),
+            )
+        await delivered(h, "RX4", tier="vip")
+        inp, handle = await asked(h, "RX4", [("1", 2)])
+        await time_env.sleep(inp.policy.receive_within_days * 86400 + 60)
+        expired = await handle.result()
+
+        with pytest.raises(ReturnRefused) as again:
+            await asked(h, "RX4", [("1", 1)])
+
+    assert (expired.status, expired.refunded) == (ReturnStatus.EXPIRED, 2 * 1999)
+    assert [e.code.value for e in again.value.errors] == ["exceeds_returnable"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -134,7 +134,8 @@ class Fulfilment(SQLModel, table=True):
     parcels: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     carrier: str | None = Field(default=None, max_length=64, index=True)
     tracking_number: str | None = Field(default=None, max_length=64, index=True)
-    label_url: str | None = Field(default=None, max_length=500)
+    # Unbounded: carriers answer presigned URLs of any length.
+    label_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Carrier tracking after handover (oms.domain.shipments): the status, when the carrier saw
     # it, and when the parcel was delivered.
     delivery_status: str | None = Field(

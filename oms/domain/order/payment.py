@@ -37,7 +37,8 @@ class PaymentRules:
             return 0
         if (at - p.authorized_at).total_seconds() <= valid_for_s:
             return 0
-        return max(p.authorized - p.captured, 0)
+        # What was written off is not to be collected: never held again.
+        return max(p.authorized - p.captured - p.written_off, 0)
 
     def payment_reauthorized(self, authorization_id: str, amount: int, at: datetime) -> None:
         """What was left of an authorization too old to capture, authorized afresh."""
@@ -46,6 +47,10 @@ class PaymentRules:
         self.payment.authorized = self.payment.captured + amount
         self.payment.authorized_at = at
         self.log("payment_reauthorized", "payment_gateway", at, {"amount": amount, "replaces": old})
+
+    def authorized_for_exception(self, amount: int) -> None:
+        """A refused capture authorized afresh, on an authorization of its own."""
+        self.payment.authorized += amount
 
     def capture_excepted(self, fid: str, amount: int, task_id: str, attempt: int) -> None:
         self.payment.exceptions = [e for e in self.payment.exceptions if e.fulfilment_id != fid]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0022"
@@ -21,9 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("fulfilments", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("label_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
-        )
+        batch_op.add_column(sa.Column("label_url", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
