@@ -92,7 +92,10 @@ def db(pg_database: Database | None, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture(scope="session")
+# One time-skipping server per test file: a run or an activity one file leaves in flight holds
+# the server's clock, and every later test that needs time to pass would wait for ever ("Timeout
+# expired"). Which files share a server depended on their order, which pytest-xdist changes.
+@pytest.fixture(scope="module")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
