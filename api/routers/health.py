@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import get_db
 
 router = APIRouter(tags=["health"])
+# How long Temporal has to answer the probe (with retries) before the API says it is degraded.
+HEALTH_TIMEOUT = timedelta(seconds=3)
 
 
 @router.get(
@@ -35,7 +38,9 @@ async def healthz(request: Request) -> Any:
     try:
         if client is None:
             raise RuntimeError("not connected")
-        await client.service_client.check_health()
+        # Retried within a bound: one transient blip (a busy server) is not an outage to report
+        # to a load balancer, and the probe never hangs.
+        await client.service_client.check_health(retry=True, timeout=HEALTH_TIMEOUT)
         checks["temporal"] = "ok"
     except Exception as exc:
         checks["temporal"] = f"error: {type(exc).__name__}"
