@@ -4,18 +4,24 @@ held orders."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
-from api.errors import ApiError, error_responses, from_validation
+from api.errors import ApiError, error_responses
 from api.fulfilment_updates import RunEnded, run_update
+from api.task_outcomes import (
+    OUTCOMES,
+    CompleteBody,
+    DeliveryOutcome,
+    QcOutcome,
+    outcome_of,
+    schema_of,
+)
 from api.views import MAX_OFFSET, as_utc
 from oms.contracts.returns import QcResult
 from oms.db import reason_codes as reason_code_repo
@@ -24,10 +30,9 @@ from oms.db.engine import Database
 from oms.db.tables import ManualTask
 from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode
-from oms.domain.fraud import FraudReviewDecision, ReviewDecision
+from oms.domain.fraud import FraudReviewDecision
 from oms.domain.order.payment_recovery import PaymentDecision, PaymentResolution
 from oms.domain.reason_codes import ReasonUsage
-from oms.domain.returns import GradedLine
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.logging import get_logger
 from workflows.order import OrderWorkflow
@@ -89,13 +94,6 @@ def _now() -> datetime:
 
 class TaskList(BaseModel):
     items: list[TaskPublic]
-
-
-class CompleteBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: ReviewDecision
-    reason: str = Field(min_length=1, max_length=500)
 
 
 @router.get("", response_model=TaskList)
@@ -180,58 +178,6 @@ def release_task(task_id: str, principal: Analyst, db: DbDep) -> Any:
         return TaskPublic.of(task)
 
 
-class QcOutcome(BaseModel):
-    """The outcome of a ``return_qc`` task: a grade (a ``return_qc`` reason code) for every
-    unit the return brought back."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    grades: list[GradedLine] = Field(min_length=1, max_length=400)
-
-
-class DeliveryResolution(StrEnum):
-    RESHIPPED = "reshipped"  # sent again (a new order, today)
-    REFUNDED = "refunded"  # paid back (a return, today)
-    REDELIVERY_BOOKED = "redelivery_booked"  # the carrier tries again
-    CLOSED = "closed"  # nothing more to do
-
-
-class DeliveryOutcome(BaseModel):
-    """The outcome of a ``delivery_exception`` task: what customer service did about it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    resolution: DeliveryResolution
-    note: str = Field(min_length=1, max_length=500)
-
-
-# Each kind decided here takes its own outcome (the body is checked against the task's kind).
-_OUTCOMES: dict[TaskKind, type[BaseModel]] = {
-    TaskKind.FRAUD_REVIEW: CompleteBody,
-    TaskKind.RETURN_QC: QcOutcome,
-    # The order's run ended before the parcel failed: the outcome is the record.
-    TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
-    # A capture the gateway refused: the order waits for this decision before it ends.
-    TaskKind.PAYMENT_EXCEPTION: PaymentDecision,
-}
-
-
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    """A body model's schema for the OpenAPI document, its nested models referred to in the
-    document's components (the response models put them there)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    return schema
-
-
-def _outcome(kind: TaskKind, body: dict[str, Any]) -> BaseModel:
-    try:
-        return _OUTCOMES[kind].model_validate(body)
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        raise from_validation(RequestValidationError(errors)) from exc
-
-
 def _settle(
     db: Database, task_id: str, outcome: dict[str, Any], principal: Principal
 ) -> ManualTask:
@@ -269,7 +215,7 @@ def _task_of(db: Database, task_id: str) -> ManualTask:
         task = task_repo.get_task(s, task_id)
     if task is None:
         raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
-    if task.kind not in _OUTCOMES:
+    if task.kind not in OUTCOMES:
         raise ApiError(
             ErrorCode.TASK_NOT_COMPLETABLE,
             f"a {task.kind} task is not decided here: "
@@ -313,10 +259,10 @@ def _check_grades(db: Database, outcome: QcOutcome) -> None:
                 "application/json": {
                     "schema": {
                         "anyOf": [
-                            _schema(CompleteBody),
-                            _schema(QcOutcome),
-                            _schema(DeliveryOutcome),
-                            _schema(PaymentDecision),
+                            schema_of(CompleteBody),
+                            schema_of(QcOutcome),
+                            schema_of(DeliveryOutcome),
+                            schema_of(PaymentDecision),
                         ]
                     }
                 }
@@ -340,7 +286,7 @@ async def complete_task(
     unclaimed task may be completed by any analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
     kind = TaskKind(task.kind)
-    outcome = _outcome(kind, body)
+    outcome = outcome_of(kind, body)
     if isinstance(outcome, QcOutcome):
         await run_in_threadpool(_check_grades, db, outcome)
     done = await run_in_threadpool(_settle, db, task_id, outcome.model_dump(mode="json"), principal)

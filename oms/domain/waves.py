@@ -17,15 +17,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+# One vocabulary for a profile's waves setting and for the waves built from it.
+from oms.domain.fulfilment_profiles import WaveStrategy as WaveStrategy
+
 # Lines of products without a place at the location come after every placed one.
 UNPLACED = "unplaced"
-
-
-class WaveStrategy(StrEnum):
-    BY_ITEM = "by_item"
-    BY_CATEGORY = "by_category"
-    BY_ZONE = "by_zone"
-    PER_ORDER = "per_order"
 
 
 class WaveStatus(StrEnum):
