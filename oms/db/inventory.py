@@ -323,21 +323,39 @@ def live_reserved(session: Session, sku: str, location_id: str) -> int:
     return int(session.exec(stmt).one())
 
 
+def receive_once(
+    session: Session,
+    *,
+    event_id: str,
+    sku: str,
+    location_id: str,
+    on_hand: int = 0,
+    quarantined: int = 0,
+) -> bool:
+    """Units coming back into a location (on hand, or set apart), once per inventory event
+    id; the position is made when the location never held the SKU. False when the event was
+    applied before."""
+    if session.get(InventoryEvent, event_id) is not None:
+        return False
+    position = session.get(InventoryPosition, (sku, location_id))
+    if position is None:
+        position = InventoryPosition(sku=sku, location_id=location_id)
+    position.on_hand += on_hand
+    position.quarantined = (position.quarantined or 0) + quarantined
+    position.updated_at = utcnow()
+    session.add(position)
+    session.add(InventoryEvent(event_id=event_id, sku=sku, location_id=location_id, delta=on_hand))
+    return True
+
+
 def restock(session: Session, *, key: str, location_id: str, units: Mapping[str, int]) -> int:
     """Put units back on hand at a location, once per ``key`` and SKU (an inventory event
     each); how many were new."""
     added = 0
     for sku, qty in units.items():
-        event_id = f"{key}:{sku}"
-        if qty <= 0 or session.get(InventoryEvent, event_id) is not None:
-            continue
-        position = session.get(InventoryPosition, (sku, location_id))
-        if position is None:
-            position = InventoryPosition(sku=sku, location_id=location_id)
-        position.on_hand += qty
-        position.updated_at = utcnow()
-        session.add(position)
-        session.add(InventoryEvent(event_id=event_id, sku=sku, location_id=location_id, delta=qty))
-        added += qty
+        if qty > 0 and receive_once(
+            session, event_id=f"{key}:{sku}", sku=sku, location_id=location_id, on_hand=qty
+        ):
+            added += qty
     session.flush()
     return added

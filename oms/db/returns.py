@@ -10,12 +10,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from oms.db import outbox
+from oms.db import inventory, outbox
 from oms.db import reason_codes as reason_repo
 from oms.db.tables import (
     Fulfilment,
-    InventoryEvent,
-    InventoryPosition,
     Order,
     PaymentLedgerEntry,
     Product,
@@ -206,24 +204,18 @@ def apply_grades(
     codes = reason_repo.resolve(session, {g.grade for g in grades})
     moved: dict[str, tuple[int, int]] = {}
     for g in grades:
-        event_id = f"return:{return_id}:{g.line_id}:{g.grade}"
-        if session.get(InventoryEvent, event_id) is not None:
-            continue
         code = codes.get(g.grade)
         effect = code.stock_effect if code is not None else StockEffect.NONE
         on_hand, quarantined = return_stock(effect, g.quantity)
-        sku = skus[g.line_id]
-        position = session.get(InventoryPosition, (sku, location_id))
-        if position is None:
-            position = InventoryPosition(sku=sku, location_id=location_id)
-        position.on_hand += on_hand
-        position.quarantined = (position.quarantined or 0) + quarantined
-        position.updated_at = utcnow()
-        session.add(position)
-        session.add(
-            InventoryEvent(event_id=event_id, sku=sku, location_id=location_id, delta=on_hand)
-        )
-        moved[f"{g.line_id}:{g.grade}"] = (on_hand, quarantined)
+        if inventory.receive_once(
+            session,
+            event_id=f"return:{return_id}:{g.line_id}:{g.grade}",
+            sku=skus[g.line_id],
+            location_id=location_id,
+            on_hand=on_hand,
+            quarantined=quarantined,
+        ):
+            moved[f"{g.line_id}:{g.grade}"] = (on_hand, quarantined)
     session.flush()
     return moved
 
