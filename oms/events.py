@@ -89,6 +89,26 @@ _STOCK_ABOUT = {
 
 EVENTS: list[EventType] = [
     EventType(
+        "order.confirmed",
+        1,
+        "the order is paid for (authorized) and its fulfilments started: where each ships from",
+        _obj(
+            {
+                **ORDER,
+                "channel": STRING,
+                "currency": STRING,
+                "total": INT,
+                "delivery_method": {"enum": ["ship", "collect"]},
+                "store_id": {"type": ["string", "null"]},
+                "lines": LINES,
+                "fulfilments": {
+                    "type": "array",
+                    "items": _obj({"fulfilment_id": STRING, "location_id": STRING, "lines": LINES}),
+                },
+            }
+        ),
+    ),
+    EventType(
         "order.completed",
         1,
         "every fulfilment is over and paid",

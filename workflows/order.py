@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         CancelResult,
         OrderWorkflowInput,
         cancelled_event,
+        confirmed_event,
     )
     from oms.domain.fraud import FraudReviewDecision
     from oms.domain.fulfilment import (
@@ -48,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
 PROFILED = "fulfilment-profiles"
+# Since customer messages and recommendations: an ``order.confirmed`` event once the order is
+# paid for and its fulfilments started (written with the next progress, no extra command).
+ORDER_CONFIRMED = "order-confirmed-event"
 # Since reason codes are data: a short whose code's routing is cancel_units is cancelled.
 SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
@@ -136,6 +140,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
             if plan.allocations:
                 pending.update(await self._start_children(plan, step))
         state = self.state
+        if self._lean and workflow.patched(ORDER_CONFIRMED):
+            placed = {fid: state.book.allocations_of(fid) for fid in pending.values()}
+            await self._emit("order.confirmed", confirmed_event(self.order, placed))
         while pending or state.awaiting:
             short_reported = asyncio.ensure_future(
                 # A lean run also wakes to show a change the children told it of (a parcel

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.order import CancelReason, OrderIn, OrderPolicy, OrderStatus
 from oms.domain.reason_codes import BUILT_IN_BY_CODE, StockEffect
+from oms.domain.sourcing import Allocation
 
 
 class OrderWorkflowInput(BaseModel):
@@ -65,6 +66,33 @@ def cancelled_event(reason: CancelReason, code: CancellationCode | None) -> dict
         "reason": reason.value,
         "reason_code": code.code,
         "customer_message": code.customer_message,
+    }
+
+
+def confirmed_event(order: OrderIn, placed: dict[str, list[Allocation]]) -> dict[str, Any]:
+    """The ``order.confirmed`` event's payload: the order as confirmed to the customer (paid
+    for, its fulfilments started) and where each fulfilment ships from, so that a receiver (the
+    customer messages, the recommendations) knows the locations without asking. No personal
+    data: a receiver that needs the customer's address or email reads the order."""
+    return {
+        "channel": order.channel,
+        "currency": order.currency,
+        "total": order.total,
+        "delivery_method": order.delivery.method.value,
+        "store_id": order.delivery.store_id,
+        "lines": [
+            {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity}
+            for line in order.lines
+        ],
+        "fulfilments": [
+            {
+                "fulfilment_id": fid,
+                "location_id": allocs[0].location_id,
+                "lines": [{"line_id": a.line_id, "sku": a.sku, "quantity": a.qty} for a in allocs],
+            }
+            for fid, allocs in placed.items()
+            if allocs
+        ],
     }
 
 

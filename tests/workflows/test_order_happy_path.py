@@ -4,7 +4,7 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.db.tables import InventoryPosition, Order, OrderEvent, Reservation
+from oms.db.tables import InventoryPosition, Order, OrderEvent, OutboxEvent, Reservation
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import LineState, OrderStatus, PaymentState
 from tests.factories import order, seed
@@ -63,3 +63,13 @@ async def test_an_order_goes_from_checkout_to_shipped_and_captured(
         events = [e.type for e in s.exec(select(OrderEvent).where(OrderEvent.order_id == "A1"))]
         assert events[0] == "order_received"
         assert events[-1] == "order_completed"
+        # Confirmed to the customer once paid for and sent to its store, before it completes.
+        outbox = list(s.exec(select(OutboxEvent).where(OutboxEvent.order_id == "A1")))
+        assert [e.type for e in outbox] == ["order.confirmed", "order.completed"]
+        confirmed = outbox[0].payload
+        assert (confirmed["channel"], confirmed["delivery_method"]) == ("web-fr", "ship")
+        assert [
+            (f["location_id"], [(x["sku"], x["quantity"]) for x in f["lines"]])
+            for f in confirmed["fulfilments"]
+        ] == [("ST-OPERA", [("SKU-TEE", 2), ("SKU-MUG", 1)])]
+        assert confirmed["total"] == 2 * 1999 + 899
