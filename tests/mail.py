@@ -21,6 +21,9 @@ class _Handler:
     ) -> str:
         if address in self.server.refuse:
             return "550 5.1.1 no such mailbox"
+        if self.server.busy > 0:
+            self.server.busy -= 1
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -38,6 +41,7 @@ class MailServer:
         self.port = port or free_port()
         self.received: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.busy = 0  # recipients answered 451 (try again later) before any is taken
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     @property
