@@ -120,7 +120,7 @@ async def test_a_real_orders_confirmation_reaches_the_mail_server_in_the_custome
             asyncio.to_thread(run_step, db, smtp(mail.url)),
         )
         received = list(mail.received)
-    rows = messages(db)
+    rows = sorted(messages(db), key=lambda r: r.locale, reverse=True)  # fr, then en
 
     [fr] = [m for m in received if m["To"] == "camille@example.com"]
     [en] = [m for m in received if m["To"] == "sam@example.com"]
