@@ -18,6 +18,9 @@ from oms.logging import get_logger
 from oms.services import customer_messages as messages
 
 log = get_logger(__name__)
+# Messages claimed at once: sent one by one, each within OMS_SMTP_TIMEOUT (10 s), all before
+# the claim's lease (5 minutes) runs out, so no other pass takes one still being sent.
+CLAIM_AT_ONCE = 20
 
 
 class CustomerMessageActivities:
@@ -45,7 +48,11 @@ class CustomerMessageActivities:
                 looked, new = messages.write_messages(s, now=now(), limit=req.batch)
             token = messages.new_token()
             dues = messages.take_due(
-                self.db, now=now(), limit=req.batch, token=token, domain=self.domain
+                self.db,
+                now=now(),
+                limit=min(req.batch, CLAIM_AT_ONCE),
+                token=token,
+                domain=self.domain,
             )
             for due in dues:
                 outcome = messages.send_one(
