@@ -29,6 +29,8 @@ from oms.services.customer_messages import write_messages
 from tests.factories import order, seed
 from tests.mail import MailServer, html_of, text_of
 from tests.workflows.harness import running
+from tests.workflows.record_profile_paths import BOUTIQUE
+from tests.workflows.record_profile_paths import _ready_for_collection as ready_for_collection
 from workflows.customer_messages import (
     CustomerMessagesWorkflow,
     MessagesSettings,
@@ -232,3 +234,22 @@ async def test_two_steps_at_once_send_each_message_once(db: Database) -> None:
 
     assert received == sorted(f"t{n}@example.com" for n in range(8))
     assert {(m.status, m.attempts) for m in messages(db)} == {("sent", 1)}
+
+
+async def test_a_boutique_collection_sends_the_customer_its_collection_code(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    with MailServer() as mail:
+        async with running(time_env.client, db, profiles=lambda *_: BOUTIQUE) as h:
+            _, _, code = await ready_for_collection(h, db, "C-1")
+        run_step(db, smtp(mail.url))
+        received = {m["Subject"]: m for m in mail.received}
+
+    ready = received["Your order C-1 is ready for collection"]
+    assert f"Your collection code: {code}" in text_of(ready)
+    assert "Your order C-1 is confirmed" in received
+    assert {(m.kind, m.status) for m in messages(db)} == {
+        ("order_confirmed", "sent"),
+        ("ready_for_collection", "sent"),
+    }
