@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shlex
 import signal
 import socket
@@ -14,14 +13,22 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from oms.cli_env import (
+    api_url,
+    env_exports,
+    load_dev_keys,
+    worker_metrics_url,
+)
 from oms.cli_keys import add_keys_parser, run_keys_command
 from oms.cli_payments import add_payments_parser, run_payments_command
 from oms.config import Settings, get_settings
 from oms.connectors.carrier_tracking import with_dev_tracking
 from oms.devserver import free_port, start_dev_args
-from oms.keys import store_of_key_name
 from oms.logging import configure_logging, get_logger
-from oms.payload_keys import DEV_KEY_FILE, for_dev
+from oms.mailsink import URL_FILE, MailSink
+from oms.payload_keys import for_dev
 
 log = get_logger("oms.cli")
 
@@ -111,8 +118,15 @@ async def _serve(
         unreachable,
     )
     from oms.tracing import configure_tracing
-    from workers.main import Dependencies, build_worker, relay_settings, watch_settings
+    from workers.main import (
+        Dependencies,
+        build_worker,
+        messages_settings,
+        relay_settings,
+        watch_settings,
+    )
     from workflows.atp_watch import start_atp_watch
+    from workflows.customer_messages import start_customer_messages
     from workflows.webhook_relay import start_webhook_relay
 
     try:  # before anything starts: no keys, no worker and no API (oms.payload_keys)
@@ -152,6 +166,7 @@ async def _serve(
             tasks.append(asyncio.create_task(tracking.run()))
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
         await start_webhook_relay(client, settings.task_queue, relay_settings(settings))
+        await start_customer_messages(client, settings.task_queue, messages_settings(settings))
     if api:
         app = create_app(settings, client=client)
         # log_config=None: uvicorn's lines go through the one handler (oms.logging) instead
@@ -200,86 +215,14 @@ def _oms_command(settings: Settings, *args: str) -> str:
     return " ".join([*env, shlex.quote(shown), *args])
 
 
-def _reachable(host: str) -> str:
-    """A listening address as a client on this machine reaches it, ready for a URL."""
-    if host in ("", "0.0.0.0", "::"):
-        return "127.0.0.1"  # listening everywhere: this machine answers on loopback
-    if ":" in host:
-        return f"[{host}]"
-    return host
-
-
-def api_url(settings: Settings) -> str:
-    """The API's base URL as a client on this machine reaches it."""
-    return f"http://{_reachable(settings.api_host)}:{settings.api_port}"
-
-
-def worker_metrics_url(settings: Settings) -> str | None:
-    """Where `oms dev`'s worker serves its metrics: beside the API, on OMS_METRICS_PORT."""
-    if settings.metrics_port is None:
+def dev_mail_sink(settings: Settings) -> MailSink | None:
+    """The local mail server `oms dev` sends customer messages to, unless OMS_SMTP_URL names
+    a real one; its URL is left in OMS_HOME for `oms env`."""
+    if settings.smtp_url is not None:
         return None
-    return f"http://{_reachable(settings.api_host)}:{settings.metrics_port}/metrics"
-
-
-def load_dev_keys(settings: Settings) -> dict[str, str]:
-    """The demo keys `oms dev` wrote, or a one-line reason to stop (never a traceback)."""
-    path = settings.home / "dev-keys.json"
-    try:
-        keys = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SystemExit(
-            f"oms: no demo API keys at {path}: start the stack with `make dev` first, "
-            "with the same OMS_HOME"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"oms: cannot read the demo API keys at {path}: {exc}") from None
-    if not isinstance(keys, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
-    ):
-        raise SystemExit(f"oms: {path} is not a JSON object of key names to keys")
-    return keys
-
-
-# The shell variable each role's demo key goes into.
-ROLE_VARIABLES = {
-    "storefront": "SHOP",
-    "analyst": "ANALYST",
-    "integration": "INTEGRATION",
-    "admin": "ADMIN",
-}
-
-
-def store_variable(location_id: str) -> str:
-    """`ST-PARIS-OPERA` -> `STORE_ST_PARIS_OPERA`: a name a shell accepts."""
-    return "STORE_" + re.sub(r"[^A-Z0-9]", "_", location_id.upper())
-
-
-def env_exports(settings: Settings, keys: dict[str, str]) -> list[str]:
-    """`export` lines for the API URL, one key per role and store, the Temporal CLI (which
-    reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE), and the OMS_ settings that found this
-    stack, so that later `oms` commands in the same shell (simulate) reach it too."""
-    values = {
-        "OMS_HOME": str(settings.home.resolve()),
-        "OMS_API_PORT": str(settings.api_port),
-        "OMS_TEMPORAL_PORT": str(settings.temporal_port),
-        "OMS_UI_PORT": str(settings.ui_port),
-        "API": api_url(settings),
-        "TEMPORAL_ADDRESS": settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
-        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-        "TEMPORAL_UI": f"http://127.0.0.1:{settings.ui_port}",
-    }
-    dev_key_file = settings.home / DEV_KEY_FILE
-    if not (settings.payload_keys or settings.payload_keys_file) and dev_key_file.exists():
-        # Another `oms worker` or `oms api` started in this shell opens what the stack seals.
-        values["OMS_PAYLOAD_KEYS_FILE"] = str(dev_key_file.resolve())
-    for role, variable in ROLE_VARIABLES.items():
-        if role in keys:
-            values[variable] = keys[role]
-    for name, key in sorted(keys.items()):
-        location_id = store_of_key_name(name)
-        if location_id is not None:
-            values[store_variable(location_id)] = key
-    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+    sink = MailSink(settings.home / "mail").start()
+    (settings.home / URL_FILE).write_text(sink.url)
+    return sink
 
 
 def _taken_ports(settings: Settings) -> list[str]:
@@ -314,7 +257,12 @@ def cmd_dev(settings: Settings) -> None:
     settings = with_dev_tracking(settings, api)
     # The dev UI sends no header: its codec endpoint carries the demo analyst key in its path.
     proc = start_temporal(settings, ui_codec_endpoint=f"{api}/codec/key/{dev_keys['analyst']}")
+    sink: MailSink | None = None
     try:
+        # Every customer message goes to a local sink that keeps it in OMS_HOME/mail/.
+        sink = dev_mail_sink(settings)
+        if sink is not None:
+            settings = settings.model_copy(update={"smtp_url": SecretStr(sink.url)})
         print(
             f"\nOMS is running (data in {settings.home}/)\n"
             f"  API          {api}  (OpenAPI: {api}/docs)\n"
@@ -322,6 +270,8 @@ def cmd_dev(settings: Settings) -> None:
             f"  Temporal UI  http://127.0.0.1:{settings.ui_port}\n"
             f"  Temporal     127.0.0.1:{settings.temporal_port}\n"
             f"  API keys     {settings.home / 'dev-keys.json'}\n"
+            f"  Mail         {sink.folder if sink else 'sent through OMS_SMTP_URL'}"
+            f"{f'  (SMTP {sink.url})' if sink else ''}\n"
         )
         for name, key in dev_keys.items():
             print(f"  {name:28s} {key}")
@@ -336,6 +286,9 @@ def cmd_dev(settings: Settings) -> None:
             _serve(settings, worker=True, api=True, metrics_host=settings.api_host or "0.0.0.0")
         )
     finally:
+        if sink is not None:
+            sink.stop()
+            (settings.home / URL_FILE).unlink(missing_ok=True)
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=15)

@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     # The only hosts a subscription's URL may name; empty: any host.
     webhook_allowed_hosts: list[str] = []
 
+    # Customer messages (docs/messages.md): the mail server, as smtp://[user:pass@]host[:port]
+    # (add ?starttls=true to upgrade the connection) or smtps://...; unset, messages are
+    # recorded as skipped and nothing is sent. The From address, each connection's timeout,
+    # how long a message the server refuses for now is retried, and the loop's pacing.
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "Orders <orders@oms.localhost>"
+    smtp_timeout: timedelta = timedelta(seconds=10)
+    messages_retry_for: timedelta = timedelta(days=1)
+    messages_run_for: timedelta = timedelta(seconds=30)
+    messages_poll: timedelta = timedelta(milliseconds=500)
+    messages_batch: int = 200
+
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""

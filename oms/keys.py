@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 ATP_WATCH_WORKFLOW_ID = "atp-watch"
 WEBHOOK_RELAY_WORKFLOW_ID = "webhook-relay"
+CUSTOMER_MESSAGES_WORKFLOW_ID = "customer-messages"
 _ORDER_RUN = "order-"
 _FULFILMENT_RUN = "fulfilment-"
 
@@ -189,6 +190,19 @@ def pick_wave_id(location_id: str, token: str) -> str:
 def order_event_id(order_id: str, event_type: str) -> str:
     """An order's event happens once per type (a capture failure names its fulfilment)."""
     return f"{order_id}:{event_type}"
+
+
+def customer_message_key(kind: str, subject: str) -> str:
+    """One customer message of a kind about one thing (an event, or a parcel): stored unique,
+    so a retried pass never writes, nor sends, a second one."""
+    return f"{kind}:{subject}"
+
+
+def email_message_id(message_key: str, domain: str) -> str:
+    """The Message-ID header of a customer message: the same on every attempt, so a mail
+    server or a mail client can tell a resent copy from a new message."""
+    digest = hashlib.sha256(message_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
 
 
 def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros: int) -> str:

@@ -187,6 +187,7 @@ NETWORKS: dict[str, tuple[str, str | None]] = {
 CHANNELS: list[dict[str, Any]] = [
     {
         "id": "web-fr",
+        "locale": "fr",
         "name": "Site web France",
         "network_id": "FR-ALL",
         "buffer_quantity": 2,
@@ -194,6 +195,7 @@ CHANNELS: list[dict[str, Any]] = [
     },
     {
         "id": "app-fr",
+        "locale": "fr",
         "name": "Application France",
         "network_id": "FR-ALL",
         "buffer_quantity": 2,

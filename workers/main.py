@@ -14,6 +14,7 @@ from temporalio.worker import Worker, WorkflowRunner
 
 from activities.atp_watch import AtpWatchActivities
 from activities.cart_holds import CartHoldActivities
+from activities.customer_messages import CustomerMessageActivities
 from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
 from activities.payments import PaymentActivities
@@ -25,6 +26,7 @@ from activities.tasks import TaskActivities
 from activities.webhooks_out import WebhookRelayActivities
 from oms.config import Settings
 from oms.connectors.carriers import Carrier, HttpCarrier, SimulatedCarrier
+from oms.connectors.email import EmailSender, SmtpSender, sender_domain
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway
 from oms.connectors.webhooks_out import WebhookSender
@@ -34,6 +36,7 @@ from oms.domain.fraud import FraudPolicy
 from workers import sandbox
 from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
+from workflows.customer_messages import CustomerMessagesWorkflow, MessagesSettings
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
@@ -48,6 +51,7 @@ WORKFLOWS = [
     AtpWatchWorkflow,
     ReturnWorkflow,
     WebhookRelayWorkflow,
+    CustomerMessagesWorkflow,
 ]
 
 
@@ -61,6 +65,10 @@ class Dependencies:
     fulfilment_profiles: ProfileChoice | None = None
     # Sends webhooks out; None: one with the default timeout and concurrency.
     webhooks: WebhookSender | None = None
+    # Sends customer messages by email; None: no mail server, messages recorded as skipped.
+    mailer: EmailSender | None = None
+    # The domain of the messages' Message-ID headers (the From address's).
+    mail_domain: str = "oms.localhost"
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
@@ -86,6 +94,16 @@ class Dependencies:
                 timeout=settings.webhook_timeout.total_seconds(),
                 concurrency=settings.webhook_concurrency,
             ),
+            mailer=(
+                SmtpSender(
+                    settings.smtp_url.get_secret_value(),
+                    sender=settings.smtp_from,
+                    timeout=settings.smtp_timeout.total_seconds(),
+                )
+                if settings.smtp_url
+                else None
+            ),
+            mail_domain=sender_domain(settings.smtp_from),
         )
 
 
@@ -114,6 +132,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     relay = WebhookRelayActivities(
         deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
     )
+    mail = CustomerMessageActivities(deps.db, deps.mailer, domain=deps.mail_domain)
     return [
         read_model.record_progress,
         read_model.emit_event,
@@ -145,6 +164,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         returns.refund_return,
         returns.book_return_label,
         relay.relay_webhooks,
+        mail.send_customer_messages,
     ]
 
 
@@ -186,4 +206,13 @@ def relay_settings(settings: Settings) -> RelaySettings:
         poll_s=settings.webhook_relay_poll.total_seconds(),
         batch=settings.webhook_relay_batch,
         retry_for_s=settings.webhook_retry_for.total_seconds(),
+    )
+
+
+def messages_settings(settings: Settings) -> MessagesSettings:
+    return MessagesSettings(
+        run_for_s=settings.messages_run_for.total_seconds(),
+        poll_s=settings.messages_poll.total_seconds(),
+        batch=settings.messages_batch,
+        retry_for_s=settings.messages_retry_for.total_seconds(),
     )

@@ -14,6 +14,7 @@ from temporalio import activity
 
 from oms.contracts.atp_watch import WatchRequest, WatchResult
 from oms.contracts.cart_holds import HoldDue, HoldState
+from oms.contracts.customer_messages import MessagesRequest, MessagesResult
 from oms.contracts.fraud import FraudCheck
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest, SaveFulfilment
 from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
@@ -194,6 +195,11 @@ def watch_atp(req: WatchRequest) -> WatchResult:
 @activity.defn(name="relay_webhooks")
 def relay_webhooks(req: RelayRequest) -> RelayResult:
     _declared_only("relay_webhooks")
+
+
+@activity.defn(name="send_customer_messages")
+def send_customer_messages(req: MessagesRequest) -> MessagesResult:
+    _declared_only("send_customer_messages")
 
 
 # -- returns ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Admins write; integrations, storefronts and analysts read."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,6 +76,10 @@ class ChannelIn(BaseModel):
         le=2**31 - 1,
         description="Channel ATP at or under which a low_stock event fires; 0: off",
     )
+    locale: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="The language of its customers' messages when an order gives none; absent: en",
+    )
 
 
 class ChannelUpdate(BaseModel):
@@ -86,6 +90,7 @@ class ChannelUpdate(BaseModel):
     network_id: Identifier | None = None
     buffer: SafetyQuantity | None = Field(default=None, description="null removes the buffer")
     low_stock: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    locale: Literal["fr", "en"] | None = None
 
 
 class ChannelPublic(ChannelIn):
@@ -134,6 +139,7 @@ def _channel(ch: Channel) -> ChannelPublic:
         network_id=ch.network_id,
         buffer=channel_buffer_of(ch),
         low_stock=ch.low_stock,
+        locale=ch.locale,
         created_at=as_utc(ch.created_at),
     )
 

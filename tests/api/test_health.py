@@ -61,6 +61,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders/{order_id}": {"get"},
         "/orders/{order_id}/cancel": {"post"},
         "/orders/{order_id}/sourcing": {"get"},
+        "/orders/{order_id}/messages": {"get"},
         "/tasks": {"get"},
         "/tasks/{task_id}/complete": {"post"},
         "/tasks/{task_id}/claim": {"post"},

@@ -27,6 +27,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/orders"): {"storefront"},
     ("GET", "/orders/{order_id}"): {"analyst", "storefront"},
     ("GET", "/orders/{order_id}/sourcing"): {"analyst", "storefront"},
+    ("GET", "/orders/{order_id}/messages"): {"analyst", "storefront"},
     ("GET", "/orders"): {"analyst", "storefront"},
     ("POST", "/orders/{order_id}/cancel"): {"analyst", "storefront"},
     ("GET", "/tasks"): {"analyst"},

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from oms.cli import _oms_command, env_exports, store_variable
+from oms.cli import _oms_command
+from oms.cli_env import env_exports, store_variable
 from oms.config import Settings
 
 OMS = str(Path(sys.executable).parent / "oms")

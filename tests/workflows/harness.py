@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from activities.sourcing import ProfileChoice
 from oms.connectors.carriers import SimulatedCarrier
+from oms.connectors.email import EmailSender
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
 from oms.db import fulfilment_profiles
@@ -108,6 +109,7 @@ async def running(
     payments: SimulatedPaymentGateway | None = None,
     *,
     profiles: ProfileChoice | None = None,
+    mailer: EmailSender | None = None,
 ) -> AsyncIterator[Harness]:
     payments = payments or SimulatedPaymentGateway()
     carrier = SimulatedCarrier()
@@ -117,6 +119,8 @@ async def running(
         payments=payments,
         carrier=carrier,
         fulfilment_profiles=profiles or fulfilment_profiles.choose,
+        mailer=mailer,
+        mail_domain="shop.example",
     )
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)

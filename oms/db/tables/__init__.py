@@ -14,6 +14,7 @@ from oms.db.tables.inventory import (
     Reservation,
     SafetyRule,
 )
+from oms.db.tables.messages import CustomerMessage
 from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
 from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.picking import FulfilmentScan, PickWave, PickWaveLine, ProductLocation
@@ -35,6 +36,7 @@ __all__ = [
     "CartHold",
     "Channel",
     "ChannelAtp",
+    "CustomerMessage",
     "Exclusion",
     "Fulfilment",
     "FulfilmentProfile",

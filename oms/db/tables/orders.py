@@ -190,6 +190,14 @@ class OutboxEvent(SQLModel, table=True):
             postgresql_where=text("delivered_at IS NULL"),
             sqlite_where=text("delivered_at IS NULL"),
         ),
+        # The customer messages' queue: events not looked at for a message yet.
+        Index(
+            "ix_outbox_unmessaged",
+            "created_at",
+            "id",
+            postgresql_where=text("messaged_at IS NULL"),
+            sqlite_where=text("messaged_at IS NULL"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=200, description="Idempotency key")
@@ -198,5 +206,9 @@ class OutboxEvent(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = timestamp(nullable=False)
     delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # When the customer messages looked at it (and wrote its message, if it makes one).
+    messaged_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

@@ -66,4 +66,7 @@ class Channel(SQLModel, table=True):
         sa_column_kwargs={"server_default": "0"},
         description="Channel ATP at or under which a low_stock event fires; 0: never",
     )
+    locale: str | None = Field(
+        default=None, max_length=8, description="Its customers' messages' language: fr | en"
+    )
     created_at: datetime = timestamp(nullable=False)

@@ -42,6 +42,10 @@ class Customer(BaseModel):
     id: Identifier
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
     tier: CustomerTier = CustomerTier.STANDARD
+    locale: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="The language of the customer's messages; absent: the channel's, else en",
+    )
 
 
 class OrderLine(BaseModel):
@@ -102,6 +106,8 @@ class OrderIn(BaseModel):
         """A hash of the order's content: the same body posted twice has the same fingerprint."""
         # Without a cart, as before carts existed: orders stored then keep their fingerprint.
         body = self.model_dump(mode="json", exclude={"cart_id"} if self.cart_id is None else None)
+        if body["customer"]["locale"] is None:  # the same for orders placed before locales
+            del body["customer"]["locale"]
         for line in body["lines"]:  # the same for lines without services
             if not line["services"]:
                 del line["services"]

@@ -1,0 +1,134 @@
+"""Customer messages rendered from their templates: a subject, a text body and an HTML body per
+kind and locale, under ``oms/messages/templates/<locale>/`` (Jinja2; the HTML autoescaped, so
+nothing an order carries can inject markup). docs/messages.md lists the kinds and what each
+template is given."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from oms.domain.delivery import DeliveryMethod
+from oms.domain.messages import Locale, MessageKind, format_date, format_money
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a message is written from: its event's payload, the stored order (``orders.payload``,
+    which has the customer), and names the catalogue and the locations give."""
+
+    kind: MessageKind
+    event: dict[str, Any]
+    order: dict[str, Any]
+    placed_at: datetime
+    product_names: dict[str, str]
+    location_names: dict[str, str]
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+
+
+@cache
+def _reasons(locale: Locale) -> dict[str, str]:
+    loaded: dict[str, str] = json.loads((TEMPLATES / locale.value / "reasons.json").read_text())
+    return loaded
+
+
+def reason_in_words(event: dict[str, Any], locale: Locale) -> str:
+    """A cancellation's reason for the customer: the words for its code, else for its
+    taxonomy's message key, else for the order's reason, else a plain apology."""
+    words = _reasons(locale)
+    for key in (event.get("reason_code"), event.get("customer_message"), event.get("reason")):
+        if isinstance(key, str) and key in words:
+            return words[key]
+    return words[""]
+
+
+def context(facts: Facts, locale: Locale) -> dict[str, Any]:
+    """The variables every template of the kind is given (docs/messages.md)."""
+    order, event = facts.order, facts.event
+    currency = str(order.get("currency", ""))
+
+    def money(amount: int) -> str:
+        return format_money(int(amount), currency, locale)
+
+    store = (order.get("delivery") or {}).get("store_id")
+    names = facts.product_names
+    lines = [
+        {
+            "sku": line["sku"],
+            "name": names.get(line["sku"], line["sku"]),
+            "quantity": line["quantity"],
+            "amount": money(line["quantity"] * line["unit_price"]),
+        }
+        for line in order.get("lines", [])
+    ]
+    ctx: dict[str, Any] = {
+        "locale": locale.value,
+        "order": {
+            "id": order["id"],
+            "total": money(sum(line["quantity"] * line["unit_price"] for line in order["lines"])),
+            "placed_on": format_date(facts.placed_at, locale),
+            "collect": (order.get("delivery") or {}).get("method") == DeliveryMethod.COLLECT,
+            "store": facts.location_names.get(store, store) if store else None,
+        },
+        "lines": lines,
+    }
+    kind = facts.kind
+    if kind is MessageKind.ORDER_CONFIRMED:
+        recs = event.get("recommendations")
+        ctx["recommendations"] = [
+            {"sku": r["sku"], "name": r.get("name") or names.get(r["sku"], r["sku"])}
+            for r in (recs if isinstance(recs, list) else [])
+            if isinstance(r, dict) and isinstance(r.get("sku"), str)
+        ][:5]
+    elif kind is MessageKind.READY_FOR_COLLECTION:
+        where = str(event.get("location_id", ""))
+        ctx["store"] = facts.location_names.get(where, where)
+        ctx["collection_code"] = event["collection_code"]
+    elif kind is MessageKind.SHIPPED:
+        ctx["carrier"] = event.get("carrier", "")
+        ctx["tracking_number"] = event.get("tracking_number", "")
+    elif kind is MessageKind.DELIVERED:
+        ctx["delivered_on"] = format_date(datetime.fromisoformat(event["delivered_at"]), locale)
+    elif kind is MessageKind.REFUNDED:
+        ctx["refunded"] = format_money(int(event["refunded"]), event["currency"], locale)
+        ctx["return_id"] = event["return_id"]
+    elif kind is MessageKind.CANCELLED:
+        ctx["reason"] = reason_in_words(event, locale)
+    return ctx
+
+
+def render(facts: Facts, locale: Locale) -> Rendered:
+    env = _environment()
+    ctx = context(facts, locale)
+    base = f"{locale.value}/{facts.kind.value}"
+    subject = env.get_template(f"{base}.subject.txt").render(ctx)
+    # One line, whatever a template or a value holds: a header cannot be split.
+    subject = " ".join(subject.split())
+    text = env.get_template(f"{base}.txt").render(ctx).strip() + "\n"
+    html = env.get_template(f"{base}.html").render({**ctx, "subject": subject})
+    return Rendered(subject=subject, text=text, html=html)

@@ -1,0 +1,176 @@
+"""Customer messages, the service: write one message for each outbox event that tells the
+customer something (in the customer's language, to the address on the order), and send the
+messages that are due, recording each attempt (docs/messages.md)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from oms.connectors.email import EmailRefused, EmailSender, EmailUnavailable, OutgoingEmail
+from oms.db import customer_messages as repo
+from oms.db.engine import Database
+from oms.db.tables import CustomerMessage, Order, OutboxEvent
+from oms.db.tables.base import as_utc
+from oms.domain.messages import (
+    Locale,
+    MessageKind,
+    MessageStatus,
+    kind_of,
+    locale_for,
+    retry_at,
+    subject_of,
+)
+from oms.keys import customer_message_key, email_message_id
+from oms.logging import get_logger
+from oms.messages import Facts, Rendered, render
+
+log = get_logger(__name__)
+# How long a pass holds the messages it took: another pass sends them after that.
+LEASE = timedelta(minutes=5)
+
+
+def _facts(s: Session, kind: MessageKind, event: OutboxEvent, order: Order) -> Facts:
+    payload: dict[str, Any] = order.payload
+    skus = {line["sku"] for line in payload.get("lines", [])}
+    skus |= {r["sku"] for r in event.payload.get("recommendations") or [] if isinstance(r, dict)}
+    places = {
+        p
+        for p in ((payload.get("delivery") or {}).get("store_id"), event.payload.get("location_id"))
+        if isinstance(p, str)
+    }
+    products, locations = repo.names(s, {k for k in skus if isinstance(k, str)}, places)
+    return Facts(
+        kind=kind,
+        event=event.payload,
+        order=payload,
+        placed_at=as_utc(order.created_at),
+        product_names=products,
+        location_names=locations,
+    )
+
+
+def _render(
+    s: Session, kind: MessageKind, event: OutboxEvent, order: Order, locale: Locale
+) -> Rendered:
+    return render(_facts(s, kind, event, order), locale)
+
+
+def write_messages(s: Session, *, now: datetime, limit: int) -> tuple[int, int]:
+    """Look at up to ``limit`` new outbox events: a message for each that tells the customer
+    something, once per message key. Answers (events looked at, messages written)."""
+    events = repo.unmessaged(s, limit=limit)
+    written = 0
+    for event in events:
+        kind = kind_of(event.type)
+        order = repo.order(s, event.order_id) if kind and event.order_id else None
+        if kind is None or order is None:
+            continue
+        locale = locale_for(order.payload, repo.channel_locale(s, order.channel))
+        row = CustomerMessage(
+            key=customer_message_key(kind.value, subject_of(kind, event.id, event.payload)),
+            order_id=order.id,
+            event_id=event.id,
+            kind=kind.value,
+            locale=locale.value,
+            to=order.payload["customer"]["email"],
+            subject="",
+            status=MessageStatus.PENDING.value,
+            next_attempt_at=now,
+        )
+        try:
+            row.subject = _render(s, kind, event, order, locale).subject
+        except Exception as exc:  # a payload its template cannot take: recorded, not blocking
+            row.status, row.next_attempt_at = MessageStatus.FAILED.value, None
+            row.last_error = f"cannot render: {exc}"[:500]
+            log.error("customer_message_unrenderable", order_id=order.id, event_id=event.id)
+        written += repo.add(s, row)
+    repo.mark_messaged(s, events, now=now)
+    return len(events), written
+
+
+@dataclass(frozen=True)
+class Due:
+    message_id: int
+    order_id: str
+    attempts: int
+    first_attempt_at: datetime | None
+    email: OutgoingEmail
+
+
+def take_due(db: Database, *, now: datetime, limit: int, token: str, domain: str) -> list[Due]:
+    out: list[Due] = []
+    with db.session() as s:
+        for msg, event, order in repo.claim_due(s, now=now, limit=limit, token=token, lease=LEASE):
+            assert msg.id is not None
+            kind, locale = MessageKind(msg.kind), Locale(msg.locale)
+            rendered = _render(s, kind, event, order, locale)
+            email = OutgoingEmail(
+                to=msg.to,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
+                locale=locale.value,
+                message_id=email_message_id(msg.key, domain),
+            )
+            first = as_utc(msg.first_attempt_at) if msg.first_attempt_at else None
+            out.append(Due(msg.id, msg.order_id, msg.attempts, first, email))
+    return out
+
+
+def send_one(
+    db: Database,
+    sender: EmailSender | None,
+    due: Due,
+    *,
+    token: str,
+    now: datetime,
+    retry_for: timedelta,
+) -> MessageStatus | None:
+    """Send one message and record what came of it: sent, skipped (no mail server), failed,
+    or still pending with its next attempt (answered as None)."""
+    if sender is None:
+        changes: dict[str, Any] = {"status": MessageStatus.SKIPPED.value, "next_attempt_at": None}
+        with db.session() as s:
+            repo.record(s, due.message_id, token, **changes)
+        return MessageStatus.SKIPPED
+    attempts, first = due.attempts + 1, due.first_attempt_at or now
+    changes = {"attempts": attempts, "first_attempt_at": first}
+    outcome: MessageStatus | None
+    try:
+        provider_id = sender.send(due.email)
+    except EmailRefused as exc:
+        outcome = MessageStatus.FAILED
+        changes.update(status=outcome.value, next_attempt_at=None, last_error=str(exc)[:500])
+    except EmailUnavailable as exc:
+        at = retry_at(attempts, first, now, retry_for)
+        outcome = None if at is not None else MessageStatus.FAILED
+        status = (outcome or MessageStatus.PENDING).value
+        changes.update(status=status, next_attempt_at=at, last_error=str(exc)[:500])
+    else:
+        outcome = MessageStatus.SENT
+        changes.update(
+            status=outcome.value,
+            next_attempt_at=None,
+            sent_at=now,
+            provider_message_id=provider_id,
+            last_error=None,
+        )
+    with db.session() as s:
+        repo.record(s, due.message_id, token, **changes)
+    log.info(
+        "customer_message_attempted",
+        order_id=due.order_id,
+        message_id=due.message_id,
+        status=(outcome or MessageStatus.PENDING).value,
+        attempts=attempts,
+    )
+    return outcome
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,105 @@
+"""GET /orders/{id}/messages: what the customer was told, in the language of the order or of its
+channel, seen by the order's own channel, analysts and admins only, page by page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+from temporalio.testing import ActivityEnvironment
+
+from activities.customer_messages import CustomerMessageActivities
+from oms.contracts.customer_messages import MessagesRequest
+from oms.db.tables import OutboxEvent
+from tests.api.conftest import Api, error_of, order_body
+from tests.api.test_key_scope import scoped
+
+
+def confirmed(api: Api, order_id: str) -> bool:
+    with api.db.reading() as s:
+        found = s.exec(
+            select(OutboxEvent).where(
+                OutboxEvent.order_id == order_id, OutboxEvent.type == "order.confirmed"
+            )
+        )
+        return found.first() is not None
+
+
+def send_messages(api: Api) -> None:
+    """One pass of the customer messages, without a mail server: recorded as skipped."""
+    step = CustomerMessageActivities(api.db, None, domain="shop.example")
+    req = MessagesRequest(now=datetime.now(UTC), run_for_s=0, poll_s=0.1, batch=50, retry_for_s=60)
+    ActivityEnvironment().run(step.send_customer_messages, req)
+
+
+async def test_an_orders_messages_are_listed_for_its_channel_analysts_and_admins(
+    api: Api,
+) -> None:
+    web, app = scoped(api)
+    patched = await api.http.patch(
+        "/channels/web-fr", json={"locale": "fr"}, headers=api.auth("admin")
+    )
+    assert (patched.status_code, patched.json()["locale"]) == (200, "fr")
+    in_french = order_body(channel="web-fr")
+    in_english = order_body(
+        channel="web-fr", customer={"id": "C9", "email": "sam@example.com", "locale": "en"}
+    )
+    for body in (in_french, in_english):
+        placed = await api.http.post("/orders", json=body, headers=web)
+        assert placed.status_code == 201, placed.text
+    for body in (in_french, in_english):
+        oid = body["id"]
+        await api.until(oid, lambda _, oid=oid: confirmed(api, oid))
+    send_messages(api)
+    send_messages(api)  # a second pass changes nothing
+
+    fr = await api.http.get(f"/orders/{in_french['id']}/messages", headers=web)
+    en = await api.http.get(f"/orders/{in_english['id']}/messages", headers=api.auth("analyst"))
+    admin = await api.http.get(f"/orders/{in_french['id']}/messages", headers=api.auth("admin"))
+    hidden = await api.http.get(f"/orders/{in_french['id']}/messages", headers=app)
+    missing = await api.http.get("/orders/NOPE/messages", headers=api.auth("analyst"))
+
+    assert fr.status_code == 200, fr.text
+    [message] = fr.json()["items"]
+    assert message["kind"] == "order_confirmed"
+    assert message["locale"] == "fr"  # the channel's language: the order gives none
+    assert message["status"] == "skipped"  # no mail server in this test
+    assert message["to"] == in_french["customer"]["email"]
+    assert message["subject"] == f"Votre commande {in_french['id']} est confirmée"
+    assert fr.json()["next_after"] is None
+    [english] = en.json()["items"]
+    assert (english["locale"], english["to"]) == ("en", "sam@example.com")
+    assert admin.json()["items"] == fr.json()["items"]
+    assert (hidden.status_code, error_of(hidden)["code"]) == (404, "order_not_found")
+    assert (missing.status_code, error_of(missing)["code"]) == (404, "order_not_found")
+
+
+async def test_messages_come_page_by_page(api: Api) -> None:
+    body = order_body()
+    await api.place(body)
+    await api.until(body["id"], lambda _: confirmed(api, body["id"]))
+    with api.db.session() as s:
+        for n in range(2):  # two more events of the order that tell the customer something
+            s.add(
+                OutboxEvent(
+                    id=f"{body['id']}:shipment.in_transit:{n}",
+                    type="shipment.in_transit",
+                    order_id=body["id"],
+                    payload={
+                        "fulfilment_id": f"{body['id']}.F{n + 1}",
+                        "carrier": "simcarrier",
+                        "tracking_number": f"SIM{n}",
+                    },
+                )
+            )
+    send_messages(api)
+    url = f"/orders/{body['id']}/messages"
+
+    first = (await api.http.get(url, params={"limit": 2}, headers=api.auth("analyst"))).json()
+    rest = await api.http.get(
+        url, params={"limit": 2, "after": first["next_after"]}, headers=api.auth("analyst")
+    )
+
+    assert [m["kind"] for m in first["items"]] == ["order_confirmed", "shipped"]
+    assert [m["kind"] for m in rest.json()["items"]] == ["shipped"]
+    assert rest.json()["next_after"] is None

@@ -1,0 +1,184 @@
+"""Customer messages rendered from their templates, in each language, without a database or a
+mail server: what each kind says, how amounts and dates read, which language is chosen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from oms.connectors.email import parse_smtp_url, sender_domain
+from oms.domain.messages import (
+    Locale,
+    MessageKind,
+    format_date,
+    format_money,
+    kind_of,
+    locale_for,
+    subject_of,
+)
+from oms.messages import Facts, render
+from tests.factories import order
+
+PLACED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+EVENTS: dict[MessageKind, dict[str, Any]] = {
+    MessageKind.ORDER_CONFIRMED: {"order_id": "A1", "total": 4897, "currency": "EUR"},
+    MessageKind.READY_FOR_COLLECTION: {"location_id": "ST-OPERA", "collection_code": "482913"},
+    MessageKind.SHIPPED: {
+        "fulfilment_id": "A1.F1",
+        "carrier": "simcarrier",
+        "tracking_number": "SIM123456",
+    },
+    MessageKind.DELIVERED: {"delivered_at": "2026-12-09T15:00:00+00:00", "shipments": ["A1.F1"]},
+    MessageKind.REFUNDED: {"return_id": "R-1", "refunded": 123456, "currency": "EUR"},
+    MessageKind.CANCELLED: {
+        "reason": "out_of_stock",
+        "reason_code": "out_of_stock",
+        "customer_message": "customer.out_of_stock",
+    },
+}
+# What each kind must say, in each language (besides the order id).
+SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
+    (MessageKind.ORDER_CONFIRMED, Locale.EN): ["is confirmed", "€48.97", "7 December 2026"],
+    (MessageKind.ORDER_CONFIRMED, Locale.FR): ["est confirmée", "48,97\u00a0€", "7 décembre 2026"],
+    (MessageKind.READY_FOR_COLLECTION, Locale.EN): ["ready for collection", "482913", "Opéra"],
+    (MessageKind.READY_FOR_COLLECTION, Locale.FR): ["vous attend", "482913", "Opéra"],
+    (MessageKind.SHIPPED, Locale.EN): ["has shipped", "simcarrier", "SIM123456"],
+    (MessageKind.SHIPPED, Locale.FR): ["expédiée", "simcarrier", "SIM123456"],
+    (MessageKind.DELIVERED, Locale.EN): ["was delivered", "9 December 2026"],
+    (MessageKind.DELIVERED, Locale.FR): ["a été livrée", "9 décembre 2026"],
+    (MessageKind.REFUNDED, Locale.EN): ["refund", "€1,234.56", "R-1"],
+    (MessageKind.REFUNDED, Locale.FR): ["remboursement", "1\u202f234,56\u00a0€", "R-1"],
+    (MessageKind.CANCELLED, Locale.EN): ["was cancelled", "out of stock"],
+    (MessageKind.CANCELLED, Locale.FR): ["a été annulée", "en rupture de stock"],
+}
+
+
+def facts(kind: MessageKind, event: dict[str, Any] | None = None) -> Facts:
+    return Facts(
+        kind=kind,
+        event=EVENTS[kind] if event is None else event,
+        order=order("A1").for_run().model_dump(mode="json"),
+        placed_at=PLACED,
+        product_names={"SKU-TEE": "T-shirt bio"},
+        location_names={"ST-OPERA": "Boutique Opéra"},
+    )
+
+
+@pytest.mark.parametrize(("kind", "locale"), list(SAYS))
+def test_each_kind_says_what_happened_in_each_language(kind: MessageKind, locale: Locale) -> None:
+    message = render(facts(kind), locale)
+
+    assert "A1" in message.subject
+    for words in SAYS[kind, locale]:
+        assert words in message.subject + message.text, words
+        assert words.replace("'", "&#39;") in message.html, words
+    assert "\n" not in message.subject
+    assert message.html.startswith("<!doctype html>")
+    assert f'<html lang="{locale.value}">' in message.html
+
+
+def test_the_confirmation_lists_the_lines_by_name_and_the_total() -> None:
+    text = render(facts(MessageKind.ORDER_CONFIRMED), Locale.EN).text
+
+    assert "2 x T-shirt bio (SKU-TEE): €39.98" in text
+    assert "Total: €48.97" in text
+    assert "You may also like" not in text  # no recommendations in the event: no list
+
+
+def test_recommendations_in_the_event_are_listed_and_escaped_in_html() -> None:
+    event = {**EVENTS[MessageKind.ORDER_CONFIRMED]}
+    event["recommendations"] = [{"sku": "SKU-LAMP", "name": "<b>Lampe</b>"}, {"sku": "SKU-TEE"}]
+    message = render(facts(MessageKind.ORDER_CONFIRMED, event), Locale.FR)
+
+    assert "Vous aimerez peut-être aussi" in message.text
+    assert "- <b>Lampe</b> (SKU-LAMP)" in message.text
+    assert "- T-shirt bio (SKU-TEE)" in message.text  # the catalogue's name when none is given
+    assert "&lt;b&gt;Lampe&lt;/b&gt;" in message.html
+    assert "<b>Lampe</b>" not in message.html
+
+
+def test_a_cancellation_reason_in_words_follows_the_code_then_its_message_key() -> None:
+    def reason(event: dict[str, Any], locale: Locale = Locale.EN) -> str:
+        return render(facts(MessageKind.CANCELLED, event), locale).text
+
+    assert "You asked us to cancel it." in reason(
+        {
+            "reason": "customer_request",
+            "reason_code": "customer_request",
+            "customer_message": "customer.order_cancelled",
+        }
+    )
+    assert "Your payment was declined." in reason({"reason": "payment_declined"})
+    # A code of the retailer's own with a built-in message key.
+    assert "could not prepare the items" in reason(
+        {"reason": "other", "reason_code": "broke", "customer_message": "customer.item_cancelled"}
+    )
+    # Nothing known: an apology, never a code.
+    unknown = reason({"reason": "other", "reason_code": "x", "customer_message": "customer.x"})
+    assert "We are sorry we could not fulfil it." in unknown
+    assert "customer.x" not in unknown
+
+
+def test_money_reads_as_each_language_writes_it() -> None:
+    assert format_money(123456, "EUR", Locale.FR) == "1\u202f234,56\u00a0€"
+    assert format_money(123456, "EUR", Locale.EN) == "€1,234.56"
+    assert format_money(500, "JPY", Locale.EN) == "¥500"
+    assert format_money(-199, "GBP", Locale.EN) == "-£1.99"
+    assert format_money(1999, "SEK", Locale.EN) == "SEK\u00a019.99"
+    assert format_date(PLACED, Locale.FR) == "7 décembre 2026"
+
+
+def test_the_language_is_the_customers_then_the_channels_then_english() -> None:
+    with_locale = order(customer={"id": "C1", "email": "a@example.com", "locale": "fr"})
+    plain = order().model_dump(mode="json")
+
+    assert locale_for(with_locale.model_dump(mode="json"), "en") is Locale.FR
+    assert locale_for(plain, "fr") is Locale.FR
+    assert locale_for(plain, None) is Locale.EN
+    assert locale_for(plain, "de") is Locale.EN
+
+
+def test_an_order_without_a_locale_keeps_its_fingerprint_and_one_with_it_has_another() -> None:
+    plain = order()
+    fr = order(customer={"id": "C1", "email": "alice@example.com", "locale": "fr"})
+
+    assert plain.customer.locale is None
+    assert plain.fingerprint() == order().fingerprint()
+    assert "locale" not in plain.model_dump(mode="json", exclude_none=True)["customer"]
+    assert fr.fingerprint() != plain.fingerprint()
+
+
+def test_which_events_make_a_message_and_a_parcel_is_shipped_once() -> None:
+    assert kind_of("order.confirmed") is MessageKind.ORDER_CONFIRMED
+    assert kind_of("shipment.in_transit") is MessageKind.SHIPPED
+    assert kind_of("order.completed") is None
+    assert kind_of("shipment.out_for_delivery") is None
+    first = subject_of(MessageKind.SHIPPED, "e1", {"fulfilment_id": "A1.F1"})
+    later = subject_of(MessageKind.SHIPPED, "e2", {"fulfilment_id": "A1.F1"})
+    assert first == later == "A1.F1"
+    assert subject_of(MessageKind.DELIVERED, "e3", {}) == "e3"
+
+
+def test_smtp_urls_say_how_to_connect() -> None:
+    plain = parse_smtp_url("smtp://mail.example:2525")
+    secure = parse_smtp_url("smtps://user%40x:p%3Ass@mail.example")
+    upgraded = parse_smtp_url("smtp://mail.example?starttls=true")
+
+    assert (plain.host, plain.port, plain.tls, plain.starttls) == (
+        "mail.example",
+        2525,
+        False,
+        False,
+    )
+    assert (secure.port, secure.tls, secure.username, secure.password) == (
+        465,
+        True,
+        "user@x",
+        "p:ss",
+    )
+    assert (upgraded.port, upgraded.starttls) == (25, True)
+    with pytest.raises(ValueError, match="OMS_SMTP_URL"):
+        parse_smtp_url("http://mail.example")
+    assert sender_domain("Orders <orders@shop.example>") == "shop.example"
