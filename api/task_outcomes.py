@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import from_validation
 from oms.domain.fraud import ReviewDecision
+from oms.domain.inbound import ChargebackOutcome
 from oms.domain.order.payment_recovery import PaymentDecision
 from oms.domain.returns import GradedLine
 from oms.domain.tasks import TaskKind
@@ -54,8 +55,11 @@ OUTCOMES: dict[TaskKind, type[BaseModel]] = {
     TaskKind.RETURN_QC: QcOutcome,
     # The order's run ended before the parcel failed: the outcome is the record.
     TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
-    # A capture the gateway refused: the order waits for this decision before it ends.
+    # A capture the gateway refused: the order waits for this decision before it ends (one
+    # the gateway reversed after the fact: the decision is the record, carried out by hand).
     TaskKind.PAYMENT_EXCEPTION: PaymentDecision,
+    # A card holder disputes a capture: accepted or disputed with the gateway; the record.
+    TaskKind.CHARGEBACK: ChargebackOutcome,
 }
 
 
