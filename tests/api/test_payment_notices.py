@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from oms.connectors.payment_notices import NoticeSender
 from oms.db import payments
 from oms.db.tables import OutboxEvent, PaymentLedgerEntry
+from oms.services.payment_reconcile import reconcile
 from oms.webhooks import sign
 from tests.api.conftest import Api, Json, error_of
 from tests.api.test_delivery_tracking import _shipped
@@ -211,3 +213,22 @@ async def test_a_notice_of_an_unknown_operation_is_404_and_applied_on_a_later_re
     assert (row.operation, row.outcome, row.amount) == ("refund", "succeeded", 100)
     [refunded] = _events(api, "payment.refunded")
     assert refunded.payload["return_id"] == f"{body['id']}.R1"
+
+
+async def test_the_simulated_gateway_sends_its_notices_and_the_books_still_agree(
+    api: Api,
+) -> None:
+    secret = await _register(api)
+    body, _ = await _shipped(api)
+    capture = _capture(api, body["id"])
+    gateway = NoticeSender(api.harness.payments, api.http, secret)
+
+    disputed = await gateway.chargeback(capture.idempotency_key, "cb_9", 899, "fraud")
+    reversed_ = await gateway.reverse(capture.idempotency_key, "issuer_reversal")
+
+    assert reversed_.json()["outcome"] == "reversed"
+    assert disputed.json()["outcome"] == "chargeback"
+    assert _capture(api, body["id"]).outcome == "refused"
+    books = reconcile(api.db, api.harness.payments)
+    assert books.differences == []
+    assert books.matched >= 1  # the authorization (and the void) still on both sides
