@@ -111,7 +111,16 @@ async def _apply(
                 "carrier",
             )
         scan = HandoverScan(label=event.tracking_number, actor=sender)
-        view = await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.handover, scan)
+        try:
+            view = await update_fulfilment(
+                client, row.workflow_id, FulfilmentWorkflow.handover, scan
+            )
+        except ApiError as refused:
+            if refused.code is not ErrorCode.INVALID:  # not a label of this fulfilment's
+                raise
+            raise ApiError(
+                ErrorCode.TRACKING_MISMATCH, refused.reason, "tracking_number"
+            ) from refused
     return view.status
 
 

@@ -6,10 +6,16 @@ refused."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from oms.db.engine import Database
 from oms.db.tables import InventoryPosition
-from tests.api.conftest import Api, Json, error_of, order_body
+from oms.domain.fulfilment_profiles import FulfilmentProfile
+from tests.api.conftest import Api, Json, error_of, order_body, serving
 from tests.api.test_webhooks_pos import post_signed, register
 
 WAREHOUSE = "WH-PARIS"
@@ -128,3 +134,54 @@ async def test_a_wms_speaks_only_for_its_warehouses_and_signs_now(api: Api) -> N
         f"/locations/{WAREHOUSE}/fulfilments?status=AWAITING_PICK", headers=api.auth("admin")
     )
     assert [f["id"] for f in listed.json()["items"]] == [fulfilment["fulfilment_id"]]
+
+
+# A warehouse whose parcels wait for the carrier's pick-up: the WMS's shipment is the scan.
+WAREHOUSE_PROFILE = FulfilmentProfile.model_validate(
+    {
+        "id": "warehouse",
+        "steps": [
+            {"type": "pick", "mode": "fast"},
+            {"type": "pack"},
+            {"type": "handover"},
+            {"type": "ready_for_collection"},
+            {"type": "collected"},
+        ],
+    }
+)
+
+
+@pytest.fixture
+async def api_with_handover(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Api]:
+    async with serving(dev_env, db, lambda _s, _loc, _channel, _method: WAREHOUSE_PROFILE) as api:
+        yield api
+
+
+async def test_a_shipment_the_wms_confirms_is_the_hand_over_to_the_carrier(
+    api_with_handover: Api,
+) -> None:
+    api = api_with_handover
+    secret = await register(api, "wms:paris", kind="wms", locations=[WAREHOUSE])
+    body, fulfilment = await warehouse_fulfilment(api)
+    fid = fulfilment["fulfilment_id"]
+    for n, event in enumerate(
+        (wms("pick_confirmed", fid, lines=PICKED), wms("pack_confirmed", fid, parcels=PARCELS))
+    ):
+        done = await post_signed(api, "/webhooks/wms", secret, event, f"h-{n}")
+        assert done.status_code == 200, done.text
+    booked = await api.until(
+        body["id"], lambda v: v["fulfilments"][0]["tracking_number"] is not None
+    )
+    assert booked["status"] != "COMPLETED"  # the parcel waits for the carrier
+
+    wrong = await post_signed(
+        api, "/webhooks/wms", secret, wms("shipped", fid, tracking_number="NOT-OURS"), "h-2"
+    )
+    shipped = await post_signed(
+        api, "/webhooks/wms", secret, wms("shipped", fid, tracking_number="WH-BOX-7"), "h-3"
+    )
+
+    assert (wrong.status_code, error_of(wrong)["code"]) == (409, "tracking_mismatch")
+    assert (shipped.json()["outcome"], shipped.json()["status"]) == ("applied", "SHIPPED")
+    order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
+    assert order["fulfilments"][0]["status"] == "SHIPPED"
