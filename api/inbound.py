@@ -99,6 +99,14 @@ def first_delivery(
     return not replayed and inbound.first_time(session, sender, event_id, type_)
 
 
+def applied_before(session: Session, sender: str, signature: str, event_id: str) -> bool:
+    """Whether ``first_delivery`` noted this event id, or this signed request, already (for a
+    webhook that applies the event outside the database before noting it)."""
+    return inbound.seen(session, sender, event_id) or inbound.seen(
+        session, sender, f"sig:{signed_once(signature)}"
+    )
+
+
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The ``openapi_extra`` of a route that reads its raw body (to check its signature)."""
     return {

@@ -342,5 +342,11 @@ def payment_sender_id(gateway: str) -> str:
     return f"{PAYMENT_SENDER}:{gateway}"
 
 
+def inbound_update_id(sender: str, event_id: str) -> str:
+    """The workflow update a sender's event is sent as: Temporal runs one update id once, so
+    the event sent again (or after a lost answer) is not applied twice."""
+    return f"in:{sender}:{event_id}"
+
+
 def booking_key(shipment_id: str) -> str:
     return f"{shipment_id}:book"

@@ -6,7 +6,10 @@ key. Each event goes to the fulfilment's workflow as the same update store staff
 The secret a request is signed with names the WMS (a sender of kind ``wms``); a fulfilment
 at a location that sender does not speak for is ``403 location_not_allowed``; a step the
 fulfilment is not at is the workflow's refusal (``409 invalid_state``). Each event id is
-applied once; an event the workflow refused is not noted, so a retry can still apply it.
+applied once: it is sent to the workflow as an update whose id names it (Temporal runs one
+update id once, so an event sent again after a lost answer is not applied twice), and noted
+as applied once the workflow has taken it. An event the workflow refused is not noted: sent
+again once the fulfilment is at that step, it is applied.
 """
 
 from __future__ import annotations
@@ -21,17 +24,25 @@ from temporalio.client import Client
 from api.deps import ClientDep, DbDep
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import send_pick, short_reason_effects, update_fulfilment
-from api.inbound import SIGNATURE_REFUSALS, body_schema, event_id_of, first_delivery, parsed, signer
+from api.inbound import (
+    SIGNATURE_REFUSALS,
+    applied_before,
+    body_schema,
+    event_id_of,
+    first_delivery,
+    parsed,
+    signer,
+)
 from oms.db import fulfilments as fulfilment_repo
-from oms.db import inbound
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment, WebhookSender
 from oms.domain.errors import ErrorCode
 from oms.domain.fulfilment import FulfilmentStatus, PackReport
 from oms.domain.fulfilment_steps import HandoverScan
 from oms.domain.inbound import SenderKind, WmsEvent, WmsEventType
+from oms.keys import inbound_update_id
 from oms.logging import get_logger
-from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, signed_once
+from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from workflows.fulfilment import FulfilmentWorkflow
 
 log = get_logger(__name__)
@@ -66,14 +77,14 @@ def _fulfilment(db: Database, sender: WebhookSender, event: WmsEvent) -> Fulfilm
     return row
 
 
-def _claim(db: Database, sender: str, signature: str, event_id: str) -> bool:
-    with db.session() as s:
-        return first_delivery(s, sender, signature, event_id, "wms")
+def _seen(db: Database, sender: str, signature: str, event_id: str) -> bool:
+    with db.reading() as s:
+        return applied_before(s, sender, signature, event_id)
 
 
-def _unclaim(db: Database, sender: str, signature: str, event_id: str) -> None:
+def _note(db: Database, sender: str, signature: str, event_id: str) -> None:
     with db.session() as s:
-        inbound.forget(s, sender, [event_id, f"sig:{signed_once(signature)}"])
+        first_delivery(s, sender, signature, event_id, "wms")
 
 
 def _already_left(row: Fulfilment, event: WmsEvent) -> bool:
@@ -92,16 +103,21 @@ def _already_left(row: Fulfilment, event: WmsEvent) -> bool:
 
 
 async def _apply(
-    db: Database, client: Client, sender: str, row: Fulfilment, event: WmsEvent
+    db: Database, client: Client, sender: str, event_id: str, row: Fulfilment, event: WmsEvent
 ) -> FulfilmentStatus:
+    once = inbound_update_id(sender, event_id)
     if event.type is WmsEventType.PICK_CONFIRMED:
         assert event.lines is not None  # the body's validator sees to it
         effects = await run_in_threadpool(short_reason_effects, db, event.lines)
-        view = await send_pick(client, row.workflow_id, event.lines, sender, effects)
+        view = await send_pick(
+            client, row.workflow_id, event.lines, sender, effects, update_id=once
+        )
     elif event.type is WmsEventType.PACK_CONFIRMED:
         assert event.parcels is not None
         report = PackReport(parcels=event.parcels, actor=sender)
-        view = await update_fulfilment(client, row.workflow_id, FulfilmentWorkflow.pack, report)
+        view = await update_fulfilment(
+            client, row.workflow_id, FulfilmentWorkflow.pack, report, update_id=once
+        )
     else:
         assert event.tracking_number is not None
         if event.carrier and row.carrier and event.carrier != row.carrier:
@@ -113,7 +129,7 @@ async def _apply(
         scan = HandoverScan(label=event.tracking_number, actor=sender)
         try:
             view = await update_fulfilment(
-                client, row.workflow_id, FulfilmentWorkflow.handover, scan
+                client, row.workflow_id, FulfilmentWorkflow.handover, scan, update_id=once
             )
         except ApiError as refused:
             if refused.code is not ErrorCode.INVALID:  # not a label of this fulfilment's
@@ -159,18 +175,15 @@ async def wms_event(
     event_id = event_id_of(event_id)
     event = parsed(WmsEvent, body)
     row = await run_in_threadpool(_fulfilment, db, sender, event)
-    if not await run_in_threadpool(_claim, db, sender.id, signature, event_id):
+    if await run_in_threadpool(_seen, db, sender.id, signature, event_id):
         return WmsApplied(
             event_id=event_id, applied=False, outcome="duplicate", fulfilment_id=row.id
         )
-    try:
-        if event.type is WmsEventType.SHIPPED and _already_left(row, event):
-            outcome, status = "confirmed", FulfilmentStatus.SHIPPED
-        else:
-            outcome, status = "applied", await _apply(db, client, sender.id, row, event)
-    except ApiError:
-        await run_in_threadpool(_unclaim, db, sender.id, signature, event_id)
-        raise
+    if event.type is WmsEventType.SHIPPED and _already_left(row, event):
+        outcome, status = "confirmed", FulfilmentStatus.SHIPPED
+    else:
+        outcome, status = "applied", await _apply(db, client, sender.id, event_id, row, event)
+    await run_in_threadpool(_note, db, sender.id, signature, event_id)
     log.info(
         "wms_event",
         sender=sender.id,

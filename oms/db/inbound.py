@@ -68,6 +68,10 @@ def remove(session: Session, sender: str) -> bool:
     return True
 
 
+def seen(session: Session, sender: str, event_id: str) -> bool:
+    return session.get(InboundEvent, (sender, event_id)) is not None
+
+
 def first_time(session: Session, sender: str, event_id: str, type_: str) -> bool:
     """Note the event as applied; False when it already was (a retry or a replay), in which
     case the caller applies nothing. Safe under concurrent deliveries of the same event."""
@@ -80,12 +84,3 @@ def first_time(session: Session, sender: str, event_id: str, type_: str) -> bool
     except IntegrityError:
         return False
     return True
-
-
-def forget(session: Session, sender: str, event_ids: list[str]) -> None:
-    """Undo ``first_time`` for events that could not be applied after all (a workflow
-    refused them): the sender's retry is applied, not taken for a duplicate."""
-    for event_id in event_ids:
-        row = session.get(InboundEvent, (sender, event_id))
-        if row is not None:
-            session.delete(row)

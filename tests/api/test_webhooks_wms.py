@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
-from oms.db.tables import InventoryPosition
+from oms.db.tables import InboundEvent, InventoryPosition
 from oms.domain.fulfilment_profiles import FulfilmentProfile
 from tests.api.conftest import Api, Json, error_of, order_body, serving
 from tests.api.test_webhooks_pos import post_signed, register
@@ -185,3 +186,24 @@ async def test_a_shipment_the_wms_confirms_is_the_hand_over_to_the_carrier(
     assert (shipped.json()["outcome"], shipped.json()["status"]) == ("applied", "SHIPPED")
     order = await api.until(body["id"], lambda v: v["status"] == "COMPLETED")
     assert order["fulfilments"][0]["status"] == "SHIPPED"
+
+
+async def test_an_event_whose_answer_was_lost_is_not_applied_twice(api: Api) -> None:
+    secret = await register(api, "wms:paris", kind="wms", locations=[WAREHOUSE])
+    body, fulfilment = await warehouse_fulfilment(api)
+    fid = fulfilment["fulfilment_id"]
+    short = [{"line_id": "1", "picked": 1, "short_reason": "damaged"}, PICKED[1]]
+    pick = wms("pick_confirmed", fid, lines=short)
+    first = await post_signed(api, "/webhooks/wms", secret, pick, "w-lost")
+    with api.db.session() as s:  # as if the API died once the workflow had taken it
+        for noted in s.exec(select(InboundEvent)):
+            s.delete(noted)
+
+    again = await post_signed(api, "/webhooks/wms", secret, pick, "w-lost")
+
+    assert first.json()["status"] == "PICKED"
+    assert (again.status_code, again.json()["applied"]) == (200, True)
+    with api.db.reading() as s:
+        position = s.get(InventoryPosition, ("SKU-TEE", WAREHOUSE))
+        assert position is not None
+        assert position.on_hand == 49  # the damaged unit written off once
