@@ -64,6 +64,9 @@ def booked(session: Session, entry: PaymentLedgerEntry, gateway: str) -> bool:
 
 def unbooked(session: Session, entry: PaymentLedgerEntry, gateway: str, code: str) -> bool:
     """A capture or a refund booked as done that the gateway says failed: the event that
-    takes it back, once."""
+    takes it back, once (``occurred_at``: when the OMS heard it failed)."""
     type_ = CAPTURE_REVERSED if entry.operation == "capture" else REFUND_FAILED
-    return _emit(session, type_, entry, {**booking(session, entry, gateway), "code": code})
+    payload = {**booking(session, entry, gateway), "code": code}
+    if entry.reversed_at is not None:
+        payload["occurred_at"] = as_utc(entry.reversed_at).isoformat()
+    return _emit(session, type_, entry, payload)
