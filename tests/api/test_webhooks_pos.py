@@ -3,6 +3,7 @@ store, once per event id; and senders registered with a kind and their locations
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -139,3 +140,20 @@ async def test_a_sender_has_a_kind_and_only_a_wms_or_a_pos_has_locations(api: Ap
     assert (unknown.status_code, error_of(unknown)["code"]) == (422, "location_not_found")
     assert (rotated.status_code, rotated.json()["locations"]) == (200, ["WH-PARIS"])
     assert [(s["sender"], s["kind"]) for s in listed.json()["items"]] == [("acme-wms", "wms")]
+
+
+async def test_one_sale_sent_many_times_at_once_moves_stock_once(api: Api) -> None:
+    secret = await register(api, "pos:opera", locations=["ST-OPERA"])
+    sale = till("sale", {"sku": "SKU-JEAN", "quantity": 2})
+    now = int(time.time())
+
+    answers = await asyncio.gather(
+        *(
+            post_signed(api, "/webhooks/pos", secret, sale, "till-9", timestamp=now - n)
+            for n in range(6)
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [200] * 6
+    assert sum(a.json()["applied"] for a in answers) == 1
+    assert await at_opera(api, "SKU-JEAN") == (98, 0, 98)
