@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from api.errors import ApiError, from_validation
-from api.task_outcomes import schema_of
+from api.openapi import schema_of
 from oms.db import inbound
 from oms.db.engine import Database
 from oms.db.tables import WebhookSender

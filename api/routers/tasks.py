@@ -14,13 +14,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import RunEnded, run_update
+from api.openapi import schema_of
 from api.task_outcomes import (
     OUTCOMES,
     CompleteBody,
     DeliveryOutcome,
     QcOutcome,
     outcome_of,
-    schema_of,
 )
 from api.views import MAX_OFFSET, as_utc
 from oms.contracts.returns import QcResult
