@@ -3,8 +3,10 @@ part of a capture.
 
 Each records what the gateway answered in the payment ledger (``oms.db.payments``), once per
 idempotency key, so that ``oms payments reconcile`` can compare the OMS's record with the
-gateway's. The authorization takes the payment token the API keeps: the workflow only carries
-a reference to it (``STORED_PAYMENT_TOKEN``); runs started before that carry the token itself.
+gateway's; a capture or a refund that went through writes its finance event with its row
+(``oms.db.finance``). The authorization takes the payment token the API keeps: the workflow
+only carries a reference to it (``STORED_PAYMENT_TOKEN``); runs started before that carry the
+token itself.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from oms.contracts.payments import (
     Void,
     VoidRequest,
 )
+from oms.db import finance
 from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
@@ -50,9 +53,12 @@ log = get_logger(__name__)
 
 
 class PaymentActivities:
-    def __init__(self, gateway: PaymentGateway, db: Database) -> None:
+    def __init__(
+        self, gateway: PaymentGateway, db: Database, *, gateway_name: str = "simulator"
+    ) -> None:
         self.gateway = gateway
         self.db = db
+        self.gateway_name = gateway_name
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
@@ -61,7 +67,7 @@ class PaymentActivities:
             if req.attempt == 0
             else reauthorize_key(req.order_id, req.attempt)
         )
-        attempt = _Attempt(self.db, "authorize", key, req.order_id, req.amount, req.currency)
+        attempt = _Attempt(self, "authorize", key, req.order_id, req.amount, req.currency)
         with attempt.refusals():
             auth = self.gateway.authorize(
                 idempotency_key=key,
@@ -76,7 +82,7 @@ class PaymentActivities:
     @activity.defn
     def capture_payment(self, req: CaptureRequest) -> Capture:
         key = capture_key(req.order_id, req.shipment_key)
-        attempt = _Attempt(self.db, "capture", key, req.order_id, req.amount, req.currency)
+        attempt = _Attempt(self, "capture", key, req.order_id, req.amount, req.currency)
         with attempt.refusals(req.authorization_id):
             cap = self.gateway.capture(
                 idempotency_key=key,
@@ -101,7 +107,7 @@ class PaymentActivities:
         with self.db.reading() as s:
             authorized = ledger.entry(s, authorize_key(req.order_id))
         currency = authorized.currency if authorized else ""
-        attempt = _Attempt(self.db, "void", key, req.order_id, 0, currency)
+        attempt = _Attempt(self, "void", key, req.order_id, 0, currency)
         with attempt.refusals(req.authorization_id):
             void = self.gateway.void(idempotency_key=key, authorization_id=req.authorization_id)
         attempt.succeeded(void.voided_amount, req.authorization_id, req.authorization_id)
@@ -111,7 +117,7 @@ class PaymentActivities:
     @activity.defn
     def refund_payment(self, req: RefundRequest) -> Refund:
         key = refund_key(req.order_id, req.refund_for)
-        attempt = _Attempt(self.db, "refund", key, req.order_id, req.amount, req.currency)
+        attempt = _Attempt(self, "refund", key, req.order_id, req.amount, req.currency)
         with attempt.refusals(req.authorization_id):
             refund = self.gateway.refund(
                 idempotency_key=key,
@@ -140,14 +146,15 @@ class _Attempt:
 
     def __init__(
         self,
-        db: Database,
+        owner: PaymentActivities,
         operation: PaymentOperation,
         key: str,
         order_id: str,
         amount: int,
         currency: str,
     ) -> None:
-        self.db = db
+        self.db = owner.db
+        self.gateway_name = owner.gateway_name
         self.entry = PaymentLedgerEntry(
             idempotency_key=key,
             order_id=order_id,
@@ -182,5 +189,8 @@ class _Attempt:
             raise ApplicationError(str(exc), exc.code, type=kind, non_retryable=True) from exc
 
     def _write(self) -> None:
+        """The ledger row and, for a capture or a refund that went through, its finance
+        event (payment.captured, payment.refunded), in one transaction: once each."""
         with self.db.session() as s:
-            ledger.record(s, self.entry)
+            if ledger.record(s, self.entry):
+                finance.booked(s, self.entry, self.gateway_name)

@@ -13,6 +13,7 @@ from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, Refu
 from oms.contracts.shipping import Booking, ReturnLabelRequest
 from oms.db import returns as return_repo
 from oms.db.engine import Database
+from oms.keys import return_refund_for
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -60,16 +61,17 @@ class ReturnActivities:
         """Refund the amount over the order's captures, a refund per capture it touches, each
         once (its key names the return and the capture). A refusal is answered, not raised:
         the return records it and customer service takes it from there."""
-        what = req.return_id if req.attempt == 0 else f"{req.return_id}.{req.attempt}"
         with self.db.reading() as s:
-            parts = return_repo.refund_parts(s, req.order_id, what, req.amount)
+            parts = return_repo.refund_parts(
+                s, req.order_id, req.return_id, req.amount, req.attempt
+            )
         refunded = 0
         for part in parts:
             try:
                 done = self.payments.refund_payment(
                     RefundRequest(
                         order_id=req.order_id,
-                        refund_for=f"{what}{return_repo.REFUND_SEP}{part.capture_id}",
+                        refund_for=return_refund_for(req.return_id, req.attempt, part.capture_id),
                         capture_id=part.capture_id,
                         authorization_id=part.authorization_id,
                         amount=part.amount,

@@ -43,6 +43,9 @@ from api.routers import (
     tasks,
     webhooks_in,
     webhooks_out,
+    webhooks_payments,
+    webhooks_pos,
+    webhooks_wms,
 )
 from oms.config import Settings, get_settings
 from oms.db.engine import Database
@@ -85,6 +88,9 @@ ROUTERS = (
     carts.router,
     reason_codes.router,
     webhooks_in.router,
+    webhooks_payments.router,
+    webhooks_wms.router,
+    webhooks_pos.router,
     webhooks_out.router,
     returns.router,
 )

@@ -28,13 +28,14 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take no key, and the one that streams its own body with its own cap.
 PUBLIC = frozenset({"/healthz", "/metrics", "/docs", "/redoc", "/openapi.json"})
 STREAMED = frozenset({"/inventory/syncs"})
-# Signed by their sender instead of keyed (api.routers.webhooks_in); the senders' own admin
+# Signed by their sender instead of keyed (api.routers.webhooks_*); the senders' own admin
 # routes live under /webhooks/senders and take an admin key.
-SIGNED_PREFIXES = ("/webhooks/carriers/",)
+SIGNED_PREFIXES = ("/webhooks/carriers/", "/webhooks/payments/")
+SIGNED_PATHS = frozenset({"/webhooks/wms", "/webhooks/pos"})
 
 
 def signed(path: str) -> bool:
-    return path.startswith(SIGNED_PREFIXES)
+    return path.startswith(SIGNED_PREFIXES) or path in SIGNED_PATHS
 
 
 class GuardBodies:

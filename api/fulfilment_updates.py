@@ -65,21 +65,28 @@ class RunEnded(ApiError):
 
 
 async def update_fulfilment(
-    client: Client, workflow_id: str, update: Any, arg: Any
+    client: Client, workflow_id: str, update: Any, arg: Any, *, update_id: str | None = None
 ) -> FulfilmentView:
     """Run one update; a refusal is an ``ApiError`` with the workflow's code."""
-    view: FulfilmentView = await run_update(client, workflow_id, update, arg)
+    view: FulfilmentView = await run_update(client, workflow_id, update, arg, update_id=update_id)
     return view
 
 
 async def run_update(
-    client: Client, workflow_id: str, update: Any, arg: Any, *, what: str = "fulfilment"
+    client: Client,
+    workflow_id: str,
+    update: Any,
+    arg: Any,
+    *,
+    what: str = "fulfilment",
+    update_id: str | None = None,
 ) -> Any:
     """Run one update of a workflow that refuses with ``refuse`` (a fulfilment, a return); a
-    refusal is an ``ApiError`` with the workflow's code."""
+    refusal is an ``ApiError`` with the workflow's code. ``update_id``: the same id sent again
+    is answered the first one's outcome by Temporal, not run twice (a sender's event)."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(update, arg)
+        return await handle.execute_update(update, arg, id=update_id)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in INVALID_REPORTS:
@@ -143,11 +150,15 @@ async def send_pick(
     lines: list[PickedLine],
     actor: str,
     effects: dict[str, ReasonEffects],
+    *,
+    update_id: str | None = None,
 ) -> FulfilmentView:
     """Complete a fulfilment's pick: every line's picked quantity, short ones with a reason
     code and its effects as they stood when staff gave it (``short_reason_effects``)."""
     report = PickReport(lines=lines, actor=actor, effects=effects)
-    view = await update_fulfilment(client, workflow_id, FulfilmentWorkflow.pick, report)
+    view = await update_fulfilment(
+        client, workflow_id, FulfilmentWorkflow.pick, report, update_id=update_id
+    )
     log.info(
         "fulfilment_picked",
         order_id=view.order_id,

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from api.deps import REFUSALS
 from api.errors import ErrorBody, listing
@@ -114,3 +115,23 @@ def _add_error_schema(schema: dict[str, Any]) -> None:
     for name in FRAMEWORK_SCHEMAS:
         if f'"#/components/schemas/{name}"' not in json.dumps(schema["paths"]):
             components.pop(name, None)
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """A body model's schema for the OpenAPI document, the models and enums it uses written
+    in place (no route registers them among the document's components)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined

@@ -1,5 +1,6 @@
 """What completing a task takes, by the task's kind (``POST /tasks/{id}/complete``): each kind
-its own outcome, checked against the task's kind, and their schemas for the OpenAPI document."""
+its own outcome, checked against the task's kind (``api.openapi.schema_of`` writes their
+schemas into the OpenAPI document)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import from_validation
 from oms.domain.fraud import ReviewDecision
+from oms.domain.inbound import ChargebackOutcome
 from oms.domain.order.payment_recovery import PaymentDecision
 from oms.domain.returns import GradedLine
 from oms.domain.tasks import TaskKind
@@ -54,29 +56,12 @@ OUTCOMES: dict[TaskKind, type[BaseModel]] = {
     TaskKind.RETURN_QC: QcOutcome,
     # The order's run ended before the parcel failed: the outcome is the record.
     TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
-    # A capture the gateway refused: the order waits for this decision before it ends.
+    # A capture the gateway refused: the order waits for this decision before it ends (one
+    # the gateway reversed after the fact: the decision is the record, carried out by hand).
     TaskKind.PAYMENT_EXCEPTION: PaymentDecision,
+    # A card holder disputes a capture: accepted or disputed with the gateway; the record.
+    TaskKind.CHARGEBACK: ChargebackOutcome,
 }
-
-
-def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    """A body model's schema for the OpenAPI document, the models and enums it uses written
-    in place (no route registers them among the document's components)."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {k: inline(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
-
-    inlined: dict[str, Any] = inline(schema)
-    return inlined
 
 
 def outcome_of(kind: TaskKind, body: dict[str, Any]) -> BaseModel:

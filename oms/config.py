@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""
+    # The gateway's name: in finance events (payment.captured, payment.refunded), and in its
+    # notices' URL, POST /webhooks/payments/{gateway}, signed as the sender payments:<name>.
+    payment_gateway_name: str = "simulator"
     # The payment simulator keeps its state (what it authorized, captured, voided) in this
     # SQLite file, shared by every worker process and kept across restarts, as a real gateway
     # would; defaults to payment-simulator.db under `home`.

@@ -74,6 +74,21 @@ SHIPMENT = _obj(
     },
     {"location": STRING, "detail": STRING},
 )
+NULLABLE: Schema = {"type": ["string", "null"]}
+# What an ERP books of a payment operation (oms.db.finance.booking).
+BOOKING = {
+    **ORDER,
+    "channel": NULLABLE,
+    "amount": INT,
+    "currency": STRING,
+    "gateway": STRING,
+    "gateway_reference": NULLABLE,
+    "authorization_id": NULLABLE,
+    "idempotency_key": STRING,
+    "occurred_at": TIME,
+}
+CAPTURED = {**BOOKING, "fulfilment_id": NULLABLE}
+REFUNDED = {**BOOKING, "return_id": NULLABLE, "capture_id": NULLABLE}
 STOCK = _obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
 _SHIPMENT_ABOUT = {
     ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
@@ -149,6 +164,63 @@ EVENTS: list[EventType] = [
         1,
         "customer service gave up a refused capture: the goods are gone, the money too",
         _obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
+    ),
+    EventType(
+        "payment.captured",
+        1,
+        "a capture went through (a fulfilment left): what the ERP books",
+        _obj(CAPTURED),
+    ),
+    EventType(
+        "payment.refunded",
+        1,
+        "a refund went through (a return's): what the ERP books",
+        _obj(REFUNDED),
+    ),
+    EventType(
+        "payment.capture_reversed",
+        1,
+        "the gateway says a capture it had answered as done failed; a payment_exception task opens",
+        _obj({**CAPTURED, "code": STRING}),
+    ),
+    EventType(
+        "payment.refund_failed",
+        1,
+        "the gateway says a refund it had answered as done failed",
+        _obj({**REFUNDED, "code": STRING}),
+    ),
+    EventType(
+        "payment.chargeback",
+        1,
+        "a card holder disputes a capture (amount: what is disputed); a chargeback task opens",
+        _obj(
+            {
+                **BOOKING,
+                "fulfilment_id": NULLABLE,
+                "chargeback_id": STRING,
+                "capture_key": STRING,
+                "reason": NULLABLE,
+                "task_id": STRING,
+            }
+        ),
+    ),
+    EventType(
+        "payment.chargeback_decided",
+        1,
+        "customer service accepted or disputed a chargeback",
+        _obj(
+            {
+                **ORDER,
+                "task_id": STRING,
+                "chargeback_id": NULLABLE,
+                "gateway": NULLABLE,
+                "amount": {"type": ["integer", "null"]},
+                "currency": NULLABLE,
+                "decision": {"enum": ["accept", "dispute"]},
+                "note": STRING,
+                "by": STRING,
+            }
+        ),
     ),
     EventType(
         "fulfilment.transfer_shipped",

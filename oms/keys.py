@@ -143,6 +143,27 @@ def payment_exception_task_id(fulfilment_id: str) -> str:
     return f"payment-exception-{fulfilment_id}"
 
 
+def reversed_capture_task_id(idempotency_key: str) -> str:
+    """The payment exception of a capture the gateway reversed after the fact (its key,
+    hashed to keep the id short)."""
+    return f"payment-reversed-{_digest(idempotency_key)}"
+
+
+def chargeback_task_id(gateway: str, chargeback_id: str) -> str:
+    """The task of one chargeback, as its gateway names it."""
+    return f"chargeback-{_digest(gateway, chargeback_id)}"
+
+
+def pos_stock_event_id(sender: str, event_id: str, sku: str, *, set_apart: bool = False) -> str:
+    """The inventory event of one SKU of a till's sale or return (the event hashed to fit
+    the inventory events' ids); units set apart have their own."""
+    return f"pos:{_digest(sender, event_id)}:{sku}" + (":q" if set_apart else "")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
 def pick_task_id(fulfilment_id: str) -> str:
     return f"pick-{fulfilment_id}"
 
@@ -256,6 +277,57 @@ def extra_void_key(order_id: str, attempt: int) -> str:
     return f"{order_id}:void:{attempt}"
 
 
+# A capture made again for a refused one: ``<fulfilment>~<action><attempt>`` as its shipment.
+_CAPTURE_AGAIN = "~"
+_CAPTURE = ":capture:"
+_REFUND = ":refund:"
+_REFUND_OF_CAPTURE = "@"  # <order>:refund:<return id>[.<attempt>]@<capture id>
+
+
+def capture_again_key(fulfilment_id: str, action: str, attempt: int) -> str:
+    """The shipment key of a refused capture made again (retried or on a fresh authorization)."""
+    return f"{fulfilment_id}{_CAPTURE_AGAIN}{action}{attempt}"
+
+
+def return_refund_for(return_id: str, attempt: int, capture_id: str) -> str:
+    """What one refund of a return over one capture is for: with the order, its key. A
+    refund made again (``attempt`` > 0) has its own."""
+    what = return_id if attempt == 0 else f"{return_id}.{attempt}"
+    return f"{what}{_REFUND_OF_CAPTURE}{capture_id}"
+
+
+def return_refund_prefix(order_id: str, return_id: str, attempt: int) -> str:
+    """The start of the keys of one refund attempt of a return (one key per capture)."""
+    return refund_key(order_id, return_refund_for(return_id, attempt, ""))
+
+
+def refunded_capture(key: str) -> str | None:
+    """The capture a return's refund key gave money back from; None for another key."""
+    _, sep, what = key.partition(_REFUND)
+    if not sep:
+        return None
+    _, at, capture = what.rpartition(_REFUND_OF_CAPTURE)
+    return capture if at else None
+
+
+def capture_fulfilment(key: str) -> str | None:
+    """The fulfilment a capture's key was for (made again or not); None for another key."""
+    _, sep, shipment = key.partition(_CAPTURE)
+    return shipment.partition(_CAPTURE_AGAIN)[0] or None if sep else None
+
+
+def refund_return(key: str) -> str | None:
+    """The return a refund's key was for (``<order>.R<n>``, its attempt left out); None for a
+    key that is not a return's refund."""
+    _, sep, what = key.partition(_REFUND)
+    what, at, _ = what.rpartition(_REFUND_OF_CAPTURE)
+    if not sep or not at:
+        return None
+    head, dot, tail = what.rpartition(".")
+    # "<order>.R<n>.<attempt>": the attempt's digits follow the return's own "R<n>".
+    return head if dot and tail.isdigit() else what
+
+
 def payment_key_order_id(key: str) -> str | None:
     """The order of a payment idempotency key built above; None when it is not one."""
     for suffix in (":authorize", ":void"):
@@ -266,6 +338,28 @@ def payment_key_order_id(key: str) -> str | None:
         if sep and order_id:
             return order_id
     return None
+
+
+# -- webhook senders ------------------------------------------------------------------------
+
+CARRIER_SENDER = "carrier:"
+PAYMENT_SENDER = "payments"
+
+
+def carrier_sender_id(carrier: str) -> str:
+    """The sender a carrier's tracking webhook is signed as."""
+    return f"{CARRIER_SENDER}{carrier}"
+
+
+def payment_sender_id(gateway: str) -> str:
+    """The sender a payment gateway's notices are signed as."""
+    return f"{PAYMENT_SENDER}:{gateway}"
+
+
+def inbound_update_id(sender: str, event_id: str) -> str:
+    """The workflow update a sender's event is sent as: Temporal runs one update id once, so
+    the event sent again (or after a lost answer) is not applied twice."""
+    return f"in:{sender}:{event_id}"
 
 
 def booking_key(shipment_id: str) -> str:

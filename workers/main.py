@@ -69,6 +69,8 @@ class Dependencies:
     mailer: EmailSender | None = None
     # The domain of the messages' Message-ID headers (the From address's).
     mail_domain: str = "oms.localhost"
+    # The payment gateway's name, as finance events give it.
+    gateway_name: str = "simulator"
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
@@ -89,6 +91,7 @@ class Dependencies:
             payments=payments,
             carrier=carrier,
             fraud_policy=policy,
+            gateway_name=settings.payment_gateway_name,
             fulfilment_profiles=fulfilment_profiles.choose,
             webhooks=WebhookSender(
                 timeout=settings.webhook_timeout.total_seconds(),
@@ -123,7 +126,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     tasks = TaskActivities(deps.db)
     fraud = FraudActivities(deps.db, deps.fraud_policy)
     sourcing = SourcingActivities(deps.db, profiles=deps.fulfilment_profiles)
-    payments = PaymentActivities(deps.payments, deps.db)
+    payments = PaymentActivities(deps.payments, deps.db, gateway_name=deps.gateway_name)
     shipping = ShippingActivities(deps.carrier)
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)

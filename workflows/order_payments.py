@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
     from oms.domain.order.views import PaymentView
     from oms.domain.tasks import TaskKind
-    from oms.keys import payment_exception_task_id
+    from oms.keys import capture_again_key, payment_exception_task_id
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
     from workflows.order_steps import activity_failure
@@ -219,7 +219,7 @@ class PaymentRecovery:
                     calls.capture_payment,
                     CaptureRequest(
                         order_id=self.order.id,
-                        shipment_key=f"{exc.fulfilment_id}~{r.action.value}{attempt}",
+                        shipment_key=capture_again_key(exc.fulfilment_id, r.action.value, attempt),
                         authorization_id=auth_id,
                         amount=exc.amount,
                         currency=self.order.currency,

@@ -14,13 +14,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import RunEnded, run_update
+from api.openapi import schema_of
 from api.task_outcomes import (
     OUTCOMES,
     CompleteBody,
     DeliveryOutcome,
     QcOutcome,
     outcome_of,
-    schema_of,
 )
 from api.views import MAX_OFFSET, as_utc
 from oms.contracts.returns import QcResult
@@ -31,10 +31,12 @@ from oms.db.tables import ManualTask
 from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode
 from oms.domain.fraud import FraudReviewDecision
+from oms.domain.inbound import ChargebackOutcome
 from oms.domain.order.payment_recovery import PaymentDecision, PaymentResolution
 from oms.domain.reason_codes import ReasonUsage
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.logging import get_logger
+from oms.services.payment_notices import chargeback_decided
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
@@ -263,6 +265,7 @@ def _check_grades(db: Database, outcome: QcOutcome) -> None:
                             schema_of(QcOutcome),
                             schema_of(DeliveryOutcome),
                             schema_of(PaymentDecision),
+                            schema_of(ChargebackOutcome),
                         ]
                     }
                 }
@@ -282,8 +285,10 @@ async def complete_task(
     `{"grades": [{"line_id", "grade", "quantity"}]}`, every received unit graded with a
     `return_qc` reason code; a failed delivery `{"resolution": "reshipped" | "refunded" |
     "redelivery_booked" | "closed", "note"}`; a refused capture `{"action": "retry" |
-    "reauthorize" | "write_off", "reason"}`, which the order carries out before it ends. An
-    unclaimed task may be completed by any analyst; a claimed one only by its holder."""
+    "reauthorize" | "write_off", "reason"}`, which the order carries out before it ends (a
+    capture the gateway reversed after the fact: recorded, carried out by hand); a chargeback
+    `{"decision": "accept" | "dispute", "note"}`, announced as `payment.chargeback_decided`.
+    An unclaimed task may be completed by any analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
     kind = TaskKind(task.kind)
     outcome = outcome_of(kind, body)
@@ -293,7 +298,9 @@ async def complete_task(
     try:
         if isinstance(outcome, CompleteBody):
             await _decide_review(client, task, outcome, principal)
-        elif isinstance(outcome, PaymentDecision):
+        elif isinstance(outcome, ChargebackOutcome):
+            await run_in_threadpool(_chargeback_decided, db, done, outcome, principal)
+        elif isinstance(outcome, PaymentDecision) and not task.payload.get("reversed"):
             resolution = PaymentResolution(
                 fulfilment_id=str(task.payload["fulfilment_id"]),
                 action=outcome.action,
@@ -323,6 +330,13 @@ async def complete_task(
         raise
     log.info("task_completed", task_id=task_id, kind=kind.value, by=principal.actor)
     return TaskPublic.of(done)
+
+
+def _chargeback_decided(
+    db: Database, task: ManualTask, outcome: ChargebackOutcome, principal: Principal
+) -> None:
+    with db.session() as s:
+        chargeback_decided(s, task, outcome.decision.value, outcome.note, principal.actor)
 
 
 async def _decide_review(

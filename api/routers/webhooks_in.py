@@ -1,7 +1,8 @@
 """Signed webhooks in: carriers' tracking (this module), and the senders' secrets (admin).
 
-A sender (``carrier:<name>``, ``wms``, ``pos``, ``payments``) is registered with a secret by
-an admin; its requests carry ``OMS-Signature`` and ``OMS-Event-Id`` (oms.webhooks). A request
+A sender (``carrier:<name>``, ``payments:<gateway>``, a WMS, a POS) is registered with a
+secret and a kind by an admin, a WMS or a POS also with the locations it speaks for; its
+requests carry ``OMS-Signature`` and ``OMS-Event-Id`` (oms.webhooks, api/inbound.py). A request
 that is not signed with the sender's secret, or was signed more than 300 s ago, is 401; an
 event id already applied is answered 200 with ``applied: false`` and changes nothing.
 """
@@ -12,26 +13,31 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, error_responses, from_validation
+from api.errors import ApiError, error_responses
+from api.inbound import (
+    SIGNATURE_REFUSALS,
+    body_schema,
+    event_id_of,
+    first_delivery,
+    parsed,
+    verified,
+)
 from api.views import as_utc
 from oms.db import deliveries, inbound
 from oms.db.engine import Database
-from oms.domain.errors import ErrorCode
+from oms.db.tables import Location
+from oms.domain.delivery import Identifier
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.inbound import SenderKind, kind_of_id, sender_refusal
 from oms.domain.shipments import TrackingUpdate
+from oms.keys import carrier_sender_id
 from oms.logging import get_logger
-from oms.webhooks import (
-    EVENT_ID_HEADER,
-    SIGNATURE_HEADER,
-    SignatureError,
-    new_secret,
-    signed_once,
-    verify,
-)
+from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, new_secret
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks in"])
@@ -41,16 +47,10 @@ SenderId = Annotated[
     str,
     Path(
         pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$",
-        description="carrier:<name>, wms, pos or payments",
+        description="carrier:<name>, payments:<gateway>, or a WMS's or a POS's own id",
     ),
 ]
 CarrierName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,55}$")]
-_SIGNATURE_REFUSALS = (
-    ErrorCode.SIGNATURE_MISSING,
-    ErrorCode.SIGNATURE_MALFORMED,
-    ErrorCode.SIGNATURE_EXPIRED,
-    ErrorCode.SIGNATURE_MISMATCH,
-)
 
 
 class SenderIn(BaseModel):
@@ -59,16 +59,29 @@ class SenderIn(BaseModel):
     secret: str | None = Field(
         default=None, min_length=24, max_length=200, description="generated when left out"
     )
+    kind: SenderKind | None = Field(
+        default=None, description="left out: the one the id names (carrier:, payments, wms, pos)"
+    )
+    locations: list[Identifier] | None = Field(
+        default=None,
+        max_length=500,
+        description="a wms's warehouses, a pos's stores: the locations its events may name "
+        "(left out on a rotation: kept as they were)",
+    )
 
 
 class SenderSecret(BaseModel):
     sender: str
+    kind: SenderKind
+    locations: list[str]
     secret: str = Field(description="shown here only: give it to the sender")
     created: bool
 
 
 class SenderOut(BaseModel):
     sender: str
+    kind: SenderKind
+    locations: list[str]
     created_at: datetime
     rotated_at: datetime | None
 
@@ -77,20 +90,64 @@ class SenderList(BaseModel):
     items: list[SenderOut]
 
 
+def _kind(db: Database, sender: str, body: SenderIn) -> SenderKind | None:
+    """The kind given, else the one registered (a rotation), else the one the id names."""
+    if body.kind is not None:
+        return body.kind
+    with db.reading() as s:
+        kind = inbound.kind_of(s, sender)
+    return kind or kind_of_id(sender)
+
+
+def _check_sender(db: Database, sender: str, kind: SenderKind | None, body: SenderIn) -> None:
+    why = sender_refusal(sender, kind, body.locations or [])
+    if why is not None:
+        field = "locations" if "locations" in why else "kind"
+        raise ApiError.invalid([FieldError(field=field, code=ErrorCode.INVALID, reason=why)])
+    if not body.locations:
+        return
+    with db.reading() as s:
+        known = set(s.exec(select(Location.id).where(col(Location.id).in_(body.locations))))
+    errors = [
+        FieldError(
+            field=f"locations[{i}]",
+            code=ErrorCode.LOCATION_NOT_FOUND,
+            reason=f"no location {loc!r}",
+        )
+        for i, loc in enumerate(body.locations)
+        if loc not in known
+    ]
+    if errors:
+        raise ApiError.invalid(errors)
+
+
 @router.put(
     "/senders/{sender}",
     response_model=SenderSecret,
     status_code=200,
-    responses={201: {"model": SenderSecret, "description": "Registered"}},
+    responses={
+        201: {"model": SenderSecret, "description": "Registered"},
+        **error_responses(ErrorCode.INVALID, ErrorCode.LOCATION_NOT_FOUND),
+    },
 )
 def put_sender(sender: SenderId, body: SenderIn, response: Response, _: Admin, db: DbDep) -> Any:
-    """Register a sender with its secret, or rotate it (the old secret stops working)."""
+    """Register a sender with its secret, its kind and (a WMS, a POS) the locations it speaks
+    for, or rotate its secret (the old secret stops working)."""
+    kind = _kind(db, sender, body)
+    _check_sender(db, sender, kind, body)
     secret = body.secret or new_secret()
     with db.session() as s:
-        created = inbound.set_secret(s, sender, secret)[1]
+        row, created = inbound.set_secret(s, sender, secret, kind=kind, locations=body.locations)
+        answer = SenderSecret(
+            sender=sender,
+            kind=SenderKind(row.kind),
+            locations=list(row.locations),
+            secret=secret,
+            created=created,
+        )
     response.status_code = 201 if created else 200
-    log.info("webhook_sender_set", sender=sender, created=created)
-    return SenderSecret(sender=sender, secret=secret, created=created)
+    log.info("webhook_sender_set", sender=sender, kind=answer.kind.value, created=created)
+    return answer
 
 
 @router.get("/senders", response_model=SenderList)
@@ -100,6 +157,8 @@ def list_senders(_: Admin, db: DbDep) -> Any:
             items=[
                 SenderOut(
                     sender=r.id,
+                    kind=SenderKind(r.kind),
+                    locations=list(r.locations),
                     created_at=as_utc(r.created_at),
                     rotated_at=as_utc(r.rotated_at) if r.rotated_at else None,
                 )
@@ -129,37 +188,11 @@ class TrackingApplied(BaseModel):
     order_delivered: bool = False
 
 
-def _verified(db: Database, sender: str, signature: str | None, body: bytes) -> None:
-    with db.reading() as s:
-        secret = inbound.secret_of(s, sender)
-    try:
-        if secret is None:  # an unknown sender is told no more than a wrong signature
-            verify("", signature, body)
-            raise SignatureError("signature_mismatch", "the signature does not match the body")
-        verify(secret, signature, body)
-    except SignatureError as exc:
-        log.warning("webhook_refused", sender=sender, code=exc.code)
-        raise ApiError(ErrorCode(exc.code), str(exc), SIGNATURE_HEADER) from exc
-
-
-def _parsed(body: bytes) -> TrackingUpdate:
-    try:
-        return TrackingUpdate.model_validate_json(body)
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        raise from_validation(RequestValidationError(errors)) from exc
-
-
 @router.post(
     "/carriers/{carrier}",
     response_model=TrackingApplied,
-    responses=error_responses(*_SIGNATURE_REFUSALS, ErrorCode.SHIPMENT_NOT_FOUND),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": TrackingUpdate.model_json_schema()}},
-        }
-    },
+    responses=error_responses(*SIGNATURE_REFUSALS, ErrorCode.SHIPMENT_NOT_FOUND),
+    openapi_extra=body_schema(TrackingUpdate),
 )
 async def carrier_tracking(
     carrier: CarrierName,
@@ -175,19 +208,15 @@ async def carrier_tracking(
     shipment moves on; a failed delivery opens a ``delivery_exception`` task; the order is
     ``DELIVERED`` once every shipment is."""
     body = await request.body()
-    sender = f"carrier:{carrier}"
-    await run_in_threadpool(_verified, db, sender, signature, body)
-    if not event_id:
-        raise ApiError(ErrorCode.REQUIRED, f"{EVENT_ID_HEADER} is required", EVENT_ID_HEADER)
-    update = _parsed(body)
+    sender = carrier_sender_id(carrier)
+    await run_in_threadpool(verified, db, sender, signature, body)
+    event_id = event_id_of(event_id)
+    update = parsed(TrackingUpdate, body)
 
     def apply() -> TrackingApplied:
         with db.session() as s:
             assert signature is not None  # verified above
-            replayed = not inbound.first_time(
-                s, sender, f"sig:{signed_once(signature)}", "carrier.tracking"
-            )
-            if replayed or not inbound.first_time(s, sender, event_id, "carrier.tracking"):
+            if not first_delivery(s, sender, signature, event_id, "carrier.tracking"):
                 return TrackingApplied(event_id=event_id, applied=False, outcome="duplicate")
             result = deliveries.apply_tracking(s, carrier=carrier, event_id=event_id, update=update)
             if result.outcome is deliveries.Tracked.UNKNOWN_SHIPMENT:

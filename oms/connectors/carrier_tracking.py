@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from oms.config import Settings
 from oms.connectors.carriers import SIM_CARRIER, PlannedUpdate, SimulatedCarrier
 from oms.domain.shipments import TrackingUpdate
+from oms.keys import carrier_sender_id
 from oms.logging import get_logger
 from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, new_secret, sign
 
@@ -86,7 +87,7 @@ def tracking_sender(settings: Settings, carrier: object) -> TrackingSender | Non
 
 
 DEV_SECRET_FILE = "carrier-webhook-secret"
-SENDER = f"carrier:{SIM_CARRIER}"
+SENDER = carrier_sender_id(SIM_CARRIER)
 
 
 def with_dev_tracking(settings: Settings, api_url: str) -> Settings:

@@ -15,7 +15,9 @@ a refund of a capture this simulator does not know is ``unknown_capture``.
 
 ``refuse_captures(n)`` makes the next ``n`` captures (new idempotency keys) be refused, as an
 issuer may refuse a capture after authorizing: a test hook, and a way to rehearse payment
-exceptions in ``oms dev``.
+exceptions in ``oms dev``. ``reverse(key, code)`` makes a capture or a refund it answered as
+done fail after the fact (its transaction is no longer listed), as a gateway's late notice
+says (``oms.connectors.payment_notices`` sends it).
 
 Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
 gives the same answer because tokens are fixed and an authorization only gets less capturable
@@ -68,6 +70,7 @@ CREATE TABLE IF NOT EXISTS captures (
     capture_id TEXT PRIMARY KEY,
     authorization_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reversals (idempotency_key TEXT PRIMARY KEY, code TEXT NOT NULL);
 """
 
 _T = TypeVar("_T", Authorization, Capture, Void, Refund)
@@ -221,11 +224,24 @@ class SimulatedPaymentGateway:
 
         return self._once(idempotency_key, Void, work)
 
+    def reverse(self, idempotency_key: str, code: str) -> GatewayTransaction:
+        """A capture or a refund done under this key fails after the fact: no longer one of
+        the gateway's transactions. The transaction it was; KeyError when there is none."""
+        done = next((t for t in self.transactions() if t.idempotency_key == idempotency_key), None)
+        if done is None or done.operation not in ("capture", "refund"):
+            raise KeyError(idempotency_key)
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO reversals VALUES (?, ?)", (idempotency_key, code)
+            )
+        return done
+
     def transactions(self) -> Iterator[GatewayTransaction]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT idempotency_key, operation, reference, authorization_id, amount,"
-                " currency, created_at FROM operations ORDER BY seq"
+                " currency, created_at FROM operations WHERE idempotency_key NOT IN"
+                " (SELECT idempotency_key FROM reversals) ORDER BY seq"
             ).fetchall()
         for key, operation, reference, auth_id, amount, currency, created_at in rows:
             yield GatewayTransaction(

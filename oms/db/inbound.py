@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from oms.db.tables import InboundEvent, WebhookSender, utcnow
+from oms.domain.inbound import SenderKind, kind_of_id
 
 
 def secret_of(session: Session, sender: str) -> str | None:
@@ -14,15 +15,41 @@ def secret_of(session: Session, sender: str) -> str | None:
     return row.secret if row else None
 
 
-def set_secret(session: Session, sender: str, secret: str) -> tuple[WebhookSender, bool]:
-    """Register the sender with this secret, or rotate its secret. (row, created)."""
+def kind_of(session: Session, sender: str) -> SenderKind | None:
+    row = session.get(WebhookSender, sender)
+    return SenderKind(row.kind) if row else None
+
+
+def of_kind(session: Session, kind: SenderKind) -> list[WebhookSender]:
+    """Every sender of a kind (a WMS or a POS is told apart by the secret it signs with)."""
+    stmt = select(WebhookSender).where(WebhookSender.kind == kind).order_by(col(WebhookSender.id))
+    return list(session.exec(stmt))
+
+
+def set_secret(
+    session: Session,
+    sender: str,
+    secret: str,
+    *,
+    kind: SenderKind | None = None,
+    locations: list[str] | None = None,
+) -> tuple[WebhookSender, bool]:
+    """Register the sender with this secret, or rotate its secret; its kind is the one given
+    or the one its id names, its locations those given (kept as they were when None).
+    (row, created)."""
+    kind = kind or kind_of_id(sender) or SenderKind.CARRIER
     row = session.get(WebhookSender, sender)
     if row is None:
-        row = WebhookSender(id=sender, secret=secret)
+        row = WebhookSender(
+            id=sender, secret=secret, kind=kind, locations=sorted(set(locations or []))
+        )
         session.add(row)
         session.flush()
         return row, True
     row.secret = secret
+    row.kind = kind
+    if locations is not None:
+        row.locations = sorted(set(locations))
     row.rotated_at = utcnow()
     session.add(row)
     session.flush()
@@ -39,6 +66,10 @@ def remove(session: Session, sender: str) -> bool:
         return False
     session.delete(row)
     return True
+
+
+def seen(session: Session, sender: str, event_id: str) -> bool:
+    return session.get(InboundEvent, (sender, event_id)) is not None
 
 
 def first_time(session: Session, sender: str, event_id: str, type_: str) -> bool:

@@ -55,3 +55,12 @@ def entries(
     if since is not None:
         stmt = stmt.where(col(PaymentLedgerEntry.recorded_at) >= since)
     return session.exec(stmt.order_by(col(PaymentLedgerEntry.recorded_at))).all()
+
+
+def by_reference(session: Session, operation: str, reference: str) -> PaymentLedgerEntry | None:
+    """The operation the gateway knows by this id (a capture's, a refund's)."""
+    stmt = select(PaymentLedgerEntry).where(
+        PaymentLedgerEntry.operation == operation,
+        PaymentLedgerEntry.gateway_reference == reference,
+    )
+    return session.exec(stmt.order_by(col(PaymentLedgerEntry.recorded_at))).first()

@@ -35,6 +35,7 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
+from oms.keys import refunded_capture, return_refund_prefix
 
 # -- policies ------------------------------------------------------------------------------
 
@@ -231,10 +232,9 @@ class RefundPart:
     currency: str
 
 
-REFUND_SEP = "@"  # in a refund's key: <order>:refund:<return id>@<capture id>
-
-
-def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -> list[RefundPart]:
+def refund_parts(
+    session: Session, order_id: str, return_id: str, amount: int, attempt: int = 0
+) -> list[RefundPart]:
     """Split ``amount`` over the order's captures, oldest first, each up to what it took less
     what other refunds gave back of it. The same split on every call for this return: its own
     refunds are not counted against the captures."""
@@ -248,11 +248,11 @@ def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -
             .order_by(col(PaymentLedgerEntry.recorded_at), col(PaymentLedgerEntry.idempotency_key))
         )
     )
-    mine = f"{order_id}:refund:{return_id}{REFUND_SEP}"
+    mine = return_refund_prefix(order_id, return_id, attempt)
     refunded: dict[str, int] = {}
     for e in ledger:
-        if e.operation == "refund" and not e.idempotency_key.startswith(mine):
-            capture = e.idempotency_key.rpartition(REFUND_SEP)[2]
+        capture = refunded_capture(e.idempotency_key)
+        if e.operation == "refund" and capture and not e.idempotency_key.startswith(mine):
             refunded[capture] = refunded.get(capture, 0) + e.amount
     parts: list[RefundPart] = []
     left = amount

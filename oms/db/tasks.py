@@ -193,10 +193,18 @@ def close(session: Session, task_id: str, *, status: TaskStatus, actor: str = "s
     )
 
 
+# Tasks about money the gateway already moved: the order's own end does not close them.
+OUTLIVE_THE_ORDER = (TaskKind.CHARGEBACK,)
+
+
 def close_open_for_order(session: Session, order_id: str, *, status: TaskStatus) -> int:
     result = session.execute(
         update(ManualTask)
-        .where(col(ManualTask.order_id) == order_id, col(ManualTask.status) == TaskStatus.OPEN)
+        .where(
+            col(ManualTask.order_id) == order_id,
+            col(ManualTask.status) == TaskStatus.OPEN,
+            col(ManualTask.kind).not_in(OUTLIVE_THE_ORDER),
+        )
         .values(status=status, completed_by="system", completed_at=utcnow())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -66,6 +66,12 @@ class ErrorCode(StrEnum):
     SIGNATURE_EXPIRED = "signature_expired", 401
     SIGNATURE_MISMATCH = "signature_mismatch", 401
     SENDER_NOT_FOUND = "sender_not_found", 404
+    # A WMS's or a POS's event names a location the sender does not speak for.
+    LOCATION_NOT_ALLOWED = "location_not_allowed", 403
+    # A gateway's notice names no operation of the payment ledger.
+    PAYMENT_NOT_FOUND = "payment_not_found", 404
+    # A WMS ships a parcel under another carrier or tracking number than the one booked.
+    TRACKING_MISMATCH = "tracking_mismatch", 409
     # Signed webhooks out (oms.domain.webhooks_out).
     UNSUPPORTED_URL = "unsupported_url", 422
     SUBSCRIPTION_NOT_FOUND = "subscription_not_found", 404

@@ -18,6 +18,8 @@ class TaskKind(StrEnum):
     DELIVERY_EXCEPTION = "delivery_exception"
     # Grade every unit a return brought back (qc_resellable, qc_damaged...).
     RETURN_QC = "return_qc"
+    # A card holder disputes a capture (a gateway's notice): accept it or dispute it.
+    CHARGEBACK = "chargeback"
 
 
 class TaskStatus(StrEnum):

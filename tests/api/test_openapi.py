@@ -44,6 +44,9 @@ def test_every_operation_that_takes_a_key_declares_401_and_403(document: dict[st
         ("GET", "/healthz"),
         ("GET", "/metrics"),
         ("POST", "/webhooks/carriers/{carrier}"),
+        ("POST", "/webhooks/payments/{gateway}"),
+        ("POST", "/webhooks/pos"),
+        ("POST", "/webhooks/wms"),
     ]
     assert [(m, p) for m, p, op in keyed if not {"401", "403"} <= declared(op)] == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from oms.db.tables.base import timestamp
@@ -38,3 +39,11 @@ class PaymentLedgerEntry(SQLModel, table=True):
     gateway_reference: str | None = Field(default=None, max_length=200)
     code: str | None = Field(default=None, max_length=64, description="Why it was refused")
     recorded_at: datetime = timestamp(nullable=False, index=True)
+    # A gateway's notice (POST /webhooks/payments/{gateway}) confirmed the operation, or said
+    # that one the OMS recorded as succeeded failed after all (outcome then refused).
+    confirmed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    reversed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -10,17 +10,21 @@ from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from oms.db.tables.base import one_of, timestamp
+from oms.domain.inbound import SenderKind
 from oms.domain.shipments import ShipmentStatus
 
 
 class WebhookSender(SQLModel, table=True):
-    """A system that calls the OMS's webhooks (``carrier:<name>``, ``wms``, ``pos``,
-    ``payments``) and the secret its requests are signed with."""
+    """A system that calls the OMS's webhooks (``carrier:<name>``, ``payments:<gateway>``, a
+    WMS, a POS), the secret its requests are signed with, and the locations it speaks for (a
+    WMS's warehouses, a POS's stores)."""
 
     __tablename__ = "webhook_senders"
 
     id: str = Field(primary_key=True, max_length=64)
     secret: str = Field(max_length=200)
+    kind: str = Field(max_length=16, description=one_of(SenderKind))
+    locations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = timestamp(nullable=False)
     rotated_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
