@@ -1,0 +1,204 @@
+"""Co-purchase affinity kept from order history (``oms.domain.recommendations.affinity``
+decides): counts added one batch of orders at a time, the neighbours of every product a batch
+touched rebuilt, and the point reached, all in one transaction, so a batch counts once.
+
+Orders are read in (created_at, id) order up to ``LAG`` before now: an order whose transaction
+is still open may yet appear with an earlier time, and one left behind would never count.
+Every order placed counts, whatever became of it: a cancelled basket still says what goes
+with what. A product's neighbours are rebuilt when a batch holds it; lifts of products not
+touched keep the basket total they were computed with (their order among themselves does not
+depend on it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select
+from sqlmodel import Session, col
+
+from oms.db.stock_updates import insert_into
+from oms.db.tables import (
+    AffinityNeighbour,
+    AffinityRefresh,
+    CopurchaseItem,
+    CopurchasePair,
+    Order,
+    Product,
+)
+from oms.db.tables.base import as_utc
+from oms.domain.recommendations.affinity import MIN_SUPPORT, basket_counts, neighbours_of
+
+STATE_ID = "orders"
+LAG = timedelta(seconds=60)
+BATCH_ORDERS = 2000
+_SLICE = 500  # SKUs per IN (...): well under the bound parameters SQLite takes
+
+ITEMS: Any = CopurchaseItem.__table__  # type: ignore[attr-defined]
+PAIRS: Any = CopurchasePair.__table__  # type: ignore[attr-defined]
+NEIGHBOURS: Any = AffinityNeighbour.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Batch:
+    orders: int
+    skus: int
+    baskets: int  # every basket counted so far
+    caught_up: bool
+
+
+def _state(session: Session) -> AffinityRefresh:
+    # Locked: a second refresh (there should be none) waits instead of counting twice.
+    row = session.get(AffinityRefresh, STATE_ID, with_for_update=True)
+    if row is not None:
+        return row
+    state = AffinityRefresh(id=STATE_ID)
+    session.add(state)
+    session.flush()
+    return state
+
+
+def _next_orders(
+    session: Session, state: AffinityRefresh, until: datetime, limit: int
+) -> list[tuple[str, datetime, list[str]]]:
+    o = Order
+    stmt = select(col(o.id), col(o.created_at), col(o.payload)).where(col(o.created_at) <= until)
+    if state.after_created_at is not None:
+        after = as_utc(state.after_created_at)
+        stmt = stmt.where(
+            or_(
+                col(o.created_at) > after,
+                and_(col(o.created_at) == after, col(o.id) > state.after_order_id),
+            )
+        )
+    rows = session.execute(stmt.order_by(col(o.created_at), col(o.id)).limit(limit)).all()
+    return [
+        (oid, created, [str(line["sku"]) for line in (payload or {}).get("lines", [])])
+        for oid, created, payload in rows
+    ]
+
+
+def _add(
+    session: Session, table: Any, keys: list[str], count: str, rows: list[dict[str, Any]]
+) -> None:
+    if not rows:
+        return
+    stmt = insert_into(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={count: table.c[count] + stmt.excluded[count]}
+    )
+    for start in range(0, len(rows), 5000):
+        session.execute(stmt, rows[start : start + 5000])
+
+
+def add_counts(session: Session, items: Counter[str], pairs: Counter[tuple[str, str]]) -> None:
+    """Add baskets per product and per pair (stored both ways)."""
+    _add(session, ITEMS, ["sku"], "baskets", [{"sku": k, "baskets": n} for k, n in items.items()])
+    both = [{"sku": a, "other": b, "together": n} for (a, b), n in pairs.items()]
+    both += [{"sku": b, "other": a, "together": n} for (a, b), n in pairs.items()]
+    both.sort(key=lambda r: (r["sku"], r["other"]))  # one lock order for every writer
+    _add(session, PAIRS, ["sku", "other"], "together", both)
+
+
+def _items(session: Session, skus: Collection[str]) -> dict[str, int]:
+    wanted = sorted(set(skus))
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _SLICE):
+        part = wanted[start : start + _SLICE]
+        out.update(
+            session.execute(select(ITEMS.c.sku, ITEMS.c.baskets).where(ITEMS.c.sku.in_(part))).all()
+        )
+    return out
+
+
+def rebuild_neighbours(session: Session, skus: Collection[str], baskets: int) -> None:
+    """Replace the stored neighbours of these products by what the counts say now."""
+    wanted = sorted(set(skus))
+    for start in range(0, len(wanted), _SLICE):
+        part = wanted[start : start + _SLICE]
+        together: dict[str, dict[str, int]] = {sku: {} for sku in part}
+        for sku, other, n in session.execute(
+            select(PAIRS.c.sku, PAIRS.c.other, PAIRS.c.together).where(
+                PAIRS.c.sku.in_(part), PAIRS.c.together >= MIN_SUPPORT
+            )
+        ):
+            together[sku][other] = n
+        items = _items(session, {*part, *(o for t in together.values() for o in t)})
+        session.execute(delete(NEIGHBOURS).where(NEIGHBOURS.c.sku.in_(part)))
+        rows = [
+            {"sku": n.sku, "rank": n.rank, "neighbour": n.neighbour, "together": n.together,
+             "lift": n.lift}
+            for sku in part
+            for n in neighbours_of(sku, together[sku], items, baskets)
+        ]  # fmt: skip
+        if rows:
+            session.execute(insert(NEIGHBOURS), rows)
+
+
+def refresh_batch(session: Session, now: datetime, limit: int = BATCH_ORDERS) -> Batch:
+    """Count the next ``limit`` orders (see the module); what it read."""
+    state = _state(session)
+    read = _next_orders(session, state, now - LAG, limit)
+    n, items, pairs = basket_counts(skus for _id, _at, skus in read)
+    if read:
+        add_counts(session, items, pairs)
+        state.baskets += n
+        rebuild_neighbours(session, items, state.baskets)
+        state.after_order_id, state.after_created_at = read[-1][0], read[-1][1]
+    state.refreshed_at = now
+    session.add(state)
+    session.flush()
+    return Batch(
+        orders=len(read), skus=len(items), baskets=state.baskets, caught_up=len(read) < limit
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What is known of the anchors: each one's given relations and learnt neighbours."""
+
+    relations: dict[str, list[dict[str, Any]]]
+    neighbours: dict[str, list[tuple[str, int, float]]]  # anchor -> (sku, together, lift)
+
+
+def links_of(session: Session, anchors: Iterable[str]) -> Linked:
+    """Two indexed reads: the anchors' relations (``products.relations``) and their stored
+    neighbours, best first."""
+    wanted = sorted(set(anchors))
+    relations = _relations(session, wanted)
+    neighbours: dict[str, list[tuple[str, int, float]]] = {}
+    for sku, other, n, lift in session.execute(
+        select(NEIGHBOURS.c.sku, NEIGHBOURS.c.neighbour, NEIGHBOURS.c.together, NEIGHBOURS.c.lift)
+        .where(NEIGHBOURS.c.sku.in_(wanted))
+        .order_by(NEIGHBOURS.c.sku, NEIGHBOURS.c.rank)
+    ):
+        neighbours.setdefault(sku, []).append((other, n, lift))
+    return Linked(relations=relations, neighbours=neighbours)
+
+
+def _relations(session: Session, skus: list[str]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        sku: list(rel or [])
+        for sku, rel in session.execute(
+            select(col(Product.sku), col(Product.relations)).where(col(Product.sku).in_(skus))
+        ).all()
+    }
+
+
+def neighbours(session: Session, sku: str) -> list[tuple[str, int, float]]:
+    return links_of(session, [sku]).neighbours.get(sku, [])
+
+
+def counted(session: Session) -> Mapping[str, Any]:
+    """How far the history was read (for the operator and the tests)."""
+    row = session.get(AffinityRefresh, STATE_ID)
+    if row is None:
+        return {"baskets": 0, "refreshed_at": None}
+    return {"baskets": row.baskets, "refreshed_at": row.refreshed_at}
