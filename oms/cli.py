@@ -111,7 +111,14 @@ async def _serve(
         unreachable,
     )
     from oms.tracing import configure_tracing
-    from workers.main import Dependencies, build_worker, relay_settings, watch_settings
+    from workers.main import (
+        Dependencies,
+        build_worker,
+        refresh_settings,
+        relay_settings,
+        watch_settings,
+    )
+    from workflows.affinity_refresh import start_affinity_refresh
     from workflows.atp_watch import start_atp_watch
     from workflows.webhook_relay import start_webhook_relay
 
@@ -152,6 +159,7 @@ async def _serve(
             tasks.append(asyncio.create_task(tracking.run()))
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
         await start_webhook_relay(client, settings.task_queue, relay_settings(settings))
+        await start_affinity_refresh(client, settings.task_queue, refresh_settings(settings))
     if api:
         app = create_app(settings, client=client)
         # log_config=None: uvicorn's lines go through the one handler (oms.logging) instead

@@ -18,6 +18,7 @@ from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
+from activities.recommendations import AffinityActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.sourcing import ProfileChoice, SourcingActivities
@@ -32,6 +33,7 @@ from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from workers import sandbox
+from workflows.affinity_refresh import AffinityRefreshWorkflow, RefreshSettings
 from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
 from workflows.fulfilment import FulfilmentWorkflow
@@ -48,6 +50,7 @@ WORKFLOWS = [
     AtpWatchWorkflow,
     ReturnWorkflow,
     WebhookRelayWorkflow,
+    AffinityRefreshWorkflow,
 ]
 
 
@@ -110,6 +113,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
+    affinity = AffinityActivities(deps.db)
     returns = ReturnActivities(deps.db, payments, deps.carrier)
     relay = WebhookRelayActivities(
         deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
@@ -145,6 +149,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         returns.refund_return,
         returns.book_return_label,
         relay.relay_webhooks,
+        affinity.refresh_affinity,
     ]
 
 
@@ -178,6 +183,10 @@ def watch_settings(settings: Settings) -> WatchSettings:
         interval_s=settings.atp_watch_interval.total_seconds(),
         overlap_s=settings.atp_watch_overlap.total_seconds(),
     )
+
+
+def refresh_settings(settings: Settings) -> RefreshSettings:
+    return RefreshSettings(interval_s=settings.recommendations_refresh_interval.total_seconds())
 
 
 def relay_settings(settings: Settings) -> RelaySettings:

@@ -20,6 +20,7 @@ from oms.db.tables import OutboxEvent
 from oms.domain.order import OrderStatus
 from oms.services.recommendations import for_confirmation
 from tests.factories import order, seed
+from tests.recommendations import place_history
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 FILLER = [f"SKU-F{i:02}" for i in range(40)]
@@ -31,15 +32,7 @@ def catalogue(db: Database, skus: list[str]) -> None:
 
 
 def history(db: Database, baskets: list[list[str]], start: int, at: datetime) -> None:
-    with db.session() as s:
-        for i, basket in enumerate(baskets, start=start):
-            lines = [
-                {"line_id": str(n), "sku": sku, "quantity": 1, "unit_price": 100}
-                for n, sku in enumerate(basket, start=1)
-            ]
-            order_repo.insert_order(
-                s, order(f"H{i:05}", lines=lines), received_at=at + timedelta(seconds=i)
-            )
+    place_history(db, baskets, start=start, at=at)
 
 
 def refresh_all(db: Database, now: datetime) -> list[affinity.Batch]:

@@ -9,9 +9,7 @@ from oms.domain.availability import ChannelAtp, ChannelTerms
 from oms.domain.recommendations import Link, RelationKind, basket_counts, neighbours_of, rank
 from oms.domain.recommendations.relations import Relation, duplicates
 
-TERMS = ChannelTerms(
-    network_atp=0, counted_on_hand=0, buffer=0, buffer_rule=None, excluded_by=None
-)
+TERMS = ChannelTerms(network_atp=0, counted_on_hand=0, buffer=0, buffer_rule=None, excluded_by=None)
 
 
 def atp(sku: str, **by_location: int) -> ChannelAtp:
