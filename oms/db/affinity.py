@@ -12,6 +12,7 @@ depend on it).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlmodel import Session, col
 
+from oms.db.availability import _fetch, _marks
 from oms.db.stock_updates import insert_into
 from oms.db.tables import (
     AffinityNeighbour,
@@ -28,7 +30,6 @@ from oms.db.tables import (
     CopurchaseItem,
     CopurchasePair,
     Order,
-    Product,
 )
 from oms.db.tables.base import as_utc
 from oms.domain.recommendations.affinity import MIN_SUPPORT, basket_counts, neighbours_of
@@ -169,27 +170,45 @@ class Linked:
 
 
 def links_of(session: Session, anchors: Iterable[str]) -> Linked:
-    """Two indexed reads: the anchors' relations (``products.relations``) and their stored
-    neighbours, best first."""
+    """Two indexed reads, plain SQL as ATP lookups read (``oms.db.availability``): the
+    anchors' relations (``products.relations``) and their stored neighbours, best first."""
     wanted = sorted(set(anchors))
-    relations = _relations(session, wanted)
+    marks = _marks(wanted)
+    relations = {
+        sku: _json(rel)
+        for sku, rel in _fetch(
+            session, f"SELECT sku, relations FROM products WHERE sku IN ({marks})", wanted
+        )
+    }
     neighbours: dict[str, list[tuple[str, int, float]]] = {}
-    for sku, other, n, lift in session.execute(
-        select(NEIGHBOURS.c.sku, NEIGHBOURS.c.neighbour, NEIGHBOURS.c.together, NEIGHBOURS.c.lift)
-        .where(NEIGHBOURS.c.sku.in_(wanted))
-        .order_by(NEIGHBOURS.c.sku, NEIGHBOURS.c.rank)
+    for sku, other, n, lift in _fetch(
+        session,
+        "SELECT sku, neighbour, together, lift FROM affinity_neighbours"
+        f" WHERE sku IN ({marks}) ORDER BY sku, rank",
+        wanted,
     ):
         neighbours.setdefault(sku, []).append((other, n, lift))
     return Linked(relations=relations, neighbours=neighbours)
 
 
-def _relations(session: Session, skus: list[str]) -> dict[str, list[dict[str, Any]]]:
+def not_sold(session: Session, skus: Collection[str]) -> set[str]:
+    """Those of these SKUs whose product is not sold (``active`` false)."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return set()
     return {
-        sku: list(rel or [])
-        for sku, rel in session.execute(
-            select(col(Product.sku), col(Product.relations)).where(col(Product.sku).in_(skus))
-        ).all()
+        sku
+        for (sku,) in _fetch(
+            session,
+            f"SELECT sku FROM products WHERE sku IN ({_marks(wanted)}) AND active = ?",
+            [*wanted, False],
+        )
     }
+
+
+def _json(value: Any) -> list[dict[str, Any]]:
+    # The driver's cursor hands JSON back parsed (psycopg) or as text (SQLite).
+    return list(json.loads(value) if isinstance(value, str | bytes) else value or [])
 
 
 def neighbours(session: Session, sku: str) -> list[tuple[str, int, float]]:

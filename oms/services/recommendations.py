@@ -13,8 +13,9 @@ shipped from a location that turns out full today is placed elsewhere when order
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -22,13 +23,13 @@ from sqlmodel import Session
 
 from oms.db import affinity, profiles
 from oms.db import availability as av
-from oms.db.products import inactive_skus
 from oms.domain.availability import ChannelAtp
-from oms.domain.availability_lookup import ChannelSetup, atp_for
+from oms.domain.availability_lookup import ChannelSetup, atp_where_held
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
 from oms.domain.recommendations import Link, Recommendation, Relation, RelationKind, rank
 from oms.domain.sourcing import FactLine, OrderFacts, source_order
 from oms.domain.sourcing.candidates import candidates_from
+from oms.domain.sourcing.profiles import SourcingProfile
 from oms.logging import get_logger
 
 log = get_logger(__name__)
@@ -81,11 +82,11 @@ def recommend(session: Session, setup: ChannelSetup, ask: Ask) -> Answer:
     anchors = list(dict.fromkeys(sku for sku, _qty in ask.lines))
     links = list(_links(anchors, affinity.links_of(session, anchors)))
     candidates = {link.sku for link in links} - set(anchors)
-    unsold = inactive_skus(session, candidates) if candidates else set()
+    unsold = affinity.not_sold(session, candidates)
     links = [link for link in links if link.sku not in unsold]
     wanted = [*anchors, *sorted(candidates)]
     facts = av.load_facts(session, setup, wanted)
-    figures = atp_for(setup, facts, wanted)
+    figures = atp_where_held(setup, facts, wanted)
     quantities: dict[str, int] = {}
     for sku, qty in ask.lines:
         quantities[sku] = quantities.get(sku, 0) + qty
@@ -181,8 +182,8 @@ def _planned(
     )
     plan = source_order(
         order,
-        candidates_from(setup, sellable),
-        profiles.in_force(session, setup.channel.id),
+        candidates_from(_holding(setup, sellable.values()), sellable),
+        _profile(session, setup.channel.id),
     )
     units: dict[str, int] = {}
     for a in plan.allocations:
@@ -190,6 +191,31 @@ def _planned(
     shipping = sorted(units, key=lambda loc: (-units[loc], loc))
     missing += [d.sku for d in plan.unplaced if d.sku not in missing]
     return shipping, missing
+
+
+def _holding(setup: ChannelSetup, figures: Iterable[ChannelAtp | None]) -> ChannelSetup:
+    """The setup with only the locations counting some stock of these SKUs: the planner's
+    candidates are the same (a location holding none of the cart is no candidate), without
+    visiting every location of a large network."""
+    held = {loc for atp in figures if atp for loc, n in atp.by_location.items() if n > 0}
+    return replace(setup, locations={k: v for k, v in setup.locations.items() if k in held})
+
+
+# The channel's sourcing profile changes seldom and is read on every cart: each process keeps
+# it for PROFILE_TTL_S, as ATP lookups keep the channels (oms.db.availability.TOPOLOGY_TTL_S).
+PROFILE_TTL_S = 2.0
+_profiles: dict[tuple[str, str], tuple[float, SourcingProfile]] = {}
+
+
+def _profile(session: Session, channel: str) -> SourcingProfile:
+    key = (str(session.get_bind().engine.url), channel)
+    cached = _profiles.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < PROFILE_TTL_S:
+        return cached[1]
+    profile = profiles.in_force(session, channel)
+    _profiles[key] = (now, profile)
+    return profile
 
 
 def for_confirmation(session: Session, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
