@@ -5,6 +5,7 @@ docs/recommendations.md tells the whole of it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -17,7 +18,7 @@ from oms.domain.availability_lookup import ChannelSetup
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint
 from oms.domain.order import MAX_QUANTITY, Identifier
-from oms.services.recommendations import Answer, Ask, destination_of, recommend
+from oms.services.recommendations import Answer, Ask, UnknownSkus, destination_of, recommend
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
@@ -62,15 +63,6 @@ class CartIn(BaseModel):
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
 
 
-def _setup(db: DbDep, principal: Principal, channel: str) -> ChannelSetup:
-    channel_in_scope(principal, channel)
-    try:
-        with db.reading() as s:
-            return av.load_channel(s, channel)
-    except av.UnknownChannel:
-        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel") from None
-
-
 def _store(setup: ChannelSetup, store: str | None) -> None:
     info = setup.locations.get(store) if store is not None else None
     if store is not None and (info is None or info.type != "store"):
@@ -97,13 +89,33 @@ def _point(text: str | None) -> GeoPoint | None:
         ) from None
 
 
-def _answer(db: DbDep, setup: ChannelSetup, ask: Ask, *, cart: bool) -> Answer:
+def _answer(
+    db: DbDep,
+    principal: Principal,
+    channel: str,
+    store: str | None,
+    ask: Callable[[ChannelSetup], Ask],
+    *,
+    cart: bool,
+) -> Answer:
+    """One read: the channel (cached), then the recommendation."""
+    channel_in_scope(principal, channel)
     with db.reading() as s:
-        known = set(av.load_products(s, [sku for sku, _q in ask.lines]))
-        unknown = [(i, sku) for i, (sku, _q) in enumerate(ask.lines) if sku not in known]
-        if unknown and not cart:
-            raise ApiError(ErrorCode.SKU_NOT_FOUND, f"SKU {unknown[0][1]!r} is not known", "sku")
-        if unknown:
+        try:
+            setup = av.load_channel(s, channel)
+        except av.UnknownChannel:
+            raise ApiError(
+                ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel"
+            ) from None
+        _store(setup, store)
+        asked = ask(setup)
+        try:
+            return recommend(s, setup, asked)
+        except UnknownSkus as exc:
+            if not cart:
+                raise ApiError(
+                    ErrorCode.SKU_NOT_FOUND, f"SKU {exc.skus[0]!r} is not known", "sku"
+                ) from None
             raise ApiError.invalid(
                 [
                     FieldError(
@@ -111,10 +123,10 @@ def _answer(db: DbDep, setup: ChannelSetup, ask: Ask, *, cart: bool) -> Answer:
                         code=ErrorCode.UNKNOWN_SKU,
                         reason=f"SKU {sku!r} is not in the catalogue",
                     )
-                    for i, sku in unknown
+                    for i, (sku, _q) in enumerate(asked.lines)
+                    if sku in exc.skus
                 ]
-            )
-        return recommend(s, setup, ask)
+            ) from None
 
 
 @router.get("/product/{sku}", response_model=Answer, responses=PRODUCT_ERRORS)
@@ -134,18 +146,19 @@ def for_product(
     those the channel can promise, those held where the product would ship from (or at the
     pickup store) first. When the product itself cannot be had, `missing` names it and
     `substitutes` lists what can."""
-    setup = _setup(db, principal, channel)
-    _store(setup, pickup_store_id)
-    point, region = destination_of(setup, _point(destination), postal_code)
-    ask = Ask(
-        channel=channel,
-        lines=[(sku, 1)],
-        destination=point,
-        region=region,
-        pickup_store=pickup_store_id,
-        limit=limit,
-    )
-    return _answer(db, setup, ask, cart=False)
+
+    def ask(setup: ChannelSetup) -> Ask:
+        point, region = destination_of(setup, _point(destination), postal_code)
+        return Ask(
+            channel=channel,
+            lines=[(sku, 1)],
+            destination=point,
+            region=region,
+            pickup_store=pickup_store_id,
+            limit=limit,
+        )
+
+    return _answer(db, principal, channel, pickup_store_id, ask, cart=False)
 
 
 @router.post("/cart", response_model=Answer, responses=CART_ERRORS)
@@ -153,18 +166,19 @@ def for_cart(body: CartIn, principal: Reader, db: DbDep) -> Any:
     """What to offer with a cart: the sourcing planner places the cart (or the pickup store
     takes it) and what those locations hold comes first; for a line that cannot be had there,
     `substitutes` lists what can. Nothing is reserved."""
-    setup = _setup(db, principal, body.channel)
-    _store(setup, body.pickup_store_id)
-    point = (
+    given = (
         GeoPoint(lat=body.destination.lat, lon=body.destination.lon) if body.destination else None
     )
-    point, region = destination_of(setup, point, body.postal_code)
-    ask = Ask(
-        channel=body.channel,
-        lines=[(line.sku, line.quantity) for line in body.lines],
-        destination=point,
-        region=region,
-        pickup_store=body.pickup_store_id,
-        limit=body.limit,
-    )
-    return _answer(db, setup, ask, cart=True)
+
+    def ask(setup: ChannelSetup) -> Ask:
+        point, region = destination_of(setup, given, body.postal_code)
+        return Ask(
+            channel=body.channel,
+            lines=[(line.sku, line.quantity) for line in body.lines],
+            destination=point,
+            region=region,
+            pickup_store=body.pickup_store_id,
+            limit=body.limit,
+        )
+
+    return _answer(db, principal, body.channel, body.pickup_store_id, ask, cart=True)

@@ -50,6 +50,13 @@ class Ask:
     pickup_store: str | None = None
     locations: Sequence[str] | None = None
     limit: int = 10
+    strict: bool = True  # an anchor not in the catalogue raises UnknownSkus
+
+
+class UnknownSkus(LookupError):
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(f"not in the catalogue: {', '.join(skus)}")
+        self.skus = skus
 
 
 class Answer(BaseModel):
@@ -86,6 +93,8 @@ def recommend(session: Session, setup: ChannelSetup, ask: Ask) -> Answer:
     links = [link for link in links if link.sku not in unsold]
     wanted = [*anchors, *sorted(candidates)]
     facts = av.load_facts(session, setup, wanted)
+    if ask.strict and (unknown := [sku for sku in anchors if sku not in facts.products]):
+        raise UnknownSkus(unknown)
     figures = atp_where_held(setup, facts, wanted)
     quantities: dict[str, int] = {}
     for sku, qty in ask.lines:
@@ -232,6 +241,8 @@ def for_confirmation(session: Session, payload: Mapping[str, Any]) -> list[dict[
         return []
     channel = str(payload.get("channel", ""))
     setup = av.channel_setup(session, channel)
-    ask = Ask(channel=channel, lines=lines, locations=locations, limit=CONFIRMATION_LIMIT)
+    ask = Ask(
+        channel=channel, lines=lines, locations=locations, limit=CONFIRMATION_LIMIT, strict=False
+    )
     answer = recommend(session, setup, ask)
     return [r.model_dump() for r in answer.recommendations if not r.extra_shipment]

@@ -101,30 +101,29 @@ def rank(
     score, then SKU; at most ``limit``. ``shipping``: the locations the rest ships from (or
     the pickup store), in order of preference; ``distance``: how far a location is from the
     customer (None: unknown)."""
-    out = []
+    judged = []
     for sku, (score, link) in best_links(links, skip).items():
         atp = figures.get(sku)
-        if atp is None or atp.atp <= 0:
-            continue
-        holders = [loc for loc, units in atp.by_location.items() if units > 0]
-        if not holders:
+        if atp is None or atp.atp <= 0 or not any(n > 0 for n in atp.by_location.values()):
             continue
         with_rest = next((loc for loc in shipping if atp.by_location.get(loc, 0) > 0), None)
-        if with_rest is not None:
-            ships_from, extra = with_rest, False
-        else:
-            ships_from, extra = min(holders, key=lambda loc: _far(distance(loc), loc)), True
+        judged.append((with_rest is None, -score, sku, link, atp, with_rest))
+    judged.sort(key=lambda j: j[:3])
+    out = []
+    # Only the items kept look for their nearest location.
+    for extra, minus_score, sku, link, atp, with_rest in judged[:limit]:
+        holders = [loc for loc, units in atp.by_location.items() if units > 0]
+        ships_from = with_rest or min(holders, key=lambda loc: _far(distance(loc), loc))
         out.append(
             Recommendation(
                 sku=sku,
-                score=round(score, 4),
+                score=round(-minus_score, 4),
                 reason=reason(link),
                 ships_from=ships_from,
                 extra_shipment=extra,
             )
         )
-    out.sort(key=lambda r: (r.extra_shipment, -r.score, r.sku))
-    return out[:limit]
+    return out
 
 
 def _far(km: float | None, loc: str) -> tuple[bool, float, str]:
