@@ -22,15 +22,10 @@ class AffinityActivities:
 
     @activity.defn
     def refresh_affinity(self, req: RefreshRequest) -> RefreshResult:
-        orders = skus = baskets = 0
-        caught_up = False
-        while orders < req.max_orders and not caught_up:
-            with self.db.session() as s:
-                batch = affinity.refresh_batch(
-                    s, utcnow(), min(self.batch, req.max_orders - orders)
-                )
-            orders, skus, baskets = orders + batch.orders, skus + batch.skus, batch.baskets
-            caught_up = batch.caught_up
-            activity.heartbeat(orders)
-        log.info("affinity_refreshed", orders=orders, skus=skus, baskets=baskets)
-        return RefreshResult(orders=orders, skus=skus, baskets=baskets, caught_up=caught_up)
+        done = affinity.refresh(
+            self.db, utcnow, max_orders=req.max_orders, batch=self.batch, beat=activity.heartbeat
+        )
+        log.info("affinity_refreshed", orders=done.orders, skus=done.rebuilt, baskets=done.baskets)
+        return RefreshResult(
+            orders=done.orders, skus=done.rebuilt, baskets=done.baskets, caught_up=done.caught_up
+        )

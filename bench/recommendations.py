@@ -5,7 +5,8 @@ Migrates a scratch database (a SQLite file by default; with ``--database-url``, 
 database on that PostgreSQL server, dropped afterwards) and seeds it
 (bench/recommendations_setup.py: ``--skus`` products, ``--locations`` locations, ``--orders``
 orders with planted pairs). Counts the history as AffinityRefreshWorkflow does
-(``oms.db.affinity.refresh_batch``, 2,000 orders a transaction; timed), then:
+(``oms.db.affinity.refresh``: 2,000 orders a transaction, then the neighbours of every
+product counted; timed), then:
 
 - ``precision_at_5``: over the planted anchors, the share of each one's five best learnt
   neighbours that are its five planted partners;
@@ -67,13 +68,8 @@ TARGETS = {
 def refresh(db: Database) -> tuple[int, float]:
     """Count the whole history as the workflow's activity does; orders and seconds."""
     t0 = time.perf_counter()
-    orders = 0
-    while True:
-        with db.session() as s:
-            batch = affinity.refresh_batch(s, datetime.now(UTC))
-        orders += batch.orders
-        if batch.caught_up:
-            return orders, time.perf_counter() - t0
+    done = affinity.refresh(db, lambda: datetime.now(UTC), max_orders=10**9)
+    return done.orders, time.perf_counter() - t0
 
 
 def precision_at_5(db: Database, world: World) -> float:

@@ -1,28 +1,34 @@
-"""Co-purchase affinity kept from order history (``oms.domain.recommendations.affinity``
-decides): counts added one batch of orders at a time, the neighbours of every product a batch
-touched rebuilt, and the point reached, all in one transaction, so a batch counts once.
+"""Co-purchase affinity kept from order history (``oms.db.affinity`` keeps,
+``oms.domain.recommendations.affinity`` decides).
+
+A refresh counts the orders placed since the last one, a batch per transaction: baskets per
+product and per pair are added, the products counted marked ``stale`` and the point reached
+moved together, so a batch counts once whatever is retried. Then the neighbours of every stale
+product are rebuilt from the counts, ``_SLICE`` products a transaction (a refresh cut short
+leaves them stale for the next). A backlog is so counted first and ranked once, not once per
+batch.
 
 Orders are read in (created_at, id) order up to ``LAG`` before now: an order whose transaction
 is still open may yet appear with an earlier time, and one left behind would never count.
 Every order placed counts, whatever became of it: a cancelled basket still says what goes
-with what. A product's neighbours are rebuilt when a batch holds it; lifts of products not
-touched keep the basket total they were computed with (their order among themselves does not
-depend on it).
+with what. Lifts of products not counted since keep the basket total they were computed with
+(their order among themselves does not depend on it).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlmodel import Session, col
 
 from oms.db.availability import _fetch, _marks
+from oms.db.engine import Database
 from oms.db.stock_updates import insert_into
 from oms.db.tables import (
     AffinityNeighbour,
@@ -50,6 +56,42 @@ class Batch:
     skus: int
     baskets: int  # every basket counted so far
     caught_up: bool
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    orders: int
+    rebuilt: int  # products whose neighbours were rebuilt
+    baskets: int
+    caught_up: bool
+
+
+def refresh(
+    db: Database,
+    now: Callable[[], datetime],
+    *,
+    max_orders: int,
+    batch: int = BATCH_ORDERS,
+    beat: Callable[[int], None] = lambda _n: None,
+) -> Refreshed:
+    """What one refresh does (AffinityRefreshWorkflow's activity, the bench, the tests): count
+    batches of orders until caught up or ``max_orders`` are counted, then rebuild the
+    neighbours of every product counted since (``_SLICE`` a transaction); ``beat`` after each
+    transaction. Each transaction stands alone: a refresh cut short is taken up by the next."""
+    orders = rebuilt = baskets = 0
+    caught_up = False
+    while orders < max_orders and not caught_up:
+        with db.session() as s:
+            counted = refresh_batch(s, now(), min(batch, max_orders - orders))
+        orders, baskets, caught_up = orders + counted.orders, counted.baskets, counted.caught_up
+        beat(orders)
+    while True:
+        with db.session() as s:
+            done = rebuild_stale(s)
+        rebuilt += done
+        beat(orders)
+        if done < _SLICE:
+            return Refreshed(orders=orders, rebuilt=rebuilt, baskets=baskets, caught_up=caught_up)
 
 
 def _state(session: Session) -> AffinityRefresh:
@@ -84,13 +126,18 @@ def _next_orders(
 
 
 def _add(
-    session: Session, table: Any, keys: list[str], count: str, rows: list[dict[str, Any]]
+    session: Session,
+    table: Any,
+    keys: list[str],
+    count: str,
+    rows: list[dict[str, Any]],
+    also: dict[str, Any] | None = None,
 ) -> None:
     if not rows:
         return
     stmt = insert_into(session, table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={count: table.c[count] + stmt.excluded[count]}
+        index_elements=keys, set_={count: table.c[count] + stmt.excluded[count], **(also or {})}
     )
     for start in range(0, len(rows), 5000):
         session.execute(stmt, rows[start : start + 5000])
@@ -98,7 +145,8 @@ def _add(
 
 def add_counts(session: Session, items: Counter[str], pairs: Counter[tuple[str, str]]) -> None:
     """Add baskets per product and per pair (stored both ways)."""
-    _add(session, ITEMS, ["sku"], "baskets", [{"sku": k, "baskets": n} for k, n in items.items()])
+    counted = [{"sku": k, "baskets": n, "stale": True} for k, n in items.items()]
+    _add(session, ITEMS, ["sku"], "baskets", counted, {"stale": True})
     both = [{"sku": a, "other": b, "together": n} for (a, b), n in pairs.items()]
     both += [{"sku": b, "other": a, "together": n} for (a, b), n in pairs.items()]
     both.sort(key=lambda r: (r["sku"], r["other"]))  # one lock order for every writer
@@ -138,17 +186,33 @@ def rebuild_neighbours(session: Session, skus: Collection[str], baskets: int) ->
         ]  # fmt: skip
         if rows:
             session.execute(insert(NEIGHBOURS), rows)
+        session.execute(update(ITEMS).where(ITEMS.c.sku.in_(part)).values(stale=False))
+
+
+def rebuild_stale(session: Session, limit: int = _SLICE) -> int:
+    """Rebuild the neighbours of up to ``limit`` products counted since theirs were built
+    (``stale``); how many."""
+    state = _state(session)
+    skus = [
+        sku
+        for (sku,) in session.execute(
+            select(ITEMS.c.sku).where(ITEMS.c.stale.is_(True)).order_by(ITEMS.c.sku).limit(limit)
+        )
+    ]
+    if skus:
+        rebuild_neighbours(session, skus, state.baskets)
+    return len(skus)
 
 
 def refresh_batch(session: Session, now: datetime, limit: int = BATCH_ORDERS) -> Batch:
-    """Count the next ``limit`` orders (see the module); what it read."""
+    """Count the next ``limit`` orders (see the module), marking the products they hold
+    stale; what it read."""
     state = _state(session)
     read = _next_orders(session, state, now - LAG, limit)
     n, items, pairs = basket_counts(skus for _id, _at, skus in read)
     if read:
         add_counts(session, items, pairs)
         state.baskets += n
-        rebuild_neighbours(session, items, state.baskets)
         state.after_order_id, state.after_created_at = read[-1][0], read[-1][1]
     state.refreshed_at = now
     session.add(state)

@@ -185,8 +185,7 @@ async def test_learnt_affinity_from_the_order_history_is_offered_after_given_rel
     await set_stock(api, {(sku, "ST-OPERA"): 5 for sku in ("SKU-TEE", "SKU-MUG", "SKU-JEAN")})
     past = datetime.now(UTC) - timedelta(days=1)
     place_history(api.db, [["SKU-TEE", "SKU-MUG"]] * 4 + [["SKU-PHONE"]] * 20, start=0, at=past)
-    with api.db.session() as s:
-        affinity.refresh_batch(s, datetime.now(UTC))
+    affinity.refresh(api.db, lambda: datetime.now(UTC), max_orders=1000)
 
     body = await for_product(api, "SKU-TEE")
 

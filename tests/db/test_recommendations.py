@@ -35,14 +35,8 @@ def history(db: Database, baskets: list[list[str]], start: int, at: datetime) ->
     place_history(db, baskets, start=start, at=at)
 
 
-def refresh_all(db: Database, now: datetime) -> list[affinity.Batch]:
-    batches = []
-    while True:
-        with db.session() as s:
-            batch = affinity.refresh_batch(s, now, limit=100)
-        batches.append(batch)
-        if batch.caught_up:
-            return batches
+def refresh_all(db: Database, now: datetime) -> affinity.Refreshed:
+    return affinity.refresh(db, lambda: now, max_orders=10**6, batch=100)
 
 
 def test_affinity_learnt_from_an_order_history_finds_the_planted_pairs(db: Database) -> None:
@@ -56,9 +50,10 @@ def test_affinity_learnt_from_an_order_history_finds_the_planted_pairs(db: Datab
     rng.shuffle(baskets)
     history(db, baskets, 0, NOW - timedelta(days=1))
 
-    batches = refresh_all(db, NOW)
+    done = refresh_all(db, NOW)
 
-    assert sum(b.orders for b in batches) == len(baskets)
+    assert done.orders == len(baskets)
+    assert done.caught_up
     with db.reading() as s:
         assert affinity.neighbours(s, "SKU-TEE")[0][:2] == ("SKU-MUG", 30)
         assert affinity.neighbours(s, "SKU-PHONE")[0][:2] == ("SKU-JEAN", 12)
@@ -73,9 +68,9 @@ def test_a_refresh_counts_only_the_orders_placed_since_the_last(db: Database) ->
     history(db, [["SKU-TEE", "SKU-MUG"]] * 3, 100, NOW)
     history(db, [["SKU-TEE", "SKU-MUG"]], 200, NOW + timedelta(hours=1))
 
-    batches = refresh_all(db, NOW + timedelta(hours=1))
+    done = refresh_all(db, NOW + timedelta(hours=1))
 
-    assert [b.orders for b in batches] == [3]
+    assert (done.orders, done.rebuilt) == (3, 2)
     with db.reading() as s:
         assert affinity.neighbours(s, "SKU-TEE")[0][:2] == ("SKU-MUG", 6)
         assert affinity.counted(s)["baskets"] == 6

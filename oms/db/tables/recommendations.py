@@ -6,16 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
 class CopurchaseItem(SQLModel, table=True):
-    """How many baskets (orders) held the product."""
+    """How many baskets (orders) held the product; ``stale`` until its neighbours are rebuilt
+    from its latest counts."""
 
     __tablename__ = "copurchase_items"
 
     sku: str = Field(primary_key=True, max_length=64)
     baskets: int = Field(default=0)
+    stale: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class CopurchasePair(SQLModel, table=True):

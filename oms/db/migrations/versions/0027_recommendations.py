@@ -29,6 +29,7 @@ def upgrade() -> None:
         "copurchase_items",
         sa.Column("sku", SKU, nullable=False),
         sa.Column("baskets", sa.Integer(), nullable=False),
+        sa.Column("stale", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("sku"),
     )
     op.create_table(
