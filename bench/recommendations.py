@@ -17,7 +17,9 @@ product counted; timed), then:
   time for the whole request;
 - ``zero_extra_shipment_share``: among the carts whose answer holds an item that ships with
   the cart, the share whose first recommendation is one (checked against the positions);
-- the floor: ``GET /products/{sku}`` with the same key on the same server (one row).
+- the floor: ``GET /products/{sku}`` with the same key on the same server (one row);
+- the same asks in process (``oms.services.recommendations.recommend``, no HTTP): what the
+  recommendation itself costs, less sensitive to a busy machine than the HTTP figures.
 
 Prints each figure next to its target and the machine's load; it never asserts a timing.
 
@@ -52,10 +54,13 @@ from bench.inventory_reads import timed
 from bench.recommendations_setup import CHANNEL, World, seed
 from bench.store import database, pct
 from oms.db import affinity, api_keys
+from oms.db import availability as av
 from oms.db.engine import Database
 from oms.db.tables import InventoryPosition
 from oms.devserver import free_port
+from oms.domain.geo import GeoPoint
 from oms.logging import configure_logging
+from oms.services.recommendations import Ask, recommend
 
 TARGETS = {
     "precision_at_5": (">=", 0.8),
@@ -103,6 +108,42 @@ def carts(world: World, n: int, rng: random.Random) -> list[dict[str, Any]]:
              "destination": _near(world.points[loc], rng), "limit": 5}
         )  # fmt: skip
     return out
+
+
+def in_process(db: Database, world: World, args: argparse.Namespace) -> dict[str, Any]:
+    """The same asks without HTTP: what the recommendation itself costs (the service in one
+    read, as the API runs it), beside the HTTP figures that include the server and client."""
+    rng = random.Random(args.seed + 2)
+    anchors = sorted(world.planted)
+    stocked = sorted({sku for held in world.stocked.values() for sku in held})
+    bodies = carts(world, args.calls + args.warmup, rng)
+
+    def product() -> object:
+        sku = rng.choice(anchors) if rng.random() < 0.5 else rng.choice(stocked)
+        point = GeoPoint(lat=rng.uniform(43.3, 50.9), lon=rng.uniform(-1.5, 7.5))
+        with db.reading() as s:
+            setup = av.load_channel(s, CHANNEL)
+            return recommend(s, setup, Ask(channel=CHANNEL, lines=[(sku, 1)], destination=point))
+
+    def cart() -> object:
+        body = bodies.pop()
+        ask = Ask(
+            channel=CHANNEL,
+            lines=[(line["sku"], line["quantity"]) for line in body["lines"]],
+            destination=GeoPoint(**body["destination"]),
+            limit=5,
+        )
+        with db.reading() as s:
+            return recommend(s, av.load_channel(s, CHANNEL), ask)
+
+    products = timed(product, args.calls, args.warmup)
+    cart_times = timed(cart, args.calls, args.warmup)
+    return {
+        "product_in_process_p50_ms": pct(products, 50),
+        "product_in_process_p99_ms": pct(products, 99),
+        "cart_in_process_p50_ms": pct(cart_times, 50),
+        "cart_in_process_p99_ms": pct(cart_times, 99),
+    }
 
 
 def over_http(url: str, key: str, world: World, args: argparse.Namespace) -> dict[str, Any]:
@@ -202,6 +243,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 version = s.execute(
                     text("SELECT sqlite_version()" if db.is_sqlite else "SHOW server_version")
                 ).scalar_one()
+            args.progress(f"timing {args.calls} product and cart asks in process")
+            local = in_process(db, world, args)
             http = over_http(url, key, world, args)
             shares = zero_extra_share(db, http.pop("answers"))
         finally:
@@ -218,6 +261,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "precision_at_5": precision,
         **shares,
         **http,
+        **local,
         "database": "sqlite" if args.database_url is None else "postgresql",
         "database_version": str(version),
         "scratch_database": make_url(url).database if args.database_url else None,
@@ -251,6 +295,8 @@ def table(r: dict[str, Any]) -> str:
          met("product_p99_ms")),
         ("5-line cart p50 / p99 (ms, HTTP)", f"{r['cart_p50_ms']} / {r['cart_p99_ms']}",
          met("cart_p99_ms")),
+        ("in process: product / cart p99 (ms)",
+         f"{r['product_in_process_p99_ms']} / {r['cart_in_process_p99_ms']}", "no HTTP"),
         ("floor: GET /products/{sku} p50 / p99 (ms)",
          f"{r['http_floor_p50_ms']} / {r['http_floor_p99_ms']}", "same key, same server"),
         ("database", f"{r['database']} {r['database_version']}", ""),

@@ -36,7 +36,8 @@ def check_shape(figures: dict[str, Any]) -> None:
     assert 0 <= figures["precision_at_5"] <= 1
     assert (figures["product_calls"], figures["cart_calls"]) == (20, 20)
     for key in ("product_p50_ms", "product_p99_ms", "cart_p50_ms", "cart_p99_ms",
-                "http_floor_p50_ms", "http_floor_p99_ms"):  # fmt: skip
+                "http_floor_p50_ms", "http_floor_p99_ms", "product_in_process_p99_ms",
+                "cart_in_process_p99_ms"):  # fmt: skip
         assert figures[key] > 0, key
     assert figures["targets"] == {
         "precision_at_5": 0.8,
