@@ -211,3 +211,27 @@ async def test_bad_asks_are_refused_with_the_field_and_a_stable_code(api: Api) -
     assert (not_a_store["code"], not_a_store["field"]) == ("unknown_store", "pickup_store_id")
     assert (r.status_code, error_of(r)["code"]) == (404, "channel_not_found")
     assert cart["errors"][0]["field"] == "lines[0].sku"
+
+
+async def test_a_relation_to_the_product_itself_or_named_twice_is_refused(api: Api) -> None:
+    body = {
+        "name": "Tee",
+        "category": "apparel",
+        "relations": [
+            {"sku": "SKU-MUG", "kind": "related"},
+            {"sku": "SKU-TEE", "kind": "accessory"},
+            {"sku": "SKU-MUG", "kind": "related", "weight": 0.2},
+            {"sku": "SKU-JEAN", "kind": "cousin"},
+        ],
+    }
+    r = await api.http.put("/products/SKU-TEE", json=body, headers=api.auth("integration"))
+    body["relations"] = body["relations"][:3]
+    again = await api.http.put("/products/SKU-TEE", json=body, headers=api.auth("integration"))
+
+    assert r.status_code == 422
+    assert error_of(r)["field"] == "relations[3].kind"
+    assert again.status_code == 422
+    assert [(e["field"], e["code"]) for e in error_of(again)["errors"]] == [
+        ("relations[1].sku", "duplicate_row"),
+        ("relations[2].sku", "duplicate_row"),
+    ]
