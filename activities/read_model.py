@@ -19,8 +19,10 @@ from oms.domain.tasks import TaskKind, TaskStatus
 from oms.keys import pick_task_id, vas_task_id
 from oms.logging import get_logger
 from oms.services import picks, skips
+from oms.services.recommendations import for_confirmation
 
 log = get_logger(__name__)
+CONFIRMED = "order.confirmed"
 
 
 class ReadModelActivities:
@@ -33,6 +35,7 @@ class ReadModelActivities:
 
         An order without its row (a database restored from before the order was placed) is
         retried, not skipped: the run waits, visibly, until the row is back."""
+        emit = [self._enriched(e) for e in req.emit]
         try:
             with self.db.session() as s:
                 order_repo.update_order(
@@ -45,7 +48,7 @@ class ReadModelActivities:
                     fulfilment_locations=req.fulfilment_locations,
                 )
                 new = order_repo.append_events(s, req.order_id, req.events)
-                for e in req.emit:
+                for e in emit:
                     outbox.emit(
                         s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload
                     )
@@ -63,8 +66,27 @@ class ReadModelActivities:
         )
         return new
 
+    def _enriched(self, event: EmitEvent) -> EmitEvent:
+        """The event as written: an ``order.confirmed`` carries ``recommendations`` from the
+        order's fulfilment locations, read before the write's transaction and never in its
+        way: a failure leaves the list empty (and is logged)."""
+        if event.type != CONFIRMED:
+            return event
+        try:
+            with self.db.reading() as s:
+                found = for_confirmation(s, event.payload)
+        except Exception as exc:  # the order's progress matters more than its suggestions
+            log.warning(
+                "confirmation_recommendations_failed",
+                order_id=event.order_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            found = []
+        return event.model_copy(update={"payload": {**event.payload, "recommendations": found}})
+
     @activity.defn
     def emit_event(self, req: EmitEvent) -> bool:
+        req = self._enriched(req)
         with self.db.session() as s:
             new = outbox.emit(
                 s, event_id=req.event_id, type=req.type, order_id=req.order_id, payload=req.payload

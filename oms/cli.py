@@ -122,9 +122,11 @@ async def _serve(
         Dependencies,
         build_worker,
         messages_settings,
+        refresh_settings,
         relay_settings,
         watch_settings,
     )
+    from workflows.affinity_refresh import start_affinity_refresh
     from workflows.atp_watch import start_atp_watch
     from workflows.customer_messages import start_customer_messages
     from workflows.webhook_relay import start_webhook_relay
@@ -167,6 +169,7 @@ async def _serve(
         await start_atp_watch(client, settings.task_queue, watch_settings(settings))
         await start_webhook_relay(client, settings.task_queue, relay_settings(settings))
         await start_customer_messages(client, settings.task_queue, messages_settings(settings))
+        await start_affinity_refresh(client, settings.task_queue, refresh_settings(settings))
     if api:
         app = create_app(settings, client=client)
         # log_config=None: uvicorn's lines go through the one handler (oms.logging) instead

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     atp_watch_interval: timedelta = timedelta(seconds=5)
     atp_watch_overlap: timedelta = timedelta(seconds=10)
 
+    # Recommendations: the pause between two counts of the orders placed since the last
+    # (AffinityRefreshWorkflow, docs/recommendations.md).
+    recommendations_refresh_interval: timedelta = timedelta(minutes=15)
+
     # Webhooks out (docs/events.md): how long one relay call polls the outbox, the pause
     # between its empty passes, events and deliveries per pass, requests in flight at once
     # and each one's timeout, how long a failing delivery is retried before it is dead, and

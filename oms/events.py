@@ -30,6 +30,22 @@ LINES: Schema = {
     },
 }
 
+# What the order's own fulfilment locations hold that goes with it (docs/recommendations.md).
+RECOMMENDATIONS: Schema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["sku", "score", "reason", "ships_from", "extra_shipment"],
+        "properties": {
+            "sku": STRING,
+            "score": {"type": "number"},
+            "reason": STRING,
+            "ships_from": STRING,
+            "extra_shipment": {"type": "boolean"},
+        },
+    },
+}
+
 
 def _obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
     return {
@@ -120,7 +136,8 @@ EVENTS: list[EventType] = [
                     "type": "array",
                     "items": _obj({"fulfilment_id": STRING, "location_id": STRING, "lines": LINES}),
                 },
-            }
+            },
+            {"recommendations": RECOMMENDATIONS},
         ),
     ),
     EventType(

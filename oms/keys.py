@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # -- workflow ids -------------------------------------------------------------------------
 
 ATP_WATCH_WORKFLOW_ID = "atp-watch"
+AFFINITY_REFRESH_WORKFLOW_ID = "affinity-refresh"
 WEBHOOK_RELAY_WORKFLOW_ID = "webhook-relay"
 CUSTOMER_MESSAGES_WORKFLOW_ID = "customer-messages"
 _ORDER_RUN = "order-"

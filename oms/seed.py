@@ -128,8 +128,24 @@ def products() -> list[dict[str, Any]]:
                     "prices": {"EUR": base_price + 500 * (i - 1)},
                     # A store-internal GTIN-13 (prefix 2), so that scans work in the demo.
                     "barcodes": [f"2{len(out) + 1:012d}"],
+                    # What the recommendations offer beside it: the next of its category.
+                    "relations": [
+                        {
+                            "sku": f"{category[:3].upper()}-{i % len(names) + 1:03d}",
+                            "kind": "related",
+                            "weight": 0.5,
+                        }
+                    ]
+                    if len(names) > 1
+                    else [],  # fmt: skip
                 }
             )
+    # A smartphone's accessories: headphones, a charger, earphones.
+    phone = next(p for p in out if p["sku"] == "ELE-007")
+    phone["relations"] = [
+        {"sku": sku, "kind": "accessory", "weight": w}
+        for sku, w in (("ELE-003", 1.0), ("ELE-005", 0.8), ("ELE-001", 0.6))
+    ]
     return out
 
 

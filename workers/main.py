@@ -19,6 +19,7 @@ from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
+from activities.recommendations import AffinityActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.sourcing import ProfileChoice, SourcingActivities
@@ -34,6 +35,7 @@ from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from workers import sandbox
+from workflows.affinity_refresh import AffinityRefreshWorkflow, RefreshSettings
 from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
 from workflows.customer_messages import CustomerMessagesWorkflow, MessagesSettings
@@ -52,6 +54,7 @@ WORKFLOWS = [
     ReturnWorkflow,
     WebhookRelayWorkflow,
     CustomerMessagesWorkflow,
+    AffinityRefreshWorkflow,
 ]
 
 
@@ -131,6 +134,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     syncs = InventorySyncActivities(deps.db)
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
+    affinity = AffinityActivities(deps.db)
     returns = ReturnActivities(deps.db, payments, deps.carrier)
     relay = WebhookRelayActivities(
         deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
@@ -168,6 +172,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         returns.book_return_label,
         relay.relay_webhooks,
         mail.send_customer_messages,
+        affinity.refresh_affinity,
     ]
 
 
@@ -201,6 +206,10 @@ def watch_settings(settings: Settings) -> WatchSettings:
         interval_s=settings.atp_watch_interval.total_seconds(),
         overlap_s=settings.atp_watch_overlap.total_seconds(),
     )
+
+
+def refresh_settings(settings: Settings) -> RefreshSettings:
+    return RefreshSettings(interval_s=settings.recommendations_refresh_interval.total_seconds())
 
 
 def relay_settings(settings: Settings) -> RelaySettings:

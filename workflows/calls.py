@@ -29,6 +29,7 @@ from oms.contracts.payments import (
     VoidRequest,
 )
 from oms.contracts.read_model import EmitEvent, RecordProgress
+from oms.contracts.recommendations import RefreshRequest, RefreshResult
 from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, RefundReturn
 from oms.contracts.shipping import (
     Booking,
@@ -190,6 +191,11 @@ def expire_cart_hold(req: HoldDue) -> HoldState:
 @activity.defn(name="watch_atp")
 def watch_atp(req: WatchRequest) -> WatchResult:
     _declared_only("watch_atp")
+
+
+@activity.defn(name="refresh_affinity")
+def refresh_affinity(req: RefreshRequest) -> RefreshResult:
+    _declared_only("refresh_affinity")
 
 
 @activity.defn(name="relay_webhooks")

@@ -19,6 +19,7 @@ from oms.db import products
 from oms.db.tables import Product
 from oms.domain.errors import ErrorCode
 from oms.domain.products import Dimensions, ProductIn, ProductRow
+from oms.domain.recommendations import Relation
 
 router = APIRouter(prefix="/products", tags=["catalogue"])
 
@@ -37,6 +38,7 @@ class ProductPublic(BaseModel):
     weight_grams: int | None
     dimensions_mm: Dimensions | None
     attributes: dict[str, JsonValue]
+    relations: list[Relation]
     returnable: bool
     active: bool
     source_version: int | None
@@ -53,6 +55,7 @@ class ProductPublic(BaseModel):
             weight_grams=p.weight_grams,
             dimensions_mm=products.dimensions(p),
             attributes=dict(p.attributes or {}),
+            relations=[Relation.model_validate(r) for r in p.relations or []],
             returnable=p.returnable,
             active=p.active,
             source_version=p.source_version,

@@ -23,7 +23,13 @@ from oms.db.stock_updates import insert_into
 from oms.db.tables import Product, utcnow
 from oms.domain.barcodes import taken_by_row
 from oms.domain.errors import FieldError
-from oms.domain.products import Dimensions, ProductRow, is_older, problems
+from oms.domain.products import (
+    Dimensions,
+    ProductRow,
+    is_older,
+    problems,
+    relation_problems,
+)
 
 PRODUCTS: Any = Product.__table__  # type: ignore[attr-defined]
 # Stored as their own columns: everything else of a row is stored under its own name.
@@ -102,7 +108,11 @@ def upsert(session: Session, rows: Sequence[ProductRow]) -> Upserted:
     The barcodes are checked against what the rows applied would leave: a row refused or
     stale keeps its product's barcodes, so a barcode it gives up is not free for another row.
     """
-    errors = [(i, e) for i, row in enumerate(rows) for e in problems(row)]
+    errors = [
+        (i, e)
+        for i, row in enumerate(rows)
+        for e in [*problems(row), *relation_problems(row.sku, row)]
+    ]
     stored = _lock(session, (r.sku for r in rows))
     given = [b for r in rows if "barcodes" in r.model_fields_set for b in r.barcodes]
     owners = catalogue.skus_of_barcodes(session, given) if given else {}

@@ -65,3 +65,32 @@ def atp_for(
             )
         )
     return out
+
+
+def atp_where_held(
+    setup: ChannelSetup, facts: AtpFacts, skus: Collection[str]
+) -> dict[str, ChannelAtp | None]:
+    """As ``atp_for`` (figures only), each SKU computed over the network locations holding a
+    position of it: the same figures, since a location without a position has nothing on hand
+    and counts for 0 at any safety stock, and ``by_location`` names only those locations. A
+    lookup of a few SKUs in a network of hundreds of locations visits the few that hold each."""
+    in_network = set(setup.channel.network)
+    out: dict[str, ChannelAtp | None] = {}
+    for sku in skus:
+        product = facts.products.get(sku)
+        if product is None:
+            out[sku] = None
+            continue
+        positions = facts.positions.get(sku, [])
+        network = sorted(p.location_id for p in positions if p.location_id in in_network)
+        out[sku] = atp_channel(
+            sku,
+            setup.channel.model_copy(update={"network": network}),
+            positions,
+            setup.locations,
+            product,
+            facts.rules,
+            facts.exclusions,
+            detail=False,
+        )
+    return out

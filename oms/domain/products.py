@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
+from oms.domain.recommendations.relations import MAX_RELATIONS, Relation, duplicates
 from oms.domain.snapshots import MAX_VERSION
 
 Gtin = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,14}$")]
@@ -63,6 +64,12 @@ class ProductIn(BaseModel):
         default_factory=dict,
         description=f"Free JSON object, at most {MAX_ATTRIBUTES_BYTES} bytes as JSON",
     )
+    relations: list[Relation] = Field(
+        default_factory=list,
+        max_length=MAX_RELATIONS,
+        description="Products to offer with it (related, accessory, upsell) or in its place "
+        "(substitute), each with an optional weight; [] clears them",
+    )
     returnable: bool = Field(default=True, description="false: every return of it is refused")
     active: bool = Field(default=True, description="false: an order for it is refused")
     source_version: int | None = Field(
@@ -100,6 +107,19 @@ def problems(product: ProductIn) -> list[FieldError]:
             )
         )
     return errors
+
+
+def relation_problems(sku: str, product: ProductIn) -> list[FieldError]:
+    """Relations naming the product itself, or the same product and kind twice."""
+    return [
+        FieldError(
+            field=f"relations[{i}].sku",
+            code=ErrorCode.DUPLICATE_ROW,
+            reason=f"{product.relations[i].sku!r} is the product itself or named twice as "
+            f"{product.relations[i].kind.value}",
+        )
+        for i in duplicates(sku, product.relations)
+    ]
 
 
 def is_older(version: int | None, stored: int | None) -> bool:

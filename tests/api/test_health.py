@@ -110,6 +110,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/exclusions/{exclusion_id}": {"get", "delete"},
         "/availability": {"get"},
         "/availability/options": {"post"},
+        "/recommendations/product/{sku}": {"get"},
+        "/recommendations/cart": {"post"},
         "/sourcing/profiles": {"get"},
         "/sourcing/profiles/in-force": {"get"},
         "/sourcing/profiles/validate": {"post"},

@@ -131,6 +131,8 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/availability/events"): {"analyst", "integration", "storefront"},
     ("GET", "/availability"): {"analyst", "integration", "storefront"},
     ("POST", "/availability/options"): {"analyst", "integration", "storefront"},
+    ("GET", "/recommendations/product/{sku}"): {"integration", "storefront"},
+    ("POST", "/recommendations/cart"): {"integration", "storefront"},
     ("PUT", "/carts/{cart_id}/hold"): {"storefront"},
     ("GET", "/carts/{cart_id}/hold"): {"storefront"},
     ("DELETE", "/carts/{cart_id}/hold"): {"storefront"},

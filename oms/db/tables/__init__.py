@@ -20,6 +20,12 @@ from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.picking import FulfilmentScan, PickWave, PickWaveLine, ProductLocation
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
 from oms.db.tables.reasons import ReasonCodeRow
+from oms.db.tables.recommendations import (
+    AffinityNeighbour,
+    AffinityRefresh,
+    CopurchaseItem,
+    CopurchasePair,
+)
 from oms.db.tables.returns import ReturnPolicyRow, ReturnRow
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
 from oms.db.tables.syncs import (
@@ -32,9 +38,13 @@ from oms.db.tables.webhooks import InboundEvent, ShipmentEvent, WebhookSender
 from oms.db.tables.webhooks_out import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AffinityNeighbour",
+    "AffinityRefresh",
     "ApiKey",
     "CartHold",
     "Channel",
+    "CopurchaseItem",
+    "CopurchasePair",
     "ChannelAtp",
     "CustomerMessage",
     "Exclusion",

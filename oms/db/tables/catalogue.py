@@ -36,6 +36,11 @@ class Product(SQLModel, table=True):
     attributes: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    relations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="Relations to other products (oms.domain.recommendations.relations)",
+    )
     returnable: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     active: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     source_version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
