@@ -81,6 +81,17 @@ def stock_step(n: int) -> str:
     return f"stock-{n}"
 
 
+def edit_step(n: int) -> str:
+    """The sourcing step of the n-th order edit (a delivery change re-sourced)."""
+    return f"edit-{n}"
+
+
+def edit_ledger_part(edit: int) -> int:
+    """The reservation ledger's part that holds the units the n-th edit released (negative:
+    apart from the pick's 1 and the collections' 2 and up)."""
+    return -edit
+
+
 _STEP_SEPARATOR = ":source:"
 
 
@@ -189,6 +200,11 @@ def pick_wave_id(location_id: str, token: str) -> str:
 def order_event_id(order_id: str, event_type: str) -> str:
     """An order's event happens once per type (a capture failure names its fulfilment)."""
     return f"{order_id}:{event_type}"
+
+
+def order_edit_event_id(order_id: str, event_type: str, edit: int) -> str:
+    """An order edit's event: one per edit (an order may have a line cancelled twice)."""
+    return f"{order_id}:{event_type}:{edit}"
 
 
 def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros: int) -> str:

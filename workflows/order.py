@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
+    from workflows.order_edits import OrderEdits
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
@@ -53,13 +54,15 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery):
+class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
     Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
-    ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture.
+    ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
+    ``cancel_line``, ``change_delivery``, ``add_service`` -> ``EditResult``: order edits
+    before the point of no return (workflows.order_edits; signal ``edit_answered``).
     Queries: ``status -> OrderView``.
     Compensations (release reservations, void the authorization, close open tasks) run on
     every way out that is not completion, including a Temporal cancellation.
@@ -178,6 +181,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
                 shorts = state.shorts_after(fid)
                 if shorts:
                     await self._reroute(fid, shorts, pending)
+        self._finishing = True  # no edit from here on; the one under way ends first
+        if self._editing:
+            await workflow.wait_condition(lambda: not self._editing)
         await self._finish()
 
     async def _reroute(

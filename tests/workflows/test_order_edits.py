@@ -1,0 +1,153 @@
+"""Order edits (issue 12): a line cancelled before its pick leaves the fulfilment (its units
+released, not short-picked), the authorization comes down to what is left; after the pick the
+same edit is refused."""
+
+from __future__ import annotations
+
+from temporalio.testing import WorkflowEnvironment
+
+from oms.db import payments
+from oms.db.engine import Database
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
+from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
+from oms.domain.order.edits import EditRefusal, LineCancel
+from tests.factories import order, seed
+from tests.workflows.harness import (
+    Harness,
+    ledger,
+    outbox_types,
+    position,
+    running,
+    until,
+    until_fulfilment,
+)
+from workflows.order import OrderWorkflow
+
+TEE, MUG = 1999, 899
+STOCK = {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3}
+
+
+def _ops(db: Database, order_id: str) -> list[tuple[str, str, int]]:
+    with db.reading() as s:
+        return [(e.operation, e.outcome, e.amount) for e in payments.entries(s, order_id=order_id)]
+
+
+async def _awaiting_pick(h: Harness, order_id: str) -> str:
+    await h.place(order(order_id))
+    view = await until(
+        h,
+        order_id,
+        lambda v: bool(v.fulfilments) and v.payment.state is PaymentState.AUTHORIZED,
+    )
+    fid = view.fulfilments[0].fulfilment_id
+    await until_fulfilment(h, fid, lambda v: v.status is FulfilmentStatus.AWAITING_PICK)
+    return fid
+
+
+def _cancel(line_id: str, quantity: int | None = None) -> LineCancel:
+    return LineCancel(line_id=line_id, quantity=quantity, code="customer_request", actor="cs")
+
+
+async def test_a_line_reduced_before_its_pick_leaves_the_fulfilment_and_lowers_the_authorization(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED1")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED1")
+
+        # When customer service takes one tee shirt off the order before the store picks it
+        result = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1", 1))
+
+        # Then the edit is accepted and the pick list asks for one tee shirt only
+        assert result.accepted
+        assert result.cancelled == 1
+        flow = await h.fulfilment_view(fid)
+        assert [(line.line_id, line.quantity) for line in flow.lines] == [("1", 1), ("2", 1)]
+        # Its reservation is released (the unit is available again), the rest still held
+        assert position(db, "SKU-TEE", "ST-OPERA") == (5, 1)
+        assert ledger(db, "ED1") == [
+            ("ST-OPERA", "1", 1, "held"),
+            ("ST-OPERA", "1", 1, "released"),
+            ("ST-OPERA", "2", 1, "held"),
+        ]
+        # And the authorization is what is left: a fresh one of the lower amount, the old voided
+        view = await until(h, "ED1", lambda v: v.payment.authorized == TEE + MUG)
+        assert _ops(db, "ED1") == [
+            ("authorize", "succeeded", 2 * TEE + MUG),
+            ("authorize", "succeeded", TEE + MUG),
+            ("void", "succeeded", 2 * TEE + MUG),
+        ]
+        assert [e.detail["quantity"] for e in view.timeline if e.type == "line_cancelled"] == [1]
+
+        # When the store picks what it is asked for and ships it
+        await h.pick(
+            fid,
+            PickReport(
+                lines=[PickedLine(line_id="1", picked=1), PickedLine(line_id="2", picked=1)]
+            ),
+        )
+        await h.pack(fid)
+        done = await handle.result()
+
+    # Then nothing was short-picked or re-sourced, and the order is paid what it shipped
+    assert done.status is OrderStatus.COMPLETED
+    assert not [e for e in done.timeline if e.type == "rerouted"]
+    tee = done.lines[0]
+    assert (tee.state, tee.shipped, tee.cancelled) == (LineState.SHIPPED, 1, 1)
+    assert tee.cancel_reason is CancelReason.CUSTOMER_REQUEST
+    assert done.payment.captured == TEE + MUG
+    assert "order.line_cancelled" in outbox_types(db, "ED1")
+    assert position(db, "SKU-TEE", "ST-OPERA") == (4, 0)
+
+
+async def test_a_line_cancel_after_the_pick_is_refused(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED2")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED2")
+        await h.pick(
+            fid,
+            PickReport(
+                lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+            ),
+        )
+
+        result = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1", 1))
+
+        assert not result.accepted
+        assert result.reason is EditRefusal.PAST_POINT_OF_NO_RETURN
+        flow = await h.fulfilment_view(fid)
+        assert [line.quantity for line in flow.lines] == [2, 1]
+        assert position(db, "SKU-TEE", "ST-OPERA") == (5, 2)
+        await h.pack(fid)
+        done = await handle.result()
+    assert done.payment.captured == 2 * TEE + MUG
+    assert [line.cancelled for line in done.lines] == [0, 0]
+
+
+async def test_cancelling_every_line_cancels_the_order_for_the_edits_reason(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED3")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED3")
+        first = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("2"))
+        assert first.accepted
+        assert first.cancelled == 1
+        # The mug's unit left the pick list; the tee shirts are still to pick
+        flow = await h.fulfilment_view(fid)
+        assert [(line.line_id, line.quantity) for line in flow.lines] == [("1", 2)]
+        last = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1"))
+        assert last.accepted
+        assert last.cancelled == 2
+        done = await handle.result()
+    assert done.status is OrderStatus.CANCELLED
+    assert done.cancel_reason is CancelReason.CUSTOMER_REQUEST
+    assert all(line.state is LineState.CANCELLED for line in done.lines)
+    assert done.payment.state is PaymentState.VOIDED
+    assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
+    assert position(db, "SKU-MUG", "ST-OPERA") == (3, 0)
