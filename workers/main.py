@@ -125,6 +125,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         tasks.close_order_tasks,
         fraud.assess_fraud,
         sourcing.source_and_reserve,
+        sourcing.preview_sourcing,
         sourcing.commit_pick,
         sourcing.consume_reservations,
         sourcing.release_reservations,

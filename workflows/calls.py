@@ -35,7 +35,7 @@ from oms.contracts.shipping import (
     ReturnLabelRequest,
     ShipmentRequest,
 )
-from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
+from oms.contracts.sourcing import ReleaseRequest, SourcingPreview, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
 from oms.contracts.webhooks_out import RelayRequest, RelayResult
 from oms.domain.fraud import FraudAssessment
@@ -108,6 +108,11 @@ def assess_fraud(req: FraudCheck) -> FraudAssessment:
 @activity.defn(name="source_and_reserve")
 def source_and_reserve(req: SourcingRequest) -> SourcingPlan:
     _declared_only("source_and_reserve")
+
+
+@activity.defn(name="preview_sourcing")
+def preview_sourcing(req: SourcingPreview) -> list[str]:
+    _declared_only("preview_sourcing")
 
 
 @activity.defn(name="commit_pick")

@@ -175,7 +175,10 @@ class FulfilmentWorkflow(FulfilmentEdits):
         and its pick task closes, even while the workflow itself is being cancelled. A
         collection the customer took part of ends not collected instead (its result)."""
         try:
-            return await run
+            view = await run
+            if self._emptied:  # its edit's answer goes to the order before the run ends
+                await workflow.wait_condition(workflow.all_handlers_finished)
+            return view
         except (Exception, asyncio.CancelledError):
             if self.view.status is FulfilmentStatus.PARTIALLY_COLLECTED:
                 # Part of it is with the customer: the order charges what was taken.

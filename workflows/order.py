@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
-    from workflows.order_edits import OrderEdits
+    from workflows.order_delivery import DeliveryEdit, Move
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
@@ -54,7 +54,7 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
+class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
@@ -62,7 +62,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
     Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
     ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
     ``cancel_line``, ``change_delivery``, ``add_service`` -> ``EditResult``: order edits
-    before the point of no return (workflows.order_edits; signal ``edit_answered``).
+    before the point of no return (workflows.order_edits, .order_delivery; signal
+    ``edit_answered``).
     Queries: ``status -> OrderView``.
     Compensations (release reservations, void the authorization, close open tasks) run on
     every way out that is not completion, including a Temporal cancellation.
@@ -76,6 +77,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
         self._children: dict[str, Any] = {}
         self._resolutions: list[PaymentResolution] = []
         self._reauthorizations = 0
+        self._to_move: list[Move] = []
+        self._moved: dict[int, list[str]] = {}
 
     # -- run -----------------------------------------------------------------------------
 
@@ -146,6 +149,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
                 workflow.wait_condition(
                     lambda: (
                         bool(state.reported_shorts)
+                        or bool(self._to_move)  # a delivery change moves a fulfilment
                         or (self._lean and self._cancel is not None)
                         or self._show_outdated()
                     )
@@ -168,6 +172,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, OrderEdits):
                 more, step = await self._stock_try(*stock_try.result())
                 if more.allocations:
                     pending.update(await self._start_children(more, step))
+            for move in self._take_moves():
+                await self._move(move, pending)
             # A short pick is re-sourced as soon as it is reported, while the rest of that
             # fulfilment is still being packed and shipped.
             for fid, shorts in state.take_reported_shorts():

@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.order import OrderIn, OrderState
     from oms.domain.order.edits import (
         BEFORE_SOURCING,
-        DeliveryChange,
         EditRefusal,
         EditRefused,
         EditResult,
@@ -40,13 +39,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import refuse
 
 LINE_CANCEL = "order-edit-line-cancel"
-DELIVERY_CHANGE = "order-edit-delivery"
 SERVICE_ADD = "order-edit-service"
 # How long an edit waits for a fulfilment's answer before it gives up on it.
 ANSWER_WITHIN = timedelta(minutes=2)
 
 
-def _refusal(err: EditRefused) -> Exception:
+def refusal(err: EditRefused) -> Exception:
     return refuse(ErrorCode(err.reason.value), err.message)
 
 
@@ -194,7 +192,7 @@ class OrderEdits:
         try:
             self.state.plan_cancel(req)
         except EditRefused as err:
-            raise _refusal(err) from None
+            raise refusal(err) from None
 
     def _emit_cancelled(self, req: LineCancel, edit: int, units: int) -> None:
         self._emit_edit(
@@ -233,49 +231,6 @@ class OrderEdits:
             return
         self.state.payment_reauthorized(auth.authorization_id, auth.amount, workflow.now())
         await self._let_go(old)
-
-    # -- ship to another address -----------------------------------------------------------
-
-    @workflow.update
-    async def change_delivery(self, req: DeliveryChange) -> EditResult:
-        state = self.state
-        if not workflow.patched(DELIVERY_CHANGE):  # pragma: no cover
-            return EditResult(accepted=False, status=state.status, reason=EditRefusal.ORDER_BUSY)
-        self._editing = True
-        try:
-            await self._read_progress()
-            try:
-                state.check_delivery_change()
-            except EditRefused as err:
-                return EditResult.refused(state.status, err)
-            edit = state.next_edit()
-            for fid in state.open_fulfilments():
-                answer = await self._ask(fid, FulfilmentEdit(edit=edit, address=req.address))
-                if not answer.accepted:
-                    return EditResult(
-                        accepted=False,
-                        status=state.status,
-                        reason=EditRefusal(answer.reason or EditRefusal.PAST_POINT_OF_NO_RETURN),
-                        message=answer.message,
-                    )
-            state.delivery_changed(req, workflow.now())
-            self._emit_edit(
-                "order.delivery_changed",
-                edit,
-                {"country": req.address.country, "fulfilments": state.open_fulfilments()},
-            )
-            await self._flush()
-            return EditResult(accepted=True, status=state.status, edit=edit)
-        finally:
-            self._editing = False
-
-    @change_delivery.validator
-    def _validate_change_delivery(self, req: DeliveryChange) -> None:
-        self._busy()
-        try:
-            self.state.check_delivery_change()
-        except EditRefused as err:
-            raise _refusal(err) from None
 
     # -- add a service to a line -----------------------------------------------------------
 
@@ -318,4 +273,4 @@ class OrderEdits:
         try:
             self.state.check_service(req.line_id, Service(req.service))
         except EditRefused as err:
-            raise _refusal(err) from None
+            raise refusal(err) from None

@@ -9,8 +9,8 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db import payments
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.order import CancelReason, LineState, OrderStatus, PaymentState
-from oms.domain.order.edits import EditRefusal, LineCancel
+from oms.domain.order import Address, CancelReason, LineState, OrderStatus, PaymentState
+from oms.domain.order.edits import DeliveryChange, EditRefusal, LineCancel
 from tests.factories import order, seed
 from tests.workflows.harness import (
     Harness,
@@ -25,6 +25,7 @@ from workflows.order import OrderWorkflow
 
 TEE, MUG = 1999, 899
 STOCK = {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3}
+FULL = PickReport(lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)])
 
 
 def _ops(db: Database, order_id: str) -> list[tuple[str, str, int]]:
@@ -151,3 +152,77 @@ async def test_cancelling_every_line_cancels_the_order_for_the_edits_reason(
     assert done.payment.state is PaymentState.VOIDED
     assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
     assert position(db, "SKU-MUG", "ST-OPERA") == (3, 0)
+
+
+LYON = Address(
+    name="Alice",
+    line1="1 place Bellecour",
+    city="Lyon",
+    postal_code="69002",
+    country="FR",
+    lat=45.757,
+    lon=4.832,
+)
+
+
+async def test_a_new_address_far_away_moves_the_fulfilment_before_its_pick(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # Given stock in a Paris store and in Lyon, and an order for Paris sourced to Paris
+    seed(db, {**STOCK, ("SKU-TEE", "ST-LYON"): 5, ("SKU-MUG", "ST-LYON"): 3})
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED4")
+        assert (await h.fulfilment_view(fid)).location_id == "ST-OPERA"
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED4")
+
+        # When customer service changes the address to Lyon before the pick
+        result = await handle.execute_update(
+            OrderWorkflow.change_delivery, DeliveryChange(address=LYON)
+        )
+
+        # Then the units leave the Paris store (released) and are sourced in Lyon
+        assert result.accepted
+        view = await until(h, "ED4", lambda v: len(v.fulfilments) == 2)
+        moved = view.fulfilments[1]
+        assert moved.location_id == "ST-LYON"
+        assert (await h.fulfilment_view(fid)).status is FulfilmentStatus.CANCELLED
+        assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
+        assert position(db, "SKU-TEE", "ST-LYON") == (5, 2)
+        assert [e.detail for e in view.timeline if e.type == "resourced"] == [
+            {"from": "ST-OPERA", "step": "edit-1"}
+        ]
+        await h.pick(moved.fulfilment_id, FULL)
+        await h.pack(moved.fulfilment_id)
+        done = await handle.result()
+        shipped = await h.fulfilment_view(moved.fulfilment_id)
+    assert h.carrier.destination(shipped.tracking_number or "") == LYON
+    assert done.status is OrderStatus.COMPLETED
+    assert done.payment.captured == 2 * TEE + MUG
+    assert [line.cancelled for line in done.lines] == [0, 0]
+    assert "order.delivery_changed" in outbox_types(db, "ED4")
+
+
+async def test_a_new_address_nearby_keeps_the_fulfilment_and_the_carrier_gets_it(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED5")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED5")
+        await h.pick(fid, FULL)  # picked, not packed: the parcel can still be re-addressed
+        office = LYON.model_copy(
+            update={"city": "Paris", "postal_code": "75009", "lat": 48.87, "lon": 2.33}
+        )
+
+        result = await handle.execute_update(
+            OrderWorkflow.change_delivery, DeliveryChange(address=office)
+        )
+
+        assert result.accepted
+        view = await h.view("ED5")
+        assert [f.fulfilment_id for f in view.fulfilments] == [fid]
+        packed = await h.pack(fid)
+        await handle.result()
+        shipped = await h.fulfilment_view(fid)
+    assert packed.status is FulfilmentStatus.PACKED
+    assert h.carrier.destination(shipped.tracking_number or "") == office
