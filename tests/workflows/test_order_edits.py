@@ -9,18 +9,23 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db import payments
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
+from oms.domain.fulfilment_profiles import Service
 from oms.domain.order import Address, CancelReason, LineState, OrderStatus, PaymentState
-from oms.domain.order.edits import DeliveryChange, EditRefusal, LineCancel
+from oms.domain.order.edits import DeliveryChange, EditRefusal, LineCancel, ServiceAdd
+from oms.keys import vas_task_id
 from tests.factories import order, seed
 from tests.workflows.harness import (
     Harness,
+    eventually,
     ledger,
     outbox_types,
     position,
     running,
+    task,
     until,
     until_fulfilment,
 )
+from tests.workflows.test_services_sourcing import GIFT, choose
 from workflows.order import OrderWorkflow
 
 TEE, MUG = 1999, 899
@@ -226,3 +231,48 @@ async def test_a_new_address_nearby_keeps_the_fulfilment_and_the_carrier_gets_it
         shipped = await h.fulfilment_view(fid)
     assert packed.status is FulfilmentStatus.PACKED
     assert h.carrier.destination(shipped.tracking_number or "") == office
+
+
+async def test_a_service_is_added_where_the_store_performs_it_and_becomes_its_task(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-MUG", "ST-OPERA"): 5})  # Opéra's profile wraps
+    async with running(time_env.client, db, profiles=choose) as h:
+        await h.place(order("ED7", lines=[{**GIFT[0], "services": []}]))
+        fid = (await until(h, "ED7", lambda v: bool(v.fulfilments))).fulfilments[0].fulfilment_id
+        await until_fulfilment(h, fid, lambda v: v.current_step is not None)
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED7")
+
+        result = await handle.execute_update(
+            OrderWorkflow.add_service, ServiceAdd(line_id="1", service=Service.GIFT_WRAP)
+        )
+
+        assert result.accepted
+        await h.pick(fid, PickReport(lines=[PickedLine(line_id="1", picked=1)]))
+        wrap_id = vas_task_id(fid, "1", "gift_wrap")
+        await eventually(lambda: task(db, wrap_id) is not None)
+        view = await h.view("ED7")
+    assert [e.detail["service"] for e in view.timeline if e.type == "service_added"] == [
+        "gift_wrap"
+    ]
+    assert "order.service_added" in outbox_types(db, "ED7")
+
+
+async def test_a_service_the_store_does_not_perform_is_refused(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-MUG", "ST-BASTILLE"): 5})  # Bastille's profile does not wrap
+    async with running(time_env.client, db, profiles=choose) as h:
+        await h.place(order("ED8", lines=[{**GIFT[0], "services": []}]))
+        fid = (await until(h, "ED8", lambda v: bool(v.fulfilments))).fulfilments[0].fulfilment_id
+        await until_fulfilment(h, fid, lambda v: v.current_step is not None)
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED8")
+
+        result = await handle.execute_update(
+            OrderWorkflow.add_service, ServiceAdd(line_id="1", service=Service.GIFT_WRAP)
+        )
+
+        assert not result.accepted
+        assert result.reason is EditRefusal.SERVICE_NOT_PERFORMED
+        flow = await h.fulfilment_view(fid)
+    assert flow.lines[0].services == []
