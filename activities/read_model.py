@@ -45,6 +45,8 @@ class ReadModelActivities:
                     fraud_decision=req.fraud_decision,
                     fulfilment_locations=req.fulfilment_locations,
                 )
+                if req.edited is not None:
+                    order_repo.set_edited(s, req.edited)
                 new = order_repo.append_events(s, req.order_id, req.events)
                 for e in req.emit:
                     outbox.emit(
