@@ -172,8 +172,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
                 more, step = await self._stock_try(*stock_try.result())
                 if more.allocations:
                     pending.update(await self._start_children(more, step))
-            for move in self._take_moves():
-                await self._move(move, pending)
+            if self._to_move:
+                await self._move_all(pending)
             # A short pick is re-sourced as soon as it is reported, while the rest of that
             # fulfilment is still being packed and shipped.
             for fid, shorts in state.take_reported_shorts():

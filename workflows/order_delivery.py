@@ -83,7 +83,8 @@ class DeliveryEdit(OrderEdits):
             if moves:  # the main flow moves them, as it re-sources a short pick
                 self._to_move.extend(moves)
                 await workflow.wait_condition(
-                    lambda: edit in self._moved or self._cancel is not None
+                    # Ending meanwhile (nothing left to move): they ship to the new address.
+                    lambda: edit in self._moved or self._cancel is not None or self._finishing
                 )
             self._emit_edit(
                 "order.delivery_changed",
@@ -147,23 +148,32 @@ class DeliveryEdit(OrderEdits):
             facts=OrderFacts.of(self.order, {}, lines=demands),
         )
 
-    async def _move(self, move: Move, pending: dict[asyncio.Future[Any], str]) -> None:
-        """The main flow moves a fulfilment's units for a new address: out of it (before its
-        pick, their reservation released), sourced again (step ``edit-<n>``)."""
-        fid, demands, edit = move
-        drop = {d.line_id: d.qty for d in demands}
-        answer = await self._ask(fid, FulfilmentEdit(edit=edit, drop=drop))
-        moved = self._moved.setdefault(edit, [])
-        if not answer.accepted:  # the store started on it meanwhile: it ships from there
-            return
-        for d in demands:
-            self.state.book.drop(fid, d.line_id, d.qty)
-        step = edit_step(edit)
-        plan = await self._source(demands, step)
-        detail = {"from": self.state.fulfilments[fid].location_id, "step": step}
-        await self._set_status(OrderStatus.IN_FULFILMENT, "resourced", "edit", detail)
-        pending.update(await self._start_children(plan, step))
-        moved.append(fid)
+    async def _move_all(self, pending: dict[asyncio.Future[Any], str]) -> None:
+        """The main flow moves fulfilments' units for a new address: out of each (before its
+        pick, their reservation released), then sourced again together (step ``edit-<n>``)."""
+        by_edit: dict[int, list[tuple[str, list[Demand]]]] = {}
+        for fid, demands, edit in self._take_moves():
+            by_edit.setdefault(edit, []).append((fid, demands))
+        for edit, moves in by_edit.items():
+            moved: list[str] = []
+            units: list[Demand] = []
+            for fid, demands in moves:
+                drop = {d.line_id: d.qty for d in demands}
+                answer = await self._ask(fid, FulfilmentEdit(edit=edit, drop=drop))
+                if not answer.accepted:  # the store started on it meanwhile: it ships
+                    continue
+                for d in demands:
+                    self.state.book.drop(fid, d.line_id, d.qty)
+                moved.append(fid)
+                units.extend(demands)
+            if units:
+                step = edit_step(edit)
+                plan = await self._source(units, step)
+                froms = [self.state.fulfilments[fid].location_id for fid in moved]
+                detail = {"from": froms, "step": step}
+                await self._set_status(OrderStatus.IN_FULFILMENT, "resourced", "edit", detail)
+                pending.update(await self._start_children(plan, step))
+            self._moved[edit] = moved
 
     def _take_moves(self) -> list[Move]:
         moves, self._to_move = self._to_move, []

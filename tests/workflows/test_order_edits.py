@@ -194,7 +194,7 @@ async def test_a_new_address_far_away_moves_the_fulfilment_before_its_pick(
         assert position(db, "SKU-TEE", "ST-OPERA") == (5, 0)
         assert position(db, "SKU-TEE", "ST-LYON") == (5, 2)
         assert [e.detail for e in view.timeline if e.type == "resourced"] == [
-            {"from": "ST-OPERA", "step": "edit-1"}
+            {"from": ["ST-OPERA"], "step": "edit-1"}
         ]
         await h.pick(moved.fulfilment_id, FULL)
         await h.pack(moved.fulfilment_id)
