@@ -132,4 +132,4 @@ class FulfilmentEdits(ProfiledSteps):
 
 def _why(err: FailureError) -> str:
     cause = err.cause if err.cause is not None else err
-    return str(cause)
+    return cause.message if isinstance(cause, FailureError) else str(cause)

@@ -8,6 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db import payments
 from oms.db.engine import Database
+from oms.db.tables import Fulfilment
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.fulfilment_profiles import Service
 from oms.domain.order import Address, CancelReason, LineState, OrderStatus, PaymentState
@@ -276,3 +277,30 @@ async def test_a_service_the_store_does_not_perform_is_refused(
         assert result.reason is EditRefusal.SERVICE_NOT_PERFORMED
         flow = await h.fulfilment_view(fid)
     assert flow.lines[0].services == []
+
+
+async def test_a_line_cancel_is_refused_once_a_pick_wave_has_taken_the_fulfilment(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "ED9")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED9")
+        with db.session() as s:  # a picker is walking the shelves for it
+            row = s.get(Fulfilment, fid)
+            assert row is not None
+            row.wave_id = "W-ED9"
+            s.add(row)
+
+        result = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1", 1))
+
+        assert not result.accepted
+        assert result.reason is EditRefusal.PAST_POINT_OF_NO_RETURN
+        assert result.message == "the fulfilment is being picked in wave W-ED9"
+        flow = await h.fulfilment_view(fid)
+        assert [line.quantity for line in flow.lines] == [2, 1]
+        assert position(db, "SKU-TEE", "ST-OPERA") == (5, 2)
+        # The pick as the wave sorts it is taken as it was asked
+        await h.pick(fid, FULL)
+        view = await h.view("ED9")
+    assert view.payment.authorized == 2 * TEE + MUG
