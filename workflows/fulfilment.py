@@ -175,10 +175,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
         and its pick task closes, even while the workflow itself is being cancelled. A
         collection the customer took part of ends not collected instead (its result)."""
         try:
-            view = await run
-            if self._emptied:  # its edit's answer goes to the order before the run ends
-                await workflow.wait_condition(workflow.all_handlers_finished)
-            return view
+            return await self._answered(await run)
         except (Exception, asyncio.CancelledError):
             if self.view.status is FulfilmentStatus.PARTIALLY_COLLECTED:
                 # Part of it is with the customer: the order charges what was taken.
@@ -353,8 +350,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
     @pick.validator
     def _validate_pick(self, report: PickReport) -> None:
         self._require(FulfilmentStatus.AWAITING_PICK, "pick")
-        if self._editing:
-            raise refuse(ErrorCode.INVALID_STATE, "an order edit is being applied: try again")
+        self._not_while_editing()
         errors = validate_pick(self.view.lines, report)
         if errors:
             raise ApplicationError(

@@ -16,12 +16,14 @@ from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import DropUnits, EditAnswer, FulfilmentEdit
-    from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus
+    from oms.domain.errors import ErrorCode
+    from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus, FulfilmentView
     from oms.domain.fulfilment_profiles import StepType
     from oms.domain.fulfilment_steps import StepStatus
     from oms.domain.order.edits import EditRefusal
     from oms.keys import edit_ledger_part
     from workflows.fulfilment_steps import ProfiledSteps
+    from workflows.refusals import refuse
 
 # The signal ``edit`` and what it does: runs recorded before never received it.
 FULFILMENT_EDITS = "order-edit-fulfilment"
@@ -59,6 +61,17 @@ class FulfilmentEdits(ProfiledSteps):
             )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal("edit_answered", answer)
+
+    def _not_while_editing(self) -> None:
+        """The pick waits while an edit is being written (its validator refuses)."""
+        if self._editing:
+            raise refuse(ErrorCode.INVALID_STATE, "an order edit is being applied: try again")
+
+    async def _answered(self, view: FulfilmentView) -> FulfilmentView:
+        """A run that edits emptied ends once its answer has gone to the order."""
+        if self._emptied:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+        return view
 
     def _before_pick(self) -> None:
         if self.inp.revision < 2 or self._picked or self._emptied:
