@@ -113,9 +113,10 @@ EVENTS: list[EventType] = [
     EventType(
         "order.delivery_changed",
         1,
-        "the order ships to another address (resourced: the fulfilments moved for it)",
+        "the order ships to another address, express or not (resourced: the fulfilments "
+        "moved for it)",
         _obj(
-            {**ORDER, "edit": INT, "country": STRING},
+            {**ORDER, "edit": INT, "country": STRING, "express": {"type": "boolean"}},
             {"resourced": {"type": "array", "items": STRING}},
         ),
     ),

@@ -86,6 +86,12 @@ def edit_step(n: int) -> str:
     return f"edit-{n}"
 
 
+def edit_update_id(kind: str, idempotency_key: str) -> str:
+    """The id of an order edit's update for a client's Idempotency-Key: Temporal answers a
+    second update of the same id on a run with the first one's outcome."""
+    return f"edit:{kind}:{idempotency_key}"
+
+
 def edit_ledger_part(edit: int) -> int:
     """The reservation ledger's part that holds the units the n-th edit released (negative:
     apart from the pick's 1 and the collections' 2 and up)."""

@@ -91,7 +91,8 @@ class FulfilmentEdits(ProfiledSteps):
                     EditRefusal.PAST_POINT_OF_NO_RETURN,
                     f"the parcel is {self.view.status.value}: its address is the carrier's",
                 )
-            self.inp = self.inp.model_copy(update={"address": req.address})
+            express = self.inp.express if req.express is None else req.express
+            self.inp = self.inp.model_copy(update={"address": req.address, "express": express})
         if req.service is not None:
             self._before_pick()
             offered = self.inp.profile.services if self.inp.profile is not None else frozenset()

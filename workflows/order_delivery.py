@@ -70,7 +70,8 @@ class DeliveryEdit(OrderEdits):
                 return EditResult.refused(state.status, err)
             edit = state.next_edit()
             for fid in state.open_fulfilments():
-                answer = await self._ask(fid, FulfilmentEdit(edit=edit, address=req.address))
+                redirect = FulfilmentEdit(edit=edit, address=req.address, express=req.express)
+                answer = await self._ask(fid, redirect)
                 if not answer.accepted:
                     return EditResult(
                         accepted=False,
@@ -89,7 +90,11 @@ class DeliveryEdit(OrderEdits):
             self._emit_edit(
                 "order.delivery_changed",
                 edit,
-                {"country": req.address.country, "resourced": self._moved.get(edit, [])},
+                {
+                    "country": req.address.country,
+                    "express": state.order.delivery.express,
+                    "resourced": self._moved.get(edit, []),
+                },
             )
             await self._flush()
             return EditResult(accepted=True, status=state.status, edit=edit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -24,7 +24,7 @@ from oms.domain.fulfilment_profiles import Service
 from oms.domain.order import OrderIn, OrderView
 from oms.domain.order.edits import DeliveryChange, EditResult, LineCancel, ServiceAdd
 from oms.domain.reason_codes import Code as ReasonCode
-from oms.keys import order_workflow_id
+from oms.keys import edit_update_id, order_workflow_id
 from oms.logging import get_logger
 from oms.services import cancellations
 from workflows.order import OrderWorkflow
@@ -34,6 +34,17 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 Editor = Annotated[Principal, Depends(require("storefront", "analyst"))]
+# A client that retries an edit (a timeout, a 503) sends the same key: applied once.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The same key again answers the first request's outcome, applied once",
+    ),
+]
 
 # What an edit may be refused with, besides a missing order or line.
 REFUSALS = (
@@ -58,6 +69,9 @@ class DeliveryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     address: Address
+    express: bool | None = Field(
+        default=None, description="Ship express (or not) from now on; omitted: as it was"
+    )
 
 
 class ServiceBody(BaseModel):
@@ -80,12 +94,16 @@ def _order(db: Database, principal: Principal, order_id: str, line_id: str | Non
     return order
 
 
-async def _edit(db: Database, client: Client, order_id: str, update: Any, req: Any) -> OrderView:
-    """Send the edit; a refusal (the validator's or the run's answer) is a 409 with its
-    reason; a run that has ended refuses as final."""
+async def _edit(
+    db: Database, client: Client, order_id: str, update: Any, req: Any, key: str | None
+) -> OrderView:
+    """Send the edit (as the update of the client's key, if it gave one); a refusal (the
+    validator's or the run's answer) is a 409 with its reason; a run that has ended refuses
+    as final."""
     handle = client.get_workflow_handle(order_workflow_id(order_id))
+    update_id = edit_update_id(update.__name__, key) if key is not None else None
     try:
-        result: EditResult = await handle.execute_update(update, req)
+        result: EditResult = await handle.execute_update(update, req, id=update_id)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         code = ErrorCode.ORDER_BUSY
@@ -147,13 +165,14 @@ async def cancel_line(
     principal: Editor,
     db: DbDep,
     client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Cancel `quantity` units of a line (omitted: all it has left) before they are picked:
     they leave their fulfilment, their reservation is released and the authorization comes
     down to what is left; cancelling every unit of the order cancels the order. 409
     `past_point_of_no_return` once the units are being picked, packed or shipped."""
     req = await run_in_threadpool(_line_cancel, db, principal, order_id, line_id, body)
-    view = await _edit(db, client, order_id, OrderWorkflow.cancel_line, req)
+    view = await _edit(db, client, order_id, OrderWorkflow.cancel_line, req, idempotency_key)
     log.info("order_line_cancelled", order_id=order_id, line_id=line_id, by=principal.actor)
     return view
 
@@ -164,19 +183,25 @@ async def cancel_line(
     responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.NOT_A_SHIPMENT, *REFUSALS),
 )
 async def change_delivery(
-    order_id: str, body: DeliveryBody, principal: Editor, db: DbDep, client: ClientDep
+    order_id: str,
+    body: DeliveryBody,
+    principal: Editor,
+    db: DbDep,
+    client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Ship the order to another address, until a parcel is packed. A fulfilment not yet
-    picking is moved when sourcing would now choose another location for it (re-sourced:
-    released there, reserved there); the others book their carrier with the new address.
-    409 `not_a_shipment` for an order collected in store."""
+    """Ship the order to another address (and, with `express`, at another speed), until a
+    parcel is packed. A fulfilment not yet picking is moved when sourcing would now choose
+    another location for it (re-sourced: released there, reserved there); the others book
+    their carrier with the new address. 409 `not_a_shipment` for an order collected in
+    store."""
     order = await run_in_threadpool(_order, db, principal, order_id, None)
     if order.delivery.method is not DeliveryMethod.SHIP:
         raise ApiError(
             ErrorCode.NOT_A_SHIPMENT, "the order is collected in store: it has no address"
         )
-    req = DeliveryChange(address=body.address, actor=principal.actor)
-    view = await _edit(db, client, order_id, OrderWorkflow.change_delivery, req)
+    req = DeliveryChange(address=body.address, express=body.express, actor=principal.actor)
+    view = await _edit(db, client, order_id, OrderWorkflow.change_delivery, req, idempotency_key)
     log.info("order_delivery_changed", order_id=order_id, by=principal.actor)
     return view
 
@@ -200,12 +225,13 @@ async def add_service(
     principal: Editor,
     db: DbDep,
     client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Add a value-added service to a line before its pick, where the fulfilling location's
     profile performs it (409 `service_not_performed` otherwise). Services carry no price: the
     authorization stays as it is."""
     await run_in_threadpool(_order, db, principal, order_id, line_id)
     req = ServiceAdd(line_id=line_id, service=body.service, actor=principal.actor)
-    view = await _edit(db, client, order_id, OrderWorkflow.add_service, req)
+    view = await _edit(db, client, order_id, OrderWorkflow.add_service, req, idempotency_key)
     log.info("order_service_added", order_id=order_id, line_id=line_id, by=principal.actor)
     return view

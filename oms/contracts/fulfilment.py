@@ -105,6 +105,7 @@ class FulfilmentEdit(BaseModel):
     edit: int
     drop: dict[str, int] = Field(default_factory=dict)  # units to take out, by line id
     address: Address | None = None  # ship there instead
+    express: bool | None = None  # with this carrier service (None: as it was)
     service: Service | None = None  # add this service to ``service_line``
     service_line: str | None = None
 

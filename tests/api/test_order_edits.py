@@ -248,3 +248,37 @@ async def test_a_service_unknown_to_the_oms_is_422(api: Api) -> None:
 
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "service"
+
+
+async def test_an_edit_retried_with_its_idempotency_key_is_applied_once(api: Api) -> None:
+    body = order_body()
+    await api.awaiting_pick(body)
+    headers = {**api.auth("analyst"), "Idempotency-Key": "call-42"}
+    cancel = {"quantity": 1, "reason_code": "customer_request"}
+    url = f"/orders/{body['id']}/lines/1/cancel"
+
+    first = await api.http.post(url, json=cancel, headers=headers)
+    again = await api.http.post(url, json=cancel, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["lines"][0]["cancelled"] == 1
+    assert [e["type"] for e in again.json()["timeline"]].count("line_cancelled") == 1
+
+
+async def test_a_new_address_may_change_the_speed_too(api: Api) -> None:
+    body = order_body()
+    await api.awaiting_pick(body)
+
+    response = await api.http.patch(
+        f"/orders/{body['id']}/delivery",
+        json={"address": LYON, "express": True},
+        headers=api.auth("storefront"),
+    )
+
+    assert response.status_code == 200, response.text
+    [entry] = [e for e in response.json()["timeline"] if e["type"] == "delivery_changed"]
+    assert entry["detail"]["express"] is True
+    with api.db.reading() as s:
+        row = order_repo.get_order(s, body["id"])
+        assert row is not None
+        assert row.payload["delivery"]["express"] is True

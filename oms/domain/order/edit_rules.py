@@ -140,13 +140,21 @@ class EditRules:
         )
 
     def delivery_changed(self, req: DeliveryChange, at: datetime) -> None:
-        delivery = self.order.delivery.model_copy(update={"address": req.address})
+        express = self.order.delivery.express if req.express is None else req.express
+        delivery = self.order.delivery.model_copy(
+            update={"address": req.address, "express": express}
+        )
         self.order = self.order.model_copy(update={"delivery": delivery})
         self.log(
             "delivery_changed",
             req.actor,
             at,
-            {"edit": self.edits, "country": req.address.country, "city": req.address.city},
+            {
+                "edit": self.edits,
+                "country": req.address.country,
+                "city": req.address.city,
+                "express": express,
+            },
         )
 
     # -- services ------------------------------------------------------------------------

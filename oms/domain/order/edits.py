@@ -79,11 +79,12 @@ class LineCancel(BaseModel):
 
 
 class DeliveryChange(BaseModel):
-    """``change_delivery``: ship to another address."""
+    """``change_delivery``: ship to another address (and, given, at another speed)."""
 
     model_config = ConfigDict(extra="forbid")
 
     address: Address
+    express: bool | None = None  # None: as it was
     actor: str = "customer_service"
 
 
