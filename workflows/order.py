@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from oms.contracts.fulfilment import FulfilmentInput
+    from oms.contracts.fulfilment import EditAnswer, FulfilmentInput
     from oms.contracts.orders import (
         CancelRequest,
         CancelResult,
@@ -79,6 +79,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
         self._reauthorizations = 0
         self._to_move: list[Move] = []
         self._moved: dict[int, list[str]] = {}
+        self._edit_answers: dict[tuple[str, int], EditAnswer] = {}
 
     # -- run -----------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class OrderEdits:
     # One edit at a time; none once the order is completing.
     _editing = False
     _finishing = False
+    # The fulfilments' answers to edits, by (fulfilment, edit), until the edit takes them.
+    _edit_answers: dict[tuple[str, int], EditAnswer]
 
     @property
     def order(self) -> OrderIn:  # pragma: no cover
@@ -78,12 +80,7 @@ class OrderEdits:
 
     @workflow.signal
     def edit_answered(self, answer: EditAnswer) -> None:
-        self._answers()[(answer.fulfilment_id, answer.edit)] = answer
-
-    def _answers(self) -> dict[tuple[str, int], EditAnswer]:
-        if not hasattr(self, "_edit_answers"):
-            self._edit_answers: dict[tuple[str, int], EditAnswer] = {}
-        return self._edit_answers
+        self._edit_answers[(answer.fulfilment_id, answer.edit)] = answer
 
     async def _ask(self, fid: str, req: FulfilmentEdit) -> EditAnswer:
         """Send a fulfilment an edit and wait for its answer."""
@@ -104,13 +101,13 @@ class OrderEdits:
         key = (fid, req.edit)
         try:
             await workflow.wait_condition(
-                lambda: key in self._answers() or handle.done(),
+                lambda: key in self._edit_answers or handle.done(),
                 timeout=ANSWER_WITHIN,
                 timeout_summary="the fulfilment's answer to an edit",
             )
         except TimeoutError:
             return refused
-        return self._answers().pop(key, refused)
+        return self._edit_answers.pop(key, refused)
 
     async def _read_progress(self) -> None:
         """A lean run does not hear each pick: it reads where its fulfilments are first."""
