@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
     payment_gateway_api_key: str = ""
+    # Whether the gateway lets go of part of an authorization (an order edit lowering the
+    # amount); without, the order authorizes the lower amount afresh and voids the old one.
+    payment_gateway_partial_voids: bool = False
     # The payment simulator keeps its state (what it authorized, captured, voided) in this
     # SQLite file, shared by every worker process and kept across restarts, as a real gateway
     # would; defaults to payment-simulator.db under `home`.

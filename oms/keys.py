@@ -258,6 +258,11 @@ def refund_key(order_id: str, what: str) -> str:
     return f"{order_id}:refund:{what}"
 
 
+def partial_void_key(order_id: str, edit: int) -> str:
+    """What the n-th order edit let go of the authorization."""
+    return f"{order_id}:partial-void:{edit}"
+
+
 def extra_void_key(order_id: str, attempt: int) -> str:
     """The void of an authorization other than the order's last (aged, or made for a refused
     capture): a key of its own, or it would replay the order's own void."""

@@ -22,6 +22,8 @@ from oms.contracts.payments import (
     AuthorizeRequest,
     Capture,
     CaptureRequest,
+    PartialVoid,
+    PartialVoidRequest,
     Refund,
     RefundRequest,
     Void,
@@ -151,6 +153,11 @@ def void_payment(req: VoidRequest) -> Void:
 @activity.defn(name="cancel_shipment")
 def cancel_shipment(req: CancelShipment) -> None:
     _declared_only("cancel_shipment")
+
+
+@activity.defn(name="void_part")
+def void_part(req: PartialVoidRequest) -> PartialVoid | None:
+    _declared_only("void_part")
 
 
 @activity.defn(name="refund_payment")

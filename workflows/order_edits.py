@@ -5,9 +5,10 @@ line (``add_service``). Each answers ``EditResult``: accepted, or refused with t
 
 Units in a fulfilment are taken out by the fulfilment itself, before its pick (signal ``edit``,
 answered by ``edit_answered``: ``workflows.fulfilment_edits``); their reservation is released
-there. The authorization comes down to what is left (a fresh authorization of the lower
-amount, the old one voided: the gateway has no partial void). An edit that leaves no unit of
-the order is the order's cancellation, for the edit's reason.
+there. The authorization comes down to what is left (its surplus voided where the gateway
+voids part of an authorization, else a fresh authorization of the lower amount and the old one
+voided). An edit that leaves no unit of the order is the order's cancellation, for the edit's
+reason.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import EditAnswer, FulfilmentEdit
     from oms.contracts.orders import CancelRequest
+    from oms.contracts.payments import PartialVoidRequest
     from oms.contracts.read_model import EmitEvent
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment_profiles import Service
+    from oms.domain.money import format_minor
     from oms.domain.order import OrderIn, OrderState
     from oms.domain.order.edits import (
         BEFORE_SOURCING,
@@ -35,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.keys import order_edit_event_id
     from workflows import calls
-    from workflows.policies import LOCAL_ACTIVITY
+    from workflows.policies import LOCAL_ACTIVITY, SETTLEMENT_ACTIVITY
     from workflows.refusals import refuse
 
 LINE_CANCEL = "order-edit-line-cancel"
@@ -71,6 +75,11 @@ class OrderEdits:
         raise NotImplementedError
 
     async def _authorize_again(self, amount: int, summary: str) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def _call_service(
+        self, activity: Any, arg: Any, options: dict[str, Any], summary: str
+    ) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     async def _let_go(self, authorization_id: str) -> None:  # pragma: no cover
@@ -177,7 +186,7 @@ class OrderEdits:
             awaiting = plan.awaiting if refusal is None else 0
             units = state.line_cancelled(req, awaiting, dropped, unsourced, workflow.now())
             self._emit_cancelled(req, edit, units)
-            await self._lower_authorization()
+            await self._lower_authorization(edit)
             await self._flush()
             return EditResult(accepted=True, status=state.status, edit=edit, cancelled=units)
         finally:
@@ -214,14 +223,35 @@ class OrderEdits:
         if self._main is not None and not self._main.done():
             self._main.cancel()
 
-    async def _lower_authorization(self) -> None:
-        """The authorization comes down to what is left to capture: authorized afresh for the
-        lower amount, the old one voided (the gateway voids whole authorizations only)."""
+    async def _lower_authorization(self, edit: int) -> None:
+        """The authorization comes down to what is left to capture: the surplus let go where
+        the gateway voids part of an authorization, else the lower amount authorized afresh
+        and the old one voided."""
         amount = self.state.authorization_too_high()
         if not amount:
             return
-        old = self.state.payment.authorization_id
+        p = self.state.payment
+        old = p.authorization_id
         assert old is not None
+        surplus = p.authorized - p.captured - p.written_off - amount
+        try:
+            done = await self._call_service(
+                calls.void_part,
+                PartialVoidRequest(
+                    order_id=self.order.id,
+                    authorization_id=old,
+                    amount=surplus,
+                    currency=self.order.currency,
+                    edit=edit,
+                ),
+                SETTLEMENT_ACTIVITY,
+                f"let go of {format_minor(surplus, self.order.currency)} of the authorization",
+            )
+        except FailureError:  # refused: authorize the lower amount afresh instead
+            done = None
+        if done is not None:
+            self.state.payment_partly_voided(done.voided_amount, workflow.now())
+            return
         auth = await self._authorize_again(amount, "authorize the lower amount after an edit")
         if auth is None:  # refused: the old one stays, its surplus voided at the end
             self.state.log("authorization_kept", "payment_gateway", workflow.now(), {})

@@ -15,6 +15,7 @@ from oms.domain.order import Address, CancelReason, LineState, OrderStatus, Paym
 from oms.domain.order.edits import DeliveryChange, EditRefusal, LineCancel, ServiceAdd
 from oms.keys import vas_task_id
 from tests.factories import order, seed
+from tests.workflows.gateways import VoidsWholeOnly
 from tests.workflows.harness import (
     Harness,
     eventually,
@@ -78,13 +79,15 @@ async def test_a_line_reduced_before_its_pick_leaves_the_fulfilment_and_lowers_t
             ("ST-OPERA", "1", 1, "released"),
             ("ST-OPERA", "2", 1, "held"),
         ]
-        # And the authorization is what is left: a fresh one of the lower amount, the old voided
+        # And the authorization is what is left: the gateway let go of the tee shirt's price
         view = await until(h, "ED1", lambda v: v.payment.authorized == TEE + MUG)
         assert _ops(db, "ED1") == [
             ("authorize", "succeeded", 2 * TEE + MUG),
-            ("authorize", "succeeded", TEE + MUG),
-            ("void", "succeeded", 2 * TEE + MUG),
+            ("partial_void", "succeeded", TEE),
         ]
+        auth_id = view.payment.authorization_id
+        assert auth_id is not None
+        assert h.payments.state(auth_id).amount == TEE + MUG
         assert [e.detail["quantity"] for e in view.timeline if e.type == "line_cancelled"] == [1]
 
         # When the store picks what it is asked for and ships it
@@ -304,3 +307,33 @@ async def test_a_line_cancel_is_refused_once_a_pick_wave_has_taken_the_fulfilmen
         await h.pick(fid, FULL)
         view = await h.view("ED9")
     assert view.payment.authorized == 2 * TEE + MUG
+
+
+async def test_a_gateway_that_voids_whole_only_authorizes_the_lower_amount_afresh(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db, VoidsWholeOnly()) as h:
+        fid = await _awaiting_pick(h, "ED10")
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED10")
+
+        result = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1", 1))
+
+        assert result.accepted
+        view = await until(h, "ED10", lambda v: v.payment.authorized == TEE + MUG)
+        assert _ops(db, "ED10") == [
+            ("authorize", "succeeded", 2 * TEE + MUG),
+            ("authorize", "succeeded", TEE + MUG),
+            ("void", "succeeded", 2 * TEE + MUG),
+        ]
+        rest = [PickedLine(line_id="1", picked=1), PickedLine(line_id="2", picked=1)]
+        await h.pick(fid, PickReport(lines=rest))
+        await h.pack(fid)
+        done = await handle.result()
+    assert [e.type for e in view.timeline].count("payment_reauthorized") == 1
+    # Captured on the fresh authorization
+    assert done.payment.captured == TEE + MUG
+    with db.reading() as s:
+        entries = payments.entries(s, order_id="ED10")
+    fresh = [e.authorization_id for e in entries if e.operation == "authorize"][1]
+    assert [e.authorization_id for e in entries if e.operation == "capture"] == [fresh]
