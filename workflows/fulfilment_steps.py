@@ -219,6 +219,8 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
             lambda: state.status.is_over, limit.total_seconds(), f"{state.key}: give up"
         ):
             return
+        if self._editing:  # an order edit is being written: the pick given up is what it left
+            await workflow.wait_condition(lambda: not self._editing)
         self._reject_overdue(state)
 
     async def _escalate(self, state: StepState) -> None:
