@@ -29,6 +29,8 @@ from oms.contracts.payments import (
     AuthorizeRequest,
     Capture,
     CaptureRequest,
+    PartialVoid,
+    PartialVoidRequest,
     Refund,
     RefundRequest,
     Void,
@@ -43,6 +45,7 @@ from oms.keys import (
     authorize_key,
     capture_key,
     extra_void_key,
+    partial_void_key,
     reauthorize_key,
     refund_key,
     void_key,
@@ -113,6 +116,25 @@ class PaymentActivities:
         attempt.succeeded(void.voided_amount, req.authorization_id, req.authorization_id)
         log.info("payment_voided", order_id=req.order_id, amount=void.voided_amount)
         return void
+
+    @activity.defn
+    def void_part(self, req: PartialVoidRequest) -> PartialVoid | None:
+        """Let go of part of an authorization; None when the gateway cannot (the order then
+        authorizes the lower amount afresh)."""
+        if not self.gateway.partial_voids:
+            return None
+        key = partial_void_key(req.order_id, req.edit)
+        attempt = _Attempt(self, "partial_void", key, req.order_id, req.amount, req.currency)
+        with attempt.refusals(req.authorization_id):
+            done = self.gateway.void_part(
+                idempotency_key=key,
+                authorization_id=req.authorization_id,
+                amount=req.amount,
+                currency=req.currency,
+            )
+        attempt.succeeded(done.voided_amount, req.authorization_id, req.authorization_id)
+        log.info("payment_partly_voided", order_id=req.order_id, amount=done.voided_amount)
+        return done
 
     @activity.defn
     def refund_payment(self, req: RefundRequest) -> Refund:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from oms.contracts.fulfilment import SaveFulfilment
 from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.db import deliveries, fulfilments, inventory, outbox, payments, tasks
+from oms.db import deliveries, fulfilments, inventory, order_edits, outbox, payments, tasks
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
@@ -47,6 +48,8 @@ class ReadModelActivities:
                     fraud_decision=req.fraud_decision,
                     fulfilment_locations=req.fulfilment_locations,
                 )
+                if req.edited is not None:
+                    order_repo.set_edited(s, req.edited)
                 new = order_repo.append_events(s, req.order_id, req.events)
                 for e in emit:
                     outbox.emit(
@@ -108,6 +111,8 @@ class ReadModelActivities:
         the departure's effect on the reservation ledger is part of the same transaction."""
         view = req.view
         with self.db.session() as s:
+            if req.drop is not None:
+                _drop(s, view, req)
             if req.commit is not None:
                 picks.record_pick(s, req.commit)
             if req.consume is not None:
@@ -145,6 +150,10 @@ class ReadModelActivities:
             )
             task_id = pick_task_id(view.fulfilment_id)
             if view.status is FulfilmentStatus.AWAITING_PICK:
+                if req.drop is not None:  # the pick list the store sees loses those units
+                    tasks.set_payload(
+                        s, task_id, {"fulfilment_id": view.fulfilment_id, "lines": _lines(view)}
+                    )
                 tasks.open_task(
                     s,
                     task_id=task_id,
@@ -177,6 +186,26 @@ class ReadModelActivities:
             order_id=view.order_id,
             status=view.status.value,
         )
+
+
+def _lines(view: FulfilmentView) -> list[dict[str, object]]:
+    return [line.model_dump(mode="json") for line in view.lines]
+
+
+def _drop(s: Session, view: FulfilmentView, req: SaveFulfilment) -> None:
+    """An order edit's units leave the fulfilment: refused (not retried) once the store has
+    started its pick; else their reservation is released with the row's new lines."""
+    assert req.drop is not None
+    started = order_edits.picking_started(s, view.fulfilment_id)
+    if started is not None:
+        raise ApplicationError(started, type="past_point_of_no_return", non_retryable=True)
+    order_edits.release_units(
+        s,
+        step_key=req.drop.step_key,
+        location_id=req.drop.location_id,
+        units=req.drop.units,
+        part=req.drop.part,
+    )
 
 
 def _keep_service_tasks(s: Session, view: FulfilmentView, workflow_id: str) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from temporalio import activity
 
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest
-from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
+from oms.contracts.sourcing import ReleaseRequest, SourcingPreview, SourcingRequest
 from oms.db import cart_holds, inventory, profiles, sourcing
 from oms.db.engine import Database
 from oms.db.tables import Reservation, utcnow
@@ -166,6 +166,36 @@ class SourcingActivities:
         # A location no profile covers runs the fixed flow it always ran (revision 2).
         configured = {loc: p for loc, p in chosen.items() if p is not DEFAULT_PROFILE}
         return plan.model_copy(update={"fulfilment_profiles": {**transfers, **configured}})
+
+    @activity.defn
+    def preview_sourcing(self, req: SourcingPreview) -> list[str]:
+        """The locations sourcing would choose now for the request (an order edit's new
+        destination), the units held at ``held_at`` counted as available there; none when it
+        could not place them all. Reserves nothing."""
+        r = req.request
+        skus = {d.sku for d in r.demands}
+        with self.db.reading() as s:
+            facts = sourcing.with_categories(s, _facts(r))
+            cands = sourcing_candidates(s, r.channel, skus, None, utcnow())
+            cands = [
+                c.model_copy(
+                    update={
+                        "available": {
+                            **c.available,
+                            **{sku: c.available.get(sku, 0) + n for sku, n in req.held.items()},
+                        }
+                    }
+                )
+                if c.location_id == req.held_at
+                else c
+                for c in cands
+            ]
+            if self.profiles is not None:
+                cands = with_services(s, cands, facts, self.profiles)
+            plan = source_order(
+                facts, cands, profiles.in_force(s, r.channel), exclude=frozenset(r.exclude)
+            )
+        return [] if plan.unplaced else plan.locations
 
     @activity.defn
     def commit_pick(self, req: CommitPick) -> None:

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # The gateway's name: in finance events (payment.captured, payment.refunded), and in its
     # notices' URL, POST /webhooks/payments/{gateway}, signed as the sender payments:<name>.
     payment_gateway_name: str = "simulator"
+    # Whether the gateway lets go of part of an authorization (an order edit lowering the
+    # amount); without, the order authorizes the lower amount afresh and voids the old one.
+    payment_gateway_partial_voids: bool = False
     # The payment simulator keeps its state (what it authorized, captured, voided) in this
     # SQLite file, shared by every worker process and kept across restarts, as a real gateway
     # would; defaults to payment-simulator.db under `home`.

@@ -153,6 +153,32 @@ EVENTS: list[EventType] = [
         _obj({**ORDER, "reason": STRING}),
     ),
     EventType(
+        "order.line_cancelled",
+        1,
+        "customer service cancelled units of a line before their pick (edit: the order's n-th "
+        "edit; reason_code: a cancel reason code)",
+        _obj(
+            {**ORDER, "edit": INT, "line_id": STRING, "quantity": INT, "reason_code": STRING},
+            {"customer_message": {"type": ["string", "null"]}},
+        ),
+    ),
+    EventType(
+        "order.delivery_changed",
+        1,
+        "the order ships to another address, express or not (resourced: the fulfilments "
+        "moved for it)",
+        _obj(
+            {**ORDER, "edit": INT, "country": STRING, "express": {"type": "boolean"}},
+            {"resourced": {"type": "array", "items": STRING}},
+        ),
+    ),
+    EventType(
+        "order.service_added",
+        1,
+        "a value-added service was added to a line before its pick",
+        _obj({**ORDER, "edit": INT, "line_id": STRING, "service": STRING}),
+    ),
+    EventType(
         "order.delivered",
         1,
         "every shipment of the order was delivered",

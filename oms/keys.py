@@ -83,6 +83,23 @@ def stock_step(n: int) -> str:
     return f"stock-{n}"
 
 
+def edit_step(n: int) -> str:
+    """The sourcing step of the n-th order edit (a delivery change re-sourced)."""
+    return f"edit-{n}"
+
+
+def edit_update_id(kind: str, idempotency_key: str) -> str:
+    """The id of an order edit's update for a client's Idempotency-Key: Temporal answers a
+    second update of the same id on a run with the first one's outcome."""
+    return f"edit:{kind}:{idempotency_key}"
+
+
+def edit_ledger_part(edit: int) -> int:
+    """The reservation ledger's part that holds the units the n-th edit released (negative:
+    apart from the pick's 1 and the collections' 2 and up)."""
+    return -edit
+
+
 _STEP_SEPARATOR = ":source:"
 
 
@@ -227,6 +244,11 @@ def email_message_id(message_key: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+def order_edit_event_id(order_id: str, event_type: str, edit: int) -> str:
+    """An order edit's event: one per edit (an order may have a line cancelled twice)."""
+    return f"{order_id}:{event_type}:{edit}"
+
+
 def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros: int) -> str:
     """One crossing of a SKU's channel figure (``oms.domain.stock_events.event_id``)."""
     return f"atp:{channel_id}:{sku}:{kind}:{atp}:{since_micros}"
@@ -270,6 +292,11 @@ def refund_key(order_id: str, what: str) -> str:
     """One refund of an order, ``what`` naming why (a return's id, a line's cancellation):
     the same refund asked twice is refunded once."""
     return f"{order_id}:refund:{what}"
+
+
+def partial_void_key(order_id: str, edit: int) -> str:
+    """What the n-th order edit let go of the authorization."""
+    return f"{order_id}:partial-void:{edit}"
 
 
 def extra_void_key(order_id: str, attempt: int) -> str:

@@ -117,7 +117,11 @@ def payment_gateway(settings: Settings) -> PaymentGateway:
     """The gateway the settings name: the simulator (its state in a file of its own) or the
     real one over HTTP."""
     if settings.payment_gateway_url != "simulator":
-        return HttpPaymentGateway(settings.payment_gateway_url, settings.payment_gateway_api_key)
+        return HttpPaymentGateway(
+            settings.payment_gateway_url,
+            settings.payment_gateway_api_key,
+            partial_voids=settings.payment_gateway_partial_voids,
+        )
     path = settings.payment_simulator_file
     path.parent.mkdir(parents=True, exist_ok=True)
     return SimulatedPaymentGateway(path)
@@ -151,12 +155,14 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         tasks.close_order_tasks,
         fraud.assess_fraud,
         sourcing.source_and_reserve,
+        sourcing.preview_sourcing,
         sourcing.commit_pick,
         sourcing.consume_reservations,
         sourcing.release_reservations,
         payments.authorize_payment,
         payments.capture_payment,
         payments.void_payment,
+        payments.void_part,
         payments.refund_payment,
         shipping.book_shipment,
         shipping.cancel_shipment,

@@ -23,6 +23,8 @@ from oms.contracts.payments import (
     AuthorizeRequest,
     Capture,
     CaptureRequest,
+    PartialVoid,
+    PartialVoidRequest,
     Refund,
     RefundRequest,
     Void,
@@ -37,7 +39,7 @@ from oms.contracts.shipping import (
     ReturnLabelRequest,
     ShipmentRequest,
 )
-from oms.contracts.sourcing import ReleaseRequest, SourcingRequest
+from oms.contracts.sourcing import ReleaseRequest, SourcingPreview, SourcingRequest
 from oms.contracts.tasks import CloseTask, OpenTask
 from oms.contracts.webhooks_out import RelayRequest, RelayResult
 from oms.domain.fraud import FraudAssessment
@@ -112,6 +114,11 @@ def source_and_reserve(req: SourcingRequest) -> SourcingPlan:
     _declared_only("source_and_reserve")
 
 
+@activity.defn(name="preview_sourcing")
+def preview_sourcing(req: SourcingPreview) -> list[str]:
+    _declared_only("preview_sourcing")
+
+
 @activity.defn(name="commit_pick")
 def commit_pick(req: CommitPick) -> None:
     _declared_only("commit_pick")
@@ -148,6 +155,11 @@ def void_payment(req: VoidRequest) -> Void:
 @activity.defn(name="cancel_shipment")
 def cancel_shipment(req: CancelShipment) -> None:
     _declared_only("cancel_shipment")
+
+
+@activity.defn(name="void_part")
+def void_part(req: PartialVoidRequest) -> PartialVoid | None:
+    _declared_only("void_part")
 
 
 @activity.defn(name="refund_payment")

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.tasks import TaskKind
     from oms.metrics import task_sla_breached
     from workflows import calls
-    from workflows.fulfilment_steps import ProfiledSteps
+    from workflows.fulfilment_edits import FulfilmentEdits
     from workflows.human_tasks import wait_for_people
     from workflows.policies import (
         DB_ACTIVITY,
@@ -48,13 +48,14 @@ CANCEL_BOOKED_SHIPMENT = "cancel-booked-shipment"
 
 
 @workflow.defn
-class FulfilmentWorkflow(ProfiledSteps):
+class FulfilmentWorkflow(FulfilmentEdits):
     """Pick, pack, then ship or hand over for collection, at one location.
 
     Updates: ``pick(PickReport)``, ``pack(PackReport)``, ``collected(HandOverReport)`` and
     the profile's steps (``complete_step``, ``skip_step``, ``handover``, ``receive``,
     ``collect``), each answering the new ``FulfilmentView`` or refusing with
-    ``invalid_state`` / the pick's field errors. Query: ``status``. Each change is signalled
+    ``invalid_state`` / the pick's field errors. Signal: ``edit`` (order edits before the
+    pick: workflows.fulfilment_edits). Query: ``status``. Each change is signalled
     to the parent order workflow (``fulfilment_progress``). Returns the final view;
     short-picked quantities are for the order to re-source.
     """
@@ -142,6 +143,8 @@ class FulfilmentWorkflow(ProfiledSteps):
             on_escalate=self._escalate_pick,
             what="pick",
         )
+        if self._emptied:  # an order edit took every unit: nothing to pick
+            return view
         commit = CommitPick(step_key=self._step_key, location_id=inp.location_id, lines=view.lines)
         await self._store("record the pick", commit=commit)
         self._show()
@@ -172,7 +175,7 @@ class FulfilmentWorkflow(ProfiledSteps):
         and its pick task closes, even while the workflow itself is being cancelled. A
         collection the customer took part of ends not collected instead (its result)."""
         try:
-            return await run
+            return await self._answered(await run)
         except (Exception, asyncio.CancelledError):
             if self.view.status is FulfilmentStatus.PARTIALLY_COLLECTED:
                 # Part of it is with the customer: the order charges what was taken.
@@ -347,6 +350,7 @@ class FulfilmentWorkflow(ProfiledSteps):
     @pick.validator
     def _validate_pick(self, report: PickReport) -> None:
         self._require(FulfilmentStatus.AWAITING_PICK, "pick")
+        self._not_while_editing()
         errors = validate_pick(self.view.lines, report)
         if errors:
             raise ApplicationError(

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         CollectUnits,
         CommitPick,
         ConsumeRequest,
+        DropUnits,
         FulfilmentInput,
         Restock,
         SaveFulfilment,
@@ -73,6 +74,10 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
     _picked: bool
     _packed: bool
     _pick_due: datetime | None
+    # An order edit is being written (the pick is refused meanwhile); every unit was taken
+    # out by edits (the run ends cancelled, nothing to pick): ``workflows.fulfilment_edits``.
+    _editing = False
+    _emptied = False
 
     # Provided by FulfilmentWorkflow.
     async def _tell_order(self) -> None:  # pragma: no cover
@@ -100,6 +105,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
         release: ConsumeRequest | None = None,
         restock: Restock | None = None,
         emit: list[EmitEvent] | None = None,
+        drop: DropUnits | None = None,
     ) -> None:
         """One local activity: the row, its pick task and, in the same transaction, the
         ledger's part of the step and the events that announce it."""
@@ -116,6 +122,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
                 release=release,
                 restock=restock,
                 emit=emit or [],
+                drop=drop,
             ),
             summary=f"{summary} ({self.view.status.value})",
             **LOCAL_ACTIVITY,
@@ -179,6 +186,8 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
         self._show(due_at=state.due_at)
         await self._store(f"{state.key} under way", pick_due=step.type is StepType.PICK)
         await self._until_done(step, state)
+        if self._emptied:  # an order edit took every unit: nothing to pick (fulfilment_edits)
+            return
         if step.type is StepType.PICK:
             await self._after_pick(state)
         elif step.type is StepType.PACK:
@@ -210,6 +219,8 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
             lambda: state.status.is_over, limit.total_seconds(), f"{state.key}: give up"
         ):
             return
+        if self._editing:  # an order edit is being written: the pick given up is what it left
+            await workflow.wait_condition(lambda: not self._editing)
         self._reject_overdue(state)
 
     async def _escalate(self, state: StepState) -> None:

@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from oms.contracts.fulfilment import FulfilmentInput
+    from oms.contracts.fulfilment import EditAnswer, FulfilmentInput
     from oms.contracts.orders import (
         CancelRequest,
         CancelResult,
@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
+    from workflows.order_delivery import DeliveryEdit, Move
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
@@ -57,13 +58,16 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery):
+class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
     Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
-    ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture.
+    ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
+    ``cancel_line``, ``change_delivery``, ``add_service`` -> ``EditResult``: order edits
+    before the point of no return (workflows.order_edits, .order_delivery; signal
+    ``edit_answered``).
     Queries: ``status -> OrderView``.
     Compensations (release reservations, void the authorization, close open tasks) run on
     every way out that is not completion, including a Temporal cancellation.
@@ -77,6 +81,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
         self._children: dict[str, Any] = {}
         self._resolutions: list[PaymentResolution] = []
         self._reauthorizations = 0
+        self._to_move: list[Move] = []
+        self._moved: dict[int, list[str]] = {}
+        self._edit_answers: dict[tuple[str, int], EditAnswer] = {}
 
     # -- run -----------------------------------------------------------------------------
 
@@ -150,6 +157,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
                 workflow.wait_condition(
                     lambda: (
                         bool(state.reported_shorts)
+                        or bool(self._to_move)  # a delivery change moves a fulfilment
                         or (self._lean and self._cancel is not None)
                         or self._show_outdated()
                     )
@@ -172,6 +180,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
                 more, step = await self._stock_try(*stock_try.result())
                 if more.allocations:
                     pending.update(await self._start_children(more, step))
+            if self._to_move:
+                await self._move_all(pending)
             # A short pick is re-sourced as soon as it is reported, while the rest of that
             # fulfilment is still being packed and shipped.
             for fid, shorts in state.take_reported_shorts():
@@ -185,6 +195,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
                 shorts = state.shorts_after(fid)
                 if shorts:
                     await self._reroute(fid, shorts, pending)
+        self._finishing = True  # no edit from here on; the one under way ends first
+        if self._editing:
+            await workflow.wait_condition(lambda: not self._editing)
         await self._finish()
 
     async def _reroute(

@@ -64,6 +64,7 @@ class PaymentRecovery:
 
     _resolutions: list[PaymentResolution]
     _reauthorizations: int
+    _editing = False
 
     # -- a fulfilment ended: capture -----------------------------------------------------
 
@@ -73,6 +74,8 @@ class PaymentRecovery:
         if not amount:
             return
         fid = view.fulfilment_id
+        if self._editing:  # an edit may be replacing the authorization: capture after it
+            await workflow.wait_condition(lambda: not self._editing)
         recovers = workflow.patched(PAYMENT_RECOVERY)
         if recovers:
             await self._fresh_authorization()

@@ -111,6 +111,7 @@ class OrderRecords:
             fulfilment_locations=state.fulfilment_locations,
             events=events,
             emit=emit or [],
+            edited=self.order if state.edits else None,
         )
 
     def _on_show(self) -> tuple[Any, ...]:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, make_client, post
 from oms.contracts.shipping import Booking, ReturnLabelRequest, ShipmentRequest
+from oms.domain.delivery import Address
 from oms.domain.shipments import ShipmentStatus
 
 
@@ -112,6 +113,7 @@ class SimulatedCarrier:
         self._active: dict[str, Booking] = {}
         self._tries: dict[str, int] = {}
         self._planned: dict[str, list[PlannedUpdate]] = {}
+        self._to: dict[str, Address] = {}
 
     def book(self, *, idempotency_key: str, request: ShipmentRequest) -> Booking:
         with self._lock:
@@ -135,9 +137,15 @@ class SimulatedCarrier:
             )
             self._by_key[idempotency_key] = booking
             self._active[booking.tracking_number] = booking
+            self._to[booking.tracking_number] = request.to
             if self.pace is not None:
                 self._plan(booking.tracking_number, request.to.postal_code, self.pace)
             return booking.model_copy()
+
+    def destination(self, tracking_number: str) -> Address | None:
+        """Where a parcel booked here goes (None: not booked here)."""
+        with self._lock:
+            return self._to.get(tracking_number)
 
     def book_return(self, *, idempotency_key: str, request: ReturnLabelRequest) -> Booking:
         with self._lock:

@@ -43,7 +43,7 @@ from oms.connectors.payments import (
     PaymentError,
     PaymentUnavailable,
 )
-from oms.contracts.payments import Authorization, Capture, Refund, Void
+from oms.contracts.payments import Authorization, Capture, PartialVoid, Refund, Void
 
 SIM_AUTH_PREFIX = "sim_auth_"
 SIM_CAPTURE_PREFIX = "sim_cap_"
@@ -73,11 +73,12 @@ CREATE TABLE IF NOT EXISTS captures (
 CREATE TABLE IF NOT EXISTS reversals (idempotency_key TEXT PRIMARY KEY, code TEXT NOT NULL);
 """
 
-_T = TypeVar("_T", Authorization, Capture, Void, Refund)
+_T = TypeVar("_T", Authorization, Capture, Void, PartialVoid, Refund)
 _KINDS: dict[type[BaseModel], str] = {
     Authorization: "authorize",
     Capture: "capture",
     Void: "void",
+    PartialVoid: "partial_void",
     Refund: "refund",
 }
 
@@ -90,6 +91,8 @@ class AuthorizationState(BaseModel):
     currency: str
     captured: int = 0
     voided: bool = False
+    # Let go of by partial voids: no longer in ``amount``.
+    released: int = 0
     captures: list[Capture] = Field(default_factory=list)
     refunded: dict[str, int] = Field(default_factory=dict, description="per capture id")
 
@@ -236,6 +239,37 @@ class SimulatedPaymentGateway:
             )
         return done
 
+    partial_voids = True
+
+    def void_part(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> PartialVoid:
+        """Let go of ``amount`` of an authorization: never more than is held and not
+        captured; what is left can still be captured, then voided."""
+
+        def work(_: int) -> PartialVoid:
+            _require_positive(amount)
+            auth = self._known(authorization_id)
+            if auth is None:
+                return PartialVoid(authorization_id=authorization_id, voided_amount=amount)
+            if auth.voided:
+                raise PaymentError("authorization_voided", f"{authorization_id} was voided")
+            if currency != auth.currency:
+                raise PaymentError(
+                    "currency_mismatch", f"authorized in {auth.currency}, void in {currency}"
+                )
+            if amount > auth.amount - auth.captured:
+                raise PaymentError(
+                    "void_exceeds_authorization",
+                    f"{auth.amount - auth.captured} held, {amount} to let go",
+                )
+            auth.amount -= amount
+            auth.released += amount
+            self._save(auth)
+            return PartialVoid(authorization_id=authorization_id, voided_amount=amount)
+
+        return self._once(idempotency_key, PartialVoid, work)
+
     def transactions(self) -> Iterator[GatewayTransaction]:
         with self._lock:
             rows = self._db.execute(
@@ -313,7 +347,9 @@ class SimulatedPaymentGateway:
                 self._record(idempotency_key, done)
                 return done
 
-    def _record(self, idempotency_key: str, done: Authorization | Capture | Void | Refund) -> None:
+    def _record(
+        self, idempotency_key: str, done: Authorization | Capture | Void | PartialVoid | Refund
+    ) -> None:
         if isinstance(done, Authorization):
             auth_id, reference, amount = done.authorization_id, done.authorization_id, done.amount
             currency = done.currency

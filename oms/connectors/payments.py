@@ -12,6 +12,9 @@ HTTP protocol spoken by `HttpPaymentGateway` (JSON bodies, every request carries
 - ``POST /v1/authorizations/{id}/captures`` with ``{"amount", "currency"}``
   -> 200/201 ``{"id", "amount", "currency"}``
 - ``POST /v1/authorizations/{id}/void`` -> 200/201 ``{"voided_amount"}``
+- ``POST /v1/authorizations/{id}/partial-voids`` with ``{"amount", "currency"}`` (only for a
+  gateway that lets go of part of an authorization: ``OMS_PAYMENT_GATEWAY_PARTIAL_VOIDS``)
+  -> 200/201 ``{"voided_amount"}``
 - ``POST /v1/captures/{id}/refunds`` with ``{"amount", "currency"}`` (part or all of what the
   capture took, less what was refunded of it before) -> 200/201 ``{"id", "amount", "currency"}``
 - ``GET /v1/transactions?cursor=<c>`` -> 200 ``{"data": [transaction...], "next_cursor"}``,
@@ -34,7 +37,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oms.connectors.http import error_details, get, make_client, post
-from oms.contracts.payments import Authorization, Capture, Refund, Void
+from oms.contracts.payments import Authorization, Capture, PartialVoid, Refund, Void
 
 
 class PaymentError(Exception):
@@ -54,7 +57,7 @@ class PaymentUnavailable(PaymentError):
     """Transient failure; retrying with the same idempotency key is safe."""
 
 
-PaymentOperation = Literal["authorize", "capture", "void", "refund"]
+PaymentOperation = Literal["authorize", "capture", "void", "partial_void", "refund"]
 
 
 class GatewayTransaction(BaseModel):
@@ -80,6 +83,14 @@ class PaymentGateway(Protocol):
     ) -> Capture: ...
 
     def void(self, *, idempotency_key: str, authorization_id: str) -> Void: ...
+
+    # Whether the gateway lets go of part of an authorization (``void_part``); a gateway that
+    # does not is asked for a new authorization of the lower amount instead.
+    partial_voids: bool
+
+    def void_part(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> PartialVoid: ...
 
     def refund(
         self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
@@ -122,8 +133,10 @@ class HttpPaymentGateway:
         *,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        partial_voids: bool = False,
     ) -> None:
         self._client = make_client(base_url, api_key, timeout=timeout, transport=transport)
+        self.partial_voids = partial_voids
 
     def authorize(
         self, *, idempotency_key: str, token: str, amount: int, currency: str
@@ -153,6 +166,16 @@ class HttpPaymentGateway:
         path = f"/v1/authorizations/{quote(authorization_id, safe='')}/void"
         body = self._post(path, idempotency_key, None, _VoidBody)
         return Void(authorization_id=authorization_id, voided_amount=body.voided_amount)
+
+    def void_part(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> PartialVoid:
+        if not self.partial_voids:
+            raise PaymentError("partial_void_unsupported", "this gateway voids whole only")
+        path = f"/v1/authorizations/{quote(authorization_id, safe='')}/partial-voids"
+        payload = {"amount": amount, "currency": currency}
+        body = self._post(path, idempotency_key, payload, _VoidBody)
+        return PartialVoid(authorization_id=authorization_id, voided_amount=body.voided_amount)
 
     def refund(
         self, *, idempotency_key: str, capture_id: str, amount: int, currency: str

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from oms.contracts.read_model import EmitEvent
 from oms.domain.fulfilment import FulfilmentLine, FulfilmentView
-from oms.domain.fulfilment_profiles import FulfilmentProfile
+from oms.domain.fulfilment_profiles import FulfilmentProfile, Service
 from oms.domain.order import Address, DeliveryMethod
 
 
@@ -67,6 +67,17 @@ class Restock(BaseModel):
     units: dict[str, int]  # by SKU
 
 
+class DropUnits(BaseModel):
+    """An order edit takes units out of a fulfilment before its pick: their reservation is
+    released (the ``part`` of the ledger the edit makes: ``-edit``), in the transaction that
+    checks the pick has not started (no wave, no scan)."""
+
+    step_key: str
+    location_id: str
+    units: dict[str, int]  # by line id
+    part: int
+
+
 class SaveFulfilment(BaseModel):
     view: FulfilmentView
     workflow_id: str
@@ -81,5 +92,27 @@ class SaveFulfilment(BaseModel):
     collect: CollectUnits | None = None
     release: ConsumeRequest | None = None
     restock: Restock | None = None
+    # An order edit's units out of the fulfilment (refused, non-retryable, once picking began).
+    drop: DropUnits | None = None
     # Outbox events announcing the change, in the same transaction (fulfilment.overdue...).
     emit: list[EmitEvent] = Field(default_factory=list)
+
+
+class FulfilmentEdit(BaseModel):
+    """An order's edit the fulfilment applies before its pick (signal ``edit``), and
+    answers with ``EditAnswer`` (the order's ``edit_answered``)."""
+
+    edit: int
+    drop: dict[str, int] = Field(default_factory=dict)  # units to take out, by line id
+    address: Address | None = None  # ship there instead
+    express: bool | None = None  # with this carrier service (None: as it was)
+    service: Service | None = None  # add this service to ``service_line``
+    service_line: str | None = None
+
+
+class EditAnswer(BaseModel):
+    fulfilment_id: str
+    edit: int
+    accepted: bool
+    reason: str | None = None  # an ``EditRefusal`` value
+    message: str | None = None

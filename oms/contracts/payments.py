@@ -41,6 +41,22 @@ class RefundRequest(BaseModel):
     currency: str
 
 
+class PartialVoidRequest(BaseModel):
+    """Let go of ``amount`` of an authorization, the rest still held (an order edit lowered
+    what the order will capture); ``edit`` with the order makes the idempotency key."""
+
+    order_id: str
+    authorization_id: str
+    amount: int
+    currency: str
+    edit: int
+
+
+class PartialVoid(BaseModel):
+    authorization_id: str
+    voided_amount: int
+
+
 class Authorization(BaseModel):
     authorization_id: str
     amount: int

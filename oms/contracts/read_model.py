@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from oms.domain.fraud import FraudDecision
-from oms.domain.order import CancelReason, OrderStatus, TimelineEntry
+from oms.domain.order import CancelReason, OrderIn, OrderStatus, TimelineEntry
 
 
 class EmitEvent(BaseModel):
@@ -27,3 +27,5 @@ class RecordProgress(BaseModel):
     events: list[tuple[int, TimelineEntry]] = Field(default_factory=list)
     # Outbox events written in the same transaction as the progress they announce.
     emit: list[EmitEvent] = Field(default_factory=list)
+    # The order as its edits left it (a new address, a line's services); None: not edited.
+    edited: OrderIn | None = None

@@ -41,3 +41,12 @@ class ReleaseRequest(BaseModel):
         description="A cancellation's reason code's stock effect on the units already picked "
         "(write_off, quarantine); None or none: they go back to stock",
     )
+
+
+class SourcingPreview(BaseModel):
+    """Where sourcing would place units a fulfilment holds now, for another destination: the
+    units it holds (by SKU, at ``held_at``) count as available there. Nothing is reserved."""
+
+    request: SourcingRequest
+    held_at: str
+    held: dict[str, int]

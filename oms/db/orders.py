@@ -110,6 +110,16 @@ def update_order(
     session.add(row)
 
 
+def set_edited(session: Session, order: OrderIn) -> None:
+    """The stored order as edits left it: its delivery and its lines (their services)."""
+    row = session.get(Order, order.id)
+    if row is None:
+        raise OrderNotStored(order.id)
+    edited = order.model_dump(mode="json", include={"delivery", "lines"})
+    row.payload = {**row.payload, **edited}
+    session.add(row)
+
+
 def append_events(session: Session, order_id: str, entries: list[tuple[int, TimelineEntry]]) -> int:
     """Write timeline entries; an entry already stored (same seq) is skipped, so retries are
     harmless. Returns how many were new."""

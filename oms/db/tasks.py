@@ -47,6 +47,15 @@ def open_task(
     return task
 
 
+def set_payload(session: Session, task_id: str, payload: dict[str, Any]) -> None:
+    """What an open task shows changed (an order edit took units off a pick list)."""
+    task = session.get(ManualTask, task_id)
+    if task is not None and task.status == TaskStatus.OPEN:
+        task.payload = payload
+        session.add(task)
+        session.flush()
+
+
 def get_task(session: Session, task_id: str) -> ManualTask | None:
     return session.get(ManualTask, task_id)
 

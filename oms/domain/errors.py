@@ -55,6 +55,15 @@ class ErrorCode(StrEnum):
     ORDER_CONFLICT = "order_conflict", 409
     ORDER_NOT_FOUND = "order_not_found", 404
     CANCEL_REFUSED = "cancel_refused", 409
+    # Order edits (oms.domain.order.edits.EditRefusal): refused with the reason as the code.
+    LINE_NOT_FOUND = "line_not_found", 404
+    ORDER_FINAL = "order_final", 409
+    ORDER_BUSY = "order_busy", 409
+    QUANTITY_EXCEEDS_OPEN = "quantity_exceeds_open", 409
+    PAST_POINT_OF_NO_RETURN = "past_point_of_no_return", 409
+    NOT_A_SHIPMENT = "not_a_shipment", 409
+    SERVICE_NOT_PERFORMED = "service_not_performed", 409
+    SERVICE_ALREADY_ASKED = "service_already_asked", 409
     # Tasks and fulfilments.
     TASK_NOT_FOUND = "task_not_found", 404
     TASK_NOT_OPEN = "task_not_open", 409

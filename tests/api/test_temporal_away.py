@@ -92,3 +92,17 @@ async def test_a_webhook_subscription_is_taken_while_temporal_is_away(away: Away
 
     assert created.status_code == 201, created.text
     assert [s["id"] for s in listed.json()["items"]] == [created.json()["id"]]
+
+
+async def test_an_order_edit_answers_503_while_temporal_is_away(away: Away) -> None:
+    body = order_body()
+    await away.http.post("/orders", json=body, headers=away.auth("storefront"))
+
+    edit = await away.http.post(
+        f"/orders/{body['id']}/lines/1/cancel",
+        json={"reason_code": "customer_request"},
+        headers=away.auth("analyst"),
+    )
+
+    assert edit.status_code == 503, edit.text
+    assert edit.json()["code"] == "unavailable"

@@ -35,3 +35,9 @@ class SlowToAuthorize(SimulatedPaymentGateway):
         return super().authorize(
             idempotency_key=idempotency_key, token=token, amount=amount, currency=currency
         )
+
+
+class VoidsWholeOnly(SimulatedPaymentGateway):
+    """A gateway that cannot let go of part of an authorization."""
+
+    partial_voids = False

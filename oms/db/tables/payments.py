@@ -31,7 +31,9 @@ class PaymentLedgerEntry(SQLModel, table=True):
 
     idempotency_key: str = Field(primary_key=True, max_length=200)
     order_id: str = Field(max_length=64, index=True)
-    operation: str = Field(max_length=16, description="authorize | capture | void | refund")
+    operation: str = Field(
+        max_length=16, description="authorize | capture | void | partial_void | refund"
+    )
     outcome: str = Field(max_length=16, description="succeeded | refused")
     amount: int = Field(description="Minor units: asked for when refused, done when succeeded")
     currency: str = Field(max_length=8)

@@ -57,10 +57,30 @@ class LineBook:
         self._cancelled_for: dict[tuple[str, str], CancelledShort] = {}
 
     def demands(self) -> list[Demand]:
+        """What the first sourcing looks for: each line less what an edit cancelled before."""
         return [
-            Demand(line_id=b.line.line_id, sku=b.line.sku, qty=b.line.quantity)
+            Demand(line_id=b.line.line_id, sku=b.line.sku, qty=b.line.quantity - b.cancelled)
             for b in self._lines.values()
+            if b.line.quantity > b.cancelled
         ]
+
+    def line_view(self, line_id: str) -> LineView | None:
+        b = self._lines.get(line_id)
+        return None if b is None else self._view(b)
+
+    def drop(self, fulfilment_id: str, line_id: str, qty: int) -> None:
+        """An edit took ``qty`` units of the line out of a fulfilment before its pick."""
+        b = self._lines[line_id]
+        alloc = b.allocations.get(fulfilment_id)
+        if alloc is None:
+            return
+        if alloc.qty <= qty:
+            del b.allocations[fulfilment_id]
+        else:
+            alloc.qty -= qty
+
+    def add_service(self, line_id: str, line: OrderLine) -> None:
+        self._lines[line_id].line = line
 
     def reserve(self, allocations: list[Allocation]) -> None:
         for a in allocations:

@@ -120,6 +120,11 @@ class PaymentRules:
             PaymentState.DECLINED,
         )
 
+    def payment_partly_voided(self, amount: int, at: datetime) -> None:
+        """Part of the authorization let go (an edit lowered what the order will capture)."""
+        self.payment.authorized -= amount
+        self.log("payment_partly_voided", "payment_gateway", at, {"amount": amount})
+
     def payment_voided(self, amount: int, at: datetime) -> None:
         self.payment.voided = amount
         if self.payment.captured == 0:

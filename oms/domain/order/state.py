@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from oms.domain.delivery import DeliveryMethod
 from oms.domain.fraud import FraudAssessment, FraudDecision, FraudReviewDecision, ReviewDecision
 from oms.domain.fulfilment import (
     FulfilmentLine,
@@ -22,6 +21,7 @@ from oms.domain.fulfilment import (
     FulfilmentView,
 )
 from oms.domain.order.collection import CollectionRules
+from oms.domain.order.edit_rules import EditRules
 from oms.domain.order.lines import LineBook
 from oms.domain.order.model import OrderIn
 from oms.domain.order.payment import PaymentRules
@@ -41,7 +41,7 @@ from oms.keys import fulfilment_id, order_workflow_id, reroute_step, stock_step
 _WAITS = (UnplacedAction.BACKORDER, UnplacedAction.HOLD)
 
 
-class OrderState(PaymentRules, CollectionRules):
+class OrderState(PaymentRules, CollectionRules, EditRules):
     """One order's state and rules. Every method that changes it records what happened in
     the timeline, with the time and actor it is given."""
 
@@ -321,8 +321,9 @@ class OrderState(PaymentRules, CollectionRules):
         fid = view.fulfilment_id
         if view.status is FulfilmentStatus.NOT_COLLECTED:
             return self.fulfilment_not_collected(view, at)
-        if not view.status.has_left_the_building:
-            self.log("fulfilment_rejected", view.location_id, at, {"fulfilment_id": fid})
+        if not view.status.has_left_the_building:  # emptied: an edit took every unit
+            kind = "emptied" if view.status is FulfilmentStatus.CANCELLED else "rejected"
+            self.log(f"fulfilment_{kind}", view.location_id, at, {"fulfilment_id": fid})
             return 0
         self.log(
             f"fulfilment_{view.status.value.lower()}",
@@ -357,24 +358,6 @@ class OrderState(PaymentRules, CollectionRules):
     def cancelled(self, reason: CancelReason) -> None:
         self.book.cancel_rest(reason)
         self.cancel_reason = reason
-
-    def cancel_refusal(self, *, already_cancelling: bool) -> str | None:
-        """Why a cancel cannot be accepted now, or None: it can until something has left the
-        building, or (for a shipment) been packed for the carrier."""
-        if self.status.is_final:
-            return f"order is already {self.status.value}"
-        if already_cancelling:
-            return "order is already being cancelled"
-        summaries = self.fulfilments.values()
-        if any(f.status.has_left_the_building for f in summaries):
-            return "part of the order has already shipped or been collected"
-        if any(f.status is FulfilmentStatus.IN_TRANSIT for f in summaries):
-            return "part of the order is on its way to the collection store"
-        if self.order.delivery.method is DeliveryMethod.SHIP and any(
-            f.status is FulfilmentStatus.PACKED for f in summaries
-        ):
-            return "part of the order is packed and being handed to the carrier"
-        return None
 
     def view(self) -> OrderView:
         o = self.order

@@ -1,0 +1,237 @@
+"""Order edits before the point of no return (docs/order-edits.md): cancel units of a line,
+ship to another address, add a service to a line. Each is an update of the order's workflow;
+accepted, the answer is the order's view (200); refused, 409 with the reason as the code."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from api.deps import ClientDep, DbDep, Principal, require
+from api.errors import ApiError, error_responses
+from api.live_view import live_view
+from oms.db import orders as order_repo
+from oms.db.engine import Database
+from oms.domain.delivery import Address, DeliveryMethod
+from oms.domain.errors import DomainError, ErrorCode
+from oms.domain.fulfilment_profiles import Service
+from oms.domain.order import OrderIn, OrderView
+from oms.domain.order.edits import DeliveryChange, EditResult, LineCancel, ServiceAdd
+from oms.domain.reason_codes import Code as ReasonCode
+from oms.keys import edit_update_id, order_workflow_id
+from oms.logging import get_logger
+from oms.services import cancellations
+from workflows.order import OrderWorkflow
+
+log = get_logger(__name__)
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+Editor = Annotated[Principal, Depends(require("storefront", "analyst"))]
+# A client that retries an edit (a timeout, a 503) sends the same key: applied once.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The same key again answers the first request's outcome, applied once",
+    ),
+]
+
+# What an edit may be refused with, besides a missing order or line.
+REFUSALS = (
+    ErrorCode.ORDER_FINAL,
+    ErrorCode.ORDER_BUSY,
+    ErrorCode.PAST_POINT_OF_NO_RETURN,
+)
+
+
+class LineCancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int | None = Field(
+        default=None, ge=1, le=10_000, description="Units to cancel; omitted: all the line has left"
+    )
+    reason_code: ReasonCode = Field(
+        description="A code of GET /reason-codes?usage=cancellation, but the OMS's own"
+    )
+
+
+class DeliveryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: Address
+    express: bool | None = Field(
+        default=None, description="Ship express (or not) from now on; omitted: as it was"
+    )
+
+
+class ServiceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: Service
+
+
+def _order(db: Database, principal: Principal, order_id: str, line_id: str | None) -> OrderIn:
+    """The stored order, as this key may see it; 404 for an unknown order or line."""
+    with db.reading() as s:
+        row = order_repo.get_order(s, order_id)
+    if row is None or not principal.sees_channel(row.channel):
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    order = OrderIn.model_validate(row.payload)
+    if line_id is not None and all(line.line_id != line_id for line in order.lines):
+        raise ApiError(
+            ErrorCode.LINE_NOT_FOUND, f"order {order_id} has no line {line_id}", "line_id"
+        )
+    return order
+
+
+async def _edit(
+    db: Database, client: Client, order_id: str, update: Any, req: Any, key: str | None
+) -> OrderView:
+    """Send the edit (as the update of the client's key, if it gave one); a refusal (the
+    validator's or the run's answer) is a 409 with its reason; a run that has ended refuses
+    as final."""
+    handle = client.get_workflow_handle(order_workflow_id(order_id))
+    update_id = edit_update_id(update.__name__, key) if key is not None else None
+    try:
+        result: EditResult = await handle.execute_update(update, req, id=update_id)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        code = ErrorCode.ORDER_BUSY
+        if isinstance(cause, ApplicationError):
+            try:
+                code = ErrorCode(cause.type or "")
+            except ValueError:
+                pass
+        raise ApiError(
+            code, str(cause.message if isinstance(cause, ApplicationError) else err)
+        ) from err
+    except RPCError as err:
+        view = await live_view(db, client, order_id)
+        if view.status.is_final:
+            raise ApiError(ErrorCode.ORDER_FINAL, f"order is already {view.status.value}") from err
+        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
+    if not result.accepted:
+        reason = result.reason.value if result.reason else ErrorCode.ORDER_BUSY.value
+        raise ApiError(ErrorCode(reason), result.message or "refused")
+    return await live_view(db, client, order_id)
+
+
+def _line_cancel(
+    db: Database, principal: Principal, order_id: str, line_id: str, body: LineCancelBody
+) -> LineCancel:
+    _order(db, principal, order_id, line_id)
+    with db.reading() as s:
+        try:
+            req = cancellations.cancel_request(
+                s, reason=body.reason_code, note=None, actor=principal.actor
+            )
+        except DomainError as err:
+            raise ApiError.refused(err, "reason_code") from err
+    return LineCancel(
+        line_id=line_id,
+        quantity=body.quantity,
+        reason=req.reason,
+        code=req.code or body.reason_code,
+        customer_message=req.customer_message,
+        actor=principal.actor,
+    )
+
+
+@router.post(
+    "/{order_id}/lines/{line_id}/cancel",
+    response_model=OrderView,
+    responses=error_responses(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.LINE_NOT_FOUND,
+        ErrorCode.REASON_NOT_ALLOWED,
+        ErrorCode.QUANTITY_EXCEEDS_OPEN,
+        *REFUSALS,
+    ),
+)
+async def cancel_line(
+    order_id: str,
+    line_id: str,
+    body: LineCancelBody,
+    principal: Editor,
+    db: DbDep,
+    client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Cancel `quantity` units of a line (omitted: all it has left) before they are picked:
+    they leave their fulfilment, their reservation is released and the authorization comes
+    down to what is left; cancelling every unit of the order cancels the order. 409
+    `past_point_of_no_return` once the units are being picked, packed or shipped."""
+    req = await run_in_threadpool(_line_cancel, db, principal, order_id, line_id, body)
+    view = await _edit(db, client, order_id, OrderWorkflow.cancel_line, req, idempotency_key)
+    log.info("order_line_cancelled", order_id=order_id, line_id=line_id, by=principal.actor)
+    return view
+
+
+@router.patch(
+    "/{order_id}/delivery",
+    response_model=OrderView,
+    responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.NOT_A_SHIPMENT, *REFUSALS),
+)
+async def change_delivery(
+    order_id: str,
+    body: DeliveryBody,
+    principal: Editor,
+    db: DbDep,
+    client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Ship the order to another address (and, with `express`, at another speed), until a
+    parcel is packed. A fulfilment not yet picking is moved when sourcing would now choose
+    another location for it (re-sourced: released there, reserved there); the others book
+    their carrier with the new address. 409 `not_a_shipment` for an order collected in
+    store."""
+    order = await run_in_threadpool(_order, db, principal, order_id, None)
+    if order.delivery.method is not DeliveryMethod.SHIP:
+        raise ApiError(
+            ErrorCode.NOT_A_SHIPMENT, "the order is collected in store: it has no address"
+        )
+    req = DeliveryChange(address=body.address, express=body.express, actor=principal.actor)
+    view = await _edit(db, client, order_id, OrderWorkflow.change_delivery, req, idempotency_key)
+    log.info("order_delivery_changed", order_id=order_id, by=principal.actor)
+    return view
+
+
+@router.post(
+    "/{order_id}/lines/{line_id}/services",
+    response_model=OrderView,
+    responses=error_responses(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.LINE_NOT_FOUND,
+        ErrorCode.SERVICE_NOT_PERFORMED,
+        ErrorCode.SERVICE_ALREADY_ASKED,
+        ErrorCode.QUANTITY_EXCEEDS_OPEN,
+        *REFUSALS,
+    ),
+)
+async def add_service(
+    order_id: str,
+    line_id: str,
+    body: ServiceBody,
+    principal: Editor,
+    db: DbDep,
+    client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Add a value-added service to a line before its pick, where the fulfilling location's
+    profile performs it (409 `service_not_performed` otherwise). Services carry no price: the
+    authorization stays as it is."""
+    await run_in_threadpool(_order, db, principal, order_id, line_id)
+    req = ServiceAdd(line_id=line_id, service=body.service, actor=principal.actor)
+    view = await _edit(db, client, order_id, OrderWorkflow.add_service, req, idempotency_key)
+    log.info("order_service_added", order_id=order_id, line_id=line_id, by=principal.actor)
+    return view
