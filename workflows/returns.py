@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         asked_refund,
         merged,
         refund_due,
+        with_shipping,
     )
     from oms.domain.tasks import TaskKind
     from workflows import calls
@@ -49,6 +50,10 @@ with workflow.unsafe.imports_passed_through():
         condition_within,
     )
     from workflows.refusals import refuse
+
+
+# Runs recorded before it refunded no shipping charge (no return had one to refund).
+SHIPPING_REFUND = "aftersale-shipping-refund"
 
 
 def return_workflow_id(return_id: str) -> str:
@@ -96,8 +101,11 @@ class ReturnWorkflow:
             }
         await self._record("return.requested", label=self.view.label)
         prices = {line.line_id: line.unit_price for line in inp.lines}
+        shipping = (
+            inp.shipping_refund if inp.shipping_refund and workflow.patched(SHIPPING_REFUND) else 0
+        )
         if inp.customer_tier in inp.policy.instant_refund_tiers:
-            await self._refund(asked_refund(inp.lines, prices))
+            await self._refund(with_shipping(asked_refund(inp.lines, prices), shipping))
         wait = timedelta(days=inp.policy.receive_within_days).total_seconds()
         if not await condition_within(lambda: self.receipt is not None, wait, "the parcel"):
             return await self._end(ReturnStatus.EXPIRED, "return.expired")
@@ -122,7 +130,8 @@ class ReturnWorkflow:
         self.view.grades = grades
         if self.view.refund_state is not RefundState.REFUNDED:
             # What is owed less what an instant refund that went through in part paid.
-            await self._refund(refund_due(grades, prices, inp.policy) - self.view.refunded)
+            due = with_shipping(refund_due(grades, prices, inp.policy), shipping)
+            await self._refund(due - self.view.refunded)
         return await self._end(ReturnStatus.COMPLETED, "return.completed")
 
     async def _quality_control(self) -> list[GradedLine]:

@@ -47,6 +47,10 @@ PolicyReader = Annotated[Principal, Depends(require("storefront", "analyst"))]
 
 
 class ReturnPublic(ReturnView):
+    shipping_refund: int = Field(
+        description="the order's shipping charge this return refunds with its goods"
+    )
+    exchange_order_id: str | None = Field(description="the replacement order of an exchange")
     reason_code: str
     created_at: datetime
     completed_at: datetime | None
@@ -67,6 +71,8 @@ def _public(row: ReturnRow) -> ReturnPublic:
         refunded=row.refunded,
         currency=row.currency,
         since=as_utc(row.updated_at),
+        shipping_refund=row.shipping_refund,
+        exchange_order_id=row.exchange_order_id,
         reason_code=row.reason_code,
         created_at=as_utc(row.created_at),
         completed_at=as_utc(row.completed_at) if row.completed_at else None,

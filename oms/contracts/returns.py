@@ -40,6 +40,8 @@ class ReturnInput(BaseModel):
     policy: ReturnPolicy
     # Where a carrier return's label picks the parcel up (the order's delivery address).
     sender: Address | None = None
+    # The order's shipping charge, refunded with the goods when the policy says so (0: not).
+    shipping_refund: int = 0
 
 
 class Receipt(BaseModel):

@@ -128,6 +128,15 @@ def for_order(session: Session, order_id: str) -> list[ReturnRow]:
     return list(session.exec(stmt))
 
 
+def shipping_refunded(session: Session, order_id: str) -> bool:
+    """Whether an earlier return of the order gives its shipping charge back (one that
+    expired gave nothing, unless it was refunded at once)."""
+    return any(
+        r.shipping_refund > 0 and (r.status != ReturnStatus.EXPIRED or r.refunded > 0)
+        for r in for_order(session, order_id)
+    )
+
+
 def next_id(session: Session, order_id: str) -> str:
     """``<order>.R<n>``, one more than the order's highest: an id is never given twice, even
     once a return whose run could not start was removed."""

@@ -18,7 +18,14 @@ from oms.domain import reason_codes as reasons
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import ReasonUsage
-from oms.domain.returns import ReturnMethod, ReturnRequest, ReturnStatus, refusals
+from oms.domain.returns import (
+    ReturnMethod,
+    ReturnRequest,
+    ReturnStatus,
+    all_returned,
+    refusals,
+    shipping_refund,
+)
 from oms.temporal import ORDER_ID
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
@@ -85,6 +92,14 @@ def create_return(
         if errors:
             raise ReturnRefused(errors)
         placed = OrderIn.model_validate(order.payload)
+        policy = return_repo.policy_for(s, order.channel)
+        shipping = shipping_refund(
+            policy,
+            reason_code=body.reason_code,
+            shipping=placed.shipping_amount,
+            already_refunded=return_repo.shipping_refunded(s, order_id),
+            all_returned=all_returned(body, return_repo.line_facts(s, order)),
+        )
         lines = [
             ReturnLine(
                 line_id=asked.line_id,
@@ -104,6 +119,7 @@ def create_return(
             reason_code=body.reason_code,
             currency=order.currency,
             lines=[line.model_dump() for line in lines],
+            shipping_refund=shipping,
         )
         s.add(row)
         s.flush()
@@ -117,8 +133,9 @@ def create_return(
             location_id=body.location_id,
             reason_code=body.reason_code,
             lines=lines,
-            policy=return_repo.policy_for(s, order.channel),
+            policy=policy,
             sender=placed.delivery.address if body.method is ReturnMethod.BY_CARRIER else None,
+            shipping_refund=shipping,
         )
     return row, inp
 

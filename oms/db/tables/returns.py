@@ -31,6 +31,10 @@ class ReturnRow(SQLModel, table=True):
     label: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     refund_state: str = Field(default="none", max_length=16, description=one_of(RefundState))
     refunded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # The order's shipping charge this return refunds with its goods (the policy's say).
+    shipping_refund: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # The replacement order an exchange placed (oms.keys.exchange_order_id).
+    exchange_order_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
     completed_at: datetime | None = Field(

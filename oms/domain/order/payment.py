@@ -86,10 +86,25 @@ class PaymentRules:
         authorization."""
         if not self.payment.authorization_id:
             return 0
-        return sum(
+        goods = sum(
             line.units_out(view.status) * self.order.line(line.line_id).unit_price
             for line in view.lines
         )
+        return goods + self._shipping_with(view.fulfilment_id, goods)
+
+    def _shipping_with(self, fid: str, goods: int) -> int:
+        """The shipping charge goes with the first capture of goods, and with no other."""
+        if not goods or not self.order.shipping_amount:
+            return 0
+        if self.payment.shipping_fulfilment_id not in (None, fid):
+            return 0
+        self.payment.shipping_fulfilment_id = fid
+        return self.order.shipping_amount
+
+    def authorization_amount(self, goods: int) -> int:
+        """What to authorize for the goods still open: them and the shipping charge (none
+        when no goods are left to pay for)."""
+        return goods + (self.order.shipping_amount if goods else 0)
 
     def payment_captured(self, fid: str, amount: int, at: datetime) -> None:
         self.payment.captured += amount

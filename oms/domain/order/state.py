@@ -388,6 +388,7 @@ class OrderState(PaymentRules, CollectionRules):
             customer_tier=o.customer.tier.value,
             currency=o.currency,
             total=o.total,
+            shipping=o.shipping,
             delivery_method=o.delivery.method.value,
             lines=self.book.views(),
             fraud=self.fraud,
