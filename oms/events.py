@@ -74,6 +74,41 @@ SHIPMENT = _obj(
     },
     {"location": STRING, "detail": STRING},
 )
+TAXES: Schema = {
+    "type": "array",
+    "items": _obj({"code": STRING, "rate": {"type": "number"}, "amount": INT}),
+}
+INVOICE = _obj(
+    {
+        **ORDER,
+        "invoice_number": STRING,
+        "fulfilment_id": STRING,
+        "channel": STRING,
+        "customer_id": STRING,
+        "currency": STRING,
+        "issued_at": TIME,
+        "lines": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "line_id": STRING,
+                    "sku": STRING,
+                    "quantity": INT,
+                    "unit_price": INT,
+                    "amount": INT,
+                    "taxes": TAXES,
+                }
+            ),
+        },
+        "shipping": {
+            "oneOf": [{"type": "null"}, _obj({"amount": INT, "taxes": TAXES})],
+        },
+        "taxes": TAXES,
+        "total": INT,
+        "tax_total": INT,
+        "net_total": INT,
+    }
+)
 STOCK = _obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
 _SHIPMENT_ABOUT = {
     ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
@@ -113,6 +148,14 @@ EVENTS: list[EventType] = [
         1,
         "every fulfilment is over and paid",
         _obj({**ORDER, "captured": INT}),
+    ),
+    EventType(
+        "order.invoiced",
+        1,
+        "a fulfilment's goods were captured: its invoice for the ERP (lines that left at their "
+        "tax-inclusive prices, the storefront's taxes, the shipping charge on the invoice whose "
+        "capture took it, totals); one per fulfilment, numbered `INV-<fulfilment_id>`",
+        INVOICE,
     ),
     EventType(
         "order.cancelled",

@@ -191,6 +191,11 @@ def order_event_id(order_id: str, event_type: str) -> str:
     return f"{order_id}:{event_type}"
 
 
+def invoice_number(fulfilment_id: str) -> str:
+    """The invoice of a fulfilment's goods (``INV-WEB-1.F2``): one per fulfilment."""
+    return f"INV-{fulfilment_id}"
+
+
 def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros: int) -> str:
     """One crossing of a SKU's channel figure (``oms.domain.stock_events.event_id``)."""
     return f"atp:{channel_id}:{sku}:{kind}:{atp}:{since_micros}"

@@ -77,6 +77,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery):
         self._children: dict[str, Any] = {}
         self._resolutions: list[PaymentResolution] = []
         self._reauthorizations = 0
+        self._uninvoiced: dict[str, FulfilmentView] = {}
 
     # -- run -----------------------------------------------------------------------------
 

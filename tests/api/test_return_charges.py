@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from oms.db.tables import PaymentLedgerEntry
+from oms.db.tables import OutboxEvent, PaymentLedgerEntry
 from tests.api.conftest import Api, Json, error_of, order_body
 from tests.api.test_returns import (
     MUG,
@@ -81,6 +81,15 @@ async def test_shipping_is_authorized_captured_once_and_refunded_with_the_last_u
     assert order["lines"][0]["taxes"] == [VAT]
     assert order["payment"]["authorized"] == 2 * TEE + MUG + SHIPPING
     assert _captured(api, body["id"]) == [2 * TEE + MUG + SHIPPING]
+    with api.db.reading() as s:
+        (invoiced,) = [e for e in s.exec(select(OutboxEvent)) if e.type == "order.invoiced"]
+    fid = order["fulfilments"][0]["fulfilment_id"]
+    assert invoiced.payload["invoice_number"] == f"INV-{fid}"
+    assert (invoiced.payload["total"], invoiced.payload["tax_total"]) == (
+        2 * TEE + MUG + SHIPPING,
+        2 * 333 + 98,
+    )
+    assert invoiced.payload["shipping"]["amount"] == SHIPPING
 
     first = await _returned(api, body["id"], [("1", 1)])
     last = await _returned(api, body["id"], [("1", 1), ("2", 1)])
