@@ -38,8 +38,15 @@ class ReturnActivities:
         )
         with self.db.session() as s:
             row = return_repo.record(s, change)
-        if row is None:  # the API stores the row before it starts the run
-            raise ApplicationError(f"no return row {req.return_id}", type="ReturnNotStored")
+        if row is None:
+            # The API stores the row before it starts the run: a run without its row (or with
+            # a row the API withdrew) is one the API gave up starting. It ends, failed, rather
+            # than retrying for ever.
+            raise ApplicationError(
+                f"no return row {req.return_id} to record",
+                type="ReturnNotStored",
+                non_retryable=True,
+            )
         log.info("return_recorded", return_id=req.return_id, status=req.status.value)
 
     @activity.defn

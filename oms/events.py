@@ -62,6 +62,8 @@ RETURN = _obj(
     },
     {
         "grades": {"type": ["array", "null"], "items": {"type": "object"}},
+        "shipping_refund": INT,
+        "exchange_order_id": {"type": ["string", "null"]},
     },
 )
 SHIPMENT = _obj(
@@ -292,6 +294,13 @@ EVENTS: list[EventType] = [
     EventType(
         "return.requested", 1, "a return was accepted (a carrier return has a label)", RETURN
     ),  # fmt: skip
+    EventType(
+        "return.exchange_created",
+        1,
+        "the return asked for replacement lines: their order (`exchange_order_id`) was placed, "
+        "paid first by the returned goods",
+        RETURN,
+    ),
     EventType("return.received", 1, "the parcel came back to the location", RETURN),
     EventType("return.refunded", 1, "what the policy refunds was refunded", RETURN),
     EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN),

@@ -66,6 +66,26 @@ def order_of_fulfilment(fulfilment_id: str) -> str | None:
     return order_id if sep and order_id and seq.isdigit() else None
 
 
+# -- exchanges ---------------------------------------------------------------------------
+
+_EXCHANGE = ".X"
+_MAX_ORDER_ID = 64
+
+
+def exchange_order_id(return_id: str) -> str:
+    """The replacement order of a return's exchange (``WEB-1.R1.X``); a return id too long
+    for an order id gives a hash of itself instead (``X-<24 hex>``), the same every time."""
+    plain = f"{return_id}{_EXCHANGE}"
+    if len(plain) <= _MAX_ORDER_ID:
+        return plain
+    return f"X-{hashlib.sha256(return_id.encode()).hexdigest()[:24]}"
+
+
+def exchange_line_id(n: int) -> str:
+    """The n-th replacement line of an exchange order, counting from 1."""
+    return f"X{n}"
+
+
 # -- sourcing steps -----------------------------------------------------------------------
 
 INITIAL_STEP = "initial"

@@ -62,7 +62,7 @@ async def asked(
         method=method,
         location_id=location_id,
     )
-    _, inp = create_return(h.db, order_id, body)
+    _, inp, _ = create_return(h.db, order_id, body)
     await start_return(h.client, h.task_queue, inp)
     handle = h.client.get_workflow_handle_for(ReturnWorkflow.run, return_workflow_id(inp.return_id))
     return inp, handle

@@ -79,6 +79,8 @@ class PaymentRecovery:
         """A fulfilment ended: record it and capture payment for what left the building."""
         amount = self.state.fulfilment_ended(view, workflow.now())
         if not amount:
+            if self.order.credit and any(line.units_out(view.status) for line in view.lines):
+                await self._invoice(view)  # goods an exchange's returned goods paid for
             return
         fid = view.fulfilment_id
         recovers = workflow.patched(PAYMENT_RECOVERY)

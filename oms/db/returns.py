@@ -102,7 +102,7 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
     for r in for_order(session, order.id):
         # An expired return took nothing back, unless it was refunded at once: its units
         # stay returned (paid back), or the customer could be refunded for them twice.
-        if r.status != ReturnStatus.EXPIRED or r.refunded > 0:
+        if ReturnStatus(r.status).takes_units or r.refunded > 0:
             for taken in r.lines:
                 returned[taken["line_id"]] = returned.get(taken["line_id"], 0) + taken["quantity"]
     return {
@@ -132,7 +132,7 @@ def shipping_refunded(session: Session, order_id: str) -> bool:
     """Whether an earlier return of the order gives its shipping charge back (one that
     expired gave nothing, unless it was refunded at once)."""
     return any(
-        r.shipping_refund > 0 and (r.status != ReturnStatus.EXPIRED or r.refunded > 0)
+        r.shipping_refund > 0 and (ReturnStatus(r.status).takes_units or r.refunded > 0)
         for r in for_order(session, order_id)
     )
 
@@ -163,10 +163,13 @@ class ReturnChange:
 
 
 def record(session: Session, change: ReturnChange) -> ReturnRow | None:
-    """Bring the row to the workflow's state and write the step's event (once per step)."""
+    """Bring the row to the workflow's state and write the step's event (once per step);
+    None when there is no row to bring there (none, or one already over in another way)."""
     row = session.get(ReturnRow, change.return_id)
     if row is None:
         return None
+    if ReturnStatus(row.status).is_final and change.status.value != row.status:
+        return None  # withdrawn (or over): a run the API gave up on moves it no more
     row.status = change.status.value
     for name in ("received", "grades", "label", "refund_state", "refunded"):
         value = getattr(change, name)
@@ -191,6 +194,8 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
             "grades": row.grades,
             "refunded": row.refunded,
             "currency": row.currency,
+            "shipping_refund": row.shipping_refund,
+            "exchange_order_id": row.exchange_order_id,
         },
     )
     return row

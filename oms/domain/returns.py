@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.exchanges import ReplacementLine
 from oms.domain.reason_codes import StockEffect
 
 GRADES = ("qc_resellable", "qc_damaged", "qc_wrong_item", "qc_missing")
@@ -40,10 +41,16 @@ class ReturnStatus(StrEnum):
     AWAITING_QC = "AWAITING_QC"
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"  # nothing came back in time
+    WITHDRAWN = "WITHDRAWN"  # its run could not be started: the customer asks again
 
     @property
     def is_final(self) -> bool:
-        return self in (ReturnStatus.COMPLETED, ReturnStatus.EXPIRED)
+        return self in (ReturnStatus.COMPLETED, ReturnStatus.EXPIRED, ReturnStatus.WITHDRAWN)
+
+    @property
+    def takes_units(self) -> bool:
+        """Whether the return holds on to its units (against a later return of them)."""
+        return self not in (ReturnStatus.EXPIRED, ReturnStatus.WITHDRAWN)
 
 
 class RefundState(StrEnum):
@@ -124,6 +131,15 @@ class ReturnRequest(BaseModel):
     )
     method: ReturnMethod
     location_id: Identifier = Field(description="where the units come back")
+    exchange: list[ReplacementLine] = Field(
+        default_factory=list,
+        max_length=200,
+        description="replacement lines: a new order for them, paid first by the returned goods",
+    )
+    payment_token: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="pays what a dearer exchange costs more than the returned goods",
+    )
 
     @field_validator("lines")
     @classmethod

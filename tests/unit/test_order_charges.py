@@ -110,3 +110,16 @@ def test_an_order_without_shipping_captures_its_goods_only() -> None:
     state.payment_authorized("auth-1", state.authorization_amount(state.book.open_amount()), T0)
     assert state.payment.authorized == 2 * 1999 + 899
     assert state.fulfilment_ended(_shipped(f1, {"1": 2}), T0) == 2 * 1999
+
+
+def test_an_exchange_order_authorizes_and_captures_only_what_its_credit_does_not_pay() -> None:
+    exchange = {"return_id": "A0.R1", "credit": 899}
+    state = OrderState(order("A1", exchange=exchange), T0, OrderPolicy())
+    f1, f2 = _two_fulfilments(state)
+    assert state.authorization_amount(state.book.open_amount()) == 2 * 1999 + 899 - 899
+    state.payment_authorized("auth-1", 2 * 1999, T0)
+    # The first capture spends the credit; the next one is the card's alone.
+    assert state.fulfilment_ended(_shipped(f2, {"2": 1}), T0) == 0
+    assert state.fulfilment_ended(_shipped(f1, {"1": 2}), T0) == 2 * 1999
+    assert state.payment.credited == 899
+    assert state.view().exchange_of == "A0.R1"

@@ -49,6 +49,16 @@ class Shipping(BaseModel):
     taxes: Taxes = Field(default_factory=list, description="included in the amount")
 
 
+class ExchangeOf(BaseModel):
+    """An exchange's replacement order: the return it replaces goods of, and what those
+    returned goods pay of it (the card pays only the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    return_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    credit: int = Field(ge=0, description="minor units the returned goods pay")
+
+
 def tax_total(taxes: Sequence[Tax]) -> int:
     return sum(t.amount for t in taxes)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import Address, Delivery, Identifier
 from oms.domain.fulfilment_profiles import Service
-from oms.domain.order.charges import Shipping, Taxes
+from oms.domain.order.charges import ExchangeOf, Shipping, Taxes
 
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
@@ -91,6 +91,16 @@ class OrderIn(BaseModel):
         default=None, description="The delivery charge, taxes included; in the order's total"
     )
 
+    exchange: ExchangeOf | None = Field(
+        default=None,
+        description="Set by the OMS on an exchange's replacement order (POST /orders/{id}/returns)",
+    )
+
+    @property
+    def credit(self) -> int:
+        """What an exchange's returned goods pay of this order."""
+        return self.exchange.credit if self.exchange is not None else 0
+
     @property
     def goods_total(self) -> int:
         return sum(line.amount for line in self.lines)
@@ -118,7 +128,9 @@ class OrderIn(BaseModel):
         """A hash of the order's content: the same body posted twice has the same fingerprint."""
         # Without a cart or shipping, as before they existed: orders stored then keep their
         # fingerprint.
-        unset = {name for name in ("cart_id", "shipping") if getattr(self, name) is None}
+        unset = {
+            name for name in ("cart_id", "shipping", "exchange") if getattr(self, name) is None
+        }
         body = self.model_dump(mode="json", exclude=unset or None)
         for line in body["lines"]:  # the same for lines without services or taxes
             for name in ("services", "taxes"):

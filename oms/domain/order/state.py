@@ -389,6 +389,7 @@ class OrderState(PaymentRules, CollectionRules):
             currency=o.currency,
             total=o.total,
             shipping=o.shipping,
+            exchange_of=o.exchange.return_id if o.exchange else None,
             delivery_method=o.delivery.method.value,
             lines=self.book.views(),
             fraud=self.fraud,

@@ -71,6 +71,9 @@ class PaymentView(BaseModel):
     exceptions: list[PaymentException] = Field(
         default_factory=list, description="Refused captures waiting for customer service"
     )
+    credited: int = Field(
+        default=0, description="What an exchange's returned goods paid of this order's captures"
+    )
     shipping_fulfilment_id: str | None = Field(
         default=None, description="The fulfilment whose capture took the shipping charge"
     )
@@ -117,6 +120,9 @@ class OrderView(BaseModel):
     currency: str
     total: int = Field(description="the goods and the shipping charge, taxes included")
     shipping: Shipping | None = None
+    exchange_of: str | None = Field(
+        default=None, description="The return whose exchange placed this order"
+    )
     delivery_method: str
     lines: list[LineView]
     fraud: FraudView | None = None
