@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, from_validation
 from api.views import as_utc
 from oms.db import deliveries, inbound
@@ -165,6 +165,7 @@ async def carrier_tracking(
     carrier: CarrierName,
     request: Request,
     db: DbDep,
+    settings: SettingsDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
     event_id: Annotated[
         str | None, Header(alias=EVENT_ID_HEADER, min_length=1, max_length=200)
@@ -189,7 +190,13 @@ async def carrier_tracking(
             )
             if replayed or not inbound.first_time(s, sender, event_id, "carrier.tracking"):
                 return TrackingApplied(event_id=event_id, applied=False, outcome="duplicate")
-            result = deliveries.apply_tracking(s, carrier=carrier, event_id=event_id, update=update)
+            result = deliveries.apply_tracking(
+                s,
+                carrier=carrier,
+                event_id=event_id,
+                update=update,
+                exception_due=settings.delivery_exception_escalate_after,
+            )
             if result.outcome is deliveries.Tracked.UNKNOWN_SHIPMENT:
                 # Rolled back with the event id: a retry once the booking is known applies it.
                 raise ApiError(

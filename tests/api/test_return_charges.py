@@ -66,6 +66,15 @@ async def test_taxes_above_the_price_are_refused_with_the_field(api: Api) -> Non
     )
 
 
+async def test_a_storefront_cannot_place_an_order_paid_by_a_return(api: Api) -> None:
+    body = order_body(exchange={"return_id": "X.R1", "credit": 4897})
+
+    refused = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+
+    assert refused.status_code == 422, refused.text
+    assert (error_of(refused)["field"], error_of(refused)["code"]) == ("exchange", "unknown_field")
+
+
 async def test_shipping_is_authorized_captured_once_and_refunded_with_the_last_units(
     api: Api,
 ) -> None:
