@@ -68,8 +68,8 @@ class ReturnActivities:
         once (its key names the return and the capture). A refusal is answered, not raised:
         the return records it and customer service takes it from there."""
         what = req.return_id if req.attempt == 0 else f"{req.return_id}.{req.attempt}"
-        with self.db.reading() as s:
-            parts = return_repo.refund_parts(s, req.order_id, what, req.amount)
+        with self.db.session() as s:
+            parts = return_repo.claim_refund(s, req.order_id, what, req.amount)
         refunded = 0
         for part in parts:
             try:
@@ -84,6 +84,8 @@ class ReturnActivities:
                     )
                 )
             except ApplicationError as refused:
+                with self.db.session() as s:
+                    return_repo.release_unpaid(s, req.order_id, what)
                 return RefundOutcome(refunded=refunded, refused=refused.type or "refused")
             refunded += done.amount
         if refunded < req.amount:

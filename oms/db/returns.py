@@ -17,6 +17,7 @@ from oms.db.tables import (
     Order,
     PaymentLedgerEntry,
     Product,
+    RefundClaim,
     ReturnPolicyRow,
     ReturnRow,
     utcnow,
@@ -35,6 +36,7 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
+from oms.keys import refund_key
 
 # -- policies ------------------------------------------------------------------------------
 
@@ -248,10 +250,14 @@ class RefundPart:
 REFUND_SEP = "@"  # in a refund's key: <order>:refund:<return id>@<capture id>
 
 
+def _key(order_id: str, what: str, capture_id: str) -> str:
+    return refund_key(order_id, f"{what}{REFUND_SEP}{capture_id}")
+
+
 def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -> list[RefundPart]:
     """Split ``amount`` over the order's captures, oldest first, each up to what it took less
-    what other refunds gave back of it. The same split on every call for this return: its own
-    refunds are not counted against the captures."""
+    what other refunds gave back or claimed of it. The same split on every call for this
+    return: its own refunds and claims are not counted against the captures."""
     ledger = list(
         session.exec(
             select(PaymentLedgerEntry)
@@ -262,12 +268,18 @@ def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -
             .order_by(col(PaymentLedgerEntry.recorded_at), col(PaymentLedgerEntry.idempotency_key))
         )
     )
-    mine = f"{order_id}:refund:{return_id}{REFUND_SEP}"
-    refunded: dict[str, int] = {}
+    claims = list(session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)))
+    mine = refund_key(order_id, f"{return_id}{REFUND_SEP}")
+    used: dict[str, int] = {}
+    for c in claims:  # a claim stands for its refund, made or to be made
+        if not c.key.startswith(mine):
+            used[c.capture_id] = used.get(c.capture_id, 0) + c.amount
+    claimed = {c.key for c in claims}
     for e in ledger:
         if e.operation == "refund" and not e.idempotency_key.startswith(mine):
-            capture = e.idempotency_key.rpartition(REFUND_SEP)[2]
-            refunded[capture] = refunded.get(capture, 0) + e.amount
+            if e.idempotency_key not in claimed:  # made before claims existed
+                capture = e.idempotency_key.rpartition(REFUND_SEP)[2]
+                used[capture] = used.get(capture, 0) + e.amount
     parts: list[RefundPart] = []
     left = amount
     for e in ledger:
@@ -275,9 +287,50 @@ def refund_parts(session: Session, order_id: str, return_id: str, amount: int) -
             break
         if e.operation != "capture" or not e.gateway_reference or not e.authorization_id:
             continue
-        room = e.amount - refunded.get(e.gateway_reference, 0)
+        room = e.amount - used.get(e.gateway_reference, 0)
         take = min(room, left)
         if take > 0:
             parts.append(RefundPart(e.gateway_reference, e.authorization_id, take, e.currency))
             left -= take
     return parts
+
+
+def claim_refund(session: Session, order_id: str, what: str, amount: int) -> list[RefundPart]:
+    """The parts of the order's captures this refund takes, claimed once: a retry gets the
+    same parts, and a refund of the same order at the same moment waits for this claim (the
+    order's row is locked) and splits what is left. Call it in a writing session."""
+    session.exec(
+        select(Order.id).where(Order.id == order_id).with_for_update(key_share=True)
+    ).first()
+    mine = refund_key(order_id, f"{what}{REFUND_SEP}")
+    held = [
+        c
+        for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id))
+        if c.key.startswith(mine)
+    ]
+    if held:
+        return [RefundPart(c.capture_id, c.authorization_id, c.amount, c.currency) for c in held]
+    parts = refund_parts(session, order_id, what, amount)
+    for p in parts:
+        session.add(
+            RefundClaim(
+                key=_key(order_id, what, p.capture_id),
+                order_id=order_id,
+                capture_id=p.capture_id,
+                authorization_id=p.authorization_id,
+                amount=p.amount,
+                currency=p.currency,
+            )
+        )
+    session.flush()
+    return parts
+
+
+def release_unpaid(session: Session, order_id: str, what: str) -> None:
+    """The gateway refused this refund: its claims that no refund paid free their captures."""
+    mine = refund_key(order_id, f"{what}{REFUND_SEP}")
+    for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)):
+        if c.key.startswith(mine):
+            paid = session.get(PaymentLedgerEntry, c.key)
+            if paid is None or paid.outcome != "succeeded":
+                session.delete(c)

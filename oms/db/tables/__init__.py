@@ -19,7 +19,7 @@ from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.picking import FulfilmentScan, PickWave, PickWaveLine, ProductLocation
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
 from oms.db.tables.reasons import ReasonCodeRow
-from oms.db.tables.returns import ReturnPolicyRow, ReturnRow
+from oms.db.tables.returns import RefundClaim, ReturnPolicyRow, ReturnRow
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
 from oms.db.tables.syncs import (
     InventorySync,
@@ -62,6 +62,7 @@ __all__ = [
     "ReasonCodeRow",
     "ProductLocation",
     "Reservation",
+    "RefundClaim",
     "ReturnPolicyRow",
     "ReturnRow",
     "SafetyRule",

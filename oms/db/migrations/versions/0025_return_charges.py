@@ -1,4 +1,5 @@
-"""Returns keep the shipping charge they refund and the replacement order of an exchange
+"""Returns keep the shipping charge they refund and the replacement order of an exchange;
+refund claims split an order's captures between refunds made at once
 
 Revision ID: 0025
 Revises: 0023
@@ -28,8 +29,25 @@ def upgrade() -> None:
             sa.Column("exchange_order_id", sqlmodel.AutoString(length=64), nullable=True)
         )
 
+    op.create_table(
+        "refund_claims",
+        sa.Column("key", sqlmodel.AutoString(length=200), nullable=False),
+        sa.Column("order_id", sqlmodel.AutoString(length=64), nullable=False),
+        sa.Column("capture_id", sqlmodel.AutoString(length=200), nullable=False),
+        sa.Column("authorization_id", sqlmodel.AutoString(length=200), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sqlmodel.AutoString(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("refund_claims", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_refund_claims_order_id"), ["order_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("refund_claims", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refund_claims_order_id"))
+    op.drop_table("refund_claims")
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.drop_column("exchange_order_id")
         batch_op.drop_column("shipping_refund")
