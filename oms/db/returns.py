@@ -78,8 +78,8 @@ def _delivered_at(f: Fulfilment) -> datetime | None:
 
 def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
     """Each line's price, category, whether its product may be returned, delivered units (and
-    the latest delivery) and the units earlier returns took (every return but an expired
-    one)."""
+    the latest delivery) and the units earlier returns took (every return but an expired or
+    withdrawn one)."""
     placed = OrderIn.model_validate(order.payload)
     skus = {line.sku for line in placed.lines}
     stmt = select(Product.sku, Product.category, Product.returnable)
