@@ -204,6 +204,8 @@ router.add_api_route(
             ErrorCode.NOT_A_STORE,
             ErrorCode.STORE_CLOSED,
             ErrorCode.NOT_AVAILABLE_AT_STORE,
+            ErrorCode.TAXES_EXCEED_AMOUNT,
+            ErrorCode.DUPLICATE_TAX_CODE,
         ),
     },
 )
