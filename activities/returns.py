@@ -39,8 +39,15 @@ class ReturnActivities:
         )
         with self.db.session() as s:
             row = return_repo.record(s, change)
-        if row is None:  # the API stores the row before it starts the run
-            raise ApplicationError(f"no return row {req.return_id}", type="ReturnNotStored")
+        if row is None:
+            # The API stores the row before it starts the run: a run without its row (or with
+            # a row the API withdrew) is one the API gave up starting. It ends, failed, rather
+            # than retrying for ever.
+            raise ApplicationError(
+                f"no return row {req.return_id} to record",
+                type="ReturnNotStored",
+                non_retryable=True,
+            )
         log.info("return_recorded", return_id=req.return_id, status=req.status.value)
 
     @activity.defn
@@ -61,9 +68,9 @@ class ReturnActivities:
         """Refund the amount over the order's captures, a refund per capture it touches, each
         once (its key names the return and the capture). A refusal is answered, not raised:
         the return records it and customer service takes it from there."""
-        with self.db.reading() as s:
-            parts = return_repo.refund_parts(
-                s, req.order_id, req.return_id, req.amount, req.attempt
+        with self.db.session() as s:
+            parts = return_repo.claim_refund(
+                s, req.order_id, req.return_id, req.attempt, req.amount
             )
         refunded = 0
         for part in parts:
@@ -79,6 +86,8 @@ class ReturnActivities:
                     )
                 )
             except ApplicationError as refused:
+                with self.db.session() as s:
+                    return_repo.release_unpaid(s, req.order_id, req.return_id, req.attempt)
                 return RefundOutcome(refunded=refunded, refused=refused.type or "refused")
             refunded += done.amount
         if refunded < req.amount:

@@ -110,6 +110,7 @@ async def _serve(
     from oms.connectors.carrier_tracking import tracking_sender
     from oms.payload_keys import PayloadKeyError
     from oms.services.order_runs import sweep_stranded
+    from oms.services.task_escalation import sweep_escalations
     from oms.temporal import (
         connect,
         ensure_search_attributes,
@@ -163,6 +164,8 @@ async def _serve(
         tasks.append(asyncio.create_task(w.run()))
         # Orders stored while Temporal was unreachable are started once it answers again.
         tasks.append(asyncio.create_task(sweep_stranded(deps.db, client, settings)))
+        # Tasks no run watches (a delivery exception's) escalate once overdue.
+        tasks.append(asyncio.create_task(sweep_escalations(deps.db, settings)))
         tracking = tracking_sender(settings, deps.carrier)
         if tracking is not None:
             tasks.append(asyncio.create_task(tracking.run()))

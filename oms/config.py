@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     # the worker's sweep once it has waited this long without its run recording a step.
     stranded_order_after: timedelta = timedelta(seconds=60)
     stranded_order_sweep: timedelta = timedelta(seconds=30)
+    # A delivery_exception task (no run owns it: the order's has ended) is due this long after
+    # the carrier's failure and escalated (task.escalated) by the worker's sweep once overdue.
+    delivery_exception_escalate_after: timedelta = timedelta(hours=24)
+    task_escalation_sweep: timedelta = timedelta(seconds=60)
     otlp_endpoint: str | None = None
 
     # Payload encryption (oms/codec.py, docs/operations.md "Payload encryption"): keys as

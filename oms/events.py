@@ -78,6 +78,8 @@ RETURN = _obj(
     },
     {
         "grades": {"type": ["array", "null"], "items": {"type": "object"}},
+        "shipping_refund": INT,
+        "exchange_order_id": {"type": ["string", "null"]},
     },
 )
 SHIPMENT = _obj(
@@ -105,6 +107,41 @@ BOOKING = {
 }
 CAPTURED = {**BOOKING, "fulfilment_id": NULLABLE}
 REFUNDED = {**BOOKING, "return_id": NULLABLE, "capture_id": NULLABLE}
+TAXES: Schema = {
+    "type": "array",
+    "items": _obj({"code": STRING, "rate": {"type": "number"}, "amount": INT}),
+}
+INVOICE = _obj(
+    {
+        **ORDER,
+        "invoice_number": STRING,
+        "fulfilment_id": STRING,
+        "channel": STRING,
+        "customer_id": STRING,
+        "currency": STRING,
+        "issued_at": TIME,
+        "lines": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "line_id": STRING,
+                    "sku": STRING,
+                    "quantity": INT,
+                    "unit_price": INT,
+                    "amount": INT,
+                    "taxes": TAXES,
+                }
+            ),
+        },
+        "shipping": {
+            "oneOf": [{"type": "null"}, _obj({"amount": INT, "taxes": TAXES})],
+        },
+        "taxes": TAXES,
+        "total": INT,
+        "tax_total": INT,
+        "net_total": INT,
+    }
+)
 STOCK = _obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
 _SHIPMENT_ABOUT = {
     ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
@@ -145,6 +182,14 @@ EVENTS: list[EventType] = [
         1,
         "every fulfilment is over and paid",
         _obj({**ORDER, "captured": INT}),
+    ),
+    EventType(
+        "order.invoiced",
+        1,
+        "a fulfilment's goods were captured: its invoice for the ERP (lines that left at their "
+        "tax-inclusive prices, the storefront's taxes, the shipping charge on the invoice whose "
+        "capture took it, totals); one per fulfilment, numbered `INV-<fulfilment_id>`",
+        INVOICE,
     ),
     EventType(
         "order.cancelled",
@@ -364,6 +409,13 @@ EVENTS: list[EventType] = [
     EventType(
         "return.requested", 1, "a return was accepted (a carrier return has a label)", RETURN
     ),  # fmt: skip
+    EventType(
+        "return.exchange_created",
+        1,
+        "the return asked for replacement lines: their order (`exchange_order_id`) was placed, "
+        "paid first by the returned goods",
+        RETURN,
+    ),
     EventType("return.received", 1, "the parcel came back to the location", RETURN),
     EventType("return.refunded", 1, "what the policy refunds was refunded", RETURN),
     EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN),

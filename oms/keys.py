@@ -68,6 +68,26 @@ def order_of_fulfilment(fulfilment_id: str) -> str | None:
     return order_id if sep and order_id and seq.isdigit() else None
 
 
+# -- exchanges ---------------------------------------------------------------------------
+
+_EXCHANGE = ".X"
+_MAX_ORDER_ID = 64
+
+
+def exchange_order_id(return_id: str) -> str:
+    """The replacement order of a return's exchange (``WEB-1.R1.X``); a return id too long
+    for an order id gives a hash of itself instead (``X-<24 hex>``), the same every time."""
+    plain = f"{return_id}{_EXCHANGE}"
+    if len(plain) <= _MAX_ORDER_ID:
+        return plain
+    return f"X-{hashlib.sha256(return_id.encode()).hexdigest()[:24]}"
+
+
+def exchange_line_id(n: int) -> str:
+    """The n-th replacement line of an exchange order, counting from 1."""
+    return f"X{n}"
+
+
 # -- sourcing steps -----------------------------------------------------------------------
 
 INITIAL_STEP = "initial"
@@ -247,6 +267,11 @@ def email_message_id(message_key: str, domain: str) -> str:
 def order_edit_event_id(order_id: str, event_type: str, edit: int) -> str:
     """An order edit's event: one per edit (an order may have a line cancelled twice)."""
     return f"{order_id}:{event_type}:{edit}"
+
+
+def invoice_number(fulfilment_id: str) -> str:
+    """The invoice of a fulfilment's goods (``INV-WEB-1.F2``): one per fulfilment."""
+    return f"INV-{fulfilment_id}"
 
 
 def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros: int) -> str:

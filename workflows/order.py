@@ -84,6 +84,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
         self._to_move: list[Move] = []
         self._moved: dict[int, list[str]] = {}
         self._edit_answers: dict[tuple[str, int], EditAnswer] = {}
+        self._uninvoiced: dict[str, FulfilmentView] = {}
 
     # -- run -----------------------------------------------------------------------------
 

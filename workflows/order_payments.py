@@ -19,12 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.payments import AuthorizeRequest, CaptureRequest, VoidRequest
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment import FulfilmentView
+    from oms.domain.invoices import invoice
     from oms.domain.money import format_minor
     from oms.domain.order import OrderIn, OrderPolicy, OrderState
     from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
     from oms.domain.order.views import PaymentView
     from oms.domain.tasks import TaskKind
-    from oms.keys import capture_again_key, payment_exception_task_id
+    from oms.keys import capture_again_key, invoice_number, payment_exception_task_id
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
     from workflows.order_steps import activity_failure
@@ -32,6 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import refuse
 
 PAYMENT_RECOVERY = "payment-recovery"
+# Since the ERP's finance events: an ``order.invoiced`` event for each fulfilment whose goods
+# were captured (written with the next progress, no extra workflow task).
+ORDER_INVOICED = "aftersale-order-invoiced"
 
 
 class PaymentRecovery:
@@ -53,7 +57,9 @@ class PaymentRecovery:
     ) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:  # pragma: no cover
+    async def _emit(
+        self, type_: str, payload: dict[str, Any], once_per: str | None = None
+    ) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _show(self) -> None:  # pragma: no cover
@@ -65,6 +71,8 @@ class PaymentRecovery:
     _resolutions: list[PaymentResolution]
     _reauthorizations: int
     _editing = False
+    # Fulfilments whose capture was refused: invoiced once customer service collects it.
+    _uninvoiced: dict[str, FulfilmentView]
 
     # -- a fulfilment ended: capture -----------------------------------------------------
 
@@ -72,6 +80,8 @@ class PaymentRecovery:
         """A fulfilment ended: record it and capture payment for what left the building."""
         amount = self.state.fulfilment_ended(view, workflow.now())
         if not amount:
+            if self.order.credit and any(line.units_out(view.status) for line in view.lines):
+                await self._invoice(view)  # goods an exchange's returned goods paid for
             return
         fid = view.fulfilment_id
         if self._editing:  # an edit may be replacing the authorization: capture after it
@@ -111,10 +121,27 @@ class PaymentRecovery:
             await self._emit(f"payment.capture_failed.{fid}", detail)
             if recovers:  # the order waits for customer service's decision before it ends
                 self._capture_refused(fid, amount)
+                self._uninvoiced[fid] = view
             return
         self.state.payment_captured(fid, cap.amount, workflow.now())
+        await self._invoice(view)
         if self._lean:
             self._checkpoint()
+
+    async def _invoice(self, view: FulfilmentView) -> None:
+        """The ERP's invoice of a fulfilment's captured goods (and of the shipping charge when
+        its capture took it), once per fulfilment."""
+        if not workflow.patched(ORDER_INVOICED):
+            return
+        fid = view.fulfilment_id
+        payload = invoice(
+            self.order,
+            view,
+            number=invoice_number(fid),
+            with_shipping=self.state.payment.shipping_fulfilment_id == fid,
+            issued_at=workflow.now(),
+        )
+        await self._emit("order.invoiced", payload, once_per=fid)
 
     # -- an old authorization ------------------------------------------------------------
 
@@ -236,6 +263,9 @@ class PaymentRecovery:
         if captured is not None:
             self.state.payment_captured(exc.fulfilment_id, captured.amount, now)
             self.state.exception_resolved(exc.fulfilment_id, r.action.value, r.actor, now)
+            ended = self._uninvoiced.pop(exc.fulfilment_id, None)
+            if ended is not None:
+                await self._invoice(ended)
             return
         if r.action is PaymentAction.REAUTHORIZE and auth_id is not None:
             await self._let_go(auth_id)  # its hold on the card goes with its refused capture

@@ -184,9 +184,11 @@ class OrderRecords:
         state.recorded = max(state.recorded, recorded)
         self._checkpoint()
 
-    async def _emit(self, type_: str, payload: dict[str, Any]) -> None:
+    async def _emit(self, type_: str, payload: dict[str, Any], once_per: str | None = None) -> None:
+        """Write an event of the order: once per type, or per type and ``once_per`` (a type
+        the order has more than one of, such as an invoice per fulfilment)."""
         event = EmitEvent(
-            event_id=order_event_id(self.order.id, type_),
+            event_id=order_event_id(self.order.id, f"{type_}.{once_per}" if once_per else type_),
             type=type_,
             order_id=self.order.id,
             payload={"order_id": self.order.id, **payload},

@@ -248,7 +248,7 @@ class OrderSteps(OrderRecords):
         return plan, step
 
     async def _authorize(self) -> None:
-        amount = self.state.book.open_amount()
+        amount = self.state.authorization_amount(self.state.book.open_amount())
         if self._lean and amount == 0:
             # Nothing to pay (free lines only): no authorization, so nothing to capture or void.
             self.state.payment_not_needed(workflow.now())

@@ -7,8 +7,10 @@ trusts the customer's tier; waits for the parcel (``receive`` update, from ``POS
 /returns/{id}/receive``; expired after the policy's ``receive_within_days``); opens a
 quality-control task at the receiving location and waits for its grades (``grade`` update,
 from the task desk; escalated past the policy's ``qc_due_hours``); moves the units as each
-grade's reason code says; refunds what the policy refunds of the grades. Each step writes the
-return's row and a ``return.*`` event.
+grade's reason code says; refunds what the policy refunds of the grades (and the order's
+shipping charge when the policy gives it back), less what an exchange's replacement order took
+of the returned goods (``return.exchange_created``: the API placed that order with the return).
+Each step writes the return's row and a ``return.*`` event.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         asked_refund,
         merged,
         refund_due,
+        with_shipping,
     )
     from oms.domain.tasks import TaskKind
     from workflows import calls
@@ -49,6 +52,12 @@ with workflow.unsafe.imports_passed_through():
         condition_within,
     )
     from workflows.refusals import refuse
+
+
+# Runs recorded before it refunded no shipping charge (no return had one to refund).
+SHIPPING_REFUND = "aftersale-shipping-refund"
+# Runs recorded before exchanges refunded the whole of the returned goods (none had one).
+EXCHANGE_CREDIT = "aftersale-exchange-credit"
 
 
 def return_workflow_id(return_id: str) -> str:
@@ -95,9 +104,18 @@ class ReturnWorkflow:
                 "label_url": booking.label_url,
             }
         await self._record("return.requested", label=self.view.label)
+        # An exchange: its replacement order is announced, and what it took of the returned
+        # goods is not refunded.
+        exchanges = inp.exchange_order_id is not None and workflow.patched(EXCHANGE_CREDIT)
+        if exchanges:
+            await self._record("return.exchange_created")
+        credit = inp.exchange_credit if exchanges else 0
         prices = {line.line_id: line.unit_price for line in inp.lines}
+        shipping = (
+            inp.shipping_refund if inp.shipping_refund and workflow.patched(SHIPPING_REFUND) else 0
+        )
         if inp.customer_tier in inp.policy.instant_refund_tiers:
-            await self._refund(asked_refund(inp.lines, prices))
+            await self._refund(with_shipping(asked_refund(inp.lines, prices), shipping) - credit)
         wait = timedelta(days=inp.policy.receive_within_days).total_seconds()
         if not await condition_within(lambda: self.receipt is not None, wait, "the parcel"):
             return await self._end(ReturnStatus.EXPIRED, "return.expired")
@@ -122,7 +140,8 @@ class ReturnWorkflow:
         self.view.grades = grades
         if self.view.refund_state is not RefundState.REFUNDED:
             # What is owed less what an instant refund that went through in part paid.
-            await self._refund(refund_due(grades, prices, inp.policy) - self.view.refunded)
+            due = with_shipping(refund_due(grades, prices, inp.policy), shipping) - credit
+            await self._refund(due - self.view.refunded)
         return await self._end(ReturnStatus.COMPLETED, "return.completed")
 
     async def _quality_control(self) -> list[GradedLine]:

@@ -127,6 +127,15 @@ async def place_order(
             ]
         )
     errors = await run_in_threadpool(_business_errors, db, order)
+    if order.exchange is not None:
+        # Only the OMS places an exchange's replacement order (POST /orders/{id}/returns).
+        errors.append(
+            FieldError(
+                field="exchange",
+                code=ErrorCode.UNKNOWN_FIELD,
+                reason="set by the OMS on an exchange's replacement order, never by a storefront",
+            )
+        )
     if errors:
         raise ApiError.invalid(errors)
     now = datetime.now(UTC)
@@ -195,6 +204,8 @@ router.add_api_route(
             ErrorCode.NOT_A_STORE,
             ErrorCode.STORE_CLOSED,
             ErrorCode.NOT_AVAILABLE_AT_STORE,
+            ErrorCode.TAXES_EXCEED_AMOUNT,
+            ErrorCode.DUPLICATE_TAX_CODE,
         ),
     },
 )

@@ -11,18 +11,20 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import run_update
 from api.views import as_utc
+from oms.config import Settings
 from oms.contracts.returns import Receipt, ReturnLine, ReturnView
 from oms.db import returns as return_repo
 from oms.db.engine import Database
 from oms.db.tables import Order, ReturnRow
 from oms.domain.errors import DomainError, ErrorCode
+from oms.domain.order import OrderIn
 from oms.domain.returns import (
     RefundState,
     ReturnLineIn,
@@ -33,7 +35,8 @@ from oms.domain.returns import (
     lines_once,
 )
 from oms.logging import get_logger
-from oms.services.returns import ReturnRefused, create_return, forget, start_return
+from oms.services.order_runs import start_order
+from oms.services.returns import ReturnRefused, create_return, start_return, withdraw
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 log = get_logger(__name__)
@@ -47,6 +50,10 @@ PolicyReader = Annotated[Principal, Depends(require("storefront", "analyst"))]
 
 
 class ReturnPublic(ReturnView):
+    shipping_refund: int = Field(
+        description="the order's shipping charge this return refunds with its goods"
+    )
+    exchange_order_id: str | None = Field(description="the replacement order of an exchange")
     reason_code: str
     created_at: datetime
     completed_at: datetime | None
@@ -67,6 +74,8 @@ def _public(row: ReturnRow) -> ReturnPublic:
         refunded=row.refunded,
         currency=row.currency,
         since=as_utc(row.updated_at),
+        shipping_refund=row.shipping_refund,
+        exchange_order_id=row.exchange_order_id,
         reason_code=row.reason_code,
         created_at=as_utc(row.created_at),
         completed_at=as_utc(row.completed_at) if row.completed_at else None,
@@ -94,6 +103,8 @@ def _order(s: Session, principal: Principal, order_id: str) -> Order:
         ErrorCode.NOT_DELIVERED,
         ErrorCode.RETURN_WINDOW_CLOSED,
         ErrorCode.EXCEEDS_RETURNABLE,
+        ErrorCode.NO_PRICE,
+        ErrorCode.PAYMENT_TOKEN_REQUIRED,
     ),
 )
 async def ask_return(
@@ -106,9 +117,11 @@ async def ask_return(
 ) -> Any:
     """Ask to return delivered units: refused with 422 naming the line and the rule (the
     channel's return policy: its window from delivery, non-returnable categories, no more than
-    was delivered less what was returned). A carrier return gets its label from the carrier."""
+    was delivered less what was returned). A carrier return gets its label from the carrier.
+    ``exchange`` lines place a replacement order (``exchange_order_id``), paid first by the
+    returned goods; a dearer one charges the rest on ``payment_token``."""
     try:
-        row, inp = await run_in_threadpool(
+        row, inp, replacement = await run_in_threadpool(
             create_return, db, order_id, body, sees=principal.sees_channel
         )
     except DomainError as exc:
@@ -117,11 +130,24 @@ async def ask_return(
         raise ApiError.invalid(exc.errors) from exc
     try:
         await start_return(client, settings.task_queue, inp)
-    except (RPCError, RuntimeError, WorkflowAlreadyStartedError) as err:
-        await run_in_threadpool(forget, db, row.id)
+    except (RPCError, RuntimeError) as err:
+        await run_in_threadpool(withdraw, db, row.id)
         raise ApiError(ErrorCode.UNAVAILABLE, "could not start the return; ask again") from err
+    if replacement is not None:
+        await _start_exchange(client, settings, replacement, row.created_at)
     log.info("return_asked", return_id=row.id, order_id=order_id, by=principal.actor)
     return _public(row)
+
+
+async def _start_exchange(
+    client: Client, settings: Settings, order: OrderIn, received_at: datetime
+) -> None:
+    """Start the replacement order like any order; when Temporal is away it stays stored
+    (RECEIVED) and the stranded-order sweep starts it (oms.services.order_runs)."""
+    try:
+        await start_order(client, settings, order, as_utc(received_at))
+    except (RPCError, RuntimeError) as err:
+        log.error("exchange_start_failed", order_id=order.id, error=str(err))
 
 
 @router.get(

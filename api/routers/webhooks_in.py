@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
 from api.inbound import (
     SIGNATURE_REFUSALS,
@@ -198,6 +198,7 @@ async def carrier_tracking(
     carrier: CarrierName,
     request: Request,
     db: DbDep,
+    settings: SettingsDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
     event_id: Annotated[
         str | None, Header(alias=EVENT_ID_HEADER, min_length=1, max_length=200)
@@ -218,7 +219,13 @@ async def carrier_tracking(
             assert signature is not None  # verified above
             if not first_delivery(s, sender, signature, event_id, "carrier.tracking"):
                 return TrackingApplied(event_id=event_id, applied=False, outcome="duplicate")
-            result = deliveries.apply_tracking(s, carrier=carrier, event_id=event_id, update=update)
+            result = deliveries.apply_tracking(
+                s,
+                carrier=carrier,
+                event_id=event_id,
+                update=update,
+                exception_due=settings.delivery_exception_escalate_after,
+            )
             if result.outcome is deliveries.Tracked.UNKNOWN_SHIPMENT:
                 # Rolled back with the event id: a retry once the booking is known applies it.
                 raise ApiError(

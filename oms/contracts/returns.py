@@ -40,6 +40,11 @@ class ReturnInput(BaseModel):
     policy: ReturnPolicy
     # Where a carrier return's label picks the parcel up (the order's delivery address).
     sender: Address | None = None
+    # The order's shipping charge, refunded with the goods when the policy says so (0: not).
+    shipping_refund: int = 0
+    # An exchange: its replacement order, and what of it the returned goods pay (not refunded).
+    exchange_order_id: str | None = None
+    exchange_credit: int = 0
 
 
 class Receipt(BaseModel):

@@ -51,10 +51,16 @@ def shipment(session: Session, carrier: str, tracking_number: str) -> Fulfilment
 
 
 def apply_tracking(
-    session: Session, *, carrier: str, event_id: str, update: TrackingUpdate
+    session: Session,
+    *,
+    carrier: str,
+    event_id: str,
+    update: TrackingUpdate,
+    exception_due: timedelta = EXCEPTION_DUE,
 ) -> TrackingResult:
     """Record one tracking update of ``carrier``'s parcel and move its shipment on (the caller
-    has made sure this event id is applied once)."""
+    has made sure this event id is applied once). A failed delivery's task is due
+    ``exception_due`` later (``OMS_DELIVERY_EXCEPTION_ESCALATE_AFTER``)."""
     row = shipment(session, carrier, update.tracking_number)
     if row is None:
         return TrackingResult(Tracked.UNKNOWN_SHIPMENT)
@@ -93,13 +99,13 @@ def apply_tracking(
             **update.as_detail(),
         },
     )
-    _keep_exception_task(session, row, carrier, update)
+    _keep_exception_task(session, row, carrier, update, exception_due)
     delivered = settle_order(session, row.order_id)
     return TrackingResult(Tracked.APPLIED, row.id, row.order_id, delivered)
 
 
 def _keep_exception_task(
-    session: Session, row: Fulfilment, carrier: str, update: TrackingUpdate
+    session: Session, row: Fulfilment, carrier: str, update: TrackingUpdate, due: timedelta
 ) -> None:
     task_id = exception_task_id(row.id)
     if update.status is ShipmentStatus.DELIVERY_EXCEPTION:
@@ -110,7 +116,7 @@ def _keep_exception_task(
             order_id=row.order_id,
             workflow_id=order_workflow_id(row.order_id),
             location_id=row.location_id,
-            due_at=utcnow() + EXCEPTION_DUE,
+            due_at=utcnow() + due,
             payload={
                 "fulfilment_id": row.id,
                 "carrier": carrier,
@@ -120,7 +126,7 @@ def _keep_exception_task(
             },
         )
         if task.status != TaskStatus.OPEN:  # a second failure after one was dealt with
-            tasks.reopen_closed(session, task_id, due_at=utcnow() + EXCEPTION_DUE)
+            tasks.reopen_closed(session, task_id, due_at=utcnow() + due)
     else:
         # The carrier got it moving again: nothing left for customer service.
         tasks.complete(

@@ -17,6 +17,7 @@ from oms.db.tables import (
     Order,
     PaymentLedgerEntry,
     Product,
+    RefundClaim,
     ReturnPolicyRow,
     ReturnRow,
     utcnow,
@@ -35,7 +36,7 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
-from oms.keys import refunded_capture, return_refund_prefix
+from oms.keys import refund_key, refunded_capture, return_refund_for, return_refund_prefix
 
 # -- policies ------------------------------------------------------------------------------
 
@@ -77,8 +78,8 @@ def _delivered_at(f: Fulfilment) -> datetime | None:
 
 def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
     """Each line's price, category, whether its product may be returned, delivered units (and
-    the latest delivery) and the units earlier returns took (every return but an expired
-    one)."""
+    the latest delivery) and the units earlier returns took (every return but an expired or
+    withdrawn one)."""
     placed = OrderIn.model_validate(order.payload)
     skus = {line.sku for line in placed.lines}
     stmt = select(Product.sku, Product.category, Product.returnable)
@@ -103,7 +104,7 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
     for r in for_order(session, order.id):
         # An expired return took nothing back, unless it was refunded at once: its units
         # stay returned (paid back), or the customer could be refunded for them twice.
-        if r.status != ReturnStatus.EXPIRED or r.refunded > 0:
+        if ReturnStatus(r.status).takes_units or r.refunded > 0:
             for taken in r.lines:
                 returned[taken["line_id"]] = returned.get(taken["line_id"], 0) + taken["quantity"]
     return {
@@ -127,6 +128,15 @@ def line_facts(session: Session, order: Order) -> dict[str, LineFacts]:
 def for_order(session: Session, order_id: str) -> list[ReturnRow]:
     stmt = select(ReturnRow).where(ReturnRow.order_id == order_id).order_by(col(ReturnRow.id))
     return list(session.exec(stmt))
+
+
+def shipping_refunded(session: Session, order_id: str) -> bool:
+    """Whether an earlier return of the order gives its shipping charge back (one that
+    expired gave nothing, unless it was refunded at once)."""
+    return any(
+        r.shipping_refund > 0 and (ReturnStatus(r.status).takes_units or r.refunded > 0)
+        for r in for_order(session, order_id)
+    )
 
 
 def next_id(session: Session, order_id: str) -> str:
@@ -155,10 +165,13 @@ class ReturnChange:
 
 
 def record(session: Session, change: ReturnChange) -> ReturnRow | None:
-    """Bring the row to the workflow's state and write the step's event (once per step)."""
+    """Bring the row to the workflow's state and write the step's event (once per step);
+    None when there is no row to bring there (none, or one already over in another way)."""
     row = session.get(ReturnRow, change.return_id)
     if row is None:
         return None
+    if ReturnStatus(row.status).is_final and change.status.value != row.status:
+        return None  # withdrawn (or over): a run the API gave up on moves it no more
     row.status = change.status.value
     for name in ("received", "grades", "label", "refund_state", "refunded"):
         value = getattr(change, name)
@@ -183,6 +196,8 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
             "grades": row.grades,
             "refunded": row.refunded,
             "currency": row.currency,
+            "shipping_refund": row.shipping_refund,
+            "exchange_order_id": row.exchange_order_id,
         },
     )
     return row
@@ -236,8 +251,8 @@ def refund_parts(
     session: Session, order_id: str, return_id: str, amount: int, attempt: int = 0
 ) -> list[RefundPart]:
     """Split ``amount`` over the order's captures, oldest first, each up to what it took less
-    what other refunds gave back of it. The same split on every call for this return: its own
-    refunds are not counted against the captures."""
+    what other refunds gave back or claimed of it. The same split on every call for this
+    attempt: its own refunds and claims are not counted against the captures."""
     ledger = list(
         session.exec(
             select(PaymentLedgerEntry)
@@ -248,12 +263,18 @@ def refund_parts(
             .order_by(col(PaymentLedgerEntry.recorded_at), col(PaymentLedgerEntry.idempotency_key))
         )
     )
+    claims = list(session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)))
     mine = return_refund_prefix(order_id, return_id, attempt)
-    refunded: dict[str, int] = {}
+    used: dict[str, int] = {}
+    for c in claims:  # a claim stands for its refund, made or to be made
+        if not c.key.startswith(mine):
+            used[c.capture_id] = used.get(c.capture_id, 0) + c.amount
+    claimed = {c.key for c in claims}
     for e in ledger:
         capture = refunded_capture(e.idempotency_key)
         if e.operation == "refund" and capture and not e.idempotency_key.startswith(mine):
-            refunded[capture] = refunded.get(capture, 0) + e.amount
+            if e.idempotency_key not in claimed:  # made before claims existed
+                used[capture] = used.get(capture, 0) + e.amount
     parts: list[RefundPart] = []
     left = amount
     for e in ledger:
@@ -261,9 +282,52 @@ def refund_parts(
             break
         if e.operation != "capture" or not e.gateway_reference or not e.authorization_id:
             continue
-        room = e.amount - refunded.get(e.gateway_reference, 0)
+        room = e.amount - used.get(e.gateway_reference, 0)
         take = min(room, left)
         if take > 0:
             parts.append(RefundPart(e.gateway_reference, e.authorization_id, take, e.currency))
             left -= take
     return parts
+
+
+def claim_refund(
+    session: Session, order_id: str, return_id: str, attempt: int, amount: int
+) -> list[RefundPart]:
+    """The parts of the order's captures this refund attempt takes, claimed once: a retry gets
+    the same parts, and a refund of the same order at the same moment waits for this claim
+    (the order's row is locked) and splits what is left. Call it in a writing session."""
+    session.exec(
+        select(Order.id).where(Order.id == order_id).with_for_update(key_share=True)
+    ).first()
+    mine = return_refund_prefix(order_id, return_id, attempt)
+    held = [
+        c
+        for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id))
+        if c.key.startswith(mine)
+    ]
+    if held:
+        return [RefundPart(c.capture_id, c.authorization_id, c.amount, c.currency) for c in held]
+    parts = refund_parts(session, order_id, return_id, amount, attempt)
+    for p in parts:
+        session.add(
+            RefundClaim(
+                key=refund_key(order_id, return_refund_for(return_id, attempt, p.capture_id)),
+                order_id=order_id,
+                capture_id=p.capture_id,
+                authorization_id=p.authorization_id,
+                amount=p.amount,
+                currency=p.currency,
+            )
+        )
+    session.flush()
+    return parts
+
+
+def release_unpaid(session: Session, order_id: str, return_id: str, attempt: int) -> None:
+    """The gateway refused this refund: its claims that no refund paid free their captures."""
+    mine = return_refund_prefix(order_id, return_id, attempt)
+    for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)):
+        if c.key.startswith(mine):
+            paid = session.get(PaymentLedgerEntry, c.key)
+            if paid is None or paid.outcome != "succeeded":
+                session.delete(c)

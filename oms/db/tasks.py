@@ -56,6 +56,25 @@ def set_payload(session: Session, task_id: str, payload: dict[str, Any]) -> None
         session.flush()
 
 
+def overdue(
+    session: Session, *, kinds: tuple[TaskKind, ...], now: datetime, limit: int = 500
+) -> list[str]:
+    """Open tasks of these kinds past their due time and not escalated yet, soonest due
+    first."""
+    stmt = (
+        select(ManualTask.id)
+        .where(
+            col(ManualTask.kind).in_([k.value for k in kinds]),
+            ManualTask.status == TaskStatus.OPEN.value,
+            col(ManualTask.escalated).is_(False),
+            col(ManualTask.due_at) <= now,
+        )
+        .order_by(col(ManualTask.due_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
 def get_task(session: Session, task_id: str) -> ManualTask | None:
     return session.get(ManualTask, task_id)
 

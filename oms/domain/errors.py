@@ -50,6 +50,10 @@ class ErrorCode(StrEnum):
     UNKNOWN_STORE = "unknown_store", 422
     NOT_A_STORE = "not_a_store", 422
     STORE_CLOSED = "store_closed", 422
+    TAXES_EXCEED_AMOUNT = "taxes_exceed_amount", 422
+    DUPLICATE_TAX_CODE = "duplicate_tax_code", 422
+    NO_PRICE = "no_price", 422  # an exchange's replacement the catalogue has no price for
+    PAYMENT_TOKEN_REQUIRED = "payment_token_required", 422  # a dearer exchange pays the rest
     SERVICE_NOT_OFFERED = "service_not_offered", 422
     NOT_AVAILABLE_AT_STORE = "not_available_at_store", 422
     ORDER_CONFLICT = "order_conflict", 409

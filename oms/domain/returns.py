@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.exchanges import ReplacementLine
 from oms.domain.reason_codes import StockEffect
 
 GRADES = ("qc_resellable", "qc_damaged", "qc_wrong_item", "qc_missing")
@@ -40,16 +41,30 @@ class ReturnStatus(StrEnum):
     AWAITING_QC = "AWAITING_QC"
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"  # nothing came back in time
+    WITHDRAWN = "WITHDRAWN"  # its run could not be started: the customer asks again
 
     @property
     def is_final(self) -> bool:
-        return self in (ReturnStatus.COMPLETED, ReturnStatus.EXPIRED)
+        return self in (ReturnStatus.COMPLETED, ReturnStatus.EXPIRED, ReturnStatus.WITHDRAWN)
+
+    @property
+    def takes_units(self) -> bool:
+        """Whether the return holds on to its units (against a later return of them)."""
+        return self not in (ReturnStatus.EXPIRED, ReturnStatus.WITHDRAWN)
 
 
 class RefundState(StrEnum):
     NONE = "none"
     REFUNDED = "refunded"
     FAILED = "failed"  # the gateway refused: a payment exception for customer service
+
+
+class ShippingRefund(StrEnum):
+    """When a return gives the shipping charge back (once per order, with its goods)."""
+
+    NEVER = "never"
+    WHEN_ALL_RETURNED = "when_all_returned"  # the return that brings the last unit back
+    ALWAYS = "always"  # the order's first return that refunds goods
 
 
 class ReturnPolicy(BaseModel):
@@ -73,6 +88,15 @@ class ReturnPolicy(BaseModel):
         default=30, ge=1, le=365, description="how long a return waits for its parcel"
     )
     qc_due_hours: int = Field(default=48, ge=1, le=24 * 30)
+    refund_shipping: ShippingRefund = Field(
+        default=ShippingRefund.NEVER, description="when a return refunds the shipping charge"
+    )
+    shipping_refund_reasons: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="request reasons that refund the shipping charge whatever "
+        "`refund_shipping` says (the retailer's fault: e.g. `arrived_damaged`, `defective`)",
+    )
 
     def window(self, category: str | None) -> timedelta:
         days = self.category_window_days.get(category or "", self.window_days)
@@ -107,6 +131,15 @@ class ReturnRequest(BaseModel):
     )
     method: ReturnMethod
     location_id: Identifier = Field(description="where the units come back")
+    exchange: list[ReplacementLine] = Field(
+        default_factory=list,
+        max_length=200,
+        description="replacement lines: a new order for them, paid first by the returned goods",
+    )
+    payment_token: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="pays what a dearer exchange costs more than the returned goods",
+    )
 
     @field_validator("lines")
     @classmethod
@@ -211,6 +244,38 @@ def return_stock(effect: StockEffect, units: int) -> tuple[int, int]:
     if effect is StockEffect.WRITE_OFF:
         return 0, 0
     return units, 0  # none (back on sale) and recount (on sale, to be counted)
+
+
+def shipping_refund(
+    policy: ReturnPolicy,
+    *,
+    reason_code: str,
+    shipping: int,
+    already_refunded: bool,
+    all_returned: bool,
+) -> int:
+    """The shipping charge a return gives back with its goods: once per order, when the
+    policy says so for this return."""
+    if not shipping or already_refunded:
+        return 0
+    if reason_code in policy.shipping_refund_reasons:
+        return shipping
+    if policy.refund_shipping is ShippingRefund.ALWAYS:
+        return shipping
+    if policy.refund_shipping is ShippingRefund.WHEN_ALL_RETURNED and all_returned:
+        return shipping
+    return 0
+
+
+def all_returned(request: ReturnRequest, facts: dict[str, LineFacts]) -> bool:
+    """Whether this return brings back every delivered unit of the order still out."""
+    asked = {line.line_id: line.quantity for line in request.lines}
+    return all(f.returned + asked.get(f.line_id, 0) >= f.delivered for f in facts.values())
+
+
+def with_shipping(goods: int, shipping: int) -> int:
+    """A refund of goods and the shipping that goes with it: shipping only with goods."""
+    return goods + shipping if goods > 0 else 0
 
 
 def refund_due(grades: list[GradedLine], prices: dict[str, int], policy: ReturnPolicy) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from oms.contracts.returns import ReturnInput, ReturnLine
 from oms.db import reason_codes as reason_repo
@@ -18,7 +21,15 @@ from oms.domain import reason_codes as reasons
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import ReasonUsage
-from oms.domain.returns import ReturnMethod, ReturnRequest, ReturnStatus, refusals
+from oms.domain.returns import (
+    ReturnMethod,
+    ReturnRequest,
+    ReturnStatus,
+    all_returned,
+    refusals,
+    shipping_refund,
+)
+from oms.services import exchanges
 from oms.temporal import ORDER_ID
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
@@ -69,8 +80,9 @@ def create_return(
     *,
     sees: Callable[[str], bool] = lambda _: True,
     now: datetime | None = None,
-) -> tuple[ReturnRow, ReturnInput]:
-    """Check the request and store the return; what its run starts with. The order's row is
+) -> tuple[ReturnRow, ReturnInput, OrderIn | None]:
+    """Check the request and store the return (and an exchange's replacement order); what
+    its run starts with, and the replacement order to start after it. The order's row is
     locked meanwhile, so two returns asked at once cannot both take the same units.
 
     Raises:
@@ -81,10 +93,19 @@ def create_return(
         order = s.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
         if order is None or not sees(order.channel):
             raise DomainError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-        errors = _refusals(s, body, order, now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        errors = _refusals(s, body, order, now)
         if errors:
             raise ReturnRefused(errors)
         placed = OrderIn.model_validate(order.payload)
+        policy = return_repo.policy_for(s, order.channel)
+        shipping = shipping_refund(
+            policy,
+            reason_code=body.reason_code,
+            shipping=placed.shipping_amount,
+            already_refunded=return_repo.shipping_refunded(s, order_id),
+            all_returned=all_returned(body, return_repo.line_facts(s, order)),
+        )
         lines = [
             ReturnLine(
                 line_id=asked.line_id,
@@ -94,8 +115,15 @@ def create_return(
             )
             for asked in body.lines
         ]
+        return_id = return_repo.next_id(s, order_id)
+        replacement, deal = None, None
+        if body.exchange:
+            try:
+                replacement, deal = exchanges.exchange_order(s, placed, return_id, body)
+            except exchanges.ExchangeRefused as exc:
+                raise ReturnRefused(exc.errors) from exc
         row = ReturnRow(
-            id=return_repo.next_id(s, order_id),
+            id=return_id,
             order_id=order_id,
             channel=order.channel,
             status=ReturnStatus.AWAITING_RECEIPT.value,
@@ -104,9 +132,13 @@ def create_return(
             reason_code=body.reason_code,
             currency=order.currency,
             lines=[line.model_dump() for line in lines],
+            shipping_refund=shipping,
+            exchange_order_id=replacement.id if replacement else None,
         )
         s.add(row)
         s.flush()
+        if replacement is not None and deal is not None:
+            exchanges.store(s, replacement, received_at=now)
         inp = ReturnInput(
             return_id=row.id,
             order_id=order_id,
@@ -117,27 +149,58 @@ def create_return(
             location_id=body.location_id,
             reason_code=body.reason_code,
             lines=lines,
-            policy=return_repo.policy_for(s, order.channel),
+            policy=policy,
             sender=placed.delivery.address if body.method is ReturnMethod.BY_CARRIER else None,
+            shipping_refund=shipping,
+            exchange_order_id=replacement.id if replacement else None,
+            exchange_credit=deal.credit if deal else 0,
         )
-    return row, inp
+    return row, inp, replacement
 
 
-def forget(db: Database, return_id: str) -> None:
-    """Remove a return whose run could not be started (the customer asks again)."""
+def withdraw(db: Database, return_id: str) -> None:
+    """A return whose run could not be started: kept, ``WITHDRAWN`` (its units free again,
+    its id never given twice), and its exchange's replacement order removed. A run that did
+    start after all finds its row withdrawn and ends (activities.returns)."""
     with db.session() as s:
         row = s.get(ReturnRow, return_id)
-        if row is not None:
-            s.delete(row)
+        if row is None:
+            return
+        row.status = ReturnStatus.WITHDRAWN.value
+        row.completed_at = row.updated_at = datetime.now(UTC)
+        s.add(row)
+        if row.exchange_order_id is not None:
+            exchanges.forget(s, row.exchange_order_id)
 
 
-async def start_return(client: Client, task_queue: str, inp: ReturnInput) -> None:
+async def start_return(client: Client, task_queue: str, inp: ReturnInput, tries: int = 3) -> None:
+    """Start the return's run, once whatever happens: a start that timed out may have started
+    it on the server, so it is asked again, and "already started" is taken for a start (return
+    ids are never given twice, so that run is this return's).
+
+    Raises:
+        RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            await _start(client, task_queue, inp)
+            return
+        except WorkflowAlreadyStartedError:
+            return
+        except (RPCError, RuntimeError):
+            if attempt == tries:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+
+
+async def _start(client: Client, task_queue: str, inp: ReturnInput) -> None:
     units = sum(line.quantity for line in inp.lines)
     await client.start_workflow(
         ReturnWorkflow.run,
         inp,
         id=return_workflow_id(inp.return_id),
         task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         static_summary=(
             f"return {inp.return_id} · {units} units · {inp.method.value} at {inp.location_id}"
         ),

@@ -65,7 +65,12 @@ async def test_an_order_goes_from_checkout_to_shipped_and_captured(
         assert events[-1] == "order_completed"
         # Confirmed to the customer once paid for and sent to its store, before it completes.
         outbox = list(s.exec(select(OutboxEvent).where(OutboxEvent.order_id == "A1")))
-        assert [e.type for e in outbox] == ["order.confirmed", "order.completed"]
+        assert [e.type for e in outbox] == [
+            "order.confirmed",
+            "payment.captured",
+            "order.invoiced",
+            "order.completed",
+        ]
         confirmed = outbox[0].payload
         assert (confirmed["channel"], confirmed["delivery_method"]) == ("web-fr", "ship")
         assert [

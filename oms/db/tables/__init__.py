@@ -26,7 +26,7 @@ from oms.db.tables.recommendations import (
     CopurchaseItem,
     CopurchasePair,
 )
-from oms.db.tables.returns import ReturnPolicyRow, ReturnRow
+from oms.db.tables.returns import RefundClaim, ReturnPolicyRow, ReturnRow
 from oms.db.tables.sourcing import SourcingDecision, SourcingProfile
 from oms.db.tables.syncs import (
     InventorySync,
@@ -74,6 +74,7 @@ __all__ = [
     "ReasonCodeRow",
     "ProductLocation",
     "Reservation",
+    "RefundClaim",
     "ReturnPolicyRow",
     "ReturnRow",
     "SafetyRule",

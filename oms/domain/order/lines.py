@@ -204,6 +204,7 @@ class LineBook:
             sku=b.line.sku,
             quantity=qty,
             unit_price=b.line.unit_price,
+            taxes=b.line.taxes,
             state=state,
             shipped=done,
             cancelled=b.cancelled,

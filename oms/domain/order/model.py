@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import Address, Delivery, Identifier
 from oms.domain.fulfilment_profiles import Service
+from oms.domain.order.charges import ExchangeOf, Shipping, Taxes
 
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
@@ -62,6 +63,10 @@ class OrderLine(BaseModel):
         max_length=len(Service),
         description="Value-added services for this line (gift_wrap, engraving...)",
     )
+    taxes: Taxes = Field(
+        default_factory=list,
+        description="Taxes included in the unit price, per unit, as the storefront gives them",
+    )
 
     @property
     def amount(self) -> int:
@@ -86,10 +91,31 @@ class OrderIn(BaseModel):
         default=None,
         description="The cart whose stock hold (PUT /carts/{cart_id}/hold) this order takes over",
     )
+    shipping: Shipping | None = Field(
+        default=None, description="The delivery charge, taxes included; in the order's total"
+    )
+
+    exchange: ExchangeOf | None = Field(
+        default=None,
+        description="Set by the OMS on an exchange's replacement order (POST /orders/{id}/returns)",
+    )
+
+    @property
+    def credit(self) -> int:
+        """What an exchange's returned goods pay of this order."""
+        return self.exchange.credit if self.exchange is not None else 0
+
+    @property
+    def goods_total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    @property
+    def shipping_amount(self) -> int:
+        return self.shipping.amount if self.shipping is not None else 0
 
     @property
     def total(self) -> int:
-        return sum(line.amount for line in self.lines)
+        return self.goods_total + self.shipping_amount
 
     def for_run(self) -> OrderIn:
         """The order as its workflow and the read model carry it: the payment token replaced
@@ -104,13 +130,18 @@ class OrderIn(BaseModel):
 
     def fingerprint(self) -> str:
         """A hash of the order's content: the same body posted twice has the same fingerprint."""
-        # Without a cart, as before carts existed: orders stored then keep their fingerprint.
-        body = self.model_dump(mode="json", exclude={"cart_id"} if self.cart_id is None else None)
+        # Without a cart, shipping or a locale, as before they existed: orders stored then keep
+        # their fingerprint.
+        unset = {
+            name for name in ("cart_id", "shipping", "exchange") if getattr(self, name) is None
+        }
+        body = self.model_dump(mode="json", exclude=unset or None)
         if body["customer"]["locale"] is None:  # the same for orders placed before locales
             del body["customer"]["locale"]
-        for line in body["lines"]:  # the same for lines without services
-            if not line["services"]:
-                del line["services"]
+        for line in body["lines"]:  # the same for lines without services or taxes
+            for name in ("services", "taxes"):
+                if not line[name]:
+                    del line[name]
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from oms.domain.exchanges import credit_taken
 from oms.domain.fulfilment import FulfilmentView
 from oms.domain.order.model import OrderIn
 from oms.domain.order.status import PaymentState
@@ -84,12 +85,32 @@ class PaymentRules:
         """What to charge for a fulfilment: the units that left the building (for a collection
         counted by line, those the customer took), at their price, and only against an
         authorization."""
-        if not self.payment.authorization_id:
-            return 0
-        return sum(
+        goods = sum(
             line.units_out(view.status) * self.order.line(line.line_id).unit_price
             for line in view.lines
         )
+        amount = goods + self._shipping_with(view.fulfilment_id, goods)
+        # An exchange's returned goods pay first; the card the rest.
+        credit = credit_taken(self.order.credit - self.payment.credited, amount)
+        self.payment.credited += credit
+        if not self.payment.authorization_id:
+            return 0
+        return amount - credit
+
+    def _shipping_with(self, fid: str, goods: int) -> int:
+        """The shipping charge goes with the first capture of goods, and with no other."""
+        if not goods or not self.order.shipping_amount:
+            return 0
+        if self.payment.shipping_fulfilment_id not in (None, fid):
+            return 0
+        self.payment.shipping_fulfilment_id = fid
+        return self.order.shipping_amount
+
+    def authorization_amount(self, goods: int) -> int:
+        """What to authorize for the goods still open: them and the shipping charge (none
+        when no goods are left to pay for)."""
+        due = goods + (self.order.shipping_amount if goods else 0)
+        return max(due - (self.order.credit - self.payment.credited), 0)
 
     def payment_captured(self, fid: str, amount: int, at: datetime) -> None:
         self.payment.captured += amount

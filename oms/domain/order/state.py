@@ -360,18 +360,19 @@ class OrderState(PaymentRules, CollectionRules, EditRules):
         self.cancel_reason = reason
 
     def view(self) -> OrderView:
-        o = self.order
         return OrderView(
-            order_id=o.id,
-            workflow_id=order_workflow_id(o.id),
+            order_id=self.order.id,
+            workflow_id=order_workflow_id(self.order.id),
             status=self.status,
             cancel_reason=self.cancel_reason,
-            channel=o.channel,
-            customer_id=o.customer.id,
-            customer_tier=o.customer.tier.value,
-            currency=o.currency,
-            total=o.total,
-            delivery_method=o.delivery.method.value,
+            channel=self.order.channel,
+            customer_id=self.order.customer.id,
+            customer_tier=self.order.customer.tier.value,
+            currency=self.order.currency,
+            total=self.order.total,
+            shipping=self.order.shipping,
+            exchange_of=self.order.exchange.return_id if self.order.exchange else None,
+            delivery_method=self.order.delivery.method.value,
             lines=self.book.views(),
             fraud=self.fraud,
             payment=self.payment,

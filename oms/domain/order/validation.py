@@ -13,6 +13,7 @@ from oms.domain.availability import Channel, Exclusion, ProductInfo
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
+from oms.domain.order.charges import tax_problems
 from oms.domain.order.model import MAX_LINES, MAX_QUANTITY, CatalogEntry, LocationRef, OrderIn
 
 
@@ -73,6 +74,18 @@ def validate_order(
             )
     if order.delivery.method is DeliveryMethod.COLLECT:
         errors += _store(order.delivery.store_id, locations)
+    return errors + charge_problems(order)
+
+
+def charge_problems(order: OrderIn) -> list[FieldError]:
+    """Taxes are parts of the amounts they are in: never more than them, each code once."""
+    errors: list[FieldError] = []
+    for i, line in enumerate(order.lines):
+        errors += tax_problems(f"lines[{i}].taxes", line.taxes, line.unit_price, "the unit price")
+    if order.shipping is not None:
+        errors += tax_problems(
+            "shipping.taxes", order.shipping.taxes, order.shipping.amount, "the shipping charge"
+        )
     return errors
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from oms.domain.fraud import FraudDecision, ReviewDecision
 from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.order.charges import Shipping, Tax
 from oms.domain.order.status import CancelReason, LineState, OrderStatus, PaymentState
 from oms.domain.shipments import ShipmentStatus
 
@@ -28,6 +29,7 @@ class LineView(BaseModel):
     sku: str
     quantity: int
     unit_price: int
+    taxes: list[Tax] = Field(default_factory=list, description="per unit, in the unit price")
     state: LineState
     shipped: int = 0
     cancelled: int = 0
@@ -68,6 +70,12 @@ class PaymentView(BaseModel):
     written_off: int = Field(default=0, description="Refused captures given up by customer service")
     exceptions: list[PaymentException] = Field(
         default_factory=list, description="Refused captures waiting for customer service"
+    )
+    credited: int = Field(
+        default=0, description="What an exchange's returned goods paid of this order's captures"
+    )
+    shipping_fulfilment_id: str | None = Field(
+        default=None, description="The fulfilment whose capture took the shipping charge"
     )
 
 
@@ -110,7 +118,11 @@ class OrderView(BaseModel):
     customer_id: str
     customer_tier: str
     currency: str
-    total: int
+    total: int = Field(description="the goods and the shipping charge, taxes included")
+    shipping: Shipping | None = None
+    exchange_of: str | None = Field(
+        default=None, description="The return whose exchange placed this order"
+    )
     delivery_method: str
     lines: list[LineView]
     fraud: FraudView | None = None

@@ -1,0 +1,43 @@
+"""Escalating the tasks no run owns: a ``delivery_exception`` task is opened by the carrier's
+webhook after the order's run has ended, so no workflow timer watches its due time. The
+worker's sweep escalates each one once it is overdue, as a run escalates its own tasks: the
+``escalated`` flag and one ``task.escalated`` event (the staff alert)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from oms.config import Settings
+from oms.db import tasks
+from oms.db.engine import Database
+from oms.domain.tasks import TaskKind
+from oms.logging import get_logger
+
+log = get_logger(__name__)
+# The kinds whose owner is not a running workflow (the others escalate in their run).
+SWEPT_KINDS = (TaskKind.DELIVERY_EXCEPTION,)
+
+
+def escalate_overdue(db: Database, *, now: datetime | None = None) -> list[str]:
+    """Escalate every overdue task of the swept kinds; the ids escalated now."""
+    now = now or datetime.now(UTC)
+    escalated = []
+    with db.session() as s:
+        for task_id in tasks.overdue(s, kinds=SWEPT_KINDS, now=now):
+            if tasks.escalate(s, task_id):
+                escalated.append(task_id)
+    for task_id in escalated:
+        log.warning("task_escalated", task_id=task_id, by="sweep")
+    return escalated
+
+
+async def sweep_escalations(db: Database, settings: Settings) -> None:
+    """Run ``escalate_overdue`` every ``OMS_TASK_ESCALATION_SWEEP``, for ever; a round that
+    cannot reach the database is logged and tried again at the next."""
+    while True:
+        try:
+            await asyncio.to_thread(escalate_overdue, db)
+        except Exception as err:  # the database away: the next round tries again
+            log.warning("task_escalation_sweep_failed", error=str(err))
+        await asyncio.sleep(settings.task_escalation_sweep.total_seconds())

@@ -1,0 +1,118 @@
+"""Exchanges over HTTP: a return with replacement lines places a new order for them (same
+channel and customer, sourced as usual), paid first by the returned goods; only the difference
+is refunded or charged."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from oms.db.tables import OutboxEvent
+from tests.api.conftest import Api, Json, error_of
+from tests.api.test_returns import (
+    MUG,
+    TEE,
+    _ask,
+    _delivered,
+    _grade,
+    _qc_task,
+    _refunds,
+    _return,
+    _until_return,
+)
+
+
+async def _exchanged(api: Api, order_id: str, ask: Json) -> tuple[Json, Json]:
+    """Ask the exchange, bring the units back graded resellable: the completed return and its
+    replacement order once it is in fulfilment."""
+    asked = await _return(api, order_id, ask)
+    assert asked.status_code == 201, asked.text
+    ret = asked.json()
+    assert ret["exchange_order_id"] == f"{ret['return_id']}.X"
+    replacement = await api.until(
+        ret["exchange_order_id"], lambda v: v["status"] == "IN_FULFILMENT"
+    )
+    received = await api.http.post(
+        f"/returns/{ret['return_id']}/receive",
+        json={"lines": ask["lines"]},
+        headers=api.auth("opera"),
+    )
+    assert received.status_code == 200, received.text
+    task = await _qc_task(api, ret["return_id"])
+    grades = [(li["line_id"], "qc_resellable", li["quantity"]) for li in ask["lines"]]
+    assert (await _grade(api, task["id"], grades)).status_code == 200
+    return await _until_return(api, ret["return_id"], "COMPLETED"), replacement
+
+
+async def test_a_same_price_exchange_refunds_nothing_and_places_the_replacement(
+    api: Api,
+) -> None:
+    order = await _delivered(api)
+
+    done, replacement = await _exchanged(
+        api, order["order_id"], _ask([("1", 1)], exchange=[{"sku": "SKU-TEE", "quantity": 1}])
+    )
+
+    assert (done["refunded"], done["refund_state"]) == (0, "none")
+    assert _refunds(api, order["order_id"]) == []
+    assert replacement["exchange_of"] == done["return_id"]
+    assert (replacement["channel"], replacement["customer_id"]) == (
+        order["channel"],
+        order["customer_id"],
+    )
+    assert [(li["sku"], li["quantity"], li["unit_price"]) for li in replacement["lines"]] == [
+        ("SKU-TEE", 1, TEE)
+    ]
+    # The returned goods pay it all: nothing to authorize on a card.
+    assert (replacement["payment"]["state"], replacement["payment"]["authorized"]) == ("none", 0)
+    with api.db.reading() as s:
+        types = [e.type for e in s.exec(select(OutboxEvent)) if e.type.startswith("return.")]
+    assert "return.exchange_created" in types
+
+
+async def test_a_cheaper_replacement_refunds_the_difference(api: Api) -> None:
+    order = await _delivered(api)
+
+    done, replacement = await _exchanged(
+        api, order["order_id"], _ask([("1", 1)], exchange=[{"sku": "SKU-MUG", "quantity": 1}])
+    )
+
+    assert (done["refunded"], done["refund_state"]) == (TEE - MUG, "refunded")
+    assert [r.amount for r in _refunds(api, order["order_id"])] == [TEE - MUG]
+    assert replacement["payment"]["authorized"] == 0
+
+
+async def test_a_dearer_replacement_charges_the_difference_on_a_new_token(api: Api) -> None:
+    order = await _delivered(api)
+    dearer = _ask([("2", 1)], exchange=[{"sku": "SKU-TEE", "quantity": 1}])
+
+    refused = await _return(api, order["order_id"], dearer)
+    done, replacement = await _exchanged(
+        api, order["order_id"], {**dearer, "payment_token": "tok_ok"}
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert (error_of(refused)["field"], error_of(refused)["code"]) == (
+        "payment_token",
+        "payment_token_required",
+    )
+    assert (done["refunded"], done["refund_state"]) == (0, "none")
+    assert (replacement["payment"]["state"], replacement["payment"]["authorized"]) == (
+        "authorized",
+        TEE - MUG,
+    )
+
+
+async def test_a_replacement_the_catalogue_has_no_price_for_is_refused(api: Api) -> None:
+    order = await _delivered(api)
+
+    refused = await _return(
+        api, order["order_id"], _ask([("1", 1)], exchange=[{"sku": "NOPE", "quantity": 1}])
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert (error_of(refused)["field"], error_of(refused)["code"]) == (
+        "exchange[0].sku",
+        "no_price",
+    )
+    listed = await api.http.get(f"/orders/{order['order_id']}/returns", headers=api.auth("analyst"))
+    assert listed.json()["items"] == []
