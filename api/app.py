@@ -20,6 +20,7 @@ from api.routers import (
     catalogue,
     channels,
     codec,
+    console,
     fulfilment_profiles,
     fulfilment_steps,
     fulfilments,
@@ -85,6 +86,7 @@ ROUTERS = (
     webhooks_in.router,
     webhooks_out.router,
     returns.router,
+    console.router,
 )
 
 

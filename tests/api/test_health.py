@@ -34,6 +34,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/healthz": {"get"},
         "/metrics": {"get"},
         "/keys": {"get", "post"},
+        "/keys/me": {"get"},
         "/keys/{key_id}": {"delete"},
         "/keys/{key_id}/rotate": {"post"},
         "/codec/decode": {"post"},

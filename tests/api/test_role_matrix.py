@@ -20,6 +20,11 @@ SIGNED: frozenset[str] = frozenset({"signed"})
 RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
+    # Any key reads what it is (the console signs in with it).
+    ("GET", "/keys/me"): {"analyst", "integration", "storefront", "store"},
+    # The console's pages and modules hold no data: the sign-in page opens without a key.
+    ("GET", "/console"): PUBLIC,
+    ("GET", "/console/{name:path}"): PUBLIC,
     ("POST", "/keys"): ADMIN_ONLY,
     ("GET", "/keys"): ADMIN_ONLY,
     ("POST", "/keys/{key_id}/rotate"): ADMIN_ONLY,

@@ -1,0 +1,282 @@
+"""The console in a real browser (headless Chromium) over a real API, worker and Temporal: a
+store picks a wave by scanning, packs and hands over; a customer collects with their code; an
+analyst approves a held order; an admin publishes a sourcing profile; a store key is refused
+what is not its own. Each test leaves a screenshot of its main pages in docs/console/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+from temporalio.testing import WorkflowEnvironment
+
+from oms.db.availability import forget_topology
+from oms.db.engine import Database
+from tests.console.stack import CHROMIUM, MUG, SCREENSHOTS, TEE, Stack, new_id, serving
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright not installed")
+pytestmark = pytest.mark.skipif(
+    not os.access(CHROMIUM, os.X_OK),
+    reason=f"no Chromium at {CHROMIUM}: install the system's chromium package (.ci/run does)",
+)
+expect = playwright_api.expect
+PHONE_SIZE = {"width": 390, "height": 780}
+DESK_SIZE = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def console_db(pg_database: Database | None, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One database for the file (the stack serves every test of it)."""
+    forget_topology()
+    if pg_database is not None:
+        names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+        with pg_database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        yield pg_database
+        return
+    database = Database(f"sqlite:///{tmp_path_factory.mktemp('console') / 'oms.db'}")
+    SQLModel.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+async def stack(dev_env: WorkflowEnvironment, console_db: Database) -> AsyncIterator[Stack]:
+    async with serving(dev_env, console_db) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as p:
+        launched = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        await launched.close()
+
+
+async def signed_in(browser: Any, stack: Stack, who: str, size: dict[str, int]) -> Any:
+    context = await browser.new_context(viewport=size, locale="en-GB")
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    await page.goto(f"{stack.url}/console")
+    await page.get_by_label("API key").fill(stack.keys[who])
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#who")).to_contain_text(who if who != "analyst" else "ana")
+    return page
+
+
+async def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+
+
+async def scan(page: Any, code: str) -> None:
+    await page.locator("#scan").fill(code)
+    await page.locator("#scan").press("Enter")
+
+
+async def test_a_store_picks_a_wave_by_scanning_refuses_a_wrong_item_packs_and_hands_over(
+    browser: Any, stack: Stack
+) -> None:
+    orders = [new_id("WAVE"), new_id("WAVE")]
+    for order_id in orders:
+        await stack.place(order_id)  # 2 tees and a mug each, shipped from the Opéra store
+    for order_id in orders:
+        await stack.fulfilment(
+            "ST-OPERA", "opera", order_id, lambda f: f["status"] == "AWAITING_PICK"
+        )
+    page = await signed_in(browser, stack, "opera", PHONE_SIZE)
+    await expect(page.get_by_role("heading", name="Work at ST-OPERA")).to_be_visible()
+    await shot(page, "store-work-list")
+
+    await page.get_by_label("Strategy").select_option("by_item")
+    await page.get_by_role("button", name="Build a pick wave").click()
+    await page.get_by_role("button", name="Claim the wave").click()
+    # The mug first (the lines in SKU order): two units wanted, then four tees.
+    await expect(page.get_by_role("heading", name="Pick SKU-MUG")).to_be_visible()
+    await scan(page, MUG)
+    await expect(page.locator("#count")).to_have_text("1 / 2")
+    await scan(page, TEE)  # a tee while the mug is asked for: refused, seen and heard
+    refused = page.locator(".refusal[data-code='wrong_item']")
+    await expect(refused).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-sound", "refused")
+    await expect(page.locator("#count")).to_have_text("1 / 2")
+    await expect(page.locator("#scan")).to_be_focused()
+    await shot(page, "store-wave-refused-scan")
+    await scan(page, MUG)
+    await expect(page.get_by_role("heading", name="Pick SKU-TEE")).to_be_visible()
+    for n in range(1, 5):
+        await scan(page, TEE)
+        if n < 4:
+            await expect(page.locator("#count")).to_have_text(f"{n} / 4")
+    await page.get_by_role("button", name="Sort into orders").click()
+    await expect(page.get_by_text("Sorted: each order got its units.")).to_be_visible()
+
+    first = await stack.fulfilment(
+        "ST-OPERA", "opera", orders[0], lambda f: (f["current_step"] or {}).get("type") == "pack"
+    )
+    await page.goto(f"{stack.url}/console/#/store/ST-OPERA/fulfilment/{first['id']}")
+    await expect(page.get_by_role("heading", name="Pack")).to_be_visible()
+    await shot(page, "store-pack")
+    await page.get_by_role("button", name="Packed").click()
+    await expect(page.get_by_text("Packed.")).to_be_visible()
+    booked = await stack.fulfilment(
+        "ST-OPERA",
+        "opera",
+        orders[0],
+        lambda f: f["tracking_number"] and (f["current_step"] or {}).get("type") == "handover",
+    )
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Hand over to the carrier")).to_be_visible()
+    await scan(page, "NOT-THE-LABEL")
+    await expect(page.locator(".refusal[data-code='invalid']")).to_be_visible()
+    await scan(page, booked["tracking_number"])
+    await expect(page.get_by_text("Step done.")).to_be_visible()
+    shipped = await stack.fulfilment("ST-OPERA", "opera", orders[0], lambda f: True)
+    assert shipped["status"] == "SHIPPED"
+    await page.context.close()
+
+
+async def test_a_collection_is_refused_a_wrong_code_and_handed_over_for_the_right_one(
+    browser: Any, stack: Stack
+) -> None:
+    order_id = new_id("COLL")
+    await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
+    waiting = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
+    page = await signed_in(browser, stack, "lyon", PHONE_SIZE)
+    await page.goto(f"{stack.url}/console/#/store/ST-LYON/fulfilment/{waiting['id']}")
+    await page.get_by_role("button", name="Confirm the pick").click()
+    await expect(page.get_by_role("heading", name="Pack")).to_be_visible()
+    await page.get_by_role("button", name="Packed").click()
+    await stack.fulfilment(
+        "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "collected"
+    )
+    code = stack.collection_code(order_id)
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Collection at the counter")).to_be_visible()
+
+    await scan(page, "X" + code)
+    await expect(page.locator(".refusal[data-code='invalid']")).to_contain_text("code")
+    await expect(page.locator("body")).to_have_attribute("data-sound", "refused")
+    await shot(page, "store-collection-refused-code")
+    await scan(page, code)
+    await expect(page.get_by_text("Step done.")).to_be_visible()
+
+    collected = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: True)
+    assert collected["status"] == "COLLECTED"
+    await page.context.close()
+
+
+async def test_an_analyst_claims_and_approves_a_held_order_and_the_order_moves_on(
+    browser: Any, stack: Stack
+) -> None:
+    order_id = new_id("HELD")
+    customer = {"id": f"C-{order_id}", "email": "new@example.com", "tier": "new"}
+    phone = [{"line_id": "1", "sku": "SKU-PHONE", "quantity": 1, "unit_price": 89900}]
+    await stack.place(order_id, customer=customer, lines=phone)
+    await stack.until(f"/orders/{order_id}", "analyst", lambda o: o["status"] == "AWAITING_REVIEW")
+    page = await signed_in(browser, stack, "analyst", DESK_SIZE)
+    await page.get_by_label("Kind").select_option("fraud_review")
+    await page.get_by_role("button", name="Filter").click()
+    await page.get_by_role("link", name="Fraud review").first.wait_for()
+    await shot(page, "desk-task-queue")
+    await page.goto(f"{stack.url}/console/#/desk/task/fraud-review-{order_id}")
+    await expect(page.locator("#score")).to_contain_text("Score 45")
+    await expect(page.get_by_role("cell", name="risky_category")).to_be_visible()
+    await expect(page.get_by_role("cell", name="+20")).to_be_visible()
+    await page.get_by_role("button", name="Claim").click()
+    await expect(page.get_by_text("Claimed: it is yours.")).to_be_visible()
+    await shot(page, "desk-fraud-review")
+    await page.get_by_label("Decision").select_option("approve")
+    await page.get_by_label("Reason").fill("ID checked by phone")
+    await page.get_by_role("button", name="Complete").click()
+    await expect(page.get_by_text("Completed: the order carries on.")).to_be_visible()
+
+    moved = await stack.until(
+        f"/orders/{order_id}", "analyst", lambda o: o["status"] not in ("AWAITING_REVIEW",)
+    )
+    assert moved["fraud"]["review_decision"] == "approve"
+    await page.goto(f"{stack.url}/console/#/orders/{order_id}")
+    await expect(page.locator("#order-status")).not_to_contain_text("Awaiting review")
+    await expect(page.get_by_role("heading", name="Timeline (events and messages)")).to_be_visible()
+    await shot(page, "desk-order")
+    # The same desk in French.
+    await page.get_by_role("button", name="Français").click()
+    await expect(
+        page.get_by_role("heading", name="Historique (événements et messages)")
+    ).to_be_visible()
+    await page.context.close()
+
+
+SOURCING = {
+    "channel": "web-fr",
+    "description": "first draft",
+    "strategies": [{"name": "nearest", "criteria": [{"criterion": "distance"}]}],
+    "fallback": {"name": "any", "criteria": [{"criterion": "distance"}]},
+}
+
+
+async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
+    browser: Any, stack: Stack
+) -> None:
+    made = await stack.http.post(
+        "/sourcing/profiles/paris/versions", json=SOURCING, headers=stack.auth("admin")
+    )
+    assert made.status_code == 201, made.text
+    version = made.json()["version"]
+    page = await signed_in(browser, stack, "admin", DESK_SIZE)
+    await page.goto(f"{stack.url}/console/#/admin/sourcing")
+    await page.get_by_role("link", name=f"paris v{version}").click()
+    editor = page.get_by_label("The draft (JSON)")
+    document = (await editor.input_value()).replace("first draft", "nearest store first")
+    await editor.fill(document.replace('"distance"', '"nowhere"', 1))
+    await page.get_by_role("button", name="Validate").click()
+    await expect(page.locator(".refusal")).to_contain_text("strategies")
+    await editor.fill(document)
+    await page.get_by_role("button", name="Validate").click()
+    await expect(page.get_by_text("Valid.")).to_be_visible()
+    await page.get_by_role("button", name="Save the draft").click()
+    await expect(page.get_by_text(f"Draft paris v{version} saved.")).to_be_visible()
+    await page.get_by_role("button", name="Simulate on past orders").click()
+    await expect(page.locator("#trial-totals")).to_contain_text("orders tried")
+    await shot(page, "admin-sourcing-profile")
+    await page.get_by_role("button", name="Publish").click()
+    await expect(page.get_by_text(f"paris v{version} is in force.")).to_be_visible()
+
+    in_force = await stack.http.get(
+        "/sourcing/profiles/in-force?channel=web-fr", headers=stack.auth("analyst")
+    )
+    assert (in_force.json()["id"], in_force.json()["version"]) == ("paris", version)
+    assert in_force.json()["description"] == "nearest store first"
+    await page.context.close()
+
+
+async def test_a_store_key_cannot_open_another_stores_work_nor_an_analyst_page(
+    browser: Any, stack: Stack
+) -> None:
+    order_id = new_id("LYON")
+    await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
+    theirs = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: True)
+    page = await signed_in(browser, stack, "opera", PHONE_SIZE)
+    # Only the store's section is offered...
+    await expect(page.locator("#nav a")).to_have_text(["Store"])
+
+    # ...and what the API refuses, the console shows refused.
+    await page.goto(f"{stack.url}/console/#/store/ST-LYON")
+    await expect(page.locator(".refusal[data-code='location_not_found']")).to_be_visible()
+    await shot(page, "store-refused-other-store")
+    await page.goto(f"{stack.url}/console/#/store/ST-OPERA/fulfilment/{theirs['id']}")
+    await expect(page.locator(".refusal[data-code='fulfilment_not_found']")).to_be_visible()
+    await page.goto(f"{stack.url}/console/#/desk")
+    await expect(page.locator(".refusal[data-code='forbidden']")).to_be_visible()
+    await page.goto(f"{stack.url}/console/#/orders/{order_id}")
+    await expect(page.locator(".refusal[data-code='forbidden']")).to_be_visible()
+    await page.context.close()
