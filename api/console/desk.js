@@ -17,12 +17,14 @@ function select(name, values, chosen, label) {
 
 async function queue(_m, params) {
   const main = page(t("desk.title"), loading());
-  const wanted = { kind: params.get("kind") || "", status: params.get("status") ?? "open",
+  const chosen = params.get("status") ?? "open";
+  const wanted = { kind: params.get("kind") || "", status: chosen === "any" ? "" : chosen,
     assignee: params.get("assignee") || "", overdue: params.get("overdue") || "" };
   const answer = await get(`/tasks${query({ ...wanted, limit: 100 })}`);
   main.lastChild.remove();
   const kind = select("kind", KINDS, wanted.kind, (k) => t(`task.${k}`, {}, k));
   const status = select("status", STATUSES, wanted.status, (s) => t(`taskstatus.${s}`, {}, s));
+  status.firstChild.value = "any";
   const assignee = select("assignee", ["me", "none"], wanted.assignee, (a) => t(`assignee.${a}`));
   const overdue = h("input", { type: "checkbox", id: "overdue", name: "overdue",
     checked: wanted.overdue === "true" });
@@ -83,6 +85,8 @@ async function taskPage([id], _params, who) {
     [t("escalated"), task.escalated ? t("yes") : t("no")],
     [t("task.assignee"), task.assignee || t("assignee.none")],
   ]), slot);
+  // A review's facts come before the decision: the score, each reason, the customer's orders.
+  if (task.kind === "fraud_review") main.append(await fraudPanel(task));
   if (task.status === "open") {
     main.append(h("div", { class: "actions" },
       mine ? button(t("task.release"), async () => {
@@ -101,7 +105,6 @@ async function taskPage([id], _params, who) {
   } else if (task.outcome) {
     main.append(h("h2", {}, t("task.outcome")), h("pre", {}, JSON.stringify(task.outcome, null, 2)));
   }
-  if (task.kind === "fraud_review") main.append(await fraudPanel(task));
   main.append(h("h2", {}, t("order")), await orderDetail(task.order_id));
 }
 

@@ -23,7 +23,8 @@ export function setLang(code) {
 }
 
 export function t(key, params = {}, fallback) {
-  let text = DICTS[lang()][key] ?? en[key] ?? fallback ?? key;
+  let text = DICTS[lang()][key] ?? en[key] ?? (fallback === undefined ? key : fallback);
+  if (text === null) return null;
   for (const [name, value] of Object.entries(params)) {
     text = text.replaceAll(`{${name}}`, String(value));
   }

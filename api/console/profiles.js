@@ -27,7 +27,41 @@ async function versions([kind]) {
     [t("profile.scope"), (v) => v.channel ?? (v.applies_to ? JSON.stringify(v.applies_to) : t("profile.default"))],
     [t("created"), (v) => `${when(v.created_at)} ${v.created_by || ""}`],
     [t("profile.published"), (v) => when(v.published_at)],
-  ], answer.body.items) : h("p", {}, t("none")));
+  ], answer.body.items) : h("p", {}, t("none")), newProfile(kind, spec));
+}
+
+const EXAMPLES = {
+  sourcing: { channel: "web-fr", strategies: [{ name: "nearest", criteria: [{ criterion: "distance" }] }],
+    fallback: { name: "any", criteria: [{ criterion: "distance" }] } },
+  fulfilment: { name: "Stores", applies_to: { location_type: "store" },
+    steps: [{ type: "pick", mode: "scan_each" }, { type: "pack" }, { type: "handover" },
+      { type: "ready_for_collection" }, { type: "collected" }] },
+};
+
+// A new profile: its id and its first draft.
+function newProfile(kind, spec) {
+  const slot = h("div");
+  const id = h("input", { id: "new-id", name: "id", required: true, pattern: "[A-Za-z0-9._:-]+" });
+  const doc = h("textarea", { id: "new-document", name: "document", rows: 10 },
+    JSON.stringify(EXAMPLES[kind], null, 2));
+  return h("section", { "aria-labelledby": "new-profile" },
+    h("h2", { id: "new-profile" }, t("profile.new")), slot,
+    h("form", { onsubmit: async (ev) => {
+      ev.preventDefault();
+      let body;
+      try {
+        body = JSON.parse(doc.value);
+      } catch (err) {
+        return show(slot, refusal({ status: 422, body: { code: "invalid_json", reason: String(err) } }));
+      }
+      const r = await post(spec.create(id.value.trim()),
+        kind === "fulfilment" ? { ...body, id: id.value.trim() } : body);
+      if (!r.ok) return show(slot, refusal(r));
+      location.hash = `#/admin/${kind}/${enc(r.body.id)}/${r.body.version}`;
+      return null;
+    } }, h("label", { for: "new-id" }, t("profile.id")), id,
+    h("label", { for: "new-document" }, t("profile.edit")), doc,
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("profile.create")))));
 }
 
 // The document as the API takes it back: without the version's own id, version and status.
