@@ -283,3 +283,21 @@ async def test_a_store_key_cannot_open_another_stores_work_nor_an_analyst_page(
     await page.goto(f"{stack.url}/console/#/orders/{order_id}")
     await expect(page.locator(".refusal[data-code='forbidden']")).to_be_visible()
     await page.context.close()
+
+
+async def test_a_browser_asking_for_french_gets_the_console_in_french(
+    browser: Any, stack: Stack
+) -> None:
+    context = await browser.new_context(viewport=PHONE_SIZE, locale="fr-FR")
+    page = await context.new_page()
+    await page.goto(f"{stack.url}/console")
+
+    await expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    await shot(page, "login-fr")
+    await page.get_by_label("Clé d'API").fill(stack.keys["opera"])
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Travail à ST-OPERA")).to_be_visible()
+    await page.get_by_role("button", name="English").click()
+    await expect(page.get_by_role("heading", name="Work at ST-OPERA")).to_be_visible()
+    await context.close()
