@@ -10,14 +10,25 @@ import { routes as profileRoutes } from "./profiles.js";
 const RESOURCES = {
   locations: ["/locations", "/locations/{id}",
     { id: "ST-NEW", name: "New store", type: "store", country: "FR", lat: 48.85, lon: 2.35 }],
-  channels: ["/channels", "/channels/{id}", { id: "web-new", name: "New web shop" }],
-  networks: ["/networks", "/networks/{id}", { id: "net-new", name: "New network", location_ids: [] }],
+  channels: ["/channels", "/channels/{id}",
+    { id: "web-new", name: "New web shop", market: "FR", network_id: "net-new" }],
+  networks: ["/networks", "/networks/{id}", { id: "net-new", name: "New network", locations: [] }],
   "safety-rules": ["/safety-rules", "/safety-rules/{id}",
-    { scope: "sku", sku: "SKU-1", quantity: 2 }],
-  exclusions: ["/exclusions", "/exclusions/{id}", { channel: "web-fr", category: "electronics" }],
+    { id: "keep-two", scope: "sku", sku: "SKU-1", quantity: 2 }],
+  exclusions: ["/exclusions", "/exclusions/{id}",
+    { id: "no-phones", channel: "web-fr", category: "electronics" }],
   keys: ["/keys", "/keys/{id}", { role: "store", name: "new-store", location_id: "ST-NEW" }],
   webhooks: ["/webhooks/subscriptions", "/webhooks/subscriptions/{id}",
     { url: "https://example.com/hooks", events: ["order.*"] }],
+};
+// What may change in one, and how: [method, the fields its body takes].
+const EDITS = {
+  locations: ["PATCH", ["name", "type", "country", "lat", "lon", "daily_capacity",
+    "lead_time_hours", "is_open"]],
+  channels: ["PATCH", ["name", "market", "network_id", "buffer", "low_stock"]],
+  networks: ["PATCH", ["name", "locations"]],
+  "safety-rules": ["PUT", ["scope", "quantity", "percent", "sku", "category", "location_id",
+    "vendor_id", "location_type", "channel", "note"]],
 };
 const ACTIONS = {
   keys: [["key.rotate", (id) => `/keys/${enc(id)}/rotate`]],
@@ -56,6 +67,8 @@ async function resource([name]) {
       show(slot, r.ok ? h("div", { class: "notice", role: "status" }, t("secret.once"),
         h("pre", {}, JSON.stringify(r.body, null, 2))) : refusal(r));
     }, { class: "quiet" })),
+    EDITS[name] ? button(t("edit"), () => editRow(name, onePath, idOf(x), x, slot),
+      { class: "quiet", "aria-label": `${t("edit")} ${idOf(x)}` }) : null,
     button(t("delete"), async () => {
       if (!window.confirm(t("delete.confirm", { id: idOf(x) }))) return null;
       const r = await call("DELETE", onePath.replace("{id}", enc(idOf(x))));
@@ -88,6 +101,30 @@ async function resource([name]) {
   } }, h("label", { for: "new-body" }, t("admin.body")), body,
   h("div", { class: "actions" }, h("button", { type: "submit" }, t("admin.create")))));
   return null;
+}
+
+// One row's editable fields as JSON, sent back as the API takes a change.
+function editRow(name, onePath, id, row, slot) {
+  const [method, fields] = EDITS[name];
+  const current = Object.fromEntries(fields.filter((f) => f in row).map((f) => [f, row[f]]));
+  const body = h("textarea", { id: "edit-body", name: "body", rows: 8 }, JSON.stringify(current, null, 2));
+  const problem = h("div");
+  const form = h("form", { onsubmit: async (ev) => {
+    ev.preventDefault();
+    let parsed;
+    try {
+      parsed = JSON.parse(body.value);
+    } catch (err) {
+      return show(problem, refusal({ status: 422, body: { code: "invalid_json", reason: String(err) } }));
+    }
+    const r = await call(method, onePath.replace("{id}", enc(id)), parsed);
+    if (!r.ok) return show(problem, refusal(r));
+    await resource([name]);
+    return show(document.getElementById("result"), notice(t("saved", { id })));
+  } }, h("h2", {}, t("edit.title", { id })), h("label", { for: "edit-body" }, t("admin.body.edit")),
+  body, problem, h("div", { class: "actions" }, h("button", { type: "submit" }, t("save"))));
+  slot.replaceChildren(form);
+  body.focus();
 }
 
 export const routes = [

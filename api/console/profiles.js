@@ -129,6 +129,12 @@ async function version([kind, id, v]) {
       go(`#/admin/${kind}/${enc(r.body.id)}/${r.body.version}`);
       return null;
     }, { id: "rollback", class: "secondary" }) : null,
+    kind === "fulfilment" && stored.status === "active" ? button(t("profile.retire"), async () => {
+      const r = await post(`${spec.base}/${enc(id)}/retire`);
+      if (!r.ok) return show(slot, refusal(r));
+      await version([kind, id, v]);
+      return show(document.getElementById("result"), notice(t("profile.retired", { id })));
+    }, { id: "retire", class: "secondary" }) : null,
   ];
   main.append(h("p", {}, t(`profilestatus.${stored.status}`, {}, stored.status),
     stored.published_at ? ` · ${t("profile.published")} ${when(stored.published_at)}` : ""),
@@ -166,16 +172,18 @@ function replayForm(parsed, results, slot) {
 // Which fulfilment profile a fulfilment at a location would run, and why.
 function inForceForm(results, slot) {
   const loc = h("input", { id: "if-location", name: "location_id", required: true });
+  const channel = h("input", { id: "if-channel", name: "channel", required: true, value: "web-fr" });
   const method = h("select", { id: "if-method", name: "delivery_method" },
     ["ship", "collect"].map((m) => h("option", { value: m }, t(`method.${m}`))));
   return h("form", { class: "inline", onsubmit: async (ev) => {
     ev.preventDefault();
     const r = await get(`/fulfilment/profiles/in-force${query({ location_id: loc.value.trim(),
-      delivery_method: method.value })}`);
+      channel: channel.value.trim(), delivery_method: method.value })}`);
     if (!r.ok) return show(slot, refusal(r));
     return results.replaceChildren(h("h2", {}, t("inforce.title")), h("p", {}, r.body.reason || ""),
       h("pre", {}, JSON.stringify(r.body, null, 2)));
   } }, h("label", { for: "if-location" }, t("location")), loc,
+  h("label", { for: "if-channel" }, t("orders.channel")), channel,
   h("label", { for: "if-method" }, t("method")), method,
   h("button", { type: "submit", class: "secondary" }, t("inforce.check")));
 }

@@ -23,7 +23,8 @@ async function workList([loc], params, who) {
   }
   const main = page(t("work.title", { loc }), loading());
   const kind = params.get("kind") || "";
-  const answer = await get(`/locations/${enc(loc)}/work${query({ kind, limit: 100 })}`);
+  const cursor = params.get("cursor") || "";
+  const answer = await get(`/locations/${enc(loc)}/work${query({ kind, cursor, limit: 50 })}`);
   main.lastChild.remove();
   if (!answer.ok) {
     main.append(refusal(answer));
@@ -65,8 +66,12 @@ async function workList([loc], params, who) {
         h("div", { class: item.overdue ? "overdue" : "muted" },
           `${t("due")} ${when(item.due_at)}`, item.overdue ? ` · ${t("overdue")}` : ""))))
     : h("p", {}, t("work.empty"));
-  main.append(filter, waves, slot, list);
+  const more = answer.body.next_cursor
+    ? h("p", {}, h("a", { href: `#/store/${enc(loc)}${query({ kind, cursor: answer.body.next_cursor })}` },
+      t("work.more"))) : null;
+  main.append(filter, waves, slot, list, more);
 }
+
 
 function storePicker() {
   const input = h("input", { id: "loc", name: "loc", required: true });

@@ -259,6 +259,20 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     )
     assert (in_force.json()["id"], in_force.json()["version"]) == ("paris", version)
     assert in_force.json()["description"] == "nearest store first"
+
+    # A location closed from its row (Bastille holds no stock: no other test sources there).
+    await page.goto(f"{stack.url}/console/#/admin/locations")
+    await page.get_by_role("button", name="Edit ST-BASTILLE").click()
+    change = page.get_by_label("What changes (JSON, as the API takes it)")
+    await change.fill('{"is_open": "maybe"}')
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.locator(".refusal")).to_contain_text("is_open")
+    await change.fill('{"is_open": false}')
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("ST-BASTILLE saved.")).to_be_visible()
+    listed = await stack.http.get("/locations", headers=stack.auth("analyst"))
+    bastille = next(x for x in listed.json()["items"] if x["id"] == "ST-BASTILLE")
+    assert bastille["is_open"] is False
     await page.context.close()
 
 
