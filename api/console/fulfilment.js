@@ -111,7 +111,8 @@ function legacyAction(f, slot, reload) {
 function labelForm(label, name, onValue) {
   const { form, input } = scanField(label, async (value) => {
     await onValue(value);
-    if (document.querySelector(".refusal")) refusedScan(input);
+    if (document.querySelector("#result .refusal")) refusedScan(input);
+    else sound("ok");
   });
   form.querySelector("input").name = name;
   return form;

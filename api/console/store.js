@@ -153,6 +153,8 @@ function renderWave(body, slot, wave, who) {
       show(slot, notice(t("wave.sorted")));
       return redraw(sorted.body);
     }, { id: "sort" })));
+    // Every line picked or short: the next thing to do is the sort.
+    setTimeout(() => document.getElementById("sort")?.focus(), 0);
   }
   parts.push(h("h2", {}, t("wave.lines")), h("table", {},
     h("thead", {}, h("tr", {}, [t("sku"), t("bin"), t("quantity"), t("picked")].map((c) =>
