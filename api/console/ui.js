@@ -58,7 +58,7 @@ export function kv(pairs) {
 // What the API refused, in words, with its stable code, field and reason as it said them.
 export function refusal(answer) {
   const body = answer.body || {};
-  const headline = t(`code.${body.code}`, {}, null) ??
+  const headline = t(`code.${body.code}.${body.field}`, {}, null) ?? t(`code.${body.code}`, {}, null) ??
     t(`refused.${answer.status}`, {}, t("refused.other", { status: answer.status }));
   const detail = [body.code, body.field].filter(Boolean).join(" · ");
   const reasons = (body.errors || []).filter((e) => e.reason && e.reason !== body.reason);

@@ -15,6 +15,8 @@ export const en = {
   "refused.409": "Refused in its current state.", "refused.422": "Refused: check the input.",
   "refused.429": "Too many requests: wait a moment.", "refused.503": "Unavailable: try again.",
   "refused.0": "The API could not be reached.", "refused.other": "Refused ({status}).",
+  "code.invalid.code": "Wrong collection code: nothing was handed over.",
+  "code.invalid.label": "Not this parcel's label.",
   "code.wrong_item": "Wrong item: not the product asked for.",
   "code.unknown_barcode": "Unknown barcode: no product has it.",
   "code.pick_exceeds_requested": "One too many: the line is complete.",

@@ -15,6 +15,8 @@ export const fr = {
   "refused.409": "Refusé dans son état actuel.", "refused.422": "Refusé : vérifiez la saisie.",
   "refused.429": "Trop de requêtes : patientez un instant.", "refused.503": "Indisponible : réessayez.",
   "refused.0": "L'API est injoignable.", "refused.other": "Refusé ({status}).",
+  "code.invalid.code": "Mauvais code de retrait : rien n'a été remis.",
+  "code.invalid.label": "Ce n'est pas l'étiquette de ce colis.",
   "code.wrong_item": "Mauvais article : ce n'est pas le produit demandé.",
   "code.unknown_barcode": "Code-barres inconnu : aucun produit ne l'a.",
   "code.pick_exceeds_requested": "Une unité de trop : la ligne est complète.",

@@ -166,7 +166,9 @@ async def test_a_collection_is_refused_a_wrong_code_and_handed_over_for_the_righ
     await expect(page.get_by_role("heading", name="Collection at the counter")).to_be_visible()
 
     await scan(page, "X" + code)
-    await expect(page.locator(".refusal[data-code='invalid']")).to_contain_text("code")
+    await expect(page.locator(".refusal[data-code='invalid']")).to_contain_text(
+        "Wrong collection code: nothing was handed over."
+    )
     await expect(page.locator("body")).to_have_attribute("data-sound", "refused")
     await shot(page, "store-collection-refused-code")
     await scan(page, code)
