@@ -20,6 +20,8 @@ const RESOURCES = {
   keys: ["/keys", "/keys/{id}", { role: "store", name: "new-store", location_id: "ST-NEW" }],
   webhooks: ["/webhooks/subscriptions", "/webhooks/subscriptions/{id}",
     { url: "https://example.com/hooks", events: ["order.*"] }],
+  // Read and redelivered only: the relay makes them.
+  deliveries: ["/webhooks/deliveries", null, null],
 };
 // What may change in one, and how: [method, the fields its body takes].
 const EDITS = {
@@ -33,6 +35,7 @@ const EDITS = {
 const ACTIONS = {
   keys: [["key.rotate", (id) => `/keys/${enc(id)}/rotate`]],
   webhooks: [["webhook.rotate", (id) => `/webhooks/subscriptions/${enc(id)}/rotate-secret`]],
+  deliveries: [["delivery.redeliver", (id) => `/webhooks/deliveries/${enc(id)}/redeliver`]],
 };
 
 function home() {
@@ -64,12 +67,13 @@ async function resource([name]) {
   const rowActions = (x) => [
     ...(ACTIONS[name] || []).map(([label, path]) => button(t(label), async () => {
       const r = await post(path(idOf(x)));
-      show(slot, r.ok ? h("div", { class: "notice", role: "status" }, t("secret.once"),
+      show(slot, r.ok ? h("div", { class: "notice", role: "status" },
+        r.body && r.body.secret ? t("secret.once") : t("done"),
         h("pre", {}, JSON.stringify(r.body, null, 2))) : refusal(r));
-    }, { class: "quiet" })),
+    }, { class: "quiet", "aria-label": `${t(label)} ${idOf(x)}` })),
     EDITS[name] ? button(t("edit"), () => editRow(name, onePath, idOf(x), x, slot),
       { class: "quiet", "aria-label": `${t("edit")} ${idOf(x)}` }) : null,
-    button(t("delete"), async () => {
+    onePath && button(t("delete"), async () => {
       if (!window.confirm(t("delete.confirm", { id: idOf(x) }))) return null;
       const r = await call("DELETE", onePath.replace("{id}", enc(idOf(x))));
       if (!r.ok) return show(slot, refusal(r));
@@ -83,6 +87,7 @@ async function resource([name]) {
         h("pre", {}, JSON.stringify(x, null, 2)))],
       [t("actions"), rowActions]], items)
     : h("p", {}, t("none")));
+  if (!example) return null;
   const body = h("textarea", { id: "new-body", name: "body", rows: 8 }, JSON.stringify(example, null, 2));
   main.append(h("h2", {}, t("admin.create")), h("form", { onsubmit: async (ev) => {
     ev.preventDefault();

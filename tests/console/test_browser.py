@@ -5,6 +5,7 @@ what is not its own. Each test leaves a screenshot of its main pages in docs/con
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -275,6 +276,18 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     listed = await stack.http.get("/locations", headers=stack.auth("analyst"))
     bastille = next(x for x in listed.json()["items"] if x["id"] == "ST-BASTILLE")
     assert bastille["is_open"] is False
+
+    # A new key: its secret shown this once, and it opens the API.
+    await page.goto(f"{stack.url}/console/#/admin/keys")
+    await page.get_by_label("New one (JSON, as the API takes it)").fill(
+        '{"role": "store", "name": "opera-2", "location_id": "ST-OPERA"}'
+    )
+    await page.get_by_role("button", name="Create").click()
+    await expect(page.get_by_text("Keep the secret now")).to_be_visible()
+    answer = (await page.locator("#result pre").inner_text()).strip()
+    secret = json.loads(answer)["secret"]
+    me = await stack.http.get("/keys/me", headers={"Authorization": f"Bearer {secret}"})
+    assert (me.json()["name"], me.json()["location_id"]) == ("opera-2", "ST-OPERA")
     await page.context.close()
 
 
