@@ -83,7 +83,7 @@ export const en = {
   "task.kind": "Kind", "task.status": "Status", "task.assignee": "Held by", "task.flags": "Flags",
   "task.title": "Task {id}", "task.notfound": "No task {id} for this key.",
   "task.claim": "Claim", "task.release": "Release", "task.claimed": "Claimed: it is yours.",
-  "task.complete": "Complete", "task.completed": "Completed: the order carries on.",
+  "task.complete": "Complete", "task.completed": "Completed.",
   "task.outcome": "Outcome", "task.byworkflow": "Done from the store's screens, not here.",
   "task.fraud_review": "Fraud review", "task.payment_exception": "Payment exception",
   "task.return_qc": "Return grading", "task.delivery_exception": "Delivery exception",

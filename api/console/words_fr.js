@@ -83,7 +83,7 @@ export const fr = {
   "task.kind": "Type", "task.status": "Statut", "task.assignee": "Prise par", "task.flags": "Alertes",
   "task.title": "Tâche {id}", "task.notfound": "Aucune tâche {id} pour cette clé.",
   "task.claim": "Prendre", "task.release": "Rendre", "task.claimed": "Prise : elle est à vous.",
-  "task.complete": "Terminer", "task.completed": "Terminée : la commande continue.",
+  "task.complete": "Terminer", "task.completed": "Terminée.",
   "task.outcome": "Résultat", "task.byworkflow": "Se fait depuis les écrans du magasin, pas ici.",
   "task.fraud_review": "Revue de fraude", "task.payment_exception": "Incident de paiement",
   "task.return_qc": "Contrôle de retour", "task.delivery_exception": "Incident de livraison",

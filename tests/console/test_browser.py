@@ -203,7 +203,7 @@ async def test_an_analyst_claims_and_approves_a_held_order_and_the_order_moves_o
     await page.get_by_label("Decision").select_option("approve")
     await page.get_by_label("Reason").fill("ID checked by phone")
     await page.get_by_role("button", name="Complete").click()
-    await expect(page.get_by_text("Completed: the order carries on.")).to_be_visible()
+    await expect(page.get_by_text("Completed.", exact=True)).to_be_visible()
 
     moved = await stack.until(
         f"/orders/{order_id}", "analyst", lambda o: o["status"] not in ("AWAITING_REVIEW",)
@@ -330,3 +330,70 @@ async def test_a_browser_asking_for_french_gets_the_console_in_french(
     await page.get_by_role("button", name="English").click()
     await expect(page.get_by_role("heading", name="Work at ST-OPERA")).to_be_visible()
     await context.close()
+
+
+async def _collected(stack: Stack, order_id: str) -> None:
+    """A Lyon collection picked, packed and collected through the API."""
+    await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
+    lyon = stack.auth("lyon")
+    row = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
+    lines = [{"line_id": x["line_id"], "picked": x["quantity"]} for x in row["lines"]]
+    picked = await stack.http.post(
+        f"/fulfilments/{row['id']}/pick", json={"lines": lines}, headers=lyon
+    )
+    assert picked.status_code == 200, picked.text
+    await stack.fulfilment(
+        "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "pack"
+    )
+    parcels = {"parcels": [{"weight_grams": 800}]}
+    packed = await stack.http.post(f"/fulfilments/{row['id']}/pack", json=parcels, headers=lyon)
+    assert packed.status_code == 200, packed.text
+    await stack.fulfilment(
+        "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "collected"
+    )
+    code = {"code": stack.collection_code(order_id)}
+    collected = await stack.http.post(f"/fulfilments/{row['id']}/collect", json=code, headers=lyon)
+    assert collected.status_code == 200, collected.text
+
+
+async def test_a_store_receives_a_return_and_an_analyst_grades_it(
+    browser: Any, stack: Stack
+) -> None:
+    order_id = new_id("RET")
+    await _collected(stack, order_id)
+    request = {
+        "lines": [{"line_id": "1", "quantity": 1}],
+        "reason_code": "changed_mind",
+        "method": "in_store",
+        "location_id": "ST-LYON",
+    }
+    asked = await stack.http.post(
+        f"/orders/{order_id}/returns", json=request, headers=stack.auth("analyst")
+    )
+    assert asked.status_code == 201, asked.text
+    return_id = asked.json()["return_id"]
+
+    page = await signed_in(browser, stack, "lyon", PHONE_SIZE)
+    await page.get_by_role("link", name="Receive a return").click()
+    await scan(page, return_id)
+    await page.get_by_label("SKU-TEE (of 1)").fill("1")
+    await page.get_by_role("button", name="Received").click()
+    await expect(page.get_by_text(f"Return {return_id} received.")).to_be_visible()
+    await shot(page, "store-return-received")
+    await page.context.close()
+
+    waiting = await stack.until(
+        "/tasks?kind=return_qc&status=open",
+        "analyst",
+        lambda b: any(x["order_id"] == order_id for x in b["items"]),
+    )
+    task = next(x for x in waiting["items"] if x["order_id"] == order_id)
+    page = await signed_in(browser, stack, "analyst", DESK_SIZE)
+    await page.goto(f"{stack.url}/console/#/desk/task/{task['id']}")
+    await page.get_by_role("button", name="Complete").click()
+    await expect(page.get_by_text("Completed.", exact=True)).to_be_visible()
+    done = await stack.until(
+        f"/returns/{return_id}", "analyst", lambda r: r["status"] == "COMPLETED"
+    )
+    assert done["grades"] == [{"line_id": "1", "grade": "qc_resellable", "quantity": 1}]
+    await page.context.close()
