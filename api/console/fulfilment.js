@@ -90,8 +90,7 @@ function stepAction(f, step, slot, reload) {
       return labelForm(t("receive.label"), "label", async (label) =>
         after(await post(`/fulfilments/${id}/receive`, { label })));
     case "collected":
-      return labelForm(t("collect.code"), "code", async (code) =>
-        after(await post(`/fulfilments/${id}/collect`, { code })));
+      return collectForm(f, slot, reload);
     default:
       return completeStep(f, step, slot, reload);
   }
@@ -116,6 +115,27 @@ function labelForm(label, name, onValue) {
   });
   form.querySelector("input").name = name;
   return form;
+}
+
+// The customer's code; by default they take everything still waiting, or only what the
+// quantities under "Only part of it" say (the rest waits for the same code).
+function collectForm(f, slot, reload) {
+  const parts = f.lines.map((l) => ({ l, input: h("input", { type: "number", min: 0,
+    max: l.quantity - (l.collected || 0), id: `take-${l.line_id}`, name: `take-${l.line_id}`,
+    placeholder: String(l.quantity - (l.collected || 0)) }) }));
+  const form = labelForm(t("collect.code"), "code", async (code) => {
+    const lines = parts.filter((p) => p.input.value !== "")
+      .map((p) => ({ line_id: p.l.line_id, quantity: Number(p.input.value) }))
+      .filter((line) => line.quantity > 0);
+    const body = lines.length ? { code, lines } : { code };
+    const answer = await post(`/fulfilments/${enc(f.id)}/collect`, body);
+    const partly = answer.ok && answer.body.status === "PARTIALLY_COLLECTED";
+    return act(slot, reload, partly ? t("collect.partly") : t("collect.done"))(answer);
+  });
+  return h("div", {}, form, h("details", {}, h("summary", {}, t("collect.part")),
+    parts.map(({ l, input }) => h("div", { class: "field" },
+      h("label", { for: input.id }, `${l.sku} (${t("collect.left", { n: l.quantity - (l.collected || 0) })})`),
+      input))));
 }
 
 function scanStep(f, slot, reload, stepKey) {

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.api.conftest import Api, error_of
+
+CONSOLE = Path(__file__).resolve().parents[2] / "api" / "console"
 
 
 async def test_the_console_opens_without_a_key_and_loads_its_modules(api: Api) -> None:
@@ -53,3 +56,24 @@ async def test_a_key_reads_its_own_role_and_scope(api: Api) -> None:
     assert (analyst.json()["role"], analyst.json()["location_id"]) == ("analyst", None)
     assert nobody.status_code == 401
     assert error_of(nobody)["code"] == "unauthenticated"
+
+
+def _phrases(name: str) -> set[str]:
+    """The keys of one of the console's dictionaries (a JS object of "key": "text")."""
+    text = (CONSOLE / name).read_text()
+    pairs = re.findall(r'(?:^|[{,])\s*(?:"([^"]+)"|([A-Za-z_]\w*))\s*:\s*"', text, re.M)
+    return {quoted or bare for quoted, bare in pairs}
+
+
+def test_every_phrase_a_page_asks_for_is_in_english_and_in_french() -> None:
+    english, french = _phrases("words_en.js"), _phrases("words_fr.js")
+    asked = {
+        key
+        for module in CONSOLE.glob("*.js")
+        if not module.name.startswith("words")
+        for key in re.findall(r'\bt\(\s*"([^"]+)"', module.read_text())
+    }
+
+    assert len(english) > 200
+    assert english == french, (english - french, french - english)
+    assert asked - english == set()

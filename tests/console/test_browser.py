@@ -172,8 +172,16 @@ async def test_a_collection_is_refused_a_wrong_code_and_handed_over_for_the_righ
     )
     await expect(page.locator("body")).to_have_attribute("data-sound", "refused")
     await shot(page, "store-collection-refused-code")
+    # The customer takes one tee today...
+    await page.get_by_text("Only part of it").click()
+    await page.get_by_label("SKU-TEE (2 waiting)").fill("1")
     await scan(page, code)
-    await expect(page.get_by_text("Step done.")).to_be_visible()
+    await expect(page.get_by_text("Handed over in part")).to_be_visible()
+    partly = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: True)
+    assert partly["status"] == "PARTIALLY_COLLECTED"
+    # ...and the rest, with the same code, another day.
+    await scan(page, code)
+    await expect(page.get_by_text("Handed over.", exact=True)).to_be_visible()
 
     collected = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: True)
     assert collected["status"] == "COLLECTED"
