@@ -26,6 +26,8 @@ pytestmark = pytest.mark.skipif(
     reason=f"no Chromium at {CHROMIUM}: install the system's chromium package (.ci/run does)",
 )
 expect = playwright_api.expect
+# Each answer may wait on the worker and Temporal, on a machine the whole suite shares.
+expect.set_options(timeout=20_000)
 PHONE_SIZE = {"width": 390, "height": 780}
 DESK_SIZE = {"width": 1280, "height": 800}
 
