@@ -219,7 +219,12 @@ async def test_an_analyst_claims_and_approves_a_held_order_and_the_order_moves_o
         f"/orders/{order_id}", "analyst", lambda o: o["status"] not in ("AWAITING_REVIEW",)
     )
     assert moved["fraud"]["review_decision"] == "approve"
-    await page.goto(f"{stack.url}/console/#/orders/{order_id}")
+    # Found again by its customer, from the order search (Alt+O opens it).
+    await page.keyboard.press("Alt+o")
+    await expect(page.get_by_role("heading", name="Orders", exact=True)).to_be_visible()
+    await page.get_by_label("Customer").fill(customer["id"])
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_role("link", name=order_id).click()
     await expect(page.locator("#order-status")).not_to_contain_text("Awaiting review")
     await expect(page.get_by_role("heading", name="Timeline (events and messages)")).to_be_visible()
     await shot(page, "desk-order")
