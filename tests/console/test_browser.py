@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,22 @@ async def signed_in(browser: Any, stack: Stack, who: str, size: dict[str, int]) 
     return page
 
 
+_SHOTS: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Where the screenshots go: docs/console/ when OMS_CONSOLE_SCREENSHOTS=1 asks to refresh
+    them (their ids and times change at every run, so a plain run leaves the docs alone)."""
+    refresh = os.environ.get("OMS_CONSOLE_SCREENSHOTS") == "1"
+    _SHOTS.append(SCREENSHOTS if refresh else tmp_path_factory.mktemp("screenshots"))
+    yield
+    _SHOTS.pop()
+
+
 async def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+    _SHOTS[-1].mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(_SHOTS[-1] / f"{name}.png"))
 
 
 async def scan(page: Any, code: str) -> None:
