@@ -53,7 +53,25 @@ STORES = FulfilmentProfile.model_validate(
         ],
     }
 )
+# Lyon scans every unit at the pick and again at the bench.
+LYON = FulfilmentProfile.model_validate(
+    {
+        "id": "lyon",
+        "steps": [
+            {"type": "pick", "mode": "scan_each"},
+            {"type": "verify"},
+            {"type": "pack"},
+            {"type": "handover"},
+            {"type": "ready_for_collection"},
+            {"type": "collected"},
+        ],
+    }
+)
 POLL = 0.05
+
+
+def profile_of(_session: Any, location_id: str, _channel: str, _method: Any) -> FulfilmentProfile:
+    return LYON if location_id == "ST-LYON" else STORES
 
 
 @dataclass
@@ -116,7 +134,7 @@ def _keys(db: Database) -> dict[str, str]:
 async def serving(dev_env: WorkflowEnvironment, db: Database) -> AsyncIterator[Stack]:
     seed(db, STOCK)
     keys = _keys(db)
-    async with running(dev_env.client, db, profiles=lambda *_: STORES) as h:
+    async with running(dev_env.client, db, profiles=profile_of) as h:
         port = free_port()
         app = create_app(Settings(task_queue=h.task_queue), db=db, client=dev_env.client)
         server = uvicorn.Server(

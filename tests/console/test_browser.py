@@ -171,7 +171,20 @@ async def test_a_collection_is_refused_a_wrong_code_and_handed_over_for_the_righ
     waiting = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
     page = await signed_in(browser, stack, "lyon", PHONE_SIZE)
     await page.goto(f"{stack.url}/console/#/store/ST-LYON/fulfilment/{waiting['id']}")
-    await page.get_by_role("button", name="Confirm the pick").click()
+    # Lyon's profile: every unit scanned at the pick, and again at the bench.
+    for barcode in (TEE, MUG, TEE):
+        await scan(page, barcode)
+        await expect(page.get_by_text(f"Scanned {barcode}")).to_be_visible()
+    await expect(page.locator("#counts")).to_contain_text("SKU-TEE: 2 / 2")
+    await page.get_by_role("button", name="Pick what was scanned").click()
+    await expect(page.get_by_role("heading", name="Verify")).to_be_visible()
+    for barcode in (TEE, MUG, TEE):  # each answer awaited: its notice differs from the last
+        await scan(page, barcode)
+        await expect(page.get_by_text(f"Scanned {barcode}")).to_be_visible()
+    await expect(page.locator("#counts")).to_contain_text("SKU-TEE: 2 / 2")
+    await scan(page, TEE)  # a third tee: more than was picked
+    await expect(page.locator(".refusal[data-code='pick_exceeds_requested']")).to_be_visible()
+    await page.get_by_role("button", name="Done").click()
     await expect(page.get_by_role("heading", name="Pack")).to_be_visible()
     await page.get_by_role("button", name="Packed").click()
     await stack.fulfilment(
@@ -365,11 +378,17 @@ async def _collected(stack: Stack, order_id: str) -> None:
     await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
     lyon = stack.auth("lyon")
     row = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
-    lines = [{"line_id": x["line_id"], "picked": x["quantity"]} for x in row["lines"]]
-    picked = await stack.http.post(
-        f"/fulfilments/{row['id']}/pick", json={"lines": lines}, headers=lyon
-    )
-    assert picked.status_code == 200, picked.text
+    scans = f"/fulfilments/{row['id']}/scans"
+    for step in ("pick", "verify"):
+        await stack.fulfilment(
+            "ST-LYON", "lyon", order_id, lambda f, s=step: (f["current_step"] or {}).get("key") == s
+        )
+        for barcode in (TEE, TEE, MUG):
+            scanned = await stack.http.post(scans, json={"barcode": barcode}, headers=lyon)
+            assert scanned.status_code == 200, scanned.text
+        url = f"/fulfilments/{row['id']}/" + ("pick" if step == "pick" else "steps/verify/complete")
+        done = await stack.http.post(url, headers=lyon)
+        assert done.status_code == 200, done.text
     await stack.fulfilment(
         "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "pack"
     )
