@@ -1,9 +1,10 @@
-// Store pages: the location's work list, soonest due first, and picking a wave by scanning.
+// Store pages: the location's work list, soonest due first; its routes (a wave, a fulfilment,
+// a return to receive).
 import { enc, get, post, query } from "./api.js";
 import { t } from "./i18n.js";
-import { button, h, loading, notice, page, refusal, refusedScan, scanField, show, sound,
-  when } from "./ui.js";
+import { h, loading, page, refusal, show, when } from "./ui.js";
 import { fulfilmentPage, receiveReturnPage } from "./fulfilment.js";
+import { wavePage } from "./wave.js";
 
 const STRATEGIES = ["by_item", "by_zone", "by_category", "per_order"];
 const KINDS = ["wave_to_pick", "fulfilment_to_pick", "fulfilment_to_pack", "service_to_do",
@@ -81,121 +82,6 @@ function storePicker() {
   } }, h("label", { for: "loc" }, t("location")), input,
   h("button", { type: "submit" }, t("open"))));
   input.focus();
-}
-
-// The SKU being picked: the first line, in the picker's order, whose SKU still needs units
-// and was not reported short.
-function currentSku(wave) {
-  const progress = Object.fromEntries(wave.skus.map((s) => [s.sku, s]));
-  const line = wave.lines.find((l) => {
-    const p = progress[l.sku];
-    return p && p.picked < p.quantity && !p.short_reason;
-  });
-  return line ? line.sku : null;
-}
-
-async function wavePage([loc, waveId], _params, who) {
-  const main = page(t("wave.title", { id: waveId }), loading());
-  const answer = await get(`/pick-waves/${enc(waveId)}`);
-  main.lastChild.remove();
-  if (!answer.ok) {
-    main.append(refusal(answer));
-    return;
-  }
-  const slot = h("div", { id: "result" });
-  const body = h("div");
-  main.append(h("p", {}, h("a", { href: `#/store/${enc(loc)}` }, t("back.work"))), slot, body);
-  renderWave(body, slot, answer.body, who);
-}
-
-function renderWave(body, slot, wave, who) {
-  const redraw = (next) => renderWave(body, slot, next, who);
-  const progress = Object.fromEntries(wave.skus.map((s) => [s.sku, s]));
-  const sku = currentSku(wave);
-  const parts = [h("p", {}, `${t(`wavestatus.${wave.status}`)} · ${t(`strategy.${wave.strategy}`,
-    {}, wave.strategy)} · ${t("wave.count", { n: wave.fulfilment_count })}`)];
-  if (wave.status === "open") {
-    const picker = h("input", { id: "picker", name: "picker", value: who.name, required: true });
-    parts.push(h("form", { class: "inline", onsubmit: async (ev) => {
-      ev.preventDefault();
-      const claimed = await post(`/pick-waves/${enc(wave.id)}/claim`, { picker: picker.value });
-      if (!claimed.ok) return show(slot, refusal(claimed));
-      show(slot, notice(t("wave.claimed")));
-      return redraw(claimed.body);
-    } }, h("label", { for: "picker" }, t("wave.picker")), picker,
-    h("button", { type: "submit" }, t("wave.claim"))));
-  }
-  if (wave.status === "claimed" && sku) {
-    const line = wave.lines.find((l) => l.sku === sku);
-    const { form, input } = scanField(t("scan.label"), async (barcode) => {
-      const answer = await post(`/pick-waves/${enc(wave.id)}/picks`,
-        { lines: [{ sku, barcodes: [barcode] }] });
-      if (!answer.ok) {
-        refusedScan(input);
-        show(slot, refusal(answer));
-        return;
-      }
-      sound("ok");
-      show(slot, notice(t("scan.ok", { sku, barcode })));
-      redraw(answer.body);
-    });
-    parts.push(h("div", { class: "current", id: "current" },
-      h("h2", {}, t("wave.now", { sku })),
-      h("p", {}, `${t("bin")} ${line.bin || "—"} · ${t("zone")} ${line.zone || "—"} · `,
-        h("strong", { id: "count" }, `${progress[sku].picked} / ${progress[sku].quantity}`)),
-      form, shortForm(wave, sku, slot, redraw)));
-    setTimeout(() => input.focus(), 0);
-  }
-  if (wave.status === "claimed" && !sku) {
-    parts.push(h("div", { class: "actions" }, button(t("wave.sort"), async () => {
-      const sorted = await post(`/pick-waves/${enc(wave.id)}/sort`);
-      if (!sorted.ok) return show(slot, refusal(sorted));
-      show(slot, notice(t("wave.sorted")));
-      return redraw(sorted.body);
-    }, { id: "sort" })));
-    // Every line picked or short: the next thing to do is the sort.
-    setTimeout(() => document.getElementById("sort")?.focus(), 0);
-  }
-  parts.push(h("h2", {}, t("wave.lines")), h("table", {},
-    h("thead", {}, h("tr", {}, [t("sku"), t("bin"), t("quantity"), t("picked")].map((c) =>
-      h("th", { scope: "col" }, c)))),
-    h("tbody", {}, wave.skus.map((s) => h("tr", { class: s.sku === sku ? "current" : "" },
-      h("td", {}, s.sku), h("td", {}, wave.lines.filter((l) => l.sku === s.sku)
-        .map((l) => l.bin).filter(Boolean).join(", ") || "—"),
-      h("td", {}, s.quantity),
-      h("td", { class: s.picked >= s.quantity ? "done" : "" }, s.picked,
-        s.short_reason ? ` (${t("short")}: ${s.short_reason})` : ""))))));
-  if (wave.outcomes.length) {
-    parts.push(h("h2", {}, t("wave.outcomes")), h("ul", {}, wave.outcomes.map((o) =>
-      h("li", {}, `${o.fulfilment_id}: ${o.status || o.code} `,
-        h("a", { href: `#/store/${enc(wave.location_id)}/fulfilment/${enc(o.fulfilment_id)}` },
-          t("open"))))));
-  }
-  body.replaceChildren(...parts);
-}
-
-// A short pick: the units in hand are what was scanned, and the rest needs its reason code.
-function shortForm(wave, sku, slot, redraw) {
-  const holder = h("div");
-  const open = button(t("short.report"), async () => {
-    const codes = await get("/reason-codes?usage=short_pick");
-    if (!codes.ok) return show(slot, refusal(codes));
-    const select = h("select", { id: "short-reason", name: "short_reason", required: true },
-      h("option", { value: "" }, t("choose")),
-      codes.body.items.map((c) => h("option", { value: c.code }, c.label || c.code)));
-    const picked = wave.skus.find((s) => s.sku === sku).picked;
-    holder.replaceChildren(h("form", { class: "inline", onsubmit: async (ev) => {
-      ev.preventDefault();
-      const answer = await post(`/pick-waves/${enc(wave.id)}/picks`,
-        { lines: [{ sku, count: picked, short_reason: select.value }] });
-      if (!answer.ok) return show(slot, refusal(answer));
-      show(slot, notice(t("short.done", { sku })));
-      return redraw(answer.body);
-    } }, h("label", { for: "short-reason" }, t("short.reason", { sku, n: picked })), select,
-    h("button", { type: "submit" }, t("short.confirm"))));
-    return select.focus();
-  }, { class: "secondary", id: "short" });
-  return h("div", { class: "actions" }, open, holder);
 }
 
 export const routes = [

@@ -103,6 +103,10 @@ export function sound(kind) {
   }
 }
 
+// Scans are sent one at a time, in the order they were read: a scanner may read the next
+// barcode before the API has answered the last.
+let scans = Promise.resolve();
+
 // One input that keeps the focus (a keyboard-wedge scanner types into it and presses Enter).
 // Focus goes back to it whenever nothing else that takes input has it.
 export function scanField(label, onScan) {
@@ -112,8 +116,11 @@ export function scanField(label, onScan) {
     ev.preventDefault();
     const value = input.value.trim();
     input.value = "";
-    if (value) await onScan(value);
-    input.focus();
+    if (value) {
+      scans = scans.then(() => onScan(value)).catch(() => {});
+      await scans;
+    }
+    if (input.isConnected) input.focus();
   } }, h("label", { for: "scan" }, label), input);
   input.addEventListener("blur", () => setTimeout(() => {
     const active = document.activeElement;

@@ -131,10 +131,10 @@ async def test_a_store_picks_a_wave_by_scanning_refuses_a_wrong_item_packs_and_h
     await shot(page, "store-wave-refused-scan")
     await scan(page, MUG)
     await expect(page.get_by_role("heading", name="Pick SKU-TEE")).to_be_visible()
-    for n in range(1, 5):
+    # A scanner faster than the API: four tees read without waiting for an answer, each sent
+    # in turn and counted once.
+    for _ in range(4):
         await scan(page, TEE)
-        if n < 4:
-            await expect(page.locator("#count")).to_have_text(f"{n} / 4")
     await page.get_by_role("button", name="Sort into orders").click()
     await expect(page.get_by_text("Sorted: each order got its units.")).to_be_visible()
 
