@@ -26,9 +26,17 @@ export function page(title, ...children) {
   return content;
 }
 
+// Dates and money as the browser's own variant of the chosen language writes them (en-GB
+// and en-US differ).
+function locale() {
+  const chosen = document.documentElement.lang;
+  const wanted = navigator.languages || [navigator.language || chosen];
+  return wanted.find((tag) => tag.toLowerCase().split("-")[0] === chosen) || chosen;
+}
+
 export function when(iso) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(document.documentElement.lang, {
+  return new Date(iso).toLocaleString(locale(), {
     dateStyle: "short",
     timeStyle: "short",
   });
@@ -36,7 +44,7 @@ export function when(iso) {
 
 export function money(minor, currency) {
   if (minor === undefined || minor === null) return "—";
-  return new Intl.NumberFormat(document.documentElement.lang, {
+  return new Intl.NumberFormat(locale(), {
     style: "currency",
     currency: currency || "EUR",
   }).format(minor / 100);
