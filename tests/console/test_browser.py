@@ -91,7 +91,18 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     _SHOTS.pop()
 
 
+# The controls of a page that a screen reader could not name: no label, no aria-label, no
+# text of their own.
+UNNAMED = """() => [...document.querySelectorAll("input, select, textarea, button, a")]
+  .filter((e) => !e.closest("[hidden]"))
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+    && !(e.textContent || "").trim())
+  .map((e) => e.outerHTML)"""
+
+
 async def shot(page: Any, name: str) -> None:
+    """A screenshot of one of the main pages, once every control on it has a name."""
+    assert await page.evaluate(UNNAMED) == [], name
     _SHOTS[-1].mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(_SHOTS[-1] / f"{name}.png"))
 
@@ -302,7 +313,7 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
         "/sourcing/profiles/in-force?channel=web-fr", headers=stack.auth("analyst")
     )
     assert (in_force.json()["id"], in_force.json()["version"]) == ("paris", version)
-    assert in_force.json()["description"] == "nearest store first"
+    assert in_force.json()["description"] == "nearest store first", in_force.json()
 
     # A location closed from its row (Bastille holds no stock: no other test sources there).
     await page.goto(f"{stack.url}/console/#/admin/locations")
