@@ -60,7 +60,7 @@ function newProfile(kind, spec) {
       location.hash = `#/admin/${kind}/${enc(r.body.id)}/${r.body.version}`;
       return null;
     } }, h("label", { for: "new-id" }, t("profile.id")), id,
-    h("label", { for: "new-document" }, t("profile.edit")), doc,
+    h("label", { for: "new-document" }, t("profile.first")), doc,
     h("div", { class: "actions" }, h("button", { type: "submit" }, t("profile.create")))));
 }
 

@@ -138,6 +138,7 @@ export const en = {
   "profile.new": "A new profile", "profile.id": "Its id", "profile.create": "Create the draft",
   "profile.retire": "Retire", "profile.retired": "{id} is no longer in force.",
   "work.more": "More work →",
+  "profile.first": "Its first draft (JSON)",
   "profile.rollback": "Roll back",
   "profilestatus.draft": "Draft", "profilestatus.active": "In force", "profilestatus.inactive": "Inactive",
   "trial.title": "Tried on past orders", "trial.last": "The newest orders",

@@ -138,6 +138,7 @@ export const fr = {
   "profile.new": "Un nouveau profil", "profile.id": "Son identifiant", "profile.create": "Créer le brouillon",
   "profile.retire": "Retirer", "profile.retired": "{id} n'est plus en vigueur.",
   "work.more": "Plus de travail →",
+  "profile.first": "Son premier brouillon (JSON)",
   "profile.rollback": "Revenir à la version précédente",
   "profilestatus.draft": "Brouillon", "profilestatus.active": "En vigueur", "profilestatus.inactive": "Inactif",
   "trial.title": "Essayé sur des commandes passées", "trial.last": "Les commandes les plus récentes",

@@ -292,6 +292,7 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     page = await signed_in(browser, stack, "admin", DESK_SIZE)
     await page.goto(f"{stack.url}/console/#/admin/sourcing")
     await page.get_by_role("link", name=f"paris v{version}").click()
+    await expect(page.get_by_role("heading", name=f"Profile paris v{version}")).to_be_visible()
     editor = page.get_by_label("The draft (JSON)")
     document = (await editor.input_value()).replace("first draft", "nearest store first")
     await editor.fill(document.replace('"distance"', '"nowhere"', 1))
@@ -360,8 +361,10 @@ async def test_a_store_key_cannot_open_another_stores_work_nor_an_analyst_page(
     await page.goto(f"{stack.url}/console/#/store/ST-OPERA/fulfilment/{theirs['id']}")
     await expect(page.locator(".refusal[data-code='fulfilment_not_found']")).to_be_visible()
     await page.goto(f"{stack.url}/console/#/desk")
+    await expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
     await expect(page.locator(".refusal[data-code='forbidden']")).to_be_visible()
     await page.goto(f"{stack.url}/console/#/orders/{order_id}")
+    await expect(page.get_by_role("heading", name=f"Order {order_id}")).to_be_visible()
     await expect(page.locator(".refusal[data-code='forbidden']")).to_be_visible()
     await page.context.close()
 
