@@ -80,7 +80,9 @@ function loginPage(message) {
 
 function home() {
   const who = me();
-  const first = sections(who)[0];
+  // An admin starts at the admin pages; everyone else at their first (only) section.
+  const mine = sections(who);
+  const first = mine.find(([name]) => name === "admin") || mine[0];
   if (first) {
     location.replace(first[1]);
     return;

@@ -74,14 +74,21 @@ async function workList([loc], params, who) {
 }
 
 
-function storePicker() {
+// A key without a location of its own (an admin) chooses the location whose work to open.
+async function storePicker() {
   const input = h("input", { id: "loc", name: "loc", required: true });
-  page(t("store.choose"), h("form", { class: "inline", onsubmit: (ev) => {
+  const main = page(t("store.choose"), h("form", { class: "inline", onsubmit: (ev) => {
     ev.preventDefault();
     location.hash = `#/store/${enc(input.value.trim())}`;
   } }, h("label", { for: "loc" }, t("location")), input,
   h("button", { type: "submit" }, t("open"))));
   input.focus();
+  const listed = await get("/locations");
+  if (listed.ok) {
+    main.append(h("ul", { class: "cards", "aria-label": t("locations") }, listed.body.items.map((l) =>
+      h("li", {}, h("a", { href: `#/store/${enc(l.id)}` }, `${l.name} (${l.id})`),
+        h("div", { class: "muted" }, `${l.type}${l.is_open === false ? ` · ${t("closed")}` : ""}`)))));
+  }
 }
 
 export const routes = [

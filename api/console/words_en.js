@@ -27,6 +27,7 @@ export const en = {
   edit: "Edit", save: "Save", saved: "{id} saved.", "edit.title": "Change {id}",
   "admin.body.edit": "What changes (JSON, as the API takes it)",
   done: "Done.",
+  closed: "closed",
   all: "All", filter: "Filter", open: "Open", search: "Search", choose: "Choose…", yes: "yes",
   no: "no", none: "Nothing yet.", details: "Details", actions: "Actions", delete: "Delete",
   "delete.confirm": "Delete {id}?", deleted: "{id} deleted.", "created.one": "Created.",

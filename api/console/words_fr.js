@@ -27,6 +27,7 @@ export const fr = {
   edit: "Modifier", save: "Enregistrer", saved: "{id} enregistré.", "edit.title": "Modifier {id}",
   "admin.body.edit": "Ce qui change (JSON, tel que l'API le prend)",
   done: "Fait.",
+  closed: "fermé",
   all: "Tous", filter: "Filtrer", open: "Ouvrir", search: "Rechercher", choose: "Choisir…", yes: "oui",
   no: "non", none: "Rien pour l'instant.", details: "Détails", actions: "Actions", delete: "Supprimer",
   "delete.confirm": "Supprimer {id} ?", deleted: "{id} supprimé.", "created.one": "Créé.",
