@@ -32,7 +32,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 TEE, MUG, PHONE = "04006381333931", "12345670", "5012345678900"
 STOCK = {
-    # Paris shipments go to the Opéra store (Bastille holds nothing); collections to Lyon.
+    # Paris shipments go to the Opéra store (Bastille holds nothing: its collections come
+    # from elsewhere); collections to Lyon.
     ("SKU-TEE", "ST-OPERA"): 50,
     ("SKU-MUG", "ST-OPERA"): 50,
     ("SKU-TEE", "ST-LYON"): 20,
@@ -125,7 +126,8 @@ def _keys(db: Database) -> dict[str, str]:
             )
             for role in ("storefront", "analyst", "integration", "admin")
         }
-        for name, location in (("opera", "ST-OPERA"), ("lyon", "ST-LYON")):
+        stores = (("opera", "ST-OPERA"), ("lyon", "ST-LYON"), ("bastille", "ST-BASTILLE"))
+        for name, location in stores:
             made[name] = api_keys.create_key(s, role="store", name=name, location_id=location)
     return made
 

@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from tests.console.stack import CHROMIUM, MUG, SCREENSHOTS, TEE, Stack, new_id, serving
+from tests.workflows.record_transfer_paths import allow_transfers
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright not installed")
 pytestmark = pytest.mark.skipif(
@@ -316,19 +317,24 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     assert (in_force.json()["id"], in_force.json()["version"]) == ("paris", version)
     assert in_force.json()["description"] == "nearest store first", in_force.json()
 
-    # A location closed from its row (Bastille holds no stock: no other test sources there).
+    # A pop-up store opened, then closed from its row (nothing is sourced there: no stock).
     await page.goto(f"{stack.url}/console/#/admin/locations")
-    await page.get_by_role("button", name="Edit ST-BASTILLE").click()
+    await page.get_by_label("New one (JSON, as the API takes it)").fill(
+        '{"id": "ST-POPUP", "name": "Pop-up", "type": "store", "country": "FR",'
+        ' "lat": 48.86, "lon": 2.34}'
+    )
+    await page.get_by_role("button", name="Create").click()
+    await page.get_by_role("button", name="Edit ST-POPUP").click()
     change = page.get_by_label("What changes (JSON, as the API takes it)")
     await change.fill('{"is_open": "maybe"}')
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.locator(".refusal")).to_contain_text("is_open")
     await change.fill('{"is_open": false}')
     await page.get_by_role("button", name="Save", exact=True).click()
-    await expect(page.get_by_text("ST-BASTILLE saved.")).to_be_visible()
+    await expect(page.get_by_text("ST-POPUP saved.")).to_be_visible()
     listed = await stack.http.get("/locations", headers=stack.auth("analyst"))
-    bastille = next(x for x in listed.json()["items"] if x["id"] == "ST-BASTILLE")
-    assert bastille["is_open"] is False
+    popup = next(x for x in listed.json()["items"] if x["id"] == "ST-POPUP")
+    assert popup["is_open"] is False
 
     # A new key: its secret shown this once, and it opens the API.
     await page.goto(f"{stack.url}/console/#/admin/keys")
@@ -457,4 +463,50 @@ async def test_a_store_receives_a_return_and_an_analyst_grades_it(
         f"/returns/{return_id}", "analyst", lambda r: r["status"] == "COMPLETED"
     )
     assert done["grades"] == [{"line_id": "1", "grade": "qc_resellable", "quantity": 1}]
+    await page.context.close()
+
+
+async def test_a_store_receives_a_transfer_by_its_label_and_hands_it_over(
+    browser: Any, stack: Stack
+) -> None:
+    # A collection at the Bastille store, which holds none of it: the channel's profile ships
+    # it there from the Opéra store, which picks, packs and hands it over to the carrier.
+    allow_transfers(stack.db)
+    order_id = new_id("XFER")
+    await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-BASTILLE"})
+    opera = stack.auth("opera")
+    row = await stack.fulfilment(
+        "ST-OPERA", "opera", order_id, lambda f: (f["current_step"] or {}).get("type") == "pick"
+    )
+    assert row["transfer_to"] == "ST-BASTILLE"
+    lines = [{"line_id": x["line_id"], "picked": x["quantity"]} for x in row["lines"]]
+    url = f"/fulfilments/{row['id']}"
+    assert (await stack.http.post(f"{url}/pick", json={"lines": lines}, headers=opera)).is_success
+    await stack.fulfilment(
+        "ST-OPERA", "opera", order_id, lambda f: (f["current_step"] or {}).get("type") == "pack"
+    )
+    parcels = {"parcels": [{"weight_grams": 800}]}
+    assert (await stack.http.post(f"{url}/pack", json=parcels, headers=opera)).is_success
+    booked = await stack.fulfilment(
+        "ST-OPERA",
+        "opera",
+        order_id,
+        lambda f: f["tracking_number"] and (f["current_step"] or {}).get("type") == "handover",
+    )
+    label = {"label": booked["tracking_number"]}
+    assert (await stack.http.post(f"{url}/handover", json=label, headers=opera)).is_success
+    await stack.fulfilment("ST-BASTILLE", "bastille", order_id, lambda f: f["current_step"])
+
+    page = await signed_in(browser, stack, "bastille", PHONE_SIZE)
+    await page.get_by_role("link", name=f"Transfer to receive · {row['id']}").click()
+    await expect(page.get_by_role("heading", name="Receive the transfer")).to_be_visible()
+    await scan(page, "BOX-9")
+    await expect(page.locator(".refusal")).to_contain_text("Not this parcel's label.")
+    await shot(page, "store-transfer-receive")
+    await scan(page, booked["tracking_number"])
+    await expect(page.get_by_role("heading", name="Collection at the counter")).to_be_visible()
+    await scan(page, stack.collection_code(order_id))
+    await expect(page.get_by_text("Handed over.", exact=True)).to_be_visible()
+    done = await stack.until(f"/orders/{order_id}", "analyst", lambda o: o["status"] == "COMPLETED")
+    assert [line["state"] for line in done["lines"]] == ["collected", "collected"]
     await page.context.close()
