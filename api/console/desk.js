@@ -132,7 +132,13 @@ async function fraudPanel(task) {
 function outcomeForm(task, slot) {
   const submit = (build) => async (ev) => {
     ev.preventDefault();
-    const r = await post(`/tasks/${enc(task.id)}/complete`, build());
+    let body;
+    try {
+      body = build();
+    } catch (err) {
+      return show(slot, refusal({ status: 422, body: { code: "invalid_json", reason: String(err) } }));
+    }
+    const r = await post(`/tasks/${enc(task.id)}/complete`, body);
     if (!r.ok) return show(slot, refusal(r));
     return show(slot, notice(t("task.completed")));
   };
@@ -159,15 +165,34 @@ function outcomeForm(task, slot) {
       h("label", { for: "note" }, t("outcome.note")), note,
       h("div", { class: "actions" }, h("button", { type: "submit", id: "complete" }, t("task.complete"))));
   }
-  if (task.kind === "return_qc") {
-    const grades = h("textarea", { id: "grades", name: "grades", rows: 6 },
-      JSON.stringify((task.payload.lines || []).map((l) => ({ line_id: l.line_id,
-        grade: "qc_resellable", quantity: l.quantity })), null, 1));
-    return h("form", { onsubmit: submit(() => ({ grades: JSON.parse(grades.value || "[]") })) },
-      h("label", { for: "grades" }, t("outcome.grades")), grades,
-      h("div", { class: "actions" }, h("button", { type: "submit", id: "complete" }, t("task.complete"))));
-  }
+  if (task.kind === "return_qc") return gradesForm(task, submit);
   return h("p", { class: "muted" }, t("task.byworkflow"));
+}
+
+// A grade for the units of each line that came back (a return_qc reason code each); units of
+// one line graded differently are given line by line under "As JSON".
+function gradesForm(task, submit) {
+  const lines = task.payload.lines || [];
+  const rows = lines.map((l) => ({ l,
+    grade: h("select", { id: `grade-${l.line_id}`, name: `grade-${l.line_id}` },
+      h("option", { value: "qc_resellable" }, "qc_resellable")) }));
+  get("/reason-codes?usage=return_qc").then((codes) => {
+    if (!codes.ok) return;
+    for (const { grade } of rows) {
+      grade.replaceChildren(...codes.body.items.map((c) =>
+        h("option", { value: c.code, selected: c.code === "qc_resellable" }, c.label || c.code)));
+    }
+  });
+  const raw = h("textarea", { id: "grades", name: "grades", rows: 6 });
+  const build = () => (raw.value.trim() ? { grades: JSON.parse(raw.value) }
+    : { grades: rows.map(({ l, grade }) => ({ line_id: l.line_id, grade: grade.value,
+      quantity: l.quantity })) });
+  return h("form", { onsubmit: submit(build) },
+    rows.map(({ l, grade }) => h("div", { class: "field" },
+      h("label", { for: grade.id }, t("outcome.gradeof", { sku: l.sku, n: l.quantity })), grade)),
+    h("details", {}, h("summary", {}, t("outcome.asjson")),
+      h("label", { for: "grades" }, t("outcome.grades")), raw),
+    h("div", { class: "actions" }, h("button", { type: "submit", id: "complete" }, t("task.complete"))));
 }
 
 export const routes = [

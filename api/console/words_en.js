@@ -100,6 +100,7 @@ export const en = {
   "outcome.resolution": "Resolution", "outcome.note": "Note", "outcome.reshipped": "Reshipped",
   "outcome.refunded": "Refunded", "outcome.redelivery_booked": "Redelivery booked",
   "outcome.closed": "Closed", "outcome.grades": "Grades (one per line and grade)",
+  "outcome.gradeof": "Grade of the {n} × {sku} received", "outcome.asjson": "As JSON (units of a line graded differently)",
   "fraud.title": "Fraud assessment", "fraud.score": "Score {score}", "fraud.short": "Score",
   "fraud.reasons": "Reasons", "fraud.reason": "Rule", "fraud.weight": "Weight",
   "fraud.detail": "Why", "fraud.history": "Orders of customer {customer}",

@@ -100,6 +100,7 @@ export const fr = {
   "outcome.resolution": "Résolution", "outcome.note": "Note", "outcome.reshipped": "Renvoyé",
   "outcome.refunded": "Remboursé", "outcome.redelivery_booked": "Nouvelle livraison prévue",
   "outcome.closed": "Clos", "outcome.grades": "Notes (une par ligne et par note)",
+  "outcome.gradeof": "Note des {n} × {sku} reçus", "outcome.asjson": "En JSON (unités d'une ligne notées différemment)",
   "fraud.title": "Évaluation de fraude", "fraud.score": "Score {score}", "fraud.short": "Score",
   "fraud.reasons": "Raisons", "fraud.reason": "Règle", "fraud.weight": "Poids",
   "fraud.detail": "Pourquoi", "fraud.history": "Commandes du client {customer}",

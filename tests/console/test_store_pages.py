@@ -224,12 +224,13 @@ async def test_a_store_receives_a_return_and_an_analyst_grades_it(
     task = next(x for x in waiting["items"] if x["order_id"] == order_id)
     page = await signed_in(browser, stack, "analyst", DESK_SIZE)
     await page.goto(f"{stack.url}/console/#/desk/task/{task['id']}")
+    await page.get_by_label("Grade of the 1 × SKU-TEE received").select_option("qc_damaged")
     await page.get_by_role("button", name="Complete").click()
     await expect(page.get_by_text("Completed.", exact=True)).to_be_visible()
     done = await stack.until(
         f"/returns/{return_id}", "analyst", lambda r: r["status"] == "COMPLETED"
     )
-    assert done["grades"] == [{"line_id": "1", "grade": "qc_resellable", "quantity": 1}]
+    assert done["grades"] == [{"line_id": "1", "grade": "qc_damaged", "quantity": 1}]
     await page.context.close()
 
 
