@@ -53,21 +53,9 @@ async function queue(_m, params) {
   ], tasks) : h("p", {}, t("desk.empty")));
 }
 
-// The API lists tasks, it has no read of one: look for it among the open ones, then the rest.
-async function findTask(id) {
-  for (const status of ["open", ""]) {
-    const answer = await get(`/tasks${query({ status, limit: 200 })}`);
-    if (!answer.ok) return answer;
-    const found = answer.body.items.find((x) => x.id === id);
-    if (found) return { ok: true, status: 200, body: found };
-  }
-  return { ok: false, status: 404, body: { code: "task_not_found", field: "task_id",
-    reason: t("task.notfound", { id }) } };
-}
-
 async function taskPage([id], _params, who) {
   const main = page(t("task.title", { id }), loading());
-  const answer = await findTask(id);
+  const answer = await get(`/tasks/${enc(id)}`);
   main.lastChild.remove();
   main.append(h("p", {}, h("a", { href: "#/desk" }, t("back.desk"))));
   if (!answer.ok) {

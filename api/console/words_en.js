@@ -85,7 +85,7 @@ export const en = {
   "return.submit": "Received", "return.received": "Return {id} received.",
   "desk.title": "Tasks", "desk.empty": "No task matches.",
   "task.kind": "Kind", "task.status": "Status", "task.assignee": "Held by", "task.flags": "Flags",
-  "task.title": "Task {id}", "task.notfound": "No task {id} for this key.",
+  "task.title": "Task {id}",
   "task.claim": "Claim", "task.release": "Release", "task.claimed": "Claimed: it is yours.",
   "task.complete": "Complete", "task.completed": "Completed.",
   "task.outcome": "Outcome", "task.byworkflow": "Done from the store's screens, not here.",

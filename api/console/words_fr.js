@@ -85,7 +85,7 @@ export const fr = {
   "return.submit": "Réceptionné", "return.received": "Retour {id} réceptionné.",
   "desk.title": "Tâches", "desk.empty": "Aucune tâche ne correspond.",
   "task.kind": "Type", "task.status": "Statut", "task.assignee": "Prise par", "task.flags": "Alertes",
-  "task.title": "Tâche {id}", "task.notfound": "Aucune tâche {id} pour cette clé.",
+  "task.title": "Tâche {id}",
   "task.claim": "Prendre", "task.release": "Rendre", "task.claimed": "Prise : elle est à vous.",
   "task.complete": "Terminer", "task.completed": "Terminée.",
   "task.outcome": "Résultat", "task.byworkflow": "Se fait depuis les écrans du magasin, pas ici.",

@@ -63,6 +63,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders/{order_id}/cancel": {"post"},
         "/orders/{order_id}/sourcing": {"get"},
         "/tasks": {"get"},
+        "/tasks/{task_id}": {"get"},
         "/tasks/{task_id}/complete": {"post"},
         "/tasks/{task_id}/claim": {"post"},
         "/tasks/{task_id}/release": {"post"},

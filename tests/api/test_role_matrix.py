@@ -35,6 +35,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/orders"): {"analyst", "storefront"},
     ("POST", "/orders/{order_id}/cancel"): {"analyst", "storefront"},
     ("GET", "/tasks"): {"analyst"},
+    ("GET", "/tasks/{task_id}"): {"analyst"},
     ("POST", "/tasks/{task_id}/complete"): {"analyst"},
     ("POST", "/tasks/{task_id}/claim"): {"analyst"},
     ("POST", "/tasks/{task_id}/release"): {"analyst"},
