@@ -6,17 +6,9 @@ import { t } from "./i18n.js";
 import { button, h, loading, notice, page, refusal, refusedScan, scanField, show, sound,
   when } from "./ui.js";
 
-// The API lists a location's fulfilments, not one by id: read the pages until it shows up.
-async function findFulfilment(loc, id) {
-  for (let offset = 0; offset < 5000; offset += 200) {
-    const answer = await get(`/locations/${enc(loc)}/fulfilments?limit=200&offset=${offset}`);
-    if (!answer.ok) return answer;
-    const found = answer.body.items.find((f) => f.id === id);
-    if (found) return { ok: true, status: 200, body: found };
-    if (answer.body.items.length < 200) break;
-  }
-  return { ok: false, status: 404, body: { code: "fulfilment_not_found", field: "fulfilment_id",
-    reason: t("fulfilment.notfound", { id, loc }) } };
+// One fulfilment as the key may see it (a store key: only what its location works now).
+async function findFulfilment(_loc, id) {
+  return get(`/fulfilments/${enc(id)}`);
 }
 
 export async function fulfilmentPage([loc, id]) {

@@ -62,7 +62,7 @@ export const en = {
   "short.report": "Short pick…", "short.reason": "Why are only {n} of {sku} found?",
   "short.reasonof": "Short reason for {sku}", "short.confirm": "Report short",
   "short.done": "{sku} reported short.",
-  "fulfilment.title": "Fulfilment {id}", "fulfilment.notfound": "No fulfilment {id} at {loc} for this key.",
+  "fulfilment.title": "Fulfilment {id}",
   "pick.scanned": "Pick what was scanned", "pick.confirm": "Confirm the pick",
   "pack.parcels": "Parcels", "pack.weight": "Weight of each (g)", "pack.submit": "Packed",
   "pack.done": "Packed.", "handover.label": "Scan the parcel's label", "receive.label": "Scan the parcel's label",

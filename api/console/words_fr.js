@@ -62,7 +62,7 @@ export const fr = {
   "short.report": "Prélèvement incomplet…", "short.reason": "Pourquoi seulement {n} de {sku} ?",
   "short.reasonof": "Motif du manque pour {sku}", "short.confirm": "Déclarer le manque",
   "short.done": "Manque déclaré pour {sku}.",
-  "fulfilment.title": "Préparation {id}", "fulfilment.notfound": "Aucune préparation {id} à {loc} pour cette clé.",
+  "fulfilment.title": "Préparation {id}",
   "pick.scanned": "Prélever ce qui est scanné", "pick.confirm": "Confirmer le prélèvement",
   "pack.parcels": "Colis", "pack.weight": "Poids de chacun (g)", "pack.submit": "Emballé",
   "pack.done": "Emballé.", "handover.label": "Scannez l'étiquette du colis", "receive.label": "Scannez l'étiquette du colis",

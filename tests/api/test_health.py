@@ -69,6 +69,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/tasks/{task_id}/release": {"post"},
         "/webhooks/senders": {"get"},
         "/fulfilments/{fulfilment_id}/label": {"get"},
+        "/fulfilments/{fulfilment_id}": {"get"},
         "/orders/{order_id}/returns": {"get", "post"},
         "/returns/{return_id}": {"get"},
         "/returns/{return_id}/receive": {"post"},

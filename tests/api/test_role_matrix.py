@@ -44,6 +44,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("DELETE", "/webhooks/senders/{sender}"): set(),
     ("POST", "/webhooks/carriers/{carrier}"): SIGNED,
     ("GET", "/fulfilments/{fulfilment_id}/label"): {"store"},
+    ("GET", "/fulfilments/{fulfilment_id}"): {"store"},
     ("POST", "/webhooks/subscriptions"): set(),
     ("GET", "/webhooks/subscriptions"): set(),
     ("GET", "/webhooks/subscriptions/{subscription_id}"): set(),
