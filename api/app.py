@@ -20,6 +20,7 @@ from api.routers import (
     catalogue,
     channels,
     codec,
+    console,
     fulfilment_profiles,
     fulfilment_steps,
     fulfilments,
@@ -97,6 +98,7 @@ ROUTERS = (
     webhooks_pos.router,
     webhooks_out.router,
     returns.router,
+    console.router,
 )
 
 

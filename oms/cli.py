@@ -272,6 +272,7 @@ def cmd_dev(settings: Settings) -> None:
         print(
             f"\nOMS is running (data in {settings.home}/)\n"
             f"  API          {api}  (OpenAPI: {api}/docs)\n"
+            f"  Console      {api}/console  (sign in with a key below)\n"
             f"  Metrics      {api}/metrics (API), {worker_metrics_url(settings)} (worker)\n"
             f"  Temporal UI  http://127.0.0.1:{settings.ui_port}\n"
             f"  Temporal     127.0.0.1:{settings.temporal_port}\n"

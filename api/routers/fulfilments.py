@@ -153,6 +153,18 @@ def list_fulfilments(
         return FulfilmentList(items=[FulfilmentPublic.of(f) for f in rows])
 
 
+@router.get(
+    "/fulfilments/{fulfilment_id}",
+    response_model=FulfilmentPublic,
+    responses=error_responses(ErrorCode.FULFILMENT_NOT_FOUND),
+)
+def get_fulfilment(fulfilment_id: str, principal: Staff, db: DbDep) -> Any:
+    """One fulfilment, as the location's list shows it, for the location that works it now: a
+    transfer is its source's until it leaves, then the collection store's; another location's
+    is `404 fulfilment_not_found`, as if it did not exist."""
+    return FulfilmentPublic.of(visible_row(db, principal, fulfilment_id))
+
+
 class Label(BaseModel):
     fulfilment_id: str
     carrier: str

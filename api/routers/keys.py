@@ -25,6 +25,8 @@ from oms.domain.order import Identifier
 router = APIRouter(prefix="/keys", tags=["keys"])
 
 Admin = Annotated[Principal, Depends(require())]
+# Every role: what a key is, it may read.
+Anyone = Annotated[Principal, Depends(require("storefront", "analyst", "store", "integration"))]
 Role = Literal["storefront", "analyst", "store", "integration", "admin"]
 
 
@@ -98,6 +100,18 @@ class KeyList(BaseModel):
     items: list[KeyPublic]
 
 
+class KeyIdentity(BaseModel):
+    """The calling key, as the API sees it: what a console shows and offers follows it."""
+
+    id: str
+    name: str
+    role: Role
+    location_id: str | None = Field(description="A store key's location; null otherwise")
+    channels: list[str] | None = Field(
+        description="A storefront key's channels; null: every channel"
+    )
+
+
 @router.post("", status_code=201, response_model=KeyWithSecret)
 def create_key(body: KeyCreate, response: Response, principal: Admin, db: DbDep) -> Any:
     """Issue a key. Its `secret` is in this answer only; keep it, it cannot be shown again.
@@ -121,6 +135,18 @@ def create_key(body: KeyCreate, response: Response, principal: Admin, db: DbDep)
         )
         response.headers["Location"] = f"/keys/{row.id}"
         return KeyWithSecret(**KeyPublic.of(row).model_dump(), secret=secret)
+
+
+@router.get("/me", response_model=KeyIdentity)
+def who_am_i(principal: Anyone) -> Any:
+    """The calling key's id, name, role and scope (any key): a console signs in with it."""
+    return KeyIdentity(
+        id=principal.key_id,
+        name=principal.name,
+        role=principal.role,
+        location_id=principal.location_id,
+        channels=list(principal.channels) if principal.channels is not None else None,
+    )
 
 
 @router.get("", response_model=KeyList)

@@ -135,6 +135,18 @@ def list_tasks(
         return TaskList(items=[TaskPublic.of(t) for t in rows])
 
 
+@router.get(
+    "/{task_id}", response_model=TaskPublic, responses=error_responses(ErrorCode.TASK_NOT_FOUND)
+)
+def get_task(task_id: str, _: Analyst, db: DbDep) -> Any:
+    """One task, whatever its status (the console opens a task from the queue with it)."""
+    with db.reading() as s:
+        task = task_repo.get_task(s, task_id)
+    if task is None:
+        raise ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")
+    return TaskPublic.of(task)
+
+
 def _refuse_claim(result: task_repo.Claim, task_id: str) -> ApiError:
     if result is task_repo.Claim.NOT_FOUND:
         return ApiError(ErrorCode.TASK_NOT_FOUND, f"no task {task_id}", "task_id")

@@ -15,6 +15,21 @@ async def _post(api: Api, url: str, json: Any = None, role: str = "opera") -> An
     return await api.http.post(url, json=json, headers=api.auth(role))
 
 
+async def test_a_store_reads_its_own_fulfilment_by_id_and_not_another_stores(api: Api) -> None:
+    body = order_body()
+    listed = await api.awaiting_pick(body)
+
+    own = await api.http.get(f"/fulfilments/{listed['id']}", headers=api.auth("opera"))
+    other = await api.http.get(f"/fulfilments/{listed['id']}", headers=api.auth("bastille"))
+    unknown = await api.http.get("/fulfilments/NOPE.F1", headers=api.auth("opera"))
+
+    assert own.status_code == 200, own.text
+    assert own.json() == listed
+    assert other.status_code == 404
+    assert error_of(other)["code"] == "fulfilment_not_found"
+    assert unknown.status_code == 404
+
+
 async def test_a_store_sees_the_pick_list_of_its_own_location(api: Api) -> None:
     body = order_body()
     await api.place(body)

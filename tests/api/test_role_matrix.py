@@ -20,6 +20,11 @@ SIGNED: frozenset[str] = frozenset({"signed"})
 RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
+    # Any key reads what it is (the console signs in with it).
+    ("GET", "/keys/me"): {"analyst", "integration", "storefront", "store"},
+    # The console's pages and modules hold no data: the sign-in page opens without a key.
+    ("GET", "/console"): PUBLIC,
+    ("GET", "/console/{name:path}"): PUBLIC,
     ("POST", "/keys"): ADMIN_ONLY,
     ("GET", "/keys"): ADMIN_ONLY,
     ("POST", "/keys/{key_id}/rotate"): ADMIN_ONLY,
@@ -34,6 +39,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("PATCH", "/orders/{order_id}/delivery"): {"analyst", "storefront"},
     ("POST", "/orders/{order_id}/lines/{line_id}/services"): {"analyst", "storefront"},
     ("GET", "/tasks"): {"analyst"},
+    ("GET", "/tasks/{task_id}"): {"analyst"},
     ("POST", "/tasks/{task_id}/complete"): {"analyst"},
     ("POST", "/tasks/{task_id}/claim"): {"analyst"},
     ("POST", "/tasks/{task_id}/release"): {"analyst"},
@@ -45,6 +51,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("POST", "/webhooks/wms"): SIGNED,
     ("POST", "/webhooks/pos"): SIGNED,
     ("GET", "/fulfilments/{fulfilment_id}/label"): {"store"},
+    ("GET", "/fulfilments/{fulfilment_id}"): {"store"},
     ("POST", "/webhooks/subscriptions"): set(),
     ("GET", "/webhooks/subscriptions"): set(),
     ("GET", "/webhooks/subscriptions/{subscription_id}"): set(),

@@ -100,6 +100,22 @@ async def test_an_admin_releases_a_task_someone_else_holds(api: Api) -> None:
     assert released.json()["assignee"] is None
 
 
+async def test_a_task_is_read_by_its_id_and_an_unknown_one_is_404(api: Api) -> None:
+    task_id = await _review(api)
+    analyst = api.auth("analyst")
+    await _post(api, f"/tasks/{task_id}/claim", analyst)
+
+    read = await api.http.get(f"/tasks/{task_id}", headers=analyst)
+    unknown = await api.http.get("/tasks/no-such-task", headers=analyst)
+
+    assert read.status_code == 200, read.text
+    assert (read.json()["kind"], read.json()["status"]) == ("fraud_review", "open")
+    assert read.json()["assignee"] == "analyst:test-analyst"
+    assert read.json()["payload"]["score"] == 45
+    assert unknown.status_code == 404
+    assert error_of(unknown)["code"] == "task_not_found"
+
+
 async def test_claiming_an_unknown_or_decided_task_is_refused(api: Api) -> None:
     task_id = await _review(api)
     decided = await _post(

@@ -75,6 +75,8 @@ def oms_dev(home: Path, ports: dict[str, int]) -> Iterator[str]:
             raise
     assert proc.returncode == 0, out.decode()
     assert b"stopped" in out
+    # The banner says where the web console is.
+    assert f"Console      {base}/console".encode() in out
 
 
 def _port_open(port: int) -> bool:
@@ -100,6 +102,7 @@ def test_oms_dev_serves_demo_data_stops_on_ctrl_c_and_keeps_orders_across_restar
         placed = httpx.post(f"{base}/orders", json=body, headers=shop, timeout=10)
         assert placed.status_code == 201, placed.text
         assert httpx.get(f"{base}/openapi.json", timeout=5).status_code == 200
+        assert "OMS console" in httpx.get(f"{base}/console/", timeout=5).text
     assert not _port_open(ports["OMS_TEMPORAL_PORT"])
     assert not _port_open(ports["OMS_API_PORT"])
 
