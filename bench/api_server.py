@@ -132,11 +132,22 @@ def api_process(
 
 @contextmanager
 def running_api(
-    database_url: str, port: int, *, ready_path: str, headers: dict[str, str], timeout_s: float = 30
+    database_url: str,
+    port: int,
+    *,
+    ready_path: str,
+    headers: dict[str, str],
+    timeout_s: float = 30,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """The API without Temporal (see the module's docstring); yields its base URL."""
     with api_process(
-        database_url, port, ready_path=ready_path, headers=headers, timeout_s=timeout_s
+        database_url,
+        port,
+        ready_path=ready_path,
+        headers=headers,
+        timeout_s=timeout_s,
+        extra_env=extra_env,
     ) as api:
         yield api.base_url
 
