@@ -1,9 +1,9 @@
 // Sourcing and fulfilment profiles: the versions, and one version's document to edit as a
-// draft, validate, try (sourcing: on past orders; fulfilment: where it would run), publish,
+// draft, validate, try (sourcing: on past orders, or on one order; fulfilment: where it would run), publish,
 // roll back.
 import { call, enc, get, post, query } from "./api.js";
 import { t } from "./i18n.js";
-import { button, h, loading, notice, page, refusal, show, table, when } from "./ui.js";
+import { button, h, kv, loading, notice, page, refusal, show, table, when } from "./ui.js";
 
 const KINDS = {
   sourcing: { base: "/sourcing/profiles", create: (id) => `/sourcing/profiles/${enc(id)}/versions` },
@@ -140,7 +140,8 @@ async function version([kind, id, v]) {
     stored.published_at ? ` · ${t("profile.published")} ${when(stored.published_at)}` : ""),
   slot, h("label", { for: "document" }, draft ? t("profile.edit") : t("profile.readonly")), editor,
   h("div", { class: "actions" }, actions),
-  kind === "sourcing" ? replayForm(parsed, results, slot) : inForceForm(results, slot), results);
+  ...(kind === "sourcing" ? [replayForm(parsed, results, slot), orderForm(parsed, results, slot)]
+    : [inForceForm(results, slot)]), results);
 }
 
 // A sourcing draft tried over past orders: each planned as it was and with the draft.
@@ -167,6 +168,40 @@ function replayForm(parsed, results, slot) {
   } }, h("label", { for: "last" }, t("trial.last")), last,
   h("label", { for: "trial-channel" }, t("orders.channel")), channel,
   h("button", { type: "submit", id: "simulate" }, t("trial.run")));
+}
+
+// A sourcing draft tried on one stored order: its plan now, and how it was first sourced.
+function orderForm(parsed, results, slot) {
+  const orderId = h("input", { id: "sim-order", name: "order_id", required: true, autocomplete: "off" });
+  const list = (xs) => (xs && xs.length ? xs.join(", ") : "—");
+  return h("form", { class: "inline", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const doc = parsed();
+    if (!doc) return;
+    const r = await post("/sourcing/simulate", { order_id: orderId.value.trim(), profile: doc });
+    if (!r.ok) return show(slot, refusal(r));
+    show(slot, null);
+    const sim = r.body;
+    const was = sim.as_sourced;
+    const moved = () => t("sim.changed",
+      { added: list(was.locations_added), dropped: list(was.locations_dropped) });
+    const difference = !was ? t("sim.notsourced") : was.changed === null ? t("sim.unknown")
+      : was.changed ? moved() : t("sim.same");
+    return results.replaceChildren(h("h2", { id: "sim-title" }, t("sim.title", { id: sim.order_id })),
+      kv([[t("profile"), sim.profile], [t("strategy"), sim.plan.strategy],
+        [t("sim.locations"), h("span", { id: "sim-locations" }, list(sim.plan.locations))],
+        [t("trial.before"), was ? `${was.profile}: ${list(was.locations)}` : "—"],
+        [t("sim.difference"), h("span", { id: "sim-difference" }, difference)],
+        [t("unplaced"), sim.plan.unplaced.length ? `${sim.plan.unplaced
+          .map((d) => `${d.sku} × ${d.qty}`).join(", ")} (${sim.plan.unplaced_action})` : "—"]]),
+      sim.plan.allocations.length ? table(t("sim.allocations"), [
+        [t("location"), (a) => a.location_id], [t("line"), (a) => a.line_id],
+        [t("sku"), (a) => a.sku], [t("quantity"), (a) => String(a.qty)],
+      ], sim.plan.allocations) : h("p", {}, t("sim.noallocation")),
+      h("details", {}, h("summary", {}, t("sourcing.explanation")),
+        h("pre", {}, JSON.stringify(sim.explanation, null, 2))));
+  } }, h("label", { for: "sim-order" }, t("sim.order")), orderId,
+  h("button", { type: "submit", id: "simulate-order" }, t("sim.run")));
 }
 
 // Which fulfilment profile a fulfilment at a location would run, and why.

@@ -5,16 +5,18 @@ recorded: both run in a read-only transaction that is rolled back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses
 from api.routers.sourcing import Admin, invalid_profile
-from oms.db import profiles
+from api.views import as_utc
+from oms.db import orders, profiles, sourcing
 from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
@@ -22,6 +24,7 @@ from oms.domain.sourcing import Allocation, Demand
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import SourcingProfile, UnplacedAction, Version
 from oms.domain.sourcing.trials import OrderTrial, PlanMetrics, TrialTotals, measure, totals
+from oms.keys import profile_ref
 from oms.services import order_intake
 from oms.services import sourcing_trials as trials
 
@@ -43,7 +46,15 @@ class ProfileRef(BaseModel):
 class SimulateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order: OrderIn = Field(description="An order as POST /orders takes it")
+    order: OrderIn | None = Field(
+        default=None, description="An order as POST /orders takes it; or give order_id"
+    )
+    order_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="A stored order, simulated as it was placed; or give order",
+    )
     profile: dict[str, Any] | None = Field(
         default=None, description="A profile document, without id/version, checked as a draft"
     )
@@ -58,12 +69,33 @@ class PlanOut(BaseModel):
     unplaced_action: UnplacedAction = Field(description="What becomes of the unplaced units")
 
 
+class AsSourced(BaseModel):
+    profile: str = Field(description="The profile its first sourcing ran, e.g. 'default@v1'")
+    strategy: str | None
+    decided_at: datetime
+    locations: list[str] | None = Field(
+        description="Locations its first sourcing used; null: its allocations were not recorded"
+    )
+    allocations: list[Allocation] | None
+    changed: bool | None = Field(
+        description="Whether the simulated plan places the units otherwise; null: not known"
+    )
+    locations_added: list[str] = Field(description="Used by the simulated plan only")
+    locations_dropped: list[str] = Field(description="Used by the first sourcing only")
+
+
 class Simulation(BaseModel):
+    order_id: str
     profile: str = Field(description="The profile that ran, e.g. 'central@v2' ('draft@v1')")
     profile_source: Literal["in_force", "document", "stored"]
     plan: PlanOut
     metrics: PlanMetrics = Field(description="Priced by the cost model of the profile that ran")
     explanation: SourcingExplanation
+    as_sourced: AsSourced | None = Field(
+        default=None,
+        description="A stored order's first sourcing decision, to compare with the plan; "
+        "null for an order given in full, or when none was recorded",
+    )
 
 
 class PastOrdersTrial(BaseModel):
@@ -114,28 +146,28 @@ def _chosen(
 @router.post(
     "/simulate",
     response_model=Simulation,
-    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND, ErrorCode.UNKNOWN_SKU),
+    responses=error_responses(
+        ErrorCode.PROFILE_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.ORDER_NOT_FOUND
+    ),
 )
 def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     """Sources the order as if it were placed now, reserving nothing: the same candidates as a
     real order (its channel's network, exclusions, safety stock, capacity; a collection from
-    its store only) and the profile given, else the channel's profile in force. The order must
-    be one POST /orders would accept (422 `unknown_sku` at `order.lines[i].sku` ...)."""
-    order = body.order
+    its store only) and the profile given, else the channel's profile in force. The order is
+    given in full (`order`, one POST /orders would accept: 422 `unknown_sku` at
+    `order.lines[i].sku` ...) or by the id of a stored order (`order_id`, 404
+    `order_not_found`), which also answers how it was first sourced (`as_sourced`). Exactly
+    one of the two: 422 `invalid` at `order_id` for both, `required` at `order` for neither."""
     with db.read_only() as s:
-        problems = order_intake.problems(s, order)
-        if problems:
-            raise ApiError.invalid(
-                [
-                    FieldError(field=f"order.{e.field}", code=e.code, reason=e.reason)
-                    for e in problems
-                ]
-            )
+        order = _order_of(s, body)
         chosen = _chosen(s, body.profile, body.profile_ref)
         profile, source = chosen or (profiles.in_force(s, order.channel), "in_force")
         plan, cands, facts = trials.plan(s, order, profile, t.utcnow())
+        first = sourcing.decisions(s, order.id)[:1] if body.order_id is not None else []
+        as_sourced = _as_sourced(first[0], plan.allocations) if first else None
     assert plan.explanation is not None
     return Simulation(
+        order_id=order.id,
         profile=profile.ref,
         profile_source=source,
         plan=PlanOut(
@@ -147,6 +179,56 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
         ),
         metrics=measure(plan, cands, facts.destination, profile),
         explanation=plan.explanation,
+        as_sourced=as_sourced,
+    )
+
+
+def _order_of(s: Session, body: SimulateBody) -> OrderIn:
+    """The order given in full (checked as POST /orders checks it) or the stored one named."""
+    if body.order is not None and body.order_id is not None:
+        raise ApiError(ErrorCode.INVALID, "give an order or an order_id, not both", "order_id")
+    if body.order_id is not None:
+        row = orders.get_order(s, body.order_id)
+        if row is None:
+            raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {body.order_id}", "order_id")
+        try:
+            return OrderIn.model_validate(row.payload)
+        except ValidationError:
+            raise ApiError(
+                ErrorCode.INVALID, "the stored order can no longer be read", "order_id"
+            ) from None
+    if body.order is None:
+        raise ApiError(ErrorCode.REQUIRED, "give an order or an order_id", "order")
+    problems = order_intake.problems(s, body.order)
+    if problems:
+        raise ApiError.invalid(
+            [FieldError(field=f"order.{e.field}", code=e.code, reason=e.reason) for e in problems]
+        )
+    return body.order
+
+
+def _as_sourced(decision: t.SourcingDecision, planned: list[Allocation]) -> AsSourced:
+    """The first decision as recorded, and where the plan differs from it."""
+    recorded = decision.explanation.get("allocations")
+    try:
+        allocations = None if recorded is None else [Allocation(**a) for a in recorded]
+    except (TypeError, ValidationError):
+        allocations = None
+    now = sorted({a.location_id for a in planned})
+    then = None if allocations is None else sorted({a.location_id for a in allocations})
+
+    def key(xs: list[Allocation]) -> list[tuple[str, str, str, int]]:
+        return sorted((a.location_id, a.line_id, a.sku, a.qty) for a in xs)
+
+    return AsSourced(
+        profile=profile_ref(decision.profile_id, decision.profile_version),
+        strategy=decision.strategy,
+        decided_at=as_utc(decision.created_at),
+        locations=then,
+        allocations=allocations,
+        changed=None if allocations is None else key(allocations) != key(planned),
+        locations_added=[x for x in now if then is not None and x not in then],
+        locations_dropped=[x for x in then or [] if x not in now],
     )
 
 

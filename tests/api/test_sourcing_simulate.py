@@ -339,3 +339,90 @@ async def test_simulate_and_replay_refuse_what_they_cannot_run(api: Api) -> None
         )
         assert r.status_code == 403
     assert (await api.http.post("/sourcing/replay", json={"profile": CENTRAL})).status_code == 401
+
+
+async def test_a_stored_order_simulated_by_its_id_shows_how_it_was_sourced_and_the_draft_plan(
+    api: Api,
+) -> None:
+    await stock(api, [("SKU-TEE", "WH-PARIS", 50), ("SKU-MUG", "WH-PARIS", 50)])
+    body = order_body()
+    await api.place(body)
+    await api.until(body["id"], lambda b: bool(b["sourcing"]))
+    r = await api.http.get(f"/orders/{body['id']}/sourcing", headers=api.auth("analyst"))
+    [real] = r.json()["decisions"]
+    held, recorded = reserved(api), decisions(api)
+
+    sim = await call(
+        api, "/sourcing/simulate", {"order_id": body["id"], "profile": CENTRAL}, role="analyst"
+    )
+
+    assert (sim["order_id"], sim["profile"], sim["profile_source"]) == (
+        body["id"],
+        "draft@v1",
+        "document",
+    )
+    assert sim["plan"]["locations"] == ["WH-PARIS"]
+    assert sim["explanation"]["strategy"] == "central"
+    was = sim["as_sourced"]
+    assert (was["profile"], was["locations"]) == ("default@v1", ["ST-OPERA"])
+    assert was["allocations"] == real["explanation"]["allocations"]
+    assert (was["changed"], was["locations_added"], was["locations_dropped"]) == (
+        True,
+        ["WH-PARIS"],
+        ["ST-OPERA"],
+    )
+    assert reserved(api) == held
+    assert decisions(api) == recorded
+
+    # With the profile in force (the default) it would be sourced as it was.
+    same = await call(api, "/sourcing/simulate", {"order_id": body["id"]})
+    assert (same["profile_source"], same["plan"]["locations"]) == ("in_force", ["ST-OPERA"])
+    assert (same["as_sourced"]["changed"], same["as_sourced"]["locations_added"]) == (False, [])
+
+    # An order with no decision recorded is still simulated, with nothing to compare.
+    quiet = order_body(delivery=ship_to(EVRY))
+    with api.db.session() as s:
+        order_repo.insert_order(s, OrderIn.model_validate(quiet), received_at=datetime.now(UTC))
+    alone = await call(api, "/sourcing/simulate", {"order_id": quiet["id"]})
+    assert (alone["plan"]["locations"], alone["as_sourced"]) == (["WH-PARIS"], None)
+    # An order given in full is never compared, even when one with its id was sourced.
+    full = await call(api, "/sourcing/simulate", {"order": body})
+    assert full["as_sourced"] is None
+
+
+async def test_simulate_takes_an_order_or_an_order_id_exactly_once(api: Api) -> None:
+    body = order_body()
+    with api.db.session() as s:
+        order_repo.insert_order(s, OrderIn.model_validate(body), received_at=datetime.now(UTC))
+    admin = api.auth("admin")
+
+    both = {"order": body, "order_id": body["id"]}
+    r = await api.http.post("/sourcing/simulate", json=both, headers=admin)
+    assert (r.status_code, error_of(r)["code"], error_of(r)["field"]) == (
+        422,
+        "invalid",
+        "order_id",
+    )
+
+    r = await api.http.post("/sourcing/simulate", json={"profile": CENTRAL}, headers=admin)
+    assert (r.status_code, error_of(r)["code"], error_of(r)["field"]) == (422, "required", "order")
+
+    r = await api.http.post("/sourcing/simulate", json={"order_id": "NOPE-1"}, headers=admin)
+    assert (r.status_code, error_of(r)["code"], error_of(r)["field"]) == (
+        404,
+        "order_not_found",
+        "order_id",
+    )
+
+    r = await api.http.post("/sourcing/simulate", json={"order_id": ""}, headers=admin)
+    assert (r.status_code, error_of(r)["field"]) == (422, "order_id")
+
+    for role in ("storefront", "integration"):
+        r = await api.http.post(
+            "/sourcing/simulate", json={"order_id": body["id"]}, headers=api.auth(role)
+        )
+        assert (r.status_code, error_of(r)["code"]) == (403, "forbidden")
+    r = await api.http.post(
+        "/sourcing/simulate", json={"order_id": body["id"]}, headers=api.auth("analyst")
+    )
+    assert r.status_code == 200, r.text

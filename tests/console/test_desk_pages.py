@@ -82,6 +82,11 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     )
     assert made.status_code == 201, made.text
     version = made.json()["version"]
+    order_id = new_id("PAST")
+    await stack.place(order_id)
+    await stack.until(f"/orders/{order_id}", "analyst", lambda o: bool(o["sourcing"]))
+    decided = await stack.http.get(f"/orders/{order_id}/sourcing", headers=stack.auth("analyst"))
+    first = decided.json()["decisions"][0]
     page = await signed_in(browser, stack, "admin", DESK_SIZE)
     await page.goto(f"{stack.url}/console/#/admin/sourcing")
     await page.get_by_role("link", name=f"paris v{version}").click()
@@ -100,6 +105,34 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     await expect(page.locator("#trial-totals")).to_contain_text("orders tried")
     await page.locator("#trial-totals").scroll_into_view_if_needed()
     await shot(page, "admin-sourcing-profile")
+    # Then on one past order chosen by its id, from the keyboard: its plan with the draft, and
+    # how it was sourced.
+    await page.get_by_label("Simulate on an order (its id)").fill(order_id)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#sim-title")).to_have_text(f"Order {order_id} with this version")
+    alone = await stack.http.post(
+        "/sourcing/simulate",
+        json={"order_id": order_id, "profile": json.loads(document)},
+        headers=stack.auth("analyst"),
+    )
+    planned = alone.json()["plan"]
+    sourced = sorted({a["location_id"] for a in first["explanation"]["allocations"]})
+    assert planned["locations"], alone.text
+    await expect(page.locator("#sim-locations")).to_have_text(", ".join(planned["locations"]))
+    await expect(page.get_by_text(f"{first['profile']}: {', '.join(sourced)}")).to_be_visible()
+    difference = (
+        "None: placed as it was sourced."
+        if not alone.json()["as_sourced"]["changed"]
+        else "Placed otherwise"
+    )
+    await expect(page.locator("#sim-difference")).to_contain_text(difference)
+    allocations = page.get_by_role("table", name="Its allocations with this version")
+    for a in planned["allocations"]:
+        await expect(allocations.get_by_role("cell", name=a["sku"], exact=True)).to_be_visible()
+    await expect(page.get_by_text("Sourcing explanation")).to_be_visible()
+    await page.get_by_label("Simulate on an order (its id)").fill("NO-SUCH-ORDER")
+    await page.get_by_role("button", name="Simulate on this order").click()
+    await expect(page.locator(".refusal")).to_contain_text("order_not_found")
     await page.get_by_role("button", name="Publish").click()
     await expect(page.get_by_text(f"paris v{version} is in force.")).to_be_visible()
 
