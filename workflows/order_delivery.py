@@ -3,7 +3,9 @@ until a parcel is packed. Every open fulfilment is told the new address (it book
 carrier with it); one that has not started its pick is moved when sourcing would now place
 its units elsewhere: the main flow takes them out of it (their reservation released) and
 sources them again for the new address (step ``edit-<n>``), as it re-sources a short pick.
-A collection is refused (``not_a_shipment``): its store is not changed this way.
+A collection is refused (``not_a_shipment``): its store is not changed this way. The new
+address is all the parcels' or none's: if one fulfilment refuses it (packed meanwhile), the
+others let it go (``OrderEdits._ask_all``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.keys import edit_step, step_key
     from workflows import calls
-    from workflows.order_edits import OrderEdits, refusal
+    from workflows.order_edits import OrderEdits, refusal, refused_by
     from workflows.policies import LOCAL_ACTIVITY
 
 DELIVERY_CHANGE = "order-edit-delivery"
@@ -69,16 +71,10 @@ class DeliveryEdit(OrderEdits):
             except EditRefused as err:
                 return EditResult.refused(state.status, err)
             edit = state.next_edit()
-            for fid in state.open_fulfilments():
-                redirect = FulfilmentEdit(edit=edit, address=req.address, express=req.express)
-                answer = await self._ask(fid, redirect)
-                if not answer.accepted:
-                    return EditResult(
-                        accepted=False,
-                        status=state.status,
-                        reason=EditRefusal(answer.reason or EditRefusal.PAST_POINT_OF_NO_RETURN),
-                        message=answer.message,
-                    )
+            redirect = FulfilmentEdit(edit=edit, address=req.address, express=req.express)
+            answer = await self._ask_all(state.open_fulfilments(), redirect)
+            if answer is not None:  # no parcel takes the new address
+                return refused_by(state.status, answer)
             state.delivery_changed(req, workflow.now())
             moves = await self._moves(edit)
             if moves:  # the main flow moves them, as it re-sources a short pick
