@@ -18,7 +18,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import FulfilmentEdit
     from oms.contracts.sourcing import SourcingPreview, SourcingRequest
-    from oms.domain.fulfilment import FulfilmentStatus
+    from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.order import OrderStatus
     from oms.domain.order.edits import (
         BEFORE_SOURCING,
@@ -34,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policies import LOCAL_ACTIVITY
 
 DELIVERY_CHANGE = "order-edit-delivery"
+# The main flow moves what a delivery change asks before a capture waits for the edit's end.
+MOVE_BEFORE_CAPTURE = "order-edit-fix-move-before-capture"
 # A fulfilment to move for a new address: (its id, its units, the edit).
 Move = tuple[str, list[Demand], int]
 
@@ -56,6 +58,9 @@ class DeliveryEdit(OrderEdits):
     async def _start_children(
         self, plan: SourcingPlan, step: str
     ) -> dict[Any, str]:  # pragma: no cover
+        raise NotImplementedError
+
+    async def _settle(self, view: FulfilmentView) -> None:  # pragma: no cover
         raise NotImplementedError
 
     @workflow.update
@@ -175,6 +180,19 @@ class DeliveryEdit(OrderEdits):
                 await self._set_status(OrderStatus.IN_FULFILMENT, "resourced", "edit", detail)
                 pending.update(await self._start_children(plan, step))
             self._moved[edit] = moved
+
+    async def _settle_ended(
+        self, view: FulfilmentView, pending: dict[asyncio.Future[Any], str]
+    ) -> None:
+        """The main flow settles an ended fulfilment. Its capture waits for an edit under way
+        to end; a delivery change waits for the main flow to move fulfilments: the main flow
+        moves them first, or each would wait for the other for ever."""
+        if self._editing and workflow.patched(MOVE_BEFORE_CAPTURE):
+            while self._editing:
+                await workflow.wait_condition(lambda: not self._editing or bool(self._to_move))
+                if self._to_move:
+                    await self._move_all(pending)
+        await self._settle(view)
 
     def _take_moves(self) -> list[Move]:
         moves, self._to_move = self._to_move, []
