@@ -372,6 +372,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
     @pack.validator
     def _validate_pack(self, report: PackReport) -> None:
         self._require(FulfilmentStatus.PICKED, "pack")
+        self._not_while_editing()  # a new address held for the parcel
         if self.inp.revision >= 3 and self._current_of(StepType.PACK) is None:
             step = self.view.current_step
             raise refuse(

@@ -6,7 +6,9 @@ signals back (``edit_answered``): a workflow cannot send an update to another.
 The fulfilment is the judge of its point of no return: units leave only while it waits for
 its pick and the store has not started on it (no wave has taken it, no unit was scanned: the
 database says so in the transaction that releases them); the address changes until the parcel
-is packed; a service is added before the pick, when the location's profile performs it.
+is packed; a service is added before the pick, when the location's profile performs it. An
+edit the order sends several fulfilments comes in two stages (``FulfilmentEdit.stage``): each
+checks and holds it (no pick, no pack meanwhile), then all apply it, or all let it go.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import DropUnits, EditAnswer, FulfilmentEdit
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus, FulfilmentView
-    from oms.domain.fulfilment_profiles import StepType
+    from oms.domain.fulfilment_profiles import Service, StepType
     from oms.domain.fulfilment_steps import StepStatus
     from oms.domain.order.edits import EditRefusal
     from oms.keys import edit_ledger_part
@@ -43,13 +45,16 @@ class FulfilmentEdits(ProfiledSteps):
         try:
             if not workflow.patched(FULFILMENT_EDITS):  # pragma: no cover
                 raise _Refused(EditRefusal.ORDER_BUSY, "this fulfilment takes no edit")
-            if self._editing:
-                raise _Refused(EditRefusal.ORDER_BUSY, "another edit is being applied")
-            self._editing = True
-            try:
-                await self._apply(req)
-            finally:
-                self._editing = False
+            if req.stage is not None:
+                if not await self._staged(req):
+                    return  # a hold let go: the order does not wait for an answer
+            else:
+                self._check_free()
+                self._editing = True
+                try:
+                    await self._apply(req)
+                finally:
+                    self._editing = False
             answer = EditAnswer(fulfilment_id=self.view.fulfilment_id, edit=req.edit, accepted=True)
         except _Refused as err:
             answer = EditAnswer(
@@ -61,6 +66,30 @@ class FulfilmentEdits(ProfiledSteps):
             )
         parent = workflow.get_external_workflow_handle(self.inp.parent_workflow_id)
         await parent.signal("edit_answered", answer)
+
+    def _check_free(self) -> None:
+        if self._editing:
+            raise _Refused(EditRefusal.ORDER_BUSY, "another edit is being applied")
+
+    async def _staged(self, req: FulfilmentEdit) -> bool:
+        """An edit in two stages: ``hold`` checks it and holds the fulfilment (its pick and
+        pack wait, as while any edit is written) until the order's ``apply`` or ``release``.
+        Answers whether the order waits for an answer (not after a release)."""
+        if req.stage == "hold":
+            self._check_free()
+            self._check(req)
+            self._editing, self._held = True, req.edit
+            return True
+        if self._held != req.edit:
+            if req.stage == "release":
+                return False
+            raise _Refused(EditRefusal.ORDER_BUSY, "the edit is not held here")
+        try:
+            if req.stage == "apply":
+                await self._apply(req)
+        finally:
+            self._editing, self._held = False, None
+        return req.stage == "apply"
 
     def _not_while_editing(self) -> None:
         """The pick waits while an edit is being written (its validator refuses)."""
@@ -81,26 +110,41 @@ class FulfilmentEdits(ProfiledSteps):
                 EditRefusal.PAST_POINT_OF_NO_RETURN, f"the fulfilment is {self.view.status.value}"
             )
 
+    def _check(self, req: FulfilmentEdit) -> None:
+        """Refuses what the fulfilment would refuse of a new address or a service."""
+        if req.drop:
+            self._before_pick()
+        if req.address is not None:
+            self._check_address()
+        if req.service is not None:
+            self._check_service(req.service)
+
+    def _check_address(self) -> None:
+        packed = (FulfilmentStatus.AWAITING_PICK, FulfilmentStatus.PICKED)
+        if self.view.status not in packed or self.inp.address is None:
+            raise _Refused(
+                EditRefusal.PAST_POINT_OF_NO_RETURN,
+                f"the parcel is {self.view.status.value}: its address is the carrier's",
+            )
+
+    def _check_service(self, service: Service) -> None:
+        self._before_pick()
+        offered = self.inp.profile.services if self.inp.profile is not None else frozenset()
+        if service not in offered:
+            raise _Refused(
+                EditRefusal.SERVICE_NOT_PERFORMED,
+                f"{self.view.location_id} does not perform {service.value}",
+            )
+
     async def _apply(self, req: FulfilmentEdit) -> None:
         if req.drop:
             await self._drop(req)
         if req.address is not None:
-            packed = (FulfilmentStatus.AWAITING_PICK, FulfilmentStatus.PICKED)
-            if self.view.status not in packed or self.inp.address is None:
-                raise _Refused(
-                    EditRefusal.PAST_POINT_OF_NO_RETURN,
-                    f"the parcel is {self.view.status.value}: its address is the carrier's",
-                )
+            self._check_address()
             express = self.inp.express if req.express is None else req.express
             self.inp = self.inp.model_copy(update={"address": req.address, "express": express})
         if req.service is not None:
-            self._before_pick()
-            offered = self.inp.profile.services if self.inp.profile is not None else frozenset()
-            if req.service not in offered:
-                raise _Refused(
-                    EditRefusal.SERVICE_NOT_PERFORMED,
-                    f"{self.view.location_id} does not perform {req.service.value}",
-                )
+            self._check_service(req.service)
             for line in self.view.lines:
                 if line.line_id == req.service_line and req.service not in line.services:
                     line.services = [*line.services, req.service]

@@ -77,6 +77,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
     # An order edit is being written (the pick is refused meanwhile); every unit was taken
     # out by edits (the run ends cancelled, nothing to pick): ``workflows.fulfilment_edits``.
     _editing = False
+    _held: int | None = None  # the order edit held here until applied or let go
     _emptied = False
 
     # Provided by FulfilmentWorkflow.

@@ -192,7 +192,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
                 if fut is short_reported or fut is stock_try:
                     continue
                 fid = pending.pop(fut)
-                await self._settle(self._outcome(fid, fut))
+                await self._settle_ended(self._outcome(fid, fut), pending)
                 shorts = state.shorts_after(fid)
                 if shorts:
                     await self._reroute(fid, shorts, pending)

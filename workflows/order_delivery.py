@@ -3,7 +3,9 @@ until a parcel is packed. Every open fulfilment is told the new address (it book
 carrier with it); one that has not started its pick is moved when sourcing would now place
 its units elsewhere: the main flow takes them out of it (their reservation released) and
 sources them again for the new address (step ``edit-<n>``), as it re-sources a short pick.
-A collection is refused (``not_a_shipment``): its store is not changed this way.
+A collection is refused (``not_a_shipment``): its store is not changed this way. The new
+address is all the parcels' or none's: if one fulfilment refuses it (packed meanwhile), the
+others let it go (``OrderEdits._ask_all``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import FulfilmentEdit
     from oms.contracts.sourcing import SourcingPreview, SourcingRequest
-    from oms.domain.fulfilment import FulfilmentStatus
+    from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.order import OrderStatus
     from oms.domain.order.edits import (
         BEFORE_SOURCING,
@@ -28,10 +30,12 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.sourcing import Demand, OrderFacts, SourcingPlan
     from oms.keys import edit_step, step_key
     from workflows import calls
-    from workflows.order_edits import OrderEdits, refusal
+    from workflows.order_edits import OrderEdits, refusal, refused_by
     from workflows.policies import LOCAL_ACTIVITY
 
 DELIVERY_CHANGE = "order-edit-delivery"
+# The main flow moves what a delivery change asks before a capture waits for the edit's end.
+MOVE_BEFORE_CAPTURE = "order-edit-fix-move-before-capture"
 # A fulfilment to move for a new address: (its id, its units, the edit).
 Move = tuple[str, list[Demand], int]
 
@@ -56,6 +60,9 @@ class DeliveryEdit(OrderEdits):
     ) -> dict[Any, str]:  # pragma: no cover
         raise NotImplementedError
 
+    async def _settle(self, view: FulfilmentView) -> None:  # pragma: no cover
+        raise NotImplementedError
+
     @workflow.update
     async def change_delivery(self, req: DeliveryChange) -> EditResult:
         state = self.state
@@ -69,16 +76,10 @@ class DeliveryEdit(OrderEdits):
             except EditRefused as err:
                 return EditResult.refused(state.status, err)
             edit = state.next_edit()
-            for fid in state.open_fulfilments():
-                redirect = FulfilmentEdit(edit=edit, address=req.address, express=req.express)
-                answer = await self._ask(fid, redirect)
-                if not answer.accepted:
-                    return EditResult(
-                        accepted=False,
-                        status=state.status,
-                        reason=EditRefusal(answer.reason or EditRefusal.PAST_POINT_OF_NO_RETURN),
-                        message=answer.message,
-                    )
+            redirect = FulfilmentEdit(edit=edit, address=req.address, express=req.express)
+            answer = await self._ask_all(state.open_fulfilments(), redirect)
+            if answer is not None:  # no parcel takes the new address
+                return refused_by(state.status, answer)
             state.delivery_changed(req, workflow.now())
             moves = await self._moves(edit)
             if moves:  # the main flow moves them, as it re-sources a short pick
@@ -179,6 +180,19 @@ class DeliveryEdit(OrderEdits):
                 await self._set_status(OrderStatus.IN_FULFILMENT, "resourced", "edit", detail)
                 pending.update(await self._start_children(plan, step))
             self._moved[edit] = moved
+
+    async def _settle_ended(
+        self, view: FulfilmentView, pending: dict[asyncio.Future[Any], str]
+    ) -> None:
+        """The main flow settles an ended fulfilment. Its capture waits for an edit under way
+        to end; a delivery change waits for the main flow to move fulfilments: the main flow
+        moves them first, or each would wait for the other for ever."""
+        if self._editing and workflow.patched(MOVE_BEFORE_CAPTURE):
+            while self._editing:
+                await workflow.wait_condition(lambda: not self._editing or bool(self._to_move))
+                if self._to_move:
+                    await self._move_all(pending)
+        await self._settle(view)
 
     def _take_moves(self) -> list[Move]:
         moves, self._to_move = self._to_move, []

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment_profiles import Service
     from oms.domain.money import format_minor
-    from oms.domain.order import OrderIn, OrderState
+    from oms.domain.order import OrderIn, OrderState, OrderStatus
     from oms.domain.order.edits import (
         BEFORE_SOURCING,
         EditRefusal,
@@ -43,10 +43,22 @@ with workflow.unsafe.imports_passed_through():
 
 LINE_CANCEL = "order-edit-line-cancel"
 SERVICE_ADD = "order-edit-service"
+# An edit to several fulfilments held by each, then applied by all or let go by all.
+ALL_OR_NONE = "order-edit-fix-all-or-none"
 
 
 def refusal(err: EditRefused) -> Exception:
     return refuse(ErrorCode(err.reason.value), err.message)
+
+
+def refused_by(status: OrderStatus, answer: EditAnswer) -> EditResult:
+    """A fulfilment refused the edit: so is the order's."""
+    return EditResult(
+        accepted=False,
+        status=status,
+        reason=EditRefusal(answer.reason or EditRefusal.PAST_POINT_OF_NO_RETURN),
+        message=answer.message,
+    )
 
 
 class OrderEdits:
@@ -109,6 +121,38 @@ class OrderEdits:
         # edit given up on could still be applied there, its units then taken for short.
         await workflow.wait_condition(lambda: key in self._edit_answers or handle.done())
         return self._edit_answers.pop(key, refused)
+
+    async def _ask_all(self, fids: list[str], req: FulfilmentEdit) -> EditAnswer | None:
+        """Each fulfilment takes the edit, or none does: the first refusal, or None. Each
+        checks and holds it first (its pick and pack wait); once all hold it, all apply it;
+        a refusal lets the others' holds go. A held fulfilment cannot move past the point of
+        no return, so applying it is never refused."""
+        if not workflow.patched(ALL_OR_NONE):  # the runs before: one after the other
+            for fid in fids:
+                answer = await self._ask(fid, req)
+                if not answer.accepted:
+                    return answer
+            return None
+        held: list[str] = []
+        for fid in fids:
+            answer = await self._ask(fid, req.model_copy(update={"stage": "hold"}))
+            if not answer.accepted:
+                for other in held:
+                    await self._let_hold_go(other, req)
+                return answer
+            held.append(fid)
+        for fid in held:
+            await self._ask(fid, req.model_copy(update={"stage": "apply"}))
+        return None
+
+    async def _let_hold_go(self, fid: str, req: FulfilmentEdit) -> None:
+        handle = self._children.get(fid)
+        if handle is None or handle.done():
+            return
+        try:
+            await handle.signal("edit", req.model_copy(update={"stage": "release"}))
+        except Exception:  # it ended meanwhile
+            return
 
     async def _read_progress(self) -> None:
         """A lean run does not hear each pick: it reads where its fulfilments are first."""
@@ -268,17 +312,10 @@ class OrderEdits:
             except EditRefused as err:
                 return EditResult.refused(state.status, err)
             edit = state.next_edit()
-            for fid in state.allocated_fulfilments(req.line_id):
-                answer = await self._ask(
-                    fid, FulfilmentEdit(edit=edit, service=req.service, service_line=req.line_id)
-                )
-                if not answer.accepted:
-                    return EditResult(
-                        accepted=False,
-                        status=state.status,
-                        reason=EditRefusal(answer.reason or EditRefusal.PAST_POINT_OF_NO_RETURN),
-                        message=answer.message,
-                    )
+            ask = FulfilmentEdit(edit=edit, service=req.service, service_line=req.line_id)
+            answer = await self._ask_all(state.allocated_fulfilments(req.line_id), ask)
+            if answer is not None:
+                return refused_by(state.status, answer)
             state.service_added(req.line_id, req.service, req.actor, workflow.now())
             self._emit_edit(
                 "order.service_added", edit, {"line_id": req.line_id, "service": req.service.value}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -108,6 +109,11 @@ class FulfilmentEdit(BaseModel):
     express: bool | None = None  # with this carrier service (None: as it was)
     service: Service | None = None  # add this service to ``service_line``
     service_line: str | None = None
+    # An edit to several fulfilments is all of theirs or none (``OrderEdits._ask_all``):
+    # ``hold`` checks it and holds the fulfilment (no pick, no pack) without applying it,
+    # ``apply`` applies the held edit, ``release`` lets the hold go (no answer). None: checked
+    # and applied at once.
+    stage: Literal["hold", "apply", "release"] | None = None
 
 
 class EditAnswer(BaseModel):

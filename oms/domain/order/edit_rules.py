@@ -116,10 +116,14 @@ class EditRules:
         )
 
     def amount_left(self) -> int:
-        """What the authorization must still cover: the lines' open value less what was
-        captured or written off."""
+        """What the authorization must still cover, counted as ``authorization_amount`` counts
+        it: the lines' open value (shipped ones included) and the shipping charge while any of
+        them is open, less the exchange credit, less what was captured (the shipping with the
+        first capture, net of the credit it spent) or written off."""
         p = self.payment
-        return max(self.book.open_amount() - p.captured - p.written_off, 0)
+        goods = self.book.open_amount()
+        due = goods + (self.order.shipping_amount if goods else 0) - self.order.credit
+        return max(due - p.captured - p.written_off, 0)
 
     def authorization_too_high(self) -> int:
         """The lower amount to authorize after an edit, or 0 when nothing is to change."""
