@@ -45,7 +45,7 @@ async function queue(_m, params) {
   main.append(tasks.length ? table(t("desk.title"), [
     [t("task.kind"), (x) => h("a", { href: `#/desk/task/${enc(x.id)}` }, t(`task.${x.kind}`, {}, x.kind))],
     [t("order"), (x) => h("a", { href: `#/orders/${enc(x.order_id)}` }, x.order_id)],
-    [t("due"), (x) => h("span", { class: x.overdue ? "overdue" : "" }, when(x.due_at))],
+    [t("due.label"), (x) => h("span", { class: x.overdue ? "overdue" : "" }, when(x.due_at))],
     [t("task.flags"), (x) => [x.escalated ? h("span", { class: "tag esc" }, t("escalated")) : null,
       x.overdue ? h("span", { class: "tag esc" }, t("overdue")) : null]],
     [t("task.assignee"), (x) => x.assignee || t("assignee.none")],
@@ -69,8 +69,8 @@ async function taskPage([id], _params, who) {
     [t("task.kind"), t(`task.${task.kind}`, {}, task.kind)],
     [t("task.status"), t(`taskstatus.${task.status}`, {}, task.status)],
     [t("order"), h("a", { href: `#/orders/${enc(task.order_id)}` }, task.order_id)],
-    [t("due"), h("span", { class: task.overdue ? "overdue" : "" }, when(task.due_at))],
-    [t("escalated"), task.escalated ? t("yes") : t("no")],
+    [t("due.label"), h("span", { class: task.overdue ? "overdue" : "" }, when(task.due_at))],
+    [t("escalated.label"), task.escalated ? t("yes") : t("no")],
     [t("task.assignee"), task.assignee || t("assignee.none")],
   ]), slot);
   // A review's facts come before the decision: the score, each reason, the customer's orders.

@@ -31,6 +31,7 @@ export const en = {
   all: "All", filter: "Filter", open: "Open", search: "Search", choose: "Choose…", yes: "yes",
   no: "no", none: "Nothing yet.", details: "Details", actions: "Actions", delete: "Delete",
   "delete.confirm": "Delete {id}?", deleted: "{id} deleted.", "created.one": "Created.",
+  "due.label": "Due", "escalated.label": "Escalated",
   order: "Order", due: "due", overdue: "overdue", escalated: "escalated", step: "step",
   steps: "Steps", next: "Next", location: "Location", locations: "Locations", sku: "SKU",
   bin: "bin", zone: "zone", quantity: "Quantity", picked: "Picked", short: "short", of: "of",

@@ -31,6 +31,7 @@ export const fr = {
   all: "Tous", filter: "Filtrer", open: "Ouvrir", search: "Rechercher", choose: "Choisir…", yes: "oui",
   no: "non", none: "Rien pour l'instant.", details: "Détails", actions: "Actions", delete: "Supprimer",
   "delete.confirm": "Supprimer {id} ?", deleted: "{id} supprimé.", "created.one": "Créé.",
+  "due.label": "Échéance", "escalated.label": "Escaladée",
   order: "Commande", due: "échéance", overdue: "en retard", escalated: "escaladée", step: "étape",
   steps: "Étapes", next: "Suite", location: "Site", locations: "Sites", sku: "Article",
   bin: "emplacement", zone: "zone", quantity: "Quantité", picked: "Prélevé", short: "manquant", of: "sur",
