@@ -89,6 +89,14 @@ class RefundReturn(BaseModel):
     attempt: int = 0
 
 
+class ReplacementEnded(BaseModel):
+    """An exchange's replacement order ended (completed or cancelled): what of the returned
+    goods' credit its captures took. The rest is the return's to refund."""
+
+    order_id: str
+    credited: int = Field(ge=0)
+
+
 class RefundOutcome(BaseModel):
     refunded: int
     refused: str | None = None  # the gateway's code when it refused
