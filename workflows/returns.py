@@ -221,6 +221,8 @@ class ReturnWorkflow:
             "return.refund_failed" if failed else "return.refunded",
             refund_state=self.view.refund_state,
             refunded=self.view.refunded,
+            refund_attempt=self._refunds - 1,
+            refund_amount=outcome.refunded,
         )
 
     async def _end(self, status: ReturnStatus, event: str) -> ReturnView:

@@ -71,6 +71,9 @@ class RecordReturn(BaseModel):
     label: dict[str, str | None] | None = None
     refund_state: RefundState | None = None
     refunded: int | None = None
+    # A refund's event: which attempt of the return's refunds, and what that one refunded.
+    refund_attempt: int | None = None
+    refund_amount: int | None = None
 
 
 class ApplyGrades(BaseModel):

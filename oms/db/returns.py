@@ -36,7 +36,13 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
-from oms.keys import refund_key, refunded_capture, return_refund_for, return_refund_prefix
+from oms.keys import (
+    refund_key,
+    refunded_capture,
+    return_event_id,
+    return_refund_for,
+    return_refund_prefix,
+)
 
 # -- policies ------------------------------------------------------------------------------
 
@@ -162,6 +168,8 @@ class ReturnChange:
     label: dict[str, Any] | None = None
     refund_state: str | None = None
     refunded: int | None = None
+    refund_attempt: int | None = None
+    refund_amount: int | None = None
 
 
 def record(session: Session, change: ReturnChange) -> ReturnRow | None:
@@ -183,7 +191,7 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
     session.add(row)
     outbox.emit(
         session,
-        event_id=f"{change.event}:{row.id}",
+        event_id=return_event_id(change.event, row.id, change.refund_attempt),
         type=change.event,
         order_id=row.order_id,
         payload={
@@ -198,6 +206,7 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
             "currency": row.currency,
             "shipping_refund": row.shipping_refund,
             "exchange_order_id": row.exchange_order_id,
+            **({} if change.refund_amount is None else {"refund_amount": change.refund_amount}),
         },
     )
     return row

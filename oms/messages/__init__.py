@@ -124,7 +124,9 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
     elif kind is MessageKind.DELIVERED:
         ctx["delivered_on"] = format_date(datetime.fromisoformat(event["delivered_at"]), locale)
     elif kind is MessageKind.REFUNDED:
-        ctx["refunded"] = format_money(int(event["refunded"]), event["currency"], locale)
+        # This refund's amount (a return refunded twice has two messages), else the total.
+        amount = event.get("refund_amount", event["refunded"])
+        ctx["refunded"] = format_money(int(amount), event["currency"], locale)
         ctx["return_id"] = event["return_id"]
     elif kind is MessageKind.CANCELLED:
         ctx["reason"] = reason_in_words(event, locale)

@@ -4,10 +4,14 @@ is refunded or charged."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import UTC, datetime
 
-from oms.db.tables import OutboxEvent
-from tests.api.conftest import Api, Json, error_of, full_pick
+from sqlmodel import col, select
+
+from oms.db.tables import CustomerMessage, OutboxEvent
+from oms.domain.messages import MessageKind
+from oms.services.customer_messages import write_messages
+from tests.api.conftest import Api, Json, error_of, full_pick, order_body
 from tests.api.test_returns import (
     MUG,
     PARCELS,
@@ -154,3 +158,40 @@ async def test_a_replacement_the_catalogue_has_no_price_for_is_refused(api: Api)
     )
     listed = await api.http.get(f"/orders/{order['order_id']}/returns", headers=api.auth("analyst"))
     assert listed.json()["items"] == []
+
+
+async def test_a_return_refunded_twice_sends_a_refund_message_for_each_refund(api: Api) -> None:
+    body = order_body()
+    body["customer"]["tier"] = "vip"
+    order = await _delivered(api, body)
+    await api.http.put(
+        "/return-policies/web-fr", json={"instant_refund_tiers": ["vip"]}, headers=api.auth("admin")
+    )
+
+    # Refunded at once for what the cheaper replacement leaves; the rest once it is cancelled.
+    done, _ = await _exchanged(
+        api,
+        order["order_id"],
+        _ask([("1", 1)], exchange=[{"sku": "SKU-MUG", "quantity": 1}]),
+        cancel_replacement=True,
+    )
+
+    assert (done["refunded"], [r.amount for r in _refunds(api, order["order_id"])]) == (
+        TEE,
+        [TEE - MUG, MUG],
+    )
+    with api.db.session() as s:
+        write_messages(s, now=datetime.now(UTC), limit=500)
+    with api.db.reading() as s:
+        refunded = list(
+            s.exec(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == "return.refunded")
+                .order_by(col(OutboxEvent.created_at))
+            )
+        )
+        sent = list(
+            s.exec(select(CustomerMessage).where(CustomerMessage.kind == MessageKind.REFUNDED))
+        )
+    assert [e.payload["refund_amount"] for e in refunded] == [TEE - MUG, MUG]
+    assert sorted(m.event_id for m in sent) == sorted(e.id for e in refunded)

@@ -219,3 +219,11 @@ def test_an_exchange_confirmation_shows_what_the_returned_goods_pay() -> None:
     assert "Paid by your returned goods: -€40.00" in message.text
     assert "To pay: €8.97" in message.text
     assert "Shipping" not in message.text  # free: no line for it
+
+
+def test_a_refund_message_says_what_that_refund_gave_back() -> None:
+    second = {"return_id": "R-1", "refunded": 2998, "refund_amount": 899, "currency": "EUR"}
+
+    message = render(facts(MessageKind.REFUNDED, second), Locale.EN)
+
+    assert "We have refunded €8.99 for your return R-1" in message.text
