@@ -137,10 +137,12 @@ def for_order(session: Session, order_id: str) -> list[ReturnRow]:
 
 
 def shipping_refunded(session: Session, order_id: str) -> bool:
-    """Whether an earlier return of the order gives its shipping charge back (one that
-    expired gave nothing, unless it was refunded at once)."""
+    """Whether an earlier return of the order gives its shipping charge back: one under way
+    that may still pay it, or one over that paid a refund with it (shipping goes only with
+    goods: a return whose units were all graded unrefunded, or that expired, withdrawn or
+    was refused by the gateway, paid none)."""
     return any(
-        r.shipping_refund > 0 and (ReturnStatus(r.status).takes_units or r.refunded > 0)
+        r.shipping_refund > 0 and (r.refunded > 0 or not ReturnStatus(r.status).is_final)
         for r in for_order(session, order_id)
     )
 
