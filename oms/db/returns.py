@@ -342,3 +342,14 @@ def release_unpaid(session: Session, order_id: str, return_id: str, attempt: int
             paid = session.get(PaymentLedgerEntry, c.key)
             if paid is None or paid.outcome != "succeeded":
                 session.delete(c)
+
+
+def release_reversed(session: Session, key: str) -> bool:
+    """A refund the gateway says failed after all (its ledger row now refused): its claim
+    on the capture goes, so a later refund of that capture has the room again. Whether
+    there was one."""
+    claim = session.get(RefundClaim, key)
+    if claim is None:
+        return False
+    session.delete(claim)
+    return True
