@@ -154,7 +154,9 @@ def test_which_events_make_a_message_and_a_parcel_is_shipped_once() -> None:
     assert kind_of("order.confirmed") is MessageKind.ORDER_CONFIRMED
     assert kind_of("shipment.in_transit") is MessageKind.SHIPPED
     assert kind_of("order.completed") is None
-    assert kind_of("shipment.out_for_delivery") is None
+    # A carrier that skips "in transit": its parcel is shipped when it is out for delivery.
+    assert kind_of("shipment.out_for_delivery") is MessageKind.SHIPPED
+    assert kind_of("shipment.delivered") is None
     first = subject_of(MessageKind.SHIPPED, "e1", {"fulfilment_id": "A1.F1"})
     later = subject_of(MessageKind.SHIPPED, "e2", {"fulfilment_id": "A1.F1"})
     assert first == later == "A1.F1"
