@@ -36,6 +36,8 @@ class ReturnActivities:
             label=req.label,
             refund_state=req.refund_state.value if req.refund_state else None,
             refunded=req.refunded,
+            refund_attempt=req.refund_attempt,
+            refund_amount=req.refund_amount,
         )
         with self.db.session() as s:
             row = return_repo.record(s, change)

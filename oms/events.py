@@ -82,6 +82,12 @@ RETURN = _obj(
         "exchange_order_id": {"type": ["string", "null"]},
     },
 )
+# A refund's events: the return, and what this one refund gave back (``refunded`` is the
+# return's total so far).
+RETURN_REFUND = {
+    **RETURN,
+    "properties": {**RETURN["properties"], "refund_amount": INT},
+}
 SHIPMENT = _obj(
     {
         **FULFILMENT,
@@ -417,8 +423,14 @@ EVENTS: list[EventType] = [
         RETURN,
     ),
     EventType("return.received", 1, "the parcel came back to the location", RETURN),
-    EventType("return.refunded", 1, "what the policy refunds was refunded", RETURN),
-    EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN),
+    EventType(
+        "return.refunded",
+        1,
+        "what the policy refunds was refunded: once per refund (an instant refund and the rest "
+        "after quality control are two), `refund_amount` this one's amount",
+        RETURN_REFUND,
+    ),
+    EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN_REFUND),
     EventType("return.completed", 1, "graded, stock moved, refunded", RETURN),
     EventType("return.expired", 1, "the parcel never came back in time", RETURN),
     *[

@@ -349,6 +349,15 @@ def return_refund_for(return_id: str, attempt: int, capture_id: str) -> str:
     return f"{what}{_REFUND_OF_CAPTURE}{capture_id}"
 
 
+def return_event_id(event: str, return_id: str, refund_attempt: int | None = None) -> str:
+    """The outbox id of a return's step event, written once per step: a refund's events
+    (``return.refunded``, ``return.refund_failed``) once per refund attempt, the first as
+    before attempts had one."""
+    if refund_attempt:
+        return f"{event}:{return_id}:{refund_attempt}"
+    return f"{event}:{return_id}"
+
+
 def return_refund_prefix(order_id: str, return_id: str, attempt: int) -> str:
     """The start of the keys of one refund attempt of a return (one key per capture)."""
     return refund_key(order_id, return_refund_for(return_id, attempt, ""))

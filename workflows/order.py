@@ -303,6 +303,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
         await self._set_status(OrderStatus.COMPLETED, "order_completed", "system", detail)
         await self._emit("order.completed", detail)
         await self._flush()
+        await self._tell_the_return()
         order_finished(
             workflow.metric_meter(), channel=self.order.channel, outcome="completed", reason=None
         )
@@ -360,6 +361,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
         await self._set_status(OrderStatus.CANCELLED, "order_cancelled", actor, detail)
         await self._emit("order.cancelled", cancelled_event(reason, code))
         await self._flush()
+        await self._tell_the_return()
         order_finished(
             workflow.metric_meter(),
             channel=self.order.channel,

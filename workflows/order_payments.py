@@ -17,6 +17,7 @@ from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.payments import AuthorizeRequest, CaptureRequest, VoidRequest
+    from oms.contracts.returns import ReplacementEnded
     from oms.domain.errors import ErrorCode
     from oms.domain.fulfilment import FulfilmentView
     from oms.domain.invoices import invoice
@@ -31,11 +32,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order_steps import activity_failure
     from workflows.policies import EXTERNAL_ACTIVITY, SETTLEMENT_ACTIVITY
     from workflows.refusals import refuse
+    from workflows.returns import REPLACEMENT_ENDED, return_workflow_id
 
 PAYMENT_RECOVERY = "payment-recovery"
 # Since the ERP's finance events: an ``order.invoiced`` event for each fulfilment whose goods
 # were captured (written with the next progress, no extra workflow task).
 ORDER_INVOICED = "aftersale-order-invoiced"
+# Since exchanges refund the credit their replacement did not use: an exchange's replacement
+# order tells its return, when it ends, what of the credit its captures took.
+CREDIT_TOLD = "aftersale-fix-exchange-credit-told"
 
 
 class PaymentRecovery:
@@ -43,6 +48,18 @@ class PaymentRecovery:
 
     state: OrderState
     _lean: bool
+
+    async def _tell_the_return(self) -> None:
+        """An exchange's replacement order, ended: its return refunds the credit not taken."""
+        exchange = self.order.exchange
+        if exchange is None or not workflow.patched(CREDIT_TOLD):
+            return
+        ended = ReplacementEnded(order_id=self.order.id, credited=self.state.payment.credited)
+        handle = workflow.get_external_workflow_handle(return_workflow_id(exchange.return_id))
+        try:
+            await handle.signal(REPLACEMENT_ENDED, ended)
+        except FailureError as err:  # the return has ended (expired): nothing left to settle
+            workflow.logger.warning("the return did not hear its replacement end: %s", err)
 
     @property
     def order(self) -> OrderIn:  # pragma: no cover

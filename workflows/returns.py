@@ -9,7 +9,9 @@ quality-control task at the receiving location and waits for its grades (``grade
 from the task desk; escalated past the policy's ``qc_due_hours``); moves the units as each
 grade's reason code says; refunds what the policy refunds of the grades (and the order's
 shipping charge when the policy gives it back), less what an exchange's replacement order took
-of the returned goods (``return.exchange_created``: the API placed that order with the return).
+of the returned goods (``return.exchange_created``: the API placed that order with the return;
+the run waits for that order's end, ``replacement_ended``, and refunds the credit it did not
+use).
 Each step writes the return's row and a ``return.*`` event.
 """
 
@@ -27,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         RecordReturn,
         RefundOutcome,
         RefundReturn,
+        ReplacementEnded,
         ReturnInput,
         ReturnView,
     )
@@ -58,6 +61,15 @@ with workflow.unsafe.imports_passed_through():
 SHIPPING_REFUND = "aftersale-shipping-refund"
 # Runs recorded before exchanges refunded the whole of the returned goods (none had one).
 EXCHANGE_CREDIT = "aftersale-exchange-credit"
+# Since then the credit kept back is only what the replacement order took: the run waits for
+# that order's end (``replacement_ended`` signal) before its last refund, and refunds the
+# credit the replacement did not use (out of stock, rejected, cancelled in whole or in part).
+CREDIT_USED = "aftersale-fix-exchange-credit-used"
+# How long a return waits for its replacement order's end before it keeps the whole credit
+# (a replacement run from before the signal existed never sends it).
+REPLACEMENT_WAIT_S = timedelta(days=60).total_seconds()
+# The signal an exchange's replacement order sends its return when it ends.
+REPLACEMENT_ENDED = "replacement_ended"
 
 
 def return_workflow_id(return_id: str) -> str:
@@ -85,6 +97,7 @@ class ReturnWorkflow:
         self.receipt: Receipt | None = None
         self.qc: QcResult | None = None
         self._refunds = 0
+        self._credit_used: int | None = None
 
     @workflow.run
     async def run(self, inp: ReturnInput) -> ReturnView:
@@ -138,11 +151,29 @@ class ReturnWorkflow:
             **DB_ACTIVITY,
         )
         self.view.grades = grades
-        if self.view.refund_state is not RefundState.REFUNDED:
+        if exchanges and workflow.patched(CREDIT_USED):
+            await self._settle_credit(grades, prices, shipping, credit)
+        elif self.view.refund_state is not RefundState.REFUNDED:
             # What is owed less what an instant refund that went through in part paid.
             due = with_shipping(refund_due(grades, prices, inp.policy), shipping) - credit
             await self._refund(due - self.view.refunded)
         return await self._end(ReturnStatus.COMPLETED, "return.completed")
+
+    async def _settle_credit(
+        self, grades: list[GradedLine], prices: dict[str, int], shipping: int, credit: int
+    ) -> None:
+        """An exchange's last refund: once its replacement order has ended, what is owed less
+        only the credit that order took (less what was refunded already)."""
+        await condition_within(
+            lambda: self._credit_used is not None, REPLACEMENT_WAIT_S, "the replacement order"
+        )
+        if self._credit_used is not None:
+            credit = min(credit, self._credit_used)
+        if self.view.refund_state is RefundState.REFUNDED:  # the instant refund went through
+            owed = with_shipping(asked_refund(self.inp.lines, prices), shipping)
+        else:
+            owed = with_shipping(refund_due(grades, prices, self.inp.policy), shipping)
+        await self._refund(owed - credit - self.view.refunded)
 
     async def _quality_control(self) -> list[GradedLine]:
         task = HumanTask(qc_task_id(self.inp.return_id), TaskKind.RETURN_QC, self.inp.order_id)
@@ -190,6 +221,8 @@ class ReturnWorkflow:
             "return.refund_failed" if failed else "return.refunded",
             refund_state=self.view.refund_state,
             refunded=self.view.refunded,
+            refund_attempt=self._refunds - 1,
+            refund_amount=outcome.refunded,
         )
 
     async def _end(self, status: ReturnStatus, event: str) -> ReturnView:
@@ -264,6 +297,11 @@ class ReturnWorkflow:
                 f"every received unit gets one grade: received {received}, graded {graded}",
                 "grades",
             )
+
+    @workflow.signal(name=REPLACEMENT_ENDED)
+    def replacement_ended(self, ended: ReplacementEnded) -> None:
+        if ended.order_id == self.inp.exchange_order_id:
+            self._credit_used = ended.credited
 
     @workflow.query
     def status(self) -> ReturnView:

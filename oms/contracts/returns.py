@@ -71,6 +71,9 @@ class RecordReturn(BaseModel):
     label: dict[str, str | None] | None = None
     refund_state: RefundState | None = None
     refunded: int | None = None
+    # A refund's event: which attempt of the return's refunds, and what that one refunded.
+    refund_attempt: int | None = None
+    refund_amount: int | None = None
 
 
 class ApplyGrades(BaseModel):
@@ -87,6 +90,14 @@ class RefundReturn(BaseModel):
     currency: str
     # 0: the return's refund; n: the n-th more (what an earlier one could not pay).
     attempt: int = 0
+
+
+class ReplacementEnded(BaseModel):
+    """An exchange's replacement order ended (completed or cancelled): what of the returned
+    goods' credit its captures took. The rest is the return's to refund."""
+
+    order_id: str
+    credited: int = Field(ge=0)
 
 
 class RefundOutcome(BaseModel):

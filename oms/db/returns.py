@@ -36,7 +36,13 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
-from oms.keys import refund_key, refunded_capture, return_refund_for, return_refund_prefix
+from oms.keys import (
+    refund_key,
+    refunded_capture,
+    return_event_id,
+    return_refund_for,
+    return_refund_prefix,
+)
 
 # -- policies ------------------------------------------------------------------------------
 
@@ -131,10 +137,12 @@ def for_order(session: Session, order_id: str) -> list[ReturnRow]:
 
 
 def shipping_refunded(session: Session, order_id: str) -> bool:
-    """Whether an earlier return of the order gives its shipping charge back (one that
-    expired gave nothing, unless it was refunded at once)."""
+    """Whether an earlier return of the order gives its shipping charge back: one under way
+    that may still pay it, or one over that paid a refund with it (shipping goes only with
+    goods: a return whose units were all graded unrefunded, or that expired, withdrawn or
+    was refused by the gateway, paid none)."""
     return any(
-        r.shipping_refund > 0 and (ReturnStatus(r.status).takes_units or r.refunded > 0)
+        r.shipping_refund > 0 and (r.refunded > 0 or not ReturnStatus(r.status).is_final)
         for r in for_order(session, order_id)
     )
 
@@ -162,6 +170,8 @@ class ReturnChange:
     label: dict[str, Any] | None = None
     refund_state: str | None = None
     refunded: int | None = None
+    refund_attempt: int | None = None
+    refund_amount: int | None = None
 
 
 def record(session: Session, change: ReturnChange) -> ReturnRow | None:
@@ -183,7 +193,7 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
     session.add(row)
     outbox.emit(
         session,
-        event_id=f"{change.event}:{row.id}",
+        event_id=return_event_id(change.event, row.id, change.refund_attempt),
         type=change.event,
         order_id=row.order_id,
         payload={
@@ -198,6 +208,7 @@ def record(session: Session, change: ReturnChange) -> ReturnRow | None:
             "currency": row.currency,
             "shipping_refund": row.shipping_refund,
             "exchange_order_id": row.exchange_order_id,
+            **({} if change.refund_amount is None else {"refund_amount": change.refund_amount}),
         },
     )
     return row
@@ -331,3 +342,14 @@ def release_unpaid(session: Session, order_id: str, return_id: str, attempt: int
             paid = session.get(PaymentLedgerEntry, c.key)
             if paid is None or paid.outcome != "succeeded":
                 session.delete(c)
+
+
+def release_reversed(session: Session, key: str) -> bool:
+    """A refund the gateway says failed after all (its ledger row now refused): its claim
+    on the capture goes, so a later refund of that capture has the room again. Whether
+    there was one."""
+    claim = session.get(RefundClaim, key)
+    if claim is None:
+        return False
+    session.delete(claim)
+    return True

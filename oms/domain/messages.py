@@ -43,12 +43,16 @@ class Locale(StrEnum):
 DEFAULT_LOCALE = Locale.EN
 
 # The event each kind is written from. A parcel is "shipped" when its carrier first reports it
-# in transit (shipment.in_transit, with carrier and tracking number); later in-transit scans of
-# the same parcel send nothing more (one message per fulfilment, see subject_of).
+# in transit (shipment.in_transit, with carrier and tracking number), or out for delivery when
+# that carrier reports no transit; later scans of the same parcel send nothing more (one
+# message per fulfilment, see subject_of). The outbox has no hand-over event of a parcel to
+# its customer (fulfilment.transfer_shipped is a transfer to a store): the carrier's first
+# word is the one there is.
 KIND_OF_EVENT: dict[str, MessageKind] = {
     "order.confirmed": MessageKind.ORDER_CONFIRMED,
     "fulfilment.ready_for_collection": MessageKind.READY_FOR_COLLECTION,
     "shipment.in_transit": MessageKind.SHIPPED,
+    "shipment.out_for_delivery": MessageKind.SHIPPED,
     "order.delivered": MessageKind.DELIVERED,
     "return.refunded": MessageKind.REFUNDED,
     "order.cancelled": MessageKind.CANCELLED,

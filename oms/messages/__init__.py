@@ -86,11 +86,20 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
         }
         for line in order.get("lines", [])
     ]
+    shipping = int((order.get("shipping") or {}).get("amount") or 0)
+    credit = int((order.get("exchange") or {}).get("credit") or 0)
+    total = sum(line["quantity"] * line["unit_price"] for line in order["lines"]) + shipping
+    if facts.kind is MessageKind.ORDER_CONFIRMED and isinstance(event.get("total"), int):
+        total = event["total"]  # what the order was confirmed at, shipping included
     ctx: dict[str, Any] = {
         "locale": locale.value,
         "order": {
             "id": order["id"],
-            "total": money(sum(line["quantity"] * line["unit_price"] for line in order["lines"])),
+            "total": money(total),
+            # Its own line when there is a charge; an exchange's returned goods pay first.
+            "shipping": money(shipping) if shipping else None,
+            "credit": money(credit) if credit else None,
+            "to_pay": money(max(total - credit, 0)) if credit else None,
             "placed_on": format_date(facts.placed_at, locale),
             "collect": (order.get("delivery") or {}).get("method") == DeliveryMethod.COLLECT,
             "store": facts.location_names.get(store, store) if store else None,
@@ -115,7 +124,9 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
     elif kind is MessageKind.DELIVERED:
         ctx["delivered_on"] = format_date(datetime.fromisoformat(event["delivered_at"]), locale)
     elif kind is MessageKind.REFUNDED:
-        ctx["refunded"] = format_money(int(event["refunded"]), event["currency"], locale)
+        # This refund's amount (a return refunded twice has two messages), else the total.
+        amount = event.get("refund_amount", event["refunded"])
+        ctx["refunded"] = format_money(int(amount), event["currency"], locale)
         ctx["return_id"] = event["return_id"]
     elif kind is MessageKind.CANCELLED:
         ctx["reason"] = reason_in_words(event, locale)

@@ -7,7 +7,8 @@
 - A capture or a refund the OMS recorded as done that failed after all is reversed: its row
   says refused, a ``payment.capture_reversed`` / ``payment.refund_failed`` event takes it
   back, and a reversed capture opens a ``payment_exception`` task for customer service (the
-  order's run may be over: the money is collected by hand, the task records the decision).
+  order's run may be over: the money is collected by hand, the task records the decision);
+  a reversed refund's claim on its capture is released (a later refund has that room).
 - A refusal that succeeded after all is left as it is for people (``conflict``): the order
   may be waiting on customer service's decision about it already.
 - A chargeback on a capture opens a ``chargeback`` task (accept or dispute) and emits
@@ -23,6 +24,7 @@ from sqlmodel import Session
 
 from oms.db import finance, outbox, tasks
 from oms.db import payments as ledger
+from oms.db import returns as return_repo
 from oms.db.tables import ManualTask, PaymentLedgerEntry, utcnow
 from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_outcome
 from oms.domain.tasks import TaskKind, TaskStatus
@@ -76,6 +78,8 @@ def apply_notice(session: Session, *, gateway: str, notice: PaymentNotice) -> No
         entry.outcome, entry.code, entry.reversed_at = "refused", notice.code or "failed", now
         finance.unbooked(session, entry, gateway, entry.code)
         task_id = _reversed_capture(session, entry) if entry.operation == "capture" else None
+        if entry.operation == "refund":  # the capture has that money to refund again
+            return_repo.release_reversed(session, entry.idempotency_key)
         session.add(entry)
         return NoticeResult(outcome, entry.order_id, entry.idempotency_key, task_id)
     else:
@@ -104,6 +108,8 @@ def _record(session: Session, gateway: str, notice: PaymentNotice) -> NoticeResu
     )
     if ledger.record(session, entry):
         finance.booked(session, entry, gateway)
+        if notice.failed and notice.operation == "refund":  # never paid: nothing claimed
+            return_repo.release_reversed(session, key)
     return NoticeResult(NoticeOutcome.RECORDED, order_id, key)
 
 

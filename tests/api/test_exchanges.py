@@ -4,12 +4,17 @@ is refunded or charged."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import UTC, datetime
 
-from oms.db.tables import OutboxEvent
-from tests.api.conftest import Api, Json, error_of
+from sqlmodel import col, select
+
+from oms.db.tables import CustomerMessage, OutboxEvent
+from oms.domain.messages import MessageKind
+from oms.services.customer_messages import write_messages
+from tests.api.conftest import Api, Json, error_of, full_pick, order_body
 from tests.api.test_returns import (
     MUG,
+    PARCELS,
     TEE,
     _ask,
     _delivered,
@@ -21,8 +26,11 @@ from tests.api.test_returns import (
 )
 
 
-async def _exchanged(api: Api, order_id: str, ask: Json) -> tuple[Json, Json]:
-    """Ask the exchange, bring the units back graded resellable: the completed return and its
+async def _exchanged(
+    api: Api, order_id: str, ask: Json, *, cancel_replacement: bool = False
+) -> tuple[Json, Json]:
+    """Ask the exchange, ship its replacement (or cancel it), bring the units back graded
+    resellable: the completed return (it settles once the replacement has ended) and its
     replacement order once it is in fulfilment."""
     asked = await _return(api, order_id, ask)
     assert asked.status_code == 201, asked.text
@@ -31,6 +39,14 @@ async def _exchanged(api: Api, order_id: str, ask: Json) -> tuple[Json, Json]:
     replacement = await api.until(
         ret["exchange_order_id"], lambda v: v["status"] == "IN_FULFILMENT"
     )
+    if cancel_replacement:
+        cancelled = await api.http.post(
+            f"/orders/{ret['exchange_order_id']}/cancel", headers=api.auth("storefront")
+        )
+        assert cancelled.json()["accepted"] is True, cancelled.text
+        await api.until(ret["exchange_order_id"], lambda v: v["status"] == "CANCELLED")
+    else:
+        await _shipped(api, ret["exchange_order_id"])
     received = await api.http.post(
         f"/returns/{ret['return_id']}/receive",
         json={"lines": ask["lines"]},
@@ -41,6 +57,15 @@ async def _exchanged(api: Api, order_id: str, ask: Json) -> tuple[Json, Json]:
     grades = [(li["line_id"], "qc_resellable", li["quantity"]) for li in ask["lines"]]
     assert (await _grade(api, task["id"], grades)).status_code == 200
     return await _until_return(api, ret["return_id"], "COMPLETED"), replacement
+
+
+async def _shipped(api: Api, order_id: str) -> None:
+    fulfilment = await api.until_fulfilment(order_id, "AWAITING_PICK")
+    url = f"/fulfilments/{fulfilment['id']}"
+    for step, payload in (("pick", full_pick(fulfilment)), ("pack", PARCELS)):
+        done = await api.http.post(f"{url}/{step}", json=payload, headers=api.auth("opera"))
+        assert done.status_code == 200, done.text
+    await api.until(order_id, lambda v: v["status"] == "COMPLETED")
 
 
 async def test_a_same_price_exchange_refunds_nothing_and_places_the_replacement(
@@ -67,6 +92,23 @@ async def test_a_same_price_exchange_refunds_nothing_and_places_the_replacement(
     with api.db.reading() as s:
         types = [e.type for e in s.exec(select(OutboxEvent)) if e.type.startswith("return.")]
     assert "return.exchange_created" in types
+
+
+async def test_a_same_price_exchange_whose_replacement_is_cancelled_refunds_the_goods(
+    api: Api,
+) -> None:
+    order = await _delivered(api)
+
+    done, _ = await _exchanged(
+        api,
+        order["order_id"],
+        _ask([("1", 1)], exchange=[{"sku": "SKU-TEE", "quantity": 1}]),
+        cancel_replacement=True,
+    )
+
+    # The replacement never shipped: the customer has the returned goods' money back.
+    assert (done["refunded"], done["refund_state"]) == (TEE, "refunded")
+    assert [r.amount for r in _refunds(api, order["order_id"])] == [TEE]
 
 
 async def test_a_cheaper_replacement_refunds_the_difference(api: Api) -> None:
@@ -116,3 +158,40 @@ async def test_a_replacement_the_catalogue_has_no_price_for_is_refused(api: Api)
     )
     listed = await api.http.get(f"/orders/{order['order_id']}/returns", headers=api.auth("analyst"))
     assert listed.json()["items"] == []
+
+
+async def test_a_return_refunded_twice_sends_a_refund_message_for_each_refund(api: Api) -> None:
+    body = order_body()
+    body["customer"]["tier"] = "vip"
+    order = await _delivered(api, body)
+    await api.http.put(
+        "/return-policies/web-fr", json={"instant_refund_tiers": ["vip"]}, headers=api.auth("admin")
+    )
+
+    # Refunded at once for what the cheaper replacement leaves; the rest once it is cancelled.
+    done, _ = await _exchanged(
+        api,
+        order["order_id"],
+        _ask([("1", 1)], exchange=[{"sku": "SKU-MUG", "quantity": 1}]),
+        cancel_replacement=True,
+    )
+
+    assert (done["refunded"], [r.amount for r in _refunds(api, order["order_id"])]) == (
+        TEE,
+        [TEE - MUG, MUG],
+    )
+    with api.db.session() as s:
+        write_messages(s, now=datetime.now(UTC), limit=500)
+    with api.db.reading() as s:
+        refunded = list(
+            s.exec(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == "return.refunded")
+                .order_by(col(OutboxEvent.created_at))
+            )
+        )
+        sent = list(
+            s.exec(select(CustomerMessage).where(CustomerMessage.kind == MessageKind.REFUNDED))
+        )
+    assert [e.payload["refund_amount"] for e in refunded] == [TEE - MUG, MUG]
+    assert sorted(m.event_id for m in sent) == sorted(e.id for e in refunded)

@@ -15,11 +15,23 @@ from sqlmodel import select
 
 from oms.connectors.payment_notices import NoticeSender
 from oms.db import payments
+from oms.db import returns as return_repo
 from oms.db.tables import OutboxEvent, PaymentLedgerEntry
 from oms.services.payment_reconcile import reconcile
 from oms.webhooks import sign
 from tests.api.conftest import Api, Json, error_of
 from tests.api.test_delivery_tracking import _shipped
+from tests.api.test_returns import (
+    MUG,
+    TEE,
+    _ask,
+    _delivered,
+    _grade,
+    _qc_task,
+    _refunds,
+    _return,
+    _until_return,
+)
 
 GATEWAY = "simulator"
 
@@ -232,3 +244,33 @@ async def test_the_simulated_gateway_sends_its_notices_and_the_books_still_agree
     books = reconcile(api.db, api.harness.payments)
     assert books.differences == []
     assert books.matched >= 1  # the authorization (and the void) still on both sides
+
+
+async def test_a_refund_that_failed_after_the_fact_gives_its_capture_room_back(api: Api) -> None:
+    secret = await _register(api)
+    order = await _delivered(api)
+    ret = (await _return(api, order["order_id"], _ask([("1", 1)]))).json()
+    received = await api.http.post(
+        f"/returns/{ret['return_id']}/receive",
+        json={"lines": [{"line_id": "1", "quantity": 1}]},
+        headers=api.auth("opera"),
+    )
+    assert received.status_code == 200, received.text
+    task = await _qc_task(api, ret["return_id"])
+    assert (await _grade(api, task["id"], [("1", "qc_resellable", 1)])).status_code == 200
+    await _until_return(api, ret["return_id"], "COMPLETED")
+    [refund] = _refunds(api, order["order_id"])
+    with api.db.reading() as s:
+        before = return_repo.refund_parts(s, order["order_id"], "later", 10**6)
+
+    notice = _notice(
+        "refund.failed", reference=refund.gateway_reference, amount=refund.amount, code="closed"
+    )
+    answer = await _send(api, secret, notice, "ntc-refund-failed")
+
+    assert answer.json()["outcome"] == "reversed"
+    with api.db.reading() as s:
+        after = return_repo.refund_parts(s, order["order_id"], "later", 10**6)
+    # The failed refund no longer holds its part of the capture.
+    assert sum(p.amount for p in before) == 2 * TEE + MUG - TEE
+    assert sum(p.amount for p in after) == 2 * TEE + MUG

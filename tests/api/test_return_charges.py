@@ -37,7 +37,9 @@ def _captured(api: Api, order_id: str) -> list[int]:
         return [e.amount for e in s.exec(stmt) if e.outcome == "succeeded"]
 
 
-async def _returned(api: Api, order_id: str, lines: list[tuple[str, int]]) -> Json:
+async def _returned(
+    api: Api, order_id: str, lines: list[tuple[str, int]], grade: str = "qc_resellable"
+) -> Json:
     asked = await _return(api, order_id, _ask(lines))
     assert asked.status_code == 201, asked.text
     ret = asked.json()
@@ -48,7 +50,7 @@ async def _returned(api: Api, order_id: str, lines: list[tuple[str, int]]) -> Js
     )
     assert received.status_code == 200, received.text
     task = await _qc_task(api, ret["return_id"])
-    graded = await _grade(api, task["id"], [(li, "qc_resellable", q) for li, q in lines])
+    graded = await _grade(api, task["id"], [(li, grade, q) for li, q in lines])
     assert graded.status_code == 200, graded.text
     return await _until_return(api, ret["return_id"], "COMPLETED")
 
@@ -122,3 +124,21 @@ async def test_a_damaged_arrival_refunds_the_shipping_with_a_partial_return(api:
 
     assert asked.json()["shipping_refund"] == SHIPPING
     assert again.json()["shipping_refund"] == 0  # once per order
+
+
+async def test_a_return_that_refunded_nothing_leaves_the_shipping_for_the_next(api: Api) -> None:
+    await api.http.put(
+        "/return-policies/web-fr",
+        json={"refund_shipping": "always", "refunded_grades": ["qc_resellable"]},
+        headers=api.auth("admin"),
+    )
+    body = _charged_body()
+    await _delivered(api, body)
+
+    # Its units graded unrefunded: no refund, so no shipping went back with one.
+    nothing = await _returned(api, body["id"], [("1", 1)], grade="qc_wrong_item")
+    later = await _returned(api, body["id"], [("2", 1)])
+
+    assert (nothing["shipping_refund"], nothing["refunded"]) == (SHIPPING, 0)
+    assert (later["shipping_refund"], later["refunded"]) == (SHIPPING, MUG + SHIPPING)
+    assert [r.amount for r in _refunds(api, body["id"])] == [MUG + SHIPPING]

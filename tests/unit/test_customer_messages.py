@@ -154,7 +154,9 @@ def test_which_events_make_a_message_and_a_parcel_is_shipped_once() -> None:
     assert kind_of("order.confirmed") is MessageKind.ORDER_CONFIRMED
     assert kind_of("shipment.in_transit") is MessageKind.SHIPPED
     assert kind_of("order.completed") is None
-    assert kind_of("shipment.out_for_delivery") is None
+    # A carrier that skips "in transit": its parcel is shipped when it is out for delivery.
+    assert kind_of("shipment.out_for_delivery") is MessageKind.SHIPPED
+    assert kind_of("shipment.delivered") is None
     first = subject_of(MessageKind.SHIPPED, "e1", {"fulfilment_id": "A1.F1"})
     later = subject_of(MessageKind.SHIPPED, "e2", {"fulfilment_id": "A1.F1"})
     assert first == later == "A1.F1"
@@ -182,3 +184,48 @@ def test_smtp_urls_say_how_to_connect() -> None:
     with pytest.raises(ValueError, match="OMS_SMTP_URL"):
         parse_smtp_url("http://mail.example")
     assert sender_domain("Orders <orders@shop.example>") == "shop.example"
+
+
+def _confirmed(order_in: Any, total: int) -> Facts:
+    return Facts(
+        kind=MessageKind.ORDER_CONFIRMED,
+        event={"order_id": "A1", "total": total, "currency": "EUR"},
+        order=order_in.for_run().model_dump(mode="json"),
+        placed_at=PLACED,
+        product_names={},
+        location_names={},
+    )
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_the_confirmation_total_includes_shipping_shown_on_its_own_line(locale: Locale) -> None:
+    shipped = order("A1", shipping={"amount": 590})  # 2 x 19.99 + 8.99 of goods, 5.90 shipping
+
+    message = render(_confirmed(shipped, 5487), locale)
+
+    total = format_money(5487, "EUR", locale)
+    shipping = format_money(590, "EUR", locale)
+    assert f"{'Total' if locale is Locale.EN else 'Total '}: {total}" in message.text
+    assert f"{'Shipping' if locale is Locale.EN else 'Livraison '}: {shipping}" in message.text
+    assert total in message.html
+    assert shipping in message.html
+    assert format_money(4897, "EUR", locale) not in message.text  # the goods alone
+
+
+def test_an_exchange_confirmation_shows_what_the_returned_goods_pay() -> None:
+    exchange = order("A1", exchange={"return_id": "R-1", "credit": 4000})
+
+    message = render(_confirmed(exchange, 4897), Locale.EN)
+
+    assert "Total: €48.97" in message.text
+    assert "Paid by your returned goods: -€40.00" in message.text
+    assert "To pay: €8.97" in message.text
+    assert "Shipping" not in message.text  # free: no line for it
+
+
+def test_a_refund_message_says_what_that_refund_gave_back() -> None:
+    second = {"return_id": "R-1", "refunded": 2998, "refund_amount": 899, "currency": "EUR"}
+
+    message = render(facts(MessageKind.REFUNDED, second), Locale.EN)
+
+    assert "We have refunded €8.99 for your return R-1" in message.text

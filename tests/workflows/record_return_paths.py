@@ -6,7 +6,11 @@ return refunds the shipping by policy (RET-SHIP: the return's run, and the order
 shipping captured and invoiced); an exchange for a cheaper item (RET-EXCH: the return refunds
 the difference, the replacement order paid by the returned goods, fulfilled and invoiced). Run
 by hand with a new prefix after a compatible change:
-``python -m tests.workflows.record_return_paths R9`` (``R10 after_sale`` for the second half)."""
+``python -m tests.workflows.record_return_paths R9`` (``R10 after_sale`` for the second half).
+Since exchanges refund the credit their replacement did not use (``R11FX
+exchange_cancelled``): a same-price exchange whose replacement order is cancelled before it
+ships (RET-EXCHCANCEL: the replacement's run signals its return, whose run refunds the
+returned goods)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import tempfile
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from oms.contracts.orders import CancelRequest
 from oms.contracts.returns import QcResult, Receipt, ReturnView
 from oms.db import returns as return_repo
 from oms.domain.fulfilment import PickedLine, PickReport
@@ -33,6 +38,7 @@ from tests.returns import asked, delivered
 from tests.workflows.harness import eventually, fulfilment_rows, running, until
 from tests.workflows.record_order_paths import fresh_db, save
 from tests.workflows.record_profile_paths import run_recorder
+from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 
 
@@ -144,6 +150,35 @@ async def record_after_sale_paths(env: WorkflowEnvironment, prefix: str) -> None
         db.dispose()
 
 
+async def record_exchange_cancelled_paths(env: WorkflowEnvironment, prefix: str) -> None:
+    """A same-price exchange whose replacement is cancelled before it ships: the replacement
+    tells the return it took no credit, and the return refunds the returned goods."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = fresh_db(tmp)
+        async with running(env.client, db) as h:
+            exchanged = f"{prefix}-RET-EXCHCANCEL"
+            await delivered(h, exchanged)
+            inp, handle = await asked(h, exchanged, [("1", 1)], exchange=[("SKU-TEE", 1)])
+            assert inp.exchange_order_id is not None
+            replacement = inp.exchange_order_id
+            view = await until(h, replacement, lambda v: bool(v.fulfilments))
+            rfid = view.fulfilments[0].fulfilment_id
+            order = env.client.get_workflow_handle(order_workflow_id(replacement))
+            await order.execute_update(OrderWorkflow.cancel, CancelRequest())
+            await until(h, replacement, lambda v: v.status is OrderStatus.CANCELLED)
+            await _received_and_graded(handle, [("1", 1)])
+            done = await handle.result()
+            assert done.refunded == 1999, done
+            await save(
+                env,
+                [handle.id, order_workflow_id(replacement), fulfilment_workflow_id(rfid)],
+            )
+        db.dispose()
+
+
 if __name__ == "__main__":
-    recorder = record_after_sale_paths if sys.argv[2:] == ["after_sale"] else record_return_paths
+    recorder = {
+        "after_sale": record_after_sale_paths,
+        "exchange_cancelled": record_exchange_cancelled_paths,
+    }.get(sys.argv[2] if sys.argv[2:] else "", record_return_paths)
     asyncio.run(run_recorder(recorder, sys.argv[1]))

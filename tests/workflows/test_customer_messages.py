@@ -253,3 +253,36 @@ async def test_a_boutique_collection_sends_the_customer_its_collection_code(
         ("order_confirmed", "sent"),
         ("ready_for_collection", "sent"),
     }
+
+
+def _scanned(db: Database, order_id: str, status: str, n: int) -> None:
+    with db.session() as s:
+        outbox.emit(
+            s,
+            event_id=f"{order_id}.F1:{status}:{n}",
+            type=f"shipment.{status}",
+            order_id=order_id,
+            payload={
+                "order_id": order_id,
+                "fulfilment_id": f"{order_id}.F1",
+                "carrier": "simcarrier",
+                "tracking_number": f"SIM-{order_id}",
+                "status": status.upper(),
+                "occurred_at": datetime.now(UTC).isoformat(),
+            },
+        )
+
+
+async def test_a_parcel_its_carrier_never_reports_in_transit_is_shipped_once(db: Database) -> None:
+    _confirm(db, "S-1", "skip@example.com")
+    _scanned(db, "S-1", "out_for_delivery", 1)  # the carrier's first word of the parcel
+    _scanned(db, "S-1", "in_transit", 2)  # a late transit scan: the same parcel
+    _scanned(db, "S-1", "out_for_delivery", 3)
+
+    with db.session() as s:
+        write_messages(s, now=datetime.now(UTC), limit=50)
+
+    shipped = [m for m in messages(db) if m.kind == "shipped"]
+    assert [(m.event_id, m.to) for m in shipped] == [
+        ("S-1.F1:out_for_delivery:1", "skip@example.com")
+    ]

@@ -2,7 +2,7 @@
 refund claims split an order's captures between refunds made at once
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0027
 Create Date: 2026-12-07 19:40:00.000000
 """
 

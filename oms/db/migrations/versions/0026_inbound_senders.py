@@ -1,7 +1,7 @@
 """A webhook sender's kind and the locations it speaks for; the payment ledger's notices
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07 20:00:00.000000
 """
 

@@ -2,7 +2,7 @@
 neighbours and how far the order history was read
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 Create Date: 2026-12-07 20:00:00.000000
 """
 
