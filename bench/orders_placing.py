@@ -68,7 +68,7 @@ async def start_order(p: Placing, run: OrderRun) -> WorkflowHandle[Any, OrderVie
     t0 = time.perf_counter()
     handle = await p.client.start_workflow(
         OrderWorkflow.run,
-        OrderWorkflowInput(order=order, received_at=received_at),
+        OrderWorkflowInput(order=order, received_at=received_at, patches_at_start=True),
         task_queue=p.task_queue,
         # As the API starts it: the same summary, details and first search attributes.
         **order_start_options(order, received_at),

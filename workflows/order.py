@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
     from workflows.order_delivery import DeliveryEdit, Move
+    from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
@@ -50,9 +51,6 @@ with workflow.unsafe.imports_passed_through():
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
 PROFILED = "fulfilment-profiles"
-# Since customer messages and recommendations: an ``order.confirmed`` event once the order is
-# paid for and its fulfilments started (written with the next progress, no extra command).
-ORDER_CONFIRMED = "order-confirmed-event"
 # Since reason codes are data: a short whose code's routing is cancel_units is cancelled.
 SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
@@ -91,6 +89,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
         self._begin()
+        if self._lean and inp.patches_at_start:
+            for patch in PATCHES_AT_START:
+                workflow.patched(patch)
         self._main = asyncio.ensure_future(self._process())
         if self._cancel is not None:  # accepted before the run began
             self._main.cancel()

@@ -16,6 +16,10 @@ class OrderWorkflowInput(BaseModel):
     order: OrderIn
     received_at: datetime
     policy: OrderPolicy = Field(default_factory=OrderPolicy)
+    # Runs started since: the patches every order's path asks for are asked at the start,
+    # before any local activity (workflows.order.PATCHES_AT_START). False in every run started
+    # before, whose markers stand where their code first asked.
+    patches_at_start: bool = False
 
 
 class CancelRequest(BaseModel):

@@ -61,7 +61,10 @@ async def start_order(
             ORDER_WORKFLOW,
             # The token stays with the API: the run carries a reference to it.
             OrderWorkflowInput(
-                order=order.for_run(), received_at=received_at, policy=order_policy(settings)
+                order=order.for_run(),
+                received_at=received_at,
+                policy=order_policy(settings),
+                patches_at_start=True,
             ),
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -55,7 +55,10 @@ class Harness:
         handle = await self.client.start_workflow(
             OrderWorkflow.run,
             OrderWorkflowInput(
-                order=order, received_at=received_at, policy=policy or OrderPolicy()
+                order=order,
+                received_at=received_at,
+                policy=policy or OrderPolicy(),
+                patches_at_start=True,
             ),
             task_queue=self.task_queue,
             **order_start_options(order, received_at),
