@@ -12,7 +12,6 @@ baseline; it never asserts a timing.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -54,9 +53,9 @@ from bench.inventory_writes import (
     plain_copy,
     post_batches,
 )
+from bench.runner import run_bench
 from oms.db.engine import Database
 from oms.devserver import free_port
-from oms.logging import configure_logging
 
 TARGETS = {"bulk_rows_per_s": 50_000.0, "atp_db_p99_ms": 5.0, "atp_http_p99_ms": 20.0}
 
@@ -320,18 +319,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging("WARNING", json=False)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr)
-
-    args.progress = progress
-    result = bench(args)
-    print(json.dumps(result) if args.json else table(result))
-    return 0
+    return run_bench(parse_args(argv), bench, table)
 
 
 if __name__ == "__main__":

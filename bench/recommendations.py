@@ -33,7 +33,6 @@ Targets: ``precision_at_5`` >= 0.8, ``zero_extra_shipment_share`` = 1.0,
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -52,6 +51,7 @@ from sqlalchemy.engine import make_url
 from bench.api_server import running_api
 from bench.inventory_reads import timed
 from bench.recommendations_setup import CHANNEL, World, seed
+from bench.runner import run_bench
 from bench.store import database, pct
 from oms.db import affinity, api_keys
 from oms.db import availability as av
@@ -59,7 +59,6 @@ from oms.db.engine import Database
 from oms.db.tables import InventoryPosition
 from oms.devserver import free_port
 from oms.domain.geo import GeoPoint
-from oms.logging import configure_logging
 from oms.services.recommendations import Ask, recommend
 
 TARGETS = {
@@ -337,18 +336,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging("WARNING", json=False)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr)
-
-    args.progress = progress
-    result = bench(args)
-    print(json.dumps(result) if args.json else table(result))
-    return 0
+    return run_bench(parse_args(argv), bench, table)
 
 
 if __name__ == "__main__":

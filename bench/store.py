@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import os
 import random
@@ -42,6 +41,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from bench.inventory_setup import scratch_database
+from bench.runner import run_bench
 from bench.store_work import bench_work_list
 from oms.db import products as product_repo
 from oms.db.engine import Database
@@ -49,7 +49,6 @@ from oms.db.migrate import upgrade
 from oms.db.tables import Fulfilment, Location, PickWave, PickWaveLine, ProductLocation
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.waves import WaveStrategy
-from oms.logging import configure_logging
 from oms.services import pick_waves
 
 TARGETS = {"wave_build_p99_ms": 50.0, "work_list_p99_ms": 50.0}
@@ -264,18 +263,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging("WARNING", json=False)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr)
-
-    args.progress = progress
-    result = bench(args)
-    print(json.dumps(result) if args.json else table(result))
-    return 0
+    return run_bench(parse_args(argv), bench, table)
 
 
 if __name__ == "__main__":
