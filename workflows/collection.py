@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.fulfilment import FulfilmentStatus, FulfilmentView
     from oms.domain.fulfilment_profiles import DEFAULT_PROFILE, StepType
     from oms.domain.fulfilment_steps import CollectReport, StepState, StepStatus
+    from workflows.patch_levels import FulfilmentPatches
     from workflows.policies import condition_within
     from workflows.refusals import refuse
 
@@ -49,7 +50,7 @@ COLLECTION_HOLD = "collect-hold-and-partial"
 INVALID_COLLECT = "invalid_collect"
 
 
-class CollectionSteps:
+class CollectionSteps(FulfilmentPatches):
     """What happens at the collection counter; ``ProfiledSteps`` supplies the storage, the
     events and the step bookkeeping."""
 

@@ -63,6 +63,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
     @workflow.init
     def __init__(self, inp: FulfilmentInput) -> None:
         self.inp = inp
+        self._patch_level = inp.patch_level
         self.view = FulfilmentView(
             fulfilment_id=inp.fulfilment_id,
             order_id=inp.order_id,
@@ -195,7 +196,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
         booked = (
             self.view.tracking_number is not None and self.view.status is FulfilmentStatus.PACKED
         )
-        if not booked or not workflow.patched(CANCEL_BOOKED_SHIPMENT):
+        if not booked or not self._patched(CANCEL_BOOKED_SHIPMENT):
             return
         assert self.view.tracking_number is not None
         try:
@@ -228,7 +229,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
     async def _db_step(self, activity: Any, arg: Any) -> Any:
         """A short, idempotent database write. Local activities since the patch below: no
         round trip through the task queue and a third of the history events."""
-        if workflow.patched("fulfilment-db-steps-local"):
+        if self._patched("fulfilment-db-steps-local"):
             return await workflow.execute_local_activity(activity, arg, **LOCAL_ACTIVITY)
         return await workflow.execute_activity(activity, arg, **DB_ACTIVITY)
 
@@ -322,7 +323,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
         if (
             workflow.cancellation_reason() is not None
             and not self.view.status.is_final
-            and workflow.patched("cancel-during-progress-signal")
+            and self._patched("cancel-during-progress-signal")
         ):
             # A cancel that arrives while the signal is in flight is absorbed by the SDK once
             # the signal lands; without this the fulfilment would carry on and its order would

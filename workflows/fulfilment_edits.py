@@ -43,7 +43,7 @@ class FulfilmentEdits(ProfiledSteps):
     @workflow.signal
     async def edit(self, req: FulfilmentEdit) -> None:
         try:
-            if not workflow.patched(FULFILMENT_EDITS):  # pragma: no cover
+            if not self._patched(FULFILMENT_EDITS):  # pragma: no cover
                 raise _Refused(EditRefusal.ORDER_BUSY, "this fulfilment takes no edit")
             if req.stage is not None:
                 if not await self._staged(req):

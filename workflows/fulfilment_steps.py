@@ -179,7 +179,7 @@ class ProfiledSteps(TransferSteps, CollectionSteps):
         if step.type is StepType.READY_FOR_COLLECTION:
             await self._ready_for_collection(state)
             return
-        if step.type is StepType.COLLECTED and workflow.patched(COLLECTION_HOLD):
+        if step.type is StepType.COLLECTED and self._patched(COLLECTION_HOLD):
             await self._hold_for_collection(state)
             return
         if step.type is StepType.PICK:

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
+    from workflows.patch_levels import FULFILMENT_PATCH_LEVEL
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
 
@@ -74,6 +75,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     @workflow.init
     def __init__(self, inp: OrderWorkflowInput) -> None:
         self.state = OrderState(inp.order, inp.received_at, inp.policy)
+        self._patch_level = inp.patch_level
         self._cancel: CancelRequest | None = None
         self._main: asyncio.Task[None] | None = None
         self._children: dict[str, Any] = {}
@@ -89,9 +91,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
         self._begin()
-        if self._lean and inp.patches_at_start:
+        if self._lean and inp.patches_at_start and not inp.patch_level:
             for patch in PATCHES_AT_START:
-                workflow.patched(patch)
+                self._patched(patch)
         self._main = asyncio.ensure_future(self._process())
         if self._cancel is not None:  # accepted before the run began
             self._main.cancel()
@@ -149,7 +151,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
             if plan.allocations:
                 pending.update(await self._start_children(plan, step))
         state = self.state
-        if self._lean and workflow.patched(ORDER_CONFIRMED):
+        if self._lean and self._patched(ORDER_CONFIRMED):
             placed = {fid: state.book.allocations_of(fid) for fid in pending.values()}
             await self._emit("order.confirmed", confirmed_event(self.order, placed))
         while pending or state.awaiting:
@@ -187,7 +189,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
             # A short pick is re-sourced as soon as it is reported, while the rest of that
             # fulfilment is still being packed and shipped.
             for fid, shorts in state.take_reported_shorts():
-                if workflow.patched("reroute-at-pick"):
+                if self._patched("reroute-at-pick"):
                     await self._reroute(fid, shorts, pending)
             for fut in done:
                 if fut is short_reported or fut is stock_try:
@@ -207,11 +209,11 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     ) -> None:
         """Source what a location could not pick once more, elsewhere (or cancel it)."""
         state = self.state
-        if state.book.cancels_short(fid) and workflow.patched(SHORT_ROUTING_BY_REASON):
+        if state.book.cancels_short(fid) and self._patched(SHORT_ROUTING_BY_REASON):
             # The short's reason code says its units are cancelled, not sourced again.
             rest = state.book.cancel_short(fid, shorts)
             cancelled = [d.model_dump() for d in shorts if d not in rest]
-            if workflow.patched("short-cancel-reasons"):  # each names its code, message key
+            if self._patched("short-cancel-reasons"):  # each names its code, message key
                 cancelled = [
                     {**c, **state.book.why_cancelled(fid, c["line_id"])} for c in cancelled
                 ]
@@ -244,7 +246,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
             profile = plan.fulfilment_profiles.get(location_id)
             transfer_to = plan.transfers.get(location_id)  # a transfer to the collection store
             # Since fulfilment profiles: the location's steps, and the lines' services.
-            profiled = self._lean and profile is not None and workflow.patched(PROFILED)
+            profiled = self._lean and profile is not None and self._patched(PROFILED)
             lines = [
                 FulfilmentLine(
                     line_id=a.line_id,
@@ -273,6 +275,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
                     profile=profile if profiled else None,
                     transfer_to=transfer_to,
                     collection_profile=plan.fulfilment_profiles.get(transfer_to or ""),
+                    patch_level=FULFILMENT_PATCH_LEVEL,
                 ),
                 id=fulfilment_workflow_id(fid),
                 **extra,

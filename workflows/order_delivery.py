@@ -66,7 +66,7 @@ class DeliveryEdit(OrderEdits):
     @workflow.update
     async def change_delivery(self, req: DeliveryChange) -> EditResult:
         state = self.state
-        if not workflow.patched(DELIVERY_CHANGE):  # pragma: no cover
+        if not self._patched(DELIVERY_CHANGE):  # pragma: no cover
             return EditResult(accepted=False, status=state.status, reason=EditRefusal.ORDER_BUSY)
         self._editing = True
         try:
@@ -187,7 +187,7 @@ class DeliveryEdit(OrderEdits):
         """The main flow settles an ended fulfilment. Its capture waits for an edit under way
         to end; a delivery change waits for the main flow to move fulfilments: the main flow
         moves them first, or each would wait for the other for ever."""
-        if self._editing and workflow.patched(MOVE_BEFORE_CAPTURE):
+        if self._editing and self._patched(MOVE_BEFORE_CAPTURE):
             while self._editing:
                 await workflow.wait_condition(lambda: not self._editing or bool(self._to_move))
                 if self._to_move:

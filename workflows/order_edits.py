@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.keys import order_edit_event_id
     from workflows import calls
+    from workflows.patch_levels import OrderPatches
     from workflows.policies import LOCAL_ACTIVITY, SETTLEMENT_ACTIVITY
     from workflows.refusals import refuse
 
@@ -61,7 +62,7 @@ def refused_by(status: OrderStatus, answer: EditAnswer) -> EditResult:
     )
 
 
-class OrderEdits:
+class OrderEdits(OrderPatches):
     """Mixed into ``OrderWorkflow``."""
 
     state: OrderState
@@ -127,7 +128,7 @@ class OrderEdits:
         checks and holds it first (its pick and pack wait); once all hold it, all apply it;
         a refusal lets the others' holds go. A held fulfilment cannot move past the point of
         no return, so applying it is never refused."""
-        if not workflow.patched(ALL_OR_NONE):  # the runs before: one after the other
+        if not self._patched(ALL_OR_NONE):  # the runs before: one after the other
             for fid in fids:
                 answer = await self._ask(fid, req)
                 if not answer.accepted:
@@ -189,7 +190,7 @@ class OrderEdits:
     @workflow.update
     async def cancel_line(self, req: LineCancel) -> EditResult:
         state = self.state
-        if not workflow.patched(LINE_CANCEL):  # pragma: no cover
+        if not self._patched(LINE_CANCEL):  # pragma: no cover
             return EditResult(accepted=False, status=state.status, reason=EditRefusal.ORDER_BUSY)
         self._editing = True
         try:
@@ -302,7 +303,7 @@ class OrderEdits:
     @workflow.update
     async def add_service(self, req: ServiceAdd) -> EditResult:
         state = self.state
-        if not workflow.patched(SERVICE_ADD):  # pragma: no cover
+        if not self._patched(SERVICE_ADD):  # pragma: no cover
             return EditResult(accepted=False, status=state.status, reason=EditRefusal.ORDER_BUSY)
         self._editing = True
         try:

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
     from workflows.order_steps import activity_failure
+    from workflows.patch_levels import OrderPatches
     from workflows.policies import EXTERNAL_ACTIVITY, SETTLEMENT_ACTIVITY
     from workflows.refusals import refuse
     from workflows.returns import REPLACEMENT_ENDED, return_workflow_id
@@ -43,7 +44,7 @@ ORDER_INVOICED = "aftersale-order-invoiced"
 CREDIT_TOLD = "aftersale-fix-exchange-credit-told"
 
 
-class PaymentRecovery:
+class PaymentRecovery(OrderPatches):
     """Mixed into ``OrderWorkflow``: what a refused or late capture needs."""
 
     state: OrderState
@@ -52,7 +53,7 @@ class PaymentRecovery:
     async def _tell_the_return(self) -> None:
         """An exchange's replacement order, ended: its return refunds the credit not taken."""
         exchange = self.order.exchange
-        if exchange is None or not workflow.patched(CREDIT_TOLD):
+        if exchange is None or not self._patched(CREDIT_TOLD):
             return
         ended = ReplacementEnded(order_id=self.order.id, credited=self.state.payment.credited)
         handle = workflow.get_external_workflow_handle(return_workflow_id(exchange.return_id))
@@ -103,7 +104,7 @@ class PaymentRecovery:
         fid = view.fulfilment_id
         if self._editing:  # an edit may be replacing the authorization: capture after it
             await workflow.wait_condition(lambda: not self._editing)
-        recovers = workflow.patched(PAYMENT_RECOVERY)
+        recovers = self._patched(PAYMENT_RECOVERY)
         if recovers:
             await self._fresh_authorization()
         auth_id = self.state.payment.authorization_id
@@ -148,7 +149,7 @@ class PaymentRecovery:
     async def _invoice(self, view: FulfilmentView) -> None:
         """The ERP's invoice of a fulfilment's captured goods (and of the shipping charge when
         its capture took it), once per fulfilment."""
-        if not workflow.patched(ORDER_INVOICED):
+        if not self._patched(ORDER_INVOICED):
             return
         fid = view.fulfilment_id
         payload = invoice(

@@ -43,10 +43,11 @@ with workflow.unsafe.imports_passed_through():
         WAITING_ON,
     )
     from workflows import calls
+    from workflows.patch_levels import OrderPatches
     from workflows.policies import LOCAL_ACTIVITY
 
 
-class OrderRecords:
+class OrderRecords(OrderPatches):
     """The order's state, and what the run writes and shows of it."""
 
     state: OrderState

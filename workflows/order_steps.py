@@ -107,12 +107,12 @@ class OrderSteps(OrderRecords):
     def _cancellation_code(self, reason: CancelReason) -> CancellationCode | None:
         """What the cancellation's reason code says: the cancel request's code if it is the
         one being applied, else the OMS's own reason's built-in code."""
-        if not workflow.patched(CANCEL_BY_REASON_CODE):
+        if not self._patched(CANCEL_BY_REASON_CODE):
             return None
         return cancellation_code(reason, self._cancel)
 
     def _begin(self) -> None:
-        self._lean = workflow.patched(LEAN_RUN)
+        self._lean = self._patched(LEAN_RUN)
         self._outbox: list[EmitEvent] = []
 
     async def _act(self, activity: Any, arg: Any, options: dict[str, Any], summary: str) -> Any:
@@ -201,11 +201,11 @@ class OrderSteps(OrderRecords):
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
         facts = OrderFacts.of(self.order, {}, lines=demands)
-        if not workflow.patched(SERVICES_SOURCED):
+        if not self._patched(SERVICES_SOURCED):
             facts = facts.without_services()
         # Since ship to store: a collection is sourced for its store, what the store lacks
         # transferred to it where the channel's profile allows it.
-        to_store = collect and delivery.store_id is not None and workflow.patched(TRANSFER_TO_STORE)
+        to_store = collect and delivery.store_id is not None and self._patched(TRANSFER_TO_STORE)
         plan: SourcingPlan = await self._act(
             calls.source_and_reserve,
             SourcingRequest(
@@ -267,7 +267,7 @@ class OrderSteps(OrderRecords):
         )
         interrupted = False
         try:
-            if self._lean and workflow.patched(AUTHORIZE_TO_THE_END):
+            if self._lean and self._patched(AUTHORIZE_TO_THE_END):
                 done, interrupted = await _to_the_end(call)
                 auth = done.result()
             else:

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.tasks import TaskKind
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
+    from workflows.patch_levels import RETURN_LEVELS, patched
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
@@ -99,6 +100,9 @@ class ReturnWorkflow:
         self._refunds = 0
         self._credit_used: int | None = None
 
+    def _patched(self, patch_id: str) -> bool:
+        return patched(RETURN_LEVELS, self.inp.patch_level, patch_id)
+
     @workflow.run
     async def run(self, inp: ReturnInput) -> ReturnView:
         self.view.since = workflow.now()
@@ -119,13 +123,13 @@ class ReturnWorkflow:
         await self._record("return.requested", label=self.view.label)
         # An exchange: its replacement order is announced, and what it took of the returned
         # goods is not refunded.
-        exchanges = inp.exchange_order_id is not None and workflow.patched(EXCHANGE_CREDIT)
+        exchanges = inp.exchange_order_id is not None and self._patched(EXCHANGE_CREDIT)
         if exchanges:
             await self._record("return.exchange_created")
         credit = inp.exchange_credit if exchanges else 0
         prices = {line.line_id: line.unit_price for line in inp.lines}
         shipping = (
-            inp.shipping_refund if inp.shipping_refund and workflow.patched(SHIPPING_REFUND) else 0
+            inp.shipping_refund if inp.shipping_refund and self._patched(SHIPPING_REFUND) else 0
         )
         if inp.customer_tier in inp.policy.instant_refund_tiers:
             await self._refund(with_shipping(asked_refund(inp.lines, prices), shipping) - credit)
@@ -151,7 +155,7 @@ class ReturnWorkflow:
             **DB_ACTIVITY,
         )
         self.view.grades = grades
-        if exchanges and workflow.patched(CREDIT_USED):
+        if exchanges and self._patched(CREDIT_USED):
             await self._settle_credit(grades, prices, shipping, credit)
         elif self.view.refund_state is not RefundState.REFUNDED:
             # What is owed less what an instant refund that went through in part paid.

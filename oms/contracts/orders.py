@@ -20,6 +20,9 @@ class OrderWorkflowInput(BaseModel):
     # before any local activity (workflows.order.PATCHES_AT_START). False in every run started
     # before, whose markers stand where their code first asked.
     patches_at_start: bool = False
+    # The patches the run takes as given, with no marker (workflows.patch_levels): the level of
+    # the code that started it. 0 in every run started before there were levels.
+    patch_level: int = 0
 
 
 class CancelRequest(BaseModel):

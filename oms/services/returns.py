@@ -31,6 +31,7 @@ from oms.domain.returns import (
 )
 from oms.services import exchanges
 from oms.temporal import ORDER_ID
+from workflows.patch_levels import RETURN_PATCH_LEVEL
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 
@@ -154,6 +155,7 @@ def create_return(
             shipping_refund=shipping,
             exchange_order_id=replacement.id if replacement else None,
             exchange_credit=deal.credit if deal else 0,
+            patch_level=RETURN_PATCH_LEVEL,
         )
     return row, inp, replacement
 

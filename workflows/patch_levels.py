@@ -1,0 +1,98 @@
+"""Patch levels: the patches a run takes as given because its input says so, with no marker.
+
+A ``workflow.patched(id)`` records a marker the first time a run asks it, and Temporal's SDK
+upserts the ``TemporalChangeVersion`` search attribute beside it: two history events and a
+visibility write per patch, in every run, for as long as the patch stays in the code. An
+order asked six on its every path (twelve of its 35 events).
+
+A run started by code that knows every patch of a level says so in its input
+(``patch_level``): the input is in the run's first event, so the run and every replay of it
+see the same level, and each patch of that level is simply on. Runs whose input names no level
+(every run started before, ``patch_level`` 0) ask ``workflow.patched`` as they always did and
+replay as recorded. A patch added after a level is asked as usual (runs of that level may be
+in flight when it ships) until a new level takes it in: a level, once shipped, never changes.
+
+Asking no marker also takes away the replay fault ``order_patches.PATCHES_AT_START`` worked
+around: nothing can lie in the wrong workflow task when nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from temporalio import workflow
+
+# The order run's levels; index = level, each the whole set it takes as given.
+_ORDER_1 = frozenset(
+    {
+        "lean-order-run",
+        "cancel-by-reason-code",
+        "services-sourced",
+        "transfer-to-store",
+        "authorize-to-the-end",
+        "order-confirmed-event",
+        "reroute-at-pick",
+        "short-routing-by-reason-code",
+        "short-cancel-reasons",
+        "fulfilment-profiles",
+        "order-edit-line-cancel",
+        "order-edit-service",
+        "order-edit-fix-all-or-none",
+        "order-edit-delivery",
+        "order-edit-fix-move-before-capture",
+        "payment-recovery",
+        "aftersale-order-invoiced",
+        "aftersale-fix-exchange-credit-told",
+    }
+)
+ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1)
+
+_FULFILMENT_1 = frozenset(
+    {
+        "cancel-booked-shipment",
+        "fulfilment-db-steps-local",
+        "cancel-during-progress-signal",
+        "collect-hold-and-partial",
+        "order-edit-fulfilment",
+    }
+)
+FULFILMENT_LEVELS: Sequence[frozenset[str]] = (frozenset(), _FULFILMENT_1)
+
+_RETURN_1 = frozenset(
+    {
+        "aftersale-shipping-refund",
+        "aftersale-exchange-credit",
+        "aftersale-fix-exchange-credit-used",
+    }
+)
+RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1)
+
+# What runs started by this code say in their input.
+ORDER_PATCH_LEVEL = len(ORDER_LEVELS) - 1
+FULFILMENT_PATCH_LEVEL = len(FULFILMENT_LEVELS) - 1
+RETURN_PATCH_LEVEL = len(RETURN_LEVELS) - 1
+
+
+def patched(levels: Sequence[frozenset[str]], level: int, patch_id: str) -> bool:
+    """``workflow.patched(patch_id)``, except in a run whose level takes the patch as given."""
+    if 0 < level < len(levels) and patch_id in levels[level]:
+        return True
+    return workflow.patched(patch_id)
+
+
+class OrderPatches:
+    """What the order run's parts ask a patch through (its level is set as the run begins)."""
+
+    _patch_level = 0
+
+    def _patched(self, patch_id: str) -> bool:
+        return patched(ORDER_LEVELS, self._patch_level, patch_id)
+
+
+class FulfilmentPatches:
+    """The same for the fulfilment run's parts."""
+
+    _patch_level = 0
+
+    def _patched(self, patch_id: str) -> bool:
+        return patched(FULFILMENT_LEVELS, self._patch_level, patch_id)
