@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from bench.orders_figures import History, Meter, Phase, history_of, mean, ms, pc
 from bench.orders_placing import OrderRun, Placing, order_histories, place_orders
 from bench.orders_setup import SANDBOXES, DevServer, order_worker, seed
 from bench.orders_staff import StaffCounts
+from bench.worker_process import worker_process
 from oms.config import Settings
 from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
@@ -68,24 +69,17 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(upgrade, url)
         db = Database(url)
         # The API process refuses to start without a payload key (oms.temporal.connect), and
-        # the worker here must open what it seals: one key for this run, shared by both.
+        # the workers must open what it seals: one key for this run, shared by all.
         payload_keys = new_key(f"bench-{tag}")
         converter = data_converter(Settings(payload_keys=SecretStr(payload_keys)))
         server = await DevServer.start(workdir, data_converter=converter)
         try:
             keys = await asyncio.to_thread(seed, db)
             client = server.client
-            deps = Dependencies(
-                db=db,
-                payments=SimulatedPaymentGateway(),
-                carrier=SimulatedCarrier(),
-                fulfilment_profiles=fulfilment_profiles.choose,
-            )
-            worker, sandbox = order_worker(client, order_queue, deps, args.sandbox)
             ids = [f"B{tag}-{i:05d}" for i in range(args.orders)]
-            with contextlib.ExitStack() as api_stack:
+            with contextlib.ExitStack() as procs:
                 api = await asyncio.to_thread(
-                    api_stack.enter_context,
+                    procs.enter_context,
                     api_process(
                         url,
                         free_port(),
@@ -99,17 +93,22 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
                     placing = Placing(client, http, db, keys, order_queue, args)
-                    with Meter(server.process.pid, api.pid) as orders_meter:
-                        async with worker:
+                    async with order_worker_for(
+                        args, procs, server, order_queue, url, payload_keys
+                    ) as (
+                        worker_pid,
+                        sandbox,
+                    ):
+                        with Meter(server.process.pid, api.pid, worker_pid) as orders_meter:
                             orders, runs = await place_orders(placing, ids)
-                # Stopped off the event loop: it waits for the process.
-                await asyncio.to_thread(api_stack.close)
+                # Stopped off the event loop: they wait for their processes.
+                await asyncio.to_thread(procs.close)
 
             completed = [r for r in runs if r.latency_ms is not None]
             hists = await order_histories(client, sample(completed, args.history_sample))
 
-            with Meter(server.process.pid) as base_meter:
-                async with baseline_worker(client, base_queue):
+            async with baseline_worker_for(args, server, base_queue, payload_keys) as worker_pid:
+                with Meter(server.process.pid, worker_pid=worker_pid) as base_meter:
                     base, base_ids = await run_baseline(
                         client, base_queue, BASELINE_ACTIVITIES, args.orders, args.concurrency, tag
                     )
@@ -133,6 +132,68 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         base_hists=base_hists,
         base_meter=base_meter,
     )
+
+
+@contextlib.asynccontextmanager
+async def order_worker_for(
+    args: argparse.Namespace,
+    procs: contextlib.ExitStack,
+    server: DevServer,
+    task_queue: str,
+    url: str,
+    payload_keys: str,
+) -> AsyncIterator[tuple[int | None, str]]:
+    """The order worker: a process of its own (``--worker process``, as production runs it),
+    or in this process beside the storefront and the staff (``inprocess``: orders_cpu.py's
+    timers need it here). Yields its process id (None: this one) and its sandbox."""
+    if args.worker == "process":
+        pid, sandbox = await asyncio.to_thread(
+            procs.enter_context,
+            worker_process(
+                "orders",
+                server.address,
+                task_queue,
+                payload_keys=payload_keys,
+                database_url=url,
+                sandbox=args.sandbox,
+                log_level=args.log_level,
+            ),
+        )
+        yield pid, sandbox
+        return
+    db = Database(url)
+    deps = Dependencies(
+        db=db,
+        payments=SimulatedPaymentGateway(),
+        carrier=SimulatedCarrier(),
+        fulfilment_profiles=fulfilment_profiles.choose,
+    )
+    worker, sandbox = order_worker(server.client, task_queue, deps, args.sandbox)
+    try:
+        async with worker:
+            yield None, sandbox
+    finally:
+        db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def baseline_worker_for(
+    args: argparse.Namespace, server: DevServer, task_queue: str, payload_keys: str
+) -> AsyncIterator[int | None]:
+    """The baseline's worker, where the order worker ran (the same shape for both)."""
+    if args.worker == "inprocess":
+        async with baseline_worker(server.client, task_queue):
+            yield None
+        return
+    with contextlib.ExitStack() as procs:
+        pid, _ = await asyncio.to_thread(
+            procs.enter_context,
+            worker_process("baseline", server.address, task_queue, payload_keys=payload_keys),
+        )
+        try:
+            yield pid
+        finally:
+            await asyncio.to_thread(procs.close)
 
 
 def report(
@@ -199,6 +260,8 @@ def report(
         "bench_process_cpu_s": orders_meter.used[0],
         "server_cpu_s": orders_meter.used[1],
         "api_cpu_s": orders_meter.used[2],
+        "worker_process_cpu_s": orders_meter.used[3],
+        "worker": args.worker,
         "load_before": orders_meter.load_before,
         "load_after": orders_meter.load_after,
         "baseline_workflows": base.started,
@@ -213,6 +276,7 @@ def report(
         "baseline_workflow_tasks": mean([h.workflow_tasks for h in base_hists]),
         "baseline_bench_process_cpu_s": base_meter.used[0],
         "baseline_server_cpu_s": base_meter.used[1],
+        "baseline_worker_process_cpu_s": base_meter.used[3],
         "baseline_load_before": base_meter.load_before,
         "baseline_load_after": base_meter.load_after,
         "ratio": round(orders.per_s / base.per_s, 3) if base.per_s else None,
@@ -252,9 +316,11 @@ def table(r: dict[str, Any]) -> str:
             "staff: picks / packs / failed requests",
             f"{r['staff_picks']} / {r['staff_packs']} / {r['staff_failures']}",
         ),
+        ("worker", r["worker"]),
         (
-            "cpu s: bench process / dev server / API",
-            f"{r['bench_process_cpu_s']} / {r['server_cpu_s']} / {r['api_cpu_s']}",
+            "cpu s: bench process / dev server / API / worker process",
+            f"{r['bench_process_cpu_s']} / {r['server_cpu_s']} / {r['api_cpu_s']}"
+            f" / {r['worker_process_cpu_s']}",
         ),
         (f"baseline: workflows of {r['baseline_activities']} no-op activities",
          r["baseline_workflows"]),
@@ -268,8 +334,9 @@ def table(r: dict[str, Any]) -> str:
          f"{r['baseline_history_events']} / {r['baseline_workflow_tasks']}"),
         ("baseline failures", r["baseline_failures"]),
         (
-            "baseline cpu s: bench process / dev server",
-            f"{r['baseline_bench_process_cpu_s']} / {r['baseline_server_cpu_s']}",
+            "baseline cpu s: bench process / dev server / worker process",
+            f"{r['baseline_bench_process_cpu_s']} / {r['baseline_server_cpu_s']}"
+            f" / {r['baseline_worker_process_cpu_s']}",
         ),
         ("ratio orders/s : baseline wf/s", r["ratio"]),
     ]  # fmt: skip
@@ -304,6 +371,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="the order worker's workflow runner: the worker's own (passthrough, the default: "
         "pure modules passed through, the sandbox's snippets compiled once), the SDK's sandbox "
         "as it ships (default), or none (off)",
+    )
+    p.add_argument(
+        "--worker",
+        choices=("process", "inprocess"),
+        default="process",
+        help="the workers in a process of their own, as production runs them (process, the "
+        "default), or in the benchmark's process beside the storefront and staff (inprocess)",
     )
     p.add_argument(
         "--database-url",

@@ -118,18 +118,20 @@ def ms(value: float | None) -> float | None:
 
 @dataclass
 class Meter:
-    """CPU seconds of this process, the dev server and the API, and the load, over a phase."""
+    """CPU seconds of this process, the dev server, the API and the worker's own process (when
+    it runs in one), and the load, over a phase."""
 
     server_pid: int
     api_pid: int | None = None
-    start: tuple[float, float | None, float | None] = (0.0, None, None)
+    worker_pid: int | None = None
+    start: tuple[float | None, ...] = ()
     load_before: list[float] | None = None
     load_after: list[float] | None = None
-    used: tuple[float | None, float | None, float | None] = (None, None, None)
+    used: tuple[float | None, ...] = (None, None, None, None)
 
-    def _now(self) -> tuple[float, float | None, float | None]:
-        api = process_cpu_s(self.api_pid) if self.api_pid is not None else None
-        return time.process_time(), process_cpu_s(self.server_pid), api
+    def _now(self) -> tuple[float | None, ...]:
+        others = (self.server_pid, self.api_pid, self.worker_pid)
+        return time.process_time(), *(process_cpu_s(p) if p is not None else None for p in others)
 
     def __enter__(self) -> Meter:
         self.load_before = load_average()
@@ -138,9 +140,8 @@ class Meter:
 
     def __exit__(self, *_: object) -> None:
         end = self._now()
-        ours, server, api = (
+        self.used = tuple(
             round(b - a, 2) if a is not None and b is not None else None
             for a, b in zip(self.start, end, strict=True)
         )
-        self.used = (ours, server, api)
         self.load_after = load_average()

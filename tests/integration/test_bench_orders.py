@@ -55,6 +55,10 @@ def test_the_order_benchmark_completes_every_order_through_the_api_and_prints_it
     assert figures["workflow_tasks_per_order"] > 0
     assert figures["activities_per_order"] > 0
     assert figures["api_cpu_s"] is not None
+    # The workers ran in a process of their own, as production runs them, for both phases.
+    assert figures["worker"] == "process"
+    assert figures["worker_process_cpu_s"] > 0
+    assert figures["baseline_worker_process_cpu_s"] > 0
     assert figures["sandbox"] in ("passthrough", "default")
     assert len(figures["load_before"]) == len(figures["load_after"]) == 3
     # The yardstick does not follow the order: 19 activities, whatever the order runs.
@@ -62,6 +66,15 @@ def test_the_order_benchmark_completes_every_order_through_the_api_and_prints_it
     assert (figures["baseline_workflows"], figures["baseline_failures"]) == (ORDERS, 0)
     for key in TIMINGS:
         assert figures[key] > 0, key
+
+
+def test_the_order_benchmark_can_run_its_workers_in_its_own_process() -> None:
+    figures = run_bench("--worker", "inprocess")
+
+    assert (figures["completed"], figures["failures"]) == (ORDERS, 0), figures["failure_samples"]
+    assert figures["worker"] == "inprocess"
+    assert figures["worker_process_cpu_s"] is None
+    assert figures["baseline_failures"] == 0
 
 
 @pytest.mark.skipif(

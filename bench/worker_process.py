@@ -1,0 +1,129 @@
+"""A benchmark's worker in a child process of its own, as production runs ``oms worker``.
+
+The storefront, the store staff and the result waiters of ``bench/orders.py`` are other
+machines in production; run in the worker's process they took turns with it at one
+interpreter lock. Here the worker has its process to itself, for the orders (the OMS worker:
+workflows and activities on the bench's database, simulated gateway and carrier) and for the
+baseline (19 no-op activities) alike, so both phases run in the same shape.
+
+    python -m bench.worker_process --kind orders --address HOST:PORT --task-queue Q \\
+        --database-url URL [--sandbox passthrough]
+    python -m bench.worker_process --kind baseline --address HOST:PORT --task-queue Q
+
+``OMS_PAYLOAD_KEYS`` in its environment: the key the bench and the API seal payloads with.
+It prints ``ready`` once polling and runs until it is terminated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def serve(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    from pydantic import SecretStr
+    from temporalio.client import Client
+
+    from bench.baseline import baseline_worker
+    from bench.orders_setup import order_worker
+    from oms.config import Settings
+    from oms.connectors.carriers import SimulatedCarrier
+    from oms.connectors.payment_simulator import SimulatedPaymentGateway
+    from oms.db import fulfilment_profiles
+    from oms.db.engine import Database
+    from oms.logging import configure_logging
+    from oms.temporal import data_converter
+    from workers.main import Dependencies
+
+    configure_logging(args.log_level, json=False)
+    keys = SecretStr(os.environ["OMS_PAYLOAD_KEYS"])
+    client = await Client.connect(
+        args.address, data_converter=data_converter(Settings(payload_keys=keys))
+    )
+    db: Database | None = None
+    if args.kind == "orders":
+        db = Database(args.database_url)
+        deps = Dependencies(
+            db=db,
+            payments=SimulatedPaymentGateway(),
+            carrier=SimulatedCarrier(),
+            fulfilment_profiles=fulfilment_profiles.choose,
+        )
+        worker, sandbox = order_worker(client, args.task_queue, deps, args.sandbox)
+    else:
+        from bench.baseline import baseline_worker
+
+        worker, sandbox = baseline_worker(client, args.task_queue), "default"
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    async with worker:
+        print(f"ready {sandbox}", flush=True)
+        await stop.wait()
+    if db is not None:
+        db.dispose()
+
+
+@contextmanager
+def worker_process(
+    kind: str,
+    address: str,
+    task_queue: str,
+    *,
+    payload_keys: str,
+    database_url: str | None = None,
+    sandbox: str = "passthrough",
+    log_level: str = "WARNING",
+) -> Iterator[tuple[int, str]]:
+    """Start the worker, wait until it polls; yield its process id and the sandbox it runs."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMS_PAYLOAD_KEYS": payload_keys}
+    command = [
+        sys.executable, "-m", "bench.worker_process", "--kind", kind, "--address", address,
+        "--task-queue", task_queue, "--sandbox", sandbox, "--log-level", log_level,
+    ]  # fmt: skip
+    if database_url is not None:
+        command += ["--database-url", database_url]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise SystemExit(f"the {kind} worker exited with code {process.wait()}")
+        yield process.pid, line[1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--kind", choices=("orders", "baseline"), required=True)
+    p.add_argument("--address", required=True)
+    p.add_argument("--task-queue", required=True)
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--sandbox", default="passthrough")
+    p.add_argument("--log-level", default="WARNING")
+    args = p.parse_args()
+    if args.kind == "orders" and not args.database_url:
+        p.error("--kind orders needs --database-url")
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()
