@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from oms.db import payments
+from oms.db.stock_updates import insert_into
 from oms.db.tables import Location, Order, OrderEvent, utcnow
 from oms.domain.fraud import CustomerHistory, FraudDecision
 from oms.domain.order import (
@@ -120,36 +121,31 @@ def set_edited(session: Session, order: OrderIn) -> None:
     session.add(row)
 
 
+ORDER_EVENTS: Any = OrderEvent.__table__  # type: ignore[attr-defined]
+
+
 def append_events(session: Session, order_id: str, entries: list[tuple[int, TimelineEntry]]) -> int:
     """Write timeline entries; an entry already stored (same seq) is skipped, so retries are
     harmless. Returns how many were new."""
     if not entries:
         return 0
-    seqs = [seq for seq, _ in entries]
-    stored = set(
-        session.exec(
-            select(OrderEvent.seq).where(
-                OrderEvent.order_id == order_id, col(OrderEvent.seq).in_(seqs)
-            )
-        )
-    )
-    new = 0
-    for seq, entry in entries:
-        if seq in stored:
-            continue
-        session.add(
-            OrderEvent(
-                order_id=order_id,
-                seq=seq,
-                type=entry.type,
-                status=entry.status.value if entry.status else None,
-                actor=entry.actor,
-                detail=entry.detail,
-                at=entry.at,
-            )
-        )
-        new += 1
-    return new
+    rows = [
+        {
+            "order_id": order_id,
+            "seq": seq,
+            "type": entry.type,
+            "status": entry.status.value if entry.status else None,
+            "actor": entry.actor,
+            "detail": entry.detail,
+            "at": entry.at,
+        }
+        for seq, entry in entries
+    ]
+    # One statement for them all; an entry already stored is left as it is.
+    stmt = insert_into(session, ORDER_EVENTS).values(rows)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["order_id", "seq"])
+    # Counted from RETURNING: a driver's rowcount of a multi-row INSERT is not always given.
+    return len(session.execute(stmt.returning(ORDER_EVENTS.c.seq)).all())
 
 
 def events_for(session: Session, order_id: str) -> list[OrderEvent]:
