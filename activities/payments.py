@@ -41,7 +41,7 @@ from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
 from oms.domain.order import STORED_PAYMENT_TOKEN
-from oms.keys import (
+from oms.gateway_keys import (
     authorize_key,
     capture_key,
     extra_void_key,

@@ -13,7 +13,7 @@ from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, Refu
 from oms.contracts.shipping import Booking, ReturnLabelRequest
 from oms.db import returns as return_repo
 from oms.db.engine import Database
-from oms.keys import return_refund_for
+from oms.gateway_keys import return_refund_for
 from oms.logging import get_logger
 
 log = get_logger(__name__)

@@ -10,49 +10,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from oms.domain.availability import StockEvent
-from oms.domain.returns import ReturnMethod
 from oms.domain.shipments import EVENT_OF, ShipmentStatus
-
-Schema = dict[str, Any]
-
-STRING: Schema = {"type": "string"}
-INT: Schema = {"type": "integer"}
-TIME: Schema = {"type": "string", "format": "date-time"}
-LINES: Schema = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["line_id", "sku", "quantity"],
-        "properties": {"line_id": STRING, "sku": STRING, "quantity": INT},
-    },
-}
-
-# What the order's own fulfilment locations hold that goes with it (docs/recommendations.md).
-RECOMMENDATIONS: Schema = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["sku", "score", "reason", "ships_from", "extra_shipment"],
-        "properties": {
-            "sku": STRING,
-            "score": {"type": "number"},
-            "reason": STRING,
-            "ships_from": STRING,
-            "extra_shipment": {"type": "boolean"},
-        },
-    },
-}
-
-
-def _obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
-    return {
-        "type": "object",
-        "required": list(required),
-        "properties": {**required, **(optional or {})},
-    }
+from oms.event_schemas import (
+    BOOKING,
+    CAPTURED,
+    FULFILMENT,
+    INT,
+    INVOICE,
+    LINES,
+    NULLABLE,
+    ORDER,
+    RECOMMENDATIONS,
+    REFUNDED,
+    RETURN,
+    RETURN_REFUND,
+    SHIPMENT,
+    STOCK,
+    STRING,
+    TIME,
+    Schema,
+    obj,
+)
 
 
 @dataclass(frozen=True)
@@ -63,92 +43,6 @@ class EventType:
     payload: Schema
 
 
-ORDER = {"order_id": STRING}
-FULFILMENT = {"fulfilment_id": STRING, "order_id": STRING}
-RETURN = _obj(
-    {
-        "return_id": STRING,
-        "order_id": STRING,
-        "status": STRING,
-        "method": {"enum": [m.value for m in ReturnMethod]},
-        "location_id": STRING,
-        "lines": {"type": "array", "items": {"type": "object"}},
-        "refunded": INT,
-        "currency": STRING,
-    },
-    {
-        "grades": {"type": ["array", "null"], "items": {"type": "object"}},
-        "shipping_refund": INT,
-        "exchange_order_id": {"type": ["string", "null"]},
-    },
-)
-# A refund's events: the return, and what this one refund gave back (``refunded`` is the
-# return's total so far).
-RETURN_REFUND = {
-    **RETURN,
-    "properties": {**RETURN["properties"], "refund_amount": INT},
-}
-SHIPMENT = _obj(
-    {
-        **FULFILMENT,
-        "carrier": STRING,
-        "tracking_number": STRING,
-        "status": {"enum": [s.value for s in ShipmentStatus]},
-        "occurred_at": TIME,
-    },
-    {"location": STRING, "detail": STRING},
-)
-NULLABLE: Schema = {"type": ["string", "null"]}
-# What an ERP books of a payment operation (oms.db.finance.booking).
-BOOKING = {
-    **ORDER,
-    "channel": NULLABLE,
-    "amount": INT,
-    "currency": STRING,
-    "gateway": STRING,
-    "gateway_reference": NULLABLE,
-    "authorization_id": NULLABLE,
-    "idempotency_key": STRING,
-    "occurred_at": TIME,
-}
-CAPTURED = {**BOOKING, "fulfilment_id": NULLABLE}
-REFUNDED = {**BOOKING, "return_id": NULLABLE, "capture_id": NULLABLE}
-TAXES: Schema = {
-    "type": "array",
-    "items": _obj({"code": STRING, "rate": {"type": "number"}, "amount": INT}),
-}
-INVOICE = _obj(
-    {
-        **ORDER,
-        "invoice_number": STRING,
-        "fulfilment_id": STRING,
-        "channel": STRING,
-        "customer_id": STRING,
-        "currency": STRING,
-        "issued_at": TIME,
-        "lines": {
-            "type": "array",
-            "items": _obj(
-                {
-                    "line_id": STRING,
-                    "sku": STRING,
-                    "quantity": INT,
-                    "unit_price": INT,
-                    "amount": INT,
-                    "taxes": TAXES,
-                }
-            ),
-        },
-        "shipping": {
-            "oneOf": [{"type": "null"}, _obj({"amount": INT, "taxes": TAXES})],
-        },
-        "taxes": TAXES,
-        "total": INT,
-        "tax_total": INT,
-        "net_total": INT,
-    }
-)
-STOCK = _obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
 _SHIPMENT_ABOUT = {
     ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
     ShipmentStatus.OUT_FOR_DELIVERY: "the parcel is out for delivery",
@@ -166,7 +60,7 @@ EVENTS: list[EventType] = [
         "order.confirmed",
         1,
         "the order is paid for (authorized) and its fulfilments started: where each ships from",
-        _obj(
+        obj(
             {
                 **ORDER,
                 "channel": STRING,
@@ -177,7 +71,7 @@ EVENTS: list[EventType] = [
                 "lines": LINES,
                 "fulfilments": {
                     "type": "array",
-                    "items": _obj({"fulfilment_id": STRING, "location_id": STRING, "lines": LINES}),
+                    "items": obj({"fulfilment_id": STRING, "location_id": STRING, "lines": LINES}),
                 },
             },
             {"recommendations": RECOMMENDATIONS},
@@ -187,7 +81,7 @@ EVENTS: list[EventType] = [
         "order.completed",
         1,
         "every fulfilment is over and paid",
-        _obj({**ORDER, "captured": INT}),
+        obj({**ORDER, "captured": INT}),
     ),
     EventType(
         "order.invoiced",
@@ -201,14 +95,14 @@ EVENTS: list[EventType] = [
         "order.cancelled",
         1,
         "the order was cancelled (reason: a cancel reason code)",
-        _obj({**ORDER, "reason": STRING}),
+        obj({**ORDER, "reason": STRING}),
     ),
     EventType(
         "order.line_cancelled",
         1,
         "customer service cancelled units of a line before their pick (edit: the order's n-th "
         "edit; reason_code: a cancel reason code)",
-        _obj(
+        obj(
             {**ORDER, "edit": INT, "line_id": STRING, "quantity": INT, "reason_code": STRING},
             {"customer_message": {"type": ["string", "null"]}},
         ),
@@ -218,7 +112,7 @@ EVENTS: list[EventType] = [
         1,
         "the order ships to another address, express or not (resourced: the fulfilments "
         "moved for it)",
-        _obj(
+        obj(
             {**ORDER, "edit": INT, "country": STRING, "express": {"type": "boolean"}},
             {"resourced": {"type": "array", "items": STRING}},
         ),
@@ -227,67 +121,67 @@ EVENTS: list[EventType] = [
         "order.service_added",
         1,
         "a value-added service was added to a line before its pick",
-        _obj({**ORDER, "edit": INT, "line_id": STRING, "service": STRING}),
+        obj({**ORDER, "edit": INT, "line_id": STRING, "service": STRING}),
     ),
     EventType(
         "order.delivered",
         1,
         "every shipment of the order was delivered",
-        _obj({**ORDER, "delivered_at": TIME, "shipments": {"type": "array", "items": STRING}}),
+        obj({**ORDER, "delivered_at": TIME, "shipments": {"type": "array", "items": STRING}}),
     ),
     EventType(
         "fraud_review.requested",
         1,
         "the order waits for an analyst (task_id)",
-        _obj({**ORDER, "task_id": STRING}),
+        obj({**ORDER, "task_id": STRING}),
     ),
     EventType(
         "fraud_review.escalated",
         1,
         "the review passed its first deadline",
-        _obj({**ORDER, "task_id": STRING}),
+        obj({**ORDER, "task_id": STRING}),
     ),
     EventType(
         "payment.capture_failed.<fulfilment_id>",
         1,
         "a shipped fulfilment's capture failed; a payment_exception task opens",
-        _obj({**ORDER, "fulfilment_id": STRING, "amount": INT}),
+        obj({**ORDER, "fulfilment_id": STRING, "amount": INT}),
     ),
     EventType(
         "payment.written_off.<fulfilment_id>",
         1,
         "customer service gave up a refused capture: the goods are gone, the money too",
-        _obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
+        obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
     ),
     EventType(
         "payment.captured",
         1,
         "a capture went through (a fulfilment left): what the ERP books",
-        _obj(CAPTURED),
+        obj(CAPTURED),
     ),
     EventType(
         "payment.refunded",
         1,
         "a refund went through (a return's): what the ERP books",
-        _obj(REFUNDED),
+        obj(REFUNDED),
     ),
     EventType(
         "payment.capture_reversed",
         1,
         "the gateway says a capture it had answered as done failed; a payment_exception task opens",
-        _obj({**CAPTURED, "code": STRING}),
+        obj({**CAPTURED, "code": STRING}),
     ),
     EventType(
         "payment.refund_failed",
         1,
         "the gateway says a refund it had answered as done failed",
-        _obj({**REFUNDED, "code": STRING}),
+        obj({**REFUNDED, "code": STRING}),
     ),
     EventType(
         "payment.chargeback",
         1,
         "a card holder disputes a capture (amount: what is disputed); a chargeback task opens",
-        _obj(
+        obj(
             {
                 **BOOKING,
                 "fulfilment_id": NULLABLE,
@@ -302,7 +196,7 @@ EVENTS: list[EventType] = [
         "payment.chargeback_decided",
         1,
         "customer service accepted or disputed a chargeback",
-        _obj(
+        obj(
             {
                 **ORDER,
                 "task_id": STRING,
@@ -320,7 +214,7 @@ EVENTS: list[EventType] = [
         "fulfilment.transfer_shipped",
         1,
         "a ship-to-store transfer left its source for the collection store",
-        _obj(
+        obj(
             {
                 **FULFILMENT,
                 "from_location_id": STRING,
@@ -334,7 +228,7 @@ EVENTS: list[EventType] = [
         "fulfilment.transfer_received",
         1,
         "a ship-to-store transfer was scanned in at its collection store",
-        _obj(
+        obj(
             {
                 **FULFILMENT,
                 "from_location_id": STRING,
@@ -347,19 +241,19 @@ EVENTS: list[EventType] = [
         "fulfilment.overdue",
         1,
         "a pick or service step passed its due time",
-        _obj({**FULFILMENT, "step": STRING, "due_at": TIME}),
+        obj({**FULFILMENT, "step": STRING, "due_at": TIME}),
     ),
     EventType(
         "fulfilment.ready_for_collection",
         1,
         "the customer may collect with the code",
-        _obj({**FULFILMENT, "location_id": STRING, "collection_code": STRING}),
+        obj({**FULFILMENT, "location_id": STRING, "collection_code": STRING}),
     ),
     EventType(
         "fulfilment.collection_reminder",
         1,
         "the parcel still waits at the store",
-        _obj(
+        obj(
             {
                 **FULFILMENT,
                 "location_id": STRING,
@@ -373,7 +267,7 @@ EVENTS: list[EventType] = [
         "fulfilment.collected",
         1,
         "the customer took some or all of it",
-        _obj(
+        obj(
             {
                 **FULFILMENT,
                 "location_id": STRING,
@@ -387,7 +281,7 @@ EVENTS: list[EventType] = [
         "fulfilment.not_collected",
         1,
         "the hold is over; what was left goes back to stock",
-        _obj(
+        obj(
             {
                 **FULFILMENT,
                 "location_id": STRING,
@@ -402,7 +296,7 @@ EVENTS: list[EventType] = [
         "task.escalated",
         1,
         "an open task passed its first deadline",
-        _obj(
+        obj(
             {"task_id": STRING, "kind": STRING},
             {
                 "order_id": {"type": ["string", "null"]},

@@ -29,6 +29,7 @@ PASSTHROUGH_MODULES: tuple[str, ...] = (
     "oms.domain",
     "oms.contracts",
     "oms.keys",
+    "oms.gateway_keys",
     "oms.metrics",
     "workflows.calls",
     "workflows.policies",

@@ -26,7 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
     from oms.domain.order.views import PaymentView
     from oms.domain.tasks import TaskKind
-    from oms.keys import capture_again_key, invoice_number, payment_exception_task_id
+    from oms.gateway_keys import capture_again_key
+    from oms.keys import invoice_number, payment_exception_task_id
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
     from workflows.order_steps import activity_failure

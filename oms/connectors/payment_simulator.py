@@ -35,8 +35,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from oms.connectors.payment_simulator_state import SCHEMA as _SCHEMA
+from oms.connectors.payment_simulator_state import AuthorizationState
 from oms.connectors.payments import (
     GatewayTransaction,
     PaymentDeclined,
@@ -49,29 +51,6 @@ SIM_AUTH_PREFIX = "sim_auth_"
 SIM_CAPTURE_PREFIX = "sim_cap_"
 SIM_REFUND_PREFIX = "sim_ref_"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (idempotency_key TEXT PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS operations (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    operation TEXT NOT NULL,
-    result TEXT NOT NULL,
-    authorization_id TEXT NOT NULL,
-    reference TEXT NOT NULL,
-    amount INTEGER NOT NULL,
-    currency TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS authorizations (
-    authorization_id TEXT PRIMARY KEY,
-    state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS captures (
-    capture_id TEXT PRIMARY KEY,
-    authorization_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reversals (idempotency_key TEXT PRIMARY KEY, code TEXT NOT NULL);
-"""
 
 _T = TypeVar("_T", Authorization, Capture, Void, PartialVoid, Refund)
 _KINDS: dict[type[BaseModel], str] = {
@@ -81,20 +60,6 @@ _KINDS: dict[type[BaseModel], str] = {
     PartialVoid: "partial_void",
     Refund: "refund",
 }
-
-
-class AuthorizationState(BaseModel):
-    """What the simulator knows about one authorization (for tests)."""
-
-    authorization_id: str
-    amount: int
-    currency: str
-    captured: int = 0
-    voided: bool = False
-    # Let go of by partial voids: no longer in ``amount``.
-    released: int = 0
-    captures: list[Capture] = Field(default_factory=list)
-    refunded: dict[str, int] = Field(default_factory=dict, description="per capture id")
 
 
 def _derived_id(prefix: str, idempotency_key: str) -> str:

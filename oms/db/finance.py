@@ -14,7 +14,7 @@ from sqlmodel import Session
 from oms.db import outbox
 from oms.db.tables import Order, PaymentLedgerEntry
 from oms.db.tables.base import as_utc
-from oms.keys import capture_fulfilment, refund_return, refunded_capture
+from oms.gateway_keys import capture_fulfilment, refund_return, refunded_capture
 
 PAYMENT_CAPTURED = "payment.captured"
 PAYMENT_REFUNDED = "payment.refunded"

@@ -36,7 +36,7 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
-from oms.keys import (
+from oms.gateway_keys import (
     refund_key,
     refunded_capture,
     return_event_id,

@@ -28,13 +28,8 @@ from oms.db import returns as return_repo
 from oms.db.tables import ManualTask, PaymentLedgerEntry, utcnow
 from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_outcome
 from oms.domain.tasks import TaskKind, TaskStatus
-from oms.keys import (
-    capture_fulfilment,
-    chargeback_task_id,
-    order_workflow_id,
-    payment_key_order_id,
-    reversed_capture_task_id,
-)
+from oms.gateway_keys import capture_fulfilment, payment_key_order_id
+from oms.keys import chargeback_task_id, order_workflow_id, reversed_capture_task_id
 from oms.logging import get_logger
 
 log = get_logger(__name__)

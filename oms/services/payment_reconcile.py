@@ -25,7 +25,7 @@ from oms.connectors.payments import GatewayTransaction, PaymentGateway
 from oms.db import payments as ledger
 from oms.db.engine import Database
 from oms.db.tables import PaymentLedgerEntry
-from oms.keys import payment_key_order_id
+from oms.gateway_keys import payment_key_order_id
 
 
 class Difference(BaseModel):

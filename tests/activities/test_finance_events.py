@@ -13,7 +13,7 @@ from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.payments import CaptureRequest, RefundRequest
 from oms.db.engine import Database
 from oms.db.tables import OutboxEvent
-from oms.keys import return_refund_for
+from oms.gateway_keys import return_refund_for
 from tests.activities.test_payment_ledger import authorize, place
 
 

@@ -23,7 +23,7 @@ from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Reservation
 from oms.domain.ledger import LIVE
-from oms.keys import capture_key, payment_key_order_id
+from oms.gateway_keys import capture_key, payment_key_order_id
 from oms.services.payment_reconcile import reconcile
 from oms.simulate import FINAL, PatientTransport, Run
 from tests.holds import assert_ledger_matches_positions

@@ -20,7 +20,7 @@ from oms.domain.inbound import (
     pos_moves,
     sender_refusal,
 )
-from oms.keys import (
+from oms.gateway_keys import (
     capture_again_key,
     capture_fulfilment,
     capture_key,

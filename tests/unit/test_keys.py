@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from oms.gateway_keys import authorize_key, capture_key, void_key
 from oms.keys import (
     INITIAL_STEP,
     StepKey,
-    authorize_key,
     booking_key,
-    capture_key,
     cart_hold_step_key,
     cart_hold_workflow_id,
     cart_ledger_id,
@@ -27,7 +26,6 @@ from oms.keys import (
     stock_event_id,
     stock_step,
     sync_workflow_id,
-    void_key,
 )
 
 

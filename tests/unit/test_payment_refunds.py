@@ -11,7 +11,7 @@ import pytest
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import HttpPaymentGateway, PaymentError
 from oms.contracts.payments import Capture, Refund
-from oms.keys import payment_key_order_id, refund_key
+from oms.gateway_keys import payment_key_order_id, refund_key
 
 
 def captured(gateway: SimulatedPaymentGateway, amount: int = 1_000) -> Capture:

@@ -15,7 +15,7 @@ from oms.contracts.orders import CancelRequest
 from oms.db.engine import Database
 from oms.db.tables import Order
 from oms.domain.order import CancelReason, OrderStatus, PaymentState
-from oms.keys import authorize_key
+from oms.gateway_keys import authorize_key
 from tests.factories import order, seed
 from tests.workflows.gateways import SlowToAuthorize
 from tests.workflows.harness import eventually, ledger, position, running

@@ -1,0 +1,113 @@
+"""The idempotency keys the OMS sends to payment gateways, built and parsed here only (the
+rest of its ids and keys are in ``oms.keys``): authorizations, captures, voids and refunds,
+one key per operation so that a call made again is not charged twice, and the ids of a
+return's refund events, which follow its refund attempts. Pure: safe to import inside the
+workflow sandbox.
+"""
+
+from __future__ import annotations
+
+
+def authorize_key(order_id: str) -> str:
+    return f"{order_id}:authorize"
+
+
+def reauthorize_key(order_id: str, attempt: int) -> str:
+    return f"{order_id}:reauthorize:{attempt}"
+
+
+def capture_key(order_id: str, shipment_key: str) -> str:
+    return f"{order_id}:capture:{shipment_key}"
+
+
+def void_key(order_id: str) -> str:
+    return f"{order_id}:void"
+
+
+def refund_key(order_id: str, what: str) -> str:
+    """One refund of an order, ``what`` naming why (a return's id, a line's cancellation):
+    the same refund asked twice is refunded once."""
+    return f"{order_id}:refund:{what}"
+
+
+def partial_void_key(order_id: str, edit: int) -> str:
+    """What the n-th order edit let go of the authorization."""
+    return f"{order_id}:partial-void:{edit}"
+
+
+def extra_void_key(order_id: str, attempt: int) -> str:
+    """The void of an authorization other than the order's last (aged, or made for a refused
+    capture): a key of its own, or it would replay the order's own void."""
+    return f"{order_id}:void:{attempt}"
+
+
+# A capture made again for a refused one: ``<fulfilment>~<action><attempt>`` as its shipment.
+_CAPTURE_AGAIN = "~"
+_CAPTURE = ":capture:"
+_REFUND = ":refund:"
+_REFUND_OF_CAPTURE = "@"  # <order>:refund:<return id>[.<attempt>]@<capture id>
+
+
+def capture_again_key(fulfilment_id: str, action: str, attempt: int) -> str:
+    """The shipment key of a refused capture made again (retried or on a fresh authorization)."""
+    return f"{fulfilment_id}{_CAPTURE_AGAIN}{action}{attempt}"
+
+
+def return_refund_for(return_id: str, attempt: int, capture_id: str) -> str:
+    """What one refund of a return over one capture is for: with the order, its key. A
+    refund made again (``attempt`` > 0) has its own."""
+    what = return_id if attempt == 0 else f"{return_id}.{attempt}"
+    return f"{what}{_REFUND_OF_CAPTURE}{capture_id}"
+
+
+def return_event_id(event: str, return_id: str, refund_attempt: int | None = None) -> str:
+    """The outbox id of a return's step event, written once per step: a refund's events
+    (``return.refunded``, ``return.refund_failed``) once per refund attempt, the first as
+    before attempts had one."""
+    if refund_attempt:
+        return f"{event}:{return_id}:{refund_attempt}"
+    return f"{event}:{return_id}"
+
+
+def return_refund_prefix(order_id: str, return_id: str, attempt: int) -> str:
+    """The start of the keys of one refund attempt of a return (one key per capture)."""
+    return refund_key(order_id, return_refund_for(return_id, attempt, ""))
+
+
+def refunded_capture(key: str) -> str | None:
+    """The capture a return's refund key gave money back from; None for another key."""
+    _, sep, what = key.partition(_REFUND)
+    if not sep:
+        return None
+    _, at, capture = what.rpartition(_REFUND_OF_CAPTURE)
+    return capture if at else None
+
+
+def capture_fulfilment(key: str) -> str | None:
+    """The fulfilment a capture's key was for (made again or not); None for another key."""
+    _, sep, shipment = key.partition(_CAPTURE)
+    return shipment.partition(_CAPTURE_AGAIN)[0] or None if sep else None
+
+
+def refund_return(key: str) -> str | None:
+    """The return a refund's key was for (``<order>.R<n>``, its attempt left out); None for a
+    key that is not a return's refund."""
+    _, sep, what = key.partition(_REFUND)
+    what, at, _ = what.rpartition(_REFUND_OF_CAPTURE)
+    if not sep or not at:
+        return None
+    head, dot, tail = what.rpartition(".")
+    # "<order>.R<n>.<attempt>": the attempt's digits follow the return's own "R<n>".
+    return head if dot and tail.isdigit() else what
+
+
+def payment_key_order_id(key: str) -> str | None:
+    """The order of a payment idempotency key built above; None when it is not one."""
+    for suffix in (":authorize", ":void"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    for infix in (":capture:", ":refund:", ":reauthorize:", ":void:"):
+        order_id, sep, _ = key.partition(infix)
+        if sep and order_id:
+            return order_id
+    return None
