@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,24 +37,20 @@ import httpx
 from pydantic import SecretStr
 
 from bench.api_server import api_process
-from bench.baseline import BASELINE_ACTIVITIES, baseline_worker, run_baseline
+from bench.baseline import BASELINE_ACTIVITIES, run_baseline
 from bench.inventory_setup import scratch_database
 from bench.orders_figures import History, Meter, Phase, history_of, mean, ms, pct, sample
 from bench.orders_placing import OrderRun, Placing, order_histories, place_orders
-from bench.orders_setup import SANDBOXES, DevServer, order_worker, seed
+from bench.orders_setup import SANDBOXES, DevServer, seed
 from bench.orders_staff import StaffCounts
-from bench.worker_process import worker_process
+from bench.worker_process import baseline_worker_for, order_worker_for
 from oms.config import Settings
-from oms.connectors.carriers import SimulatedCarrier
-from oms.connectors.payment_simulator import SimulatedPaymentGateway
-from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.db.migrate import upgrade
 from oms.devserver import free_port
 from oms.logging import configure_logging
 from oms.payload_keys import new_key
 from oms.temporal import data_converter
-from workers.main import Dependencies
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -132,68 +128,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         base_hists=base_hists,
         base_meter=base_meter,
     )
-
-
-@contextlib.asynccontextmanager
-async def order_worker_for(
-    args: argparse.Namespace,
-    procs: contextlib.ExitStack,
-    server: DevServer,
-    task_queue: str,
-    url: str,
-    payload_keys: str,
-) -> AsyncIterator[tuple[int | None, str]]:
-    """The order worker: a process of its own (``--worker process``, as production runs it),
-    or in this process beside the storefront and the staff (``inprocess``: orders_cpu.py's
-    timers need it here). Yields its process id (None: this one) and its sandbox."""
-    if args.worker == "process":
-        pid, sandbox = await asyncio.to_thread(
-            procs.enter_context,
-            worker_process(
-                "orders",
-                server.address,
-                task_queue,
-                payload_keys=payload_keys,
-                database_url=url,
-                sandbox=args.sandbox,
-                log_level=args.log_level,
-            ),
-        )
-        yield pid, sandbox
-        return
-    db = Database(url)
-    deps = Dependencies(
-        db=db,
-        payments=SimulatedPaymentGateway(),
-        carrier=SimulatedCarrier(),
-        fulfilment_profiles=fulfilment_profiles.choose,
-    )
-    worker, sandbox = order_worker(server.client, task_queue, deps, args.sandbox)
-    try:
-        async with worker:
-            yield None, sandbox
-    finally:
-        db.dispose()
-
-
-@contextlib.asynccontextmanager
-async def baseline_worker_for(
-    args: argparse.Namespace, server: DevServer, task_queue: str, payload_keys: str
-) -> AsyncIterator[int | None]:
-    """The baseline's worker, where the order worker ran (the same shape for both)."""
-    if args.worker == "inprocess":
-        async with baseline_worker(server.client, task_queue):
-            yield None
-        return
-    with contextlib.ExitStack() as procs:
-        pid, _ = await asyncio.to_thread(
-            procs.enter_context,
-            worker_process("baseline", server.address, task_queue, payload_keys=payload_keys),
-        )
-        try:
-            yield pid
-        finally:
-            await asyncio.to_thread(procs.close)
 
 
 def report(

@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.orders_setup import DevServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,6 +114,77 @@ def worker_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.asynccontextmanager
+async def order_worker_for(
+    args: argparse.Namespace,
+    procs: contextlib.ExitStack,
+    server: DevServer,
+    task_queue: str,
+    url: str,
+    payload_keys: str,
+) -> AsyncIterator[tuple[int | None, str]]:
+    """The order worker: a process of its own (``--worker process``, as production runs it),
+    or in this process beside the storefront and the staff (``inprocess``: orders_cpu.py's
+    timers need it here). Yields its process id (None: this one) and its sandbox."""
+    if args.worker == "process":
+        pid, sandbox = await asyncio.to_thread(
+            procs.enter_context,
+            worker_process(
+                "orders",
+                server.address,
+                task_queue,
+                payload_keys=payload_keys,
+                database_url=url,
+                sandbox=args.sandbox,
+                log_level=args.log_level,
+            ),
+        )
+        yield pid, sandbox
+        return
+    from bench.orders_setup import order_worker
+    from oms.connectors.carriers import SimulatedCarrier
+    from oms.connectors.payment_simulator import SimulatedPaymentGateway
+    from oms.db import fulfilment_profiles
+    from oms.db.engine import Database
+    from workers.main import Dependencies
+
+    db = Database(url)
+    deps = Dependencies(
+        db=db,
+        payments=SimulatedPaymentGateway(),
+        carrier=SimulatedCarrier(),
+        fulfilment_profiles=fulfilment_profiles.choose,
+    )
+    worker, sandbox = order_worker(server.client, task_queue, deps, args.sandbox)
+    try:
+        async with worker:
+            yield None, sandbox
+    finally:
+        db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def baseline_worker_for(
+    args: argparse.Namespace, server: DevServer, task_queue: str, payload_keys: str
+) -> AsyncIterator[int | None]:
+    """The baseline's worker, where the order worker ran (the same shape for both)."""
+    if args.worker == "inprocess":
+        from bench.baseline import baseline_worker
+
+        async with baseline_worker(server.client, task_queue):
+            yield None
+        return
+    with contextlib.ExitStack() as procs:
+        pid, _ = await asyncio.to_thread(
+            procs.enter_context,
+            worker_process("baseline", server.address, task_queue, payload_keys=payload_keys),
+        )
+        try:
+            yield pid
+        finally:
+            await asyncio.to_thread(procs.close)
 
 
 def main() -> None:
