@@ -51,6 +51,7 @@ from oms.devserver import free_port
 from oms.logging import configure_logging
 from oms.payload_keys import new_key
 from oms.temporal import data_converter
+from workflows.patch_levels import NEWEST_PATCH_LEVEL
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,7 +85,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         temporal_address=server.address,
                         task_queue=order_queue,
                         log_level=args.log_level,
-                        extra_env={"OMS_PAYLOAD_KEYS": payload_keys},
+                        # Orders posted start at the level the bench starts its own at.
+                        extra_env={
+                            "OMS_PAYLOAD_KEYS": payload_keys,
+                            "OMS_PATCH_LEVEL": str(NEWEST_PATCH_LEVEL),
+                        },
                     ),
                 )
                 async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:

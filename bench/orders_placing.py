@@ -23,7 +23,7 @@ from oms.domain.order import OrderStatus, OrderView
 from oms.keys import fulfilment_workflow_id, order_workflow_id
 from oms.run_options import order_start_options
 from workflows.order import OrderWorkflow
-from workflows.patch_levels import ORDER_PATCH_LEVEL
+from workflows.patch_levels import NEWEST_PATCH_LEVEL
 
 
 @dataclass
@@ -69,7 +69,7 @@ async def start_order(p: Placing, run: OrderRun) -> WorkflowHandle[Any, OrderVie
     t0 = time.perf_counter()
     handle = await p.client.start_workflow(
         OrderWorkflow.run,
-        OrderWorkflowInput(order=order, received_at=received_at, patch_level=ORDER_PATCH_LEVEL),
+        OrderWorkflowInput(order=order, received_at=received_at, patch_level=NEWEST_PATCH_LEVEL),
         task_queue=p.task_queue,
         # As the API starts it: the same summary, details and first search attributes.
         **order_start_options(order, received_at),

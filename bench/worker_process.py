@@ -7,7 +7,7 @@ workflows and activities on the bench's database, simulated gateway and carrier)
 baseline (19 no-op activities) alike, so both phases run in the same shape.
 
     python -m bench.worker_process --kind orders --address HOST:PORT --task-queue Q \\
-        --database-url URL [--sandbox passthrough]
+        [--sandbox passthrough]   # the database in $OMS_BENCH_DATABASE_URL
     python -m bench.worker_process --kind baseline --address HOST:PORT --task-queue Q
 
 ``OMS_PAYLOAD_KEYS`` in its environment: the key the bench and the API seal payloads with.
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -74,6 +75,8 @@ async def serve(args: argparse.Namespace) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with worker:
         print(f"ready {sandbox}", flush=True)
+        # Nobody reads the pipe from here on: what the SDK's core writes goes to stderr.
+        os.dup2(2, 1)
         await stop.wait()
     if db is not None:
         db.dispose()
@@ -89,6 +92,7 @@ def worker_process(
     database_url: str | None = None,
     sandbox: str = "passthrough",
     log_level: str = "WARNING",
+    timeout_s: float = 60,
 ) -> Iterator[tuple[int, str]]:
     """Start the worker, wait until it polls; yield its process id and the sandbox it runs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMS_PAYLOAD_KEYS": payload_keys}
@@ -96,16 +100,20 @@ def worker_process(
         sys.executable, "-m", "bench.worker_process", "--kind", kind, "--address", address,
         "--task-queue", task_queue, "--sandbox", sandbox, "--log-level", log_level,
     ]  # fmt: skip
-    if database_url is not None:
-        command += ["--database-url", database_url]
+    if database_url is not None:  # in the environment: a password stays out of `ps`
+        env["OMS_BENCH_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
+        # The first line it writes: "ready <sandbox>", or nothing if it dies on the way.
+        if not select.select([process.stdout], [], [], timeout_s)[0]:
+            raise RuntimeError(f"the {kind} worker did not start within {timeout_s}s")
         line = process.stdout.readline().split()
+        process.stdout.close()
         if not line or line[0] != "ready":
-            raise SystemExit(f"the {kind} worker exited with code {process.wait()}")
+            raise RuntimeError(f"the {kind} worker did not start: {' '.join(line) or 'no output'}")
         yield process.pid, line[1]
     finally:
         process.terminate()
@@ -179,7 +187,13 @@ async def baseline_worker_for(
     with contextlib.ExitStack() as procs:
         pid, _ = await asyncio.to_thread(
             procs.enter_context,
-            worker_process("baseline", server.address, task_queue, payload_keys=payload_keys),
+            worker_process(
+                "baseline",
+                server.address,
+                task_queue,
+                payload_keys=payload_keys,
+                log_level=args.log_level,
+            ),
         )
         try:
             yield pid
@@ -192,7 +206,11 @@ def main() -> None:
     p.add_argument("--kind", choices=("orders", "baseline"), required=True)
     p.add_argument("--address", required=True)
     p.add_argument("--task-queue", required=True)
-    p.add_argument("--database-url", default=None)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("OMS_BENCH_DATABASE_URL"),
+        help="the OMS database (default: $OMS_BENCH_DATABASE_URL)",
+    )
     p.add_argument("--sandbox", default="passthrough")
     p.add_argument("--log-level", default="WARNING")
     args = p.parse_args()

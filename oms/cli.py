@@ -257,6 +257,11 @@ def cmd_dev(settings: Settings) -> None:
     log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115
     configure_logging(settings.log_level, True, file=log_file)
     settings = for_dev(settings)
+    if "patch_level" not in settings.model_fields_set:
+        # Its worker and API are this very code: runs start at the newest patch level.
+        from workflows.patch_levels import NEWEST_PATCH_LEVEL
+
+        settings = settings.model_copy(update={"patch_level": NEWEST_PATCH_LEVEL})
     cmd_migrate(settings)
     dev_keys = cmd_seed(settings)
     api = api_url(settings)

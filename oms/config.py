@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = "default"
     task_queue: str = "oms-orders"
+    # The patch level new order and return runs start at (workflows/patch_levels.py): raise it
+    # only once every worker runs code that knows the level (docs/workflows.md, rolling out a
+    # level). 0: every patch asked as it always was. `oms dev` starts at the newest.
+    patch_level: int = Field(default=0, ge=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -1,8 +1,7 @@
 """The idempotency keys the OMS sends to payment gateways, built and parsed here only (the
 rest of its ids and keys are in ``oms.keys``): authorizations, captures, voids and refunds,
-one key per operation so that a call made again is not charged twice, and the ids of a
-return's refund events, which follow its refund attempts. Pure: safe to import inside the
-workflow sandbox.
+one key per operation so that a call made again is not charged twice. Pure: safe to import
+inside the workflow sandbox.
 """
 
 from __future__ import annotations
@@ -58,15 +57,6 @@ def return_refund_for(return_id: str, attempt: int, capture_id: str) -> str:
     refund made again (``attempt`` > 0) has its own."""
     what = return_id if attempt == 0 else f"{return_id}.{attempt}"
     return f"{what}{_REFUND_OF_CAPTURE}{capture_id}"
-
-
-def return_event_id(event: str, return_id: str, refund_attempt: int | None = None) -> str:
-    """The outbox id of a return's step event, written once per step: a refund's events
-    (``return.refunded``, ``return.refund_failed``) once per refund attempt, the first as
-    before attempts had one."""
-    if refund_attempt:
-        return f"{event}:{return_id}:{refund_attempt}"
-    return f"{event}:{return_id}"
 
 
 def return_refund_prefix(order_id: str, return_id: str, attempt: int) -> str:

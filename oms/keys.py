@@ -247,6 +247,15 @@ def pick_wave_id(location_id: str, token: str) -> str:
 # -- outbox events ------------------------------------------------------------------------
 
 
+def return_event_id(event: str, return_id: str, refund_attempt: int | None = None) -> str:
+    """The outbox id of a return's step event, written once per step: a refund's events
+    (``return.refunded``, ``return.refund_failed``) once per refund attempt, the first as
+    before attempts had one."""
+    if refund_attempt:
+        return f"{event}:{return_id}:{refund_attempt}"
+    return f"{event}:{return_id}"
+
+
 def order_event_id(order_id: str, event_type: str) -> str:
     """An order's event happens once per type (a capture failure names its fulfilment)."""
     return f"{order_id}:{event_type}"

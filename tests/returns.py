@@ -19,6 +19,7 @@ from oms.domain.shipments import ShipmentStatus, TrackingUpdate
 from oms.services.returns import create_return, start_return
 from tests.factories import order
 from tests.workflows.harness import Harness, eventually, fulfilment_rows, until
+from workflows.patch_levels import NEWEST_PATCH_LEVEL
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 
@@ -76,7 +77,7 @@ async def asked(
         payment_token=payment_token,
     )
     _, inp, replacement = create_return(h.db, order_id, body)
-    await start_return(h.client, h.task_queue, inp)
+    await start_return(h.client, h.task_queue, inp, patch_level=NEWEST_PATCH_LEVEL)
     if replacement is not None:
         await h.start(replacement.for_run())
     handle = h.client.get_workflow_handle_for(ReturnWorkflow.run, return_workflow_id(inp.return_id))

@@ -46,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
-    from workflows.patch_levels import FULFILMENT_PATCH_LEVEL
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
 
@@ -275,7 +274,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
                     profile=profile if profiled else None,
                     transfer_to=transfer_to,
                     collection_profile=plan.fulfilment_profiles.get(transfer_to or ""),
-                    patch_level=FULFILMENT_PATCH_LEVEL,
+                    # The order's own level, so that a run started before the level was rolled
+                    # out starts no child of it (a worker of before could take that child).
+                    patch_level=self._patch_level,
                 ),
                 id=fulfilment_workflow_id(fid),
                 **extra,

@@ -67,15 +67,29 @@ _RETURN_1 = frozenset(
 )
 RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1)
 
-# What runs started by this code say in their input.
-ORDER_PATCH_LEVEL = len(ORDER_LEVELS) - 1
-FULFILMENT_PATCH_LEVEL = len(FULFILMENT_LEVELS) - 1
-RETURN_PATCH_LEVEL = len(RETURN_LEVELS) - 1
+# The newest level this code knows: one number for the three types (a level ships for all
+# of them at once, each with its own set).
+NEWEST_PATCH_LEVEL = len(ORDER_LEVELS) - 1
+assert len(FULFILMENT_LEVELS) == len(RETURN_LEVELS) == len(ORDER_LEVELS)
+
+
+def starting_level(configured: int) -> int:
+    """The level a run starts at: the one configured (``OMS_PATCH_LEVEL``), at most the newest
+    this code knows."""
+    return max(0, min(configured, NEWEST_PATCH_LEVEL))
+
+
+class UnknownPatchLevel(RuntimeError):
+    """A run of a level this code does not know: started by newer code. Its workflow task
+    fails (and is retried) until a worker that knows the level takes it, rather than taking
+    the branches of before and failing on replay later."""
 
 
 def patched(levels: Sequence[frozenset[str]], level: int, patch_id: str) -> bool:
     """``workflow.patched(patch_id)``, except in a run whose level takes the patch as given."""
-    if 0 < level < len(levels) and patch_id in levels[level]:
+    if level >= len(levels):
+        raise UnknownPatchLevel(f"patch level {level}: this worker knows up to {len(levels) - 1}")
+    if level > 0 and patch_id in levels[level]:
         return True
     return workflow.patched(patch_id)
 

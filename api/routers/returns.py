@@ -129,7 +129,7 @@ async def ask_return(
     except ReturnRefused as exc:
         raise ApiError.invalid(exc.errors) from exc
     try:
-        await start_return(client, settings.task_queue, inp)
+        await start_return(client, settings.task_queue, inp, patch_level=settings.patch_level)
     except (RPCError, RuntimeError) as err:
         await run_in_threadpool(withdraw, db, row.id)
         raise ApiError(ErrorCode.UNAVAILABLE, "could not start the return; ask again") from err

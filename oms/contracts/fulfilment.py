@@ -36,8 +36,9 @@ class FulfilmentInput(BaseModel):
     # there as its ``collection_profile`` says (None: the built-in profile).
     transfer_to: str | None = None
     collection_profile: FulfilmentProfile | None = None
-    # The patches the run takes as given, with no marker (workflows.patch_levels): the level of
-    # the code that started it. 0 in every run started before there were levels.
+    # The patches the run takes as given, with no marker (workflows.patch_levels): its order's
+    # (a fulfilment) or the configured OMS_PATCH_LEVEL (a return). 0 in every run started
+    # before there were levels.
     patch_level: int = 0
 
 

@@ -16,12 +16,13 @@ class OrderWorkflowInput(BaseModel):
     order: OrderIn
     received_at: datetime
     policy: OrderPolicy = Field(default_factory=OrderPolicy)
-    # Runs started since: the patches every order's path asks for are asked at the start,
-    # before any local activity (workflows.order.PATCHES_AT_START). False in every run started
-    # before, whose markers stand where their code first asked.
+    # Runs started on 2026-12-07 before patch levels: the patches every order's path asks for
+    # are asked at the start, before any local activity (workflows.order_patches). False in
+    # every run started before; no longer set (a run of a patch level asks none of them).
     patches_at_start: bool = False
-    # The patches the run takes as given, with no marker (workflows.patch_levels): the level of
-    # the code that started it. 0 in every run started before there were levels.
+    # The patches the run takes as given, with no marker (workflows.patch_levels): the
+    # configured OMS_PATCH_LEVEL when it started. 0 in every run started before there were
+    # levels.
     patch_level: int = 0
 
 

@@ -39,10 +39,10 @@ from oms.domain.shipments import ShipmentStatus
 from oms.gateway_keys import (
     refund_key,
     refunded_capture,
-    return_event_id,
     return_refund_for,
     return_refund_prefix,
 )
+from oms.keys import return_event_id
 
 # -- policies ------------------------------------------------------------------------------
 

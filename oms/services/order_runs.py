@@ -29,7 +29,7 @@ from oms.db.tables import Order, OrderEvent
 from oms.domain.order import STORED_PAYMENT_TOKEN, OrderIn, OrderPolicy, OrderStatus, OrderView
 from oms.logging import get_logger
 from oms.run_options import order_start_options
-from workflows.patch_levels import ORDER_PATCH_LEVEL
+from workflows.patch_levels import starting_level
 
 log = get_logger(__name__)
 ORDER_WORKFLOW = "OrderWorkflow"
@@ -65,7 +65,7 @@ async def start_order(
                 order=order.for_run(),
                 received_at=received_at,
                 policy=order_policy(settings),
-                patch_level=ORDER_PATCH_LEVEL,
+                patch_level=starting_level(settings.patch_level),
             ),
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

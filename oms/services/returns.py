@@ -31,7 +31,7 @@ from oms.domain.returns import (
 )
 from oms.services import exchanges
 from oms.temporal import ORDER_ID
-from workflows.patch_levels import RETURN_PATCH_LEVEL
+from workflows.patch_levels import starting_level
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 
@@ -155,7 +155,6 @@ def create_return(
             shipping_refund=shipping,
             exchange_order_id=replacement.id if replacement else None,
             exchange_credit=deal.credit if deal else 0,
-            patch_level=RETURN_PATCH_LEVEL,
         )
     return row, inp, replacement
 
@@ -175,14 +174,18 @@ def withdraw(db: Database, return_id: str) -> None:
             exchanges.forget(s, row.exchange_order_id)
 
 
-async def start_return(client: Client, task_queue: str, inp: ReturnInput, tries: int = 3) -> None:
+async def start_return(
+    client: Client, task_queue: str, inp: ReturnInput, *, patch_level: int, tries: int = 3
+) -> None:
     """Start the return's run, once whatever happens: a start that timed out may have started
     it on the server, so it is asked again, and "already started" is taken for a start (return
-    ids are never given twice, so that run is this return's).
+    ids are never given twice, so that run is this return's). ``patch_level``: the configured
+    one (``OMS_PATCH_LEVEL``, workflows/patch_levels.py).
 
     Raises:
         RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
     """
+    inp = inp.model_copy(update={"patch_level": starting_level(patch_level)})
     for attempt in range(1, tries + 1):
         try:
             await _start(client, task_queue, inp)

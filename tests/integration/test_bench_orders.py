@@ -68,7 +68,7 @@ def test_the_order_benchmark_completes_every_order_through_the_api_and_prints_it
         assert figures[key] > 0, key
 
 
-def test_the_order_benchmark_can_run_its_workers_in_its_own_process() -> None:
+def test_the_order_benchmark_can_run_its_workers_inside_its_own_process() -> None:
     figures = run_bench("--worker", "inprocess")
 
     assert (figures["completed"], figures["failures"]) == (ORDERS, 0), figures["failure_samples"]

@@ -34,7 +34,7 @@ from oms.run_options import order_start_options
 from workers.main import Dependencies, build_worker
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow
-from workflows.patch_levels import ORDER_PATCH_LEVEL
+from workflows.patch_levels import NEWEST_PATCH_LEVEL
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Harness:
                 order=order,
                 received_at=received_at,
                 policy=policy or OrderPolicy(),
-                patch_level=ORDER_PATCH_LEVEL,
+                patch_level=NEWEST_PATCH_LEVEL,
             ),
             task_queue=self.task_queue,
             **order_start_options(order, received_at),

@@ -7,71 +7,143 @@ import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from oms.contracts.orders import OrderWorkflowInput
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.domain.fulfilment import PickedLine, PickReport
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
+from oms.domain.fulfilment_steps import CollectReport
 from oms.domain.order import OrderStatus
 from oms.keys import fulfilment_workflow_id
 from oms.run_options import order_start_options
 from tests.factories import order, seed
 from tests.workflows.harness import outbox_types, running, until
+from tests.workflows.record_order_paths import STOCK
+from tests.workflows.record_profile_paths import BOUTIQUE, _ready_for_collection
 from workflows import patch_levels
+from workflows.fulfilment import FulfilmentWorkflow
 from workflows.order import OrderWorkflow
-from workflows.patch_levels import FULFILMENT_LEVELS, ORDER_LEVELS, RETURN_LEVELS
+from workflows.order_patches import PATCHES_AT_START
+from workflows.patch_levels import (
+    FULFILMENT_LEVELS,
+    NEWEST_PATCH_LEVEL,
+    ORDER_LEVELS,
+    RETURN_LEVELS,
+    UnknownPatchLevel,
+    patched,
+    starting_level,
+)
 
 WORKFLOWS_DIR = Path(patch_levels.__file__).parent
 CHANGE_VERSION = "TemporalChangeVersion"
+HISTORIES = Path(__file__).parent / "histories"
 
 
-def _asked_patches() -> dict[str, set[str]]:
-    """Module -> the patch ids its code asks, literal or through a module constant."""
-    constants: dict[str, str] = {}
-    trees = {p.stem: ast.parse(p.read_text()) for p in WORKFLOWS_DIR.glob("*.py")}
-    for tree in trees.values():
-        for node in tree.body:
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            ):
-                constants[node.targets[0].id] = node.value.value
+# Each level as it shipped. A shipped level never changes: a run of that level recorded no
+# marker for its patches, and a patch added to its set would change how those runs replay.
+SHIPPED = {
+    1: (
+        {
+            "lean-order-run", "cancel-by-reason-code", "services-sourced", "transfer-to-store",
+            "authorize-to-the-end", "order-confirmed-event", "reroute-at-pick",
+            "short-routing-by-reason-code", "short-cancel-reasons", "fulfilment-profiles",
+            "order-edit-line-cancel", "order-edit-service", "order-edit-fix-all-or-none",
+            "order-edit-delivery", "order-edit-fix-move-before-capture", "payment-recovery",
+            "aftersale-order-invoiced", "aftersale-fix-exchange-credit-told",
+        },
+        {
+            "cancel-booked-shipment", "fulfilment-db-steps-local",
+            "cancel-during-progress-signal", "collect-hold-and-partial", "order-edit-fulfilment",
+        },
+        {
+            "aftersale-shipping-refund", "aftersale-exchange-credit",
+            "aftersale-fix-exchange-credit-used",
+        },
+    ),
+}  # fmt: skip
+# The modules of each workflow type's run (its class and the mixins it is made of).
+PARTS = {
+    "order": {
+        "order", "order_steps", "order_records", "order_payments", "order_edits",
+        "order_delivery", "order_patches",
+    },
+    "fulfilment": {
+        "fulfilment", "fulfilment_steps", "fulfilment_edits", "fulfilment_transfer", "collection",
+    },
+    "return": {"returns"},
+}  # fmt: skip
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    return {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+
+
+def _asked_patches() -> tuple[dict[str, set[str]], list[str]]:
+    """Module -> the patch ids its code asks (literal, or a constant of its own or of the
+    module it imports it from), and the arguments that could not be read."""
+    trees = {
+        p.stem: ast.parse(p.read_text())
+        for p in WORKFLOWS_DIR.glob("*.py")
+        if p.name != "patch_levels.py"  # asks for the others
+    }
+    constants = {name: _constants(tree) for name, tree in trees.items()}
     asked: dict[str, set[str]] = {}
+    unread: list[str] = []
     for name, tree in trees.items():
+        imported = {
+            alias.asname or alias.name: constants.get(node.module.rpartition(".")[2], {}).get(
+                alias.name
+            )
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+            for alias in node.names
+        }
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             if node.func.attr not in ("_patched", "patched") or not node.args:
                 continue
             arg = node.args[-1]
+            found: str | None = None
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                asked.setdefault(name, set()).add(arg.value)
-            elif isinstance(arg, ast.Name) and arg.id in constants:
-                asked.setdefault(name, set()).add(constants[arg.id])
-    return asked
+                found = arg.value
+            elif isinstance(arg, ast.Name):
+                found = constants[name].get(arg.id) or imported.get(arg.id)
+            if found is None:
+                unread.append(f"{name}:{node.lineno}")
+            else:
+                asked.setdefault(name, set()).add(found)
+    return asked, unread
 
 
-def test_every_patch_the_workflows_ask_is_in_the_level_of_its_workflow_type() -> None:
-    asked = _asked_patches()
-    order_parts = {"order", "order_steps", "order_payments", "order_edits", "order_delivery"}
-    fulfilment_parts = {"fulfilment", "fulfilment_steps", "fulfilment_edits", "collection"}
-    by_type = {
-        "order": set().union(*(asked.get(m, set()) for m in order_parts)),
-        "fulfilment": set().union(*(asked.get(m, set()) for m in fulfilment_parts)),
-        "return": asked.get("returns", set()),
-    }
-    # A run of today's level asks no patch of today's code: each is in the newest level.
-    assert by_type["order"]
-    assert by_type["order"] <= ORDER_LEVELS[-1]
-    assert by_type["fulfilment"]
-    assert by_type["fulfilment"] <= FULFILMENT_LEVELS[-1]
-    assert by_type["return"]
-    assert by_type["return"] <= RETURN_LEVELS[-1]
+def test_every_patch_the_workflows_ask_is_in_the_newest_level_of_its_workflow_type() -> None:
+    asked, unread = _asked_patches()
+    # The one argument that is not a name of a patch: the loop over PATCHES_AT_START.
+    assert [u.split(":")[0] for u in unread] == ["order"]
+    assert set(PATCHES_AT_START) <= ORDER_LEVELS[-1]
+    # Every module that asks a patch is a part of one workflow type's run.
+    assert set(asked) <= set().union(*PARTS.values())
+    for kind, levels in (
+        ("order", ORDER_LEVELS),
+        ("fulfilment", FULFILMENT_LEVELS),
+        ("return", RETURN_LEVELS),
+    ):
+        by_type = set().union(*(asked.get(m, set()) for m in PARTS[kind]))
+        assert by_type, kind
+        # A run of today's level asks no patch of today's code.
+        assert by_type <= levels[-1], (kind, by_type - levels[-1])
     # And no module asks a patch but through the levels (patch_levels itself does, for them).
     direct = [
         p.name
@@ -81,10 +153,27 @@ def test_every_patch_the_workflows_ask_is_in_the_level_of_its_workflow_type() ->
     assert direct == []
 
 
-def test_levels_only_grow() -> None:
+def test_a_shipped_level_never_changes_and_levels_only_grow() -> None:
+    for level, (order_set, fulfilment_set, return_set) in SHIPPED.items():
+        assert ORDER_LEVELS[level] == order_set
+        assert FULFILMENT_LEVELS[level] == fulfilment_set
+        assert RETURN_LEVELS[level] == return_set
     for levels in (ORDER_LEVELS, FULFILMENT_LEVELS, RETURN_LEVELS):
         assert levels[0] == frozenset()
         assert all(a <= b for a, b in zip(levels, levels[1:], strict=False))
+        assert len(levels) == NEWEST_PATCH_LEVEL + 1
+
+
+def test_a_level_this_code_does_not_know_fails_rather_than_take_the_old_branches() -> None:
+    # Started by newer code: raised before any workflow.patched is asked (so outside a run).
+    with pytest.raises(UnknownPatchLevel):
+        patched(ORDER_LEVELS, NEWEST_PATCH_LEVEL + 1, "lean-order-run")
+
+
+def test_the_configured_level_is_capped_at_the_newest_known() -> None:
+    assert starting_level(0) == 0
+    assert starting_level(NEWEST_PATCH_LEVEL) == NEWEST_PATCH_LEVEL
+    assert starting_level(NEWEST_PATCH_LEVEL + 5) == NEWEST_PATCH_LEVEL
 
 
 async def test_an_order_of_this_level_records_no_patch_marker_and_still_takes_the_patched_path(
@@ -155,3 +244,32 @@ async def test_a_run_started_before_levels_still_asks_its_patches(
     )
     assert "lean-order-run" in asked
     assert "services-sourced" in asked
+
+
+def _patch_markers(history: WorkflowHistory) -> str:
+    return " ".join(
+        str(e.marker_recorded_event_attributes)
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    )
+
+
+async def test_a_fulfilment_of_this_level_takes_its_patched_steps_with_no_marker(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # The same boutique collection recorded at level 0 asked the collection's hold patch.
+    before = (HISTORIES / "fulfilment-R12PS-BOUTIQUE.F1.json").read_text()
+    recorded = WorkflowHistory.from_json("fulfilment-R12PS-BOUTIQUE.F1", before)
+    assert "collect-hold-and-partial" in _patch_markers(recorded)
+
+    seed(db, STOCK)
+    async with running(time_env.client, db, profiles=lambda *_: BOUTIQUE) as h:
+        handle, fid, code = await _ready_for_collection(h, db, "PL-2")
+        await h.fulfilment(fid).execute_update(FulfilmentWorkflow.collect, CollectReport(code=code))
+        result = await handle.result()
+        history = await h.fulfilment(fid).fetch_history()
+
+    assert result.status is OrderStatus.COMPLETED
+    assert result.fulfilments[0].status is FulfilmentStatus.COLLECTED
+    assert _patch_markers(history) == ""

@@ -15,6 +15,7 @@ from oms.services.returns import create_return, start_return, withdraw
 from tests.factories import seed
 from tests.returns import delivered
 from tests.workflows.harness import running
+from workflows.patch_levels import NEWEST_PATCH_LEVEL
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
 STOCK = {("SKU-TEE", "ST-OPERA"): 10, ("SKU-MUG", "ST-OPERA"): 10}
@@ -34,13 +35,15 @@ async def test_a_start_asked_again_is_the_same_run(
         await delivered(h, "RS1")
         _, inp, _ = create_return(h.db, "RS1", ASK)
 
-        await start_return(h.client, h.task_queue, inp)
+        await start_return(h.client, h.task_queue, inp, patch_level=NEWEST_PATCH_LEVEL)
         handle = h.client.get_workflow_handle_for(
             ReturnWorkflow.run, return_workflow_id(inp.return_id)
         )
         first = (await handle.describe()).run_id
 
-        await start_return(h.client, h.task_queue, inp)  # the API's retry after a timeout
+        await start_return(
+            h.client, h.task_queue, inp, patch_level=NEWEST_PATCH_LEVEL
+        )  # the API's retry after a timeout
 
         assert (await handle.describe()).run_id == first
         view = await handle.query(ReturnWorkflow.status)
@@ -56,7 +59,9 @@ async def test_a_withdrawn_return_frees_its_units_and_its_late_run_ends(
         _, inp, _ = create_return(h.db, "RS2", ASK)
         withdraw(h.db, inp.return_id)  # the API gave up: Temporal never answered it
 
-        await start_return(h.client, h.task_queue, inp)  # ...but the server had started it
+        await start_return(
+            h.client, h.task_queue, inp, patch_level=NEWEST_PATCH_LEVEL
+        )  # ...but the server had started it
         handle = h.client.get_workflow_handle_for(
             ReturnWorkflow.run, return_workflow_id(inp.return_id)
         )
