@@ -30,6 +30,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -122,12 +124,7 @@ def api_process(
                 time.sleep(0.1)
         yield ApiProcess(base_url=base, pid=process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=10)
 
 
 @contextmanager

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.processes import stop
+
 if TYPE_CHECKING:
     from bench.orders_setup import DevServer
 
@@ -116,12 +118,7 @@ def worker_process(
             raise RuntimeError(f"the {kind} worker did not start: {' '.join(line) or 'no output'}")
         yield process.pid, line[1]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=30)
 
 
 @contextlib.asynccontextmanager
