@@ -16,9 +16,9 @@ class OrderWorkflowInput(BaseModel):
     order: OrderIn
     received_at: datetime
     policy: OrderPolicy = Field(default_factory=OrderPolicy)
-    # Runs started on 2026-12-07 before patch levels: the patches every order's path asks for
-    # are asked at the start, before any local activity (workflows.order_patches). False in
-    # every run started before; no longer set (a run of a patch level asks none of them).
+    # Runs started since 2026-12-07: the patches every order's path asks for are asked at the
+    # start, before any local activity (workflows.order_patches). False in every run started
+    # before. A run of a patch level asks none of them, and ignores it.
     patches_at_start: bool = False
     # The patches the run takes as given, with no marker (workflows.patch_levels): the
     # configured OMS_PATCH_LEVEL when it started. 0 in every run started before there were

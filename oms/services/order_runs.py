@@ -65,6 +65,9 @@ async def start_order(
                 order=order.for_run(),
                 received_at=received_at,
                 policy=order_policy(settings),
+                # Level 0 (until OMS_PATCH_LEVEL is raised): the patches on every order's
+                # path asked as the run starts, as the release before levels started them.
+                patches_at_start=True,
                 patch_level=starting_level(settings.patch_level),
             ),
             task_queue=settings.task_queue,
