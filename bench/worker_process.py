@@ -24,6 +24,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,25 +42,27 @@ async def serve(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     from pydantic import SecretStr
     from temporalio.client import Client
+    from temporalio.worker import Worker
 
-    from bench.baseline import baseline_worker
-    from bench.orders_setup import order_worker
     from oms.config import Settings
-    from oms.connectors.carriers import SimulatedCarrier
-    from oms.connectors.payment_simulator import SimulatedPaymentGateway
-    from oms.db import fulfilment_profiles
-    from oms.db.engine import Database
     from oms.logging import configure_logging
     from oms.temporal import data_converter
-    from workers.main import Dependencies
 
     configure_logging(args.log_level, json=False)
     keys = SecretStr(os.environ["OMS_PAYLOAD_KEYS"])
     client = await Client.connect(
         args.address, data_converter=data_converter(Settings(payload_keys=keys))
     )
-    db: Database | None = None
-    if args.kind == "orders":
+    db = None
+    worker: Worker
+    if args.kind == "orders":  # the OMS's worker modules are imported for the orders only
+        from bench.orders_setup import order_worker
+        from oms.connectors.carriers import SimulatedCarrier
+        from oms.connectors.payment_simulator import SimulatedPaymentGateway
+        from oms.db import fulfilment_profiles
+        from oms.db.engine import Database
+        from workers.main import Dependencies
+
         db = Database(args.database_url)
         deps = Dependencies(
             db=db,
@@ -72,14 +75,14 @@ async def serve(args: argparse.Namespace) -> None:
         from bench.baseline import baseline_worker
 
         worker, sandbox = baseline_worker(client, args.task_queue), "default"
-    stop = asyncio.Event()
+    terminated = asyncio.Event()
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, terminated.set)
     async with worker:
         print(f"ready {sandbox}", flush=True)
         # Nobody reads the pipe from here on: what the SDK's core writes goes to stderr.
         os.dup2(2, 1)
-        await stop.wait()
+        await terminated.wait()
     if db is not None:
         db.dispose()
 
@@ -109,13 +112,19 @@ def worker_process(
     )
     try:
         assert process.stdout is not None
-        # The first line it writes: "ready <sandbox>", or nothing if it dies on the way.
-        if not select.select([process.stdout], [], [], timeout_s)[0]:
-            raise RuntimeError(f"the {kind} worker did not start within {timeout_s}s")
-        line = process.stdout.readline().split()
+        # Until it writes "ready <sandbox>" (the SDK's core may log a line before it), or
+        # stops writing: it died on the way.
+        deadline = time.monotonic() + timeout_s
+        line: list[str] = []
+        while not line or line[0] != "ready":
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([process.stdout], [], [], left)[0]:
+                raise RuntimeError(f"the {kind} worker did not start within {timeout_s}s")
+            raw = process.stdout.readline()
+            if not raw:
+                raise RuntimeError(f"the {kind} worker exited before it was ready")
+            line = raw.split()
         process.stdout.close()
-        if not line or line[0] != "ready":
-            raise RuntimeError(f"the {kind} worker did not start: {' '.join(line) or 'no output'}")
         yield process.pid, line[1]
     finally:
         stop(process, timeout_s=30)

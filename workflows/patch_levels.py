@@ -85,10 +85,15 @@ class UnknownPatchLevel(RuntimeError):
     the branches of before and failing on replay later."""
 
 
-def patched(levels: Sequence[frozenset[str]], level: int, patch_id: str) -> bool:
-    """``workflow.patched(patch_id)``, except in a run whose level takes the patch as given."""
+def check_level(levels: Sequence[frozenset[str]], level: int) -> None:
+    """Raised as a run is created (its ``@workflow.init``): before it does anything."""
     if level >= len(levels):
         raise UnknownPatchLevel(f"patch level {level}: this worker knows up to {len(levels) - 1}")
+
+
+def patched(levels: Sequence[frozenset[str]], level: int, patch_id: str) -> bool:
+    """``workflow.patched(patch_id)``, except in a run whose level takes the patch as given."""
+    check_level(levels, level)
     if level > 0 and patch_id in levels[level]:
         return True
     return workflow.patched(patch_id)

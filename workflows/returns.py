@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.domain.tasks import TaskKind
     from workflows import calls
     from workflows.human_tasks import HumanTask, wait_for_people
-    from workflows.patch_levels import RETURN_LEVELS, patched
+    from workflows.patch_levels import RETURN_LEVELS, check_level, patched
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
@@ -85,6 +85,7 @@ def qc_task_id(return_id: str) -> str:
 class ReturnWorkflow:
     @workflow.init
     def __init__(self, inp: ReturnInput) -> None:
+        check_level(RETURN_LEVELS, inp.patch_level)
         self.inp = inp
         self.view = ReturnView(
             return_id=inp.return_id,

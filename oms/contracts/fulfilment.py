@@ -37,8 +37,7 @@ class FulfilmentInput(BaseModel):
     transfer_to: str | None = None
     collection_profile: FulfilmentProfile | None = None
     # The patches the run takes as given, with no marker (workflows.patch_levels): its order's
-    # (a fulfilment) or the configured OMS_PATCH_LEVEL (a return). 0 in every run started
-    # before there were levels.
+    # level. 0 in every run started before there were levels.
     patch_level: int = 0
 
 

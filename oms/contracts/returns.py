@@ -45,9 +45,9 @@ class ReturnInput(BaseModel):
     # An exchange: its replacement order, and what of it the returned goods pay (not refunded).
     exchange_order_id: str | None = None
     exchange_credit: int = 0
-    # The patches the run takes as given, with no marker (workflows.patch_levels): its order's
-    # (a fulfilment) or the configured OMS_PATCH_LEVEL (a return). 0 in every run started
-    # before there were levels.
+    # The patches the run takes as given, with no marker (workflows.patch_levels): the
+    # configured OMS_PATCH_LEVEL, set by ``start_return``. 0 in every run started before there
+    # were levels.
     patch_level: int = 0
 
 

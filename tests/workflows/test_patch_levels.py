@@ -34,6 +34,7 @@ from workflows.patch_levels import (
     ORDER_LEVELS,
     RETURN_LEVELS,
     UnknownPatchLevel,
+    check_level,
     patched,
     starting_level,
 )
@@ -168,6 +169,12 @@ def test_a_level_this_code_does_not_know_fails_rather_than_take_the_old_branches
     # Started by newer code: raised before any workflow.patched is asked (so outside a run).
     with pytest.raises(UnknownPatchLevel):
         patched(ORDER_LEVELS, NEWEST_PATCH_LEVEL + 1, "lean-order-run")
+    # And each run checks its level as it is created, before any step (a fulfilment or a
+    # return asks its first patch late, after it has acted).
+    for levels in (ORDER_LEVELS, FULFILMENT_LEVELS, RETURN_LEVELS):
+        check_level(levels, NEWEST_PATCH_LEVEL)
+        with pytest.raises(UnknownPatchLevel):
+            check_level(levels, NEWEST_PATCH_LEVEL + 1)
 
 
 def test_the_configured_level_is_capped_at_the_newest_known() -> None:
