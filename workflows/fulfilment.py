@@ -34,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls
     from workflows.fulfilment_edits import FulfilmentEdits
     from workflows.human_tasks import wait_for_people
-    from workflows.patch_levels import FULFILMENT_LEVELS, check_level
     from workflows.policies import (
         DB_ACTIVITY,
         EXTERNAL_ACTIVITY,
@@ -64,8 +63,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
     @workflow.init
     def __init__(self, inp: FulfilmentInput) -> None:
         self.inp = inp
-        check_level(FULFILMENT_LEVELS, inp.patch_level)
-        self._patch_level = inp.patch_level
+        self._take_level(inp.patch_level)
         self.view = FulfilmentView(
             fulfilment_id=inp.fulfilment_id,
             order_id=inp.order_id,

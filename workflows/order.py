@@ -46,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
-    from workflows.patch_levels import ORDER_LEVELS, check_level
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
 
@@ -75,8 +74,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
     @workflow.init
     def __init__(self, inp: OrderWorkflowInput) -> None:
         self.state = OrderState(inp.order, inp.received_at, inp.policy)
-        check_level(ORDER_LEVELS, inp.patch_level)
-        self._patch_level = inp.patch_level
+        self._take_level(inp.patch_level)
         self._cancel: CancelRequest | None = None
         self._main: asyncio.Task[None] | None = None
         self._children: dict[str, Any] = {}

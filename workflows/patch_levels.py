@@ -104,6 +104,11 @@ class OrderPatches:
 
     _patch_level = 0
 
+    def _take_level(self, level: int) -> None:
+        """The run's level, from its input: checked as the run is created."""
+        check_level(ORDER_LEVELS, level)
+        self._patch_level = level
+
     def _patched(self, patch_id: str) -> bool:
         return patched(ORDER_LEVELS, self._patch_level, patch_id)
 
@@ -112,6 +117,10 @@ class FulfilmentPatches:
     """The same for the fulfilment run's parts."""
 
     _patch_level = 0
+
+    def _take_level(self, level: int) -> None:
+        check_level(FULFILMENT_LEVELS, level)
+        self._patch_level = level
 
     def _patched(self, patch_id: str) -> bool:
         return patched(FULFILMENT_LEVELS, self._patch_level, patch_id)
