@@ -3,9 +3,11 @@ on the test's worker and a real local receiver that checks every signature."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
@@ -31,6 +33,14 @@ async def relay_ends(api: Api) -> AsyncIterator[None]:
         await handle.terminate(reason="left by an earlier test")
     yield
     await handle.terminate(reason="test finished")
+
+
+async def delivered(api: Api, subscription: str) -> httpx.Response:
+    return await api.http.get(
+        "/webhooks/deliveries",
+        params={"subscription": subscription, "status": "delivered"},
+        headers=api.auth(ADMIN),
+    )
 
 
 def emit(api: Api, event_id: str, order_id: str) -> None:
@@ -67,11 +77,13 @@ async def test_a_subscriber_receives_signed_events_across_a_rotation_and_a_redel
         await eventually(lambda: len(receiver.accepted) == 2, seconds=20)
         receiver.secrets = [rotated.json()["secret"]]  # and now the new one only
 
-        listed = await api.http.get(
-            "/webhooks/deliveries",
-            params={"subscription": sub["id"], "status": "delivered"},
-            headers=api.auth(ADMIN),
-        )
+        # The receiver answers before the relay records the delivery as delivered.
+        listed = await delivered(api, sub["id"])
+        for _ in range(200):
+            if len(listed.json()["items"]) == 2:
+                break
+            await asyncio.sleep(0.05)
+            listed = await delivered(api, sub["id"])
         first = listed.json()["items"][0]
         again = await api.http.post(
             f"/webhooks/deliveries/{first['id']}/redeliver", headers=api.auth(ADMIN)

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_bench(*extra: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "bench/store.py", "--json", "--quiet", "--fulfilments", "120",
-         "--skus", "40", "--builds", "5", "--warmup", "1", "--wave-size", "30", *extra],
+         "--skus", "40", "--builds", "5", "--warmup", "1", "--wave-size", "30",
+         "--work-items", "300", "--work-calls", "50", *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
