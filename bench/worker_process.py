@@ -130,6 +130,21 @@ def worker_process(
         stop(process, timeout_s=30)
 
 
+async def _started(
+    procs: contextlib.ExitStack, starting: contextlib.AbstractContextManager[tuple[int, str]]
+) -> tuple[int, str]:
+    """Start a worker process on a thread and enter it into ``procs``, which stops it. A
+    benchmark cancelled meanwhile waits for the start to end first: a thread cannot be
+    cancelled, and a worker it started after ``procs`` closed would be left running."""
+    entering = asyncio.ensure_future(asyncio.to_thread(procs.enter_context, starting))
+    try:
+        return await asyncio.shield(entering)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await entering
+        raise
+
+
 @contextlib.asynccontextmanager
 async def order_worker_for(
     args: argparse.Namespace,
@@ -143,8 +158,8 @@ async def order_worker_for(
     or in this process beside the storefront and the staff (``inprocess``: orders_cpu.py's
     timers need it here). Yields its process id (None: this one) and its sandbox."""
     if args.worker == "process":
-        pid, sandbox = await asyncio.to_thread(
-            procs.enter_context,
+        pid, sandbox = await _started(
+            procs,
             worker_process(
                 "orders",
                 server.address,
@@ -191,8 +206,8 @@ async def baseline_worker_for(
             yield None
         return
     with contextlib.ExitStack() as procs:
-        pid, _ = await asyncio.to_thread(
-            procs.enter_context,
+        pid, _ = await _started(
+            procs,
             worker_process(
                 "baseline",
                 server.address,

@@ -194,13 +194,20 @@ async def serving(
     profiles: ProfileChoice | None = None,
     *,
     fresh: bool = False,
+    patch_level: int = 0,
 ) -> AsyncIterator[Api]:
     """The API and a worker over ``db``: seeded with the test data and a key per role, or,
-    ``fresh``, left as it is with one admin key."""
+    ``fresh``, left as it is with one admin key. The API starts runs at ``patch_level``
+    (``OMS_PATCH_LEVEL``), production's default unless a test says otherwise, whatever the
+    environment sets."""
     made = _admin_only(db) if fresh else _seeded(db)
     async with running(dev_env.client, db, profiles=profiles) as h:
         # Webhooks go to this machine only, whatever URL a generated request names.
-        settings = Settings(task_queue=h.task_queue, webhook_allowed_hosts=["127.0.0.1"])
+        settings = Settings(
+            task_queue=h.task_queue,
+            webhook_allowed_hosts=["127.0.0.1"],
+            patch_level=patch_level,
+        )
         app = create_app(settings, db=db, client=dev_env.client)
         answers = Answers(app)
         transport = httpx.ASGITransport(app=answers)

@@ -4,6 +4,7 @@ and no ``TemporalChangeVersion`` upsert, and behaves as a run that asked every p
 from __future__ import annotations
 
 import ast
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -253,6 +254,47 @@ async def test_a_run_started_before_levels_still_asks_its_patches(
     assert "services-sourced" in asked
 
 
+async def test_an_order_of_a_level_this_worker_does_not_know_fails_its_task_before_any_step(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3})
+    async with running(time_env.client, db) as h:
+        o = order("PL-9")
+        with db.session() as s:
+            order_repo.insert_order(s, o, received_at=datetime.now(UTC))
+        received_at = datetime.now(UTC)
+        handle = await h.client.start_workflow(
+            OrderWorkflow.run,
+            OrderWorkflowInput(
+                order=o.for_run(), received_at=received_at, patch_level=NEWEST_PATCH_LEVEL + 1
+            ),
+            task_queue=h.task_queue,
+            **order_start_options(o, received_at),
+        )
+        failures: list[str] = []
+        for _ in range(200):
+            history = await handle.fetch_history()
+            failures = [
+                e.workflow_task_failed_event_attributes.failure.message
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+            ]
+            if failures:
+                break
+            await asyncio.sleep(0.05)
+        await handle.terminate("seen enough")
+
+    # The task fails, to be retried by a worker that knows the level; the run took no step.
+    assert failures
+    assert f"patch level {NEWEST_PATCH_LEVEL + 1}" in failures[0], failures
+    kinds = {e.event_type for e in history.events}
+    assert EventType.EVENT_TYPE_MARKER_RECORDED not in kinds
+    assert EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED not in kinds
+    with db.session() as s:
+        assert order_repo.events_for(s, "PL-9") == []
+    assert outbox_types(db, "PL-9") == []
+
+
 def _patch_markers(history: WorkflowHistory) -> str:
     return " ".join(
         str(e.marker_recorded_event_attributes)
@@ -280,3 +322,14 @@ async def test_a_fulfilment_of_this_level_takes_its_patched_steps_with_no_marker
     assert result.status is OrderStatus.COMPLETED
     assert result.fulfilments[0].status is FulfilmentStatus.COLLECTED
     assert _patch_markers(history) == ""
+    # The hold is there all the same: only a run that took the hold's patch sets the timer that
+    # reminds the customer (before it, a collection waited for ever).
+    assert '"collected: remind"' in _timer_summaries(history)
+
+
+def _timer_summaries(history: WorkflowHistory) -> list[str]:
+    return [
+        str(e.user_metadata.summary.data, "utf-8")
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
