@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -141,6 +142,8 @@ async def running(
             yield h
         finally:
             await _terminate_leftovers(h)
+        if os.environ.get("OMS_TEST_REPLAY_RUNS"):
+            await replay_every_run(h)
 
 
 async def _terminate_leftovers(h: Harness) -> None:
@@ -329,3 +332,42 @@ async def until(h: Harness, order_id: str, predicate: object, *, attempts: int =
             return view
         await asyncio.sleep(0.05)
     raise AssertionError(f"condition never held; last view: {view}")
+
+
+async def replay_every_run(h: Harness) -> None:
+    """Replay every run this test's worker took, with the worker's converter and sandbox, as a
+    worker replays a run it did not have cached: a run that acts differently on replay
+    (nondeterministic workflow code) fails the test. Off unless ``OMS_TEST_REPLAY_RUNS`` is
+    set: it adds about a tenth of a second a test (docs/workflows.md, "The guard")."""
+    from pydantic import SecretStr
+    from temporalio.client import WorkflowHistory
+    from temporalio.worker import Replayer
+
+    from oms.config import Settings
+    from oms.payload_keys import new_key
+    from oms.temporal import data_converter
+    from workers.main import WORKFLOWS
+    from workers.sandbox import workflow_runner
+
+    try:
+        ids = [w.id async for w in h.client.list_workflows(f'TaskQueue="{h.task_queue}"')]
+    except RPCError as err:  # the time-skipping server lists nothing: what the test started
+        if err.status is not RPCStatusCode.UNIMPLEMENTED:
+            raise
+        ids = [handle.id for handle in h.started]
+        for handle in h.started:
+            ids += await _children(h.client, handle.id)
+
+    async def histories() -> AsyncIterator[WorkflowHistory]:
+        for workflow_id in sorted(set(ids)):
+            yield await h.client.get_workflow_handle(workflow_id).fetch_history()
+
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=data_converter(Settings(payload_keys=SecretStr(new_key("replay")))),
+        workflow_runner=workflow_runner(),
+    )
+    replayed = await replayer.replay_workflows(histories(), raise_on_replay_failure=False)
+    assert not replayed.replay_failures, {
+        run: str(failure)[:500] for run, failure in replayed.replay_failures.items()
+    }
