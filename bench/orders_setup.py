@@ -184,14 +184,14 @@ def record_intake(db: Database, order: OrderIn, received_at: datetime) -> None:
         order_repo.insert_order(s, order, received_at=received_at)
 
 
-def runner_for(sandbox: str) -> WorkflowRunner:
-    """passthrough: the worker's own (workers/sandbox.py); default: the SDK's sandbox as it
-    ships; off: no sandbox at all."""
+def runner_for(sandbox: str, client: Client) -> WorkflowRunner:
+    """passthrough: the worker's own (workers/sandbox.py), as build_worker makes it for the
+    client's converter; default: the SDK's sandbox as it ships; off: no sandbox at all."""
     if sandbox == "off":
         return UnsandboxedWorkflowRunner()
     if sandbox == "default":
         return SandboxedWorkflowRunner()
-    return workflow_runner()
+    return workflow_runner(converter=client.data_converter)
 
 
 def order_worker(
@@ -200,7 +200,7 @@ def order_worker(
     """The order worker and the sandbox it really runs: the one asked for when
     ``build_worker`` takes a runner, else the SDK's default (said on stderr)."""
     if "workflow_runner" in inspect.signature(build_worker).parameters:
-        runner: dict[str, Any] = {"workflow_runner": runner_for(sandbox)}
+        runner: dict[str, Any] = {"workflow_runner": runner_for(sandbox, client)}
         return build_worker(client, task_queue, deps, **runner), sandbox
     print(
         f"bench: --sandbox {sandbox} ignored: workers.main.build_worker takes no "

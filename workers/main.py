@@ -200,7 +200,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities_for(deps),
-        workflow_runner=workflow_runner or sandbox.workflow_runner(),
+        workflow_runner=workflow_runner or sandbox.workflow_runner(converter=client.data_converter),
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
         max_concurrent_local_activities=max_concurrent_activities,

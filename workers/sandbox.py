@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import CodeType, ModuleType
 from typing import Any, ClassVar
 
+import temporalio.converter
 import temporalio.workflow
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -43,14 +44,23 @@ PASSTHROUGH_MODULES: tuple[str, ...] = (
 RELOADED_PACKAGES: tuple[str, ...] = ("workflows",)
 
 
-def workflow_runner(*, passthrough: bool = True, compiled: bool = True) -> SandboxedWorkflowRunner:
+def workflow_runner(
+    *,
+    passthrough: bool = True,
+    compiled: bool = True,
+    converter: temporalio.converter.DataConverter | None = None,
+) -> SandboxedWorkflowRunner:
+    """The worker's sandbox. ``converter``: the worker's data converter; one that ignores
+    serialization contexts spares every payload a trip into the sandbox (see below)."""
     restrictions = SandboxRestrictions.default
     if passthrough:
         restrictions = restrictions.with_passthrough_modules(*PASSTHROUGH_MODULES)
     if not compiled:
         return SandboxedWorkflowRunner(restrictions=restrictions)
     compile_workflow_modules_once(RELOADED_PACKAGES)
-    return CompiledSandboxRunner(restrictions=restrictions)
+    runner = CompiledSandboxRunner(restrictions=restrictions)
+    runner.context_free = converter is not None and ignores_context(converter)
+    return runner
 
 
 # -- the sandbox's own snippets, compiled once -------------------------------------------------
@@ -69,6 +79,30 @@ def _compiled(code: str) -> CodeType:
 
 
 class _Instance(_SandboxInstance):
+    context_free: bool = False
+
+    def get_serialization_context(
+        self, command_info: Any
+    ) -> temporalio.converter.SerializationContext | None:
+        if self.context_free:  # None: the worker's converter as it is, which ignores context
+            return None
+        return super().get_serialization_context(command_info)
+
+    def get_external_store_context(
+        self, command_info: Any
+    ) -> temporalio.converter.StorageDriverStoreContext:
+        if self.context_free:  # no external storage: the context is never read
+            info = self.instance_details.info
+            return temporalio.converter.StorageDriverStoreContext(
+                target=temporalio.converter.StorageDriverWorkflowInfo(
+                    namespace=info.namespace,
+                    id=info.workflow_id,
+                    run_id=info.run_id,
+                    type=info.workflow_type,
+                )
+            )
+        return super().get_external_store_context(command_info)
+
     def _run_code(self, code: str, **extra_globals: Any) -> None:
         for k, v in extra_globals.items():
             self.globals_and_locals[k] = v
@@ -86,8 +120,45 @@ class _Instance(_SandboxInstance):
 class CompiledSandboxRunner(SandboxedWorkflowRunner):
     """The SDK's sandbox, entering runs through code compiled once (see above)."""
 
+    context_free: bool = False
+
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _Instance(det, self.runner_class, self.restrictions)
+        instance = _Instance(det, self.runner_class, self.restrictions)
+        instance.context_free = self.context_free
+        return instance
+
+
+# -- serialization contexts, answered outside the sandbox --------------------------------------
+#
+# The SDK visits every payload of every activation and completion (six passes a workflow task)
+# and, for each, asks the run's instance which serialization context its command has: for a
+# sandboxed run, a trip into the sandbox with its importer applied (15% of the order worker's
+# interpreter lock in a py-spy profile of bench/orders.py). A context only matters to a
+# converter or codec that reads it, and to external storage. The OMS's converter (pydantic JSON,
+# sealed by oms.codec) reads none and stores nothing outside: every context gives it the
+# same converter back. For such a converter the instance answers from outside the sandbox, with
+# what the SDK then uses as it is.
+
+
+def ignores_context(converter: temporalio.converter.DataConverter) -> bool:
+    """Whether ``converter`` is the same whatever serialization context it is given, and
+    stores no payload outside (the SDK's ``with_context`` returns the converter itself when
+    none of its parts takes a context)."""
+    if converter.external_storage is not None:
+        return False
+    probes: list[temporalio.converter.SerializationContext] = [
+        temporalio.converter.WorkflowSerializationContext(namespace="oms", workflow_id="probe"),
+        temporalio.converter.ActivitySerializationContext(
+            namespace="oms",
+            activity_id="1",
+            activity_type="probe",
+            activity_task_queue="oms",
+            workflow_id="probe",
+            workflow_type="Probe",
+            is_local=False,
+        ),
+    ]
+    return all(converter.with_context(probe) is converter for probe in probes)
 
 
 # -- the workflow modules' code, compiled once per process ----------------------------------
