@@ -137,12 +137,17 @@ async def _started(
     benchmark cancelled meanwhile waits for the start to end first: a thread cannot be
     cancelled, and a worker it started after ``procs`` closed would be left running."""
     entering = asyncio.ensure_future(asyncio.to_thread(procs.enter_context, starting))
-    try:
-        return await asyncio.shield(entering)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await entering
-        raise
+    cancelled = False
+    while not entering.done():
+        try:
+            await asyncio.shield(entering)
+        except asyncio.CancelledError:
+            cancelled = True  # however often: the start ends first
+        except Exception:
+            break
+    if cancelled:
+        raise asyncio.CancelledError()
+    return entering.result()
 
 
 @contextlib.asynccontextmanager

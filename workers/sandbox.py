@@ -55,7 +55,7 @@ def workflow_runner(
     restrictions = SandboxRestrictions.default
     if passthrough:
         restrictions = restrictions.with_passthrough_modules(*PASSTHROUGH_MODULES)
-    if not compiled:
+    if not compiled:  # the SDK's own instance: contexts always asked inside the sandbox
         return SandboxedWorkflowRunner(restrictions=restrictions)
     compile_workflow_modules_once(RELOADED_PACKAGES)
     runner = CompiledSandboxRunner(restrictions=restrictions)
@@ -156,6 +156,9 @@ def ignores_context(converter: temporalio.converter.DataConverter) -> bool:
             workflow_id="probe",
             workflow_type="Probe",
             is_local=False,
+        ),
+        temporalio.converter.NexusSerializationContext(
+            endpoint="probe", service="probe", operation="probe"
         ),
     ]
     return all(converter.with_context(probe) is converter for probe in probes)

@@ -84,6 +84,7 @@ async def test_a_subscriber_receives_signed_events_across_a_rotation_and_a_redel
                 break
             await asyncio.sleep(0.05)
             listed = await delivered(api, sub["id"])
+        assert len(listed.json()["items"]) == 2, f"not both recorded delivered: {listed.text}"
         first = listed.json()["items"][0]
         again = await api.http.post(
             f"/webhooks/deliveries/{first['id']}/redeliver", headers=api.auth(ADMIN)

@@ -142,7 +142,7 @@ async def running(
             yield h
         finally:
             await _terminate_leftovers(h)
-        if os.environ.get("OMS_TEST_REPLAY_RUNS"):
+        if os.environ.get("OMS_TEST_REPLAY_RUNS", "0") not in ("", "0"):
             await replay_every_run(h)
 
 
@@ -335,37 +335,43 @@ async def until(h: Harness, order_id: str, predicate: object, *, attempts: int =
 
 
 async def replay_every_run(h: Harness) -> None:
-    """Replay every run this test's worker took, with the worker's converter and sandbox, as a
-    worker replays a run it did not have cached: a run that acts differently on replay
-    (nondeterministic workflow code) fails the test. Off unless ``OMS_TEST_REPLAY_RUNS`` is
-    set: it adds about a tenth of a second a test (docs/workflows.md, "The guard")."""
-    from pydantic import SecretStr
+    """Replay the runs this test's worker took, with the client's converter and the worker's
+    sandbox, as a worker replays a run it did not have cached: a run that acts differently on
+    replay (nondeterministic workflow code) fails the test. On the dev server every run on the
+    test's task queue, each run of a chain that continued as new included; the time-skipping
+    server lists nothing, so there the latest run of each workflow the test started through
+    the harness, and of their children. Off unless ``OMS_TEST_REPLAY_RUNS=1``: it adds about a
+    tenth of a second a test (docs/workflows.md, "The guard")."""
     from temporalio.client import WorkflowHistory
     from temporalio.worker import Replayer
 
-    from oms.config import Settings
-    from oms.payload_keys import new_key
-    from oms.temporal import data_converter
     from workers.main import WORKFLOWS
     from workers.sandbox import workflow_runner
 
+    runs: set[tuple[str, str | None]] = set()
     try:
-        ids = [w.id async for w in h.client.list_workflows(f'TaskQueue="{h.task_queue}"')]
-    except RPCError as err:  # the time-skipping server lists nothing: what the test started
+        async for w in h.client.list_workflows(f'TaskQueue="{h.task_queue}"'):
+            runs.add((w.id, w.run_id))
+    except RPCError as err:
         if err.status is not RPCStatusCode.UNIMPLEMENTED:
             raise
-        ids = [handle.id for handle in h.started]
-        for handle in h.started:
-            ids += await _children(h.client, handle.id)
+        todo = [handle.id for handle in h.started]
+        while todo:
+            workflow_id = todo.pop()
+            if (workflow_id, None) not in runs:
+                runs.add((workflow_id, None))
+                todo += await _children(h.client, workflow_id)
 
     async def histories() -> AsyncIterator[WorkflowHistory]:
-        for workflow_id in sorted(set(ids)):
-            yield await h.client.get_workflow_handle(workflow_id).fetch_history()
+        for workflow_id, run_id in sorted(runs, key=lambda r: (r[0], r[1] or "")):
+            handle = h.client.get_workflow_handle(workflow_id, run_id=run_id)
+            yield await handle.fetch_history()
 
+    converter = h.client.data_converter
     replayer = Replayer(
         workflows=WORKFLOWS,
-        data_converter=data_converter(Settings(payload_keys=SecretStr(new_key("replay")))),
-        workflow_runner=workflow_runner(),
+        data_converter=converter,
+        workflow_runner=workflow_runner(converter=converter),
     )
     replayed = await replayer.replay_workflows(histories(), raise_on_replay_failure=False)
     assert not replayed.replay_failures, {

@@ -24,6 +24,7 @@ from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.domain.fraud import FraudReviewDecision, ReviewDecision
 from oms.domain.fulfilment import PickedLine, PickReport
 from oms.domain.order import OrderIn, OrderPolicy, OrderView
+from oms.domain.order.payment_recovery import PaymentAction, PaymentResolution
 from oms.domain.reason_codes import ReasonEffects, RoutingEffect, StockEffect
 from oms.keys import fulfilment_workflow_id
 from tests.factories import order, seed, shipped_to
@@ -182,12 +183,24 @@ async def record_order_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await handle.result()
             await save(env, [handle.id])
         async with running(env.client, db, payments=RefusesCaptures()) as h:
-            # The capture is refused once the goods are gone: a payment exception task.
+            # The capture is refused once the goods are gone: a payment exception task, which
+            # (since the patch payment-recovery) waits for customer service: here, to write
+            # the money off, as this gateway refuses every capture.
             o = order(f"{prefix}-CAPFAIL")
             handle = await h.place(o)
             fid = await first_pick(h, o.id)
             await h.pick(fid, FULL)
             await h.pack(fid)
+            await until(h, o.id, lambda v: bool(v.payment.exceptions))
+            await handle.execute_update(
+                OrderWorkflow.resolve_payment,
+                PaymentResolution(
+                    fulfilment_id=fid,
+                    action=PaymentAction.WRITE_OFF,
+                    reason="the bank refuses every capture",
+                    actor="cs",
+                ),
+            )
             await handle.result()
             await save(env, [handle.id])
         db.dispose()
