@@ -20,6 +20,7 @@ class MessageKind(StrEnum):
 
     ORDER_CONFIRMED = "order_confirmed"
     READY_FOR_COLLECTION = "ready_for_collection"
+    COLLECTION_REMINDER = "collection_reminder"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     REFUNDED = "refunded"
@@ -51,6 +52,7 @@ DEFAULT_LOCALE = Locale.EN
 KIND_OF_EVENT: dict[str, MessageKind] = {
     "order.confirmed": MessageKind.ORDER_CONFIRMED,
     "fulfilment.ready_for_collection": MessageKind.READY_FOR_COLLECTION,
+    "fulfilment.collection_reminder": MessageKind.COLLECTION_REMINDER,
     "shipment.in_transit": MessageKind.SHIPPED,
     "shipment.out_for_delivery": MessageKind.SHIPPED,
     "order.delivered": MessageKind.DELIVERED,

@@ -114,10 +114,12 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
             for r in (recs if isinstance(recs, list) else [])
             if isinstance(r, dict) and isinstance(r.get("sku"), str)
         ][:5]
-    elif kind is MessageKind.READY_FOR_COLLECTION:
+    elif kind in (MessageKind.READY_FOR_COLLECTION, MessageKind.COLLECTION_REMINDER):
         where = str(event.get("location_id", ""))
         ctx["store"] = facts.location_names.get(where, where)
         ctx["collection_code"] = event["collection_code"]
+        if kind is MessageKind.COLLECTION_REMINDER:  # the last day it is kept for them
+            ctx["hold_until"] = format_date(datetime.fromisoformat(event["hold_until"]), locale)
     elif kind is MessageKind.SHIPPED:
         ctx["carrier"] = event.get("carrier", "")
         ctx["tracking_number"] = event.get("tracking_number", "")

@@ -10,6 +10,7 @@ import pytest
 
 from oms.connectors.email import parse_smtp_url, sender_domain
 from oms.domain.messages import (
+    KIND_OF_EVENT,
     Locale,
     MessageKind,
     format_date,
@@ -25,6 +26,12 @@ PLACED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 EVENTS: dict[MessageKind, dict[str, Any]] = {
     MessageKind.ORDER_CONFIRMED: {"order_id": "A1", "total": 4897, "currency": "EUR"},
     MessageKind.READY_FOR_COLLECTION: {"location_id": "ST-OPERA", "collection_code": "482913"},
+    MessageKind.COLLECTION_REMINDER: {
+        "location_id": "ST-OPERA",
+        "collection_code": "482913",
+        "customer_message": "customer.collection_reminder",
+        "hold_until": "2026-12-14T09:30:00+00:00",
+    },
     MessageKind.SHIPPED: {
         "fulfilment_id": "A1.F1",
         "carrier": "simcarrier",
@@ -44,6 +51,20 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
     (MessageKind.ORDER_CONFIRMED, Locale.FR): ["est confirmée", "48,97\u00a0€", "7 décembre 2026"],
     (MessageKind.READY_FOR_COLLECTION, Locale.EN): ["ready for collection", "482913", "Opéra"],
     (MessageKind.READY_FOR_COLLECTION, Locale.FR): ["vous attend", "482913", "Opéra"],
+    (MessageKind.COLLECTION_REMINDER, Locale.EN): [
+        "still waiting for you",
+        "482913",
+        "Opéra",
+        "until",
+        "14 December 2026",
+    ],
+    (MessageKind.COLLECTION_REMINDER, Locale.FR): [
+        "vous attend toujours",
+        "482913",
+        "Opéra",
+        "jusqu",
+        "14 décembre 2026",
+    ],
     (MessageKind.SHIPPED, Locale.EN): ["has shipped", "simcarrier", "SIM123456"],
     (MessageKind.SHIPPED, Locale.FR): ["expédiée", "simcarrier", "SIM123456"],
     (MessageKind.DELIVERED, Locale.EN): ["was delivered", "9 December 2026"],
@@ -77,6 +98,14 @@ def test_each_kind_says_what_happened_in_each_language(kind: MessageKind, locale
     assert "\n" not in message.subject
     assert message.html.startswith("<!doctype html>")
     assert f'<html lang="{locale.value}">' in message.html
+
+
+def test_every_kind_an_event_makes_is_written_in_every_language() -> None:
+    # A kind with no templates would be recorded failed ("cannot render") for every customer.
+    assert set(KIND_OF_EVENT.values()) == set(MessageKind)
+    assert {kind for kind, _ in SAYS} == set(MessageKind)
+    assert {locale for _, locale in SAYS} == set(Locale)
+    assert len(SAYS) == len(MessageKind) * len(Locale)
 
 
 def test_the_confirmation_lists_the_lines_by_name_and_the_total() -> None:
@@ -152,6 +181,7 @@ def test_an_order_without_a_locale_keeps_its_fingerprint_and_one_with_it_has_ano
 
 def test_which_events_make_a_message_and_a_parcel_is_shipped_once() -> None:
     assert kind_of("order.confirmed") is MessageKind.ORDER_CONFIRMED
+    assert kind_of("fulfilment.collection_reminder") is MessageKind.COLLECTION_REMINDER
     assert kind_of("shipment.in_transit") is MessageKind.SHIPPED
     assert kind_of("order.completed") is None
     # A carrier that skips "in transit": its parcel is shipped when it is out for delivery.
