@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from oms.contracts.orders import OrderWorkflowInput
@@ -18,11 +18,11 @@ from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.fulfilment_steps import CollectReport
-from oms.domain.order import OrderStatus
+from oms.domain.order import OrderStatus, OrderView
 from oms.keys import fulfilment_workflow_id
 from oms.run_options import order_start_options
 from tests.factories import order, seed
-from tests.workflows.harness import outbox_types, running, until
+from tests.workflows.harness import Harness, outbox_types, running, until
 from tests.workflows.record_order_paths import STOCK
 from tests.workflows.record_profile_paths import BOUTIQUE, _ready_for_collection
 from workflows import patch_levels
@@ -225,31 +225,33 @@ async def test_an_order_of_this_level_records_no_patch_marker_and_still_takes_th
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
 
 
+async def _started_at(
+    h: Harness, db: Database, order_id: str, level: int
+) -> WorkflowHandle[OrderWorkflow, OrderView]:
+    """An order's run started at ``level`` directly (level 0: as every run before levels)."""
+    o = order(order_id)
+    with db.session() as s:
+        order_repo.insert_order(s, o, received_at=datetime.now(UTC))
+    received_at = datetime.now(UTC)
+    return await h.client.start_workflow(
+        OrderWorkflow.run,
+        OrderWorkflowInput(order=o.for_run(), received_at=received_at, patch_level=level),
+        task_queue=h.task_queue,
+        **order_start_options(o, received_at),
+    )
+
+
 async def test_a_run_started_before_levels_still_asks_its_patches(
     time_env: WorkflowEnvironment, db: Database
 ) -> None:
     seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3})
     async with running(time_env.client, db) as h:
-        o = order("PL-0")
-        with db.session() as s:
-            order_repo.insert_order(s, o, received_at=datetime.now(UTC))
-        received_at = datetime.now(UTC)
-        handle = await h.client.start_workflow(
-            OrderWorkflow.run,
-            OrderWorkflowInput(order=o.for_run(), received_at=received_at),  # level 0
-            task_queue=h.task_queue,
-            **order_start_options(o, received_at),
-        )
+        handle = await _started_at(h, db, "PL-0", 0)
         await until(h, "PL-0", lambda v: bool(v.fulfilments))
         history = await handle.fetch_history()
         await handle.terminate("seen enough")
 
-    asked = " ".join(
-        str(e.marker_recorded_event_attributes)
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-        and e.marker_recorded_event_attributes.marker_name == "core_patch"
-    )
+    asked = _patch_markers(history)
     assert "lean-order-run" in asked
     assert "services-sourced" in asked
 
@@ -259,18 +261,7 @@ async def test_an_order_of_a_level_this_worker_does_not_know_fails_its_task_befo
 ) -> None:
     seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3})
     async with running(time_env.client, db) as h:
-        o = order("PL-9")
-        with db.session() as s:
-            order_repo.insert_order(s, o, received_at=datetime.now(UTC))
-        received_at = datetime.now(UTC)
-        handle = await h.client.start_workflow(
-            OrderWorkflow.run,
-            OrderWorkflowInput(
-                order=o.for_run(), received_at=received_at, patch_level=NEWEST_PATCH_LEVEL + 1
-            ),
-            task_queue=h.task_queue,
-            **order_start_options(o, received_at),
-        )
+        handle = await _started_at(h, db, "PL-9", NEWEST_PATCH_LEVEL + 1)
         failures: list[str] = []
         for _ in range(200):
             history = await handle.fetch_history()
