@@ -118,8 +118,10 @@ _MONTHS = {
 
 
 def format_date(at: datetime, locale: Locale) -> str:
-    """``7 décembre 2026`` in French, ``7 December 2026`` in English (the day in UTC)."""
-    return f"{at.day} {_MONTHS[locale][at.month - 1]} {at.year}"
+    """``7 décembre 2026`` (``1er décembre``) in French, ``7 December 2026`` in English (the
+    day in UTC)."""
+    day = "1er" if locale is Locale.FR and at.day == 1 else str(at.day)
+    return f"{day} {_MONTHS[locale][at.month - 1]} {at.year}"
 
 
 def retry_at(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,13 @@ def reason_in_words(event: dict[str, Any], locale: Locale) -> str:
     return words[""]
 
 
+def last_full_day(hold_until: str) -> datetime:
+    """The last day, whole, a collection is kept: the hold ends at ``hold_until`` (its ready
+    time plus the profile's ``hold_for``), partway through that day, so the day before it is
+    the one a customer can be promised (days in UTC, as ``format_date``'s)."""
+    return datetime.fromisoformat(hold_until) - timedelta(days=1)
+
+
 def context(facts: Facts, locale: Locale) -> dict[str, Any]:
     """The variables every template of the kind is given (docs/messages.md)."""
     order, event = facts.order, facts.event
@@ -118,8 +125,8 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
         where = str(event.get("location_id", ""))
         ctx["store"] = facts.location_names.get(where, where)
         ctx["collection_code"] = event["collection_code"]
-        if kind is MessageKind.COLLECTION_REMINDER:  # the last day it is kept for them
-            ctx["hold_until"] = format_date(datetime.fromisoformat(event["hold_until"]), locale)
+        if kind is MessageKind.COLLECTION_REMINDER:
+            ctx["last_day"] = format_date(last_full_day(event["hold_until"]), locale)
     elif kind is MessageKind.SHIPPED:
         ctx["carrier"] = event.get("carrier", "")
         ctx["tracking_number"] = event.get("tracking_number", "")

@@ -19,7 +19,7 @@ from oms.domain.messages import (
     locale_for,
     subject_of,
 )
-from oms.messages import Facts, render
+from oms.messages import Facts, last_full_day, render
 from tests.factories import order
 
 PLACED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
@@ -55,15 +55,15 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
         "still waiting for you",
         "482913",
         "Opéra",
-        "until",
-        "14 December 2026",
+        "until the end of",
+        "13 December 2026",  # the hold ends on the 14th at 09:30: the 13th is the last whole day
     ],
     (MessageKind.COLLECTION_REMINDER, Locale.FR): [
         "vous attend toujours",
         "482913",
         "Opéra",
-        "jusqu",
-        "14 décembre 2026",
+        "13 décembre 2026",
+        "inclus",
     ],
     (MessageKind.SHIPPED, Locale.EN): ["has shipped", "simcarrier", "SIM123456"],
     (MessageKind.SHIPPED, Locale.FR): ["expédiée", "simcarrier", "SIM123456"],
@@ -259,3 +259,17 @@ def test_a_refund_message_says_what_that_refund_gave_back() -> None:
     message = render(facts(MessageKind.REFUNDED, second), Locale.EN)
 
     assert "We have refunded €8.99 for your return R-1" in message.text
+
+
+def test_a_reminder_promises_the_last_whole_day_of_the_hold() -> None:
+    assert last_full_day("2026-12-14T09:30:00+00:00").date().isoformat() == "2026-12-13"
+    # A hold that ends at midnight: the day before is still the last whole one.
+    assert last_full_day("2026-12-14T00:00:00+00:00").date().isoformat() == "2026-12-13"
+
+
+def test_the_first_of_the_month_reads_1er_in_french() -> None:
+    first = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    assert format_date(first, Locale.FR) == "1er décembre 2026"
+    assert format_date(first, Locale.EN) == "1 December 2026"
+    assert format_date(datetime(2026, 12, 2, tzinfo=UTC), Locale.FR) == "2 décembre 2026"

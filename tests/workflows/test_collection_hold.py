@@ -5,7 +5,7 @@ and lets go of what nobody came for: back to stock, not charged, lines cancelled
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,9 @@ from oms.domain.fulfilment_profiles import FulfilmentProfile
 from oms.domain.fulfilment_steps import CollectedLine, CollectReport
 from oms.domain.order import CancelReason, OrderStatus, OrderView, PaymentState
 from tests.factories import order, seed
+from tests.mail import MailServer, text_of
 from tests.workflows.harness import Harness, ledger, position, running, until, until_fulfilment
+from tests.workflows.test_customer_messages import messages, run_step, smtp
 from tests.workflows.test_fulfilment_profiles import _wait_for, always, at_step, events, refusal
 from tests.workflows.test_run_legibility import PERSONAL, summaries_of
 from workflows.fulfilment import FulfilmentWorkflow
@@ -92,6 +94,7 @@ async def test_the_customer_is_reminded_once_after_remind_after(
 
     assert reminder["customer_message"] == "customer.collection_reminder"
     assert reminder["collection_code"] == code
+    assert datetime.fromisoformat(reminder["hold_until"]) == ready_at + timedelta(days=7)
     assert len(again) == 1
     assert still.status is FulfilmentStatus.READY_FOR_COLLECTION
     assert done.status is FulfilmentStatus.COLLECTED
@@ -100,6 +103,32 @@ async def test_the_customer_is_reminded_once_after_remind_after(
     assert [e["complete"] for e in events(db, "CH1", "fulfilment.collected")] == [True]
     assert events(db, "CH1", "fulfilment.not_collected") == []
     assert position(db, "SKU-TEE", "ST-OPERA") == (3, 0)
+
+
+async def test_the_reminder_reaches_the_customer_by_email_with_the_last_day_it_is_kept(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    with MailServer() as mail:
+        async with running(time_env.client, db, profiles=always(SHELF)) as h:
+            fid, code = await _ready(h, db, "CH-MAIL")
+            ready_at = (await h.fulfilment_view(fid)).steps[-2].finished_at
+            assert ready_at is not None
+            await time_env.sleep(timedelta(days=2, hours=1))  # past remind_after (2 days)
+            await _wait_for(lambda: events(db, "CH-MAIL", "fulfilment.collection_reminder"))
+            run_step(db, smtp(mail.url))
+            done = await _collect(h, fid, code)
+        reminders = [m for m in mail.received if "still waiting" in m["Subject"]]
+
+    assert done.status is FulfilmentStatus.COLLECTED
+    [email] = reminders
+    assert email["Subject"] == "Your order CH-MAIL is still waiting for you"
+    # The hold ends partway through the 7th day after: the 6th is the last whole one.
+    last_day = ready_at + timedelta(days=7) - timedelta(days=1)
+    assert f"Your collection code: {code}" in text_of(email)
+    assert f"until the end of {last_day.day} {last_day:%B %Y}" in text_of(email)
+    kinds = [(m.kind, m.status) for m in messages(db)]
+    assert kinds.count(("collection_reminder", "sent")) == 1
 
 
 async def test_a_collection_nobody_comes_for_goes_back_to_stock_and_is_not_charged(

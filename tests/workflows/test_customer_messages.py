@@ -31,10 +31,6 @@ from tests.mail import MailServer, html_of, text_of
 from tests.workflows.harness import running
 from tests.workflows.record_profile_paths import BOUTIQUE
 from tests.workflows.record_profile_paths import _ready_for_collection as ready_for_collection
-from tests.workflows.test_collection_hold import SHELF
-from tests.workflows.test_collection_hold import STOCK as COLLECTION_STOCK
-from tests.workflows.test_collection_hold import _ready as collection_ready
-from tests.workflows.test_fulfilment_profiles import _wait_for, always, events
 from workflows.customer_messages import (
     CustomerMessagesWorkflow,
     MessagesSettings,
@@ -290,24 +286,3 @@ async def test_a_parcel_its_carrier_never_reports_in_transit_is_shipped_once(db:
     assert [(m.event_id, m.to) for m in shipped] == [
         ("S-1.F1:out_for_delivery:1", "skip@example.com")
     ]
-
-
-async def test_a_collection_nobody_came_for_reminds_the_customer_by_email_until_when_it_is_kept(
-    time_env: WorkflowEnvironment, db: Database
-) -> None:
-    seed(db, COLLECTION_STOCK)
-    with MailServer() as mail:
-        async with running(time_env.client, db, profiles=always(SHELF)) as h:
-            _, code = await collection_ready(h, db, "RM-1")
-            await time_env.sleep(timedelta(days=2, hours=1))  # past remind_after (2 days)
-            [reminder] = await _wait_for(
-                lambda: events(db, "RM-1", "fulfilment.collection_reminder")
-            )
-        run_step(db, smtp(mail.url))
-        received = {m["Subject"]: m for m in mail.received}
-
-    email = received["Your order RM-1 is still waiting for you"]
-    kept_until = datetime.fromisoformat(reminder["hold_until"])
-    assert f"Your collection code: {code}" in text_of(email)
-    assert f"until {kept_until.day} {kept_until:%B %Y}" in text_of(email)
-    assert {(m.kind, m.status) for m in messages(db)} >= {("collection_reminder", "sent")}
