@@ -76,6 +76,7 @@ class CustomerMessageActivities:
             failed=counts.get(MessageStatus.FAILED, 0),
             retried=counts.get(None, 0),
             skipped=counts.get(MessageStatus.SKIPPED, 0),
+            withdrawn=counts.get(MessageStatus.WITHDRAWN, 0),
             caught_up=idle,
             next_due_s=max(0.0, (next_at - now()).total_seconds()) if next_at else None,
         )

@@ -25,6 +25,9 @@ class MessagesResult(BaseModel):
     failed: int = Field(description="Refused for good, or still refused when the window closed")
     retried: int = Field(description="Attempts the server refused for now: tried again later")
     skipped: int = Field(description="Recorded, not sent: no mail server (OMS_SMTP_URL unset)")
+    withdrawn: int = Field(
+        default=0, description="Recorded, not sent: no longer true when its turn came"
+    )
     caught_up: bool = Field(description="The last pass found nothing to do; False: call again")
     next_due_s: float | None = Field(
         description="Seconds until the next retry falls due; None: nothing is waiting"

@@ -34,6 +34,9 @@ class MessageStatus(StrEnum):
     SENT = "sent"  # the mail server took it
     FAILED = "failed"  # refused for good, or still failing when the retry window closed
     SKIPPED = "skipped"  # no mail server configured (OMS_SMTP_URL unset): recorded, not sent
+    # No longer true when its turn came (a collection reminder for an order collected, or let
+    # go, meanwhile: the mail server was away): recorded, not sent.
+    WITHDRAWN = "withdrawn"
 
 
 class Locale(StrEnum):

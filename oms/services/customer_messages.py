@@ -14,8 +14,9 @@ from sqlmodel import Session
 from oms.connectors.email import EmailRefused, EmailSender, EmailUnavailable, OutgoingEmail
 from oms.db import customer_messages as repo
 from oms.db.engine import Database
-from oms.db.tables import CustomerMessage, Order, OutboxEvent
+from oms.db.tables import CustomerMessage, Fulfilment, Order, OutboxEvent
 from oms.db.tables.base import as_utc
+from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.messages import (
     Locale,
     MessageKind,
@@ -100,6 +101,8 @@ class Due:
     attempts: int
     first_attempt_at: datetime | None
     email: OutgoingEmail
+    # False: what it says stopped being true since it was written (``still_true``).
+    still_true: bool = True
 
 
 def take_due(db: Database, *, now: datetime, limit: int, token: str, domain: str) -> list[Due]:
@@ -118,8 +121,19 @@ def take_due(db: Database, *, now: datetime, limit: int, token: str, domain: str
                 message_id=email_message_id(msg.key, domain),
             )
             first = as_utc(msg.first_attempt_at) if msg.first_attempt_at else None
-            out.append(Due(msg.id, msg.order_id, msg.attempts, first, email))
+            still = still_true(s, kind, event)
+            out.append(Due(msg.id, msg.order_id, msg.attempts, first, email, still))
     return out
+
+
+def still_true(s: Session, kind: MessageKind, event: OutboxEvent) -> bool:
+    """Whether a message can still be sent as written. A collection reminder waits for the
+    mail server like any message, and meanwhile the customer may have taken everything, or
+    the hold ended: it is then withdrawn rather than tell them their order still waits."""
+    if kind is not MessageKind.COLLECTION_REMINDER:
+        return True
+    row = s.get(Fulfilment, str(event.payload.get("fulfilment_id", "")))
+    return row is None or row.status == FulfilmentStatus.READY_FOR_COLLECTION.value
 
 
 def send_one(
@@ -131,8 +145,19 @@ def send_one(
     now: datetime,
     retry_for: timedelta,
 ) -> MessageStatus | None:
-    """Send one message and record what came of it: sent, skipped (no mail server), failed,
-    or still pending with its next attempt (answered as None)."""
+    """Send one message and record what came of it: sent, skipped (no mail server), withdrawn
+    (no longer true), failed, or still pending with its next attempt (answered as None)."""
+    if not due.still_true:
+        with db.session() as s:
+            repo.record(
+                s,
+                due.message_id,
+                token,
+                status=MessageStatus.WITHDRAWN.value,
+                next_attempt_at=None,
+                last_error="no longer true when its turn came: not sent",
+            )
+        return MessageStatus.WITHDRAWN
     if sender is None:
         changes: dict[str, Any] = {"status": MessageStatus.SKIPPED.value, "next_attempt_at": None}
         with db.session() as s:

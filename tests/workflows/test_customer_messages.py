@@ -22,8 +22,9 @@ from oms.contracts.customer_messages import MessagesRequest
 from oms.db import orders as order_repo
 from oms.db import outbox
 from oms.db.engine import Database
-from oms.db.tables import CustomerMessage, OutboxEvent
+from oms.db.tables import CustomerMessage, Fulfilment, OutboxEvent
 from oms.devserver import free_port
+from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.messages import MessageStatus
 from oms.services.customer_messages import write_messages
 from tests.factories import order, seed
@@ -286,3 +287,52 @@ async def test_a_parcel_its_carrier_never_reports_in_transit_is_shipped_once(db:
     assert [(m.event_id, m.to) for m in shipped] == [
         ("S-1.F1:out_for_delivery:1", "skip@example.com")
     ]
+
+
+def _reminded(db: Database, order_id: str, fulfilment_status: FulfilmentStatus) -> None:
+    """An order waiting at the Opéra store, reminded, its fulfilment now ``fulfilment_status``."""
+    with db.session() as s:
+        s.add(
+            Fulfilment(
+                id=f"{order_id}.F1",
+                order_id=order_id,
+                location_id="ST-OPERA",
+                workflow_id=f"fulfilment-{order_id}.F1",
+                status=fulfilment_status.value,
+                delivery_method="collect",
+                lines=[],
+            )
+        )
+        outbox.emit(
+            s,
+            event_id=f"{order_id}.F1:collection_reminder",
+            type="fulfilment.collection_reminder",
+            order_id=order_id,
+            payload={
+                "order_id": order_id,
+                "fulfilment_id": f"{order_id}.F1",
+                "location_id": "ST-OPERA",
+                "collection_code": "482913",
+                "customer_message": "customer.collection_reminder",
+                "hold_until": "2026-12-14T09:30:00+00:00",
+            },
+        )
+
+
+async def test_a_reminder_no_longer_true_when_its_turn_comes_is_withdrawn_not_sent(
+    db: Database,
+) -> None:
+    # Two customers reminded while the mail server was away: one has since taken everything.
+    _confirm(db, "W-1", "took-it@example.com")
+    _reminded(db, "W-1", FulfilmentStatus.COLLECTED)
+    _confirm(db, "W-2", "still-away@example.com")
+    _reminded(db, "W-2", FulfilmentStatus.READY_FOR_COLLECTION)
+    with MailServer() as mail:
+        run_step(db, smtp(mail.url))
+        reminded = sorted(m["To"] for m in mail.received if "still waiting" in m["Subject"])
+
+    assert reminded == ["still-away@example.com"]
+    statuses = {(m.order_id, m.kind): m.status for m in messages(db)}
+    assert statuses[("W-1", "collection_reminder")] == "withdrawn"
+    assert statuses[("W-2", "collection_reminder")] == "sent"
+    assert statuses[("W-1", "order_confirmed")] == "sent"
