@@ -97,10 +97,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     async with order_worker_for(
                         args, procs, server, order_queue, url, payload_keys
                     ) as (
-                        worker_pid,
+                        worker_pids,
                         sandbox,
                     ):
-                        with Meter(server.process.pid, api.pid, worker_pid) as orders_meter:
+                        with Meter(server.process.pid, api.pid, worker_pids) as orders_meter:
                             orders, runs = await place_orders(placing, ids)
                 # Stopped off the event loop: they wait for their processes.
                 await asyncio.to_thread(procs.close)
@@ -108,8 +108,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             completed = [r for r in runs if r.latency_ms is not None]
             hists = await order_histories(client, sample(completed, args.history_sample))
 
-            async with baseline_worker_for(args, server, base_queue, payload_keys) as worker_pid:
-                with Meter(server.process.pid, worker_pid=worker_pid) as base_meter:
+            async with baseline_worker_for(args, server, base_queue, payload_keys) as worker_pids:
+                with Meter(server.process.pid, worker_pids=worker_pids) as base_meter:
                     base, base_ids = await run_baseline(
                         client, base_queue, BASELINE_ACTIVITIES, args.orders, args.concurrency, tag
                     )
@@ -201,6 +201,7 @@ def report(
         "api_cpu_s": orders_meter.used[2],
         "worker_process_cpu_s": orders_meter.used[3],
         "worker": args.worker,
+        "worker_processes": args.worker_processes,
         "load_before": orders_meter.load_before,
         "load_after": orders_meter.load_after,
         "baseline_workflows": base.started,
@@ -319,6 +320,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "default), or in the benchmark's process beside the storefront and staff (inprocess)",
     )
     p.add_argument(
+        "--worker-processes",
+        type=int,
+        default=1,
+        help="worker processes on each phase's task queue, as ``oms worker`` scales out "
+        "(default 1; with --worker process)",
+    )
+    p.add_argument(
         "--database-url",
         default=None,
         help="a PostgreSQL server to make a scratch OMS database on (default: a SQLite file)",
@@ -326,8 +334,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--order-timeout", type=float, default=120.0, help="seconds per order")
     p.add_argument("--log-level", default="WARNING", help="worker and API log level (stderr)")
     args = p.parse_args(argv)
-    if args.orders < 1 or args.concurrency < 1 or args.pickers < 1:
-        p.error("--orders, --concurrency and --pickers must be positive")
+    if min(args.orders, args.concurrency, args.pickers, args.worker_processes) < 1:
+        p.error("--orders, --concurrency, --pickers and --worker-processes must be positive")
+    if args.worker == "inprocess" and args.worker_processes != 1:
+        p.error("--worker-processes needs --worker process")
     return args
 
 

@@ -123,15 +123,21 @@ class Meter:
 
     server_pid: int
     api_pid: int | None = None
-    worker_pid: int | None = None
+    worker_pids: tuple[int, ...] = ()
     start: tuple[float | None, ...] = ()
     load_before: list[float] | None = None
     load_after: list[float] | None = None
     used: tuple[float | None, ...] = (None, None, None, None)
 
     def _now(self) -> tuple[float | None, ...]:
-        others = (self.server_pid, self.api_pid, self.worker_pid)
-        return time.process_time(), *(process_cpu_s(p) if p is not None else None for p in others)
+        others = (self.server_pid, self.api_pid)
+        each = [process_cpu_s(p) for p in self.worker_pids]
+        workers = sum(c for c in each if c is not None) if each and None not in each else None
+        return (
+            time.process_time(),
+            *(process_cpu_s(p) if p is not None else None for p in others),
+            workers,
+        )
 
     def __enter__(self) -> Meter:
         self.load_before = load_average()

@@ -158,24 +158,28 @@ async def order_worker_for(
     task_queue: str,
     url: str,
     payload_keys: str,
-) -> AsyncIterator[tuple[int | None, str]]:
-    """The order worker: a process of its own (``--worker process``, as production runs it),
-    or in this process beside the storefront and the staff (``inprocess``: orders_cpu.py's
-    timers need it here). Yields its process id (None: this one) and its sandbox."""
+) -> AsyncIterator[tuple[tuple[int, ...], str]]:
+    """The order worker: ``args.worker_processes`` processes of their own (``--worker
+    process``, as production runs ``oms worker``, scaled out), or in this process beside the
+    storefront and the staff (``inprocess``: orders_cpu.py's timers need it here). Yields the
+    worker processes' ids (none: this one) and the sandbox."""
     if args.worker == "process":
-        pid, sandbox = await _started(
-            procs,
-            worker_process(
-                "orders",
-                server.address,
-                task_queue,
-                payload_keys=payload_keys,
-                database_url=url,
-                sandbox=args.sandbox,
-                log_level=args.log_level,
-            ),
-        )
-        yield pid, sandbox
+        started = [
+            await _started(
+                procs,
+                worker_process(
+                    "orders",
+                    server.address,
+                    task_queue,
+                    payload_keys=payload_keys,
+                    database_url=url,
+                    sandbox=args.sandbox,
+                    log_level=args.log_level,
+                ),
+            )
+            for _ in range(args.worker_processes)
+        ]
+        yield tuple(pid for pid, _ in started), started[0][1]
         return
     from bench.orders_setup import order_worker
     from oms.connectors.carriers import SimulatedCarrier
@@ -194,7 +198,7 @@ async def order_worker_for(
     worker, sandbox = order_worker(server.client, task_queue, deps, args.sandbox)
     try:
         async with worker:
-            yield None, sandbox
+            yield (), sandbox
     finally:
         db.dispose()
 
@@ -202,27 +206,31 @@ async def order_worker_for(
 @contextlib.asynccontextmanager
 async def baseline_worker_for(
     args: argparse.Namespace, server: DevServer, task_queue: str, payload_keys: str
-) -> AsyncIterator[int | None]:
-    """The baseline's worker, where the order worker ran (the same shape for both)."""
+) -> AsyncIterator[tuple[int, ...]]:
+    """The baseline's workers, where and as many as the order worker's (the same shape for
+    both phases)."""
     if args.worker == "inprocess":
         from bench.baseline import baseline_worker
 
         async with baseline_worker(server.client, task_queue):
-            yield None
+            yield ()
         return
     with contextlib.ExitStack() as procs:
-        pid, _ = await _started(
-            procs,
-            worker_process(
-                "baseline",
-                server.address,
-                task_queue,
-                payload_keys=payload_keys,
-                log_level=args.log_level,
-            ),
-        )
+        started = [
+            await _started(
+                procs,
+                worker_process(
+                    "baseline",
+                    server.address,
+                    task_queue,
+                    payload_keys=payload_keys,
+                    log_level=args.log_level,
+                ),
+            )
+            for _ in range(args.worker_processes)
+        ]
         try:
-            yield pid
+            yield tuple(pid for pid, _ in started)
         finally:
             await asyncio.to_thread(procs.close)
 

@@ -56,7 +56,7 @@ def test_the_order_benchmark_completes_every_order_through_the_api_and_prints_it
     assert figures["activities_per_order"] > 0
     assert figures["api_cpu_s"] is not None
     # The workers ran in a process of their own, as production runs them, for both phases.
-    assert figures["worker"] == "process"
+    assert (figures["worker"], figures["worker_processes"]) == ("process", 1)
     assert figures["worker_process_cpu_s"] > 0
     assert figures["baseline_worker_process_cpu_s"] > 0
     assert figures["sandbox"] in ("passthrough", "default")
@@ -81,8 +81,14 @@ def test_the_order_benchmark_can_run_its_workers_inside_its_own_process() -> Non
     not os.environ.get("OMS_TEST_DATABASE_URL"), reason="OMS_TEST_DATABASE_URL is not set"
 )
 def test_the_order_benchmark_runs_on_a_scratch_postgresql_database_too() -> None:
-    figures = run_bench("--database-url", os.environ["OMS_TEST_DATABASE_URL"])
+    # Two worker processes share each phase's task queue, as `oms worker` scales out.
+    figures = run_bench(
+        "--database-url", os.environ["OMS_TEST_DATABASE_URL"], "--worker-processes", "2"
+    )
 
     assert figures["database"] == "postgresql"
+    assert figures["worker_processes"] == 2
+    assert figures["worker_process_cpu_s"] > 0
+    assert figures["baseline_worker_process_cpu_s"] > 0
     assert (figures["completed"], figures["failures"]) == (ORDERS, 0), figures["failure_samples"]
     assert figures["staff_failures"] == 0, figures["staff_failure_samples"]
