@@ -267,6 +267,13 @@ def customer_message_key(kind: str, subject: str) -> str:
     return f"{kind}:{subject}"
 
 
+def customer_message_resend_key(kind: str, original_id: int, token: str) -> str:
+    """A customer message sent again on request: one copy per request, named by the request's
+    ``Idempotency-Key`` (or a fresh token), so a retried request makes no second copy."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+    return customer_message_key(kind, f"resend:{original_id}:{digest}")
+
+
 def email_message_id(message_key: str, domain: str) -> str:
     """The Message-ID header of a customer message: the same on every attempt, so a mail
     server or a mail client can tell a resent copy from a new message."""

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from api.deps import ClientDep, DbDep, Principal, require
+from api.deps import ClientDep, DbDep, IdempotencyKey, Principal, require
 from api.errors import ApiError, error_responses
 from api.live_view import live_view
 from oms.db import orders as order_repo
@@ -34,18 +34,6 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 Editor = Annotated[Principal, Depends(require("storefront", "analyst"))]
-# A client that retries an edit (a timeout, a 503) sends the same key: applied once.
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=100,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The same key again answers the first request's outcome, applied once",
-    ),
-]
-
 # What an edit may be refused with, besides a missing order or line.
 REFUSALS = (
     ErrorCode.ORDER_FINAL,

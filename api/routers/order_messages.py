@@ -1,15 +1,17 @@
 """The messages the OMS sent (or could not send) to an order's customer: kind, language,
-status, address and subject, oldest first (docs/messages.md)."""
+status, address and subject, oldest first; and one sent again on request, as customer
+service does for a customer who never got it (docs/messages.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import DbDep, Principal, require
+from api.deps import DbDep, IdempotencyKey, Principal, require
 from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import customer_messages
@@ -17,11 +19,14 @@ from oms.db import orders as order_repo
 from oms.db.tables import CustomerMessage
 from oms.domain.errors import ErrorCode
 from oms.domain.messages import Locale, MessageKind, MessageStatus
+from oms.domain.order.model import Email
+from oms.services.customer_messages import ResendRefused, resend
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 Reader = Annotated[Principal, Depends(require("storefront", "analyst"))]
 MAX_ID = 2**31 - 1  # message ids are 32-bit integers in the database
+MessageId = Annotated[int, Path(ge=1, le=MAX_ID, description="The message's id")]
 
 
 class MessageOut(BaseModel):
@@ -37,6 +42,18 @@ class MessageOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+    resend_of: int | None = Field(description="A copy sent again on request: the message it copies")
+    requested_by: str | None = Field(description="A copy: the id of the API key that asked for it")
+
+
+class ResendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Email | None = Field(
+        default=None,
+        description="Send it to this address instead (a customer who gave a wrong one); "
+        "omitted: where the message went. The order's own address is not changed.",
+    )
 
 
 class MessageList(BaseModel):
@@ -60,6 +77,8 @@ def _out(row: CustomerMessage) -> MessageOut:
         created_at=as_utc(row.created_at),
         sent_at=as_utc(row.sent_at) if row.sent_at else None,
         next_attempt_at=as_utc(row.next_attempt_at) if row.next_attempt_at else None,
+        resend_of=row.resend_of,
+        requested_by=row.requested_by,
     )
 
 
@@ -89,3 +108,83 @@ def list_messages(
         items=items,
         next_after=items[-1].id if len(items) == limit else None,
     )
+
+
+def _seen_order(s: Any, order_id: str, principal: Principal) -> None:
+    row = order_repo.get_order(s, order_id)
+    if row is None or not principal.sees_channel(row.channel):
+        raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+
+
+def _message(s: Any, order_id: str, message_id: int, *, lock: bool = False) -> CustomerMessage:
+    row = customer_messages.one(s, order_id, message_id, lock=lock)
+    if row is None:
+        raise ApiError(
+            ErrorCode.MESSAGE_NOT_FOUND,
+            f"order {order_id} has no message {message_id}",
+            "message_id",
+        )
+    return row
+
+
+@router.get(
+    "/{order_id}/messages/{message_id}",
+    response_model=MessageOut,
+    responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.MESSAGE_NOT_FOUND),
+)
+def get_message(order_id: str, message_id: MessageId, principal: Reader, db: DbDep) -> Any:
+    """One message of the order, as the list shows it."""
+    with db.reading() as s:
+        _seen_order(s, order_id, principal)
+        return _out(_message(s, order_id, message_id))
+
+
+@router.post(
+    "/{order_id}/messages/{message_id}/resend",
+    status_code=201,
+    response_model=MessageOut,
+    responses={
+        **error_responses(
+            ErrorCode.ORDER_NOT_FOUND,
+            ErrorCode.MESSAGE_NOT_FOUND,
+            ErrorCode.MESSAGE_PENDING,
+            ErrorCode.MESSAGE_UNRENDERABLE,
+        ),
+        200: {"description": "The copy this Idempotency-Key asked for before"},
+    },
+)
+def resend_message(
+    order_id: str,
+    message_id: MessageId,
+    principal: Reader,
+    db: DbDep,
+    response: Response,
+    body: ResendBody | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Send a message again, as written for the customer at the time (their language, the
+    order as it was told), to the same address or to ``to``: a new message, pending, that the
+    sending loop takes within seconds, with a Message-ID of its own. Refused while the message,
+    or a copy asked for before, is still on its way. With an ``Idempotency-Key``, a retried
+    request answers the copy it made (200) instead of making another."""
+    with db.session() as s:
+        _seen_order(s, order_id, principal)
+        original = _message(s, order_id, message_id, lock=True)
+        try:
+            copy, created = resend(
+                s,
+                original,
+                to=body.to if body is not None else None,
+                token=idempotency_key or uuid.uuid4().hex,
+                requested_by=principal.key_id,
+                now=datetime.now(UTC),
+            )
+        except ResendRefused as refused:
+            code = ErrorCode.MESSAGE_PENDING if refused.pending else ErrorCode.MESSAGE_UNRENDERABLE
+            raise ApiError(code, refused.reason, "message_id") from refused
+        out = _out(copy)
+    if created:
+        response.headers["Location"] = f"/orders/{order_id}/messages/{out.id}"
+    else:
+        response.status_code = 200
+    return out

@@ -57,6 +57,29 @@ def names(session: Session, skus: set[str], location_ids: set[str]) -> tuple[dic
     return products, places
 
 
+def one(
+    session: Session, order_id: str, message_id: int, *, lock: bool = False
+) -> CustomerMessage | None:
+    """The order's message of that id; ``lock``: held until the transaction ends (PostgreSQL),
+    so two requests to send it again take turns."""
+    row = session.get(CustomerMessage, message_id, with_for_update=lock)
+    return row if row is not None and row.order_id == order_id else None
+
+
+def by_key(session: Session, key: str) -> CustomerMessage | None:
+    return session.exec(select(CustomerMessage).where(CustomerMessage.key == key)).first()
+
+
+def pending_copy(session: Session, order_id: str, message_id: int) -> int | None:
+    """A copy of the message asked for before and not sent yet: its id."""
+    stmt = select(CustomerMessage.id).where(
+        CustomerMessage.order_id == order_id,
+        CustomerMessage.resend_of == message_id,
+        CustomerMessage.status == MessageStatus.PENDING.value,
+    )
+    return session.exec(stmt).first()
+
+
 def add(session: Session, row: CustomerMessage) -> bool:
     """Store the message unless one with its key is there. True if it is new."""
     exists = session.exec(select(CustomerMessage.id).where(CustomerMessage.key == row.key))

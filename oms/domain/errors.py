@@ -89,6 +89,10 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_URL = "unsupported_url", 422
     SUBSCRIPTION_NOT_FOUND = "subscription_not_found", 404
     DELIVERY_NOT_FOUND = "delivery_not_found", 404
+    # Customer messages (oms.domain.messages): one sent again on request.
+    MESSAGE_NOT_FOUND = "message_not_found", 404
+    MESSAGE_PENDING = "message_pending", 409  # it, or a copy of it, is still on its way
+    MESSAGE_UNRENDERABLE = "message_unrenderable", 409  # its event no template can take
     # Returns (oms.domain.returns): a refusal names the line and the rule.
     NOT_RETURNABLE = "not_returnable", 422
     NOT_DELIVERED = "not_delivered", 422

@@ -39,6 +39,18 @@ class MessageStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+def resend_refusal(status: MessageStatus, pending_copy: int | None) -> str | None:
+    """Why a message cannot be sent again now, or None. One still pending is on its way (its
+    next attempt says when), and so is a copy asked for before and not sent yet: a second copy
+    would reach the customer twice. Sent, failed, skipped and withdrawn ones may be sent again
+    (a withdrawn reminder is checked again when its copy's turn comes)."""
+    if status is MessageStatus.PENDING:
+        return "this message is still on its way: it is sent at its next attempt"
+    if pending_copy is not None:
+        return f"a copy asked for before (message {pending_copy}) is still on its way"
+    return None
+
+
 class Locale(StrEnum):
     FR = "fr"
     EN = "en"

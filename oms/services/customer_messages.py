@@ -23,10 +23,11 @@ from oms.domain.messages import (
     MessageStatus,
     kind_of,
     locale_for,
+    resend_refusal,
     retry_at,
     subject_of,
 )
-from oms.keys import customer_message_key, email_message_id
+from oms.keys import customer_message_key, customer_message_resend_key, email_message_id
 from oms.logging import get_logger
 from oms.messages import Facts, Rendered, render
 
@@ -195,6 +196,71 @@ def send_one(
         attempts=attempts,
     )
     return outcome
+
+
+class ResendRefused(Exception):
+    """A message that cannot be sent again now; ``pending``: because it or a copy is on its
+    way, else because it cannot be rendered."""
+
+    def __init__(self, reason: str, *, pending: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.pending = reason, pending
+
+
+def resend(
+    s: Session,
+    original: CustomerMessage,
+    *,
+    to: str | None,
+    token: str,
+    requested_by: str,
+    now: datetime,
+) -> tuple[CustomerMessage, bool]:
+    """Write a copy of a message to send again (to ``to``, or where it went), due now: the
+    sending loop takes it on its next pass, with an email Message-ID of its own. Answers the
+    copy and whether it is new: the same ``token`` again answers the copy it made."""
+    assert original.id is not None
+    key = customer_message_resend_key(original.kind, original.id, token)
+    made = repo.by_key(s, key)
+    if made is not None:
+        return made, False
+    pending = repo.pending_copy(s, original.order_id, original.id)
+    refusal = resend_refusal(MessageStatus(original.status), pending)
+    if refusal is not None:
+        raise ResendRefused(refusal, pending=True)
+    event, order = s.get(OutboxEvent, original.event_id), repo.order(s, original.order_id)
+    if event is None or order is None:
+        raise ResendRefused("what it tells of is no longer stored", pending=False)
+    kind, locale = MessageKind(original.kind), Locale(original.locale)
+    try:  # as when it was written: a copy the loop could not render would stop it
+        subject = _render(s, kind, event, order, locale).subject
+    except Exception as exc:
+        raise ResendRefused(f"it cannot be rendered: {exc}"[:300], pending=False) from exc
+    copy = CustomerMessage(
+        key=key,
+        order_id=original.order_id,
+        event_id=original.event_id,
+        kind=original.kind,
+        locale=original.locale,
+        to=to or original.to,
+        subject=subject,
+        status=MessageStatus.PENDING.value,
+        next_attempt_at=now,
+        resend_of=original.id,
+        requested_by=requested_by,
+    )
+    if not repo.add(s, copy):  # the same request, a moment ago
+        found = repo.by_key(s, key)
+        assert found is not None
+        return found, False
+    log.info(
+        "customer_message_resend_asked",
+        order_id=original.order_id,
+        message_id=copy.id,
+        resend_of=original.id,
+        requested_by=requested_by,
+    )
+    return copy, True
 
 
 def new_token() -> str:

@@ -33,6 +33,8 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("GET", "/orders/{order_id}"): {"analyst", "storefront"},
     ("GET", "/orders/{order_id}/sourcing"): {"analyst", "storefront"},
     ("GET", "/orders/{order_id}/messages"): {"analyst", "storefront"},
+    ("GET", "/orders/{order_id}/messages/{message_id}"): {"analyst", "storefront"},
+    ("POST", "/orders/{order_id}/messages/{message_id}/resend"): {"analyst", "storefront"},
     ("GET", "/orders"): {"analyst", "storefront"},
     ("POST", "/orders/{order_id}/cancel"): {"analyst", "storefront"},
     ("POST", "/orders/{order_id}/lines/{line_id}/cancel"): {"analyst", "storefront"},

@@ -45,3 +45,6 @@ class CustomerMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # A copy sent again on request: the message it copies, and the API key that asked.
+    resend_of: int | None = None
+    requested_by: str | None = Field(default=None, max_length=64)

@@ -37,11 +37,15 @@ class CustomerTier(StrEnum):
     VIP = "vip"
 
 
+# An email address as an order gives it: one @, a dot in the domain, no spaces.
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+
+
 class Customer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Identifier
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    email: Email
     tier: CustomerTier = CustomerTier.STANDARD
     locale: Literal["fr", "en"] | None = Field(
         default=None,
