@@ -4,6 +4,7 @@ once per request, never while a copy is still on its way."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from temporalio.testing import ActivityEnvironment
@@ -182,3 +183,19 @@ async def test_a_message_no_template_can_take_is_not_sent_again(api: Api) -> Non
     assert broken["status"] == "failed", broken
     assert (again.status_code, error_of(again)["code"]) == (409, "message_unrenderable")
     assert "cannot be rendered" in error_of(again)["reason"]
+
+
+async def test_two_agents_asking_at_once_send_one_copy(api: Api) -> None:
+    # Each request holds the message (a row lock on PostgreSQL, the write lock on SQLite)
+    # while it looks for a copy on its way: the second finds the first's.
+    oid, first = await confirmation_of(api)
+    send_messages(api)
+    url = f"/orders/{oid}/messages/{first}/resend"
+
+    answers = await asyncio.gather(
+        *(api.http.post(url, headers=api.auth("analyst")) for _ in range(4))
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
+    listed = await api.http.get(f"/orders/{oid}/messages", headers=api.auth("analyst"))
+    assert [m["resend_of"] for m in listed.json()["items"]] == [None, first]
