@@ -66,6 +66,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders/{order_id}/lines/{line_id}/services": {"post"},
         "/orders/{order_id}/sourcing": {"get"},
         "/orders/{order_id}/messages": {"get"},
+        "/orders/{order_id}/messages/{message_id}": {"get"},
+        "/orders/{order_id}/messages/{message_id}/resend": {"post"},
         "/tasks": {"get"},
         "/tasks/{task_id}": {"get"},
         "/tasks/{task_id}/complete": {"post"},
