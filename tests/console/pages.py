@@ -1,5 +1,5 @@
-"""What the browser tests do on a page: sign in, scan, and take a screenshot once every
-control of the page has a name."""
+"""What the browser tests do on a page: sign in, scan, take a screenshot once every control
+of the page has a name, and audit it with axe-core."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any
 
 from tests.console.stack import CHROMIUM, Stack
 
-__all__ = ["CHROMIUM", "DESK_SIZE", "PHONE_SIZE", "expect", "scan", "shot", "signed_in"]
+__all__ = [
+    "CHROMIUM",
+    "DESK_SIZE",
+    "PHONE_SIZE",
+    "audit",
+    "expect",
+    "scan",
+    "shot",
+    "signed_in",
+]
 
 PHONE_SIZE = {"width": 390, "height": 780}
 DESK_SIZE = {"width": 1280, "height": 800}
@@ -25,13 +34,19 @@ def expect(target: Any) -> Any:
     return playwright_expect(target)
 
 
-async def signed_in(browser: Any, stack: Stack, who: str, size: dict[str, int]) -> Any:
-    context = await browser.new_context(viewport=size, locale="en-GB")
+# The sign-in field's label in each language the console speaks.
+KEY_LABEL = {"en": "API key", "fr": "Clé d'API"}
+
+
+async def signed_in(
+    browser: Any, stack: Stack, who: str, size: dict[str, int], locale: str = "en-GB"
+) -> Any:
+    context = await browser.new_context(viewport=size, locale=locale)
     page = await context.new_page()
     page.set_default_timeout(20_000)
     await page.goto(f"{stack.url}/console")
     # With the keyboard alone: the key's field has the focus, Enter signs in.
-    await expect(page.get_by_label("API key")).to_be_focused()
+    await expect(page.get_by_label(KEY_LABEL[locale[:2]])).to_be_focused()
     await page.keyboard.type(stack.keys[who])
     await page.keyboard.press("Enter")
     await expect(page.locator("#who")).to_contain_text(who if who != "analyst" else "ana")
@@ -57,3 +72,25 @@ async def shot(page: Any, name: str) -> None:
 async def scan(page: Any, code: str) -> None:
     await page.locator("#scan").fill(code)
     await page.locator("#scan").press("Enter")
+
+
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA; and its best practices, where the
+# rules on landmarks and headings are (one main, one h1, headings in order, nothing outside
+# a landmark), which a screen reader's user moves by.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+async def audit(page: Any, name: str) -> list[str]:
+    """What axe-core finds on the page as it is shown now: one line per rule broken, with its
+    impact and what it asks, then each element at fault and why."""
+    from axe_playwright_python.async_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    found = (await Axe().run(page, options=options)).response["violations"]
+    return [
+        f"{name}: {v['id']} ({v['impact']}): {v['help']}"
+        + "".join(
+            f"\n    at {n['target']}: {' '.join(n['failureSummary'].split())}" for n in v["nodes"]
+        )
+        for v in found
+    ]

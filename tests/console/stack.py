@@ -107,6 +107,48 @@ class Stack:
         listed = await self.until(f"/locations/{location}/fulfilments?limit=200", who, found)
         return next(f for f in listed["items"] if f["order_id"] == order_id and check(f))
 
+    async def awaiting_collection(self, order_id: str) -> Any:
+        """A Lyon collection placed, picked and verified by scanning, and packed through the
+        API: it waits at the counter for the customer's code. Its row as the work list has it."""
+        await self.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
+        lyon = self.auth("lyon")
+        row = await self.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
+        scans = f"/fulfilments/{row['id']}/scans"
+        for step in ("pick", "verify"):
+            await self.fulfilment(
+                "ST-LYON",
+                "lyon",
+                order_id,
+                lambda f, s=step: (f["current_step"] or {}).get("key") == s,
+            )
+            for barcode in (TEE, TEE, MUG):
+                scanned = await self.http.post(scans, json={"barcode": barcode}, headers=lyon)
+                assert scanned.status_code == 200, scanned.text
+            url = f"/fulfilments/{row['id']}/"
+            url += "pick" if step == "pick" else "steps/verify/complete"
+            done = await self.http.post(url, headers=lyon)
+            assert done.status_code == 200, done.text
+        await self.fulfilment(
+            "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "pack"
+        )
+        parcels = {"parcels": [{"weight_grams": 800}]}
+        packed = await self.http.post(f"/fulfilments/{row['id']}/pack", json=parcels, headers=lyon)
+        assert packed.status_code == 200, packed.text
+        return await self.fulfilment(
+            "ST-LYON",
+            "lyon",
+            order_id,
+            lambda f: (f["current_step"] or {}).get("type") == "collected",
+        )
+
+    async def collected(self, order_id: str) -> None:
+        """A Lyon collection picked, packed and collected through the API."""
+        row = await self.awaiting_collection(order_id)
+        code = {"code": self.collection_code(order_id)}
+        url = f"/fulfilments/{row['id']}/collect"
+        answer = await self.http.post(url, json=code, headers=self.auth("lyon"))
+        assert answer.status_code == 200, answer.text
+
     def collection_code(self, order_id: str) -> str:
         with self.db.reading() as s:
             events = s.exec(select(OutboxEvent).where(OutboxEvent.order_id == order_id))

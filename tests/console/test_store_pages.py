@@ -160,41 +160,11 @@ async def test_a_store_key_cannot_open_another_stores_work_nor_an_analyst_page(
     await page.context.close()
 
 
-async def _collected(stack: Stack, order_id: str) -> None:
-    """A Lyon collection picked, packed and collected through the API."""
-    await stack.place(order_id, delivery={"method": "collect", "store_id": "ST-LYON"})
-    lyon = stack.auth("lyon")
-    row = await stack.fulfilment("ST-LYON", "lyon", order_id, lambda f: f["current_step"])
-    scans = f"/fulfilments/{row['id']}/scans"
-    for step in ("pick", "verify"):
-        await stack.fulfilment(
-            "ST-LYON", "lyon", order_id, lambda f, s=step: (f["current_step"] or {}).get("key") == s
-        )
-        for barcode in (TEE, TEE, MUG):
-            scanned = await stack.http.post(scans, json={"barcode": barcode}, headers=lyon)
-            assert scanned.status_code == 200, scanned.text
-        url = f"/fulfilments/{row['id']}/" + ("pick" if step == "pick" else "steps/verify/complete")
-        done = await stack.http.post(url, headers=lyon)
-        assert done.status_code == 200, done.text
-    await stack.fulfilment(
-        "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "pack"
-    )
-    parcels = {"parcels": [{"weight_grams": 800}]}
-    packed = await stack.http.post(f"/fulfilments/{row['id']}/pack", json=parcels, headers=lyon)
-    assert packed.status_code == 200, packed.text
-    await stack.fulfilment(
-        "ST-LYON", "lyon", order_id, lambda f: (f["current_step"] or {}).get("type") == "collected"
-    )
-    code = {"code": stack.collection_code(order_id)}
-    collected = await stack.http.post(f"/fulfilments/{row['id']}/collect", json=code, headers=lyon)
-    assert collected.status_code == 200, collected.text
-
-
 async def test_a_store_receives_a_return_and_an_analyst_grades_it(
     browser: Any, stack: Stack
 ) -> None:
     order_id = new_id("RET")
-    await _collected(stack, order_id)
+    await stack.collected(order_id)
     request = {
         "lines": [{"line_id": "1", "quantity": 1}],
         "reason_code": "changed_mind",
