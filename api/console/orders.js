@@ -1,8 +1,9 @@
 // Order search (id, customer, status, channel, dates) and one order: its lines, fraud
 // assessment, payment, fulfilments and shipments, sourcing explanation, returns and timeline
-// (the messages sent to the customer are in it).
+// and the messages sent to the customer (messages.js).
 import { enc, get, post, query } from "./api.js";
 import { t } from "./i18n.js";
+import { messagesSection } from "./messages.js";
 import { button, h, kv, loading, money, notice, page, refusal, show, table, when } from "./ui.js";
 
 const STATUSES = ["RECEIVED", "FRAUD_CHECK", "AWAITING_REVIEW", "SOURCING", "AWAITING_STOCK",
@@ -125,6 +126,7 @@ export async function orderDetail(id, withActions = false) {
       [t("return"), (r) => r.return_id], [t("state"), (r) => r.status],
       [t("refund"), (r) => `${r.refund_state} ${money(r.refunded, r.currency)}`],
     ], returns.body.items) : h("p", {}, "—"));
+  parts.push(messagesSection(id, withActions));
   parts.push(h("h2", {}, t("timeline")), table(t("timeline"), [
     [t("when"), (e) => when(e.at)], [t("event"), (e) => e.type],
     [t("orders.status"), (e) => e.status || ""], [t("actor"), (e) => e.actor],
