@@ -1,13 +1,15 @@
 // Admin: locations, channels, safety rules and exclusions, keys and webhook subscriptions,
 // each listed as the API answers it, created and changed through the fields the API takes
-// (admin_fields.js), and removed; sourcing and fulfilment profiles have their own pages
-// (profiles.js).
+// (admin_fields.js), and removed; reason codes, return policies (admin_reasons.js,
+// admin_returns.js) and sourcing and fulfilment profiles (profiles.js) have their own pages.
 import { call, enc, get, post } from "./api.js";
 import { t } from "./i18n.js";
 import { button, h, loading, notice, page, refusal, show, table } from "./ui.js";
 import { FORMS, SUGGESTED } from "./admin_fields.js";
 import { fieldForm, suggestions } from "./forms.js";
 import { routes as profileRoutes } from "./profiles.js";
+import { routes as reasonRoutes } from "./admin_reasons.js";
+import { routes as returnRoutes } from "./admin_returns.js";
 
 // name: [list path, path of one]; what their forms take is in FORMS.
 const RESOURCES = {
@@ -28,7 +30,8 @@ const ACTIONS = {
 };
 
 function home() {
-  const names = [...Object.keys(RESOURCES), "sourcing", "fulfilment"];
+  const names = [...Object.keys(RESOURCES), "reason-codes", "return-policies", "sourcing",
+    "fulfilment"];
   page(t("admin.title"), h("ul", { class: "cards" }, names.map((name) =>
     h("li", {}, h("a", { href: `#/admin/${name}` }, t(`admin.${name}`)),
       h("div", { class: "muted" }, t(`admin.${name}.help`))))));
@@ -130,5 +133,7 @@ function editRow(name, onePath, id, row, slot) {
 export const routes = [
   [/^#\/admin\/?$/, home],
   ...profileRoutes,
+  ...reasonRoutes,
+  ...returnRoutes,
   [/^#\/admin\/([a-z-]+)$/, resource],
 ];

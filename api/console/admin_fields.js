@@ -9,6 +9,12 @@ export const LOCATION_TYPES = ["warehouse", "store", "dropship", "dark_store"];
 const SCOPES = ["sku_at_location", "sku", "category", "location", "dropship_vendor",
   "location_type", "channel"];
 const ROLES = ["storefront", "analyst", "store", "integration", "admin"];
+export const USAGES = ["short_pick", "rejection", "cancellation", "skip_step", "return_qc",
+  "adjustment", "return_request"];
+export const STOCK_EFFECTS = ["write_off", "quarantine", "recount", "none"];
+export const ROUTING_EFFECTS = ["reroute", "cancel_units", "none"];
+export const SHIPPING_REFUNDS = ["never", "when_all_returned", "always"];
+export const TIERS = ["new", "standard", "gold", "vip"];
 
 const id = { name: "id", type: "text", required: true };
 const note = { name: "note", type: "text" };
@@ -81,3 +87,27 @@ export const FORMS = {
 
 // Where the ids a `suggest` names are listed.
 export const SUGGESTED = { locations: "/locations", networks: "/networks", channels: "/channels" };
+
+export const REASON_CODE = [
+  { name: "code", type: "text", required: true },
+  { name: "label", type: "text", required: true },
+  { name: "usages", type: "checks", required: true, options: USAGES },
+  { name: "stock_effect", type: "select", options: STOCK_EFFECTS, default: "none" },
+  { name: "routing_effect", type: "select", options: ROUTING_EFFECTS, default: "none" },
+  // Its choices: the message keys the codes already name (the API takes any such key).
+  { name: "customer_message", type: "select" },
+];
+
+// Every field of a ReturnPolicy (oms/domain/returns.py); a PUT replaces the whole policy.
+export const RETURN_POLICY = [
+  { name: "window_days", type: "number", min: 0, max: 3650, default: 30 },
+  { name: "category_window_days", type: "map", always: true },
+  { name: "non_returnable_categories", type: "list", always: true },
+  { name: "instant_refund_tiers", type: "checks", options: TIERS, always: true },
+  // Their choices: the reason codes of a return's grading and of a customer's request.
+  { name: "refunded_grades", type: "checks", always: true },
+  { name: "receive_within_days", type: "number", min: 1, max: 365, default: 30 },
+  { name: "qc_due_hours", type: "number", min: 1, max: 720, default: 48 },
+  { name: "refund_shipping", type: "select", options: SHIPPING_REFUNDS, default: "never" },
+  { name: "shipping_refund_reasons", type: "checks", always: true },
+];
