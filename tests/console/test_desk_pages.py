@@ -142,34 +142,41 @@ async def test_an_admin_edits_simulates_and_publishes_a_sourcing_profile(
     assert (in_force.json()["id"], in_force.json()["version"]) == ("paris", version)
     assert in_force.json()["description"] == "nearest store first", in_force.json()
 
-    # A pop-up store opened, then closed from its row (nothing is sourced there: no stock).
+    # A pop-up store opened through the location's fields, then closed from its row; a
+    # latitude past the pole is refused at its field.
     await page.goto(f"{stack.url}/console/#/admin/locations")
-    await page.get_by_label("New one (JSON, as the API takes it)").fill(
-        '{"id": "ST-POPUP", "name": "Pop-up", "type": "store", "country": "FR",'
-        ' "lat": 48.86, "lon": 2.34}'
-    )
+    new = page.locator("#new-form")
+    await new.get_by_label("Id", exact=True).fill("ST-POPUP")
+    await new.get_by_label("Name", exact=True).fill("Pop-up")
+    await new.get_by_label("Type", exact=True).select_option("store")
+    await new.get_by_label("Country", exact=True).fill("FR")
+    await new.get_by_label("Latitude").fill("48.86")
+    await new.get_by_label("Longitude").fill("2.34")
     await page.get_by_role("button", name="Create").click()
     await page.get_by_role("button", name="Edit ST-POPUP").click()
-    change = page.get_by_label("What changes (JSON, as the API takes it)")
-    await change.fill('{"is_open": "maybe"}')
+    change = page.locator("#edit-form")
+    await expect(change.get_by_label("Name", exact=True)).to_have_value("Pop-up")
+    await change.get_by_label("Latitude").fill("200")
     await page.get_by_role("button", name="Save", exact=True).click()
-    await expect(page.locator(".refusal")).to_contain_text("is_open")
-    await change.fill('{"is_open": false}')
+    await expect(change.get_by_label("Latitude")).to_have_attribute("aria-invalid", "true")
+    await expect(change.locator("#edit-lat-error")).to_contain_text("90")
+    await change.get_by_label("Latitude").fill("48.86")
+    await change.get_by_label("Open", exact=True).uncheck()
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text("ST-POPUP saved.")).to_be_visible()
     listed = await stack.http.get("/locations", headers=stack.auth("analyst"))
     popup = next(x for x in listed.json()["items"] if x["id"] == "ST-POPUP")
-    assert popup["is_open"] is False
+    assert (popup["is_open"], popup["lat"]) == (False, 48.86)
 
     # A new key: its secret shown this once, and it opens the API.
     await page.goto(f"{stack.url}/console/#/admin/keys")
-    await page.get_by_label("New one (JSON, as the API takes it)").fill(
-        '{"role": "store", "name": "opera-2", "location_id": "ST-OPERA"}'
-    )
+    new = page.locator("#new-form")
+    await new.get_by_label("Role").select_option("store")
+    await new.get_by_label("Name", exact=True).fill("opera-2")
+    await new.get_by_label("Location", exact=True).fill("ST-OPERA")
     await page.get_by_role("button", name="Create").click()
     await expect(page.get_by_text("Keep the secret now")).to_be_visible()
-    answer = (await page.locator("#result pre").inner_text()).strip()
-    secret = json.loads(answer)["secret"]
+    secret = (await page.locator("#secret").inner_text()).strip()
     me = await stack.http.get("/keys/me", headers={"Authorization": f"Bearer {secret}"})
     assert (me.json()["name"], me.json()["location_id"]) == ("opera-2", "ST-OPERA")
     await page.context.close()
