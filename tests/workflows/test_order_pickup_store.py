@@ -28,6 +28,7 @@ from tests.workflows.harness import (
     until,
     until_fulfilment,
 )
+from tests.workflows.record_transfer_paths import allow_transfers
 from tests.workflows.test_order_ship_to_store import events
 from workflows.order import OrderWorkflow
 
@@ -203,3 +204,35 @@ async def test_a_shipment_has_no_store_to_change(
     cause = refused.value.cause
     assert isinstance(cause, ApplicationError)
     assert cause.type == "not_a_collection"
+
+
+async def test_a_store_without_the_cart_gets_it_by_transfer_where_the_channel_allows_it(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # Given Lyon has none of the cart, the Paris warehouse has it, and the channel's profile
+    # ships to a store what it lacks
+    seed(db, {**BOTH_STORES, ("SKU-TEE", "WH-PARIS"): 9, ("SKU-MUG", "WH-PARIS"): 9})
+    allow_transfers(db)
+    async with running(time_env.client, db) as h:
+        fid = await _awaiting_pick(h, "PS6", AT_OPERA)
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS6")
+
+        # When the customer would rather collect in Lyon
+        result = await handle.execute_update(
+            OrderWorkflow.change_pickup_store, PickupStoreChange(store_id="ST-LYON")
+        )
+
+        # Then the units leave Opéra and are sent to Lyon from elsewhere
+        assert result.accepted
+        await until(h, "PS6", lambda v: len(v.fulfilments) == 2)
+        rows = fulfilment_rows(db, "PS6")
+        assert [(r.location_id, r.status, r.transfer_to) for r in rows][0] == (
+            "ST-OPERA",
+            "CANCELLED",
+            None,
+        )
+        assert (rows[1].status, rows[1].transfer_to) == ("AWAITING_PICK", "ST-LYON")
+        assert rows[1].location_id != "ST-LYON"
+        assert position(db, "SKU-TEE", "ST-OPERA")[1] + position(db, "SKU-TEE", "WH-PARIS")[1] == 2
+        assert (await h.fulfilment_view(fid)).status is FulfilmentStatus.CANCELLED
+        assert (await h.view("PS6")).store_id == "ST-LYON"
