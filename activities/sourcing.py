@@ -17,6 +17,7 @@ from oms.domain.delivery import DeliveryMethod
 from oms.domain.fulfilment_profiles import DEFAULT_PROFILE
 from oms.domain.sourcing import (
     Allocation,
+    Candidate,
     Demand,
     FactLine,
     OrderFacts,
@@ -170,31 +171,29 @@ class SourcingActivities:
     @activity.defn
     def preview_sourcing(self, req: SourcingPreview) -> list[str]:
         """The locations sourcing would choose now for the request (an order edit's new
-        destination), the units held at ``held_at`` counted as available there; none when it
-        could not place them all. Reserves nothing."""
+        destination, or a collection's new store), the units held at ``held_at`` (or each
+        location of ``holdings``) counted as available there; none when it could not place
+        them all. Reserves nothing."""
         r = req.request
         skus = {d.sku for d in r.demands}
+        holdings = req.holdings or {req.held_at: req.held}
         with self.db.reading() as s:
             facts = sourcing.with_categories(s, _facts(r))
-            cands = sourcing_candidates(s, r.channel, skus, None, utcnow())
-            cands = [
-                c.model_copy(
-                    update={
-                        "available": {
-                            **c.available,
-                            **{sku: c.available.get(sku, 0) + n for sku, n in req.held.items()},
-                        }
-                    }
-                )
-                if c.location_id == req.held_at
-                else c
-                for c in cands
-            ]
+            now = utcnow()
+            if r.collect_store is not None:
+                cands, profile = collection_candidates(s, r.channel, skus, r.collect_store, now)
+            else:
+                cands = sourcing_candidates(s, r.channel, skus, r.only_locations, now)
+                profile = profiles.in_force(s, r.channel)
+            cands = [_credited(c, holdings.get(c.location_id, {})) for c in cands]
             if self.profiles is not None:
                 cands = with_services(s, cands, facts, self.profiles)
-            plan = source_order(
-                facts, cands, profiles.in_force(s, r.channel), exclude=frozenset(r.exclude)
-            )
+            if r.collect_store is not None:
+                plan = plan_collection(
+                    s, facts, cands, profile, store_id=r.collect_store, exclude=r.exclude
+                )
+            else:
+                plan = source_order(facts, cands, profile, exclude=frozenset(r.exclude))
         return [] if plan.unplaced else plan.locations
 
     @activity.defn
@@ -279,3 +278,14 @@ def _plan_from_entries(req: SourcingRequest, held: list[Reservation]) -> Sourcin
         unplaced=unplaced,
         strategy="already_reserved",
     )
+
+
+def _credited(candidate: Candidate, held: dict[str, int]) -> Candidate:
+    """A candidate with the units an order holds there counted as available."""
+    if not held:
+        return candidate
+    available = {
+        **candidate.available,
+        **{sku: candidate.available.get(sku, 0) + n for sku, n in held.items()},
+    }
+    return candidate.model_copy(update={"available": available})

@@ -118,6 +118,16 @@ EVENTS: list[EventType] = [
         ),
     ),
     EventType(
+        "order.pickup_store_changed",
+        1,
+        "a collection is to be collected at another store (from, to: store ids; resourced: the "
+        "fulfilments moved for it, sourced again for the new store)",
+        obj(
+            {**ORDER, "edit": INT, "from": STRING, "to": STRING},
+            {"resourced": {"type": "array", "items": STRING}},
+        ),
+    ),
+    EventType(
         "order.service_added",
         1,
         "a value-added service was added to a line before its pick",

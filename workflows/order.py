@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from oms.domain.order import CancelReason, OrderState, OrderStatus, OrderView
     from oms.domain.order.payment_recovery import PaymentResolution
+    from oms.domain.order.pickup import PickupStoreChange
     from oms.domain.sourcing import Demand, SourcingPlan
     from oms.domain.sourcing.profiles import UnplacedAction
     from oms.keys import (
@@ -42,9 +43,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
-    from workflows.order_delivery import DeliveryEdit, Move
+    from workflows.order_delivery import Move
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
+    from workflows.order_pickup import PickupStoreEdit
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
     from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
@@ -56,16 +58,16 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
+class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
     Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
     ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
-    ``cancel_line``, ``change_delivery``, ``add_service`` -> ``EditResult``: order edits
-    before the point of no return (workflows.order_edits, .order_delivery; signal
-    ``edit_answered``).
+    ``cancel_line``, ``change_delivery``, ``add_service``, ``change_pickup_store`` ->
+    ``EditResult``: order edits before the point of no return (workflows.order_edits,
+    .order_delivery, .order_pickup; signal ``edit_answered``).
     Queries: ``status -> OrderView``.
     Compensations (release reservations, void the authorization, close open tasks) run on
     every way out that is not completion, including a Temporal cancellation.
@@ -82,6 +84,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, DeliveryEdit):
         self._reauthorizations = 0
         self._to_move: list[Move] = []
         self._moved: dict[int, list[str]] = {}
+        self._store_edits: dict[int, PickupStoreChange] = {}
+        self._store_outcomes: dict[int, EditAnswer | None] = {}
         self._edit_answers: dict[tuple[str, int], EditAnswer] = {}
         self._uninvoiced: dict[str, FulfilmentView] = {}
 

@@ -1,6 +1,7 @@
 """Order edits before the point of no return (docs/order-edits.md): cancel units of a line,
-ship to another address, add a service to a line. Each is an update of the order's workflow;
-accepted, the answer is the order's view (200); refused, 409 with the reason as the code."""
+ship to another address or collect at another store, add a service to a line. Each is an
+update of the order's workflow; accepted, the answer is the order's view (200); refused, 409
+with the reason as the code."""
 
 from __future__ import annotations
 
@@ -18,15 +19,16 @@ from api.errors import ApiError, error_responses
 from api.live_view import live_view
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.domain.delivery import Address, DeliveryMethod
+from oms.domain.delivery import Address, DeliveryMethod, Identifier
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment_profiles import Service
 from oms.domain.order import OrderIn, OrderView
 from oms.domain.order.edits import DeliveryChange, EditResult, LineCancel, ServiceAdd
+from oms.domain.order.pickup import PickupStoreChange
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.keys import edit_update_id, order_workflow_id
 from oms.logging import get_logger
-from oms.services import cancellations
+from oms.services import cancellations, order_intake
 from workflows.order import OrderWorkflow
 
 log = get_logger(__name__)
@@ -54,12 +56,33 @@ class LineCancelBody(BaseModel):
 
 
 class DeliveryBody(BaseModel):
+    """A shipment's new address, or a collection's new store: one of the two."""
+
     model_config = ConfigDict(extra="forbid")
 
-    address: Address
+    address: Address | None = Field(default=None, description="A shipment's new address")
     express: bool | None = Field(
-        default=None, description="Ship express (or not) from now on; omitted: as it was"
+        default=None,
+        description="With an address: ship express (or not) from now on; omitted: as it was",
     )
+    store_id: Identifier | None = Field(
+        default=None, description="A collection's new store (as POST /orders names it)"
+    )
+
+    def problem(self) -> tuple[ErrorCode, str, str] | None:
+        """What makes the body unusable: neither or both of address and store_id, or a speed
+        for a collection."""
+        if self.address is None and self.store_id is None:
+            return (
+                ErrorCode.REQUIRED,
+                "give an address (a shipment) or a store_id (a collection)",
+                "address",
+            )
+        if self.address is not None and self.store_id is not None:
+            return ErrorCode.INVALID, "give an address or a store_id, not both", "store_id"
+        if self.store_id is not None and self.express is not None:
+            return ErrorCode.INVALID, "express is for a shipment's address, not a store", "express"
+        return None
 
 
 class ServiceBody(BaseModel):
@@ -109,8 +132,9 @@ async def _edit(
             raise ApiError(ErrorCode.ORDER_FINAL, f"order is already {view.status.value}") from err
         raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
     if not result.accepted:
-        reason = result.reason.value if result.reason else ErrorCode.ORDER_BUSY.value
-        raise ApiError(ErrorCode(reason), result.message or "refused")
+        reason = ErrorCode(result.reason.value if result.reason else ErrorCode.ORDER_BUSY.value)
+        field = "store_id" if reason is ErrorCode.NOT_AVAILABLE_AT_STORE else None
+        raise ApiError(reason, result.message or "refused", field)
     return await live_view(db, client, order_id)
 
 
@@ -165,10 +189,28 @@ async def cancel_line(
     return view
 
 
+def _new_store(db: Database, order: OrderIn, store_id: str) -> None:
+    """422 at ``store_id`` for a store POST /orders would refuse the collection at."""
+    with db.reading() as s:
+        problems = order_intake.new_store_problems(s, order, store_id)
+    if problems:
+        raise ApiError.invalid(problems)
+
+
 @router.patch(
     "/{order_id}/delivery",
     response_model=OrderView,
-    responses=error_responses(ErrorCode.ORDER_NOT_FOUND, ErrorCode.NOT_A_SHIPMENT, *REFUSALS),
+    responses=error_responses(
+        ErrorCode.ORDER_NOT_FOUND,
+        ErrorCode.NOT_A_SHIPMENT,
+        ErrorCode.NOT_A_COLLECTION,
+        ErrorCode.UNKNOWN_STORE,
+        ErrorCode.NOT_A_STORE,
+        ErrorCode.STORE_CLOSED,
+        ErrorCode.SERVICE_NOT_OFFERED,
+        ErrorCode.NOT_AVAILABLE_AT_STORE,
+        *REFUSALS,
+    ),
 )
 async def change_delivery(
     order_id: str,
@@ -178,16 +220,36 @@ async def change_delivery(
     client: ClientDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Ship the order to another address (and, with `express`, at another speed), until a
-    parcel is packed. A fulfilment not yet picking is moved when sourcing would now choose
-    another location for it (re-sourced: released there, reserved there); the others book
-    their carrier with the new address. 409 `not_a_shipment` for an order collected in
-    store."""
+    """Ship the order to another address (`address`, and with `express` at another speed)
+    until a parcel is packed, or collect it at another store (`store_id`) until a store
+    starts picking it; one of the two. A new address: a fulfilment not yet picking is moved
+    when sourcing would now choose another location for it (re-sourced: released there,
+    reserved there); the others book their carrier with the new address; 409
+    `not_a_shipment` for an order collected in store. A new store: every fulfilment is
+    moved and sourced again for it (its stock, or a transfer to it), or none is (422
+    `not_available_at_store` when it cannot have every unit); the store is checked as
+    `POST /orders` checks it; 409 `not_a_collection` for an order shipped to an address.
+    The store it is already collected at is accepted, and changes nothing."""
+    problem = body.problem()
+    if problem is not None:
+        raise ApiError(*problem)
     order = await run_in_threadpool(_order, db, principal, order_id, None)
+    if body.store_id is not None:
+        if order.delivery.method is not DeliveryMethod.COLLECT:
+            raise ApiError(
+                ErrorCode.NOT_A_COLLECTION, "the order is shipped to an address: it has no store"
+            )
+        await run_in_threadpool(_new_store, db, order, body.store_id)
+        move = PickupStoreChange(store_id=body.store_id, actor=principal.actor)
+        update: Any = OrderWorkflow.change_pickup_store
+        view = await _edit(db, client, order_id, update, move, idempotency_key)
+        log.info("order_pickup_store_changed", order_id=order_id, by=principal.actor)
+        return view
     if order.delivery.method is not DeliveryMethod.SHIP:
         raise ApiError(
             ErrorCode.NOT_A_SHIPMENT, "the order is collected in store: it has no address"
         )
+    assert body.address is not None
     req = DeliveryChange(address=body.address, express=body.express, actor=principal.actor)
     view = await _edit(db, client, order_id, OrderWorkflow.change_delivery, req, idempotency_key)
     log.info("order_delivery_changed", order_id=order_id, by=principal.actor)

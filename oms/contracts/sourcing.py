@@ -50,3 +50,6 @@ class SourcingPreview(BaseModel):
     request: SourcingRequest
     held_at: str
     held: dict[str, int]
+    # Units held at several locations (by location, then SKU), counted as ``held`` is: a
+    # collection's fulfilments moved to another store. ``held_at``'s own is one of them.
+    holdings: dict[str, dict[str, int]] = Field(default_factory=dict)

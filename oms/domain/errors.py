@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     QUANTITY_EXCEEDS_OPEN = "quantity_exceeds_open", 409
     PAST_POINT_OF_NO_RETURN = "past_point_of_no_return", 409
     NOT_A_SHIPMENT = "not_a_shipment", 409
+    NOT_A_COLLECTION = "not_a_collection", 409
     SERVICE_NOT_PERFORMED = "service_not_performed", 409
     SERVICE_ALREADY_ASKED = "service_already_asked", 409
     # Tasks and fulfilments.

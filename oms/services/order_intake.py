@@ -11,7 +11,7 @@ from oms.db import products as product_repo
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
-from oms.domain.order.validation import not_sold
+from oms.domain.order.validation import not_sold, store_problems
 
 
 def problems(session: Session, order: OrderIn) -> list[FieldError]:
@@ -58,3 +58,13 @@ def services_not_offered(session: Session, order: OrderIn, store_id: str) -> lis
                 )
             )
     return out
+
+
+def new_store_problems(session: Session, order: OrderIn, store_id: str) -> list[FieldError]:
+    """Why a placed collection cannot move to ``store_id``, as POST /orders would refuse that
+    store (unknown, not a store, closed, a service of a line it does not perform), at the
+    edit's field ``store_id``; none when it can."""
+    store = order_repo.store_location(session, store_id)
+    locations = {store.id: store} if store is not None else {}
+    found = store_problems(store_id, locations, field="store_id")
+    return found or services_not_offered(session, order, store_id)

@@ -67,11 +67,17 @@ SHIPPED = {
         },
     ),
 }  # fmt: skip
+# Level 2: level 1 and a collection's store changed by an order edit.
+SHIPPED[2] = (
+    SHIPPED[1][0] | {"order-edit-pickup-store"},
+    SHIPPED[1][1],
+    SHIPPED[1][2],
+)
 # The modules of each workflow type's run (its class and the mixins it is made of).
 PARTS = {
     "order": {
         "order", "order_steps", "order_records", "order_payments", "order_edits",
-        "order_delivery", "order_patches",
+        "order_delivery", "order_pickup", "order_patches",
     },
     "fulfilment": {
         "fulfilment", "fulfilment_steps", "fulfilment_edits", "fulfilment_transfer", "collection",

@@ -20,6 +20,7 @@ from oms.domain.order.edits import (
 )
 from oms.domain.order.lines import LineBook
 from oms.domain.order.model import OrderIn
+from oms.domain.order.pickup import PickupStoreChange, pickup_store_to_change
 from oms.domain.order.status import OrderStatus
 from oms.domain.order.views import FulfilmentSummary, PaymentView
 from oms.domain.sourcing.models import Demand
@@ -34,6 +35,9 @@ class EditRules:
     fulfilments: dict[str, FulfilmentSummary]
     # Edits accepted so far: the n-th edit's keys (events, ledger parts) carry n.
     edits: int = 0
+
+    def open_fulfilments(self) -> list[str]:
+        raise NotImplementedError
 
     def log(
         self, type_: str, actor: str, at: datetime, detail: dict[str, Any] | None = None
@@ -160,6 +164,40 @@ class EditRules:
                 "express": express,
             },
         )
+
+    # -- a collection's store ------------------------------------------------------------
+
+    def check_pickup_store_change(self, store_id: str) -> bool:
+        """Whether the collection moves to ``store_id`` (False: it is there already); raises
+        ``EditRefused`` when it cannot."""
+        open_ = set(self.open_fulfilments())
+        return pickup_store_to_change(
+            self.status,
+            self.order.delivery.method,
+            self.order.delivery.store_id,
+            store_id,
+            [f.status for f in self.fulfilments.values()],
+            pick_started=any(
+                a.picked is not None
+                for v in self.book.views()
+                for a in v.allocations
+                if a.fulfilment_id in open_
+            ),
+            unassigned=self.book.unassigned(),
+        )
+
+    def pickup_store_changed(self, req: PickupStoreChange, at: datetime) -> str | None:
+        """The order is collected at ``req.store_id`` from now on; answers the store before."""
+        before = self.order.delivery.store_id
+        delivery = self.order.delivery.model_copy(update={"store_id": req.store_id})
+        self.order = self.order.model_copy(update={"delivery": delivery})
+        self.log(
+            "pickup_store_changed",
+            req.actor,
+            at,
+            {"edit": self.edits, "from": before, "to": req.store_id},
+        )
+        return before
 
     # -- services ------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ The point of no return, per edit:
   is booked with the address at the pack); only for a shipment.
 - adding a service to a line: while every unit of the line sits in a fulfilment that has not
   started picking, at a location whose profile performs that service.
+- changing a collection's store: while no fulfilment of the order has started its pick
+  (``oms.domain.order.pickup``); only for a collection.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class EditRefusal(StrEnum):
     PAST_POINT_OF_NO_RETURN = "past_point_of_no_return"
     ORDER_BUSY = "order_busy"
     NOT_A_SHIPMENT = "not_a_shipment"
+    NOT_A_COLLECTION = "not_a_collection"
+    # The new collection store cannot have every unit (its stock, or a transfer to it).
+    NOT_AVAILABLE_AT_STORE = "not_available_at_store"
     SERVICE_NOT_PERFORMED = "service_not_performed"
     SERVICE_ALREADY_ASKED = "service_already_asked"
 

@@ -97,6 +97,10 @@ class LineBook:
                 status=FulfilmentStatus.AWAITING_PICK,
             )
 
+    def unassigned(self) -> int:
+        """Units reserved by a sourcing whose fulfilments are not started yet."""
+        return sum(b.reserved for b in self._lines.values())
+
     def allocations_of(self, fulfilment_id: str) -> list[Allocation]:
         return [
             Allocation(location_id=a.location_id, line_id=b.line.line_id, sku=b.line.sku, qty=a.qty)

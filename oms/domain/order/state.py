@@ -373,6 +373,7 @@ class OrderState(PaymentRules, CollectionRules, EditRules):
             shipping=self.order.shipping,
             exchange_of=self.order.exchange.return_id if self.order.exchange else None,
             delivery_method=self.order.delivery.method.value,
+            store_id=self.order.delivery.store_id,
             lines=self.book.views(),
             fraud=self.fraud,
             payment=self.payment,

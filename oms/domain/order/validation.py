@@ -73,7 +73,7 @@ def validate_order(
                 )
             )
     if order.delivery.method is DeliveryMethod.COLLECT:
-        errors += _store(order.delivery.store_id, locations)
+        errors += store_problems(order.delivery.store_id, locations)
     return errors + charge_problems(order)
 
 
@@ -170,7 +170,13 @@ def _whole_number(value: object) -> int | None:
     return None
 
 
-def _store(store_id: str | None, locations: Mapping[str, LocationRef]) -> list[FieldError]:
+def store_problems(
+    store_id: str | None,
+    locations: Mapping[str, LocationRef],
+    field: str = "delivery.store_id",
+) -> list[FieldError]:
+    """Why an order cannot be collected at ``store_id`` (unknown, not a store, closed), at
+    ``field``; none when it can."""
     store = locations.get(store_id or "")
     if store is None:
         reason, code = f"no location {store_id!r}", ErrorCode.UNKNOWN_STORE
@@ -181,4 +187,4 @@ def _store(store_id: str | None, locations: Mapping[str, LocationRef]) -> list[F
         reason, code = f"store {store.id} is closed", ErrorCode.STORE_CLOSED
     else:
         return []
-    return [FieldError(field="delivery.store_id", code=code, reason=reason)]
+    return [FieldError(field=field, code=code, reason=reason)]

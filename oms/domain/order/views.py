@@ -124,6 +124,9 @@ class OrderView(BaseModel):
         default=None, description="The return whose exchange placed this order"
     )
     delivery_method: str
+    store_id: str | None = Field(
+        default=None, description="A collection's store (after an edit, the new one)"
+    )
     lines: list[LineView]
     fraud: FraudView | None = None
     payment: PaymentView
