@@ -5,6 +5,7 @@ with the reason as the code."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -22,8 +23,14 @@ from oms.db.engine import Database
 from oms.domain.delivery import Address, DeliveryMethod, Identifier
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment_profiles import Service
-from oms.domain.order import OrderIn, OrderView
-from oms.domain.order.edits import DeliveryChange, EditResult, LineCancel, ServiceAdd
+from oms.domain.order import OrderIn, OrderStatus, OrderView
+from oms.domain.order.edits import (
+    BEFORE_SOURCING,
+    DeliveryChange,
+    EditResult,
+    LineCancel,
+    ServiceAdd,
+)
 from oms.domain.order.pickup import PickupStoreChange
 from oms.domain.reason_codes import Code as ReasonCode
 from oms.keys import edit_update_id, order_workflow_id
@@ -190,9 +197,14 @@ async def cancel_line(
 
 
 def _new_store(db: Database, order: OrderIn, store_id: str) -> None:
-    """422 at ``store_id`` for a store POST /orders would refuse the collection at."""
+    """422 at ``store_id`` for a store POST /orders would refuse the collection at: before
+    its sourcing (as the read model says) one that cannot have the cart, too."""
     with db.reading() as s:
-        problems = order_intake.new_store_problems(s, order, store_id)
+        row = order_repo.get_order(s, order.id)
+        unsourced = row is not None and OrderStatus(row.status) in BEFORE_SOURCING
+        problems = order_intake.new_store_problems(
+            s, order, store_id, unsourced=unsourced, now=datetime.now(UTC)
+        )
     if problems:
         raise ApiError.invalid(problems)
 

@@ -3,6 +3,8 @@ collection store, and the channel's exclusions. Read here, decided by oms.domain
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 
 from oms.db import availability, fulfilment_profiles
@@ -12,6 +14,7 @@ from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
 from oms.domain.order.validation import not_sold, store_problems
+from oms.services import store_collection
 
 
 def problems(session: Session, order: OrderIn) -> list[FieldError]:
@@ -60,11 +63,25 @@ def services_not_offered(session: Session, order: OrderIn, store_id: str) -> lis
     return out
 
 
-def new_store_problems(session: Session, order: OrderIn, store_id: str) -> list[FieldError]:
+def new_store_problems(
+    session: Session, order: OrderIn, store_id: str, *, unsourced: bool, now: datetime
+) -> list[FieldError]:
     """Why a placed collection cannot move to ``store_id``, as POST /orders would refuse that
     store (unknown, not a store, closed, a service of a line it does not perform), at the
-    edit's field ``store_id``; none when it can."""
+    edit's field ``store_id``; none when it can. ``unsourced``: the order holds no stock yet,
+    so the new store must be able to have the cart as at intake (its stock, or a transfer the
+    channel's profile allows); once sourced, the order's run checks that itself, its own
+    units counted where they are held."""
     store = order_repo.store_location(session, store_id)
     locations = {store.id: store} if store is not None else {}
     found = store_problems(store_id, locations, field="store_id")
-    return found or services_not_offered(session, order, store_id)
+    found = found or services_not_offered(session, order, store_id)
+    if found or not unsourced:
+        return found
+    moved = order.model_copy(
+        update={"delivery": order.delivery.model_copy(update={"store_id": store_id})}
+    )
+    lacking = store_collection.not_available_at_store(session, moved, now, unsourced=True)
+    if lacking is None:
+        return []
+    return [lacking[0].model_copy(update={"field": "store_id"})]

@@ -59,17 +59,19 @@ def plan_collection(
 
 
 def not_available_at_store(
-    session: Session, order: OrderIn, now: datetime
+    session: Session, order: OrderIn, now: datetime, *, unsourced: bool = False
 ) -> tuple[FieldError, list[str]] | None:
     """Why a collection cannot be taken: its store lacks some of the cart and no transfer can
     bring it (the channel's profile does not allow ``transfer_to_store``, or no location has
     it). Answers the refusal and the stores that hold the whole cart, nearest the pickup store
     first; None when the order can be served, and for an order already placed (its own
-    reservation would stand in its way: posting it again answers it as placed)."""
+    reservation would stand in its way: posting it again answers it as placed) unless
+    ``unsourced`` says it holds no stock yet (a placed order moved to another store before
+    its sourcing)."""
     store_id = order.delivery.store_id
     if order.delivery.method is not DeliveryMethod.COLLECT or store_id is None:
         return None
-    if orders.get_order(session, order.id) is not None:
+    if not unsourced and orders.get_order(session, order.id) is not None:
         return None
     profile = profiles.in_force(session, order.channel)
     facts = sourcing.with_categories(session, OrderFacts.of(order, {}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from oms.db import orders as order_repo
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Location
-from tests.api.conftest import Api, Json, collect_body, error_of, full_pick, order_body
+from tests.api.conftest import Api, Json, collect_body, error_of, full_pick, order_body, phone_body
 from tests.api.test_order_edits import LYON
 
 
@@ -163,3 +163,31 @@ async def test_a_store_without_the_cart_is_422_not_available_at_store(api: Api) 
     assert (moved["body"]["code"], moved["body"]["field"]) == ("not_available_at_store", "store_id")
     view = await api.until(body["id"], lambda v: v["store_id"] == "ST-OPERA")
     assert [f["location_id"] for f in view["fulfilments"]] == ["ST-OPERA"]
+
+
+async def test_an_order_in_review_moves_only_to_a_store_that_can_have_the_cart(api: Api) -> None:
+    # Held for a fraud review, it holds no stock yet: the new store is checked as POST /orders
+    # checks one (Bastille has no phone and nothing is transferred to a store; Opéra has).
+    body = phone_body()
+    body["delivery"] = {"method": "collect", "store_id": "ST-OPERA"}
+    await api.place(body)
+    await api.until(body["id"], lambda v: v["status"] == "AWAITING_REVIEW")
+
+    lacking = await _move(api, body["id"], {"store_id": "ST-BASTILLE"})
+    with api.db.session() as s:
+        apply_absolute_many(
+            s, [AbsoluteUpdate(sku="SKU-PHONE", location_id="ST-BASTILLE", on_hand=3)]
+        )
+    moved = await _move(api, body["id"], {"store_id": "ST-BASTILLE"})
+
+    assert lacking["status"] == 422, lacking
+    assert (lacking["body"]["code"], lacking["body"]["field"]) == (
+        "not_available_at_store",
+        "store_id",
+    )
+    assert "ST-OPERA" in lacking["body"]["reason"]  # where the cart can be collected
+    assert moved["status"] == 200, moved
+    assert (moved["body"]["store_id"], moved["body"]["status"]) == (
+        "ST-BASTILLE",
+        "AWAITING_REVIEW",
+    )
