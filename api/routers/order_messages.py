@@ -162,19 +162,29 @@ def resend_message(
     body: ResendBody | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Send a message again, as written for the customer at the time (their language, the
-    order as it was told), to the same address or to ``to``: a new message, pending, that the
-    sending loop takes within seconds, with a Message-ID of its own. Refused while the message,
-    or a copy asked for before, is still on its way. With an ``Idempotency-Key``, a retried
-    request answers the copy it made (200) instead of making another."""
+    """Send a message again, in the language it was written in, to the address it went to or
+    to ``to`` (analysts and admins only): a new message, pending, that the sending loop takes
+    within seconds, with a Message-ID of its own; its ``resend_of`` names the first message
+    (a copy's copy too). It is rendered anew from its event and the order as stored now.
+    Refused while the first message, or a copy of it, is still on its way. With an
+    ``Idempotency-Key``, a retried request answers the copy it made (200) instead of making
+    another."""
+    to = body.to if body is not None else None
+    if to is not None and principal.role == "storefront":
+        # A storefront's "resend" link is the customer's: to the address it went to only.
+        raise ApiError(
+            ErrorCode.FORBIDDEN, "a storefront key sends a message again where it went", "to"
+        )
     with db.session() as s:
         _seen_order(s, order_id, principal)
-        original = _message(s, order_id, message_id, lock=True)
+        asked = _message(s, order_id, message_id, lock=True)
+        # A copy's copy is the first message's: one lock and one "on its way" check for all.
+        original = _message(s, order_id, asked.resend_of, lock=True) if asked.resend_of else asked
         try:
             copy, created = resend(
                 s,
                 original,
-                to=body.to if body is not None else None,
+                to=to or asked.to,
                 token=idempotency_key or uuid.uuid4().hex,
                 requested_by=principal.key_id,
                 now=datetime.now(UTC),

@@ -211,14 +211,14 @@ def resend(
     s: Session,
     original: CustomerMessage,
     *,
-    to: str | None,
+    to: str,
     token: str,
     requested_by: str,
     now: datetime,
 ) -> tuple[CustomerMessage, bool]:
-    """Write a copy of a message to send again (to ``to``, or where it went), due now: the
-    sending loop takes it on its next pass, with an email Message-ID of its own. Answers the
-    copy and whether it is new: the same ``token`` again answers the copy it made."""
+    """Write a copy of a message (a first one, not a copy) to send again to ``to``, due now:
+    the sending loop takes it on its next pass, with an email Message-ID of its own. Answers
+    the copy and whether it is new: the same ``token`` again answers the copy it made."""
     assert original.id is not None
     key = customer_message_resend_key(original.kind, original.id, token)
     made = repo.by_key(s, key)
@@ -242,7 +242,7 @@ def resend(
         event_id=original.event_id,
         kind=original.kind,
         locale=original.locale,
-        to=to or original.to,
+        to=to,
         subject=subject,
         status=MessageStatus.PENDING.value,
         next_attempt_at=now,

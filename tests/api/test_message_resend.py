@@ -59,6 +59,11 @@ async def test_a_message_the_customer_never_got_is_sent_again_to_the_same_or_a_c
             url, json={"to": "sam.right@example.com"}, headers=api.auth("analyst")
         )
         send_by_smtp(api, mail.url)
+        # The corrected copy sent again: where it went, and still a copy of the first.
+        copy_of_copy = await api.http.post(
+            f"/orders/{oid}/messages/{corrected.json()['id']}/resend", headers=api.auth("analyst")
+        )
+        send_by_smtp(api, mail.url)
         send_by_smtp(api, mail.url)  # nothing more is due
         received = list(mail.received)
 
@@ -73,8 +78,10 @@ async def test_a_message_the_customer_never_got_is_sent_again_to_the_same_or_a_c
     assert copy["requested_by"] is not None
     assert pending_one.json()["status"] == "pending"
     assert corrected.status_code == 201, corrected.text
-    assert len(received) == 3
-    _, resent, redirected = received
+    assert copy_of_copy.status_code == 201, copy_of_copy.text
+    assert len(received) == 4
+    _, resent, redirected, again_redirected = received
+    assert again_redirected["To"] == "sam.right@example.com"
     # The same message, again: same subject and words, a Message-ID of its own.
     assert resent["To"] == original["To"]
     assert (resent["Subject"], text_of(resent)) == (original["Subject"], text_of(original))
@@ -87,6 +94,7 @@ async def test_a_message_the_customer_never_got_is_sent_again_to_the_same_or_a_c
         (first, "sent", original["To"], None),
         (copy["id"], "sent", original["To"], first),
         (corrected.json()["id"], "sent", "sam.right@example.com", first),
+        (copy_of_copy.json()["id"], "sent", "sam.right@example.com", first),
     ]
     # The order's own address is not changed by a copy sent elsewhere.
     with api.db.reading() as s:
@@ -137,6 +145,7 @@ async def test_resend_refusals_name_the_field_and_another_channel_sees_nothing(a
     send_messages(api)
     url = f"/orders/{oid}/messages/{first}/resend"
 
+    elsewhere = await api.http.post(url, json={"to": "other@example.com"}, headers=web)
     own_channel = await api.http.post(url, headers=web)
     other_channel = await api.http.post(url, headers=app)
     store = await api.http.post(url, headers=api.auth("opera"))
@@ -154,6 +163,9 @@ async def test_resend_refusals_name_the_field_and_another_channel_sees_nothing(a
     )
     bad_id = await api.http.post(f"/orders/{oid}/messages/0/resend", headers=api.auth("analyst"))
 
+    # A storefront's resend link is the customer's: to where the message went, no further.
+    assert (elsewhere.status_code, error_of(elsewhere)["code"]) == (403, "forbidden")
+    assert error_of(elsewhere)["field"] == "to"
     assert own_channel.status_code == 201, own_channel.text
     assert (other_channel.status_code, error_of(other_channel)["code"]) == (404, "order_not_found")
     assert store.status_code == 403, store.text
@@ -199,3 +211,24 @@ async def test_two_agents_asking_at_once_send_one_copy(api: Api) -> None:
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
     listed = await api.http.get(f"/orders/{oid}/messages", headers=api.auth("analyst"))
     assert [m["resend_of"] for m in listed.json()["items"]] == [None, first]
+
+
+async def test_a_copy_asked_from_another_copy_waits_for_the_first_copy_too(api: Api) -> None:
+    # Two agents at one order: one sends the first message again, the other an earlier copy;
+    # both are copies of the same message, and the customer gets one.
+    oid, first = await confirmation_of(api)
+    send_messages(api)
+    earlier = await api.http.post(
+        f"/orders/{oid}/messages/{first}/resend", headers=api.auth("analyst")
+    )
+    send_messages(api)
+
+    from_first = await api.http.post(
+        f"/orders/{oid}/messages/{first}/resend", headers=api.auth("analyst")
+    )
+    from_copy = await api.http.post(
+        f"/orders/{oid}/messages/{earlier.json()['id']}/resend", headers=api.auth("analyst")
+    )
+
+    assert from_first.status_code == 201, from_first.text
+    assert (from_copy.status_code, error_of(from_copy)["code"]) == (409, "message_pending")
