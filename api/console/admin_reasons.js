@@ -54,8 +54,13 @@ async function codes() {
       ev.preventDefault();
       const { code, ...body } = form.read();
       // The code is the address: without one there is nothing to send.
-      const r = code ? await call("PUT", `/reason-codes/${enc(code)}`, body)
-        : { ok: false, status: 422, body: { code: "required", field: "code", reason: t("required") } };
+      // PUT creates or replaces: a new code named like one listed would replace it unasked.
+      const taken = items.some((c) => c.code === code);
+      const r = !code
+        ? { ok: false, status: 422, body: { code: "required", field: "code", reason: t("required") } }
+        : taken ? { ok: false, status: 409, body: { code: "already_exists", field: "code",
+          reason: t("reason.exists", { id: code }) } }
+          : await call("PUT", `/reason-codes/${enc(code)}`, body);
       if (!r.ok) return form.refuse(r, problem);
       await codes();
       return show(document.getElementById("result"), notice(t("reason.saved", { id: code })));

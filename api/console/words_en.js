@@ -235,4 +235,5 @@ export const en = {
   "enum.reroute": "source again", "enum.cancel_units": "cancel the units", "enum.never": "never",
   "enum.when_all_returned": "when everything is returned", "enum.always": "always",
   "enum.new": "new", "enum.standard": "standard", "enum.gold": "gold", "enum.vip": "VIP",
+  "reason.exists": "{id} exists already: change it from its row.",
 };

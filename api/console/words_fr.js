@@ -235,4 +235,5 @@ export const fr = {
   "enum.reroute": "réapprovisionner ailleurs", "enum.cancel_units": "annuler les unités", "enum.never": "jamais",
   "enum.when_all_returned": "quand tout est revenu", "enum.always": "toujours",
   "enum.new": "nouveau", "enum.standard": "standard", "enum.gold": "or", "enum.vip": "VIP",
+  "reason.exists": "{id} existe déjà : modifiez-le depuis sa ligne.",
 };

@@ -235,6 +235,13 @@ async def test_an_admin_creates_edits_and_retires_a_reason_code_and_a_built_in_o
     await expect(page.locator("#edit-usages-error")).to_contain_text("short_pick")
     await expect(change.get_by_label("rejection")).to_have_attribute("aria-invalid", "true")
     assert (await short_pick_codes())["not_found"]["active"] is True
+    # A new code named like a listed one would replace it (PUT): refused at its field.
+    label = (await short_pick_codes())["not_found"]["label"]
+    await new.get_by_label("Code", exact=True).fill("not_found")
+    await new.get_by_label("Label", exact=True).fill("Replaced by mistake")
+    await page.get_by_role("button", name="Create").click()
+    await expect(page.locator("#new-code-error")).to_contain_text("not_found exists already")
+    assert (await short_pick_codes())["not_found"]["label"] == label
     await page.context.close()
 
 
