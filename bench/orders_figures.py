@@ -118,8 +118,8 @@ def ms(value: float | None) -> float | None:
 
 @dataclass
 class Meter:
-    """CPU seconds of this process, the dev server, the API and the worker's own process (when
-    it runs in one), and the load, over a phase."""
+    """CPU seconds of this process, the dev server, the API and the worker processes (summed;
+    None when the worker runs in this process), and the load, over a phase."""
 
     server_pid: int
     api_pid: int | None = None

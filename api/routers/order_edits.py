@@ -255,7 +255,8 @@ async def change_delivery(
         move = PickupStoreChange(store_id=body.store_id, actor=principal.actor)
         update: Any = OrderWorkflow.change_pickup_store
         view = await _edit(db, client, order_id, update, move, idempotency_key)
-        log.info("order_pickup_store_changed", order_id=order_id, by=principal.actor)
+        if view.store_id == body.store_id and order.delivery.store_id != body.store_id:
+            log.info("order_pickup_store_changed", order_id=order_id, by=principal.actor)
         return view
     if order.delivery.method is not DeliveryMethod.SHIP:
         raise ApiError(
