@@ -7,8 +7,9 @@ from __future__ import annotations
 from oms.db import orders as order_repo
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Location
-from tests.api.conftest import Api, Json, collect_body, error_of, full_pick, order_body, phone_body
+from tests.api.conftest import Api, Json, collect_body, error_of, order_body, phone_body
 from tests.api.test_order_edits import LYON
+from tests.api.test_order_edits import _picked as picked
 
 
 def _stock_at_bastille(api: Api) -> None:
@@ -140,13 +141,7 @@ async def test_once_the_store_has_picked_it_the_move_is_409_past_the_point_of_no
 ) -> None:
     _stock_at_bastille(api)
     body = collect_body()
-    fulfilment = await api.awaiting_pick(body)
-    picked = await api.http.post(
-        f"/fulfilments/{fulfilment['id']}/pick",
-        json=full_pick(fulfilment),
-        headers=api.auth("opera"),
-    )
-    assert picked.status_code == 200, picked.text
+    await picked(api, body)
 
     moved = await _move(api, body["id"], {"store_id": "ST-BASTILLE"})
 

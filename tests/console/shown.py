@@ -79,19 +79,7 @@ async def _at_opera(stack: Stack) -> dict[str, str]:
 async def _at_lyon(stack: Stack) -> dict[str, str]:
     """At Lyon: a collection waiting at the counter, and a return of another to receive."""
     waiting = await stack.awaiting_collection(new_id("COLL"))
-    returned = new_id("RET")
-    await stack.collected(returned)
-    request = {
-        "lines": [{"line_id": "1", "quantity": 1}],
-        "reason_code": "changed_mind",
-        "method": "in_store",
-        "location_id": "ST-LYON",
-    }
-    asked = await stack.http.post(
-        f"/orders/{returned}/returns", json=request, headers=stack.auth("analyst")
-    )
-    assert asked.status_code == 201, asked.text
-    return {"counter": waiting["id"], "return": asked.json()["return_id"]}
+    return {"counter": waiting["id"], "return": await stack.returned_at_lyon(new_id("RET"))}
 
 
 async def _profiles(stack: Stack) -> dict[str, str]:

@@ -149,6 +149,22 @@ class Stack:
         answer = await self.http.post(url, json=code, headers=self.auth("lyon"))
         assert answer.status_code == 200, answer.text
 
+    async def returned_at_lyon(self, order_id: str) -> str:
+        """A Lyon collection collected, then one unit asked back at the Lyon counter: the
+        return's id."""
+        await self.collected(order_id)
+        request = {
+            "lines": [{"line_id": "1", "quantity": 1}],
+            "reason_code": "changed_mind",
+            "method": "in_store",
+            "location_id": "ST-LYON",
+        }
+        asked = await self.http.post(
+            f"/orders/{order_id}/returns", json=request, headers=self.auth("analyst")
+        )
+        assert asked.status_code == 201, asked.text
+        return str(asked.json()["return_id"])
+
     def collection_code(self, order_id: str) -> str:
         with self.db.reading() as s:
             events = s.exec(select(OutboxEvent).where(OutboxEvent.order_id == order_id))

@@ -164,18 +164,7 @@ async def test_a_store_receives_a_return_and_an_analyst_grades_it(
     browser: Any, stack: Stack
 ) -> None:
     order_id = new_id("RET")
-    await stack.collected(order_id)
-    request = {
-        "lines": [{"line_id": "1", "quantity": 1}],
-        "reason_code": "changed_mind",
-        "method": "in_store",
-        "location_id": "ST-LYON",
-    }
-    asked = await stack.http.post(
-        f"/orders/{order_id}/returns", json=request, headers=stack.auth("analyst")
-    )
-    assert asked.status_code == 201, asked.text
-    return_id = asked.json()["return_id"]
+    return_id = await stack.returned_at_lyon(order_id)
 
     page = await signed_in(browser, stack, "lyon", PHONE_SIZE)
     await page.get_by_role("link", name="Receive a return").click()

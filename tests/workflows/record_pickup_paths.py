@@ -10,24 +10,20 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import UTC, datetime
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from oms.contracts.orders import OrderWorkflowInput
-from oms.db import orders as order_repo
-from oms.db.engine import Database
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Fulfilment
 from oms.domain.order import OrderIn, OrderView
 from oms.domain.order.pickup import PickupStoreChange
 from oms.keys import fulfilment_workflow_id
-from oms.run_options import order_start_options
 from tests.factories import order
 from tests.workflows.harness import Harness, running, until
 from tests.workflows.record_order_paths import FULL, first_pick, fresh_db, save
 from tests.workflows.record_profile_paths import run_recorder
+from tests.workflows.test_patch_levels import placed_at
 from workflows.order import OrderWorkflow
 
 TO_BASTILLE = PickupStoreChange(store_id="ST-BASTILLE", actor="cs")
@@ -35,21 +31,6 @@ TO_BASTILLE = PickupStoreChange(store_id="ST-BASTILLE", actor="cs")
 
 def _collection(order_id: str) -> OrderIn:
     return order(order_id, delivery={"method": "collect", "store_id": "ST-OPERA"})
-
-
-async def _placed_at(
-    h: Harness, db: Database, o: OrderIn, level: int
-) -> WorkflowHandle[OrderWorkflow, OrderView]:
-    """Placed as the API places it, its run started at ``level``."""
-    with db.session() as s:
-        order_repo.insert_order(s, o, received_at=datetime.now(UTC))
-    received_at = datetime.now(UTC)
-    return await h.client.start_workflow(
-        OrderWorkflow.run,
-        OrderWorkflowInput(order=o.for_run(), received_at=received_at, patch_level=level),
-        task_queue=h.task_queue,
-        **order_start_options(o, received_at),
-    )
 
 
 async def _moved_and_collected(
@@ -83,7 +64,7 @@ async def record_pickup_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await _moved_and_collected(env, h, await h.place(_collection(f"{prefix}-PSMOVE")))
             # The same at level 1: the patch asked, its marker recorded.
             o = _collection(f"{prefix}-PSMOVEL1")
-            await _moved_and_collected(env, h, await _placed_at(h, db, o, 1))
+            await _moved_and_collected(env, h, await placed_at(h, db, o, 1))
 
             # Opéra has picked it: refused, collected at Opéra.
             handle = await h.place(_collection(f"{prefix}-PSLATE"))

@@ -40,8 +40,10 @@ def _ops(db: Database, order_id: str) -> list[tuple[str, str, int]]:
         return [(e.operation, e.outcome, e.amount) for e in payments.entries(s, order_id=order_id)]
 
 
-async def _awaiting_pick(h: Harness, order_id: str) -> str:
-    await h.place(order(order_id))
+async def awaiting_pick(h: Harness, order_id: str, delivery: dict[str, str] | None = None) -> str:
+    """An order placed (shipped to Paris, or ``delivery``), paid for and waiting for its pick:
+    its fulfilment's id."""
+    await h.place(order(order_id, delivery=delivery) if delivery else order(order_id))
     view = await until(
         h,
         order_id,
@@ -61,7 +63,7 @@ async def test_a_line_reduced_before_its_pick_leaves_the_fulfilment_and_lowers_t
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED1")
+        fid = await awaiting_pick(h, "ED1")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED1")
 
         # When customer service takes one tee shirt off the order before the store picks it
@@ -116,7 +118,7 @@ async def test_a_line_cancel_after_the_pick_is_refused(
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED2")
+        fid = await awaiting_pick(h, "ED2")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED2")
         await h.pick(
             fid,
@@ -143,7 +145,7 @@ async def test_cancelling_every_line_cancels_the_order_for_the_edits_reason(
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED3")
+        fid = await awaiting_pick(h, "ED3")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED3")
         first = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("2"))
         assert first.accepted
@@ -180,7 +182,7 @@ async def test_a_new_address_far_away_moves_the_fulfilment_before_its_pick(
     # Given stock in a Paris store and in Lyon, and an order for Paris sourced to Paris
     seed(db, {**STOCK, ("SKU-TEE", "ST-LYON"): 5, ("SKU-MUG", "ST-LYON"): 3})
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED4")
+        fid = await awaiting_pick(h, "ED4")
         assert (await h.fulfilment_view(fid)).location_id == "ST-OPERA"
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED4")
 
@@ -216,7 +218,7 @@ async def test_a_new_address_nearby_keeps_the_fulfilment_and_the_carrier_gets_it
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED5")
+        fid = await awaiting_pick(h, "ED5")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED5")
         await h.pick(fid, FULL)  # picked, not packed: the parcel can still be re-addressed
         office = LYON.model_copy(
@@ -287,7 +289,7 @@ async def test_a_line_cancel_is_refused_once_a_pick_wave_has_taken_the_fulfilmen
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "ED9")
+        fid = await awaiting_pick(h, "ED9")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED9")
         with db.session() as s:  # a picker is walking the shelves for it
             row = s.get(Fulfilment, fid)
@@ -314,7 +316,7 @@ async def test_a_gateway_that_voids_whole_only_authorizes_the_lower_amount_afres
 ) -> None:
     seed(db, STOCK)
     async with running(time_env.client, db, VoidsWholeOnly()) as h:
-        fid = await _awaiting_pick(h, "ED10")
+        fid = await awaiting_pick(h, "ED10")
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-ED10")
 
         result = await handle.execute_update(OrderWorkflow.cancel_line, _cancel("1", 1))

@@ -14,12 +14,11 @@ from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
-from oms.domain.order import LineState, OrderStatus, PaymentState
+from oms.domain.order import LineState, OrderStatus
 from oms.domain.order.edits import EditRefusal
 from oms.domain.order.pickup import PickupStoreChange
-from tests.factories import order, seed
+from tests.factories import seed
 from tests.workflows.harness import (
-    Harness,
     fulfilment_rows,
     ledger,
     outbox_types,
@@ -29,6 +28,7 @@ from tests.workflows.harness import (
     until_fulfilment,
 )
 from tests.workflows.record_transfer_paths import allow_transfers
+from tests.workflows.test_order_edits import awaiting_pick
 from tests.workflows.test_order_ship_to_store import events
 from workflows.order import OrderWorkflow
 
@@ -44,25 +44,13 @@ BOTH_STORES = {
 TO_BASTILLE = PickupStoreChange(store_id="ST-BASTILLE", actor="cs")
 
 
-async def _awaiting_pick(h: Harness, order_id: str, delivery: dict[str, str] | None) -> str:
-    await h.place(order(order_id, delivery=delivery) if delivery else order(order_id))
-    view = await until(
-        h,
-        order_id,
-        lambda v: bool(v.fulfilments) and v.payment.state is PaymentState.AUTHORIZED,
-    )
-    fid = view.fulfilments[0].fulfilment_id
-    await until_fulfilment(h, fid, lambda v: v.status is FulfilmentStatus.AWAITING_PICK)
-    return fid
-
-
 async def test_a_collection_before_its_pick_moves_to_a_store_that_has_it_and_is_collected_there(
     time_env: WorkflowEnvironment, db: Database
 ) -> None:
     # Given a collection at Opéra, waiting for its pick there, and Bastille has the cart too
     seed(db, BOTH_STORES)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "PS1", AT_OPERA)
+        fid = await awaiting_pick(h, "PS1", AT_OPERA)
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS1")
 
         # When customer service moves it to Bastille
@@ -125,7 +113,7 @@ async def test_once_the_store_has_picked_the_collection_stays_there(
 ) -> None:
     seed(db, BOTH_STORES)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "PS2", AT_OPERA)
+        fid = await awaiting_pick(h, "PS2", AT_OPERA)
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS2")
         await h.pick(fid, FULL)
 
@@ -145,7 +133,7 @@ async def test_a_wave_that_took_the_fulfilment_meanwhile_refuses_the_move_and_no
 ) -> None:
     seed(db, BOTH_STORES)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "PS3", AT_OPERA)
+        fid = await awaiting_pick(h, "PS3", AT_OPERA)
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS3")
         with db.session() as s:  # a picker at Opéra is walking the shelves for it
             row = s.get(Fulfilment, fid)
@@ -175,7 +163,7 @@ async def test_a_store_that_cannot_have_the_cart_is_refused_and_the_order_stays(
     # Lyon has no tee shirt, and the channel transfers nothing to a store
     seed(db, {**BOTH_STORES, ("SKU-MUG", "ST-LYON"): 3})
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "PS4", AT_OPERA)
+        fid = await awaiting_pick(h, "PS4", AT_OPERA)
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS4")
 
         result = await handle.execute_update(
@@ -195,7 +183,7 @@ async def test_a_shipment_has_no_store_to_change(
 ) -> None:
     seed(db, BOTH_STORES)
     async with running(time_env.client, db) as h:
-        await _awaiting_pick(h, "PS5", None)  # shipped to Paris
+        await awaiting_pick(h, "PS5", None)  # shipped to Paris
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS5")
 
         with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -214,7 +202,7 @@ async def test_a_store_without_the_cart_gets_it_by_transfer_where_the_channel_al
     seed(db, {**BOTH_STORES, ("SKU-TEE", "WH-PARIS"): 9, ("SKU-MUG", "WH-PARIS"): 9})
     allow_transfers(db)
     async with running(time_env.client, db) as h:
-        fid = await _awaiting_pick(h, "PS6", AT_OPERA)
+        fid = await awaiting_pick(h, "PS6", AT_OPERA)
         handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS6")
 
         # When the customer would rather collect in Lyon

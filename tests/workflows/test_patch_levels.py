@@ -18,7 +18,7 @@ from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.fulfilment_steps import CollectReport
-from oms.domain.order import OrderStatus, OrderView
+from oms.domain.order import OrderIn, OrderStatus, OrderView
 from oms.keys import fulfilment_workflow_id
 from oms.run_options import order_start_options
 from tests.factories import order, seed
@@ -235,7 +235,13 @@ async def _started_at(
     h: Harness, db: Database, order_id: str, level: int
 ) -> WorkflowHandle[OrderWorkflow, OrderView]:
     """An order's run started at ``level`` directly (level 0: as every run before levels)."""
-    o = order(order_id)
+    return await placed_at(h, db, order(order_id), level)
+
+
+async def placed_at(
+    h: Harness, db: Database, o: OrderIn, level: int
+) -> WorkflowHandle[OrderWorkflow, OrderView]:
+    """Placed as the API places it (its row first), its run started at ``level``."""
     with db.session() as s:
         order_repo.insert_order(s, o, received_at=datetime.now(UTC))
     received_at = datetime.now(UTC)
