@@ -49,6 +49,7 @@ class SourcingActivities:
         db: Database,
         *,
         before_reserve: Callable[[str, SourcingPlan], None] | None = None,
+        before_plan: Callable[[SourcingRequest], None] | None = None,
         profiles: ProfileChoice | None = None,
     ) -> None:
         self.db = db
@@ -58,6 +59,9 @@ class SourcingActivities:
         # Called between planning and reserving (order id, plan): where a race is lost. Tests
         # use it to let another order take the stock at that very moment.
         self.before_reserve = before_reserve
+        # Called before a new step plans, outside its transaction: tests use it to let another
+        # order take stock between what an order previewed and what it sources.
+        self.before_plan = before_plan
 
     @activity.defn
     def source_and_reserve(self, req: SourcingRequest) -> SourcingPlan:
@@ -71,6 +75,8 @@ class SourcingActivities:
                 return self._with_profiles(
                     req, _transfers_of(s, req, _plan_from_entries(req, held))
                 )
+        if self.before_plan is not None:
+            self.before_plan(req)
         for attempt in range(1, MAX_PLAN_ATTEMPTS + 1):
             try:
                 with self.db.session() as s:

@@ -109,6 +109,12 @@ def edit_step(n: int) -> str:
     return f"edit-{n}"
 
 
+def edit_back_step(n: int) -> str:
+    """The sourcing step that takes the units of the n-th edit back where they were (a store
+    change whose new store lost them before they were placed there)."""
+    return f"edit-{n}-back"
+
+
 def edit_update_id(kind: str, idempotency_key: str) -> str:
     """The id of an order edit's update for a client's Idempotency-Key: Temporal answers a
     second update of the same id on a run with the first one's outcome."""

@@ -31,6 +31,7 @@ from oms.connectors.email import EmailSender, SmtpSender, sender_domain
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import HttpPaymentGateway, PaymentGateway
 from oms.connectors.webhooks_out import WebhookSender
+from oms.contracts.sourcing import SourcingRequest
 from oms.db import fulfilment_profiles
 from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
@@ -74,6 +75,8 @@ class Dependencies:
     mail_domain: str = "oms.localhost"
     # The payment gateway's name, as finance events give it.
     gateway_name: str = "simulator"
+    # Called before each sourcing step plans (tests: another order taking stock meanwhile).
+    before_sourcing: Callable[[SourcingRequest], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database | None = None) -> Dependencies:
@@ -132,7 +135,9 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     read_model = ReadModelActivities(deps.db)
     tasks = TaskActivities(deps.db)
     fraud = FraudActivities(deps.db, deps.fraud_policy)
-    sourcing = SourcingActivities(deps.db, profiles=deps.fulfilment_profiles)
+    sourcing = SourcingActivities(
+        deps.db, profiles=deps.fulfilment_profiles, before_plan=deps.before_sourcing
+    )
     payments = PaymentActivities(deps.payments, deps.db, gateway_name=deps.gateway_name)
     shipping = ShippingActivities(deps.carrier)
     syncs = InventorySyncActivities(deps.db)

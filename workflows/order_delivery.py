@@ -47,7 +47,9 @@ class DeliveryEdit(OrderEdits):
     _to_move: list[Move]
     _moved: dict[int, list[str]]
 
-    async def _source(self, demands: list[Demand], step: str) -> SourcingPlan:  # pragma: no cover
+    async def _source(
+        self, demands: list[Demand], step: str, *, apply: bool = True
+    ) -> SourcingPlan:  # pragma: no cover
         raise NotImplementedError
 
     async def _set_status(

@@ -21,17 +21,17 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import EditAnswer, FulfilmentEdit
-    from oms.contracts.sourcing import SourcingPreview
+    from oms.contracts.sourcing import ReleaseRequest, SourcingPreview
     from oms.domain.order import OrderStatus
     from oms.domain.order.edits import EditRefusal, EditRefused, EditResult
     from oms.domain.order.pickup import PickupStoreChange
-    from oms.domain.sourcing import Demand
-    from oms.keys import edit_step
+    from oms.domain.sourcing import Demand, SourcingPlan
+    from oms.keys import edit_back_step, edit_step, step_key
     from workflows import calls
     from workflows.order_delivery import DeliveryEdit, Move
     from workflows.order_edits import refusal, refused_by
     from workflows.order_steps import TRANSFER_TO_STORE
-    from workflows.policies import LOCAL_ACTIVITY
+    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
 
 PICKUP_STORE_CHANGE = "order-edit-pickup-store"
 
@@ -43,6 +43,11 @@ class PickupStoreEdit(DeliveryEdit):
     # ended: accepted, or refused by a fulfilment.
     _store_edits: dict[int, PickupStoreChange]
     _store_outcomes: dict[int, EditAnswer | None]
+
+    async def _act(
+        self, activity: Any, arg: Any, options: dict[str, Any], summary: str
+    ) -> Any:  # pragma: no cover
+        raise NotImplementedError
 
     @workflow.update
     async def change_pickup_store(self, req: PickupStoreChange) -> EditResult:
@@ -199,17 +204,47 @@ class PickupStoreEdit(DeliveryEdit):
                 state.book.drop(fid, d.line_id, d.qty)
             moved.append(fid)
             units.extend(demands)
+        before = state.order.delivery.store_id
         if refused is None:
             state.pickup_store_changed(req, workflow.now())
         if units:
             step = edit_step(edit)
-            plan = await self._source(units, step)
+            # Refused: the units taken out go back to the first store's sourcing at once.
+            plan = await self._source(units, step, apply=refused is not None)
+            if refused is None and plan.unplaced:
+                plan, step = await self._back_to(before, edit, units, step)
+                refused = EditAnswer(
+                    fulfilment_id=moved[0],
+                    edit=edit,
+                    accepted=False,
+                    reason=EditRefusal.NOT_AVAILABLE_AT_STORE.value,
+                    message=f"store {req.store_id} no longer has every unit of the order: "
+                    f"it stays collected at {before}",
+                )
+            elif refused is None:
+                state.sourced(plan, step, workflow.now())
             froms = [state.fulfilments[fid].location_id for fid in moved]
             detail = {"from": froms, "step": step}
             await self._set_status(OrderStatus.IN_FULFILMENT, "resourced", "edit", detail)
             pending.update(await self._start_children(plan, step))
         self._moved[edit] = moved
         self._store_outcomes[edit] = refused
+
+    async def _back_to(
+        self, store_id: str | None, edit: int, units: list[Demand], step: str
+    ) -> tuple[SourcingPlan, str]:
+        """The new store lost units between the preview and the move (another order took
+        them): let go what it took, collect at the first store again, and source every unit
+        for it (step ``edit-<n>-back``): the edit is refused, and nothing is lost to it."""
+        await self._act(
+            calls.release_reservations,
+            ReleaseRequest(order_id=self.order.id, step_key=step_key(self.order.id, step)),
+            DB_ACTIVITY,
+            f"let go what {step} took",
+        )
+        self.state.pickup_store_restored(store_id, edit, workflow.now())
+        back = edit_back_step(edit)
+        return await self._source(units, back), back
 
 
 def _drop(demands: list[Demand]) -> dict[str, int]:

@@ -196,7 +196,9 @@ class OrderSteps(OrderRecords):
 
     # -- sourcing and payment -----------------------------------------------------------
 
-    async def _source(self, demands: list[Demand], step: str) -> SourcingPlan:
+    async def _source(
+        self, demands: list[Demand], step: str, *, apply: bool = True
+    ) -> SourcingPlan:
         await self._set_status(OrderStatus.SOURCING, "sourcing_started", "system", {"step": step})
         delivery = self.order.delivery
         collect = delivery.method is DeliveryMethod.COLLECT
@@ -227,7 +229,8 @@ class OrderSteps(OrderRecords):
             DB_ACTIVITY,
             f"source and reserve ({step})",
         )
-        self.state.sourced(plan, step, workflow.now())
+        if apply:  # else the caller decides what becomes of it (a store change)
+            self.state.sourced(plan, step, workflow.now())
         return plan
 
     async def _next_stock_try(self) -> tuple[list[Demand], str]:

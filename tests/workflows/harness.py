@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from oms.connectors.carriers import SimulatedCarrier
 from oms.connectors.email import EmailSender
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.contracts.orders import OrderWorkflowInput
+from oms.contracts.sourcing import SourcingRequest
 from oms.db import fulfilment_profiles
 from oms.db import orders as order_repo
 from oms.db.engine import Database
@@ -115,6 +116,7 @@ async def running(
     *,
     profiles: ProfileChoice | None = None,
     mailer: EmailSender | None = None,
+    before_sourcing: Callable[[SourcingRequest], None] | None = None,
 ) -> AsyncIterator[Harness]:
     payments = payments or SimulatedPaymentGateway()
     carrier = SimulatedCarrier()
@@ -126,6 +128,7 @@ async def running(
         fulfilment_profiles=profiles or fulfilment_profiles.choose,
         mailer=mailer,
         mail_domain="shop.example",
+        before_sourcing=before_sourcing,
     )
     task_queue = f"test-{uuid.uuid4()}"
     worker = build_worker(client, task_queue, deps)

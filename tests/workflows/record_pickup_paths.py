@@ -14,11 +14,12 @@ import tempfile
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from oms.contracts.sourcing import SourcingRequest
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Fulfilment
 from oms.domain.order import OrderIn, OrderView
 from oms.domain.order.pickup import PickupStoreChange
-from oms.keys import fulfilment_workflow_id
+from oms.keys import edit_step, fulfilment_workflow_id, step_key
 from tests.factories import order
 from tests.workflows.harness import Harness, running, until
 from tests.workflows.record_order_paths import FULL, first_pick, fresh_db, save
@@ -90,6 +91,30 @@ async def record_pickup_paths(env: WorkflowEnvironment, prefix: str) -> None:
             await h.collected(fid)
             await handle.result()
             await save(env, [handle.id, fulfilment_workflow_id(fid)])
+
+        # Bastille sells its tees as the units come to be placed there: refused, every unit
+        # sourced again for Opéra, collected there.
+        sold = f"{prefix}-PSSOLD"
+
+        def bastille_sells_its_tees(req: SourcingRequest) -> None:
+            if req.step_key == step_key(sold, edit_step(1)):
+                with db.session() as s:
+                    apply_absolute_many(
+                        s, [AbsoluteUpdate(sku="SKU-TEE", location_id="ST-BASTILLE", on_hand=0)]
+                    )
+
+        async with running(env.client, db, before_sourcing=bastille_sells_its_tees) as h:
+            handle = await h.place(_collection(sold))
+            fid = await first_pick(h, sold)
+            await handle.execute_update(OrderWorkflow.change_pickup_store, TO_BASTILLE)
+            view = await until(h, sold, lambda v: len(v.fulfilments) == 2)
+            again = view.fulfilments[1].fulfilment_id
+            await h.pick(again, FULL)
+            await h.pack(again)
+            await h.collected(again)
+            await handle.result()
+            ids = [handle.id, fulfilment_workflow_id(fid), fulfilment_workflow_id(again)]
+            await save(env, ids)
         db.dispose()
 
 

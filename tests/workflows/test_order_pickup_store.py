@@ -10,13 +10,16 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from oms.contracts.sourcing import SourcingRequest
 from oms.db import orders as order_repo
 from oms.db.engine import Database
+from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Fulfilment
 from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.order import LineState, OrderStatus
 from oms.domain.order.edits import EditRefusal
 from oms.domain.order.pickup import PickupStoreChange
+from oms.keys import edit_step, step_key
 from tests.factories import seed
 from tests.workflows.harness import (
     fulfilment_rows,
@@ -224,3 +227,53 @@ async def test_a_store_without_the_cart_gets_it_by_transfer_where_the_channel_al
         assert position(db, "SKU-TEE", "ST-OPERA")[1] + position(db, "SKU-TEE", "WH-PARIS")[1] == 2
         assert (await h.fulfilment_view(fid)).status is FulfilmentStatus.CANCELLED
         assert (await h.view("PS6")).store_id == "ST-LYON"
+
+
+async def test_a_new_store_that_sold_the_units_meanwhile_keeps_the_collection_where_it_was(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    # Given a collection at Opéra, and Bastille with the cart when the move is asked...
+    seed(db, BOTH_STORES)
+
+    def bastille_sells_its_tees(req: SourcingRequest) -> None:
+        # ...until, as the units come to be placed there, a till sells Bastille's tees
+        if req.step_key == step_key("PS7", edit_step(1)):
+            with db.session() as s:
+                apply_absolute_many(
+                    s, [AbsoluteUpdate(sku="SKU-TEE", location_id="ST-BASTILLE", on_hand=0)]
+                )
+
+    async with running(time_env.client, db, before_sourcing=bastille_sells_its_tees) as h:
+        fid = await awaiting_pick(h, "PS7", AT_OPERA)
+        handle = h.client.get_workflow_handle_for(OrderWorkflow.run, "order-PS7")
+
+        result = await handle.execute_update(OrderWorkflow.change_pickup_store, TO_BASTILLE)
+
+        # Then the move is refused and the order stays collected at Opéra: what Bastille took
+        # is let go, and every unit is held at Opéra again, nothing cancelled
+        assert not result.accepted
+        assert result.reason is EditRefusal.NOT_AVAILABLE_AT_STORE
+        view = await until(h, "PS7", lambda v: len(v.fulfilments) == 2)
+        assert view.store_id == "ST-OPERA"
+        again = view.fulfilments[1]
+        assert again.location_id == "ST-OPERA"
+        assert (await h.fulfilment_view(fid)).status is FulfilmentStatus.CANCELLED
+        assert position(db, "SKU-TEE", "ST-OPERA") == (5, 2)
+        assert position(db, "SKU-MUG", "ST-OPERA") == (3, 1)
+        assert position(db, "SKU-MUG", "ST-BASTILLE") == (2, 0)
+        assert [line.cancelled for line in view.lines] == [0, 0]
+        [undone] = [e.detail for e in view.timeline if e.type == "pickup_store_change_undone"]
+        assert undone == {"edit": 1, "to": "ST-OPERA"}
+        assert "order.pickup_store_changed" not in outbox_types(db, "PS7")
+
+        # And the customer collects it at Opéra, as first planned
+        await h.pick(again.fulfilment_id, FULL)
+        await h.pack(again.fulfilment_id)
+        await until_fulfilment(
+            h, again.fulfilment_id, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION
+        )
+        await h.collected(again.fulfilment_id)
+        done = await handle.result()
+
+    assert done.status is OrderStatus.COMPLETED
+    assert done.payment.captured == 2 * TEE + MUG

@@ -199,6 +199,13 @@ class EditRules:
         )
         return before
 
+    def pickup_store_restored(self, store_id: str | None, edit: int, at: datetime) -> None:
+        """A store change undone by the order itself: the new store could not have every unit
+        when they came to be placed there, so the order is collected at ``store_id`` again."""
+        delivery = self.order.delivery.model_copy(update={"store_id": store_id})
+        self.order = self.order.model_copy(update={"delivery": delivery})
+        self.log("pickup_store_change_undone", "system", at, {"edit": edit, "to": store_id})
+
     # -- services ------------------------------------------------------------------------
 
     def check_service(self, line_id: str, service: Service) -> None:
