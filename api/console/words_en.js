@@ -236,4 +236,5 @@ export const en = {
   "enum.when_all_returned": "when everything is returned", "enum.always": "always",
   "enum.new": "new", "enum.standard": "standard", "enum.gold": "gold", "enum.vip": "VIP",
   "reason.exists": "{id} exists already: change it from its row.",
+  "messagekind.pickup_store_changed": "pickup store changed",
 };

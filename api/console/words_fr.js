@@ -236,4 +236,5 @@ export const fr = {
   "enum.when_all_returned": "quand tout est revenu", "enum.always": "toujours",
   "enum.new": "nouveau", "enum.standard": "standard", "enum.gold": "or", "enum.vip": "VIP",
   "reason.exists": "{id} existe déjà : modifiez-le depuis sa ligne.",
+  "messagekind.pickup_store_changed": "magasin de retrait changé",
 };

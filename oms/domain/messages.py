@@ -21,6 +21,7 @@ class MessageKind(StrEnum):
     ORDER_CONFIRMED = "order_confirmed"
     READY_FOR_COLLECTION = "ready_for_collection"
     COLLECTION_REMINDER = "collection_reminder"
+    PICKUP_STORE_CHANGED = "pickup_store_changed"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     REFUNDED = "refunded"
@@ -68,6 +69,7 @@ KIND_OF_EVENT: dict[str, MessageKind] = {
     "order.confirmed": MessageKind.ORDER_CONFIRMED,
     "fulfilment.ready_for_collection": MessageKind.READY_FOR_COLLECTION,
     "fulfilment.collection_reminder": MessageKind.COLLECTION_REMINDER,
+    "order.pickup_store_changed": MessageKind.PICKUP_STORE_CHANGED,
     "shipment.in_transit": MessageKind.SHIPPED,
     "shipment.out_for_delivery": MessageKind.SHIPPED,
     "order.delivered": MessageKind.DELIVERED,

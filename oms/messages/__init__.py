@@ -127,6 +127,10 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
         ctx["collection_code"] = event["collection_code"]
         if kind is MessageKind.COLLECTION_REMINDER:
             ctx["last_day"] = format_date(last_full_day(event["hold_until"]), locale)
+    elif kind is MessageKind.PICKUP_STORE_CHANGED:
+        before, after = str(event.get("from") or ""), str(event.get("to") or "")
+        ctx["from_store"] = facts.location_names.get(before, before)
+        ctx["store"] = facts.location_names.get(after, after)
     elif kind is MessageKind.SHIPPED:
         ctx["carrier"] = event.get("carrier", "")
         ctx["tracking_number"] = event.get("tracking_number", "")

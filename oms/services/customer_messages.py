@@ -40,9 +40,11 @@ def _facts(s: Session, kind: MessageKind, event: OutboxEvent, order: Order) -> F
     payload: dict[str, Any] = order.payload
     skus = {line["sku"] for line in payload.get("lines", [])}
     skus |= {r["sku"] for r in event.payload.get("recommendations") or [] if isinstance(r, dict)}
+    # The order's store, the event's location, and a store change's two stores.
+    named = ("location_id", "from", "to")
     places = {
         p
-        for p in ((payload.get("delivery") or {}).get("store_id"), event.payload.get("location_id"))
+        for p in ((payload.get("delivery") or {}).get("store_id"), *map(event.payload.get, named))
         if isinstance(p, str)
     }
     products, locations = repo.names(s, {k for k in skus if isinstance(k, str)}, places)

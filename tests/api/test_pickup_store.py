@@ -4,9 +4,12 @@ checks it, and a refusal answers its code (docs/order-edits.md)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from oms.db import orders as order_repo
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Location
+from oms.services.customer_messages import write_messages
 from tests.api.conftest import Api, Json, collect_body, error_of, order_body, phone_body
 from tests.api.test_order_edits import LYON
 from tests.api.test_order_edits import _picked as picked
@@ -51,6 +54,14 @@ async def test_a_collection_before_its_pick_moves_to_another_store(api: Api) -> 
         row = order_repo.get_order(s, body["id"])
         assert row is not None
         assert row.payload["delivery"]["store_id"] == "ST-BASTILLE"
+        bastille = s.get(Location, "ST-BASTILLE")
+        assert bastille is not None
+    # The customer is told where to go now (the "ready" message with the code follows).
+    with api.db.session() as s:
+        write_messages(s, now=datetime.now(UTC), limit=50)
+    listed = await api.http.get(f"/orders/{body['id']}/messages", headers=api.auth("analyst"))
+    [told] = [m for m in listed.json()["items"] if m["kind"] == "pickup_store_changed"]
+    assert bastille.name in told["subject"], told
 
 
 async def test_a_move_retried_with_its_idempotency_key_is_made_once(api: Api) -> None:

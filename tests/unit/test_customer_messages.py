@@ -32,6 +32,12 @@ EVENTS: dict[MessageKind, dict[str, Any]] = {
         "customer_message": "customer.collection_reminder",
         "hold_until": "2026-12-14T09:30:00+00:00",
     },
+    MessageKind.PICKUP_STORE_CHANGED: {
+        "from": "ST-BASTILLE",
+        "to": "ST-OPERA",
+        "edit": 1,
+        "resourced": ["A1.F1"],
+    },
     MessageKind.SHIPPED: {
         "fulfilment_id": "A1.F1",
         "carrier": "simcarrier",
@@ -65,6 +71,16 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
         "13 décembre 2026",
         "inclus",
     ],
+    (MessageKind.PICKUP_STORE_CHANGED, Locale.EN): [
+        "will be collected at Boutique Opéra",
+        "instead of Boutique Bastille",
+        "collection code",
+    ],
+    (MessageKind.PICKUP_STORE_CHANGED, Locale.FR): [
+        "à retirer à Boutique Opéra",
+        "et non plus à Boutique Bastille",
+        "code de retrait",
+    ],
     (MessageKind.SHIPPED, Locale.EN): ["has shipped", "simcarrier", "SIM123456"],
     (MessageKind.SHIPPED, Locale.FR): ["expédiée", "simcarrier", "SIM123456"],
     (MessageKind.DELIVERED, Locale.EN): ["was delivered", "9 December 2026"],
@@ -83,7 +99,7 @@ def facts(kind: MessageKind, event: dict[str, Any] | None = None) -> Facts:
         order=order("A1").for_run().model_dump(mode="json"),
         placed_at=PLACED,
         product_names={"SKU-TEE": "T-shirt bio"},
-        location_names={"ST-OPERA": "Boutique Opéra"},
+        location_names={"ST-OPERA": "Boutique Opéra", "ST-BASTILLE": "Boutique Bastille"},
     )
 
 
