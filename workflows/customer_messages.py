@@ -101,7 +101,8 @@ async def start_customer_messages(
         summary="Customer messages: outbox events to the customers' mailboxes",
         details=(
             "Writes one message per event that tells a customer something (confirmed, ready "
-            "for collection, still waiting there, shipped, delivered, refunded, cancelled) in "
+            "for collection, still waiting there, moved to another store, shipped, delivered, "
+            "refunded, cancelled) in "
             "their language and "
             "sends it by email; retries with backoff, then marks it failed "
             "(GET /orders/{id}/messages). Continues as new to keep its history short."
