@@ -41,7 +41,7 @@ export const FORMS = {
     { name: "network_id", type: "text", required: true, suggest: "networks" },
     { name: "buffer", type: "buffer", clear: null },
     { name: "low_stock", type: "number", min: 0, default: 0 },
-    { name: "locale", type: "select", options: ["fr", "en"] },
+    { name: "locale", type: "select", options: ["fr", "en"], clear: null },
   ], ["PATCH", ["name", "market", "network_id", "buffer", "low_stock", "locale"]]],
   networks: [[
     id,

@@ -90,7 +90,11 @@ class ChannelUpdate(BaseModel):
     network_id: Identifier | None = None
     buffer: SafetyQuantity | None = Field(default=None, description="null removes the buffer")
     low_stock: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    locale: Literal["fr", "en"] | None = None
+    locale: Literal["fr", "en"] | None = Field(
+        default=None,
+        description="null removes the channel's language: its customers' messages are then in "
+        "their own language, else English",
+    )
 
 
 class ChannelPublic(ChannelIn):
@@ -248,7 +252,11 @@ def update_channel(
             raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel_id}", "channel_id")
         if "buffer" in body.model_fields_set:
             _set_buffer(ch, body.buffer)
-        changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"buffer"})
+        if "locale" in body.model_fields_set:  # null too: the channel has no language then
+            ch.locale = body.locale
+        changes = body.model_dump(
+            exclude_unset=True, exclude_none=True, exclude={"buffer", "locale"}
+        )
         if "network_id" in changes:
             _require_network(s, changes["network_id"])
         for field, value in changes.items():

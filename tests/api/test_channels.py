@@ -31,6 +31,31 @@ async def test_an_admin_sets_up_a_network_and_a_channel_selling_into_it(api: Api
     assert [(c["id"], c["network_id"]) for c in listed.json()["items"]] == [("web-fr", "FR-STORES")]
 
 
+async def test_a_channels_language_is_set_kept_by_other_changes_and_removed_by_null(
+    api: Api,
+) -> None:
+    admin = api.auth("admin")
+    net = await api.http.post(
+        "/networks", headers=admin, json={"id": "BE", "name": "Belgium", "locations": ["ST-OPERA"]}
+    )
+    assert net.status_code == 201, net.text
+    made = await api.http.post(
+        "/channels",
+        headers=admin,
+        json={"id": "web-be", "name": "Web Belgique", "market": "BE", "network_id": "BE"},
+    )
+    assert made.status_code == 201, made.text
+
+    french = await api.http.patch("/channels/web-be", headers=admin, json={"locale": "fr"})
+    renamed = await api.http.patch("/channels/web-be", headers=admin, json={"name": "Web BE"})
+    removed = await api.http.patch("/channels/web-be", headers=admin, json={"locale": None})
+
+    assert french.json()["locale"] == "fr"
+    assert (renamed.json()["name"], renamed.json()["locale"]) == ("Web BE", "fr")
+    assert removed.status_code == 200, removed.text
+    assert (removed.json()["name"], removed.json()["locale"]) == ("Web BE", None)
+
+
 async def test_unknown_locations_and_networks_are_named_in_the_error(api: Api) -> None:
     admin = api.auth("admin")
     bad_net = await api.http.post(

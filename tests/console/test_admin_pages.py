@@ -129,10 +129,12 @@ async def test_an_unknown_location_in_a_network_is_refused_at_its_field_and_a_ch
     await page.get_by_role("button", name=f"Edit {channel}").click()
     await expect(change.get_by_label("Buffer amount")).to_have_value("5")
     await change.get_by_label("Buffer held back").select_option("")
+    await change.get_by_label("Customers' language").select_option("")  # no language of its own
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_text(f"{channel} saved.")).to_be_visible()
     answer = await stack.http.get("/channels", headers=stack.auth("analyst"))
-    assert next(c for c in answer.json()["items"] if c["id"] == channel)["buffer"] is None
+    cleared = next(c for c in answer.json()["items"] if c["id"] == channel)
+    assert (cleared["buffer"], cleared["locale"]) == (None, None)
     await page.context.close()
 
 
