@@ -25,6 +25,7 @@ from api.app import create_app
 from oms.config import Settings
 from oms.db import api_keys
 from oms.db.engine import Database
+from oms.db.tables import Location
 from oms.domain.fulfilment_profiles import FulfilmentProfile
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, running
@@ -64,6 +65,15 @@ def phone_body(order_id: str | None = None, phones: int = 1) -> Json:
         customer={"id": f"C-{order_id}", "email": "new@example.com", "tier": "new"},
         lines=[{"line_id": "1", "sku": "SKU-PHONE", "quantity": phones, "unit_price": PHONE}],
     )
+
+
+def close_store(db: Database, store_id: str) -> None:
+    """The store closes (``is_open`` false): no collection may be placed or moved there."""
+    with db.session() as s:
+        store = s.get(Location, store_id)
+        assert store is not None
+        store.is_open = False
+        s.add(store)
 
 
 def collect_body(order_id: str | None = None, store_id: str = "ST-OPERA") -> Json:

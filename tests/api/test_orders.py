@@ -12,11 +12,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.db.tables import Location
 from oms.domain.order import OrderIn, OrderStatus, TimelineEntry
 from tests.api.conftest import (
     Api,
     Json,
+    close_store,
     collect_body,
     error_of,
     full_pick,
@@ -185,11 +185,7 @@ async def test_an_invalid_order_is_refused_with_the_field_and_code_at_fault(
 
 
 async def test_an_order_to_collect_at_a_closed_store_is_refused(api: Api) -> None:
-    with api.db.session() as s:
-        store = s.get(Location, "ST-BASTILLE")
-        assert store is not None
-        store.is_open = False
-        s.add(store)
+    close_store(api.db, "ST-BASTILLE")
     body = collect_body(store_id="ST-BASTILLE")
 
     response = await api.http.post("/orders", json=body, headers=api.auth("storefront"))

@@ -10,7 +10,15 @@ from oms.db import orders as order_repo
 from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Location
 from oms.services.customer_messages import write_messages
-from tests.api.conftest import Api, Json, collect_body, error_of, order_body, phone_body
+from tests.api.conftest import (
+    Api,
+    Json,
+    close_store,
+    collect_body,
+    error_of,
+    order_body,
+    phone_body,
+)
 from tests.api.test_order_edits import LYON
 from tests.api.test_order_edits import _picked as picked
 
@@ -111,11 +119,7 @@ async def test_a_body_gives_an_address_or_a_store_and_nothing_else(api: Api) -> 
 
 
 async def test_a_store_post_orders_would_refuse_is_refused_with_its_code(api: Api) -> None:
-    with api.db.session() as s:
-        lyon = s.get(Location, "ST-LYON")
-        assert lyon is not None
-        lyon.is_open = False
-        s.add(lyon)
+    close_store(api.db, "ST-LYON")
     body = collect_body()
     await api.place(body)
     url = f"/orders/{body['id']}/delivery"

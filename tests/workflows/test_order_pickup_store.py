@@ -22,6 +22,7 @@ from oms.domain.order.pickup import PickupStoreChange
 from oms.keys import edit_step, step_key
 from tests.factories import seed
 from tests.workflows.harness import (
+    Harness,
     fulfilment_rows,
     ledger,
     outbox_types,
@@ -45,6 +46,14 @@ BOTH_STORES = {
     ("SKU-MUG", "ST-BASTILLE"): 2,
 }
 TO_BASTILLE = PickupStoreChange(store_id="ST-BASTILLE", actor="cs")
+
+
+async def _prepared_and_collected(h: Harness, fid: str) -> None:
+    """The store picks and packs the fulfilment, it waits for the customer, who collects it."""
+    await h.pick(fid, FULL)
+    await h.pack(fid)
+    await until_fulfilment(h, fid, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION)
+    await h.collected(fid)
 
 
 async def test_a_collection_before_its_pick_moves_to_a_store_that_has_it_and_is_collected_there(
@@ -87,15 +96,8 @@ async def test_a_collection_before_its_pick_moves_to_a_store_that_has_it_and_is_
             assert row is not None
             assert row.payload["delivery"]["store_id"] == "ST-BASTILLE"
 
-        # When Bastille prepares it, it waits for the customer there
-        await h.pick(moved.fulfilment_id, FULL)
-        await h.pack(moved.fulfilment_id)
-        await until_fulfilment(
-            h, moved.fulfilment_id, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION
-        )
-
-        # And the customer collects it there
-        await h.collected(moved.fulfilment_id)
+        # When Bastille prepares it, and the customer collects it there
+        await _prepared_and_collected(h, moved.fulfilment_id)
         done = await handle.result()
 
     # Then the order completes, paid in full, nothing cancelled, Opéra's stock untouched
@@ -267,12 +269,7 @@ async def test_a_new_store_that_sold_the_units_meanwhile_keeps_the_collection_wh
         assert "order.pickup_store_changed" not in outbox_types(db, "PS7")
 
         # And the customer collects it at Opéra, as first planned
-        await h.pick(again.fulfilment_id, FULL)
-        await h.pack(again.fulfilment_id)
-        await until_fulfilment(
-            h, again.fulfilment_id, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION
-        )
-        await h.collected(again.fulfilment_id)
+        await _prepared_and_collected(h, again.fulfilment_id)
         done = await handle.result()
 
     assert done.status is OrderStatus.COMPLETED
