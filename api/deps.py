@@ -55,7 +55,8 @@ DbDep = Annotated[Database, Depends(get_db)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ClientDep = Annotated[Client, Depends(get_client)]
 TopologyWrite = Annotated[None, Depends(topology_changes)]
-# A client that retries a request (a timeout, a 503) sends the same key: applied once.
+# A client that retries a request (a timeout, a 503) sends the same key: applied once. Read
+# through api.idempotency, which holds the key to its first request.
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -63,7 +64,12 @@ IdempotencyKey = Annotated[
         min_length=1,
         max_length=100,
         pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The same key again answers the first request's outcome, applied once",
+        description="The same key with the same request (method, path, body) answers the first "
+        "request's outcome, applied once; a request sent while the first is under way waits "
+        "for its outcome. The key with another request is refused `422 "
+        "idempotency_key_reused` until its first use is older than "
+        "`OMS_IDEMPOTENCY_KEYS_KEPT` (24 hours by default). Keys are per API key: another "
+        "key's are its own.",
     ),
 ]
 

@@ -109,6 +109,7 @@ async def _serve(
     from api.app import create_app
     from oms.connectors.carrier_tracking import tracking_sender
     from oms.payload_keys import PayloadKeyError
+    from oms.services.idempotency_keys import sweep_idempotency_keys
     from oms.services.order_runs import sweep_stranded
     from oms.services.task_escalation import sweep_escalations
     from oms.temporal import (
@@ -166,6 +167,8 @@ async def _serve(
         tasks.append(asyncio.create_task(sweep_stranded(deps.db, client, settings)))
         # Tasks no run watches (a delivery exception's) escalate once overdue.
         tasks.append(asyncio.create_task(sweep_escalations(deps.db, settings)))
+        # Idempotency-Keys past their time are deleted (they already count as unused).
+        tasks.append(asyncio.create_task(sweep_idempotency_keys(deps.db, settings)))
         tracking = tracking_sender(settings, deps.carrier)
         if tracking is not None:
             tasks.append(asyncio.create_task(tracking.run()))

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     # After POST /keys/{id}/rotate the old secret keeps working this long, so the systems using
     # it can take the new one without an outage.
     key_rotation_grace: timedelta = timedelta(hours=24)
+    # An Idempotency-Key is held to the request it was first used for this long (another
+    # request with it is refused 422); after that the key is free again, and a worker's hourly
+    # sweep deletes its row (api.idempotency).
+    idempotency_keys_kept: timedelta = timedelta(hours=24)
     # The largest request body the API reads (bulk inventory syncs stream theirs, up to 256 MiB).
     max_body_bytes: int = 2 * 1024 * 1024
     # Requests a minute per API key and API process, in bursts of a tenth of it; 0: no limit.

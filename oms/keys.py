@@ -10,7 +10,10 @@ safe to import inside the workflow sandbox.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # -- workflow ids -------------------------------------------------------------------------
 
@@ -115,10 +118,11 @@ def edit_back_step(n: int) -> str:
     return f"edit-{n}-back"
 
 
-def edit_update_id(kind: str, idempotency_key: str) -> str:
-    """The id of an order edit's update for a client's Idempotency-Key: Temporal answers a
-    second update of the same id on a run with the first one's outcome."""
-    return f"edit:{kind}:{idempotency_key}"
+def edit_update_id(kind: str, token: str) -> str:
+    """The id of an order edit's update for a request under a client's Idempotency-Key (its
+    ``idempotency_token``): Temporal answers a second update of the same id on a run with the
+    first one's outcome, and attaches one sent while the first is under way to it."""
+    return f"edit:{kind}:{token}"
 
 
 def edit_ledger_part(edit: int) -> int:
@@ -151,6 +155,27 @@ class StepKey:
 
 def step_key(order_id: str, step: str) -> str:
     return str(StepKey(order_id, step))
+
+
+# -- requests under an Idempotency-Key ----------------------------------------------------
+
+
+def request_fingerprint(method: str, route: str, params: Mapping[str, str], body: Any) -> str:
+    """What a request asks, hashed: its method, its route (``/orders/{order_id}/...``), its
+    path parameters and its body, as canonical JSON (keys sorted, no spaces). The same request
+    sent again has the same fingerprint; another body, line or order has another."""
+    asked = {"method": method.upper(), "route": route, "params": dict(params), "body": body}
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_token(scope: str, idempotency_key: str, fingerprint: str) -> str:
+    """What a request under a client's Idempotency-Key is applied once by (an edit's update
+    id, a message copy's key): the key and a digest of the caller and the request. The same
+    caller's same request has the same token; another caller's (its keys are its own), or the
+    key used for another request once the first use has expired, has another."""
+    digest = hashlib.sha256(f"{scope}\n{fingerprint}".encode()).hexdigest()[:20]
+    return f"{idempotency_key}:{digest}"
 
 
 # -- sourcing profiles ---------------------------------------------------------------------
@@ -275,7 +300,7 @@ def customer_message_key(kind: str, subject: str) -> str:
 
 def customer_message_resend_key(kind: str, original_id: int, token: str) -> str:
     """A customer message sent again on request: one copy per request, named by the request's
-    ``Idempotency-Key`` (or a fresh token), so a retried request makes no second copy."""
+    ``idempotency_token`` (or a fresh token), so a retried request makes no second copy."""
     digest = hashlib.sha256(token.encode()).hexdigest()[:32]
     return customer_message_key(kind, f"resend:{original_id}:{digest}")
 

@@ -15,8 +15,9 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from api.deps import ClientDep, DbDep, IdempotencyKey, Principal, require
+from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
+from api.idempotency import Idempotency, Idempotent
 from api.live_view import live_view
 from oms.db import orders as order_repo
 from oms.db.engine import Database
@@ -48,6 +49,7 @@ REFUSALS = (
     ErrorCode.ORDER_FINAL,
     ErrorCode.ORDER_BUSY,
     ErrorCode.PAST_POINT_OF_NO_RETURN,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED,
 )
 
 
@@ -113,13 +115,21 @@ def _order(db: Database, principal: Principal, order_id: str, line_id: str | Non
 
 
 async def _edit(
-    db: Database, client: Client, order_id: str, update: Any, req: Any, key: str | None
+    db: Database,
+    client: Client,
+    order_id: str,
+    update: Any,
+    req: Any,
+    *,
+    idem: Idempotency | None,
+    body: BaseModel,
 ) -> OrderView:
-    """Send the edit (as the update of the client's key, if it gave one); a refusal (the
-    validator's or the run's answer) is a 409 with its reason; a run that has ended refuses
-    as final."""
+    """Send the edit (with an Idempotency-Key, once the key is held to this request and body,
+    as the update its token names); a refusal (the validator's or the run's answer) is a 409
+    with its reason; a run that has ended refuses as final."""
     handle = client.get_workflow_handle(order_workflow_id(order_id))
-    update_id = edit_update_id(update.__name__, key) if key is not None else None
+    token = await idem.taken(db, body) if idem is not None else None
+    update_id = edit_update_id(update.__name__, token) if token is not None else None
     try:
         result: EditResult = await handle.execute_update(update, req, id=update_id)
     except WorkflowUpdateFailedError as err:
@@ -184,14 +194,14 @@ async def cancel_line(
     principal: Editor,
     db: DbDep,
     client: ClientDep,
-    idempotency_key: IdempotencyKey = None,
+    idem: Idempotent,
 ) -> Any:
     """Cancel `quantity` units of a line (omitted: all it has left) before they are picked:
     they leave their fulfilment, their reservation is released and the authorization comes
     down to what is left; cancelling every unit of the order cancels the order. 409
     `past_point_of_no_return` once the units are being picked, packed or shipped."""
     req = await run_in_threadpool(_line_cancel, db, principal, order_id, line_id, body)
-    view = await _edit(db, client, order_id, OrderWorkflow.cancel_line, req, idempotency_key)
+    view = await _edit(db, client, order_id, OrderWorkflow.cancel_line, req, idem=idem, body=body)
     log.info("order_line_cancelled", order_id=order_id, line_id=line_id, by=principal.actor)
     return view
 
@@ -230,7 +240,7 @@ async def change_delivery(
     principal: Editor,
     db: DbDep,
     client: ClientDep,
-    idempotency_key: IdempotencyKey = None,
+    idem: Idempotent,
 ) -> Any:
     """Ship the order to another address (`address`, and with `express` at another speed)
     until a parcel is packed, or collect it at another store (`store_id`) until a store
@@ -254,7 +264,7 @@ async def change_delivery(
         await run_in_threadpool(_new_store, db, order, body.store_id)
         move = PickupStoreChange(store_id=body.store_id, actor=principal.actor)
         update: Any = OrderWorkflow.change_pickup_store
-        view = await _edit(db, client, order_id, update, move, idempotency_key)
+        view = await _edit(db, client, order_id, update, move, idem=idem, body=body)
         if view.store_id == body.store_id and order.delivery.store_id != body.store_id:
             log.info("order_pickup_store_changed", order_id=order_id, by=principal.actor)
         return view
@@ -264,7 +274,8 @@ async def change_delivery(
         )
     assert body.address is not None
     req = DeliveryChange(address=body.address, express=body.express, actor=principal.actor)
-    view = await _edit(db, client, order_id, OrderWorkflow.change_delivery, req, idempotency_key)
+    update = OrderWorkflow.change_delivery
+    view = await _edit(db, client, order_id, update, req, idem=idem, body=body)
     log.info("order_delivery_changed", order_id=order_id, by=principal.actor)
     return view
 
@@ -288,13 +299,13 @@ async def add_service(
     principal: Editor,
     db: DbDep,
     client: ClientDep,
-    idempotency_key: IdempotencyKey = None,
+    idem: Idempotent,
 ) -> Any:
     """Add a value-added service to a line before its pick, where the fulfilling location's
     profile performs it (409 `service_not_performed` otherwise). Services carry no price: the
     authorization stays as it is."""
     await run_in_threadpool(_order, db, principal, order_id, line_id)
     req = ServiceAdd(line_id=line_id, service=body.service, actor=principal.actor)
-    view = await _edit(db, client, order_id, OrderWorkflow.add_service, req, idempotency_key)
+    view = await _edit(db, client, order_id, OrderWorkflow.add_service, req, idem=idem, body=body)
     log.info("order_service_added", order_id=order_id, line_id=line_id, by=principal.actor)
     return view

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import DbDep, IdempotencyKey, Principal, require
+from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses
+from api.idempotency import Idempotent
 from api.views import as_utc
 from oms.db import customer_messages
 from oms.db import orders as order_repo
@@ -149,6 +150,7 @@ def get_message(order_id: str, message_id: MessageId, principal: Reader, db: DbD
             ErrorCode.MESSAGE_NOT_FOUND,
             ErrorCode.MESSAGE_PENDING,
             ErrorCode.MESSAGE_UNRENDERABLE,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
         ),
         200: {"description": "The copy this Idempotency-Key asked for before"},
     },
@@ -159,8 +161,8 @@ def resend_message(
     principal: Reader,
     db: DbDep,
     response: Response,
+    idem: Idempotent,
     body: ResendBody | None = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Send a message again, in the language it was written in, to the address it went to or
     to ``to`` (analysts and admins only): a new message, pending, that the sending loop takes
@@ -168,7 +170,8 @@ def resend_message(
     (a copy's copy too). It is rendered anew from its event and the order as stored now.
     Refused while the first message, or a copy of it, is still on its way. With an
     ``Idempotency-Key``, a retried request answers the copy it made (200) instead of making
-    another."""
+    another; the key with another request (another message, another ``to``) is 422
+    ``idempotency_key_reused``."""
     to = body.to if body is not None else None
     if to is not None and principal.role == "storefront":
         # A storefront's "resend" link is the customer's: to the address it went to only.
@@ -180,14 +183,17 @@ def resend_message(
         asked = _message(s, order_id, message_id, lock=True)
         # A copy's copy is the first message's: one lock and one "on its way" check for all.
         original = _message(s, order_id, asked.resend_of, lock=True) if asked.resend_of else asked
+        now = datetime.now(UTC)
+        # The key is held in this transaction: a refusal below leaves it free.
+        token = idem.take(s, body, now=now) if idem is not None else uuid.uuid4().hex
         try:
             copy, created = resend(
                 s,
                 original,
                 to=to or asked.to,
-                token=idempotency_key or uuid.uuid4().hex,
+                token=token,
                 requested_by=principal.key_id,
-                now=datetime.now(UTC),
+                now=now,
             )
         except ResendRefused as refused:
             code = ErrorCode.MESSAGE_PENDING if refused.pending else ErrorCode.MESSAGE_UNRENDERABLE

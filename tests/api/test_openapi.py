@@ -80,6 +80,23 @@ def test_every_error_answer_is_the_error_body(document: dict[str, Any]) -> None:
     assert {"order_not_found", "unauthenticated", "file_too_large"} <= set(codes)
 
 
+def test_every_operation_that_takes_an_idempotency_key_declares_its_reuse(
+    document: dict[str, Any],
+) -> None:
+    keyed = [
+        (m, p, op)
+        for m, p, op in operations(document)
+        if any(param["name"] == "Idempotency-Key" for param in op.get("parameters", []))
+    ]
+
+    assert len(keyed) == 4
+    assert [
+        (m, p)
+        for m, p, op in keyed
+        if "`idempotency_key_reused`" not in op["responses"]["422"]["description"]
+    ] == []
+
+
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [

@@ -15,12 +15,14 @@ from oms.keys import (
     fraud_review_task_id,
     fulfilment_id,
     fulfilment_workflow_id,
+    idempotency_token,
     order_event_id,
     order_of_workflow,
     order_workflow_id,
     payment_exception_task_id,
     pick_task_id,
     profile_ref,
+    request_fingerprint,
     reroute_step,
     step_key,
     stock_event_id,
@@ -90,3 +92,25 @@ def test_task_event_and_hold_ids_keep_their_shapes() -> None:
     assert fulfilment_workflow_id("WEB-1.F1") == "fulfilment-WEB-1.F1"
     assert cart_hold_workflow_id("C1") == "cart-hold-C1"
     assert sync_workflow_id("S1") == "inventory-sync-S1"
+
+
+def test_a_request_s_fingerprint_is_what_it_asks_not_how_it_is_written() -> None:
+    route = "/orders/{order_id}/lines/{line_id}/cancel"
+    asked = request_fingerprint("post", route, {"order_id": "W1", "line_id": "1"}, {"a": 1, "b": 2})
+
+    assert asked == request_fingerprint(
+        "POST", route, {"line_id": "1", "order_id": "W1"}, {"b": 2, "a": 1}
+    )
+    assert asked != request_fingerprint(
+        "POST", route, {"order_id": "W1", "line_id": "2"}, {"a": 1, "b": 2}
+    )
+    assert asked != request_fingerprint("POST", route, {"order_id": "W1", "line_id": "1"}, {"a": 1})
+
+
+def test_an_idempotency_token_is_the_key_for_one_caller_and_one_request() -> None:
+    token = idempotency_token("key1", "call-42", "f" * 64)
+
+    assert token.startswith("call-42:")
+    assert token == idempotency_token("key1", "call-42", "f" * 64)
+    assert token != idempotency_token("key2", "call-42", "f" * 64)
+    assert token != idempotency_token("key1", "call-42", "e" * 64)

@@ -1,7 +1,7 @@
 """Database tables, one module per concept. Alembic migrations (``oms/db/migrations``) create
 them; tests may too. Importing this package registers every table on SQLModel's metadata."""
 
-from oms.db.tables.access import ApiKey
+from oms.db.tables.access import ApiKey, IdempotencyKey
 from oms.db.tables.base import one_of, utcnow
 from oms.db.tables.catalogue import Product, ProductBarcode
 from oms.db.tables.fulfilment import FulfilmentProfile
@@ -51,6 +51,7 @@ __all__ = [
     "Fulfilment",
     "FulfilmentProfile",
     "FulfilmentScan",
+    "IdempotencyKey",
     "InboundEvent",
     "InventoryEvent",
     "InventoryPosition",

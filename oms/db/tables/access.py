@@ -41,3 +41,22 @@ class ApiKey(SQLModel, table=True):
     # The secret before the last rotation, valid until previous_valid_until.
     previous_hash: str | None = Field(default=None, max_length=64, index=True)
     previous_valid_until: datetime | None = _when()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An ``Idempotency-Key`` a caller used, and the request it was first used for: the same
+    key with another request is refused until the row is older than
+    ``OMS_IDEMPOTENCY_KEYS_KEPT`` (oms.db.idempotency_keys)."""
+
+    __tablename__ = "idempotency_keys"
+
+    # The id of the API key that used it (it survives a rotation): callers never share keys.
+    scope: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=100)
+    # oms.keys.request_fingerprint: method, route, path parameters and body, hashed.
+    fingerprint: str = Field(max_length=64)
+    # What a refusal names: the method and the route ("POST /orders/{order_id}/...").
+    request: str = Field(max_length=200)
+    first_used_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
