@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import IdempotencyKey, Principal, SettingsDep, authenticate
+from api.deps import REFUSALS, IdempotencyKey, Principal, SettingsDep, authenticate
 from api.errors import ApiError
 from oms.db import idempotency_keys
 from oms.db.engine import Database
@@ -104,4 +104,6 @@ def idempotency(
     )
 
 
+# Declared on every operation that takes the header (api.openapi).
+REFUSALS[idempotency] = (ErrorCode.IDEMPOTENCY_KEY_REUSED,)
 Idempotent = Annotated[Idempotency | None, Depends(idempotency)]

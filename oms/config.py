@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     key_rotation_grace: timedelta = timedelta(hours=24)
     # An Idempotency-Key is held to the request it was first used for this long (another
     # request with it is refused 422); after that the key is free again, and a worker's hourly
-    # sweep deletes its row (api.idempotency).
+    # sweep deletes its row (oms.services.idempotency_keys).
     idempotency_keys_kept: timedelta = timedelta(hours=24)
     # The largest request body the API reads (bulk inventory syncs stream theirs, up to 256 MiB).
     max_body_bytes: int = 2 * 1024 * 1024

@@ -49,7 +49,6 @@ REFUSALS = (
     ErrorCode.ORDER_FINAL,
     ErrorCode.ORDER_BUSY,
     ErrorCode.PAST_POINT_OF_NO_RETURN,
-    ErrorCode.IDEMPOTENCY_KEY_REUSED,
 )
 
 

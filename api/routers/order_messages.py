@@ -150,7 +150,6 @@ def get_message(order_id: str, message_id: MessageId, principal: Reader, db: DbD
             ErrorCode.MESSAGE_NOT_FOUND,
             ErrorCode.MESSAGE_PENDING,
             ErrorCode.MESSAGE_UNRENDERABLE,
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
         ),
         200: {"description": "The copy this Idempotency-Key asked for before"},
     },

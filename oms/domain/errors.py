@@ -149,9 +149,9 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415
     # HTTP.
     NOT_FOUND = "not_found", 404
+    METHOD_NOT_ALLOWED = "method_not_allowed", 405
     # An Idempotency-Key the caller first used for another request (api.idempotency).
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", 422
-    METHOD_NOT_ALLOWED = "method_not_allowed", 405
     # Infrastructure.
     UNAVAILABLE = "unavailable", 503
 

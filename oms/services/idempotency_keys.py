@@ -11,6 +11,7 @@ from oms.config import Settings
 from oms.db import idempotency_keys
 from oms.db.engine import Database
 from oms.logging import get_logger
+from oms.services.sweeps import every
 
 log = get_logger(__name__)
 SWEEP_EVERY = timedelta(hours=1)
@@ -26,11 +27,10 @@ def forget_expired(db: Database, settings: Settings, *, now: datetime | None = N
 async def sweep_idempotency_keys(db: Database, settings: Settings) -> None:
     """Run ``forget_expired`` every hour, for ever; a round that cannot reach the database is
     logged and tried again at the next."""
-    while True:
-        try:
-            forgotten = await asyncio.to_thread(forget_expired, db, settings)
-            if forgotten:
-                log.info("idempotency_keys_forgotten", count=forgotten)
-        except Exception as err:  # the database away: the next round tries again
-            log.warning("idempotency_key_sweep_failed", error=str(err))
-        await asyncio.sleep(SWEEP_EVERY.total_seconds())
+
+    async def one_round() -> None:
+        forgotten = await asyncio.to_thread(forget_expired, db, settings)
+        if forgotten:
+            log.info("idempotency_keys_forgotten", count=forgotten)
+
+    await every(SWEEP_EVERY, one_round, "idempotency_key_sweep")

@@ -29,6 +29,7 @@ from oms.db.tables import Order, OrderEvent
 from oms.domain.order import STORED_PAYMENT_TOKEN, OrderIn, OrderPolicy, OrderStatus, OrderView
 from oms.logging import get_logger
 from oms.run_options import order_start_options
+from oms.services.sweeps import every
 from workflows.patch_levels import starting_level
 
 log = get_logger(__name__)
@@ -146,9 +147,8 @@ async def sweep_stranded(db: Database, client: Client, settings: Settings) -> No
     """Run ``start_stranded`` every ``OMS_STRANDED_ORDER_SWEEP``, for ever; a round that cannot
     reach Temporal or the database is logged and tried again at the next."""
     seen: set[str] = set()
-    while True:
-        try:
-            await start_stranded(db, client, settings, seen=seen)
-        except Exception as err:  # Temporal or the database away: the next round tries again
-            log.warning("stranded_order_sweep_failed", error=str(err))
-        await asyncio.sleep(settings.stranded_order_sweep.total_seconds())
+
+    async def one_round() -> None:
+        await start_stranded(db, client, settings, seen=seen)
+
+    await every(settings.stranded_order_sweep, one_round, "stranded_order_sweep")

@@ -13,6 +13,7 @@ from oms.db import tasks
 from oms.db.engine import Database
 from oms.domain.tasks import TaskKind
 from oms.logging import get_logger
+from oms.services.sweeps import every
 
 log = get_logger(__name__)
 # The kinds whose owner is not a running workflow (the others escalate in their run).
@@ -35,9 +36,8 @@ def escalate_overdue(db: Database, *, now: datetime | None = None) -> list[str]:
 async def sweep_escalations(db: Database, settings: Settings) -> None:
     """Run ``escalate_overdue`` every ``OMS_TASK_ESCALATION_SWEEP``, for ever; a round that
     cannot reach the database is logged and tried again at the next."""
-    while True:
-        try:
-            await asyncio.to_thread(escalate_overdue, db)
-        except Exception as err:  # the database away: the next round tries again
-            log.warning("task_escalation_sweep_failed", error=str(err))
-        await asyncio.sleep(settings.task_escalation_sweep.total_seconds())
+    await every(
+        settings.task_escalation_sweep,
+        lambda: asyncio.to_thread(escalate_overdue, db),
+        "task_escalation_sweep",
+    )
