@@ -27,6 +27,7 @@ from oms.db import payments as ledger
 from oms.db import returns as return_repo
 from oms.db.tables import ManualTask, PaymentLedgerEntry, utcnow
 from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_outcome
+from oms.domain.order.payment_recovery import reversed_capture_payload
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.gateway_keys import capture_fulfilment, payment_key_order_id
 from oms.keys import chargeback_task_id, order_workflow_id, reversed_capture_task_id
@@ -117,15 +118,14 @@ def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
         kind=TaskKind.PAYMENT_EXCEPTION,
         order_id=entry.order_id,
         workflow_id=order_workflow_id(entry.order_id),
-        payload={
-            "fulfilment_id": fulfilment_id,
-            "amount": entry.amount,
-            "currency": entry.currency,
-            "reversed": True,
-            "idempotency_key": entry.idempotency_key,
-            "gateway_reference": entry.gateway_reference,
-            "code": entry.code,
-        },
+        payload=reversed_capture_payload(
+            fulfilment_id=fulfilment_id,
+            amount=entry.amount,
+            currency=entry.currency,
+            idempotency_key=entry.idempotency_key,
+            gateway_reference=entry.gateway_reference,
+            code=entry.code,
+        ),
     )
     log.info("capture_reversed", order_id=entry.order_id, fulfilment_id=fulfilment_id)
     return task_id
