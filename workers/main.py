@@ -152,6 +152,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     return [
         read_model.record_progress,
         read_model.emit_event,
+        read_model.record_notes,
         read_model.save_fulfilment,
         read_model.fulfilment_progress,
         tasks.open_task,

@@ -22,20 +22,28 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from oms.db import finance, outbox, tasks
+from oms.db import finance, order_notes, outbox, tasks
 from oms.db import payments as ledger
 from oms.db import returns as return_repo
 from oms.db.tables import ManualTask, PaymentLedgerEntry, utcnow
 from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_outcome
+from oms.domain.order import TimelineEntry
 from oms.domain.order.payment_recovery import reversed_capture_payload
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.gateway_keys import capture_fulfilment, payment_key_order_id
-from oms.keys import chargeback_task_id, order_workflow_id, reversed_capture_task_id
+from oms.keys import (
+    chargeback_task_id,
+    order_note_key,
+    order_workflow_id,
+    reversed_capture_task_id,
+)
 from oms.logging import get_logger
 
 log = get_logger(__name__)
 PAYMENT_CHARGEBACK = "payment.chargeback"
 CHARGEBACK_DECIDED = "payment.chargeback_decided"
+# The order's timeline says the gateway took a capture back (an order note).
+CAPTURE_REVERSED = "payment_capture_reversed"
 # How long customer service has to answer a chargeback (gateways give days, not weeks).
 CHARGEBACK_DUE = timedelta(days=5)
 
@@ -125,6 +133,18 @@ def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
             idempotency_key=entry.idempotency_key,
             gateway_reference=entry.gateway_reference,
             code=entry.code,
+        ),
+    )
+    detail = {"fulfilment_id": fulfilment_id, "amount": entry.amount, "code": entry.code}
+    order_notes.add(
+        session,
+        entry.order_id,
+        order_note_key(task_id, CAPTURE_REVERSED),
+        TimelineEntry(
+            at=utcnow(),
+            type=CAPTURE_REVERSED,
+            actor="payment_gateway",
+            detail={**detail, "task_id": task_id},
         ),
     )
     log.info("capture_reversed", order_id=entry.order_id, fulfilment_id=fulfilment_id)
