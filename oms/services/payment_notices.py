@@ -7,7 +7,8 @@
 - A capture or a refund the OMS recorded as done that failed after all is reversed: its row
   says refused, a ``payment.capture_reversed`` / ``payment.refund_failed`` event takes it
   back, and a reversed capture opens a ``payment_exception`` task for customer service (the
-  order's run may be over: the money is collected by hand, the task records the decision);
+  order's run may be over: its decision is carried out by a ``PaymentRecoveryWorkflow``,
+  ``oms.services.payment_recoveries``) and says so in the order's timeline (an order note);
   a reversed refund's claim on its capture is released (a later refund has that room).
 - A refusal that succeeded after all is left as it is for people (``conflict``): the order
   may be waiting on customer service's decision about it already.
