@@ -47,6 +47,8 @@ from oms.gateway_keys import (
     extra_void_key,
     partial_void_key,
     reauthorize_key,
+    recovery_authorize_key,
+    recovery_void_key,
     refund_key,
     void_key,
 )
@@ -65,11 +67,12 @@ class PaymentActivities:
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
-        key = (
-            authorize_key(req.order_id)
-            if req.attempt == 0
-            else reauthorize_key(req.order_id, req.attempt)
-        )
+        if req.recovery is not None:
+            key = recovery_authorize_key(req.order_id, req.recovery)
+        elif req.attempt:
+            key = reauthorize_key(req.order_id, req.attempt)
+        else:
+            key = authorize_key(req.order_id)
         attempt = _Attempt(self, "authorize", key, req.order_id, req.amount, req.currency)
         with attempt.refusals():
             auth = self.gateway.authorize(
@@ -101,11 +104,12 @@ class PaymentActivities:
 
     @activity.defn
     def void_payment(self, req: VoidRequest) -> Void:
-        key = (
-            void_key(req.order_id)
-            if req.attempt == 0
-            else extra_void_key(req.order_id, req.attempt)
-        )
+        if req.recovery is not None:
+            key = recovery_void_key(req.order_id, req.recovery)
+        elif req.attempt:
+            key = extra_void_key(req.order_id, req.attempt)
+        else:
+            key = void_key(req.order_id)
         # A void names no amount or currency: the ledger takes the authorization's.
         with self.db.reading() as s:
             authorized = ledger.entry(s, authorize_key(req.order_id))

@@ -8,8 +8,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from oms.contracts.fulfilment import SaveFulfilment
-from oms.contracts.read_model import EmitEvent, RecordProgress
-from oms.db import deliveries, fulfilments, inventory, order_edits, outbox, payments, tasks
+from oms.contracts.read_model import EmitEvent, RecordNotes, RecordProgress
+from oms.db import (
+    deliveries,
+    fulfilments,
+    inventory,
+    order_edits,
+    order_notes,
+    outbox,
+    payments,
+    tasks,
+)
 from oms.db import orders as order_repo
 from oms.db.engine import Database
 from oms.domain.fulfilment import FulfilmentProgress, FulfilmentStatus, FulfilmentView
@@ -96,6 +105,19 @@ class ReadModelActivities:
             )
         if new:
             log.info("event_emitted", type=req.type, order_id=req.order_id, event_id=req.event_id)
+        return new
+
+    @activity.defn
+    def record_notes(self, req: RecordNotes) -> int:
+        """Write timeline entries and events of an order from outside its run (idempotent:
+        each once, by its key); how many entries were new."""
+        with self.db.session() as s:
+            new = sum(order_notes.add(s, req.order_id, key, entry) for key, entry in req.notes)
+            for e in req.emit:
+                outbox.emit(
+                    s, event_id=e.event_id, type=e.type, order_id=e.order_id, payload=e.payload
+                )
+        log.info("order_notes_recorded", order_id=req.order_id, notes=new, events=len(req.emit))
         return new
 
     @activity.defn

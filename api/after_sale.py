@@ -1,12 +1,14 @@
 """What happens to an order after its run: carrier tracking laid over the order's view (the
-run has ended by the time parcels move; the read model knows where they are)."""
+run has ended by the time parcels move; the read model knows where they are), and the notes
+written outside the run (a capture the gateway reversed, customer service's decision on it
+carried out) in its timeline."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from api.views import as_utc
-from oms.db import deliveries
+from oms.db import deliveries, order_notes
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.engine import Database
 from oms.db.tables import Fulfilment, Order, ShipmentEvent
@@ -54,6 +56,14 @@ def with_delivery(
     return view.model_copy(update=update)
 
 
+def with_notes(view: OrderView, notes: list[TimelineEntry]) -> OrderView:
+    """The view with the order's notes in its timeline, by time."""
+    if not notes:
+        return view
+    timeline = sorted([*view.timeline, *notes], key=lambda entry: entry.at)
+    return view.model_copy(update={"timeline": timeline})
+
+
 def _utc(at: datetime | None) -> datetime | None:
     return as_utc(at) if at is not None else None
 
@@ -63,4 +73,5 @@ def after_sale(db: Database, view: OrderView) -> OrderView:
         row = s.get(Order, view.order_id)
         shipments = fulfilment_repo.for_order(s, view.order_id)
         events = deliveries.history(s, view.order_id)
-    return with_delivery(view, row, shipments, events)
+        notes = order_notes.for_order(s, view.order_id)
+    return with_notes(with_delivery(view, row, shipments, events), notes)

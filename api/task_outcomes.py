@@ -57,7 +57,7 @@ OUTCOMES: dict[TaskKind, type[BaseModel]] = {
     # The order's run ended before the parcel failed: the outcome is the record.
     TaskKind.DELIVERY_EXCEPTION: DeliveryOutcome,
     # A capture the gateway refused: the order waits for this decision before it ends (one
-    # the gateway reversed after the fact: the decision is the record, carried out by hand).
+    # the gateway reversed after the fact: a PaymentRecoveryWorkflow carries it out).
     TaskKind.PAYMENT_EXCEPTION: PaymentDecision,
     # A card holder disputes a capture: accepted or disputed with the gateway; the record.
     TaskKind.CHARGEBACK: ChargebackOutcome,

@@ -154,13 +154,17 @@ EVENTS: list[EventType] = [
     EventType(
         "payment.capture_failed.<fulfilment_id>",
         1,
-        "a shipped fulfilment's capture failed; a payment_exception task opens",
-        obj({**ORDER, "fulfilment_id": STRING, "amount": INT}),
+        "a shipped fulfilment's capture failed; a payment_exception task opens. A try customer "
+        "service asked for that the gateway refused in turn is `payment.capture_failed."
+        "<fulfilment_id>.<attempt>` (a capture the gateway reversed after the fact: its "
+        "recovery's tries)",
+        obj({**ORDER, "fulfilment_id": STRING, "amount": INT}, {"attempt": INT}),
     ),
     EventType(
         "payment.written_off.<fulfilment_id>",
         1,
-        "customer service gave up a refused capture: the goods are gone, the money too",
+        "customer service gave up a refused capture, or one the gateway reversed after the "
+        "fact: the goods are gone, the money too",
         obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
     ),
     EventType(
@@ -178,7 +182,8 @@ EVENTS: list[EventType] = [
     EventType(
         "payment.capture_reversed",
         1,
-        "the gateway says a capture it had answered as done failed; a payment_exception task opens",
+        "the gateway says a capture it had answered as done failed; a payment_exception task "
+        "opens, whose decision a PaymentRecoveryWorkflow carries out",
         obj({**CAPTURED, "code": STRING}),
     ),
     EventType(

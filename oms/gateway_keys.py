@@ -6,6 +6,8 @@ inside the workflow sandbox.
 
 from __future__ import annotations
 
+import hashlib
+
 
 def authorize_key(order_id: str) -> str:
     return f"{order_id}:authorize"
@@ -50,6 +52,26 @@ _REFUND_OF_CAPTURE = "@"  # <order>:refund:<return id>[.<attempt>]@<capture id>
 def capture_again_key(fulfilment_id: str, action: str, attempt: int) -> str:
     """The shipment key of a refused capture made again (retried or on a fresh authorization)."""
     return f"{fulfilment_id}{_CAPTURE_AGAIN}{action}{attempt}"
+
+
+def recovery_try(fulfilment_id: str, reversed_key: str, action: str, attempt: int) -> str:
+    """One try at collecting a capture the gateway reversed after the fact: the shipment key of
+    its capture and, with the order, the keys of the authorization and the void it may make
+    (``<fulfilment>~<hash of the reversed capture's key>-<action><attempt>``). Apart from the
+    order's own tries of the fulfilment (``capture_again_key``) and from the recovery of
+    another reversal of it."""
+    digest = hashlib.sha256(reversed_key.encode()).hexdigest()[:12]
+    return f"{fulfilment_id}{_CAPTURE_AGAIN}{digest}-{action}{attempt}"
+
+
+def recovery_authorize_key(order_id: str, try_: str) -> str:
+    """The fresh authorization of a recovery's try (``recovery_try``)."""
+    return f"{order_id}:reauthorize:{try_}"
+
+
+def recovery_void_key(order_id: str, try_: str) -> str:
+    """The void of a recovery's fresh authorization whose capture was refused."""
+    return f"{order_id}:void:{try_}"
 
 
 def return_refund_for(return_id: str, attempt: int, capture_id: str) -> str:

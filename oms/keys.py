@@ -55,6 +55,12 @@ def sync_workflow_id(sync_id: str) -> str:
     return f"inventory-sync-{sync_id}"
 
 
+def payment_recovery_workflow_id(task_id: str) -> str:
+    """The run that carries out customer service's decision on a reversed capture's task: one
+    per task, so a decision sent twice is carried out once."""
+    return f"payment-recovery-{task_id}"
+
+
 # -- fulfilments --------------------------------------------------------------------------
 
 
@@ -213,10 +219,11 @@ def payment_exception_task_id(fulfilment_id: str) -> str:
     return f"payment-exception-{fulfilment_id}"
 
 
-def reversed_capture_task_id(idempotency_key: str) -> str:
+def reversed_capture_task_id(idempotency_key: str, attempt: int = 0) -> str:
     """The payment exception of a capture the gateway reversed after the fact (its key,
-    hashed to keep the id short)."""
-    return f"payment-reversed-{_digest(idempotency_key)}"
+    hashed to keep the id short); ``attempt`` n: the task of its n-th recovery, refused too."""
+    base = f"payment-reversed-{_digest(idempotency_key)}"
+    return f"{base}-{attempt}" if attempt else base
 
 
 def chargeback_task_id(gateway: str, chargeback_id: str) -> str:
@@ -310,6 +317,18 @@ def email_message_id(message_key: str, domain: str) -> str:
     server or a mail client can tell a resent copy from a new message."""
     digest = hashlib.sha256(message_key.encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
+
+
+def recovery_event_id(task_id: str, event_type: str) -> str:
+    """An event of a reversed capture's recovery: once per type per task decided (the order's
+    own tries of the same fulfilment have theirs)."""
+    return f"{task_id}:{event_type}"
+
+
+def order_note_key(subject: str, entry_type: str) -> str:
+    """A timeline entry written outside the order's run (a reversal, a recovery's outcome):
+    once per type per subject (the payment key reversed, the task decided)."""
+    return f"{subject}:{entry_type}"
 
 
 def order_edit_event_id(order_id: str, event_type: str, edit: int) -> str:

@@ -43,6 +43,7 @@ from workflows.customer_messages import CustomerMessagesWorkflow, MessagesSettin
 from workflows.fulfilment import FulfilmentWorkflow
 from workflows.inventory_sync import InventorySyncWorkflow
 from workflows.order import OrderWorkflow
+from workflows.payment_recovery import PaymentRecoveryWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.webhook_relay import RelaySettings, WebhookRelayWorkflow
 
@@ -56,6 +57,7 @@ WORKFLOWS = [
     WebhookRelayWorkflow,
     CustomerMessagesWorkflow,
     AffinityRefreshWorkflow,
+    PaymentRecoveryWorkflow,
 ]
 
 
@@ -152,6 +154,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     return [
         read_model.record_progress,
         read_model.emit_event,
+        read_model.record_notes,
         read_model.save_fulfilment,
         read_model.fulfilment_progress,
         tasks.open_task,

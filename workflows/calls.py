@@ -30,7 +30,7 @@ from oms.contracts.payments import (
     Void,
     VoidRequest,
 )
-from oms.contracts.read_model import EmitEvent, RecordProgress
+from oms.contracts.read_model import EmitEvent, RecordNotes, RecordProgress
 from oms.contracts.recommendations import RefreshRequest, RefreshResult
 from oms.contracts.returns import ApplyGrades, RecordReturn, RefundOutcome, RefundReturn
 from oms.contracts.shipping import (
@@ -63,6 +63,11 @@ def record_progress(req: RecordProgress) -> int:
 @activity.defn(name="emit_event")
 def emit_event(req: EmitEvent) -> bool:
     _declared_only("emit_event")
+
+
+@activity.defn(name="record_notes")
+def record_notes(req: RecordNotes) -> int:
+    _declared_only("record_notes")
 
 
 @activity.defn(name="fulfilment_progress")

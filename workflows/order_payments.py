@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from oms.gateway_keys import capture_again_key
     from oms.keys import invoice_number, payment_exception_task_id
     from workflows import calls
+    from workflows.capture_again import capture_again
     from workflows.human_tasks import HumanTask, wait_for_people
     from workflows.order_steps import activity_failure
     from workflows.patch_levels import OrderPatches
@@ -255,30 +256,34 @@ class PaymentRecovery(OrderPatches):
             )
             return
         attempt = exc.attempt + 1
-        auth_id = self.state.payment.authorization_id
-        if r.action is PaymentAction.REAUTHORIZE:
+
+        async def authorize() -> Any:
             auth = await self._authorize_again(exc.amount, "authorize the refused capture afresh")
-            auth_id = auth.authorization_id if auth is not None else None
             if auth is not None:
                 self.state.authorized_for_exception(auth.amount)
-        captured = None
-        if auth_id is not None:
-            try:
-                captured = await self._call_service(
-                    calls.capture_payment,
-                    CaptureRequest(
-                        order_id=self.order.id,
-                        shipment_key=capture_again_key(exc.fulfilment_id, r.action.value, attempt),
-                        authorization_id=auth_id,
-                        amount=exc.amount,
-                        currency=self.order.currency,
-                    ),
-                    SETTLEMENT_ACTIVITY,
-                    f"capture {format_minor(exc.amount, self.order.currency)} again "
-                    f"({r.action.value})",
-                )
-            except FailureError as err:
-                workflow.logger.info("capture refused again: %s", err)
+            return auth
+
+        async def capture(auth_id: str) -> Any:
+            return await self._call_service(
+                calls.capture_payment,
+                CaptureRequest(
+                    order_id=self.order.id,
+                    shipment_key=capture_again_key(exc.fulfilment_id, r.action.value, attempt),
+                    authorization_id=auth_id,
+                    amount=exc.amount,
+                    currency=self.order.currency,
+                ),
+                SETTLEMENT_ACTIVITY,
+                f"capture {format_minor(exc.amount, self.order.currency)} again ({r.action.value})",
+            )
+
+        captured = await capture_again(
+            r.action,
+            self.state.payment.authorization_id,
+            authorize=authorize,
+            capture=capture,
+            let_go=self._let_go,
+        )
         if captured is not None:
             self.state.payment_captured(exc.fulfilment_id, captured.amount, now)
             self.state.exception_resolved(exc.fulfilment_id, r.action.value, r.actor, now)
@@ -286,8 +291,6 @@ class PaymentRecovery(OrderPatches):
             if ended is not None:
                 await self._invoice(ended)
             return
-        if r.action is PaymentAction.REAUTHORIZE and auth_id is not None:
-            await self._let_go(auth_id)  # its hold on the card goes with its refused capture
         # Refused again: a new task for customer service.
         task_id = self._capture_refused(exc.fulfilment_id, exc.amount, attempt)
         detail = {"fulfilment_id": exc.fulfilment_id, "amount": exc.amount, "attempt": attempt}

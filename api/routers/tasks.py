@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import ClientDep, DbDep, Principal, require
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import RunEnded, run_update
 from api.openapi import schema_of
+from api.payment_decisions import decide_payment
 from api.task_outcomes import (
     OUTCOMES,
     CompleteBody,
@@ -32,7 +33,7 @@ from oms.domain import reason_codes as reasons
 from oms.domain.errors import ErrorCode
 from oms.domain.fraud import FraudReviewDecision
 from oms.domain.inbound import ChargebackOutcome
-from oms.domain.order.payment_recovery import PaymentDecision, PaymentResolution
+from oms.domain.order.payment_recovery import PaymentDecision
 from oms.domain.reason_codes import ReasonUsage
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.logging import get_logger
@@ -290,6 +291,7 @@ async def complete_task(
     principal: Analyst,
     db: DbDep,
     client: ClientDep,
+    settings: SettingsDep,
     body: Annotated[dict[str, Any], Body()],
 ) -> Any:
     """Complete a task with the outcome its kind takes, and tell the workflow that owns it:
@@ -298,7 +300,8 @@ async def complete_task(
     `return_qc` reason code; a failed delivery `{"resolution": "reshipped" | "refunded" |
     "redelivery_booked" | "closed", "note"}`; a refused capture `{"action": "retry" |
     "reauthorize" | "write_off", "reason"}`, which the order carries out before it ends (a
-    capture the gateway reversed after the fact: recorded, carried out by hand); a chargeback
+    capture the gateway reversed after the fact, `"reversed": true`: a `PaymentRecoveryWorkflow`
+    carries it out, whether the order's run is over or not, once per task); a chargeback
     `{"decision": "accept" | "dispute", "note"}`, announced as `payment.chargeback_decided`.
     An unclaimed task may be completed by any analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
@@ -312,16 +315,8 @@ async def complete_task(
             await _decide_review(client, task, outcome, principal)
         elif isinstance(outcome, ChargebackOutcome):
             await run_in_threadpool(_chargeback_decided, db, done, outcome, principal)
-        elif isinstance(outcome, PaymentDecision) and not task.payload.get("reversed"):
-            resolution = PaymentResolution(
-                fulfilment_id=str(task.payload["fulfilment_id"]),
-                action=outcome.action,
-                reason=outcome.reason,
-                actor=principal.actor,
-            )
-            await run_update(
-                client, task.workflow_id, OrderWorkflow.resolve_payment, resolution, what="order"
-            )
+        elif isinstance(outcome, PaymentDecision):
+            await decide_payment(db, client, settings, task, outcome, principal.actor)
         elif isinstance(outcome, QcOutcome):
             result = QcResult(grades=outcome.grades, actor=principal.actor)
             await run_update(

@@ -17,7 +17,8 @@ a refund of a capture this simulator does not know is ``unknown_capture``.
 issuer may refuse a capture after authorizing: a test hook, and a way to rehearse payment
 exceptions in ``oms dev``. ``reverse(key, code)`` makes a capture or a refund it answered as
 done fail after the fact (its transaction is no longer listed), as a gateway's late notice
-says (``oms.connectors.payment_notices`` sends it).
+says (``oms.connectors.payment_notices`` sends it); a reversed capture took no money, so its
+authorization may be captured for that amount again (under a new key).
 
 Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
 gives the same answer because tokens are fixed and an authorization only gets less capturable
@@ -194,7 +195,8 @@ class SimulatedPaymentGateway:
 
     def reverse(self, idempotency_key: str, code: str) -> GatewayTransaction:
         """A capture or a refund done under this key fails after the fact: no longer one of
-        the gateway's transactions. The transaction it was; KeyError when there is none."""
+        the gateway's transactions, and a capture's amount no longer counts against its
+        authorization. The transaction it was; KeyError when there is none."""
         done = next((t for t in self.transactions() if t.idempotency_key == idempotency_key), None)
         if done is None or done.operation not in ("capture", "refund"):
             raise KeyError(idempotency_key)
@@ -202,6 +204,10 @@ class SimulatedPaymentGateway:
             self._db.execute(
                 "INSERT OR IGNORE INTO reversals VALUES (?, ?)", (idempotency_key, code)
             )
+            auth = self._load(done.authorization_id) if done.operation == "capture" else None
+            if auth is not None:
+                auth.captured -= done.amount
+                self._save(auth)
         return done
 
     partial_voids = True

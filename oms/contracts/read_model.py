@@ -29,3 +29,12 @@ class RecordProgress(BaseModel):
     emit: list[EmitEvent] = Field(default_factory=list)
     # The order as its edits left it (a new address, a line's services); None: not edited.
     edited: OrderIn | None = None
+
+
+class RecordNotes(BaseModel):
+    """Timeline entries (each under its key) and outbox events of an order, written from
+    outside its run (a reversed capture's recovery) in one transaction, each once."""
+
+    order_id: str
+    notes: list[tuple[str, TimelineEntry]] = Field(default_factory=list)
+    emit: list[EmitEvent] = Field(default_factory=list)

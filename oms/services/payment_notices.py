@@ -7,7 +7,8 @@
 - A capture or a refund the OMS recorded as done that failed after all is reversed: its row
   says refused, a ``payment.capture_reversed`` / ``payment.refund_failed`` event takes it
   back, and a reversed capture opens a ``payment_exception`` task for customer service (the
-  order's run may be over: the money is collected by hand, the task records the decision);
+  order's run may be over: its decision is carried out by a ``PaymentRecoveryWorkflow``,
+  ``oms.services.payment_recoveries``) and says so in the order's timeline (an order note);
   a reversed refund's claim on its capture is released (a later refund has that room).
 - A refusal that succeeded after all is left as it is for people (``conflict``): the order
   may be waiting on customer service's decision about it already.
@@ -22,19 +23,28 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from oms.db import finance, outbox, tasks
+from oms.db import finance, order_notes, outbox, tasks
 from oms.db import payments as ledger
 from oms.db import returns as return_repo
 from oms.db.tables import ManualTask, PaymentLedgerEntry, utcnow
 from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_outcome
+from oms.domain.order import TimelineEntry
+from oms.domain.order.payment_recovery import reversed_capture_payload
 from oms.domain.tasks import TaskKind, TaskStatus
 from oms.gateway_keys import capture_fulfilment, payment_key_order_id
-from oms.keys import chargeback_task_id, order_workflow_id, reversed_capture_task_id
+from oms.keys import (
+    chargeback_task_id,
+    order_note_key,
+    order_workflow_id,
+    reversed_capture_task_id,
+)
 from oms.logging import get_logger
 
 log = get_logger(__name__)
 PAYMENT_CHARGEBACK = "payment.chargeback"
 CHARGEBACK_DECIDED = "payment.chargeback_decided"
+# The order's timeline says the gateway took a capture back (an order note).
+CAPTURE_REVERSED = "payment_capture_reversed"
 # How long customer service has to answer a chargeback (gateways give days, not weeks).
 CHARGEBACK_DUE = timedelta(days=5)
 
@@ -117,15 +127,26 @@ def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
         kind=TaskKind.PAYMENT_EXCEPTION,
         order_id=entry.order_id,
         workflow_id=order_workflow_id(entry.order_id),
-        payload={
-            "fulfilment_id": fulfilment_id,
-            "amount": entry.amount,
-            "currency": entry.currency,
-            "reversed": True,
-            "idempotency_key": entry.idempotency_key,
-            "gateway_reference": entry.gateway_reference,
-            "code": entry.code,
-        },
+        payload=reversed_capture_payload(
+            fulfilment_id=fulfilment_id,
+            amount=entry.amount,
+            currency=entry.currency,
+            idempotency_key=entry.idempotency_key,
+            gateway_reference=entry.gateway_reference,
+            code=entry.code,
+        ),
+    )
+    detail = {"fulfilment_id": fulfilment_id, "amount": entry.amount, "code": entry.code}
+    order_notes.add(
+        session,
+        entry.order_id,
+        order_note_key(task_id, CAPTURE_REVERSED),
+        TimelineEntry(
+            at=utcnow(),
+            type=CAPTURE_REVERSED,
+            actor="payment_gateway",
+            detail={**detail, "task_id": task_id},
+        ),
     )
     log.info("capture_reversed", order_id=entry.order_id, fulfilment_id=fulfilment_id)
     return task_id

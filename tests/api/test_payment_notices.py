@@ -143,6 +143,12 @@ async def test_a_capture_that_failed_after_the_fact_is_reversed_and_given_to_peo
     task = await _task(api, "payment_exception")
     assert task["id"] == answer.json()["task_id"]
     assert task["payload"]["reversed"] is True
+    # The order's timeline says so, after the run's own entries.
+    view = await api.until(
+        body["id"], lambda v: "payment_capture_reversed" in [t["type"] for t in v["timeline"]]
+    )
+    assert view["timeline"][-1]["type"] == "payment_capture_reversed"
+    assert view["timeline"][-1]["detail"]["task_id"] == task["id"]
     done = await api.http.post(
         f"/tasks/{task['id']}/complete",
         json={"action": "write_off", "reason": "customer unreachable"},

@@ -173,6 +173,31 @@ def test_capturing_above_the_authorized_amount_is_refused() -> None:
     assert gateway.state(auth.authorization_id).captured == 800
 
 
+def test_a_capture_reversed_after_the_fact_can_be_captured_again_under_a_new_key() -> None:
+    gateway = SimulatedPaymentGateway()
+    auth = authorize_ok(gateway, amount=1_000)
+    gateway.capture(
+        idempotency_key="cap-1",
+        authorization_id=auth.authorization_id,
+        amount=1_000,
+        currency="EUR",
+    )
+
+    gateway.reverse("cap-1", "insufficient_funds")
+    again = gateway.capture(
+        idempotency_key="cap-2",
+        authorization_id=auth.authorization_id,
+        amount=1_000,
+        currency="EUR",
+    )
+
+    assert again.amount == 1_000
+    assert gateway.state(auth.authorization_id).captured == 1_000
+    assert [t.idempotency_key for t in gateway.transactions() if t.operation == "capture"] == [
+        "cap-2"
+    ]
+
+
 def test_void_releases_only_what_is_not_captured() -> None:
     gateway = SimulatedPaymentGateway()
     auth = authorize_ok(gateway, amount=1_000)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from oms.gateway_keys import authorize_key, capture_key, void_key
+from oms.gateway_keys import (
+    authorize_key,
+    capture_again_key,
+    capture_fulfilment,
+    capture_key,
+    payment_key_order_id,
+    recovery_authorize_key,
+    recovery_try,
+    recovery_void_key,
+    void_key,
+)
 from oms.keys import (
     INITIAL_STEP,
     StepKey,
@@ -20,10 +30,12 @@ from oms.keys import (
     order_of_workflow,
     order_workflow_id,
     payment_exception_task_id,
+    payment_recovery_workflow_id,
     pick_task_id,
     profile_ref,
     request_fingerprint,
     reroute_step,
+    reversed_capture_task_id,
     step_key,
     stock_event_id,
     stock_step,
@@ -114,3 +126,28 @@ def test_an_idempotency_token_is_the_key_for_one_caller_and_one_request() -> Non
     assert token == idempotency_token("key1", "call-42", "f" * 64)
     assert token != idempotency_token("key2", "call-42", "f" * 64)
     assert token != idempotency_token("key1", "call-42", "e" * 64)
+
+
+def test_a_recovery_keys_each_try_apart_from_the_orders_own_and_from_other_reversals() -> None:
+    # The order's retry of WEB-1.F1 and two recoveries of reversed captures of it: a key
+    # shared with any of them would be answered by the gateway with that operation.
+    tries = {
+        capture_again_key("WEB-1.F1", "retry", 1),
+        recovery_try("WEB-1.F1", "WEB-1:capture:WEB-1.F1", "retry", 1),
+        recovery_try("WEB-1.F1", "WEB-1:capture:WEB-1.F1~retry1", "retry", 1),
+        recovery_try("WEB-1.F1", "WEB-1:capture:WEB-1.F1", "retry", 2),
+        recovery_try("WEB-1.F1", "WEB-1:capture:WEB-1.F1", "reauthorize", 1),
+    }
+    try_ = recovery_try("WEB-1.F1", "WEB-1:capture:WEB-1.F1", "reauthorize", 1)
+    keys = [capture_key("WEB-1", try_), recovery_authorize_key("WEB-1", try_)]
+    keys.append(recovery_void_key("WEB-1", try_))
+
+    assert len(tries) == 5
+    assert capture_fulfilment(keys[0]) == "WEB-1.F1"
+    assert [payment_key_order_id(k) for k in keys] == ["WEB-1"] * 3
+    assert reversed_capture_task_id("WEB-1:capture:WEB-1.F1", 2) == (
+        f"{reversed_capture_task_id('WEB-1:capture:WEB-1.F1')}-2"
+    )
+    assert payment_recovery_workflow_id("payment-reversed-ab") == (
+        "payment-recovery-payment-reversed-ab"
+    )

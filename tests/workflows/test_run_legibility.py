@@ -1,4 +1,5 @@
-"""What ops see of order and fulfilment runs in Temporal (the dev server's real visibility):
+"""What ops see of order, fulfilment and payment recovery runs in Temporal (the dev server's
+real visibility):
 summaries and details, current details, search attributes kept current, a summary on every
 activity and timer, and no personal data in any of it."""
 
@@ -17,7 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from oms.db.engine import Database
 from oms.domain.fulfilment import PickedLine, PickReport
-from oms.keys import fulfilment_workflow_id
+from oms.domain.order.payment_recovery import PaymentAction
+from oms.gateway_keys import capture_key
+from oms.keys import fulfilment_workflow_id, payment_recovery_workflow_id
 from oms.temporal import (
     CANCEL_REASON,
     DUE_AT,
@@ -31,6 +34,7 @@ from oms.temporal import (
 )
 from tests.factories import order, seed
 from tests.workflows.harness import running, until
+from tests.workflows.test_reversed_capture_recovery import decide, reverse, shipped_and_completed
 
 PERSONAL = ("alice@example.com", "Alice", "rue de Rivoli", "75001", "tok_ok")
 STOCK = {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 3}
@@ -212,3 +216,35 @@ async def test_a_parcel_ready_for_collection_waits_on_the_customer(
         await h.collected(fid)
         await handle.result()
     await eventually_attributes(handle, {"OrderStatus": "COMPLETED", "WaitingOn": "none"})
+
+
+async def test_a_reversed_captures_recovery_says_what_it_carries_out_and_for_which_order(
+    dev_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    client = dev_env.client
+    async with running(client, db) as h:
+        # Given an order whose capture the gateway reversed, retried and refused again
+        fid = await shipped_and_completed(h, "LEG-4")
+        reversed_task = reverse(h, capture_key("LEG-4", fid))
+        h.payments.refuse_captures(1)
+        await decide(h, reversed_task, PaymentAction.RETRY)
+
+    # Then its run names the order, the fulfilment, the decision and the amount, no one's
+    # details, and every step it took
+    handle = client.get_workflow_handle(payment_recovery_workflow_id(reversed_task.id))
+    desc = await handle.describe()
+    assert await desc.static_summary() == (
+        f"payment recovery · order LEG-4 · retry 48.97 EUR for {fid} (try 1)"
+    )
+    assert f"`{reversed_task.id}-1`" in (await desc.static_details() or "")
+    assert desc.typed_search_attributes.get(ORDER_ID) == "LEG-4"
+    text = await everything_shown(client, handle.id)
+    assert not [p for p in PERSONAL if p in text]
+    events = (await handle.fetch_history()).events
+    found = {k: [json.loads(s) for s in v] for k, v in summaries_of(list(events)).items()}
+    assert found["activity"] == ["capture 48.97 EUR again (retry)"]
+    assert found["marker"] == [
+        "open the payment_exception task",
+        "record the outcome on the order (payment_capture_failed)",
+    ]

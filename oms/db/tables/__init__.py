@@ -15,7 +15,14 @@ from oms.db.tables.inventory import (
     SafetyRule,
 )
 from oms.db.tables.messages import CustomerMessage
-from oms.db.tables.orders import Fulfilment, ManualTask, Order, OrderEvent, OutboxEvent
+from oms.db.tables.orders import (
+    Fulfilment,
+    ManualTask,
+    Order,
+    OrderEvent,
+    OrderNote,
+    OutboxEvent,
+)
 from oms.db.tables.payments import PaymentLedgerEntry, PaymentToken
 from oms.db.tables.picking import FulfilmentScan, PickWave, PickWaveLine, ProductLocation
 from oms.db.tables.places import Channel, Location, Network, NetworkLocation
@@ -65,6 +72,7 @@ __all__ = [
     "NetworkLocation",
     "Order",
     "OrderEvent",
+    "OrderNote",
     "OutboxEvent",
     "PaymentLedgerEntry",
     "PaymentToken",

@@ -69,6 +69,23 @@ class OrderEvent(SQLModel, table=True):
     at: datetime = timestamp(nullable=False)
 
 
+class OrderNote(SQLModel, table=True):
+    """A timeline entry of an order written outside its run (a capture the gateway reversed, a
+    decision on it carried out after the run's end): once per key. The order's view lays them
+    over the run's own timeline, by time."""
+
+    __tablename__ = "order_notes"
+    __table_args__ = (UniqueConstraint("key", name="uq_order_note_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    order_id: str = Field(max_length=64, index=True)
+    type: str = Field(max_length=64)
+    actor: str = Field(max_length=128)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = timestamp(nullable=False)
+
+
 class ManualTask(SQLModel, table=True):
     """Human work: fraud reviews, pick lists. Each belongs to a workflow it signals."""
 
