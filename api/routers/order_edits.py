@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, DbDep, Principal, require
 from api.errors import ApiError, error_responses
@@ -130,7 +130,12 @@ async def _edit(
     token = await idem.taken(db, body) if idem is not None else None
     update_id = edit_update_id(update.__name__, token) if token is not None else None
     try:
-        result: EditResult = await handle.execute_update(update, req, id=update_id)
+        earlier = await _sent_bare(handle, update, idem.key) if idem is not None else None
+        result: EditResult = (
+            earlier
+            if earlier is not None
+            else await handle.execute_update(update, req, id=update_id)
+        )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         code = ErrorCode.ORDER_BUSY
@@ -152,6 +157,20 @@ async def _edit(
         field = "store_id" if reason is ErrorCode.NOT_AVAILABLE_AT_STORE else None
         raise ApiError(reason, result.message or "refused", field)
     return await live_view(db, client, order_id)
+
+
+async def _sent_bare(handle: WorkflowHandle[Any, Any], update: Any, key: str) -> EditResult | None:
+    """The outcome of the edit an API of before sent under the bare key (its update id was
+    the key alone, before keys were held to their request): a retry that straddles the upgrade
+    is answered by it, not applied a second time. None when there is none."""
+    bare = handle.get_update_handle_for(update, edit_update_id(update.__name__, key))
+    try:
+        result: EditResult = await bare.result()
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return result
 
 
 def _line_cancel(

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, error_responses
@@ -21,6 +22,7 @@ from oms.db.tables import CustomerMessage
 from oms.domain.errors import ErrorCode
 from oms.domain.messages import Locale, MessageKind, MessageStatus
 from oms.domain.order.model import Email
+from oms.keys import customer_message_resend_key
 from oms.services.customer_messages import ResendRefused, resend
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -61,6 +63,11 @@ class MessageList(BaseModel):
     order_id: str
     items: list[MessageOut]
     next_after: int | None = Field(description="Pass as `after` for the next page; null: none")
+
+
+def _made_under(s: Session, original: CustomerMessage, key: str) -> CustomerMessage | None:
+    assert original.id is not None
+    return customer_messages.by_key(s, customer_message_resend_key(original.kind, original.id, key))
 
 
 def _out(row: CustomerMessage) -> MessageOut:
@@ -185,14 +192,21 @@ def resend_message(
         now = datetime.now(UTC)
         # The key is held in this transaction: a refusal below leaves it free.
         token = idem.take(s, body, now=now) if idem is not None else uuid.uuid4().hex
+        # A copy an API of before made under the bare key (before keys were held to their
+        # request): a retry that straddles the upgrade answers it instead of making another.
+        bare = _made_under(s, original, idem.key) if idem is not None else None
         try:
-            copy, created = resend(
-                s,
-                original,
-                to=to or asked.to,
-                token=token,
-                requested_by=principal.key_id,
-                now=now,
+            copy, created = (
+                (bare, False)
+                if bare is not None
+                else resend(
+                    s,
+                    original,
+                    to=to or asked.to,
+                    token=token,
+                    requested_by=principal.key_id,
+                    now=now,
+                )
             )
         except ResendRefused as refused:
             code = ErrorCode.MESSAGE_PENDING if refused.pending else ErrorCode.MESSAGE_UNRENDERABLE

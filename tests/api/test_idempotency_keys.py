@@ -12,11 +12,15 @@ import httpx
 from sqlmodel import select
 
 from oms.db import orders as order_repo
-from oms.db.tables import IdempotencyKey
+from oms.db.tables import CustomerMessage, IdempotencyKey
+from oms.domain.order.edits import LineCancel
+from oms.keys import edit_update_id, order_workflow_id
+from oms.services.customer_messages import resend
 from tests.api.conftest import Api, Json, error_of, order_body
 from tests.api.test_message_resend import confirmation_of
 from tests.api.test_order_edits import LYON
 from tests.api.test_order_messages import send_messages
+from workflows.order import OrderWorkflow
 
 KEY = "call-42"
 CANCEL_ONE = {"quantity": 1, "reason_code": "customer_request"}
@@ -203,3 +207,56 @@ async def test_a_resend_key_kept_no_longer_makes_a_new_copy_for_another_address(
     assert made.status_code == 201, made.text
     assert later.status_code == 201, later.text
     assert later.json()["to"] == "sam.right@example.com"
+
+
+async def test_a_retry_of_an_edit_an_api_of_before_sent_under_the_bare_key_is_not_applied_again(
+    api: Api,
+) -> None:
+    # An API of before the keys were held to their request sent the cancel as the update the
+    # bare key named; the client's retry reaches an upgraded API with the same key and body.
+    order_id, url = await _order(api)
+    before = api.harness.client.get_workflow_handle(order_workflow_id(order_id))
+    sent = LineCancel(line_id="1", quantity=1, code="customer_request", actor="analyst")
+    await before.execute_update(
+        OrderWorkflow.cancel_line, sent, id=edit_update_id("cancel_line", KEY)
+    )
+
+    retry = await api.http.post(f"{url}/lines/1/cancel", json=CANCEL_ONE, headers=_keyed(api))
+
+    assert retry.status_code == 200, retry.text
+    assert _cancels(retry.json()) == [1, 0, 1]
+
+
+async def test_a_retry_of_a_resend_an_api_of_before_made_under_the_bare_key_answers_its_copy(
+    api: Api,
+) -> None:
+    oid, first = await confirmation_of(api)
+    send_messages(api)
+    with api.db.session() as s:  # the copy as an API of before named it: by the bare key
+        original = s.get(CustomerMessage, first)
+        assert original is not None
+        copy, _ = resend(
+            s, original, to=original.to, token=KEY, requested_by="k", now=datetime.now(UTC)
+        )
+        made = copy.id
+
+    retry = await api.http.post(f"/orders/{oid}/messages/{first}/resend", headers=_keyed(api))
+
+    assert (retry.status_code, retry.json()["id"]) == (200, made), retry.text
+    listed = await api.http.get(f"/orders/{oid}/messages", headers=api.auth("analyst"))
+    assert [m["resend_of"] for m in listed.json()["items"]] == [None, first]
+
+
+async def test_a_resend_refused_while_the_message_is_on_its_way_leaves_its_key_free(
+    api: Api,
+) -> None:
+    oid, first = await confirmation_of(api)  # written, not sent yet
+    url = f"/orders/{oid}/messages/{first}/resend"
+
+    pending = await api.http.post(url, headers=_keyed(api))
+    send_messages(api)
+    elsewhere = await api.http.post(url, json={"to": "sam.right@example.com"}, headers=_keyed(api))
+
+    assert error_of(pending)["code"] == "message_pending", pending.text
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert elsewhere.json()["to"] == "sam.right@example.com"
