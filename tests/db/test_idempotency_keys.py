@@ -3,8 +3,12 @@ caller, until it is kept no longer; the worker's sweep then deletes it."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from oms.config import Settings
@@ -13,6 +17,7 @@ from oms.db.engine import Database
 from oms.db.idempotency_keys import FirstUse
 from oms.db.tables import IdempotencyKey
 from oms.services.idempotency_keys import forget_expired
+from tests.conftest import PG_URL
 
 NOW = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -62,3 +67,36 @@ def test_the_sweep_deletes_only_the_keys_kept_no_longer(db: Database) -> None:
     assert (forgotten, again) == (1, 0)
     with db.reading() as s:
         assert [row.scope for row in s.exec(select(IdempotencyKey))] == ["fresh"]
+
+
+@pytest.mark.skipif(not PG_URL, reason="a lock wait PostgreSQL shows (OMS_TEST_DATABASE_URL)")
+def test_a_first_use_that_commits_while_another_waits_to_insert_the_key_holds_it(
+    db: Database,
+) -> None:
+    # The first request has taken the key, not committed; the second looked, found nothing,
+    # and waits on the key's row. Once the first commits, the second is told of it.
+    first = db.session()
+    s1 = first.__enter__()
+    assert (
+        idempotency_keys.claim(
+            s1, scope="k1", key="call-42", fingerprint="f1", request=CANCEL, now=NOW, kept=DAY
+        )
+        is None
+    )
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(_claim, db, "f2")
+        _until_a_lock_wait(db)
+        first.__exit__(None, None, None)
+        told = second.result(timeout=30)
+
+    assert told == FirstUse(CANCEL, NOW)
+
+
+def _until_a_lock_wait(db: Database) -> None:
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    for _ in range(600):
+        with db.engine.connect() as c:
+            if c.execute(waiting).scalar():
+                return
+        time.sleep(0.05)
+    raise AssertionError("the second request never waited on the key")
