@@ -11,6 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.after_sale import after_sale
 from api.errors import ApiError
+from api.sourcing_decisions import summaries
 from api.views import view_from_row
 from oms.db import fulfilments as fulfilment_repo
 from oms.db import orders as order_repo
@@ -33,7 +34,14 @@ def _fulfilment_progress(db: Database, order_id: str) -> list[FulfilmentProgress
 
 async def live_view(db: Database, client: Client, order_id: str) -> OrderView:
     """The order's workflow's own view, with its fulfilments as their rows say they are now
-    (the run hears from them only when it must act)."""
+    (the run hears from them only when it must act), and its sourcing decisions in short: the
+    same view whether ``GET /orders/{id}`` or an edit or a cancel answers it."""
+    view = await _live(db, client, order_id)
+    decided = await run_in_threadpool(summaries, db, order_id)
+    return view.model_copy(update={"sourcing": decided})
+
+
+async def _live(db: Database, client: Client, order_id: str) -> OrderView:
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
         # Briefly: with no worker to answer (all of them restarting), the read model answers

@@ -18,21 +18,20 @@ from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses, shape_errors, with_rules
 from api.live_view import live_view
 from api.metrics import MetricsDep
+from api.sourcing_decisions import SourcingDecisions, decisions
 from api.views import OrderPage, OrderSummary, as_utc, order_view
 from oms.contracts.orders import CancelRequest, CancelResult
 from oms.db import orders as order_repo
-from oms.db import sourcing
 from oms.db.engine import Database
 from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import (
     OrderIn,
     OrderStatus,
     OrderView,
-    SourcingSummary,
 )
 from oms.domain.order.validation import document_problems
 from oms.domain.reason_codes import Code as ReasonCode
-from oms.keys import StepKey, order_workflow_id, profile_ref
+from oms.keys import order_workflow_id
 from oms.logging import get_logger
 from oms.services import cancellations, order_intake, store_collection
 from oms.services.order_runs import start_order
@@ -220,46 +219,7 @@ async def get_order(order_id: str, principal: Reader, db: DbDep, client: ClientD
     exists = await run_in_threadpool(_exists, db, principal, order_id)
     if not exists:
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    view = await live_view(db, client, order_id)
-    decided = await run_in_threadpool(_decisions, db, order_id)
-    return view.model_copy(update={"sourcing": [d.summary() for d in decided]})
-
-
-class SourcingDecisionOut(BaseModel):
-    step: str
-    profile: str
-    strategy: str | None
-    decided_at: datetime
-    explanation: dict[str, Any]
-
-    def summary(self) -> SourcingSummary:
-        return SourcingSummary(
-            step=self.step,
-            profile=self.profile,
-            strategy=self.strategy,
-            locations=sorted({a["location_id"] for a in self.explanation.get("allocations", [])}),
-            unplaced_units=sum(d["qty"] for d in self.explanation.get("unplaced", [])),
-            decided_at=self.decided_at,
-        )
-
-
-class SourcingDecisions(BaseModel):
-    order_id: str
-    decisions: list[SourcingDecisionOut]
-
-
-def _decisions(db: Database, order_id: str) -> list[SourcingDecisionOut]:
-    with db.reading() as s:
-        return [
-            SourcingDecisionOut(
-                step=_step_of(row.step_key),
-                profile=profile_ref(row.profile_id, row.profile_version),
-                strategy=row.strategy,
-                decided_at=as_utc(row.created_at),
-                explanation=row.explanation,
-            )
-            for row in sourcing.decisions(s, order_id)
-        ]
+    return await live_view(db, client, order_id)
 
 
 @router.get(
@@ -273,7 +233,7 @@ def get_sourcing(order_id: str, principal: Reader, db: DbDep) -> Any:
     not, the candidates with their score per criterion, the locations each filter excluded."""
     if not _exists(db, principal, order_id):
         raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    return SourcingDecisions(order_id=order_id, decisions=_decisions(db, order_id))
+    return SourcingDecisions(order_id=order_id, decisions=decisions(db, order_id))
 
 
 def _cancel_request(
@@ -367,11 +327,3 @@ async def cancel_order(
         raise ApiError(ErrorCode.CANCEL_REFUSED, result.reason or "refused")
     log.info("order_cancel_accepted", order_id=order_id, by=principal.actor)
     return result
-
-
-def _step_of(key: str) -> str:
-    """The step a stored decision was made at; a key of another shape is shown whole."""
-    try:
-        return StepKey.parse(key).step
-    except ValueError:
-        return key

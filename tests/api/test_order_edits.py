@@ -60,6 +60,9 @@ async def test_a_line_reduced_before_its_pick_answers_the_order_with_the_line_ca
     assert entry["detail"]["reason_code"] == "customer_request"
     assert entry["actor"] == "analyst:test-analyst"
     assert _pick_list(api, fulfilment["id"]) == [("1", 1), ("2", 1)]
+    # The answer is the order view GET /orders/{id} gives, its sourcing decisions included.
+    got = (await api.http.get(f"/orders/{body['id']}", headers=api.auth("analyst"))).json()
+    assert [d["step"] for d in view["sourcing"]] == [d["step"] for d in got["sourcing"]] != []
 
 
 async def test_a_storefront_cancels_a_whole_line_of_its_own_order(api: Api) -> None:
