@@ -26,7 +26,9 @@ from oms.db import tables as t
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.order import Identifier
 from oms.domain.sourcing.profiles import MAX_VERSION, ProfileStatus, SourcingProfile
+from oms.logging import get_logger
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
 
 Admin = Annotated[Principal, Depends(require())]
@@ -183,6 +185,25 @@ def publish_version(profile_id: str, version: VersionPath, _: Admin, db: DbDep) 
 def rollback_profile(profile_id: str, _: Admin, db: DbDep) -> Any:
     """Re-activates the version published before the active one."""
     return _activating(lambda s: profiles.rollback(s, profile_id), db)
+
+
+@router.post(
+    "/profiles/{profile_id}/retire",
+    response_model=ProfileVersion,
+    responses=error_responses(ErrorCode.INVALID_STATE),
+)
+def retire_profile(profile_id: str, principal: Admin, db: DbDep) -> Any:
+    """Takes the profile out of force: its active version becomes inactive, and its channel's
+    orders are sourced with the active default profile (the built-in one when there is none)
+    from the next order on; publishing a version puts it back. 409 `invalid_state` when no
+    version of it is active. Answers the version retired."""
+    try:
+        with db.session() as s:
+            retired = _full(profiles.retire(s, profile_id))
+    except DomainError as exc:
+        raise ApiError.refused(exc) from None
+    log.info("sourcing_profile_retired", profile_id=profile_id, by=principal.actor)
+    return retired
 
 
 def _activating(change: Any, db: DbDep) -> ProfileVersion:

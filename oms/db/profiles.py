@@ -171,6 +171,28 @@ def rollback(session: Session, profile_id: str) -> SourcingProfile:
     return _activate(session, earlier)
 
 
+def retire(session: Session, profile_id: str) -> t.SourcingProfile:
+    """Take the profile out of force: its active version becomes inactive, and its channel's
+    orders are sourced with the active default, else the built-in one. Publishing a version
+    puts it back."""
+    active = session.exec(
+        select(t.SourcingProfile)
+        .where(
+            t.SourcingProfile.id == profile_id,
+            t.SourcingProfile.status == ProfileStatus.ACTIVE.value,
+        )
+        .with_for_update()
+    ).first()
+    if active is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"profile {profile_id} has no active version", "profile_id"
+        )
+    active.status = ProfileStatus.INACTIVE.value
+    session.add(active)
+    session.flush()
+    return active
+
+
 def versions(session: Session, profile_id: str | None = None) -> list[SourcingProfile]:
     stmt = select(t.SourcingProfile).order_by(
         col(t.SourcingProfile.id), col(t.SourcingProfile.version)

@@ -128,6 +128,7 @@ RULES: dict[tuple[str, str], frozenset[str] | set[str]] = {
     ("PUT", "/sourcing/profiles/{profile_id}/versions/{version}"): ADMIN_ONLY,
     ("POST", "/sourcing/profiles/{profile_id}/versions/{version}/publish"): ADMIN_ONLY,
     ("POST", "/sourcing/profiles/{profile_id}/rollback"): ADMIN_ONLY,
+    ("POST", "/sourcing/profiles/{profile_id}/retire"): ADMIN_ONLY,
     ("POST", "/sourcing/simulate"): {"analyst"},
     ("GET", "/fulfilment/profiles"): {"analyst"},
     # A store key: what its own location runs (another location is 404).

@@ -64,6 +64,32 @@ async def test_a_profile_goes_from_draft_to_force_and_back(api: Api) -> None:
     ]
 
 
+async def test_a_retired_profile_gives_its_channel_back_to_the_default_until_published_again(
+    api: Api,
+) -> None:
+    await post(api, "/sourcing/profiles/central/versions", CENTRAL, status=201)
+    await post(api, "/sourcing/profiles/central/versions/1/publish")
+
+    retired = await post(api, "/sourcing/profiles/central/retire")
+    again = await api.http.post("/sourcing/profiles/central/retire", headers=api.auth("admin"))
+    by_analyst = await api.http.post(
+        "/sourcing/profiles/central/retire", headers=api.auth("analyst")
+    )
+
+    assert (retired["version"], retired["status"]) == (1, "inactive")
+    assert (again.status_code, error_of(again)["code"]) == (409, "invalid_state")
+    assert by_analyst.status_code == 403
+    in_force = await api.http.get(
+        "/sourcing/profiles/in-force?channel=web-fr", headers=api.auth("analyst")
+    )
+    assert in_force.json()["id"] == "default"
+    await post(api, "/sourcing/profiles/central/versions/1/publish")
+    in_force = await api.http.get(
+        "/sourcing/profiles/in-force?channel=web-fr", headers=api.auth("analyst")
+    )
+    assert in_force.json()["id"] == "central"
+
+
 async def test_a_bad_document_is_refused_with_every_problem_located(api: Api) -> None:
     bad = {
         "strategies": [{"name": "x", "criteria": [{"criterion": "vibes"}]}],
