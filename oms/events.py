@@ -346,6 +346,22 @@ EVENTS: list[EventType] = [
         EventType(f"inventory.{k.value}", 1, _STOCK_ABOUT[k], STOCK)
         for k in (StockEvent.OUT_OF_STOCK, StockEvent.LOW_STOCK, StockEvent.BACK_IN_STOCK)
     ],
+    EventType(
+        "inventory.discrepancy",
+        1,
+        "a till sold more than the OMS held on hand at its store: on hand fell to zero; count it",
+        obj(
+            {
+                "location_id": STRING,
+                "sku": STRING,
+                "recorded_on_hand": INT,
+                "sold": INT,
+                "shortfall": INT,
+                "source": STRING,
+                "reference": STRING,
+            }
+        ),
+    ),
 ]
 
 

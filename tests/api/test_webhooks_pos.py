@@ -9,7 +9,9 @@ import time
 from typing import Any
 
 import httpx
+from sqlmodel import select
 
+from oms.db.tables import OutboxEvent
 from oms.webhooks import sign
 from tests.api.conftest import Api, Json, error_of
 from tests.api.test_availability import availability, item, web_fr
@@ -157,3 +159,29 @@ async def test_one_sale_sent_many_times_at_once_moves_stock_once(api: Api) -> No
     assert sorted(a.status_code for a in answers) == [200] * 6
     assert sum(a.json()["applied"] for a in answers) == 1
     assert await at_opera(api, "SKU-JEAN") == (98, 0, 98)
+
+
+async def test_a_sale_beyond_what_the_store_holds_empties_it_and_says_the_record_was_short(
+    api: Api,
+) -> None:
+    secret = await register(api, "pos:opera", locations=["ST-OPERA"])
+    # 103 tees sold where the OMS holds 100 (and a mug of 100: no discrepancy)
+    sale = till("sale", {"sku": "SKU-TEE", "quantity": 103}, {"sku": "SKU-MUG", "quantity": 1})
+
+    sold = await post_signed(api, "/webhooks/pos", secret, sale, "till-9")
+    await post_signed(api, "/webhooks/pos", secret, sale, "till-9")
+
+    assert (sold.status_code, sold.json()["units"]) == (200, 104), sold.text
+    assert await at_opera(api, "SKU-TEE") == (0, 0, 0)
+    with api.db.session() as s:
+        rows = s.exec(select(OutboxEvent).where(OutboxEvent.type == "inventory.discrepancy"))
+        [event] = [r.payload for r in rows]
+    assert event == {
+        "location_id": "ST-OPERA",
+        "sku": "SKU-TEE",
+        "recorded_on_hand": 100,
+        "sold": 103,
+        "shortfall": 3,
+        "source": "pos",
+        "reference": "till-9",
+    }
