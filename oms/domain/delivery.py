@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint
+from oms.domain.geo import GeoPoint, Located, PointSource
+from oms.domain.geo.postal import locate
 
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -31,14 +32,23 @@ class Address(BaseModel):
     city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     country: CountryCode
+    # Optional, together: where the storefront geocoded the address. Without them the postal
+    # code places it.
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
-    def point(self) -> GeoPoint | None:
-        """Coordinates if the storefront sent them, else the country's centroid, if known."""
+    def locate(self) -> Located | None:
+        """Where the address is and how we know: its coordinates if the storefront sent both,
+        else the centre of its postal area, else of its country (None: a country unknown)."""
         if self.lat is not None and self.lon is not None:
-            return GeoPoint(lat=self.lat, lon=self.lon)
-        return COUNTRY_CENTROIDS.get(self.country)
+            point = GeoPoint(lat=self.lat, lon=self.lon)
+            return Located(point=point, source=PointSource.COORDINATES)
+        return locate(self.country, self.postal_code)
+
+    def point(self) -> GeoPoint | None:
+        """The point of ``locate``, what distances are measured to."""
+        located = self.locate()
+        return located.point if located is not None else None
 
 
 class Delivery(BaseModel):
