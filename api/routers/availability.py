@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DbDep, Principal, channel_in_scope, require
 from api.errors import ApiError, error_responses
@@ -20,6 +20,7 @@ from oms.db import availability as av
 from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
 from oms.domain.availability_lookup import ChannelSetup, atp_for
+from oms.domain.delivery import coordinate_problems
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint, distance_km
 from oms.domain.geo.postal import locate
@@ -195,12 +196,6 @@ class Destination(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> Destination:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("send lat and lon together")
-        return self
-
     def point(self, market: str) -> GeoPoint | None:
         if self.lat is not None and self.lon is not None:
             return GeoPoint(lat=self.lat, lon=self.lon)
@@ -266,6 +261,10 @@ def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: M
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
     channel_in_scope(principal, body.channel)
+    if body.destination is not None:
+        half = coordinate_problems(body.destination.lat, body.destination.lon, "destination")
+        if half:
+            raise ApiError.invalid(half)
     with metrics.atp_lookup():
         return _options(db, body)
 

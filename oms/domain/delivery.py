@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint, Located, PointSource
 from oms.domain.geo.postal import locate
 
@@ -33,7 +34,8 @@ class Address(BaseModel):
     postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     country: CountryCode
     # Optional, together: where the storefront geocoded the address. Without them the postal
-    # code places it.
+    # code places it. One without the other is refused at intake (``coordinate_problems``),
+    # not here: orders stored and runs recorded with one alone must still read.
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -49,6 +51,30 @@ class Address(BaseModel):
         """The point of ``locate``, what distances are measured to."""
         located = self.locate()
         return located.point if located is not None else None
+
+    def whole(self) -> Address:
+        """The address without a lat or a lon sent alone (accepted before intake refused it):
+        it placed nothing, and an order copying the address must not be refused for it."""
+        if (self.lat is None) == (self.lon is None):
+            return self
+        return self.model_copy(update={"lat": None, "lon": None})
+
+
+def coordinate_problems(lat: object, lon: object, at: str) -> list[FieldError]:
+    """A latitude without its longitude (or the reverse), refused at the one missing (``at``:
+    where the address is in the request, ``delivery.address``): half a point is no point, and
+    ignoring it silently would place the address elsewhere than the sender believes."""
+    if (lat is None) == (lon is None):
+        return []
+    missing, given = ("lon", "lat") if lon is None else ("lat", "lon")
+    return [
+        FieldError(
+            field=f"{at}.{missing}",
+            code=ErrorCode.REQUIRED,
+            reason=f"{given} was sent without {missing}: send both, or neither and the postal "
+            "code places the address",
+        )
+    ]
 
 
 class Delivery(BaseModel):

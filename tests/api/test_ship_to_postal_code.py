@@ -1,11 +1,13 @@
 """An address sent without coordinates, as storefronts send them: its postal code places it,
-sourcing ships from near it and says so."""
+sourcing ships from near it and says so; half a point is refused."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api, order_body
+import pytest
+
+from tests.api.conftest import Api, error_of, order_body
 
 Json = dict[str, Any]
 
@@ -97,6 +99,60 @@ async def test_the_simulated_plan_names_the_postal_area_or_the_coordinates(api: 
     unknown = await simulate(shipped(postal_code="00000"))
     assert unknown["explanation"]["destination"]["source"] == "country"
     assert unknown["explanation"]["destination"]["area"] == "FR"
+
+
+@pytest.mark.parametrize(
+    ("coordinates", "missing"),
+    [({"lat": 48.85}, "lon"), ({"lon": 2.35}, "lat")],
+)
+async def test_half_a_point_is_refused_at_the_missing_coordinate(
+    api: Api, coordinates: Json, missing: str
+) -> None:
+    r = await api.http.post(
+        "/orders", json=order_body(delivery=shipped(**coordinates)), headers=api.auth("storefront")
+    )
+    assert r.status_code == 422, r.text
+    error = error_of(r)
+    assert (error["code"], error["field"]) == ("required", f"delivery.address.{missing}")
+    assert "postal code" in error["reason"]
+
+    sim = await api.http.post(
+        "/sourcing/simulate",
+        json={"order": order_body(delivery=shipped(**coordinates))},
+        headers=api.auth("analyst"),
+    )
+    assert (sim.status_code, error_of(sim)["field"]) == (422, f"order.delivery.address.{missing}")
+
+    options = await api.http.post(
+        "/availability/options",
+        json={
+            "channel": "web-fr",
+            "lines": [{"sku": "SKU-TEE", "quantity": 1}],
+            "destination": {"country": "FR", **coordinates},
+        },
+        headers=api.auth("storefront"),
+    )
+    assert (options.status_code, error_of(options)["field"]) == (422, f"destination.{missing}")
+
+    placed = order_body()
+    await api.place(placed)
+    move = await api.http.patch(
+        f"/orders/{placed['id']}/delivery",
+        json={"address": {**RIVOLI, **coordinates}},
+        headers=api.auth("analyst"),
+    )
+    assert (move.status_code, error_of(move)["field"]) == (422, f"address.{missing}")
+
+
+async def test_coordinates_out_of_range_are_refused(api: Api) -> None:
+    body = {**order_body(), "delivery": shipped(lat=91, lon=2.35)}
+    r = await api.http.post("/orders", json=body, headers=api.auth("storefront"))
+    error = error_of(r)
+    assert (r.status_code, error["code"], error["field"]) == (
+        422,
+        "out_of_range",
+        "delivery.address.lat",
+    )
 
 
 async def test_cart_options_rank_by_the_postal_code_when_no_point_is_sent(api: Api) -> None:
