@@ -3,11 +3,11 @@ area (``oms.domain.geo.areas``), else of its country.
 
 An area is named by the first digits of its codes and the longest prefix wins: a French code's
 first two digits name its département, Corsica's and the overseas départements' three
-(``20000`` is ``FR-2A``, ``97400`` ``FR-974``). Countries whose codes would need a large table
-to place (the United Kingdom's outward codes, the United States' ZIP codes) or whose first
-digits mix distant regions (Portugal) have none: their addresses are placed at the country's
-centre. So are a code malformed for its country (``7500``, ``ABCDE`` in France) and one whose
-prefix names no area in use (``00123``).
+(``20000`` is ``FR-2A``, ``97400`` ``FR-974``). The United Kingdom (lettered postcode areas),
+the United States (close to a thousand ZIP prefixes) and Portugal (whose first digits mix
+distant regions) have no table yet: their addresses are placed at the country's centre. So
+are a code malformed for its country (``7500``, ``ABCDE`` in France) and one whose prefix
+names no area in use (``00123``).
 
 Pure: the tables are data, read once at import.
 """
