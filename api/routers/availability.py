@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DbDep, Principal, channel_in_scope, require
 from api.errors import ApiError, error_responses
@@ -20,8 +20,10 @@ from oms.db import availability as av
 from oms.db.tables import utcnow
 from oms.domain.availability import ChannelAtp
 from oms.domain.availability_lookup import ChannelSetup, atp_for
+from oms.domain.delivery import coordinate_problems
 from oms.domain.errors import ErrorCode, FieldError
-from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
+from oms.domain.geo import GeoPoint, distance_km
+from oms.domain.geo.postal import locate
 from oms.domain.order import MAX_QUANTITY, CountryCode, Identifier
 from oms.domain.safety import SafetyScope
 
@@ -184,17 +186,23 @@ class CartLine(BaseModel):
 
 
 class Destination(BaseModel):
+    """Where the cart ships to: coordinates (both), else the postal code's area in the country
+    (the channel's market if none), else the country's centre."""
+
     model_config = ConfigDict(extra="forbid")
 
     country: CountryCode | None = None
+    postal_code: str | None = Field(default=None, min_length=1, max_length=20)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> Destination:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("send lat and lon together")
-        return self
+    def point(self, market: str) -> GeoPoint | None:
+        if self.lat is not None and self.lon is not None:
+            return GeoPoint(lat=self.lat, lon=self.lon)
+        if self.country is None and self.postal_code is None:
+            return None
+        located = locate(self.country or market.upper(), self.postal_code)
+        return located.point if located is not None else None
 
 
 class OptionsIn(BaseModel):
@@ -253,6 +261,10 @@ def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: M
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
     channel_in_scope(principal, body.channel)
+    if body.destination is not None:
+        half = coordinate_problems(body.destination.lat, body.destination.lon, "destination")
+        if half:
+            raise ApiError.invalid(half)
     with metrics.atp_lookup():
         return _options(db, body)
 
@@ -286,12 +298,7 @@ def _options(db: DbDep, body: OptionsIn) -> Options:
                 "pickup_store_id",
             )
 
-    target: GeoPoint | None = None
-    if body.destination is not None:
-        if body.destination.lat is not None and body.destination.lon is not None:
-            target = GeoPoint(lat=body.destination.lat, lon=body.destination.lon)
-        elif body.destination.country is not None:
-            target = COUNTRY_CENTROIDS.get(body.destination.country)
+    target = body.destination.point(setup.channel.market) if body.destination else None
     if target is None and body.pickup_store_id is not None:
         target = setup.points[body.pickup_store_id]
 

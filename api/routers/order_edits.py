@@ -21,7 +21,7 @@ from api.idempotency import Idempotency, Idempotent
 from api.live_view import live_view
 from oms.db import orders as order_repo
 from oms.db.engine import Database
-from oms.domain.delivery import Address, DeliveryMethod, Identifier
+from oms.domain.delivery import Address, DeliveryMethod, Identifier, coordinate_problems
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment_profiles import Service
 from oms.domain.order import OrderIn, OrderStatus, OrderView
@@ -78,8 +78,8 @@ class DeliveryBody(BaseModel):
     )
 
     def problem(self) -> tuple[ErrorCode, str, str] | None:
-        """What makes the body unusable: neither or both of address and store_id, or a speed
-        for a collection."""
+        """What makes the body unusable: neither or both of address and store_id, a speed
+        for a collection, or an address's lat without its lon (or the reverse)."""
         if self.address is None and self.store_id is None:
             return (
                 ErrorCode.REQUIRED,
@@ -90,6 +90,13 @@ class DeliveryBody(BaseModel):
             return ErrorCode.INVALID, "give an address or a store_id, not both", "store_id"
         if self.store_id is not None and self.express is not None:
             return ErrorCode.INVALID, "express is for a shipment's address, not a store", "express"
+        half = (
+            coordinate_problems(self.address.lat, self.address.lon, "address")
+            if self.address is not None
+            else []
+        )
+        if half:
+            return half[0].code, half[0].reason, half[0].field
         return None
 
 

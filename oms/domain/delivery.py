@@ -9,7 +9,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint
+from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.geo import GeoPoint, Located, PointSource
+from oms.domain.geo.postal import locate
 
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -31,14 +33,48 @@ class Address(BaseModel):
     city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     country: CountryCode
+    # Optional, together: where the storefront geocoded the address. Without them the postal
+    # code places it. One without the other is refused at intake (``coordinate_problems``),
+    # not here: orders stored and runs recorded with one alone must still read.
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
-    def point(self) -> GeoPoint | None:
-        """Coordinates if the storefront sent them, else the country's centroid, if known."""
+    def locate(self) -> Located | None:
+        """Where the address is and how we know: its coordinates if the storefront sent both,
+        else the centre of its postal area, else of its country (None: a country unknown)."""
         if self.lat is not None and self.lon is not None:
-            return GeoPoint(lat=self.lat, lon=self.lon)
-        return COUNTRY_CENTROIDS.get(self.country)
+            point = GeoPoint(lat=self.lat, lon=self.lon)
+            return Located(point=point, source=PointSource.COORDINATES)
+        return locate(self.country, self.postal_code)
+
+    def point(self) -> GeoPoint | None:
+        """The point of ``locate``, what distances are measured to."""
+        located = self.locate()
+        return located.point if located is not None else None
+
+    def whole(self) -> Address:
+        """The address without a lat or a lon sent alone (accepted before intake refused it):
+        it placed nothing, and an order copying the address must not be refused for it."""
+        if (self.lat is None) == (self.lon is None):
+            return self
+        return self.model_copy(update={"lat": None, "lon": None})
+
+
+def coordinate_problems(lat: object, lon: object, at: str) -> list[FieldError]:
+    """A latitude without its longitude (or the reverse), refused at the one missing (``at``:
+    where the address is in the request, ``delivery.address``): half a point is no point, and
+    ignoring it silently would place the address elsewhere than the sender believes."""
+    if (lat is None) == (lon is None):
+        return []
+    missing, given = ("lon", "lat") if lon is None else ("lat", "lon")
+    return [
+        FieldError(
+            field=f"{at}.{missing}",
+            code=ErrorCode.REQUIRED,
+            reason=f"{given} was sent without {missing}: send both, or neither and the postal "
+            "code places the address",
+        )
+    ]
 
 
 class Delivery(BaseModel):

@@ -71,10 +71,12 @@ def exchange_order(
             for i, (r, p) in enumerate(zip(body.exchange, prices, strict=True))
         ],
         currency=placed.currency,
-        delivery=placed.delivery,
+        delivery=placed.delivery.model_copy(
+            update={"address": placed.delivery.address.whole() if placed.delivery.address else None}
+        ),
         # Nothing to authorize when the returned goods pay it all: the token is never used.
         payment_token=body.payment_token or STORED_PAYMENT_TOKEN,
-        billing_address=placed.billing_address,
+        billing_address=placed.billing_address.whole() if placed.billing_address else None,
         exchange=ExchangeOf(return_id=return_id, credit=deal.credit),
     )
     problems = order_intake.problems(s, order)

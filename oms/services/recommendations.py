@@ -25,7 +25,8 @@ from oms.db import affinity, profiles
 from oms.db import availability as av
 from oms.domain.availability import ChannelAtp
 from oms.domain.availability_lookup import ChannelSetup, atp_where_held
-from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
+from oms.domain.geo import GeoPoint, distance_km
+from oms.domain.geo.postal import locate
 from oms.domain.recommendations import Link, Recommendation, Relation, RelationKind, rank
 from oms.domain.sourcing import FactLine, OrderFacts, source_order
 from oms.domain.sourcing.candidates import candidates_from
@@ -77,11 +78,13 @@ def destination_of(
     setup: ChannelSetup, point: GeoPoint | None, postal_code: str | None
 ) -> tuple[GeoPoint | None, str | None]:
     """The point to ship to and the profiles' region (``FR-75``): a postal code alone is
-    placed at the centre of the channel's market (when it is a country we know)."""
+    placed, in the channel's market, at the centre of its postal area, else of the market's
+    country (when it is a country we know), as an order's address is."""
     market = setup.channel.market.upper()
     region = f"{market}-{postal_code.strip()[:2].upper()}" if postal_code else None
     if point is None and postal_code:
-        point = COUNTRY_CENTROIDS.get(market)
+        located = locate(market, postal_code)
+        point = located.point if located is not None else None
     return point, region
 
 

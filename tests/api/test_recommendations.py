@@ -124,6 +124,26 @@ async def test_an_item_elsewhere_adds_a_shipment_and_ranks_after_one_shipping_wi
     ]
 
 
+async def test_a_postal_code_alone_places_the_customer_in_its_area(api: Api) -> None:
+    await web_fr(api, EVERYWHERE)
+    await relate(api, "SKU-TEE", [{"sku": "SKU-MUG", "kind": "related"}], category="apparel")
+    await set_stock(
+        api, {(sku, loc): 5 for sku in ("SKU-TEE", "SKU-MUG") for loc in ("ST-OPERA", "ST-LYON")}
+    )
+
+    paris = await for_product(api, "SKU-TEE", "&postal_code=75004")
+    lyon = await for_cart(
+        api, {"lines": [{"sku": "SKU-TEE", "quantity": 1}], "postal_code": "69002"}
+    )
+
+    # Not the centre of France (nearer Lyon than Paris) but the code's département.
+    assert (paris["ships_from"], brief(paris["recommendations"])) == (
+        ["ST-OPERA"],
+        [("SKU-MUG", "ST-OPERA", False)],
+    )
+    assert lyon["ships_from"] == ["ST-LYON"]
+
+
 async def test_substitutes_for_a_line_out_of_stock_where_the_rest_ships_from(api: Api) -> None:
     await web_fr(api, EVERYWHERE)
     await relate(api, "SKU-CUP", [])

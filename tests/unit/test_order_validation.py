@@ -104,3 +104,30 @@ def test_a_quantity_the_shape_cannot_read_is_left_to_the_shape(quantity: object)
 @pytest.mark.parametrize("body", [None, [1, 2], "order", raw(currency=3, lines="many")])
 def test_a_body_of_the_wrong_kind_has_no_rule_problems(body: object) -> None:
     assert document_codes(body) == []
+
+
+def address(**coordinates: float) -> dict[str, Any]:
+    """The factory's Paris address with only these coordinates."""
+    sent = order().model_dump(mode="json")["delivery"]["address"]
+    return {k: v for k, v in sent.items() if k not in ("lat", "lon")} | coordinates
+
+
+@pytest.mark.parametrize(
+    ("coordinates", "missing"),
+    [({"lat": 48.85}, "lon"), ({"lon": 2.35}, "lat")],
+)
+def test_half_a_point_is_refused_at_the_missing_coordinate(
+    coordinates: dict[str, float], missing: str
+) -> None:
+    shipped = order(delivery={"method": "ship", "address": address(**coordinates)})
+    assert codes(shipped) == [(f"delivery.address.{missing}", ErrorCode.REQUIRED)]
+    billed = order(billing_address=address(**coordinates))
+    assert codes(billed) == [(f"billing_address.{missing}", ErrorCode.REQUIRED)]
+    body = raw(delivery={"method": "ship", "address": address(**coordinates)}, currency=7)
+    assert document_codes(body) == [(f"delivery.address.{missing}", ErrorCode.REQUIRED)]
+
+
+def test_an_address_with_both_coordinates_or_neither_is_fine() -> None:
+    for coordinates in ({}, {"lat": 48.85, "lon": 2.35}):
+        shipped = order(delivery={"method": "ship", "address": address(**coordinates)})
+        assert codes(shipped) == []

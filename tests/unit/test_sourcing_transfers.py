@@ -101,6 +101,10 @@ def test_what_the_store_lacks_comes_from_the_location_nearest_the_store() -> Non
         "WH-PARIS",
         "ST-LYON",
     ]
+    # Distances to the store, and the explanation says so.
+    to = explanation.transfer_decision.destination
+    assert to is not None
+    assert (to.source, to.area, to.lat, to.lon) == ("store", "ST-OPERA", OPERA.lat, OPERA.lon)
 
 
 def test_without_transfers_what_the_store_lacks_is_unplaced() -> None:

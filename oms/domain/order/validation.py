@@ -1,8 +1,9 @@
 """Business validation of an order beyond its shape: every problem found, each with its field.
 
-The rules that need no parsed order (currency, line count, line ids, quantities) also run over
-the body as sent (``document_problems``), so a body that does not parse hears them together
-with its problems of shape; the catalogue and the store need a parsed order.
+The rules that need no parsed order (currency, line count, line ids, quantities, an address's
+lat and lon sent together) also run over the body as sent (``document_problems``), so a body
+that does not parse hears them together with its problems of shape; the catalogue and the store
+need a parsed order.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from oms.domain.availability import Channel, Exclusion, ProductInfo
-from oms.domain.delivery import DeliveryMethod
+from oms.domain.delivery import DeliveryMethod, coordinate_problems
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
 from oms.domain.order.charges import tax_problems
@@ -74,6 +75,12 @@ def validate_order(
             )
     if order.delivery.method is DeliveryMethod.COLLECT:
         errors += store_problems(order.delivery.store_id, locations)
+    for at, address in (
+        ("delivery.address", order.delivery.address),
+        ("billing_address", order.billing_address),
+    ):
+        if address is not None:
+            errors += coordinate_problems(address.lat, address.lon, at)
     return errors + charge_problems(order)
 
 
@@ -97,14 +104,28 @@ def document_problems(body: object) -> list[FieldError]:
     currency = body.get("currency")
     errors = _currency(currency) if isinstance(currency, str) else []
     lines = body.get("lines")
-    if not isinstance(lines, list):
-        return errors
-    errors += _line_count(len(lines))
-    seen: set[str] = set()
-    for i, line in enumerate(lines):
-        if isinstance(line, Mapping):
-            errors += _line(i, line.get("line_id"), _whole_number(line.get("quantity")), seen)
-    return errors
+    if isinstance(lines, list):
+        errors += _line_count(len(lines))
+        seen: set[str] = set()
+        for i, line in enumerate(lines):
+            if isinstance(line, Mapping):
+                errors += _line(i, line.get("line_id"), _whole_number(line.get("quantity")), seen)
+    return errors + _coordinates(body)
+
+
+def _coordinates(body: Mapping[object, object]) -> list[FieldError]:
+    """The addresses' coordinates, each lat with its lon, as sent."""
+    delivery = body.get("delivery")
+    found = [
+        ("delivery.address", delivery.get("address") if isinstance(delivery, Mapping) else None),
+        ("billing_address", body.get("billing_address")),
+    ]
+    return [
+        error
+        for at, address in found
+        if isinstance(address, Mapping)
+        for error in coordinate_problems(address.get("lat"), address.get("lon"), at)
+    ]
 
 
 def _currency(currency: str) -> list[FieldError]:

@@ -10,6 +10,7 @@ from oms.domain.sourcing.explain import (
     EXCLUDED_IDS,
     TOP_CANDIDATES,
     CandidateScore,
+    DestinationNote,
     ExcludedGroup,
     SearchMethod,
     SourcingExplanation,
@@ -253,6 +254,16 @@ def _explain(
         ],
         excluded=_grouped(attempt.excluded),
         limited=_grouped(attempt.limited),
+        destination=_destination(order),
+    )
+
+
+def _destination(order: OrderFacts) -> DestinationNote | None:
+    point = order.destination
+    if point is None:
+        return None
+    return DestinationNote(
+        lat=point.lat, lon=point.lon, source=order.destination_source, area=order.destination_area
     )
 
 

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from oms.domain.geo import PointSource
+
 TOP_CANDIDATES = 8
 EXCLUDED_IDS = 10
 
@@ -61,6 +63,23 @@ class TransferNote(BaseModel):
     reason: str = Field(description="In words: 'transfer_to_store from X to store Y'")
 
 
+class DestinationNote(BaseModel):
+    """The point distances were measured to, and where it came from."""
+
+    lat: float
+    lon: float
+    source: PointSource | None = Field(
+        description="coordinates: sent with the address; postal_area: the centre of its postal "
+        "area; country: the centre of its country (a postal code that could not be placed); "
+        "store: the collection's store a transfer goes to; null: not recorded"
+    )
+    area: str | None = Field(
+        default=None,
+        description="The postal area (FR-75) or the country (FR) whose centre it is; the store "
+        "for store",
+    )
+
+
 class SourcingExplanation(BaseModel):
     profile: str = Field(description="Profile id and version as people read them: 'default@v1'")
     profile_id: str = Field(default="", description="The profile's id, stored as such")
@@ -85,3 +104,5 @@ class SourcingExplanation(BaseModel):
     transfer_to_store: bool = False
     transfers: list[TransferNote] = Field(default_factory=list)
     transfer_decision: SourcingExplanation | None = None
+    # Where the distances were measured to (absent from decisions before it; null: no point).
+    destination: DestinationNote | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from oms.domain.delivery import Address, DeliveryMethod
 from oms.domain.fulfilment_profiles import FulfilmentProfile, Service
-from oms.domain.geo import GeoPoint
+from oms.domain.geo import GeoPoint, PointSource
 from oms.domain.order.model import OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import DeliveryKind, UnplacedAction
@@ -78,6 +78,11 @@ class OrderFacts(BaseModel):
     currency: str = ""
     delivery: DeliveryKind = DeliveryKind.SHIP
     destination: GeoPoint | None = None
+    # Where the destination came from, for the explanation (None: facts from before it).
+    destination_source: PointSource | None = None
+    destination_area: str | None = Field(
+        default=None, description="The postal area (FR-75) or country (FR) it is the centre of"
+    )
     country: str | None = None
     region: str | None = None
     lines: list[FactLine]
@@ -102,13 +107,16 @@ class OrderFacts(BaseModel):
             else [Demand(line_id=x.line_id, sku=x.sku, qty=x.quantity) for x in order.lines]
         )
         services = {x.line_id: list(x.services) for x in order.lines}
+        located = delivery.address.locate() if delivery.address else None
         return cls(
             channel=order.channel,
             customer_tier=order.customer.tier.value,
             order_value=order.total,
             currency=order.currency,
             delivery=kind,
-            destination=delivery.address.point() if delivery.address else None,
+            destination=located.point if located else None,
+            destination_source=located.source if located else None,
+            destination_area=located.area if located else None,
             country=delivery.address.country if delivery.address else None,
             region=region or (region_of(delivery.address) if delivery.address else None),
             lines=[

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from oms.domain.geo import GeoPoint, distance_km
+from oms.domain.geo import GeoPoint, PointSource, distance_km
 from oms.domain.sourcing.decide import decide
 from oms.domain.sourcing.explain import TransferNote
 from oms.domain.sourcing.models import Candidate, FactLine, OrderFacts, SourcingPlan
@@ -42,9 +42,17 @@ def source_collect(
     if not plan.unplaced or not profile.transfer_to_store:
         return plan
     categories = {line.line_id: line.category for line in order.lines}
+    # The store is where the transfer goes: distances are measured to it (else as the order's).
+    to_store: dict[str, object] = {}
+    if store_point is not None:
+        to_store = {
+            "destination": store_point,
+            "destination_source": PointSource.STORE,
+            "destination_area": store_id,
+        }
     rest = order.model_copy(
         update={
-            "destination": store_point or order.destination,
+            **to_store,
             "lines": [
                 FactLine(
                     line_id=d.line_id, sku=d.sku, qty=d.qty, category=categories.get(d.line_id, "")

@@ -1,8 +1,10 @@
-"""Distances between points on Earth, for sourcing."""
+"""Points on Earth for sourcing: distances, and where an address is when it comes without
+coordinates (the centre of its postal area, ``oms.domain.geo.postal``, else of its country)."""
 
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -24,8 +26,8 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-# Rough centroids used when an address comes without coordinates, so that sourcing
-# still prefers nearby countries' locations over far ones.
+# Rough centroids used when an address comes without coordinates and its postal code names no
+# area we know, so that sourcing still prefers nearby countries' locations over far ones.
 COUNTRY_CENTROIDS: dict[str, GeoPoint] = {
     "FR": GeoPoint(lat=46.6, lon=2.4),
     "BE": GeoPoint(lat=50.6, lon=4.6),
@@ -39,3 +41,21 @@ COUNTRY_CENTROIDS: dict[str, GeoPoint] = {
     "PT": GeoPoint(lat=39.6, lon=-8.0),
     "US": GeoPoint(lat=39.8, lon=-98.6),
 }
+
+
+class PointSource(StrEnum):
+    """Where a destination point came from."""
+
+    COORDINATES = "coordinates"  # the address's own lat and lon
+    POSTAL_AREA = "postal_area"  # the centre of its postal area (FR-75)
+    COUNTRY = "country"  # the centre of its country: a postal code we cannot place
+    STORE = "store"  # a collection's store, where a transfer goes
+
+
+class Located(BaseModel):
+    """A point and where it came from: ``area`` is the postal area (``FR-75``) or the country
+    (``FR``) whose centre it is, or the store's id; None for coordinates sent."""
+
+    point: GeoPoint
+    source: PointSource
+    area: str | None = None
