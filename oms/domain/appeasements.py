@@ -24,6 +24,9 @@ from oms.domain.reason_codes import Code
 MAX_AMOUNT = MAX_UNIT_PRICE * MAX_QUANTITY
 # An appeasement whose run could not be started: failed with this code, nothing refunded.
 NOT_STARTED = "not_started"
+# Its events, as its run ends.
+APPEASEMENT_GRANTED = "order.appeasement_granted"
+APPEASEMENT_FAILED = "order.appeasement_failed"
 
 
 class AppeasementStatus(StrEnum):
