@@ -237,4 +237,5 @@ export const en = {
   "enum.new": "new", "enum.standard": "standard", "enum.gold": "gold", "enum.vip": "VIP",
   "reason.exists": "{id} exists already: change it from its row.",
   "messagekind.pickup_store_changed": "pickup store changed",
+  "messagekind.appeasement_granted": "goodwill refund",
 };
