@@ -1,17 +1,19 @@
 """What happens to an order after its run: carrier tracking laid over the order's view (the
-run has ended by the time parcels move; the read model knows where they are), and the notes
-written outside the run (a capture the gateway reversed, customer service's decision on it
-carried out) in its timeline."""
+run has ended by the time parcels move; the read model knows where they are), and in its
+timeline the notes written outside the run (a capture the gateway reversed, customer service's
+decision on it carried out) and the appeasements customer service granted."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from api.views import as_utc
+from oms.db import appeasements as appeasement_repo
 from oms.db import deliveries, order_notes
 from oms.db import fulfilments as fulfilment_repo
 from oms.db.engine import Database
-from oms.db.tables import Fulfilment, Order, ShipmentEvent
+from oms.db.tables import AppeasementRow, Fulfilment, Order, ShipmentEvent
+from oms.domain.appeasements import AppeasementStatus
 from oms.domain.order import OrderStatus, OrderView, TimelineEntry
 from oms.domain.shipments import EVENT_OF, ShipmentStatus
 
@@ -57,7 +59,8 @@ def with_delivery(
 
 
 def with_notes(view: OrderView, notes: list[TimelineEntry]) -> OrderView:
-    """The view with the order's notes in its timeline, by time."""
+    """The view with these entries written outside the run (notes, appeasements) in its
+    timeline, by time."""
     if not notes:
         return view
     timeline = sorted([*view.timeline, *notes], key=lambda entry: entry.at)
@@ -68,10 +71,43 @@ def _utc(at: datetime | None) -> datetime | None:
     return as_utc(at) if at is not None else None
 
 
+def appeasement_entries(rows: list[AppeasementRow]) -> list[TimelineEntry]:
+    """Each appeasement as the timeline tells it: granted by someone, then refunded or failed
+    (as its run recorded it)."""
+    entries: list[TimelineEntry] = []
+    for a in rows:
+        entries.append(
+            TimelineEntry(
+                at=as_utc(a.created_at),
+                type="appeasement_requested",
+                actor=a.requested_by,
+                detail={
+                    "appeasement_id": a.id,
+                    "amount": a.amount,
+                    "currency": a.currency,
+                    "reason_code": a.reason_code,
+                    "line_id": a.line_id,
+                },
+            )
+        )
+        status = AppeasementStatus(a.status)
+        if status.is_final and a.completed_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=as_utc(a.completed_at),
+                    type=f"appeasement_{status.value}",
+                    actor="payments",
+                    detail={"appeasement_id": a.id, "refunded": a.refunded, "code": a.code},
+                )
+            )
+    return entries
+
+
 def after_sale(db: Database, view: OrderView) -> OrderView:
     with db.reading() as s:
         row = s.get(Order, view.order_id)
         shipments = fulfilment_repo.for_order(s, view.order_id)
         events = deliveries.history(s, view.order_id)
         notes = order_notes.for_order(s, view.order_id)
+        notes += appeasement_entries(appeasement_repo.for_order(s, view.order_id))
     return with_notes(with_delivery(view, row, shipments, events), notes)

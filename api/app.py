@@ -15,6 +15,7 @@ from api.edge import GuardBodies
 from api.limits import RateLimiter
 from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
+    appeasements,
     availability,
     carts,
     catalogue,
@@ -98,6 +99,7 @@ ROUTERS = (
     webhooks_pos.router,
     webhooks_out.router,
     returns.router,
+    appeasements.router,
     console.router,
 )
 

@@ -97,6 +97,22 @@ BOOKING = {
 }
 CAPTURED = {**BOOKING, "fulfilment_id": NULLABLE}
 REFUNDED = {**BOOKING, "return_id": NULLABLE, "capture_id": NULLABLE}
+# A goodwill refund without a return names its appeasement (``return_id`` then null).
+REFUNDED_OPTIONAL = {"appeasement_id": STRING}
+# An appeasement's end (oms.db.appeasements.payload): never its note.
+APPEASEMENT = obj(
+    {
+        "appeasement_id": STRING,
+        "order_id": STRING,
+        "status": STRING,
+        "amount": INT,
+        "refunded": INT,
+        "currency": STRING,
+        "reason_code": STRING,
+        "line_id": NULLABLE,
+        "code": NULLABLE,
+    }
+)
 TAXES: Schema = {
     "type": "array",
     "items": obj({"code": STRING, "rate": {"type": "number"}, "amount": INT}),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from oms.domain.availability import StockEvent
 from oms.domain.shipments import EVENT_OF, ShipmentStatus
 from oms.event_schemas import (
+    APPEASEMENT,
     BOOKING,
     CAPTURED,
     FULFILMENT,
@@ -24,6 +25,7 @@ from oms.event_schemas import (
     ORDER,
     RECOMMENDATIONS,
     REFUNDED,
+    REFUNDED_OPTIONAL,
     RETURN,
     RETURN_REFUND,
     SHIPMENT,
@@ -176,8 +178,9 @@ EVENTS: list[EventType] = [
     EventType(
         "payment.refunded",
         1,
-        "a refund went through (a return's): what the ERP books",
-        obj(REFUNDED),
+        "a refund went through (a return's, or an appeasement's: `appeasement_id`): what the "
+        "ERP books",
+        obj(REFUNDED, REFUNDED_OPTIONAL),
     ),
     EventType(
         "payment.capture_reversed",
@@ -342,6 +345,21 @@ EVENTS: list[EventType] = [
     EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN_REFUND),
     EventType("return.completed", 1, "graded, stock moved, refunded", RETURN),
     EventType("return.expired", 1, "the parcel never came back in time", RETURN),
+    # Goodwill refunds without a return (oms.db.appeasements).
+    EventType(
+        "order.appeasement_granted",
+        1,
+        "customer service gave money back without a return and the gateway refunded it "
+        "(`refunded`; the refund's own `payment.refunded` per capture)",
+        APPEASEMENT,
+    ),
+    EventType(
+        "order.appeasement_failed",
+        1,
+        "the gateway refused an appeasement's refund (`code`; `refunded` what it paid before "
+        "refusing), or its run was cancelled (`cancelled`)",
+        APPEASEMENT,
+    ),
     *[
         EventType(f"inventory.{k.value}", 1, _STOCK_ABOUT[k], STOCK)
         for k in (StockEvent.OUT_OF_STOCK, StockEvent.LOW_STOCK, StockEvent.BACK_IN_STOCK)

@@ -106,11 +106,39 @@ def refund_return(key: str) -> str | None:
     key that is not a return's refund."""
     _, sep, what = key.partition(_REFUND)
     what, at, _ = what.rpartition(_REFUND_OF_CAPTURE)
-    if not sep or not at:
+    if not sep or not at or what.startswith(_APPEASEMENT):
         return None
     head, dot, tail = what.rpartition(".")
     # "<order>.R<n>.<attempt>": the attempt's digits follow the return's own "R<n>".
     return head if dot and tail.isdigit() else what
+
+
+# -- appeasements (goodwill refunds without a return) -------------------------------------
+
+# ``<order>:refund:appeasement/<appeasement id>@<capture id>``: the "/" no order id (and so
+# no return id) holds, so a return's refund is never read as an appeasement's.
+_APPEASEMENT = "appeasement/"
+
+
+def appeasement_refund_for(appeasement_id: str, capture_id: str) -> str:
+    """What an appeasement's refund over one capture is for: with the order, its key. An
+    appeasement is refunded once (a refusal leaves it failed), so it has no attempts."""
+    return f"{_APPEASEMENT}{appeasement_id}{_REFUND_OF_CAPTURE}{capture_id}"
+
+
+def appeasement_refund_prefix(order_id: str, appeasement_id: str) -> str:
+    """The start of the keys of an appeasement's refund (one key per capture)."""
+    return refund_key(order_id, appeasement_refund_for(appeasement_id, ""))
+
+
+def refund_appeasement(key: str) -> str | None:
+    """The appeasement a refund's key was for; None for a key that is not an appeasement's
+    refund."""
+    _, sep, what = key.partition(_REFUND)
+    what, at, _ = what.rpartition(_REFUND_OF_CAPTURE)
+    if not sep or not at or not what.startswith(_APPEASEMENT):
+        return None
+    return what.removeprefix(_APPEASEMENT) or None
 
 
 def payment_key_order_id(key: str) -> str | None:

@@ -346,6 +346,29 @@ def stock_event_id(channel_id: str, sku: str, kind: str, atp: int, since_micros:
     return f"atp:{channel_id}:{sku}:{kind}:{atp}:{since_micros}"
 
 
+# -- appeasements (goodwill refunds without a return) -------------------------------------
+
+
+def appeasement_id(order_id: str, seq: int) -> str:
+    """The n-th appeasement of an order, counting from 1 (``WEB-1.A2``)."""
+    return f"{order_id}.A{seq}"
+
+
+def appeasement_seq(order_id: str, appeasement_id: str) -> int | None:
+    """The n of one of the order's appeasement ids; None for another id."""
+    head, sep, seq = appeasement_id.rpartition(".A")
+    return int(seq) if sep and head == order_id and seq.isdigit() else None
+
+
+def appeasement_workflow_id(appeasement_id: str) -> str:
+    return f"appeasement-{appeasement_id}"
+
+
+def appeasement_event_id(event: str, appeasement_id: str) -> str:
+    """An appeasement's outbox event: once per type (refunded once, or failed once)."""
+    return f"{event}:{appeasement_id}"
+
+
 # -- demo API keys -------------------------------------------------------------------------
 
 _STORE_KEY = "store:"

@@ -12,6 +12,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker, WorkflowRunner
 
+from activities.appeasements import AppeasementActivities
 from activities.atp_watch import AtpWatchActivities
 from activities.cart_holds import CartHoldActivities
 from activities.customer_messages import CustomerMessageActivities
@@ -37,6 +38,7 @@ from oms.db.engine import Database
 from oms.domain.fraud import FraudPolicy
 from workers import sandbox
 from workflows.affinity_refresh import AffinityRefreshWorkflow, RefreshSettings
+from workflows.appeasement import AppeasementWorkflow
 from workflows.atp_watch import AtpWatchWorkflow, WatchSettings
 from workflows.cart_hold import CartHoldWorkflow
 from workflows.customer_messages import CustomerMessagesWorkflow, MessagesSettings
@@ -58,6 +60,8 @@ WORKFLOWS = [
     CustomerMessagesWorkflow,
     AffinityRefreshWorkflow,
     PaymentRecoveryWorkflow,
+    # Goodwill refunds without a return.
+    AppeasementWorkflow,
 ]
 
 
@@ -151,6 +155,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
     )
     mail = CustomerMessageActivities(deps.db, deps.mailer, domain=deps.mail_domain)
+    appeasements = AppeasementActivities(deps.db, payments)
     return [
         read_model.record_progress,
         read_model.emit_event,
@@ -187,6 +192,9 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         relay.relay_webhooks,
         mail.send_customer_messages,
         affinity.refresh_affinity,
+        # Goodwill refunds without a return.
+        appeasements.refund_appeasement,
+        appeasements.record_appeasement,
     ]
 
 

@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from temporalio import activity
 
+from oms.contracts.appeasements import AppeasementOutcome, RecordAppeasement, RefundAppeasement
 from oms.contracts.atp_watch import WatchRequest, WatchResult
 from oms.contracts.cart_holds import HoldDue, HoldState
 from oms.contracts.customer_messages import MessagesRequest, MessagesResult
@@ -246,3 +247,16 @@ def refund_return(req: RefundReturn) -> RefundOutcome:
 @activity.defn(name="book_return_label")
 def book_return_label(req: ReturnLabelRequest) -> Booking:
     _declared_only("book_return_label")
+
+
+# -- appeasements ---------------------------------------------------------------------------
+
+
+@activity.defn(name="refund_appeasement")
+def refund_appeasement(req: RefundAppeasement) -> AppeasementOutcome:
+    _declared_only("refund_appeasement")
+
+
+@activity.defn(name="record_appeasement")
+def record_appeasement(req: RecordAppeasement) -> int:
+    _declared_only("record_appeasement")

@@ -15,9 +15,10 @@ export function forget() {
   sessionStorage.removeItem("oms.me");
 }
 
-// {ok, status, body}: body is the parsed JSON (the API's error shape on a refusal).
-export async function call(method, path, body) {
-  const headers = { Accept: "application/json" };
+// {ok, status, body}: body is the parsed JSON (the API's error shape on a refusal). ``extra``:
+// more headers (an Idempotency-Key).
+export async function call(method, path, body, extra = {}) {
+  const headers = { Accept: "application/json", ...extra };
   const secret = key();
   if (secret) headers.Authorization = `Bearer ${secret}`;
   const init = { method, headers };
@@ -47,7 +48,7 @@ export async function call(method, path, body) {
 }
 
 export const get = (path) => call("GET", path);
-export const post = (path, body) => call("POST", path, body);
+export const post = (path, body, extra) => call("POST", path, body, extra);
 
 export function query(params) {
   const q = new URLSearchParams();

@@ -1,8 +1,10 @@
 // Order search (id, customer, status, channel, dates) and one order: its lines, fraud
-// assessment, payment, fulfilments and shipments, sourcing explanation, returns and timeline
-// and the messages sent to the customer (messages.js).
+// assessment, payment, fulfilments and shipments, sourcing explanation, returns and timeline,
+// the money given back without a return (appeasements.js) and the messages sent to the customer
+// (messages.js).
 import { enc, get, post, query } from "./api.js";
 import { t } from "./i18n.js";
+import { appeasementsSection } from "./appeasements.js";
 import { messagesSection } from "./messages.js";
 import { button, h, kv, loading, money, notice, page, refusal, show, table, when } from "./ui.js";
 
@@ -126,6 +128,7 @@ export async function orderDetail(id, withActions = false) {
       [t("return"), (r) => r.return_id], [t("state"), (r) => r.status],
       [t("refund"), (r) => `${r.refund_state} ${money(r.refunded, r.currency)}`],
     ], returns.body.items) : h("p", {}, "—"));
+  parts.push(appeasementsSection(o, withActions));
   parts.push(messagesSection(id, withActions));
   parts.push(h("h2", {}, t("timeline")), table(t("timeline"), [
     [t("when"), (e) => when(e.at)], [t("event"), (e) => e.type],

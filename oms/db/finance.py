@@ -1,5 +1,6 @@
 """Finance events: what an ERP books of each payment operation, written to the outbox with
-the ledger row that records it (``payment.captured``, ``payment.refunded``), and the reversal
+the ledger row that records it (``payment.captured``, ``payment.refunded``: a return's or an
+appeasement's), and the reversal
 events a gateway's late notice makes (``payment.capture_reversed``, ``payment.refund_failed``).
 
 Each once per idempotency key: the event id names the operation's key.
@@ -14,7 +15,12 @@ from sqlmodel import Session
 from oms.db import outbox
 from oms.db.tables import Order, PaymentLedgerEntry
 from oms.db.tables.base import as_utc
-from oms.gateway_keys import capture_fulfilment, refund_return, refunded_capture
+from oms.gateway_keys import (
+    capture_fulfilment,
+    refund_appeasement,
+    refund_return,
+    refunded_capture,
+)
 
 PAYMENT_CAPTURED = "payment.captured"
 PAYMENT_REFUNDED = "payment.refunded"
@@ -41,6 +47,9 @@ def booking(session: Session, entry: PaymentLedgerEntry, gateway: str) -> dict[s
     else:
         payload["return_id"] = refund_return(entry.idempotency_key)
         payload["capture_id"] = refunded_capture(entry.idempotency_key)
+        appeasement_id = refund_appeasement(entry.idempotency_key)
+        if appeasement_id is not None:  # a goodwill refund, no return
+            payload["appeasement_id"] = appeasement_id
     return payload
 
 

@@ -10,12 +10,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from oms.db import inventory, outbox
+from oms.db import inventory, outbox, refund_claims
 from oms.db import reason_codes as reason_repo
 from oms.db.tables import (
     Fulfilment,
     Order,
-    PaymentLedgerEntry,
     Product,
     RefundClaim,
     ReturnPolicyRow,
@@ -27,6 +26,7 @@ from oms.domain.delivery import DeliveryMethod
 from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import StockEffect
+from oms.domain.refunds import RefundPart, split
 from oms.domain.returns import (
     DEFAULT_POLICY,
     GradedLine,
@@ -36,12 +36,7 @@ from oms.domain.returns import (
     return_stock,
 )
 from oms.domain.shipments import ShipmentStatus
-from oms.gateway_keys import (
-    refund_key,
-    refunded_capture,
-    return_refund_for,
-    return_refund_prefix,
-)
+from oms.gateway_keys import refund_key, return_refund_for, return_refund_prefix
 from oms.keys import return_event_id
 
 # -- policies ------------------------------------------------------------------------------
@@ -247,15 +242,7 @@ def apply_grades(
     return moved
 
 
-# -- refunds -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RefundPart:
-    capture_id: str
-    authorization_id: str
-    amount: int
-    currency: str
+# -- refunds (over the order's captures: oms.db.refund_claims) ----------------------------
 
 
 def refund_parts(
@@ -264,41 +251,8 @@ def refund_parts(
     """Split ``amount`` over the order's captures, oldest first, each up to what it took less
     what other refunds gave back or claimed of it. The same split on every call for this
     attempt: its own refunds and claims are not counted against the captures."""
-    ledger = list(
-        session.exec(
-            select(PaymentLedgerEntry)
-            .where(
-                PaymentLedgerEntry.order_id == order_id,
-                PaymentLedgerEntry.outcome == "succeeded",
-            )
-            .order_by(col(PaymentLedgerEntry.recorded_at), col(PaymentLedgerEntry.idempotency_key))
-        )
-    )
-    claims = list(session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)))
     mine = return_refund_prefix(order_id, return_id, attempt)
-    used: dict[str, int] = {}
-    for c in claims:  # a claim stands for its refund, made or to be made
-        if not c.key.startswith(mine):
-            used[c.capture_id] = used.get(c.capture_id, 0) + c.amount
-    claimed = {c.key for c in claims}
-    for e in ledger:
-        capture = refunded_capture(e.idempotency_key)
-        if e.operation == "refund" and capture and not e.idempotency_key.startswith(mine):
-            if e.idempotency_key not in claimed:  # made before claims existed
-                used[capture] = used.get(capture, 0) + e.amount
-    parts: list[RefundPart] = []
-    left = amount
-    for e in ledger:
-        if left <= 0:
-            break
-        if e.operation != "capture" or not e.gateway_reference or not e.authorization_id:
-            continue
-        room = e.amount - used.get(e.gateway_reference, 0)
-        take = min(room, left)
-        if take > 0:
-            parts.append(RefundPart(e.gateway_reference, e.authorization_id, take, e.currency))
-            left -= take
-    return parts
+    return split(refund_claims.rooms(session, order_id, mine=mine), amount)
 
 
 def claim_refund(
@@ -307,41 +261,22 @@ def claim_refund(
     """The parts of the order's captures this refund attempt takes, claimed once: a retry gets
     the same parts, and a refund of the same order at the same moment waits for this claim
     (the order's row is locked) and splits what is left. Call it in a writing session."""
-    session.exec(
-        select(Order.id).where(Order.id == order_id).with_for_update(key_share=True)
-    ).first()
-    mine = return_refund_prefix(order_id, return_id, attempt)
-    held = [
-        c
-        for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id))
-        if c.key.startswith(mine)
-    ]
-    if held:
-        return [RefundPart(c.capture_id, c.authorization_id, c.amount, c.currency) for c in held]
-    parts = refund_parts(session, order_id, return_id, amount, attempt)
-    for p in parts:
-        session.add(
-            RefundClaim(
-                key=refund_key(order_id, return_refund_for(return_id, attempt, p.capture_id)),
-                order_id=order_id,
-                capture_id=p.capture_id,
-                authorization_id=p.authorization_id,
-                amount=p.amount,
-                currency=p.currency,
-            )
-        )
-    session.flush()
-    return parts
+    return refund_claims.claim(
+        session,
+        order_id,
+        mine=return_refund_prefix(order_id, return_id, attempt),
+        key_for=lambda capture: refund_key(
+            order_id, return_refund_for(return_id, attempt, capture)
+        ),
+        amount=amount,
+    )
 
 
 def release_unpaid(session: Session, order_id: str, return_id: str, attempt: int) -> None:
     """The gateway refused this refund: its claims that no refund paid free their captures."""
-    mine = return_refund_prefix(order_id, return_id, attempt)
-    for c in session.exec(select(RefundClaim).where(RefundClaim.order_id == order_id)):
-        if c.key.startswith(mine):
-            paid = session.get(PaymentLedgerEntry, c.key)
-            if paid is None or paid.outcome != "succeeded":
-                session.delete(c)
+    refund_claims.release_unpaid(
+        session, order_id, return_refund_prefix(order_id, return_id, attempt)
+    )
 
 
 def release_reversed(session: Session, key: str) -> bool:

@@ -100,6 +100,9 @@ class ErrorCode(StrEnum):
     RETURN_WINDOW_CLOSED = "return_window_closed", 422
     EXCEEDS_RETURNABLE = "exceeds_returnable", 422
     RETURN_NOT_FOUND = "return_not_found", 404
+    # Appeasements (oms.domain.appeasements): more than the order's captures have left.
+    EXCEEDS_REFUNDABLE = "exceeds_refundable", 422
+    APPEASEMENT_NOT_FOUND = "appeasement_not_found", 404
     SHIPMENT_NOT_FOUND = "shipment_not_found", 404
     FULFILMENT_NOT_FOUND = "fulfilment_not_found", 404
     INVALID_STATE = "invalid_state", 409

@@ -26,6 +26,7 @@ class MessageKind(StrEnum):
     DELIVERED = "delivered"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
+    APPEASEMENT_GRANTED = "appeasement_granted"  # a goodwill refund, no return
 
 
 class MessageStatus(StrEnum):
@@ -75,6 +76,7 @@ KIND_OF_EVENT: dict[str, MessageKind] = {
     "order.delivered": MessageKind.DELIVERED,
     "return.refunded": MessageKind.REFUNDED,
     "order.cancelled": MessageKind.CANCELLED,
+    "order.appeasement_granted": MessageKind.APPEASEMENT_GRANTED,
 }
 
 

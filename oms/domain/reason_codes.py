@@ -30,6 +30,7 @@ class ReasonUsage(StrEnum):
     RETURN_QC = "return_qc"
     ADJUSTMENT = "adjustment"
     RETURN_REQUEST = "return_request"  # why the customer sends it back
+    APPEASEMENT = "appeasement"  # why customer service gives money back without a return
 
 
 class StockEffect(StrEnum):
@@ -181,6 +182,11 @@ BUILT_IN: tuple[ReasonCode, ...] = (
     _code("arrived_late", "Arrived too late", [U.RETURN_REQUEST]),
     _code("cycle_count", "Counted", [U.ADJUSTMENT]),
     _code("found", "Found again", [U.ADJUSTMENT]),
+    # Goodwill refunds without a return (oms.domain.appeasements): no stock or routing effect.
+    _code("late_delivery", "Arrived later than promised", [U.APPEASEMENT]),
+    _code("damaged_packaging", "Packaging damaged, goods kept", [U.APPEASEMENT]),
+    _code("service_failure", "Service below what was promised", [U.APPEASEMENT]),
+    _code("price_match", "Price matched", [U.APPEASEMENT]),
 )
 BUILT_IN_BY_CODE: dict[str, ReasonCode] = {c.code: c for c in BUILT_IN}
 

@@ -67,6 +67,12 @@ def reason_in_words(event: dict[str, Any], locale: Locale) -> str:
     return words[""]
 
 
+def appeasement_in_words(event: dict[str, Any], locale: Locale) -> str | None:
+    """Why an appeasement was granted, for the customer: the words for its reason code, or
+    None for a code with none (one an admin added): the message then says what was done."""
+    return _reasons(locale).get(f"appeasement.{event.get('reason_code')}")
+
+
 def last_full_day(hold_until: str) -> datetime:
     """The last day, whole, a collection is kept: the hold ends at ``hold_until`` (its ready
     time plus the profile's ``hold_for``), partway through that day, so the day before it is
@@ -143,6 +149,9 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
         ctx["return_id"] = event["return_id"]
     elif kind is MessageKind.CANCELLED:
         ctx["reason"] = reason_in_words(event, locale)
+    elif kind is MessageKind.APPEASEMENT_GRANTED:
+        ctx["refunded"] = format_money(int(event["refunded"]), event["currency"], locale)
+        ctx["reason"] = appeasement_in_words(event, locale)
     return ctx
 
 

@@ -68,6 +68,8 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/orders/{order_id}/messages": {"get"},
         "/orders/{order_id}/messages/{message_id}": {"get"},
         "/orders/{order_id}/messages/{message_id}/resend": {"post"},
+        "/orders/{order_id}/appeasements": {"get", "post"},
+        "/orders/{order_id}/appeasements/{appeasement_id}": {"get"},
         "/tasks": {"get"},
         "/tasks/{task_id}": {"get"},
         "/tasks/{task_id}/complete": {"post"},

@@ -89,7 +89,7 @@ def test_every_operation_that_takes_an_idempotency_key_declares_its_reuse(
         if any(param["name"] == "Idempotency-Key" for param in op.get("parameters", []))
     ]
 
-    assert len(keyed) == 4
+    assert len(keyed) == 5
     assert [
         (m, p)
         for m, p, op in keyed

@@ -49,9 +49,17 @@ async def test_every_usage_has_its_built_in_codes(api: Api) -> None:
         "return_qc",
         "adjustment",
         "return_request",
+        "appeasement",
     }
     cancel = await api.http.get("/reason-codes?usage=cancellation", headers=api.auth("analyst"))
     assert "customer_request" in {c["code"] for c in cancel.json()["items"]}
+    appease = await api.http.get("/reason-codes?usage=appeasement", headers=api.auth("analyst"))
+    assert {c["code"] for c in appease.json()["items"]} == {
+        "late_delivery",
+        "damaged_packaging",
+        "service_failure",
+        "price_match",
+    }
 
 
 async def test_an_admin_creates_a_code_then_changes_it(api: Api) -> None:

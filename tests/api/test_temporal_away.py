@@ -12,10 +12,12 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from oms.config import Settings
-from oms.db import api_keys
+from oms.db import api_keys, payments, refund_claims
 from oms.db import orders as order_repo
 from oms.db.engine import Database
+from oms.db.tables import PaymentLedgerEntry
 from oms.devserver import free_port
+from oms.gateway_keys import capture_key
 from oms.payload_keys import new_key
 from oms.temporal import connect
 from tests.api.conftest import STOCK, order_body
@@ -106,3 +108,42 @@ async def test_an_order_edit_answers_503_while_temporal_is_away(away: Away) -> N
 
     assert edit.status_code == 503, edit.text
     assert edit.json()["code"] == "unavailable"
+
+
+async def test_an_appeasement_whose_refund_cannot_start_gives_nothing_and_frees_its_room(
+    away: Away, db: Database
+) -> None:
+    body = order_body()
+    await away.http.post("/orders", json=body, headers=away.auth("storefront"))
+    with db.session() as s:  # as if shipped and captured before Temporal went away
+        payments.record(
+            s,
+            PaymentLedgerEntry(
+                idempotency_key=capture_key(body["id"], f"{body['id']}.F1"),
+                order_id=body["id"],
+                operation="capture",
+                outcome="succeeded",
+                amount=4897,
+                currency="EUR",
+                authorization_id="auth-1",
+                gateway_reference="cap-1",
+            ),
+        )
+    url = f"/orders/{body['id']}/appeasements"
+    ask = {"amount": 4897, "reason_code": "late_delivery", "note": "late"}
+    headers = {**away.auth("analyst"), "Idempotency-Key": "cs-away"}
+
+    first = await away.http.post(url, json=ask, headers=headers)
+    again = await away.http.post(url, json=ask, headers=headers)
+
+    assert (first.status_code, again.status_code) == (503, 503), again.text
+    assert first.json()["code"] == "unavailable"
+    listed = (await away.http.get(url, headers=away.auth("analyst"))).json()["items"]
+    # Each attempt failed before any refund: the whole capture is still there to give back,
+    # and the key asked anew.
+    assert [(a["id"], a["status"], a["code"]) for a in listed] == [
+        (f"{body['id']}.A1", "failed", "not_started"),
+        (f"{body['id']}.A2", "failed", "not_started"),
+    ]
+    with db.reading() as s:
+        assert refund_claims.left_to_refund(s, body["id"]) == 4897

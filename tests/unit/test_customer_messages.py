@@ -50,6 +50,13 @@ EVENTS: dict[MessageKind, dict[str, Any]] = {
         "reason_code": "out_of_stock",
         "customer_message": "customer.out_of_stock",
     },
+    MessageKind.APPEASEMENT_GRANTED: {
+        "appeasement_id": "A1.A1",
+        "amount": 1000,
+        "refunded": 1000,
+        "currency": "EUR",
+        "reason_code": "late_delivery",
+    },
 }
 # What each kind must say, in each language (besides the order id).
 SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
@@ -89,6 +96,18 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
     (MessageKind.REFUNDED, Locale.FR): ["remboursement", "1\u202f234,56\u00a0€", "R-1"],
     (MessageKind.CANCELLED, Locale.EN): ["was cancelled", "out of stock"],
     (MessageKind.CANCELLED, Locale.FR): ["a été annulée", "en rupture de stock"],
+    (MessageKind.APPEASEMENT_GRANTED, Locale.EN): [
+        "arrived later than we promised",
+        "We have refunded",
+        "€10.00",
+        "nothing to send back",
+    ],
+    (MessageKind.APPEASEMENT_GRANTED, Locale.FR): [
+        "plus tard que promis",
+        "Nous vous avons remboursé",
+        "10,00\u00a0€",
+        "rien à nous renvoyer",
+    ],
 }
 
 
@@ -275,6 +294,15 @@ def test_a_refund_message_says_what_that_refund_gave_back() -> None:
     message = render(facts(MessageKind.REFUNDED, second), Locale.EN)
 
     assert "We have refunded €8.99 for your return R-1" in message.text
+
+
+def test_an_appeasement_for_a_code_without_words_says_what_was_refunded() -> None:
+    # A code an admin added: no words of its own, the message says what was done.
+    event = {**EVENTS[MessageKind.APPEASEMENT_GRANTED], "reason_code": "loyal_customer"}
+
+    message = render(facts(MessageKind.APPEASEMENT_GRANTED, event), Locale.EN)
+
+    assert message.text.startswith("Hello,\n\nWe have refunded €10.00 on your order A1,")
 
 
 def test_a_reminder_promises_the_last_whole_day_of_the_hold() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from oms.gateway_keys import (
+    appeasement_refund_for,
+    appeasement_refund_prefix,
     authorize_key,
     capture_again_key,
     capture_fulfilment,
@@ -13,11 +15,20 @@ from oms.gateway_keys import (
     recovery_authorize_key,
     recovery_try,
     recovery_void_key,
+    refund_appeasement,
+    refund_key,
+    refund_return,
+    refunded_capture,
+    return_refund_for,
     void_key,
 )
 from oms.keys import (
     INITIAL_STEP,
     StepKey,
+    appeasement_event_id,
+    appeasement_id,
+    appeasement_seq,
+    appeasement_workflow_id,
     booking_key,
     cart_hold_step_key,
     cart_hold_workflow_id,
@@ -151,3 +162,36 @@ def test_a_recovery_keys_each_try_apart_from_the_orders_own_and_from_other_rever
     assert payment_recovery_workflow_id("payment-reversed-ab") == (
         "payment-recovery-payment-reversed-ab"
     )
+
+
+@pytest.mark.parametrize("order_id", ["WEB-1", "odd.A.id", "a.A2.b", "goodwill:x"])
+def test_an_appeasement_s_refund_keys_read_back_as_it_and_never_as_a_return(
+    order_id: str,
+) -> None:
+    aid = appeasement_id(order_id, 2)
+    key = refund_key(order_id, appeasement_refund_for(aid, "cap_1"))
+
+    assert appeasement_seq(order_id, aid) == 2
+    assert key.startswith(appeasement_refund_prefix(order_id, aid))
+    assert (refund_appeasement(key), refunded_capture(key)) == (aid, "cap_1")
+    assert refund_return(key) is None
+    assert payment_key_order_id(key) == order_id
+    # A return's refund of the same order is not an appeasement's.
+    returned = refund_key(order_id, return_refund_for(f"{order_id}.R1", 0, "cap_1"))
+    assert refund_appeasement(returned) is None
+    assert refund_return(returned) == f"{order_id}.R1"
+
+
+def test_appeasement_ids_and_keys_keep_their_shapes() -> None:
+    # In Temporal (the run's id), the ledger and the gateway (its refund's key) and the outbox.
+    assert appeasement_id("WEB-1", 1) == "WEB-1.A1"
+    assert appeasement_workflow_id("WEB-1.A1") == "appeasement-WEB-1.A1"
+    assert (
+        refund_key("WEB-1", appeasement_refund_for("WEB-1.A1", "cap_1"))
+        == "WEB-1:refund:appeasement/WEB-1.A1@cap_1"
+    )
+    assert appeasement_event_id("order.appeasement_granted", "WEB-1.A1") == (
+        "order.appeasement_granted:WEB-1.A1"
+    )
+    assert appeasement_seq("WEB-1", "WEB-1.R1") is None
+    assert appeasement_seq("WEB-1", "WEB-2.A1") is None

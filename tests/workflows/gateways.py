@@ -6,7 +6,7 @@ import threading
 
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import PaymentError, PaymentUnavailable
-from oms.contracts.payments import Authorization, Capture
+from oms.contracts.payments import Authorization, Capture, Refund
 
 
 class RefusesCaptures(SimulatedPaymentGateway):
@@ -41,3 +41,23 @@ class VoidsWholeOnly(SimulatedPaymentGateway):
     """A gateway that cannot let go of part of an authorization."""
 
     partial_voids = False
+
+
+class RefundsLater(SimulatedPaymentGateway):
+    """Unavailable for refunds until the caller sets ``back`` (never, if it does not): each
+    attempt counted in ``refund_calls``."""
+
+    def __init__(self, back_after: int | None = None) -> None:
+        super().__init__()
+        self.refund_calls = 0
+        self.back_after = back_after
+
+    def refund(
+        self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
+    ) -> Refund:
+        self.refund_calls += 1
+        if self.back_after is None or self.refund_calls <= self.back_after:
+            raise PaymentUnavailable("gateway_timeout", "no answer in time")
+        return super().refund(
+            idempotency_key=idempotency_key, capture_id=capture_id, amount=amount, currency=currency
+        )

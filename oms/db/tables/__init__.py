@@ -2,6 +2,7 @@
 them; tests may too. Importing this package registers every table on SQLModel's metadata."""
 
 from oms.db.tables.access import ApiKey, IdempotencyKey
+from oms.db.tables.appeasements import AppeasementRow
 from oms.db.tables.base import one_of, utcnow
 from oms.db.tables.catalogue import Product, ProductBarcode
 from oms.db.tables.fulfilment import FulfilmentProfile
@@ -48,6 +49,7 @@ __all__ = [
     "AffinityNeighbour",
     "AffinityRefresh",
     "ApiKey",
+    "AppeasementRow",
     "CartHold",
     "Channel",
     "CopurchaseItem",
