@@ -129,6 +129,7 @@ async def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
         "/sourcing/profiles/{profile_id}/versions/{version}": {"get", "put"},
         "/sourcing/profiles/{profile_id}/versions/{version}/publish": {"post"},
         "/sourcing/profiles/{profile_id}/rollback": {"post"},
+        "/sourcing/profiles/{profile_id}/retire": {"post"},
         "/sourcing/simulate": {"post"},
         "/sourcing/replay": {"post"},
         "/availability/events": {"get"},
