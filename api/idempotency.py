@@ -31,7 +31,7 @@ from api.errors import ApiError
 from oms.db import idempotency_keys
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
-from oms.keys import idempotency_token, request_fingerprint
+from oms.request_keys import idempotency_token, request_fingerprint
 
 FIELD = "Idempotency-Key"
 

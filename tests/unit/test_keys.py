@@ -36,7 +36,6 @@ from oms.keys import (
     fraud_review_task_id,
     fulfilment_id,
     fulfilment_workflow_id,
-    idempotency_token,
     order_event_id,
     order_of_workflow,
     order_workflow_id,
@@ -44,7 +43,6 @@ from oms.keys import (
     payment_recovery_workflow_id,
     pick_task_id,
     profile_ref,
-    request_fingerprint,
     reroute_step,
     reversed_capture_task_id,
     step_key,
@@ -52,6 +50,7 @@ from oms.keys import (
     stock_step,
     sync_workflow_id,
 )
+from oms.request_keys import idempotency_token, request_fingerprint
 
 
 @pytest.mark.parametrize("step", [INITIAL_STEP, reroute_step(2), stock_step(3)])

@@ -53,7 +53,7 @@ class IdempotencyKey(SQLModel, table=True):
     # The id of the API key that used it (it survives a rotation): callers never share keys.
     scope: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=100)
-    # oms.keys.request_fingerprint: method, route, path parameters and body, hashed.
+    # oms.request_keys.request_fingerprint: method, route, path parameters and body, hashed.
     fingerprint: str = Field(max_length=64)
     # What a refusal names: the method and the route ("POST /orders/{order_id}/...").
     request: str = Field(max_length=200)

@@ -30,8 +30,9 @@ class AppeasementRow(SQLModel, table=True):
     refunded: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     code: str | None = Field(default=None, max_length=64, description="Why it failed")
     requested_by: str = Field(max_length=128, description="The actor: <role>:<key name>")
-    # The request's Idempotency-Key token (oms.keys.idempotency_token): the same request again
-    # answers this appeasement. Cleared when its run could not start, so the key asks anew.
+    # The request's Idempotency-Key token (oms.request_keys.idempotency_token): the same
+    # request again answers this appeasement. Cleared when its run could not start, so the key
+    # asks anew.
     idempotency_token: str | None = Field(default=None, max_length=160, unique=True)
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
