@@ -7,8 +7,8 @@ units scanned for a `scan_each` pick and for a verify, a step completed, a step 
 not require skipped with a reason code, the parcels packed, the carrier's label scanned at the
 handover, the customer's code given at the counter (heard through ``CodeInbox``). A fulfilment
 run before profiles is worked by its status (pick, pack, collected). A refusal is never passed
-over: it is said once, tried again next round (a skippable step is skipped instead), and kept
-as the fulfilment's problem for the run's summary if the order does not end.
+over: it is said once, tried again next round (a step whose skip is refused is completed
+instead), and kept as the fulfilment's problem for the run's summary if the order does not end.
 """
 
 from __future__ import annotations

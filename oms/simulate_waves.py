@@ -22,9 +22,12 @@ OPEN = ("open", "claimed")
 
 
 class WavePicker:
+    """The run's pickers at locations that pick in waves, for ``StoreStaff``."""
+
     def __init__(self, staff: StoreStaff) -> None:
         self.staff = staff
         self.built: set[str] = set()  # the waves this run built of its own fulfilments only
+        self.left: set[str] = set()  # built, but another order's fulfilment came in: not ours
 
     def pick(self, rows: list[Json]) -> list[Json]:
         """Pick these fulfilments (the run's, at a pick step worked in waves) in waves,
@@ -49,12 +52,13 @@ class WavePicker:
             mine = [r for r in rows if member_of.get(r["id"]) == wave_id]
             if wave_id in self.built:
                 self.work(wave_id, headers, mine)  # one cut short in an earlier round
-            else:
+                continue
+            if wave_id not in self.left:
                 staff.note(
                     f"wave {wave_id} at {location} was built by someone else: "
                     f"{', '.join(r['id'] for r in mine)} picked on their own"
                 )
-                alone += mine
+            alone += mine
         loose = [r for r in rows if r["id"] not in member_of]
         if not loose:
             return alone
@@ -81,7 +85,9 @@ class WavePicker:
         location outside a wave, and its order), with the strategy and size of their profile;
         answers those left to pick on their own."""
         staff = self.staff
-        setting = next(s for r in rows if (s := staff.wave_setting(r)))
+        setting = next((s for r in rows if (s := staff.wave_setting(r))), None)
+        if setting is None:  # those that go in waves are in one already
+            return rows
         body = {"strategy": setting["strategy"], "max_fulfilments": setting.get("max_size", 50)}
         r = staff.http.post(f"/locations/{location}/pick-waves", headers=headers, json=body)
         if r.status_code != 201:
@@ -92,6 +98,7 @@ class WavePicker:
         wave: Json = r.json()
         theirs = [f for f in wave["fulfilment_ids"] if not staff.ours(waiting.get(f, ""))]
         if theirs:  # taken between the look and the build: the wave is left to the store
+            self.left.add(wave["id"])
             staff.note(
                 f"wave {wave['id']} at {location} took {', '.join(theirs)} of other orders: left"
                 " to the store, this run's picked on their own"
