@@ -5,27 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from oms.cli_env import (
-    api_url,
-    env_exports,
-    load_dev_keys,
-    worker_metrics_url,
-)
+from oms.cli_dev import banner, dev_mail_sink, dev_ports, when_answering
+from oms.cli_env import api_url, env_exports, load_dev_keys
 from oms.cli_keys import add_keys_parser, run_keys_command
 from oms.cli_payments import add_payments_parser, run_payments_command
 from oms.config import Settings, get_settings
 from oms.connectors.carrier_tracking import with_dev_tracking
-from oms.devserver import free_port, start_dev_args
+from oms.devserver import start_dev_args
 from oms.logging import configure_logging, get_logger
 from oms.mailsink import URL_FILE, MailSink
 from oms.payload_keys import for_dev
@@ -98,11 +93,17 @@ def cmd_expire_holds(settings: Settings) -> int:
 
 
 async def _serve(
-    settings: Settings, *, worker: bool, api: bool, metrics_host: str = "0.0.0.0"
+    settings: Settings,
+    *,
+    worker: bool,
+    api: bool,
+    metrics_host: str = "0.0.0.0",
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run a worker, the API or both on one Temporal client. A worker serves its metrics on
     ``metrics_host`` at ``OMS_METRICS_PORT`` when that is set: every address by default, for a
-    scraper from another machine."""
+    scraper from another machine. ``on_ready`` is called once the API answers its health
+    check (`oms dev`'s banner)."""
     import uvicorn
     from temporalio.service import RPCError
 
@@ -189,12 +190,16 @@ async def _serve(
         )
         server = uvicorn.Server(config)
         tasks.append(asyncio.create_task(server.serve()))
+    # Not one of `tasks`: its end is no reason to stop.
+    ready = asyncio.create_task(when_answering(api_url(settings), on_ready)) if on_ready else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     stopping = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if ready is not None:
+        ready.cancel()
     if server is not None:
         server.should_exit = True
     for t in tasks:
@@ -209,35 +214,10 @@ async def _serve(
         raise SystemExit(f"oms: {ended} stopped unexpectedly; see the log above or in OMS_HOME")
 
 
-def _oms_command(settings: Settings, *args: str) -> str:
-    """An `oms` command line that reaches this very stack (its OMS_HOME and ports)."""
-    env = [
-        f"OMS_{name.upper()}={shlex.quote(str(getattr(settings, name)))}"
-        for name in ("home", "api_port", "temporal_port", "ui_port")
-        if getattr(settings, name) != Settings.model_fields[name].default
-    ]
-    oms = Path(sys.executable).parent / "oms"
-    try:
-        shown = str(oms.relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(oms)
-    return " ".join([*env, shlex.quote(shown), *args])
-
-
-def dev_mail_sink(settings: Settings) -> MailSink | None:
-    """The local mail server `oms dev` sends customer messages to, unless OMS_SMTP_URL names
-    a real one; its URL is left in OMS_HOME for `oms env`."""
-    if settings.smtp_url is not None:
-        return None
-    sink = MailSink(settings.home / "mail").start()
-    (settings.home / URL_FILE).write_text(sink.url)
-    return sink
-
-
 def _taken_ports(settings: Settings) -> list[str]:
     """The stack's ports something else already listens on, named by their setting."""
     taken = []
-    for name in ("api_port", "temporal_port", "ui_port", "metrics_port"):
+    for name in ("api_port", "temporal_port", "ui_port", "metrics_port", "mail_sink_port"):
         port = getattr(settings, name)
         if port is None:
             continue
@@ -248,13 +228,14 @@ def _taken_ports(settings: Settings) -> list[str]:
 
 
 def cmd_dev(settings: Settings) -> None:
-    if settings.metrics_port is None:
-        settings = settings.model_copy(update={"metrics_port": free_port()})
+    settings, moved = dev_ports(settings)
     if taken := _taken_ports(settings):
         raise SystemExit(
             f"oms dev: port {', '.join(taken)} already in use: another stack is running, or"
             " set other ports (README: Two commands)"
         )
+    for line in moved:
+        print(line, file=sys.stderr, flush=True)
     # The terminal keeps the banner and the keys; every log line goes to a file.
     settings.home.mkdir(parents=True, exist_ok=True)
     log_file = open(settings.home / "oms.log", "a", buffering=1)  # noqa: SIM115
@@ -277,28 +258,16 @@ def cmd_dev(settings: Settings) -> None:
         sink = dev_mail_sink(settings)
         if sink is not None:
             settings = settings.model_copy(update={"smtp_url": SecretStr(sink.url)})
-        print(
-            f"\nOMS is running (data in {settings.home}/)\n"
-            f"  API          {api}  (OpenAPI: {api}/docs)\n"
-            f"  Console      {api}/console  (sign in with a key below)\n"
-            f"  Metrics      {api}/metrics (API), {worker_metrics_url(settings)} (worker)\n"
-            f"  Temporal UI  http://127.0.0.1:{settings.ui_port}\n"
-            f"  Temporal     127.0.0.1:{settings.temporal_port}\n"
-            f"  API keys     {settings.home / 'dev-keys.json'}\n"
-            f"  Mail         {sink.folder if sink else 'sent through OMS_SMTP_URL'}"
-            f"{f'  (SMTP {sink.url})' if sink else ''}\n"
-        )
-        for name, key in dev_keys.items():
-            print(f"  {name:28s} {key}")
-        print(
-            "\nIn another terminal:\n"
-            f'  eval "$({_oms_command(settings, "env")})"   # exports $API, $SHOP, ...\n'
-            '  curl -s "$API/orders" -H "Authorization: Bearer $SHOP"\n'
-            f"  {_oms_command(settings, 'simulate', '--orders', '20')}\n\n"
-            f"Logs go to {settings.home / 'oms.log'}. Ctrl-C stops everything.\n"
-        )
+        shown = banner(settings, dev_keys, sink)
+        # Once the API answers, not before: the banner says to go ahead.
         asyncio.run(
-            _serve(settings, worker=True, api=True, metrics_host=settings.api_host or "0.0.0.0")
+            _serve(
+                settings,
+                worker=True,
+                api=True,
+                metrics_host=settings.api_host or "0.0.0.0",
+                on_ready=lambda: print(shown, flush=True),
+            )
         )
     finally:
         if sink is not None:

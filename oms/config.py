@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     messages_run_for: timedelta = timedelta(seconds=30)
     messages_poll: timedelta = timedelta(milliseconds=500)
     messages_batch: int = 200
+    # Where `oms dev`'s own mail sink listens when smtp_url is unset; default the API's port
+    # + 25 (oms.cli_dev).
+    mail_sink_port: int | None = None
 
     # External systems: "simulator" or the base URL of the real service.
     payment_gateway_url: str = "simulator"
@@ -118,6 +121,7 @@ class Settings(BaseSettings):
     # Observability. A worker serves Prometheus metrics (the Temporal SDK's and the OMS's own)
     # on this port when it is set; the API always serves them at GET /metrics. Traces go over
     # OTLP/HTTP to this endpoint (e.g. http://collector:4318) when it is set.
+    # `oms dev`'s worker serves them on the API's port + 1 when this is unset (oms.cli_dev).
     metrics_port: int | None = None
 
     # After POST /keys/{id}/rotate the old secret keeps working this long, so the systems using

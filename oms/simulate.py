@@ -1,9 +1,11 @@
 """`oms simulate`: place orders through the API, then play the fraud analyst and the store
 staff until every order has reached a final status, and say how each one ended.
 
-It talks to the API only, as a storefront, an analyst and store staff would, and touches only
-the orders of its own run (ids and customer ids carry the run id), so it can run beside the
-README's walk-through or another simulation.
+It talks to the API only, as a storefront, an analyst and store staff would (the staff work
+each fulfilment's steps as its profile lays them out: ``oms.simulate_staff``), and hears what
+customers are sent (their collection codes) through a webhook subscription of its own
+(``oms.simulate_inbox``). It touches only the orders of its own run (ids and customer ids carry
+the run id), so it can run beside the README's walk-through or another simulation.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import httpx
 
-from oms.keys import store_key_name
 from oms.seed import LOCATIONS, products
+from oms.simulate_api import pages
+from oms.simulate_inbox import CodeInbox
+from oms.simulate_staff import StoreStaff
 
-FINAL = {"COMPLETED", "CANCELLED"}
+# DELIVERED: completed, and the carrier has since delivered every parcel.
+FINAL = {"COMPLETED", "CANCELLED", "DELIVERED"}
 # Past sourcing: the order's units are reserved (or it ended).
 SOURCED = {"AUTHORIZING_PAYMENT", "IN_FULFILMENT", "AWAITING_STOCK", *FINAL}
 # Every REVIEW_EVERY-th order (the first one included) is a new customer buying electronics:
@@ -144,7 +149,8 @@ def ship_to(rng: random.Random, city: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Run:
-    """One simulation against one stack."""
+    """One simulation against one stack. Its customers hear their collection codes once
+    ``listen`` was given an inbox: stores that run no fulfilment profile need none."""
 
     http: httpx.Client
     keys: dict[str, str]
@@ -153,18 +159,36 @@ class Run:
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     placed: list[str] = field(default_factory=list)
     refused: int = 0
-    collect: int = 0
     reviewed: set[str] = field(default_factory=set)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     claimed: Counter[str] = field(default_factory=Counter)
+    staff: StoreStaff = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.staff = StoreStaff(
+            http=self.http,
+            keys=self.keys,
+            ours=self.ours,
+            say=self.say,
+            picker=f"simulate {self.run}",
+        )
+
+    def listen(self, inbox: CodeInbox) -> None:
+        """Hear collection codes in ``inbox`` (subscribed before any order is placed: a code
+        is sent once, when its collection is ready)."""
+        if problem := inbox.open(self.http, self.auth("admin")):
+            self.say(f"collection codes will not be heard: {problem}")
+        self.staff.inbox = inbox
+
+    def ours(self, order_id: str) -> bool:
+        return order_id in self.placed
+
+    def say(self, line: str) -> None:
+        """A line of what happened (a refusal): on its own line under the progress bar."""
+        print(f"\n{line}" if self.out.isatty() else line, file=self.out)
 
     def auth(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[name]}"}
-
-    def staff(self, location_id: str) -> dict[str, str]:
-        # Warehouses have no demo store key: the admin key works their pick lists.
-        name = store_key_name(location_id)
-        return self.auth(name if name in self.keys else "admin")
 
     def place(self, n: int) -> None:
         body = new_order(self.rng, self.run, n)
@@ -197,7 +221,6 @@ class Run:
         self.claimed.update(cart)
         self.placed.append(body["id"])
         if store is not None:
-            self.collect += 1
             # Orders placed after it may be shipped from that very store: wait until its
             # units are reserved (approving its fraud review if it gets one).
             self.wait_until_sourced(body["id"])
@@ -211,26 +234,10 @@ class Run:
                 return
             time.sleep(0.2)
 
-    def pages(
-        self, path: str, params: dict[str, Any], headers: dict[str, str]
-    ) -> Iterator[dict[str, Any]]:
-        """Every item of a list endpoint paged with limit and offset: work left behind by an
-        earlier run must not hide this run's."""
-        offset, limit = 0, 200
-        while True:
-            page = self.http.get(
-                path, params={**params, "limit": limit, "offset": offset}, headers=headers
-            )
-            items = page.json()["items"] if page.status_code == 200 else []
-            yield from items
-            if len(items) < limit:
-                return
-            offset += limit
-
     def approve_reviews(self) -> None:
         analyst = self.auth("analyst")
         open_reviews = {"kind": "fraud_review", "status": "open"}
-        for task in list(self.pages("/tasks", open_reviews, analyst)):
+        for task in list(pages(self.http, "/tasks", open_reviews, analyst)):
             if task["order_id"] not in self.placed:
                 continue  # someone else's order: not ours to decide
             done = self.http.post(
@@ -241,44 +248,18 @@ class Run:
             if done.status_code == 200:
                 self.reviewed.add(task["order_id"])
 
-    def work_fulfilments(self, view: dict[str, Any]) -> None:
-        """Move each of the order's fulfilments one step: pick all, pack, hand over."""
-        for f in view.get("fulfilments", []):
-            fid, location, status = f["fulfilment_id"], f["location_id"], f["status"]
-            headers = self.staff(location)
-            if status == "AWAITING_PICK":
-                pick_list = self.pages(
-                    f"/locations/{location}/fulfilments", {"status": "AWAITING_PICK"}, headers
-                )
-                for item in pick_list:
-                    if item["id"] == fid:
-                        picked = [
-                            {"line_id": line["line_id"], "picked": line["quantity"]}
-                            for line in item["lines"]
-                        ]
-                        self.http.post(
-                            f"/fulfilments/{fid}/pick", headers=headers, json={"lines": picked}
-                        )
-                        break
-            elif status == "PICKED":
-                self.http.post(
-                    f"/fulfilments/{fid}/pack",
-                    headers=headers,
-                    json={"parcels": [{"weight_grams": 900}]},
-                )
-            elif status == "READY_FOR_COLLECTION":
-                self.http.post(f"/fulfilments/{fid}/collected", headers=headers)
-
     def poll(self) -> int:
         """One round of staff work; answers how many orders are final."""
         self.approve_reviews()
+        open_orders = []
         for oid in self.placed:
             if self.views.get(oid, {}).get("status") in FINAL:
                 continue
             r = self.http.get(f"/orders/{oid}", headers=self.auth("storefront"))
             if r.status_code == 200:
                 self.views[oid] = r.json()
-                self.work_fulfilments(self.views[oid])
+                open_orders.append(self.views[oid])
+        self.staff.work(open_orders)
         return sum(1 for v in self.views.values() if v["status"] in FINAL)
 
     def report(self, timeout: float) -> None:
@@ -293,19 +274,46 @@ class Run:
             "and approved by the simulated analyst",
             file=self.out,
         )
+        told = Counter(outcome(self.views.get(oid)) for oid in self.placed)
         print(
-            f"delivery: {self.collect} collected in store, {len(self.placed) - self.collect} "
-            "shipped",
+            f"outcomes: {told['collected']} collected in store,"
+            f" {told['shipped'] + told['delivered']} shipped ({told['delivered']} delivered),"
+            f" {told['cancelled']} cancelled, {told['open']} still open",
             file=self.out,
         )
         for oid in self.placed:
-            why = ending(self.views.get(oid), timeout)
+            why = ending(self.views.get(oid), timeout, self.held_up(oid))
             if why:
                 print(f"  {oid}: {why}", file=self.out)
 
+    def held_up(self, order_id: str) -> str | None:
+        """What keeps the order's open fulfilments from moving on, as the staff found it."""
+        view = self.views.get(order_id) or {}
+        found = [
+            f"{f['fulfilment_id']} at {f['location_id']}, {self.staff.problems[f['fulfilment_id']]}"
+            for f in view.get("fulfilments", [])
+            if f["fulfilment_id"] in self.staff.problems
+        ]
+        return "; ".join(found) or None
 
-def ending(view: dict[str, Any] | None, timeout: float) -> str | None:
-    """Why an order did not simply complete, in one line; None if it did."""
+
+def outcome(view: dict[str, Any] | None) -> str:
+    """How the order ended for its customer: collected, shipped, delivered (the carrier says
+    so), cancelled, or open (still running when the run stopped)."""
+    status = view["status"] if view else None
+    if status not in FINAL:
+        return "open"
+    assert view is not None
+    if status == "CANCELLED":
+        return "cancelled"
+    if view.get("delivery_method") == "collect":
+        return "collected"
+    return "delivered" if status == "DELIVERED" else "shipped"
+
+
+def ending(view: dict[str, Any] | None, timeout: float, held_up: str | None = None) -> str | None:
+    """Why an order did not simply complete, in one line (an open one: ``held_up``, what
+    keeps it, when the staff know); None if it did."""
     if view is None:
         return "never answered GET /orders/{id}"
     status = view["status"]
@@ -316,15 +324,16 @@ def ending(view: dict[str, Any] | None, timeout: float) -> str | None:
         )
         by = f" (by {entry['actor']})" if entry else ""
         return f"CANCELLED, reason {view.get('cancel_reason')}{by}"
-    if status != "COMPLETED":
+    if status not in FINAL:
         last = view["timeline"][-1]["type"] if view.get("timeline") else "nothing yet"
-        return f"still {status} after {timeout:.0f} s (last event: {last})"
+        why = f": {held_up}" if held_up else ""
+        return f"still {status} after {timeout:.0f} s (last event: {last}){why}"
     short = [
         f"line {line['line_id']} {line['cancelled']} unit(s) {line.get('cancel_reason')}"
         for line in view.get("lines", [])
         if line.get("cancelled")
     ]
-    return f"COMPLETED without {'; '.join(short)}" if short else None
+    return f"{status} without {'; '.join(short)}" if short else None
 
 
 def _progress(out: TextIO, done: int, total: int, started: float, extra: str = "") -> None:
@@ -362,15 +371,20 @@ def simulate(
             return False
         sim = Run(http=http, keys=keys, rng=random.Random(seed), out=out)
         print(f"run {sim.run}: placing {orders} orders at {base_url}", file=out)
-        for n in range(orders):
-            sim.place(n)
-            _progress(out, 0, orders, started, f"placing {len(sim.placed)}/{orders}")
-        while time.monotonic() - started < timeout:
-            done = sim.poll()
-            _progress(out, done, len(sim.placed), started)
-            if done == len(sim.placed):
-                break
-            time.sleep(0.5)
+        inbox = CodeInbox(ours=sim.ours)
+        try:
+            sim.listen(inbox)
+            for n in range(orders):
+                sim.place(n)
+                _progress(out, 0, orders, started, f"placing {len(sim.placed)}/{orders}")
+            while time.monotonic() - started < timeout:
+                done = sim.poll()
+                _progress(out, done, len(sim.placed), started)
+                if done == len(sim.placed):
+                    break
+                time.sleep(0.5)
+        finally:
+            inbox.close(http, sim.auth("admin"))
     if out.isatty():
         print(file=out)
     sim.report(timeout)

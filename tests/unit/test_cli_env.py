@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oms.cli import _oms_command
+from oms.cli_dev import oms_command
 from oms.cli_env import env_exports, store_variable
 from oms.config import Settings
 
@@ -131,7 +131,7 @@ def test_a_damaged_dev_keys_file_is_one_line_too(tmp_path: Path) -> None:
 
 def test_the_command_the_banner_prints_keeps_a_data_folder_with_a_space(tmp_path: Path) -> None:
     home = tmp_path / "my stack"
-    line = _oms_command(Settings(home=home, api_port=8100), "simulate", "--orders", "5")
+    line = oms_command(Settings(home=home, api_port=8100), "simulate", "--orders", "5")
     done = subprocess.run(
         ["bash", "-c", f"set -- {line}; printf '%s\\n' \"$@\""],
         capture_output=True,
