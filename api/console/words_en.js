@@ -237,4 +237,7 @@ export const en = {
   "enum.new": "new", "enum.standard": "standard", "enum.gold": "gold", "enum.vip": "VIP",
   "reason.exists": "{id} exists already: change it from its row.",
   "messagekind.pickup_store_changed": "pickup store changed",
+  "messagekind.delivery_changed": "delivery changed",
+  "messagekind.line_cancelled": "items cancelled",
+  "messagekind.not_collected": "items not collected",
 };

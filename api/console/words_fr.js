@@ -237,4 +237,7 @@ export const fr = {
   "enum.new": "nouveau", "enum.standard": "standard", "enum.gold": "or", "enum.vip": "VIP",
   "reason.exists": "{id} existe déjà : modifiez-le depuis sa ligne.",
   "messagekind.pickup_store_changed": "magasin de retrait changé",
+  "messagekind.delivery_changed": "livraison changée",
+  "messagekind.line_cancelled": "articles annulés",
+  "messagekind.not_collected": "articles non retirés",
 };
