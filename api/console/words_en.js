@@ -238,6 +238,9 @@ export const en = {
   "reason.exists": "{id} exists already: change it from its row.",
   "messagekind.pickup_store_changed": "pickup store changed",
   "messagekind.appeasement_granted": "goodwill refund",
+  "messagekind.delivery_changed": "delivery changed",
+  "messagekind.line_cancelled": "items cancelled",
+  "messagekind.not_collected": "items not collected",
   // An order's appeasements (appeasements.js).
   "appeasements": "Money given back without a return",
   "appeasement": "Appeasement",

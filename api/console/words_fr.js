@@ -238,6 +238,9 @@ export const fr = {
   "reason.exists": "{id} existe déjà : modifiez-le depuis sa ligne.",
   "messagekind.pickup_store_changed": "magasin de retrait changé",
   "messagekind.appeasement_granted": "geste commercial",
+  "messagekind.delivery_changed": "livraison changée",
+  "messagekind.line_cancelled": "articles annulés",
+  "messagekind.not_collected": "articles non retirés",
   // An order's appeasements (appeasements.js).
   "appeasements": "Gestes commerciaux (sans retour)",
   "appeasement": "Geste commercial",

@@ -70,6 +70,14 @@ def by_key(session: Session, key: str) -> CustomerMessage | None:
     return session.exec(select(CustomerMessage).where(CustomerMessage.key == key)).first()
 
 
+def has_message(session: Session, order_id: str, kind: str) -> bool:
+    """Whether the order has a message of this kind, whatever became of it."""
+    stmt = select(CustomerMessage.id).where(
+        CustomerMessage.order_id == order_id, CustomerMessage.kind == kind
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
 def pending_copy(session: Session, order_id: str, message_id: int) -> int | None:
     """A copy of the message asked for before and not sent yet: its id."""
     stmt = select(CustomerMessage.id).where(

@@ -22,6 +22,9 @@ class MessageKind(StrEnum):
     READY_FOR_COLLECTION = "ready_for_collection"
     COLLECTION_REMINDER = "collection_reminder"
     PICKUP_STORE_CHANGED = "pickup_store_changed"
+    DELIVERY_CHANGED = "delivery_changed"
+    LINE_CANCELLED = "line_cancelled"
+    NOT_COLLECTED = "not_collected"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     REFUNDED = "refunded"
@@ -36,8 +39,9 @@ class MessageStatus(StrEnum):
     SENT = "sent"  # the mail server took it
     FAILED = "failed"  # refused for good, or still failing when the retry window closed
     SKIPPED = "skipped"  # no mail server configured (OMS_SMTP_URL unset): recorded, not sent
-    # No longer true when its turn came (a collection reminder for an order collected, or let
-    # go, meanwhile: the mail server was away): recorded, not sent.
+    # No longer true, or said by another message, when its turn came (a collection reminder
+    # for an order collected, or let go, meanwhile; a line cancelled of an order cancelled
+    # since): recorded, not sent.
     WITHDRAWN = "withdrawn"
 
 
@@ -71,6 +75,9 @@ KIND_OF_EVENT: dict[str, MessageKind] = {
     "fulfilment.ready_for_collection": MessageKind.READY_FOR_COLLECTION,
     "fulfilment.collection_reminder": MessageKind.COLLECTION_REMINDER,
     "order.pickup_store_changed": MessageKind.PICKUP_STORE_CHANGED,
+    "order.delivery_changed": MessageKind.DELIVERY_CHANGED,
+    "order.line_cancelled": MessageKind.LINE_CANCELLED,
+    "fulfilment.not_collected": MessageKind.NOT_COLLECTED,
     "shipment.in_transit": MessageKind.SHIPPED,
     "shipment.out_for_delivery": MessageKind.SHIPPED,
     "order.delivered": MessageKind.DELIVERED,

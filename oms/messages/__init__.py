@@ -6,7 +6,8 @@ template is given."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,11 @@ class Facts:
     placed_at: datetime
     product_names: dict[str, str]
     location_names: dict[str, str]
+    # A collection as stored when the message is rendered (a reminder, a collection let go):
+    # what still waits at the counter (``{"line_id", "sku", "quantity"}``) and whether the
+    # customer took part of it already.
+    waiting: list[dict[str, Any]] = field(default_factory=list)
+    partly_collected: bool = False
 
 
 @cache
@@ -78,6 +84,31 @@ def last_full_day(hold_until: str) -> datetime:
     time plus the profile's ``hold_for``), partway through that day, so the day before it is
     the one a customer can be promised (days in UTC, as ``format_date``'s)."""
     return datetime.fromisoformat(hold_until) - timedelta(days=1)
+
+
+def _address(order: dict[str, Any]) -> list[str]:
+    """The delivery address as the order stores it now, line by line."""
+    address = (order.get("delivery") or {}).get("address") or {}
+    town = " ".join(str(address[k]) for k in ("postal_code", "city") if address.get(k))
+    parts = (address.get("name"), address.get("line1"), address.get("line2"), town)
+    return [str(p) for p in (*parts, address.get("country")) if p]
+
+
+def _units(
+    facts: Facts, units: list[dict[str, Any]], money: Callable[[int], str]
+) -> tuple[list[dict[str, Any]], str]:
+    """Units of the order's lines (``{"line_id", "quantity", "sku"?}``) with their names and
+    what they cost on the order, and what they come to together."""
+    by_id = {line["line_id"]: line for line in facts.order.get("lines", [])}
+    out, worth = [], 0
+    for unit in units:
+        line = by_id.get(unit["line_id"]) or {}
+        sku = str(unit.get("sku") or line.get("sku", ""))
+        amount = int(unit["quantity"]) * int(line.get("unit_price", 0))
+        worth += amount
+        named = {"sku": sku, "name": facts.product_names.get(sku, sku)}
+        out.append({**named, "quantity": unit["quantity"], "amount": money(amount)})
+    return out, money(worth)
 
 
 def context(facts: Facts, locale: Locale) -> dict[str, Any]:
@@ -133,6 +164,20 @@ def context(facts: Facts, locale: Locale) -> dict[str, Any]:
         ctx["collection_code"] = event["collection_code"]
         if kind is MessageKind.COLLECTION_REMINDER:
             ctx["last_day"] = format_date(last_full_day(event["hold_until"]), locale)
+            ctx["items"], _ = _units(facts, facts.waiting, money)
+            ctx["partly_collected"] = facts.partly_collected
+    elif kind is MessageKind.NOT_COLLECTED:
+        where = str(event.get("location_id", ""))
+        ctx["store"] = facts.location_names.get(where, where)
+        ctx["items"], ctx["amount"] = _units(facts, event["lines"], money)
+        ctx["partly_collected"] = facts.partly_collected
+    elif kind is MessageKind.LINE_CANCELLED:
+        line = {"line_id": event["line_id"], "quantity": event["quantity"]}
+        ctx["items"], ctx["amount"] = _units(facts, [line], money)
+        ctx["reason"] = reason_in_words(event, locale)
+    elif kind is MessageKind.DELIVERY_CHANGED:
+        ctx["address"] = _address(order)
+        ctx["express"] = bool(event.get("express"))
     elif kind is MessageKind.PICKUP_STORE_CHANGED:
         before, after = str(event.get("from") or ""), str(event.get("to") or "")
         ctx["from_store"] = facts.location_names.get(before, before)

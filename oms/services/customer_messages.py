@@ -16,7 +16,7 @@ from oms.db import customer_messages as repo
 from oms.db.engine import Database
 from oms.db.tables import CustomerMessage, Fulfilment, Order, OutboxEvent
 from oms.db.tables.base import as_utc
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentLine, FulfilmentStatus
 from oms.domain.messages import (
     Locale,
     MessageKind,
@@ -27,6 +27,7 @@ from oms.domain.messages import (
     retry_at,
     subject_of,
 )
+from oms.domain.order.status import CancelReason, OrderStatus
 from oms.keys import customer_message_key, customer_message_resend_key, email_message_id
 from oms.logging import get_logger
 from oms.messages import Facts, Rendered, render
@@ -48,6 +49,7 @@ def _facts(s: Session, kind: MessageKind, event: OutboxEvent, order: Order) -> F
         if isinstance(p, str)
     }
     products, locations = repo.names(s, {k for k in skus if isinstance(k, str)}, places)
+    waiting, partly = _collection(s, kind, event)
     return Facts(
         kind=kind,
         event=event.payload,
@@ -55,7 +57,26 @@ def _facts(s: Session, kind: MessageKind, event: OutboxEvent, order: Order) -> F
         placed_at=as_utc(order.created_at),
         product_names=products,
         location_names=locations,
+        waiting=waiting,
+        partly_collected=partly,
     )
+
+
+def _collection(
+    s: Session, kind: MessageKind, event: OutboxEvent
+) -> tuple[list[dict[str, Any]], bool]:
+    """For a collection's reminder or its end: what still waits at the counter, by line, and
+    whether the customer took part of it already, as its fulfilment is stored now."""
+    if kind not in (MessageKind.COLLECTION_REMINDER, MessageKind.NOT_COLLECTED):
+        return [], False
+    row = s.get(Fulfilment, str(event.payload.get("fulfilment_id", "")))
+    lines = [FulfilmentLine.model_validate(line) for line in (row.lines if row else [])]
+    waiting = [
+        {"line_id": line.line_id, "sku": line.sku, "quantity": line.left_to_collect}
+        for line in lines
+        if line.left_to_collect > 0
+    ]
+    return waiting, any(line.collected for line in lines)
 
 
 def _render(
@@ -124,19 +145,34 @@ def take_due(db: Database, *, now: datetime, limit: int, token: str, domain: str
                 message_id=email_message_id(msg.key, domain),
             )
             first = as_utc(msg.first_attempt_at) if msg.first_attempt_at else None
-            still = still_true(s, kind, event)
+            still = still_true(s, kind, event, order)
             out.append(Due(msg.id, msg.order_id, msg.attempts, first, email, still))
     return out
 
 
-def still_true(s: Session, kind: MessageKind, event: OutboxEvent) -> bool:
-    """Whether a message can still be sent as written. A collection reminder waits for the
-    mail server like any message, and meanwhile the customer may have taken everything, or
-    the hold ended: it is then withdrawn rather than tell them their order still waits."""
-    if kind is not MessageKind.COLLECTION_REMINDER:
-        return True
-    row = s.get(Fulfilment, str(event.payload.get("fulfilment_id", "")))
-    return row is None or row.status == FulfilmentStatus.READY_FOR_COLLECTION.value
+# A collection still waits for its customer: a reminder of it is still true.
+WAITING = {FulfilmentStatus.READY_FOR_COLLECTION.value, FulfilmentStatus.PARTIALLY_COLLECTED.value}
+
+
+def still_true(s: Session, kind: MessageKind, event: OutboxEvent, order: Order) -> bool:
+    """Whether a message can still be sent as written, when its turn comes (it waits for the
+    mail server like any message):
+
+    - a collection reminder, while something of the collection still waits at the store (the
+      customer may have taken everything meanwhile, or the hold ended): it is withdrawn
+      rather than tell them their order still waits;
+    - units of a line cancelled, unless the whole order has been cancelled since (the
+      cancellation's message says it all: the customer gets one message, not two);
+    - an order cancelled because it was not collected, unless the customer was already told
+      what was let go at the store (``not_collected``), which is all of the order."""
+    if kind is MessageKind.COLLECTION_REMINDER:
+        row = s.get(Fulfilment, str(event.payload.get("fulfilment_id", "")))
+        return row is None or row.status in WAITING
+    if kind is MessageKind.LINE_CANCELLED:
+        return order.status != OrderStatus.CANCELLED.value
+    if kind is MessageKind.CANCELLED and event.payload.get("reason") == CancelReason.NOT_COLLECTED:
+        return not repo.has_message(s, order.id, MessageKind.NOT_COLLECTED.value)
+    return True
 
 
 def send_one(

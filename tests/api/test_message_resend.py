@@ -7,25 +7,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from temporalio.testing import ActivityEnvironment
-
-from activities.customer_messages import CustomerMessageActivities
-from oms.connectors.email import SmtpSender
-from oms.contracts.customer_messages import MessagesRequest
 from oms.db.tables import Order, OutboxEvent
 from oms.services.customer_messages import write_messages
 from tests.api.conftest import Api, error_of, order_body
 from tests.api.test_key_scope import scoped
-from tests.api.test_order_messages import confirmed, send_messages
+from tests.api.test_order_messages import confirmed, send_by_smtp, send_messages
 from tests.mail import MailServer, text_of
-
-
-def send_by_smtp(api: Api, url: str) -> None:
-    """One pass of the customer messages through the mail server at ``url``."""
-    sender = SmtpSender(url, sender="Shop <orders@shop.example>", timeout=5)
-    step = CustomerMessageActivities(api.db, sender, domain="shop.example")
-    req = MessagesRequest(now=datetime.now(UTC), run_for_s=0, poll_s=0.1, batch=50, retry_for_s=60)
-    ActivityEnvironment().run(step.send_customer_messages, req)
 
 
 async def confirmation_of(api: Api, headers: dict[str, str] | None = None) -> tuple[str, int]:

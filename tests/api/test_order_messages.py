@@ -4,15 +4,18 @@ channel, seen by the order's own channel, analysts and admins only, page by page
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
 from activities.customer_messages import CustomerMessageActivities
+from oms.connectors.email import SmtpSender
 from oms.contracts.customer_messages import MessagesRequest
 from oms.db.tables import OutboxEvent
 from tests.api.conftest import Api, error_of, order_body
 from tests.api.test_key_scope import scoped
+from tests.mail import MailServer, text_of
 
 
 def confirmed(api: Api, order_id: str) -> bool:
@@ -28,6 +31,14 @@ def confirmed(api: Api, order_id: str) -> bool:
 def send_messages(api: Api) -> None:
     """One pass of the customer messages, without a mail server: recorded as skipped."""
     step = CustomerMessageActivities(api.db, None, domain="shop.example")
+    req = MessagesRequest(now=datetime.now(UTC), run_for_s=0, poll_s=0.1, batch=50, retry_for_s=60)
+    ActivityEnvironment().run(step.send_customer_messages, req)
+
+
+def send_by_smtp(api: Api, url: str) -> None:
+    """One pass of the customer messages through the mail server at ``url``."""
+    sender = SmtpSender(url, sender="Shop <orders@shop.example>", timeout=5)
+    step = CustomerMessageActivities(api.db, sender, domain="shop.example")
     req = MessagesRequest(now=datetime.now(UTC), run_for_s=0, poll_s=0.1, batch=50, retry_for_s=60)
     ActivityEnvironment().run(step.send_customer_messages, req)
 
@@ -103,3 +114,103 @@ async def test_messages_come_page_by_page(api: Api) -> None:
     assert [m["kind"] for m in first["items"]] == ["order_confirmed", "shipped"]
     assert [m["kind"] for m in rest.json()["items"]] == ["shipped"]
     assert rest.json()["next_after"] is None
+
+
+def body_of(message: EmailMessage) -> str:
+    """The text part, its lines ended as the templates end them (SMTP sends CRLF)."""
+    return text_of(message).replace("\r\n", "\n")
+
+
+async def test_units_cancelled_by_customer_service_are_told_in_the_channels_language(
+    api: Api,
+) -> None:
+    web, _ = scoped(api)
+    patched = await api.http.patch(
+        "/channels/web-fr", json={"locale": "fr"}, headers=api.auth("admin")
+    )
+    assert patched.status_code == 200, patched.text
+    body = order_body(channel="web-fr")
+    placed = await api.http.post("/orders", json=body, headers=web)
+    assert placed.status_code == 201, placed.text
+    await api.until_fulfilment(body["id"], "AWAITING_PICK")
+
+    cancel = {"quantity": 1, "reason_code": "customer_request"}
+    cancelled = await api.http.post(
+        f"/orders/{body['id']}/lines/1/cancel", json=cancel, headers=api.auth("analyst")
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    with MailServer() as mail:
+        send_by_smtp(api, mail.url)
+        [told] = [m for m in mail.received if "annulée" in m["Subject"]]
+
+    assert told["Subject"] == f"Une partie de votre commande {body['id']} a été annulée"
+    assert told["Content-Language"] == "fr"
+    text = body_of(told)
+    assert "- 1 x Tee shirt (SKU-TEE) : 19,99\u00a0€\n" in text
+    assert "Vous nous avez demandé de l'annuler." in text
+    assert "ne vous sera pas facturée (19,99\u00a0€)" in text
+    assert "Le reste de votre commande suit son cours." in text
+    listed = await api.http.get(f"/orders/{body['id']}/messages", headers=api.auth("analyst"))
+    [message] = [m for m in listed.json()["items"] if m["kind"] == "line_cancelled"]
+    assert (message["status"], message["locale"]) == ("sent", "fr")
+
+
+async def test_a_line_cancel_that_cancels_the_order_is_told_once_as_a_cancellation(
+    api: Api,
+) -> None:
+    body = order_body(lines=[{"line_id": "1", "sku": "SKU-TEE", "quantity": 2, "unit_price": 1999}])
+    await api.awaiting_pick(body)
+
+    cancelled = await api.http.post(
+        f"/orders/{body['id']}/lines/1/cancel",
+        json={"reason_code": "customer_request"},
+        headers=api.auth("analyst"),
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await api.until(body["id"], lambda v: v["status"] == "CANCELLED")
+    await api.until(body["id"], lambda _: cancellation_written(api, body["id"]))
+    with MailServer() as mail:
+        send_by_smtp(api, mail.url)
+        subjects = [m["Subject"] for m in mail.received]
+
+    assert subjects == [
+        f"Your order {body['id']} is confirmed",
+        f"Your order {body['id']} was cancelled",
+    ]
+    listed = await api.http.get(f"/orders/{body['id']}/messages", headers=api.auth("analyst"))
+    statuses = {m["kind"]: m["status"] for m in listed.json()["items"]}
+    assert statuses["line_cancelled"] == "withdrawn"
+    assert statuses["cancelled"] == "sent"
+
+
+def cancellation_written(api: Api, order_id: str) -> bool:
+    with api.db.reading() as s:
+        found = s.exec(
+            select(OutboxEvent).where(
+                OutboxEvent.order_id == order_id, OutboxEvent.type == "order.cancelled"
+            )
+        )
+        return found.first() is not None
+
+
+async def test_a_new_delivery_address_is_confirmed_to_the_customer(api: Api) -> None:
+    body = order_body()
+    await api.awaiting_pick(body)
+    lyon = {"name": "Alice", "line1": "1 place Bellecour", "city": "Lyon",
+            "postal_code": "69002", "country": "FR", "lat": 45.757, "lon": 4.832}  # fmt: skip
+
+    moved = await api.http.patch(
+        f"/orders/{body['id']}/delivery",
+        json={"address": lyon, "express": True},
+        headers=api.auth("analyst"),
+    )
+    assert moved.status_code == 200, moved.text
+    with MailServer() as mail:
+        send_by_smtp(api, mail.url)
+        [told] = [m for m in mail.received if "delivery" in m["Subject"]]
+
+    assert told["Subject"] == f"The delivery of your order {body['id']} has changed"
+    text = body_of(told)
+    assert "will be delivered to:\n  Alice\n  1 place Bellecour\n  69002 Lyon\n  FR\n" in text
+    assert "It goes by express delivery." in text
+    assert "rue de Rivoli" not in text  # the address it replaces

@@ -3,6 +3,7 @@ mail server: what each kind says, how amounts and dates read, which language is 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,24 @@ EVENTS: dict[MessageKind, dict[str, Any]] = {
         "to": "ST-OPERA",
         "edit": 1,
         "resourced": ["A1.F1"],
+    },
+    MessageKind.DELIVERY_CHANGED: {"edit": 1, "country": "FR", "express": True},
+    MessageKind.LINE_CANCELLED: {
+        "edit": 1,
+        "line_id": "1",
+        "quantity": 1,
+        "reason_code": "customer_request",
+        "customer_message": "customer.order_cancelled",
+    },
+    MessageKind.NOT_COLLECTED: {
+        "fulfilment_id": "A1.F1",
+        "location_id": "ST-OPERA",
+        "reason": "not_collected",
+        "customer_message": "customer.collection_not_collected",
+        "lines": [
+            {"line_id": "1", "sku": "SKU-TEE", "quantity": 1},
+            {"line_id": "2", "sku": "SKU-MUG", "quantity": 1},
+        ],
     },
     MessageKind.SHIPPED: {
         "fulfilment_id": "A1.F1",
@@ -87,6 +106,49 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
         "à retirer à Boutique Opéra",
         "et non plus à Boutique Bastille",
         "code de retrait",
+    ],
+    (MessageKind.DELIVERY_CHANGED, Locale.EN): [
+        "delivery of your order A1 has changed",
+        "will be delivered to",
+        "1 rue de Rivoli",
+        "75001 Paris",
+        "express delivery",
+    ],
+    (MessageKind.DELIVERY_CHANGED, Locale.FR): [
+        "livraison de votre commande A1 a changé",
+        "sera livrée à",
+        "1 rue de Rivoli",
+        "75001 Paris",
+        "livraison express",
+    ],
+    (MessageKind.LINE_CANCELLED, Locale.EN): [
+        "Part of your order A1 was cancelled",
+        "T-shirt bio",
+        "€19.99",
+        "You asked us to cancel it.",
+        "not be charged for it",
+    ],
+    (MessageKind.LINE_CANCELLED, Locale.FR): [
+        "Une partie de votre commande A1 a été annulée",
+        "T-shirt bio",
+        "19,99\u00a0€",
+        "Vous nous avez demandé de l'annuler.",
+        "ne vous sera pas facturée",
+    ],
+    (MessageKind.NOT_COLLECTED, Locale.EN): [
+        "items not collected in time",
+        "waited for you at Boutique Opéra",
+        "T-shirt bio",
+        "€8.99",
+        "not be charged for them",
+        "€28.98",  # what they come to
+    ],
+    (MessageKind.NOT_COLLECTED, Locale.FR): [
+        "articles non retirés à temps",
+        "vous ont attendu à Boutique Opéra",
+        "T-shirt bio",
+        "ne vous seront pas facturés",
+        "28,98\u00a0€",
     ],
     (MessageKind.SHIPPED, Locale.EN): ["has shipped", "simcarrier", "SIM123456"],
     (MessageKind.SHIPPED, Locale.FR): ["expédiée", "simcarrier", "SIM123456"],
@@ -317,3 +379,27 @@ def test_the_first_of_the_month_reads_1er_in_french() -> None:
     assert format_date(first, Locale.FR) == "1er décembre 2026"
     assert format_date(first, Locale.EN) == "1 December 2026"
     assert format_date(datetime(2026, 12, 2, tzinfo=UTC), Locale.FR) == "2 décembre 2026"
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_reminder_of_a_collection_partly_taken_says_what_still_waits(locale: Locale) -> None:
+    waiting = [{"line_id": "1", "sku": "SKU-TEE", "quantity": 1}]
+    partly = replace(facts(MessageKind.COLLECTION_REMINDER), waiting=waiting, partly_collected=True)
+    whole = replace(facts(MessageKind.COLLECTION_REMINDER), waiting=waiting)
+
+    message, before = render(partly, locale), render(whole, locale)
+
+    rest = "The rest of your order A1" if locale is Locale.EN else "Le reste de votre commande A1"
+    assert message.subject.startswith(rest)
+    assert "- 1 x T-shirt bio (SKU-TEE)\n" in message.text
+    assert "SKU-MUG" not in message.text  # taken already: not waiting
+    assert "T-shirt bio" in message.html
+    assert not before.subject.startswith(rest)  # nothing taken yet: the order waits
+    assert "- 1 x T-shirt bio (SKU-TEE)\n" in before.text
+
+
+def test_a_collection_let_go_after_part_was_taken_says_only_that_part_is_charged() -> None:
+    partly = replace(facts(MessageKind.NOT_COLLECTED), partly_collected=True)
+
+    assert "You pay only for what you collected." in render(partly, Locale.EN).text
+    assert "collected." not in render(facts(MessageKind.NOT_COLLECTED), Locale.EN).text
