@@ -101,10 +101,10 @@ async def start_customer_messages(
         summary="Customer messages: outbox events to the customers' mailboxes",
         details=(
             "Writes one message per event that tells a customer something (confirmed, ready "
-            "for collection, still waiting there, moved to another store, shipped, delivered, "
-            "refunded, cancelled) in "
-            "their language and "
-            "sends it by email; retries with backoff, then marks it failed "
+            "for collection, still waiting there, not collected, moved to another store or "
+            "address, part of it cancelled, shipped, delivered, refunded, money given back, "
+            "cancelled) in their language and sends it by email; retries with backoff, then "
+            "marks it failed "
             "(GET /orders/{id}/messages). Continues as new to keep its history short."
         ),
         configure=CustomerMessagesWorkflow.configure,
