@@ -12,6 +12,7 @@ Schema = dict[str, Any]
 
 STRING: Schema = {"type": "string"}
 INT: Schema = {"type": "integer"}
+BOOL: Schema = {"type": "boolean"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 LINES: Schema = {
     "type": "array",
