@@ -59,9 +59,9 @@ class PaymentRecoveryWorkflow:
 
     Once the money is collected on a fresh authorization, or written off, the reversed amount
     the gateway gave back to the reversed capture's authorization is let go of
-    (``release_reversed``). Before asking the gateway to capture, the run checks that the
-    gateway did not capture the reversed capture again on its own meanwhile (its notice
-    applied): then it ends ``recaptured``, asking nothing. A try refused again opens the next
+    (``release_reversed``). Before anything, the run checks that the gateway did not capture
+    the reversed capture again on its own meanwhile (its notice applied): then it ends
+    ``recaptured``, asking the gateway nothing and writing nothing off. A try refused again opens the next
     ``payment_exception`` task (attempt n+1, its own id, due after ``escalate_after_s``); its
     decision starts the next run. Each outcome is written to the order's timeline (order
     notes) with its events. No signals, queries or updates: one run per task decided
@@ -82,16 +82,16 @@ class PaymentRecoveryWorkflow:
             f"**{action.value}** {self._money()} for `{inp.decision.fulfilment_id}` "
             f"(task `{inp.task_id}`, try {inp.attempt})"
         )
-        if action is PaymentAction.WRITE_OFF:
-            released = await self._release()
-            return await self._written_off(released)
         if await workflow.execute_local_activity(
             calls.recaptured_by_gateway,
             inp,
             summary="did the gateway capture it again on its own?",
             **LOCAL_ACTIVITY,
         ):
-            return await self._recaptured()
+            return await self._recaptured()  # nothing to collect, nothing to give up
+        if action is PaymentAction.WRITE_OFF:
+            released = await self._release()
+            return await self._written_off(released)
         captured = await capture_again(
             action,
             inp.authorization_id,

@@ -184,13 +184,15 @@ async def test_a_cancelled_capture_is_no_refusal_and_its_fresh_authorization_is_
     assert gateway.state(fresh_authorization(db, "RG4")).voided
 
 
-async def test_a_capture_the_gateway_made_again_meanwhile_is_not_captured_twice(
-    time_env: WorkflowEnvironment, db: Database
+@pytest.mark.parametrize("action", [PaymentAction.RETRY, PaymentAction.WRITE_OFF])
+async def test_a_capture_the_gateway_made_again_meanwhile_is_neither_captured_nor_given_up(
+    time_env: WorkflowEnvironment, db: Database, action: PaymentAction
 ) -> None:
     seed(db, STOCK)
+    oid = f"RG5-{action.value}"
     async with running(time_env.client, db) as h:
-        fid = await shipped_and_completed(h, "RG5")
-        key = capture_key("RG5", fid)
+        fid = await shipped_and_completed(h, oid)
+        key = capture_key(oid, fid)
         reversed_task = reverse(h, key, "technical_error")
         # The gateway captures it again on its own and says so, as customer service decides.
         done = h.payments.recapture(key)
@@ -204,12 +206,16 @@ async def test_a_capture_the_gateway_made_again_meanwhile_is_not_captured_twice(
         with db.session() as s:
             applied = apply_notice(s, gateway="simulator", notice=notice)
 
-        result = await decide(h, reversed_task, PaymentAction.RETRY)
+        result = await decide(h, reversed_task, action)
 
     assert applied is not None
     assert applied.outcome is NoticeOutcome.RECAPTURED
     assert result.outcome is RecoveryOutcome.RECAPTURED
-    assert captures(db, "RG5") == [(fid, "succeeded", TOTAL)]  # nothing captured again
+    assert captures(db, oid) == [(fid, "succeeded", TOTAL)]  # nothing captured again
+    with db.reading() as s:
+        told = [e.type for e in s.exec(select(OutboxEvent).where(OutboxEvent.order_id == oid))]
+    assert f"payment.written_off.{fid}" not in told  # nor given up
+    assert held(h, authorization_of(db, f"{oid}:authorize")) == 0
     closed = task(db, reversed_task.id)
     assert closed is not None
     assert closed.status == TaskStatus.CANCELLED
