@@ -61,11 +61,12 @@ class PaymentRecoveryWorkflow:
     the gateway gave back to the reversed capture's authorization is let go of
     (``release_reversed``). Before anything, the run checks that the gateway did not capture
     the reversed capture again on its own meanwhile (its notice applied): then it ends
-    ``recaptured``, asking the gateway nothing and writing nothing off. A try refused again opens the next
-    ``payment_exception`` task (attempt n+1, its own id, due after ``escalate_after_s``); its
-    decision starts the next run. Each outcome is written to the order's timeline (order
-    notes) with its events. No signals, queries or updates: one run per task decided
-    (``payment-recovery-<task id>``), so a decision sent twice is carried out once.
+    ``recaptured``, asking the gateway nothing and writing nothing off. A try refused again
+    opens the next ``payment_exception`` task (attempt n+1, its own id, due after
+    ``escalate_after_s``); its decision starts the next run. Each outcome is written to the
+    order's timeline (order notes) with its events. No signals, queries or updates: one run per
+    task decided (``payment-recovery-<task id>``), so a decision sent twice is carried out
+    once.
     """
 
     @workflow.init
