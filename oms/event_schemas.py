@@ -134,3 +134,17 @@ INVOICE = obj(
     }
 )
 STOCK = obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
+# A try at collecting a reversed capture, refused again (PaymentRecoveryWorkflow).
+RECOVERY_REFUSED = obj(
+    {
+        **ORDER,
+        "fulfilment_id": STRING,
+        "amount": INT,
+        "attempt": INT,
+        "action": STRING,
+        "code": STRING,
+        "task_id": STRING,
+        "next_task_id": STRING,
+        "reversed": BOOL,
+    }
+)

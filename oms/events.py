@@ -24,6 +24,7 @@ from oms.event_schemas import (
     NULLABLE,
     ORDER,
     RECOMMENDATIONS,
+    RECOVERY_REFUSED,
     REFUNDED,
     RETURN,
     RETURN_REFUND,
@@ -166,19 +167,7 @@ EVENTS: list[EventType] = [
         "a try at collecting a capture the gateway reversed after the fact (customer service's "
         "decision on task `task_id`, carried out by a PaymentRecoveryWorkflow) was refused in "
         "turn; the next payment_exception task (`next_task_id`) opens",
-        obj(
-            {
-                **ORDER,
-                "fulfilment_id": STRING,
-                "amount": INT,
-                "attempt": INT,
-                "action": STRING,
-                "code": STRING,
-                "task_id": STRING,
-                "next_task_id": STRING,
-                "reversed": BOOL,
-            }
-        ),
+        RECOVERY_REFUSED,
     ),
     EventType(
         "payment.written_off.<fulfilment_id>",
