@@ -47,8 +47,6 @@ from oms.gateway_keys import (
     extra_void_key,
     partial_void_key,
     reauthorize_key,
-    recovery_authorize_key,
-    recovery_void_key,
     refund_key,
     void_key,
 )
@@ -67,13 +65,11 @@ class PaymentActivities:
 
     @activity.defn
     def authorize_payment(self, req: AuthorizeRequest) -> Authorization:
-        if req.recovery is not None:
-            key = recovery_authorize_key(req.order_id, req.recovery)
-        elif req.attempt:
+        if req.attempt:
             key = reauthorize_key(req.order_id, req.attempt)
         else:
             key = authorize_key(req.order_id)
-        attempt = _Attempt(self, "authorize", key, req.order_id, req.amount, req.currency)
+        attempt = LedgerAttempt(self, "authorize", key, req.order_id, req.amount, req.currency)
         with attempt.refusals():
             auth = self.gateway.authorize(
                 idempotency_key=key,
@@ -88,7 +84,7 @@ class PaymentActivities:
     @activity.defn
     def capture_payment(self, req: CaptureRequest) -> Capture:
         key = capture_key(req.order_id, req.shipment_key)
-        attempt = _Attempt(self, "capture", key, req.order_id, req.amount, req.currency)
+        attempt = LedgerAttempt(self, "capture", key, req.order_id, req.amount, req.currency)
         with attempt.refusals(req.authorization_id):
             cap = self.gateway.capture(
                 idempotency_key=key,
@@ -104,9 +100,7 @@ class PaymentActivities:
 
     @activity.defn
     def void_payment(self, req: VoidRequest) -> Void:
-        if req.recovery is not None:
-            key = recovery_void_key(req.order_id, req.recovery)
-        elif req.attempt:
+        if req.attempt:
             key = extra_void_key(req.order_id, req.attempt)
         else:
             key = void_key(req.order_id)
@@ -114,7 +108,7 @@ class PaymentActivities:
         with self.db.reading() as s:
             authorized = ledger.entry(s, authorize_key(req.order_id))
         currency = authorized.currency if authorized else ""
-        attempt = _Attempt(self, "void", key, req.order_id, 0, currency)
+        attempt = LedgerAttempt(self, "void", key, req.order_id, 0, currency)
         with attempt.refusals(req.authorization_id):
             void = self.gateway.void(idempotency_key=key, authorization_id=req.authorization_id)
         attempt.succeeded(void.voided_amount, req.authorization_id, req.authorization_id)
@@ -128,7 +122,7 @@ class PaymentActivities:
         if not self.gateway.partial_voids:
             return None
         key = partial_void_key(req.order_id, req.edit)
-        attempt = _Attempt(self, "partial_void", key, req.order_id, req.amount, req.currency)
+        attempt = LedgerAttempt(self, "partial_void", key, req.order_id, req.amount, req.currency)
         with attempt.refusals(req.authorization_id):
             done = self.gateway.void_part(
                 idempotency_key=key,
@@ -143,7 +137,7 @@ class PaymentActivities:
     @activity.defn
     def refund_payment(self, req: RefundRequest) -> Refund:
         key = refund_key(req.order_id, req.refund_for)
-        attempt = _Attempt(self, "refund", key, req.order_id, req.amount, req.currency)
+        attempt = LedgerAttempt(self, "refund", key, req.order_id, req.amount, req.currency)
         with attempt.refusals(req.authorization_id):
             refund = self.gateway.refund(
                 idempotency_key=key,
@@ -158,16 +152,21 @@ class PaymentActivities:
         return refund
 
     def _token(self, req: AuthorizeRequest) -> str:
-        if req.token != STORED_PAYMENT_TOKEN:
-            return req.token  # a run started before the API kept tokens
+        return self.stored_token(req.order_id, req.token)
+
+    def stored_token(self, order_id: str, token: str) -> str:
+        """The payment token a run's reference stands for (``PaymentError``
+        ``payment_token_missing`` once the order's end forgot it)."""
+        if token != STORED_PAYMENT_TOKEN:
+            return token  # a run started before the API kept tokens
         with self.db.reading() as s:
-            token = ledger.token_for(s, req.order_id)
-        if token is None:
-            raise PaymentError("payment_token_missing", f"no payment token for {req.order_id}")
-        return token
+            stored = ledger.token_for(s, order_id)
+        if stored is None:
+            raise PaymentError("payment_token_missing", f"no payment token for {order_id}")
+        return stored
 
 
-class _Attempt:
+class LedgerAttempt:
     """One payment operation's ledger row, written once the gateway has answered."""
 
     def __init__(

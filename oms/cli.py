@@ -112,6 +112,7 @@ async def _serve(
     from oms.payload_keys import PayloadKeyError
     from oms.services.idempotency_keys import sweep_idempotency_keys
     from oms.services.order_runs import sweep_stranded
+    from oms.services.payment_recoveries import sweep_recoveries
     from oms.services.task_escalation import sweep_escalations
     from oms.temporal import (
         connect,
@@ -166,7 +167,11 @@ async def _serve(
         tasks.append(asyncio.create_task(w.run()))
         # Orders stored while Temporal was unreachable are started once it answers again.
         tasks.append(asyncio.create_task(sweep_stranded(deps.db, client, settings)))
-        # Tasks no run watches (a delivery exception's) escalate once overdue.
+        # Reversed captures decided while Temporal was unreachable are carried out once it
+        # answers again.
+        tasks.append(asyncio.create_task(sweep_recoveries(deps.db, client, settings)))
+        # Tasks no run watches (a delivery exception's, a reversed capture's) escalate once
+        # overdue.
         tasks.append(asyncio.create_task(sweep_escalations(deps.db, settings)))
         # Idempotency-Keys past their time are deleted (they already count as unused).
         tasks.append(asyncio.create_task(sweep_idempotency_keys(deps.db, settings)))

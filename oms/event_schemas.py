@@ -12,6 +12,7 @@ Schema = dict[str, Any]
 
 STRING: Schema = {"type": "string"}
 INT: Schema = {"type": "integer"}
+BOOL: Schema = {"type": "boolean"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 LINES: Schema = {
     "type": "array",
@@ -149,3 +150,17 @@ INVOICE = obj(
     }
 )
 STOCK = obj({"channel": STRING, "sku": STRING, "previous_atp": INT, "atp": INT, "low_stock": INT})
+# A try at collecting a reversed capture, refused again (PaymentRecoveryWorkflow).
+RECOVERY_REFUSED = obj(
+    {
+        **ORDER,
+        "fulfilment_id": STRING,
+        "amount": INT,
+        "attempt": INT,
+        "action": STRING,
+        "code": STRING,
+        "task_id": STRING,
+        "next_task_id": STRING,
+        "reversed": BOOL,
+    }
+)

@@ -16,6 +16,7 @@ from oms.domain.shipments import EVENT_OF, ShipmentStatus
 from oms.event_schemas import (
     APPEASEMENT,
     BOOKING,
+    BOOL,
     CAPTURED,
     FULFILMENT,
     INT,
@@ -24,6 +25,7 @@ from oms.event_schemas import (
     NULLABLE,
     ORDER,
     RECOMMENDATIONS,
+    RECOVERY_REFUSED,
     REFUNDED,
     REFUNDED_OPTIONAL,
     RETURN,
@@ -158,22 +160,34 @@ EVENTS: list[EventType] = [
         1,
         "a shipped fulfilment's capture failed; a payment_exception task opens. A try customer "
         "service asked for that the gateway refused in turn is `payment.capture_failed."
-        "<fulfilment_id>.<attempt>` (a capture the gateway reversed after the fact: its "
-        "recovery's tries)",
+        "<fulfilment_id>.<attempt>`",
         obj({**ORDER, "fulfilment_id": STRING, "amount": INT}, {"attempt": INT}),
+    ),
+    EventType(
+        "payment.recovery_refused.<task_id>",
+        1,
+        "a try at collecting a capture the gateway reversed after the fact (customer service's "
+        "decision on task `task_id`, carried out by a PaymentRecoveryWorkflow) was refused in "
+        "turn; the next payment_exception task (`next_task_id`) opens",
+        RECOVERY_REFUSED,
     ),
     EventType(
         "payment.written_off.<fulfilment_id>",
         1,
         "customer service gave up a refused capture, or one the gateway reversed after the "
-        "fact: the goods are gone, the money too",
-        obj({**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING}),
+        "fact (then with the task decided and `reversed`): the goods are gone, the money too",
+        obj(
+            {**ORDER, "fulfilment_id": STRING, "amount": INT, "by": STRING},
+            {"task_id": STRING, "reversed": BOOL},
+        ),
     ),
     EventType(
         "payment.captured",
         1,
-        "a capture went through (a fulfilment left): what the ERP books",
-        obj(CAPTURED),
+        "a capture went through (a fulfilment left): what the ERP books. A capture the gateway "
+        "reversed after the fact, then made again on its own, is booked once more, after its "
+        "`payment.capture_reversed`, with `recaptured`",
+        obj(CAPTURED, {"recaptured": BOOL}),
     ),
     EventType(
         "payment.refunded",

@@ -47,6 +47,7 @@ _CAPTURE_AGAIN = "~"
 _CAPTURE = ":capture:"
 _REFUND = ":refund:"
 _REFUND_OF_CAPTURE = "@"  # <order>:refund:<return id>[.<attempt>]@<capture id>
+_DIGEST = 12  # hex digits of a reversed capture's key in its recovery's keys
 
 
 def capture_again_key(fulfilment_id: str, action: str, attempt: int) -> str:
@@ -60,8 +61,34 @@ def recovery_try(fulfilment_id: str, reversed_key: str, action: str, attempt: in
     (``<fulfilment>~<hash of the reversed capture's key>-<action><attempt>``). Apart from the
     order's own tries of the fulfilment (``capture_again_key``) and from the recovery of
     another reversal of it."""
-    digest = hashlib.sha256(reversed_key.encode()).hexdigest()[:12]
-    return f"{fulfilment_id}{_CAPTURE_AGAIN}{digest}-{action}{attempt}"
+    return f"{_recovery_base(fulfilment_id, reversed_key)}{action}{attempt}"
+
+
+def _recovery_base(fulfilment_id: str, reversed_key: str) -> str:
+    digest = hashlib.sha256(reversed_key.encode()).hexdigest()[:_DIGEST]
+    return f"{fulfilment_id}{_CAPTURE_AGAIN}{digest}-"
+
+
+def recovery_capture_prefix(order_id: str, fulfilment_id: str, reversed_key: str) -> str:
+    """The start of the capture keys of every try at collecting one reversed capture."""
+    return capture_key(order_id, _recovery_base(fulfilment_id, reversed_key))
+
+
+def is_recovery_capture(key: str) -> bool:
+    """A capture key of a try at collecting a reversed capture (``recovery_try``), not of the
+    order's own captures (``capture_again_key`` included)."""
+    _, sep, shipment = key.partition(_CAPTURE)
+    _, again, what = shipment.partition(_CAPTURE_AGAIN)
+    digest, dash, _ = what.partition("-")
+    hexdigits = set("0123456789abcdef")
+    return bool(sep and again and dash) and len(digest) == _DIGEST and set(digest) <= hexdigits
+
+
+def recovery_release_key(order_id: str, try_: str, *, partial: bool) -> str:
+    """What a recovery's try lets go of on the reversed capture's authorization once the money
+    is collected on another one or written off: part of it while the order runs (its other
+    captures may still need the rest), all of it once the order is over."""
+    return f"{order_id}:partial-void:{try_}" if partial else f"{order_id}:void:{try_}:release"
 
 
 def recovery_authorize_key(order_id: str, try_: str) -> str:
@@ -146,7 +173,7 @@ def payment_key_order_id(key: str) -> str | None:
     for suffix in (":authorize", ":void"):
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
-    for infix in (":capture:", ":refund:", ":reauthorize:", ":void:"):
+    for infix in (":capture:", ":refund:", ":reauthorize:", ":void:", ":partial-void:"):
         order_id, sep, _ = key.partition(infix)
         if sep and order_id:
             return order_id

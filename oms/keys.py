@@ -195,10 +195,14 @@ def payment_exception_task_id(fulfilment_id: str) -> str:
     return f"payment-exception-{fulfilment_id}"
 
 
+# The start of every reversed capture's task id (``reversed_capture_task_id``).
+REVERSED_CAPTURE_TASK = "payment-reversed-"
+
+
 def reversed_capture_task_id(idempotency_key: str, attempt: int = 0) -> str:
     """The payment exception of a capture the gateway reversed after the fact (its key,
     hashed to keep the id short); ``attempt`` n: the task of its n-th recovery, refused too."""
-    base = f"payment-reversed-{_digest(idempotency_key)}"
+    base = f"{REVERSED_CAPTURE_TASK}{_digest(idempotency_key)}"
     return f"{base}-{attempt}" if attempt else base
 
 

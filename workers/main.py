@@ -18,6 +18,7 @@ from activities.cart_holds import CartHoldActivities
 from activities.customer_messages import CustomerMessageActivities
 from activities.fraud import FraudActivities
 from activities.inventory_sync import InventorySyncActivities
+from activities.payment_recovery import PaymentRecoveryActivities
 from activities.payments import PaymentActivities
 from activities.read_model import ReadModelActivities
 from activities.recommendations import AffinityActivities
@@ -150,6 +151,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
     holds = CartHoldActivities(deps.db)
     watch = AtpWatchActivities(deps.db)
     affinity = AffinityActivities(deps.db)
+    recovery = PaymentRecoveryActivities(payments)
     returns = ReturnActivities(deps.db, payments, deps.carrier)
     relay = WebhookRelayActivities(
         deps.db, deps.webhooks or WebhookSender(timeout=10.0, concurrency=16)
@@ -177,6 +179,10 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         payments.void_payment,
         payments.void_part,
         payments.refund_payment,
+        recovery.authorize_recovery,
+        recovery.void_recovery,
+        recovery.release_reversed,
+        recovery.recaptured_by_gateway,
         shipping.book_shipment,
         shipping.cancel_shipment,
         syncs.plan_sync,

@@ -19,6 +19,7 @@ from oms.contracts.customer_messages import MessagesRequest, MessagesResult
 from oms.contracts.fraud import FraudCheck
 from oms.contracts.fulfilment import CommitPick, ConsumeRequest, SaveFulfilment
 from oms.contracts.inventory_sync import ApplyChunks, SyncFailure, SyncRef
+from oms.contracts.payment_recovery import RecoveryInput, RecoveryPayment, Released
 from oms.contracts.payments import (
     Authorization,
     AuthorizeRequest,
@@ -161,6 +162,29 @@ def void_payment(req: VoidRequest) -> Void:
 @activity.defn(name="cancel_shipment")
 def cancel_shipment(req: CancelShipment) -> None:
     _declared_only("cancel_shipment")
+
+
+# -- a reversed capture's recovery (activities/payment_recovery.py) ------------------------
+
+
+@activity.defn(name="authorize_recovery")
+def authorize_recovery(req: RecoveryPayment) -> Authorization:
+    _declared_only("authorize_recovery")
+
+
+@activity.defn(name="void_recovery")
+def void_recovery(req: RecoveryPayment) -> Void:
+    _declared_only("void_recovery")
+
+
+@activity.defn(name="release_reversed")
+def release_reversed(req: RecoveryPayment) -> Released | None:
+    _declared_only("release_reversed")
+
+
+@activity.defn(name="recaptured_by_gateway")
+def recaptured_by_gateway(req: RecoveryInput) -> bool:
+    _declared_only("recaptured_by_gateway")
 
 
 @activity.defn(name="void_part")

@@ -25,6 +25,7 @@ async def capture_again(
     authorize: Callable[[], Awaitable[Any]],
     capture: Callable[[str], Awaitable[Any]],
     let_go: Callable[[str], Awaitable[None]],
+    refused: Callable[[FailureError], bool] | None = None,
 ) -> Any:
     """The capture made again, or None when there is none (refused again, or no authorization
     to capture on).
@@ -36,6 +37,9 @@ async def capture_again(
         capture: the capture on an authorization; a refusal raises ``FailureError``.
         let_go: void a fresh authorization whose capture was refused all the same (its hold
             on the card goes with it).
+        refused: whether a capture's failure is the gateway's refusal; one that is not (the
+            run cancelled, retries given up) lets go of a fresh authorization, then is raised.
+            None (the order's run): every failure is taken for a refusal.
     """
     if action is PaymentAction.REAUTHORIZE:
         auth = await authorize()
@@ -45,6 +49,10 @@ async def capture_again(
     try:
         return await capture(authorization_id)
     except FailureError as err:
+        if refused is not None and not refused(err):
+            if action is PaymentAction.REAUTHORIZE:
+                await let_go(authorization_id)
+            raise
         workflow.logger.info("capture refused again: %s", err)
     if action is PaymentAction.REAUTHORIZE:
         await let_go(authorization_id)

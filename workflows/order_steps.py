@@ -84,7 +84,7 @@ class CancelledByRule(Exception):
         self.actor = actor
 
 
-async def _to_the_end(call: Coroutine[Any, Any, _R]) -> tuple[asyncio.Future[_R], bool]:
+async def to_the_end(call: Coroutine[Any, Any, _R]) -> tuple[asyncio.Future[_R], bool]:
     """Await ``call`` whatever cancels the caller meanwhile: (it, done; whether something
     tried to cancel the caller)."""
     task = asyncio.ensure_future(call)
@@ -271,7 +271,7 @@ class OrderSteps(OrderRecords):
         interrupted = False
         try:
             if self._lean and self._patched(AUTHORIZE_TO_THE_END):
-                done, interrupted = await _to_the_end(call)
+                done, interrupted = await to_the_end(call)
                 auth = done.result()
             else:
                 auth = await call

@@ -15,7 +15,7 @@ from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import RunEnded, run_update
 from api.openapi import schema_of
-from api.payment_decisions import decide_payment
+from api.payment_decisions import DecisionRefused, decide_payment, prepare_payment
 from api.task_outcomes import (
     OUTCOMES,
     CompleteBody,
@@ -266,6 +266,7 @@ def _check_grades(db: Database, outcome: QcOutcome) -> None:
         ErrorCode.TASK_NOT_OPEN,
         ErrorCode.TASK_CLAIMED,
         ErrorCode.REASON_NOT_ALLOWED,
+        ErrorCode.PAYMENT_DECISION_UNDER_WAY,
     ),
     openapi_extra={
         "requestBody": {
@@ -301,7 +302,9 @@ async def complete_task(
     "redelivery_booked" | "closed", "note"}`; a refused capture `{"action": "retry" |
     "reauthorize" | "write_off", "reason"}`, which the order carries out before it ends (a
     capture the gateway reversed after the fact, `"reversed": true`: a `PaymentRecoveryWorkflow`
-    carries it out, whether the order's run is over or not, once per task); a chargeback
+    carries it out, whether the order's run is over or not, once per task: the completed task
+    is the decision, started by the worker's sweep when Temporal is away, and a run found
+    carrying out another one is 409 `payment_decision_under_way`); a chargeback
     `{"decision": "accept" | "dispute", "note"}`, announced as `payment.chargeback_decided`.
     An unclaimed task may be completed by any analyst; a claimed one only by its holder."""
     task = await run_in_threadpool(_task_of, db, task_id)
@@ -309,6 +312,9 @@ async def complete_task(
     outcome = outcome_of(kind, body)
     if isinstance(outcome, QcOutcome):
         await run_in_threadpool(_check_grades, db, outcome)
+    recovery = None
+    if isinstance(outcome, PaymentDecision):  # read before the task is decided
+        recovery = await prepare_payment(db, settings, task, outcome, principal.actor)
     done = await run_in_threadpool(_settle, db, task_id, outcome.model_dump(mode="json"), principal)
     try:
         if isinstance(outcome, CompleteBody):
@@ -316,7 +322,7 @@ async def complete_task(
         elif isinstance(outcome, ChargebackOutcome):
             await run_in_threadpool(_chargeback_decided, db, done, outcome, principal)
         elif isinstance(outcome, PaymentDecision):
-            await decide_payment(db, client, settings, task, outcome, principal.actor)
+            await decide_payment(db, client, settings, task, outcome, principal.actor, recovery)
         elif isinstance(outcome, QcOutcome):
             result = QcResult(grades=outcome.grades, actor=principal.actor)
             await run_update(
@@ -331,6 +337,8 @@ async def complete_task(
         # left open for ever.
         await run_in_threadpool(_close_orphan, db, task_id)
         raise
+    except DecisionRefused:
+        raise  # the task says the decision its workflow carries out
     except ApiError:
         # The outcome did not reach its workflow: the task is open again, to be retried.
         await run_in_threadpool(_reopen, db, task_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import DbDep
+from api.deps import DbDep, SettingsDep
 from api.errors import ApiError, error_responses
 from api.inbound import (
     SIGNATURE_REFUSALS,
@@ -24,7 +24,7 @@ from oms.domain.errors import ErrorCode
 from oms.domain.inbound import NoticeOutcome, PaymentNotice
 from oms.keys import payment_sender_id
 from oms.logging import get_logger
-from oms.services.payment_notices import apply_notice
+from oms.services.payment_notices import NoticeMismatch, apply_notice
 from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 
 log = get_logger(__name__)
@@ -47,13 +47,16 @@ class NoticeApplied(BaseModel):
 @router.post(
     "/payments/{gateway}",
     response_model=NoticeApplied,
-    responses=error_responses(*SIGNATURE_REFUSALS, ErrorCode.PAYMENT_NOT_FOUND),
+    responses=error_responses(
+        *SIGNATURE_REFUSALS, ErrorCode.PAYMENT_NOT_FOUND, ErrorCode.PAYMENT_MISMATCH
+    ),
     openapi_extra=body_schema(PaymentNotice),
 )
 async def payment_notice(
     gateway: GatewayName,
     request: Request,
     db: DbDep,
+    settings: SettingsDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
     event_id: Annotated[
         str | None, Header(alias=EVENT_ID_HEADER, min_length=1, max_length=200)
@@ -63,7 +66,11 @@ async def payment_notice(
     `capture.failed`, `refund.succeeded`, `refund.failed`) or a chargeback
     (`chargeback.opened`), naming the operation by the `idempotency_key` the OMS sent or by
     its own `reference`. The payment ledger records it; a capture that failed after the OMS
-    recorded it opens a `payment_exception` task, a chargeback a `chargeback` task."""
+    recorded it opens a `payment_exception` task (due after `OMS_PAYMENT_ESCALATE_AFTER`), a
+    chargeback a `chargeback` task; a reversed capture the gateway made again on its own is
+    booked again (`recaptured`). A notice whose `amount` or `currency` is not the operation's
+    is refused 409 `payment_mismatch` at that field, and applies nothing (its event id stays
+    free for a corrected notice)."""
     body = await request.body()
     sender = payment_sender_id(gateway)
     await run_in_threadpool(verified, db, sender, signature, body)
@@ -77,7 +84,12 @@ async def payment_notice(
                 return NoticeApplied(
                     event_id=event_id, applied=False, outcome=NoticeOutcome.DUPLICATE
                 )
-            result = apply_notice(s, gateway=gateway, notice=notice)
+            try:
+                result = apply_notice(
+                    s, gateway=gateway, notice=notice, due_in=settings.payment_escalate_after
+                )
+            except NoticeMismatch as err:  # rolled back with the event id
+                raise ApiError(ErrorCode.PAYMENT_MISMATCH, str(err), err.field) from err
             if result is None:
                 # Rolled back with the event id: a retry once the OMS knows it applies it.
                 raise ApiError(

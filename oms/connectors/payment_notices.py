@@ -3,6 +3,7 @@
 ``payments:<gateway>``), one event id each.
 
 ``reverse`` makes a capture or a refund fail after the fact at the simulator and tells the OMS;
+``recapture`` makes a reversed capture go through after all and tells it;
 ``chargeback`` tells it a card holder disputes a capture. A 2xx (applied, or a duplicate)
 ends a notice; anything else is answered back for the caller to send again.
 """
@@ -61,6 +62,22 @@ class NoticeSender:
                 code=code,
             ),
             f"{failed.value}:{idempotency_key}",
+        )
+
+    async def recapture(self, idempotency_key: str) -> httpx.Response:
+        """A reversed capture goes through after all: the gateway captured it again on its
+        own (Adyen's "Transaction Recaptured") and says so."""
+        done = self.gateway.recapture(idempotency_key)
+        return await self.send(
+            PaymentNotice(
+                type=NoticeType.CAPTURE_SUCCEEDED,
+                idempotency_key=idempotency_key,
+                reference=done.reference,
+                amount=done.amount,
+                currency=done.currency,
+                occurred_at=datetime.now(UTC),
+            ),
+            f"capture.recaptured:{idempotency_key}",
         )
 
     async def chargeback(

@@ -18,7 +18,10 @@ issuer may refuse a capture after authorizing: a test hook, and a way to rehears
 exceptions in ``oms dev``. ``reverse(key, code)`` makes a capture or a refund it answered as
 done fail after the fact (its transaction is no longer listed), as a gateway's late notice
 says (``oms.connectors.payment_notices`` sends it); a reversed capture took no money, so its
-authorization may be captured for that amount again (under a new key).
+authorization may be captured for that amount again (under a new key): the optimistic case,
+as a real gateway's authorization may have expired or been released meanwhile.
+``recapture(key)`` makes a reversed capture go through after all, as a gateway that retries a
+capture failed for a technical reason does.
 
 Only successes are remembered per idempotency key: a refusal is recomputed on retry, which
 gives the same answer because tokens are fixed and an authorization only gets less capturable
@@ -32,14 +35,19 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel
 
 from oms.connectors.payment_simulator_state import SCHEMA as _SCHEMA
-from oms.connectors.payment_simulator_state import AuthorizationState
+from oms.connectors.payment_simulator_state import (
+    TRANSACTION_COLUMNS,
+    AuthorizationState,
+    count_attempt,
+    insert_operation,
+    transaction_of,
+)
 from oms.connectors.payments import (
     GatewayTransaction,
     PaymentDeclined,
@@ -196,18 +204,42 @@ class SimulatedPaymentGateway:
     def reverse(self, idempotency_key: str, code: str) -> GatewayTransaction:
         """A capture or a refund done under this key fails after the fact: no longer one of
         the gateway's transactions, and a capture's amount no longer counts against its
-        authorization. The transaction it was; KeyError when there is none."""
-        done = next((t for t in self.transactions() if t.idempotency_key == idempotency_key), None)
-        if done is None or done.operation not in ("capture", "refund"):
-            raise KeyError(idempotency_key)
+        authorization. The transaction it was; KeyError when there is none. One transaction:
+        a reversal asked twice at once gives the amount back once."""
         with self._lock, self._transaction():
-            self._db.execute(
+            done = self._operation(idempotency_key)
+            if done is None or done.operation not in ("capture", "refund"):
+                raise KeyError(idempotency_key)
+            inserted = self._db.execute(
                 "INSERT OR IGNORE INTO reversals VALUES (?, ?)", (idempotency_key, code)
-            )
+            ).rowcount
             auth = self._load(done.authorization_id) if done.operation == "capture" else None
-            if auth is not None:
+            if inserted and auth is not None:
                 auth.captured -= done.amount
                 self._save(auth)
+        return done
+
+    def recapture(self, idempotency_key: str) -> GatewayTransaction:
+        """A reversed capture goes through after all (Adyen's "Transaction Recaptured"): a
+        transaction again, counted against its authorization (``capture_exceeds_authorization``
+        when captured meanwhile). KeyError when no reversed capture has this key."""
+        with self._lock, self._transaction():
+            done = self._operation(idempotency_key)
+            reversed_ = self._db.execute(
+                "SELECT 1 FROM reversals WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+            if done is None or done.operation != "capture" or reversed_ is None:
+                raise KeyError(idempotency_key)
+            auth = self._load(done.authorization_id)
+            if auth is not None:
+                if auth.voided or auth.captured + done.amount > auth.amount:
+                    raise PaymentError(
+                        "capture_exceeds_authorization",
+                        f"{auth.amount - auth.captured} held, {done.amount} to capture again",
+                    )
+                auth.captured += done.amount
+                self._save(auth)
+            self._db.execute("DELETE FROM reversals WHERE idempotency_key = ?", (idempotency_key,))
         return done
 
     partial_voids = True
@@ -244,20 +276,10 @@ class SimulatedPaymentGateway:
     def transactions(self) -> Iterator[GatewayTransaction]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT idempotency_key, operation, reference, authorization_id, amount,"
-                " currency, created_at FROM operations WHERE idempotency_key NOT IN"
+                f"SELECT {TRANSACTION_COLUMNS} FROM operations WHERE idempotency_key NOT IN"
                 " (SELECT idempotency_key FROM reversals) ORDER BY seq"
             ).fetchall()
-        for key, operation, reference, auth_id, amount, currency, created_at in rows:
-            yield GatewayTransaction(
-                idempotency_key=key,
-                operation=operation,
-                reference=reference,
-                authorization_id=auth_id,
-                amount=amount,
-                currency=currency,
-                created_at=datetime.fromisoformat(created_at),
-            )
+        yield from (transaction_of(row) for row in rows)
 
     def state(self, authorization_id: str) -> AuthorizationState:
         """An authorization's state; KeyError if this simulator never issued it."""
@@ -293,14 +315,7 @@ class SimulatedPaymentGateway:
     def _once(self, idempotency_key: str, kind: type[_T], work: Callable[[int], _T]) -> _T:
         with self._lock:
             with self._transaction():
-                self._db.execute(
-                    "INSERT INTO attempts VALUES (?, 1) ON CONFLICT(idempotency_key)"
-                    " DO UPDATE SET n = n + 1",
-                    (idempotency_key,),
-                )
-                attempt = self._db.execute(
-                    "SELECT n FROM attempts WHERE idempotency_key = ?", (idempotency_key,)
-                ).fetchone()[0]
+                attempt = count_attempt(self._db, idempotency_key)
             with self._transaction():
                 previous = self._db.execute(
                     "SELECT operation, result FROM operations WHERE idempotency_key = ?",
@@ -338,20 +353,20 @@ class SimulatedPaymentGateway:
                 done.voided_amount,
             )
             currency = auth.currency if auth else ""
-        self._db.execute(
-            "INSERT INTO operations (idempotency_key, operation, result, authorization_id,"
-            " reference, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                idempotency_key,
-                _KINDS[type(done)],
-                done.model_dump_json(),
-                auth_id,
-                reference,
-                amount,
-                currency,
-                datetime.now(UTC).isoformat(),
-            ),
+        insert_operation(
+            self._db,
+            (idempotency_key, _KINDS[type(done)], done.model_dump_json(), auth_id, reference),
+            amount,
+            currency,
         )
+
+    def _operation(self, idempotency_key: str) -> GatewayTransaction | None:
+        """The operation done under this key, reversed or not (under the lock)."""
+        row = self._db.execute(
+            f"SELECT {TRANSACTION_COLUMNS} FROM operations WHERE idempotency_key = ?",
+            (idempotency_key,),
+        ).fetchone()
+        return transaction_of(row) if row else None
 
     def _load(self, authorization_id: str) -> AuthorizationState | None:
         row = self._db.execute(

@@ -3,8 +3,12 @@ authorization (``oms.connectors.payment_simulator`` keeps them)."""
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
+
 from pydantic import BaseModel, Field
 
+from oms.connectors.payments import GatewayTransaction
 from oms.contracts.payments import Capture
 
 SCHEMA = """
@@ -44,3 +48,45 @@ class AuthorizationState(BaseModel):
     released: int = 0
     captures: list[Capture] = Field(default_factory=list)
     refunded: dict[str, int] = Field(default_factory=dict, description="per capture id")
+
+
+# An operation's columns, as ``transaction_of`` reads them.
+TRANSACTION_COLUMNS = (
+    "idempotency_key, operation, reference, authorization_id, amount, currency, created_at"
+)
+
+
+def transaction_of(row: tuple[str, str, str, str, int, str, str]) -> GatewayTransaction:
+    key, operation, reference, auth_id, amount, currency, created_at = row
+    return GatewayTransaction.model_validate(
+        {
+            "idempotency_key": key,
+            "operation": operation,
+            "reference": reference,
+            "authorization_id": auth_id,
+            "amount": amount,
+            "currency": currency,
+            "created_at": datetime.fromisoformat(created_at),
+        }
+    )
+
+
+def count_attempt(db: sqlite3.Connection, idempotency_key: str) -> int:
+    """One more call under this key: how many there were, this one included."""
+    db.execute(
+        "INSERT INTO attempts VALUES (?, 1) ON CONFLICT(idempotency_key) DO UPDATE SET n = n + 1",
+        (idempotency_key,),
+    )
+    row = db.execute("SELECT n FROM attempts WHERE idempotency_key = ?", (idempotency_key,))
+    return int(row.fetchone()[0])
+
+
+def insert_operation(
+    db: sqlite3.Connection, what: tuple[str, str, str, str, str], amount: int, currency: str
+) -> None:
+    """An operation done: ``what`` is its key, kind, result (JSON), authorization, reference."""
+    db.execute(
+        "INSERT INTO operations (idempotency_key, operation, result, authorization_id,"
+        " reference, amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (*what, amount, currency, datetime.now(UTC).isoformat()),
+    )

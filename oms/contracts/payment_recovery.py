@@ -23,6 +23,29 @@ class RecoveryInput(BaseModel):
     authorization_id: str | None
     attempt: int = Field(ge=1, description="this try: 1, then one more for each refused again")
     decision: PaymentResolution
+    # When a try refused again escalates its next task (OMS_PAYMENT_ESCALATE_AFTER).
+    escalate_after_s: float = 4 * 3600.0
+
+
+class RecoveryPayment(BaseModel):
+    """One call a recovery's try makes to the gateway: ``try_`` keys it
+    (``oms.gateway_keys.recovery_try``), apart from the order's own calls. An authorization
+    takes the order's stored payment token; a void or a release names ``authorization_id``
+    (a release lets go of ``amount`` of the reversed capture's authorization)."""
+
+    order_id: str
+    try_: str
+    amount: int
+    currency: str
+    authorization_id: str | None = None
+
+
+class Released(BaseModel):
+    """What a release let go of on the reversed capture's authorization: part of it while the
+    order runs, all that is left once it is over (None from the activity: nothing to do)."""
+
+    voided_amount: int
+    partial: bool
 
 
 class RecoveryResult(BaseModel):
@@ -32,3 +55,5 @@ class RecoveryResult(BaseModel):
     # Refused again: the task customer service decides next, and the gateway's code.
     task_id: str | None = None
     code: str | None = None
+    # Let go of on the reversed capture's authorization (collected elsewhere, or written off).
+    released: int = 0

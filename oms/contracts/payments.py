@@ -12,9 +12,6 @@ class AuthorizeRequest(BaseModel):
     currency: str
     # 0: the order's authorization; n: the n-th made afresh (an old one, a refused capture).
     attempt: int = 0
-    # A reversed capture's recovery: its try (``oms.gateway_keys.recovery_try``) keys the
-    # authorization, apart from the order's own.
-    recovery: str | None = None
 
 
 class CaptureRequest(BaseModel):
@@ -30,8 +27,6 @@ class VoidRequest(BaseModel):
     authorization_id: str
     # 0: the order's void at its end; n: an extra authorization let go (its own key).
     attempt: int = 0
-    # A reversed capture's recovery letting go of its fresh authorization: its try's key.
-    recovery: str | None = None
 
 
 class RefundRequest(BaseModel):

@@ -71,6 +71,22 @@ def booked(session: Session, entry: PaymentLedgerEntry, gateway: str) -> bool:
     return _emit(session, type_, entry, booking(session, entry, gateway))
 
 
+def rebooked(session: Session, entry: PaymentLedgerEntry, gateway: str) -> bool:
+    """A capture reversed, then made again by the gateway on its own: booked once more
+    (``payment.captured`` with ``"recaptured": true``, ``occurred_at`` when the OMS heard it),
+    once per key, after its ``payment.capture_reversed``."""
+    payload = {**booking(session, entry, gateway), "recaptured": True}
+    if entry.confirmed_at is not None:
+        payload["occurred_at"] = as_utc(entry.confirmed_at).isoformat()
+    return outbox.emit(
+        session,
+        event_id=f"{PAYMENT_CAPTURED}:{entry.idempotency_key}:recaptured",
+        type=PAYMENT_CAPTURED,
+        order_id=entry.order_id,
+        payload=payload,
+    )
+
+
 def unbooked(session: Session, entry: PaymentLedgerEntry, gateway: str, code: str) -> bool:
     """A capture or a refund booked as done that the gateway says failed: the event that
     takes it back, once (``occurred_at``: when the OMS heard it failed)."""

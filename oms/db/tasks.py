@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from oms.db import outbox
 from oms.db.tables import ManualTask, utcnow
 from oms.domain.tasks import TaskKind, TaskStatus
+from oms.keys import REVERSED_CAPTURE_TASK
 
 # The staff alert: one event when a task passes its first deadline, whatever its kind.
 TASK_ESCALATED = "task.escalated"
@@ -73,6 +74,44 @@ def overdue(
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def open_for_order(session: Session, order_id: str, kind: TaskKind) -> list[ManualTask]:
+    """An order's open tasks of one kind."""
+    stmt = select(ManualTask).where(
+        ManualTask.order_id == order_id,
+        ManualTask.kind == kind.value,
+        ManualTask.status == TaskStatus.OPEN.value,
+    )
+    return list(session.exec(stmt))
+
+
+def completed_between(
+    session: Session, kind: TaskKind, *, since: datetime, before: datetime, limit: int = 500
+) -> list[ManualTask]:
+    """Tasks of one kind completed between ``since`` and ``before``, oldest first."""
+    stmt = (
+        select(ManualTask)
+        .where(
+            ManualTask.kind == kind.value,
+            ManualTask.status == TaskStatus.COMPLETED.value,
+            col(ManualTask.completed_at) >= since,
+            col(ManualTask.completed_at) < before,
+        )
+        .order_by(col(ManualTask.completed_at))
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def decided_as(session: Session, task_id: str, *, outcome: dict[str, Any], actor: str) -> None:
+    """A completed task's outcome and decider set to what is carried out (a second decision
+    that lost to the first: the task says the first)."""
+    session.execute(
+        update(ManualTask)
+        .where(col(ManualTask.id) == task_id, col(ManualTask.status) == TaskStatus.COMPLETED)
+        .values(outcome=outcome, completed_by=actor)
+    )
 
 
 def get_task(session: Session, task_id: str) -> ManualTask | None:
@@ -221,7 +260,8 @@ def close(session: Session, task_id: str, *, status: TaskStatus, actor: str = "s
     )
 
 
-# Tasks about money the gateway already moved: the order's own end does not close them.
+# Tasks about money the gateway already moved: the order's own end does not close them, nor
+# a reversed capture's payment exception (a recovery carries its decision out, run or not).
 OUTLIVE_THE_ORDER = (TaskKind.CHARGEBACK,)
 
 
@@ -232,6 +272,7 @@ def close_open_for_order(session: Session, order_id: str, *, status: TaskStatus)
             col(ManualTask.order_id) == order_id,
             col(ManualTask.status) == TaskStatus.OPEN,
             col(ManualTask.kind).not_in(OUTLIVE_THE_ORDER),
+            ~col(ManualTask.id).startswith(REVERSED_CAPTURE_TASK),
         )
         .values(status=status, completed_by="system", completed_at=utcnow())
     )

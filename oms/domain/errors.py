@@ -72,6 +72,8 @@ class ErrorCode(StrEnum):
     # Tasks and fulfilments.
     TASK_NOT_FOUND = "task_not_found", 404
     TASK_NOT_OPEN = "task_not_open", 409
+    # A reversed capture's task whose recovery carries out another decision than the one sent.
+    PAYMENT_DECISION_UNDER_WAY = "payment_decision_under_way", 409
     TASK_NOT_COMPLETABLE = "task_not_completable", 409
     TASK_CLAIMED = "task_claimed", 409  # someone else holds it
     # Signed webhooks in (oms.webhooks): a request whose signature does not hold.
@@ -84,6 +86,8 @@ class ErrorCode(StrEnum):
     LOCATION_NOT_ALLOWED = "location_not_allowed", 403
     # A gateway's notice names no operation of the payment ledger.
     PAYMENT_NOT_FOUND = "payment_not_found", 404
+    # A gateway's notice names an operation of another amount or currency: nothing applied.
+    PAYMENT_MISMATCH = "payment_mismatch", 409
     # A WMS ships a parcel under another carrier or tracking number than the one booked.
     TRACKING_MISMATCH = "tracking_mismatch", 409
     # Signed webhooks out (oms.domain.webhooks_out).

@@ -122,6 +122,7 @@ class NoticeOutcome(StrEnum):
     RECORDED = "recorded"  # the ledger had no row: written as the gateway says
     REVERSED = "reversed"  # a success the OMS recorded failed after all
     CONFLICT = "conflict"  # a refusal the OMS recorded succeeded after all: left for people
+    RECAPTURED = "recaptured"  # a reversed capture the gateway made again on its own
     CHARGEBACK = "chargeback"  # a chargeback task opened
     DUPLICATE = "duplicate"
 
@@ -130,14 +131,20 @@ def notice_outcome(
     recorded: str | None, reversed_before: bool, notice: PaymentNotice
 ) -> NoticeOutcome:
     """What a success or failure notice does to a ledger row whose outcome is ``recorded``
-    (None: no row); ``reversed_before``: the row is a success already reversed by a notice."""
+    (None: no row); ``reversed_before``: the row is a success reversed by a notice since."""
     if recorded is None:
         return NoticeOutcome.RECORDED
     if notice.failed:
-        return NoticeOutcome.REVERSED if recorded == "succeeded" else NoticeOutcome.CONFIRMED
+        if recorded != "succeeded":
+            return NoticeOutcome.CONFIRMED
+        # Reversed, recaptured, then failed again: once each is what the books take.
+        return NoticeOutcome.CONFLICT if reversed_before else NoticeOutcome.REVERSED
     if recorded == "succeeded":
         return NoticeOutcome.CONFIRMED
-    # Refused when the OMS asked (or reversed since): someone decides, nothing is flipped.
+    if reversed_before and notice.operation == "capture":
+        return NoticeOutcome.RECAPTURED  # the gateway captured it again on its own
+    # Refused when the OMS asked (or a refund reversed since): someone decides, nothing is
+    # flipped.
     return NoticeOutcome.CONFIRMED if reversed_before else NoticeOutcome.CONFLICT
 
 

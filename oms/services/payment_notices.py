@@ -10,8 +10,16 @@
   order's run may be over: its decision is carried out by a ``PaymentRecoveryWorkflow``,
   ``oms.services.payment_recoveries``) and says so in the order's timeline (an order note);
   a reversed refund's claim on its capture is released (a later refund has that room).
+- A reversed capture that the gateway says succeeded after all (it captured it again on its
+  own, as Adyen's "Transaction Recaptured" after a CAPTURE_FAILED for a technical issue) is
+  booked again (``recaptured``): its row says succeeded, ``payment.captured`` is written once
+  more, its open tasks are closed and the order's timeline says so. If a recovery captured it
+  again meanwhile, the customer paid twice: that is left to people (``conflict``; ``oms
+  payments reconcile`` shows the gateway's capture the ledger does not count).
 - A refusal that succeeded after all is left as it is for people (``conflict``): the order
   may be waiting on customer service's decision about it already.
+- A notice whose amount or currency is not the operation's it names applies nothing
+  (``NoticeMismatch``: the webhook answers 422 ``payment_mismatch``).
 - A chargeback on a capture opens a ``chargeback`` task (accept or dispute) and emits
   ``payment.chargeback``.
 """
@@ -19,7 +27,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -31,7 +39,7 @@ from oms.domain.inbound import NoticeOutcome, NoticeType, PaymentNotice, notice_
 from oms.domain.order import TimelineEntry
 from oms.domain.order.payment_recovery import reversed_capture_payload
 from oms.domain.tasks import TaskKind, TaskStatus
-from oms.gateway_keys import capture_fulfilment, payment_key_order_id
+from oms.gateway_keys import capture_fulfilment, payment_key_order_id, recovery_capture_prefix
 from oms.keys import (
     chargeback_task_id,
     order_note_key,
@@ -47,6 +55,21 @@ CHARGEBACK_DECIDED = "payment.chargeback_decided"
 CAPTURE_REVERSED = "payment_capture_reversed"
 # How long customer service has to answer a chargeback (gateways give days, not weeks).
 CHARGEBACK_DUE = timedelta(days=5)
+
+
+# How long customer service has to decide a reversed capture before it escalates (the order's
+# run escalates its own payment exceptions after OMS_PAYMENT_ESCALATE_AFTER too).
+PAYMENT_EXCEPTION_DUE = timedelta(hours=4)
+# The order's timeline says the gateway captured a reversed capture again on its own.
+CAPTURE_RECAPTURED = "payment_capture_recaptured"
+
+
+class NoticeMismatch(ValueError):
+    """A notice's amount or currency is not the one of the operation it names."""
+
+    def __init__(self, field: str, noticed: object, recorded: object) -> None:
+        super().__init__(f"the notice says {noticed}, the operation it names is {recorded}")
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -65,9 +88,19 @@ def _entry(session: Session, notice: PaymentNotice) -> PaymentLedgerEntry | None
     return ledger.by_reference(session, notice.operation, notice.reference)
 
 
-def apply_notice(session: Session, *, gateway: str, notice: PaymentNotice) -> NoticeResult | None:
+def apply_notice(
+    session: Session,
+    *,
+    gateway: str,
+    notice: PaymentNotice,
+    due_in: timedelta = PAYMENT_EXCEPTION_DUE,
+) -> NoticeResult | None:
     """Apply one notice (the caller applies each event id once); None when it names no
-    operation the OMS knows of."""
+    operation the OMS knows of. ``due_in``: when a reversed capture's task escalates.
+
+    Raises:
+        NoticeMismatch: its amount or currency is not the operation's (nothing applied).
+    """
     entry = _entry(session, notice)
     if notice.type is NoticeType.CHARGEBACK_OPENED:
         if entry is None or entry.outcome != "succeeded":
@@ -75,22 +108,32 @@ def apply_notice(session: Session, *, gateway: str, notice: PaymentNotice) -> No
         return _chargeback(session, gateway, entry, notice)
     if entry is None:
         return _record(session, gateway, notice)
+    if notice.currency != entry.currency:
+        raise NoticeMismatch("currency", notice.currency, entry.currency)
+    if notice.amount != entry.amount:
+        raise NoticeMismatch("amount", notice.amount, entry.amount)
     outcome = notice_outcome(entry.outcome, entry.reversed_at is not None, notice)
+    if outcome is NoticeOutcome.RECAPTURED and _collected_again(session, entry):
+        outcome = NoticeOutcome.CONFLICT  # the customer paid twice: for people
     now = utcnow()
+    task_id = None
     if outcome is NoticeOutcome.CONFIRMED:
         entry.confirmed_at = now
     elif outcome is NoticeOutcome.REVERSED:
         entry.outcome, entry.code, entry.reversed_at = "refused", notice.code or "failed", now
         finance.unbooked(session, entry, gateway, entry.code)
-        task_id = _reversed_capture(session, entry) if entry.operation == "capture" else None
-        if entry.operation == "refund":  # the capture has that money to refund again
+        if entry.operation == "capture":
+            task_id = _reversed_capture(session, entry, now + due_in)
+        else:  # the capture has that money to refund again
             return_repo.release_reversed(session, entry.idempotency_key)
-        session.add(entry)
-        return NoticeResult(outcome, entry.order_id, entry.idempotency_key, task_id)
+    elif outcome is NoticeOutcome.RECAPTURED:
+        entry.outcome, entry.code, entry.confirmed_at = "succeeded", None, now
+        finance.rebooked(session, entry, gateway)
+        _recaptured(session, entry)
     else:
         log.warning("payment_notice_conflict", order_id=entry.order_id, key=entry.idempotency_key)
     session.add(entry)
-    return NoticeResult(outcome, entry.order_id, entry.idempotency_key)
+    return NoticeResult(outcome, entry.order_id, entry.idempotency_key, task_id)
 
 
 def _record(session: Session, gateway: str, notice: PaymentNotice) -> NoticeResult | None:
@@ -118,7 +161,7 @@ def _record(session: Session, gateway: str, notice: PaymentNotice) -> NoticeResu
     return NoticeResult(NoticeOutcome.RECORDED, order_id, key)
 
 
-def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
+def _reversed_capture(session: Session, entry: PaymentLedgerEntry, due_at: datetime) -> str:
     task_id = reversed_capture_task_id(entry.idempotency_key)
     fulfilment_id = capture_fulfilment(entry.idempotency_key)
     tasks.open_task(
@@ -127,6 +170,8 @@ def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
         kind=TaskKind.PAYMENT_EXCEPTION,
         order_id=entry.order_id,
         workflow_id=order_workflow_id(entry.order_id),
+        # No run watches it: the worker's escalation sweep does (task_escalation).
+        due_at=due_at,
         payload=reversed_capture_payload(
             fulfilment_id=fulfilment_id,
             amount=entry.amount,
@@ -150,6 +195,47 @@ def _reversed_capture(session: Session, entry: PaymentLedgerEntry) -> str:
     )
     log.info("capture_reversed", order_id=entry.order_id, fulfilment_id=fulfilment_id)
     return task_id
+
+
+def _collected_again(session: Session, entry: PaymentLedgerEntry) -> bool:
+    """A recovery's try captured the reversed capture's money again."""
+    fulfilment_id = capture_fulfilment(entry.idempotency_key) or ""
+    prefix = recovery_capture_prefix(entry.order_id, fulfilment_id, entry.idempotency_key)
+    return any(
+        e.idempotency_key.startswith(prefix) and e.outcome == "succeeded"
+        for e in ledger.entries(session, order_id=entry.order_id)
+    )
+
+
+def _recaptured(session: Session, entry: PaymentLedgerEntry) -> None:
+    """The reversed capture's open tasks have nothing left to decide: closed, and the order's
+    timeline says why. A recovery run under way finds the row succeeded before it captures."""
+    closed = []
+    for task in tasks.open_for_order(session, entry.order_id, TaskKind.PAYMENT_EXCEPTION):
+        if task.payload.get("reversed") and task.payload.get("idempotency_key") == (
+            entry.idempotency_key
+        ):
+            tasks.close(session, task.id, status=TaskStatus.CANCELLED, actor="payment_gateway")
+            closed.append(task.id)
+    task_id = reversed_capture_task_id(entry.idempotency_key)
+    fulfilment_id = capture_fulfilment(entry.idempotency_key)
+    order_notes.add(
+        session,
+        entry.order_id,
+        order_note_key(task_id, CAPTURE_RECAPTURED),
+        TimelineEntry(
+            at=utcnow(),
+            type=CAPTURE_RECAPTURED,
+            actor="payment_gateway",
+            detail={
+                "fulfilment_id": fulfilment_id,
+                "amount": entry.amount,
+                "task_id": task_id,
+                "tasks_closed": closed,
+            },
+        ),
+    )
+    log.info("capture_recaptured", order_id=entry.order_id, fulfilment_id=fulfilment_id)
 
 
 def _chargeback(

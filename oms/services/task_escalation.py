@@ -1,7 +1,10 @@
 """Escalating the tasks no run owns: a ``delivery_exception`` task is opened by the carrier's
-webhook after the order's run has ended, so no workflow timer watches its due time. The
-worker's sweep escalates each one once it is overdue, as a run escalates its own tasks: the
-``escalated`` flag and one ``task.escalated`` event (the staff alert)."""
+webhook after the order's run has ended, and a ``payment_exception`` task about a capture the
+gateway reversed after the fact by the gateway's notice (or by the recovery of one, refused
+again), so no workflow timer watches their due time. The worker's sweep escalates each one once
+it is overdue, as a run escalates its own tasks: the ``escalated`` flag and one
+``task.escalated`` event (the staff alert). A payment exception the order's run opened has no
+due time (its run's timer escalates it), so the sweep never sees it."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from oms.services.sweeps import every
 
 log = get_logger(__name__)
 # The kinds whose owner is not a running workflow (the others escalate in their run).
-SWEPT_KINDS = (TaskKind.DELIVERY_EXCEPTION,)
+SWEPT_KINDS = (TaskKind.DELIVERY_EXCEPTION, TaskKind.PAYMENT_EXCEPTION)
 
 
 def escalate_overdue(db: Database, *, now: datetime | None = None) -> list[str]:

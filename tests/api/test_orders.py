@@ -631,6 +631,7 @@ async def test_an_order_stored_but_never_started_is_read_from_the_read_model(api
         "capture_failures": [],
         "authorized_at": None,
         "written_off": 0,
+        "reversed": 0,
         "exceptions": [],
         "credited": 0,
         "shipping_fulfilment_id": None,

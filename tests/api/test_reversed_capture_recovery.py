@@ -63,3 +63,7 @@ async def test_a_reversed_capture_retried_by_customer_service_is_captured_again_
         (RECOVERED, task_id),
     ]
     assert shown["timeline"][-1]["detail"]["action"] == "retry"
+    # And the order's payment: reversed, then collected again
+    payment = shown["payment"]
+    assert (payment["captured"], payment["reversed"]) == (view["total"], view["total"])
+    assert payment["exceptions"] == []

@@ -10,7 +10,7 @@ from sqlmodel import select
 from oms.db import tasks
 from oms.db.engine import Database
 from oms.db.tables import ManualTask, OutboxEvent
-from oms.domain.tasks import TaskKind
+from oms.domain.tasks import TaskKind, TaskStatus
 from oms.services.task_escalation import escalate_overdue
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -54,3 +54,21 @@ def test_a_delivery_exception_dealt_with_in_time_is_never_escalated(db: Database
         tasks.complete(s, "delivery-exception-O1.F1", outcome={"action": "resend"}, actor="cs")
 
     assert escalate_overdue(db, now=NOW + timedelta(days=2)) == []
+
+
+def test_a_reversed_capture_task_is_swept_and_outlives_its_orders_cancel(db: Database) -> None:
+    # Opened by the gateway's notice with a due time: no run watches it.
+    _open(db, "payment-reversed-0123456789abcdef", TaskKind.PAYMENT_EXCEPTION, -timedelta(1))
+    _open(db, "fraud-review-O1", TaskKind.FRAUD_REVIEW, timedelta(hours=1))
+
+    escalated = escalate_overdue(db, now=NOW)
+    with db.session() as s:
+        closed = tasks.close_open_for_order(s, "O1", status=TaskStatus.CANCELLED)
+        s.commit()
+
+    assert escalated == ["payment-reversed-0123456789abcdef"]
+    assert closed == 1  # the order's own review, not the reversed capture's decision
+    with db.reading() as s:
+        left = tasks.get_task(s, "payment-reversed-0123456789abcdef")
+        assert left is not None
+        assert left.status == TaskStatus.OPEN

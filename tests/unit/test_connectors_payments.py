@@ -522,3 +522,42 @@ def test_a_transactions_page_the_gateway_refuses_is_an_error(
         list(gateway.transactions())
 
     assert caught.value.code == "nope"
+
+
+def test_a_capture_reversed_twice_gives_its_amount_back_once() -> None:
+    gateway = SimulatedPaymentGateway()
+    auth = authorize_ok(gateway, amount=1_000)
+    gateway.capture(
+        idempotency_key="cap-1", authorization_id=auth.authorization_id, amount=600, currency="EUR"
+    )
+
+    gateway.reverse("cap-1", "insufficient_funds")
+    gateway.reverse("cap-1", "insufficient_funds")  # the notice's sender asked twice
+
+    assert gateway.state(auth.authorization_id).captured == 0
+    with pytest.raises(PaymentError) as caught:
+        gateway.capture(
+            idempotency_key="cap-2",
+            authorization_id=auth.authorization_id,
+            amount=1_001,
+            currency="EUR",
+        )
+    assert caught.value.code == "capture_exceeds_authorization"
+
+
+def test_a_reversed_capture_recaptured_by_the_gateway_counts_and_is_listed_again() -> None:
+    gateway = SimulatedPaymentGateway()
+    auth = authorize_ok(gateway, amount=1_000)
+    gateway.capture(
+        idempotency_key="cap-1", authorization_id=auth.authorization_id, amount=600, currency="EUR"
+    )
+    gateway.reverse("cap-1", "technical_error")
+
+    gateway.recapture("cap-1")
+
+    assert gateway.state(auth.authorization_id).captured == 600
+    assert [t.idempotency_key for t in gateway.transactions() if t.operation == "capture"] == [
+        "cap-1"
+    ]
+    with pytest.raises(KeyError):
+        gateway.recapture("cap-1")  # no longer reversed

@@ -62,6 +62,10 @@ def test_a_senders_id_names_its_kind_and_only_wms_and_pos_have_locations() -> No
         ("refused", True, "capture.failed", NoticeOutcome.CONFIRMED),
         ("refused", False, "refund.succeeded", NoticeOutcome.CONFLICT),
         ("refused", True, "refund.succeeded", NoticeOutcome.CONFIRMED),
+        # A gateway that captures a reversed capture again on its own (Transaction Recaptured)
+        ("refused", True, "capture.succeeded", NoticeOutcome.RECAPTURED),
+        # ... and that fails it once more: left to people
+        ("succeeded", True, "capture.failed", NoticeOutcome.CONFLICT),
     ],
 )
 def test_a_notice_confirms_records_reverses_or_leaves_a_conflict_to_people(

@@ -61,3 +61,26 @@ class RefundsLater(SimulatedPaymentGateway):
         return super().refund(
             idempotency_key=idempotency_key, capture_id=capture_id, amount=amount, currency=currency
         )
+
+
+class CapturesUnanswered(SimulatedPaymentGateway):
+    """Captures get no answer (the gateway is down) while ``down`` is set; ``calls`` counts
+    them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = threading.Event()
+        self.calls = 0
+
+    def capture(
+        self, *, idempotency_key: str, authorization_id: str, amount: int, currency: str
+    ) -> Capture:
+        if self.down.is_set():
+            self.calls += 1
+            raise PaymentUnavailable("gateway_timeout", "no answer in time")
+        return super().capture(
+            idempotency_key=idempotency_key,
+            authorization_id=authorization_id,
+            amount=amount,
+            currency=currency,
+        )

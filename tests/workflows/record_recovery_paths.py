@@ -2,7 +2,9 @@
 recovered on customer service's decision): a retry captured (RETRY); a retry refused, a new
 task (REFUSED), whose retry is captured (RETRYAGAIN); a reauthorization while the order runs
 whose capture is refused, the fresh authorization voided (REAUTHVOID), then authorized and
-captured on the next task (REAUTHAGAIN); a write-off (WRITEOFF). Each run is started as the
+captured on the next task, the reversed amount let go of on the first authorization
+(REAUTHAGAIN); a write-off, the first authorization voided (WRITEOFF); a retry that finds the
+gateway captured it again on its own (RECAPTURED). Each run is started as the
 API starts it, under an id naming its scenario (``payment-recovery-<prefix>-<SCENARIO>``; the
 API's is ``payment-recovery-<task id>``). Run by hand with a new prefix after a compatible
 change: ``python -m tests.workflows.record_recovery_paths R16RC``; test_replay replays what it
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime
 
 from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
@@ -20,8 +23,10 @@ from temporalio.testing import WorkflowEnvironment
 from oms.db.engine import Database
 from oms.db.tables import ManualTask
 from oms.domain.fulfilment import PickedLine, PickReport
+from oms.domain.inbound import NoticeType, PaymentNotice
 from oms.domain.order.payment_recovery import PaymentAction, PaymentDecision
 from oms.gateway_keys import capture_key
+from oms.services.payment_notices import apply_notice
 from oms.services.payment_recoveries import recovery_of
 from tests.factories import order, seed
 from tests.workflows.harness import Harness, eventually, running, task, until
@@ -55,6 +60,20 @@ async def _decided(
     return task(h.db, result.task_id) if result.task_id else None
 
 
+def recaptured(h: Harness, key: str) -> None:
+    """The gateway captures the reversed capture again on its own and says so."""
+    done = h.payments.recapture(key)
+    notice = PaymentNotice(
+        type=NoticeType.CAPTURE_SUCCEEDED,
+        idempotency_key=key,
+        amount=done.amount,
+        currency=done.currency,
+        occurred_at=datetime.now(UTC),
+    )
+    with h.db.session() as s:
+        apply_notice(s, gateway="simulator", notice=notice)
+
+
 async def record_recovery_paths(env: WorkflowEnvironment, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = _db(tmp, "one", {("SKU-TEE", "ST-OPERA"): 20, ("SKU-MUG", "ST-OPERA"): 20})
@@ -77,6 +96,12 @@ async def record_recovery_paths(env: WorkflowEnvironment, prefix: str) -> None:
             assert following is not None
             run = f"payment-recovery-{prefix}-RETRYAGAIN"
             await _decided(env, h, following, PaymentAction.RETRY, run)
+
+            oid = f"{prefix}-RECAPTURED"
+            fid = await shipped_and_completed(h, oid)
+            reversed_task = reverse(h, capture_key(oid, fid), "technical_error")
+            recaptured(h, capture_key(oid, fid))
+            await _decided(env, h, reversed_task, PaymentAction.RETRY, f"payment-recovery-{oid}")
         db.dispose()
 
         # The tee ships from the Opéra, the mug from the Bastille: the tee's capture is

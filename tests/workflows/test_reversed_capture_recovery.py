@@ -198,7 +198,27 @@ async def test_a_try_refused_again_opens_the_next_task_whose_decision_collects_i
     assert captured.outcome is RecoveryOutcome.CAPTURED
     tries = [(k.split("-")[-1], outcome) for k, outcome, _ in captures(db, "RV3")[1:]]
     assert tries == [("retry1", "refused"), ("retry2", "succeeded")]
-    assert f"payment.capture_failed.{fid}.1" in events(db, "RV3")
+    # An event of its own, naming the task decided: never the order's own capture_failed.<n>
+    assert not [e for e in events(db, "RV3") if e.startswith("payment.capture_failed")]
+    with db.reading() as s:
+        [refused_event] = s.exec(
+            select(OutboxEvent).where(
+                OutboxEvent.type == f"payment.recovery_refused.{reversed_task.id}"
+            )
+        ).all()
+    assert refused_event.payload == {
+        "order_id": "RV3",
+        "fulfilment_id": fid,
+        "amount": TOTAL,
+        "attempt": 1,
+        "action": "retry",
+        "code": "capture_refused",
+        "task_id": reversed_task.id,
+        "next_task_id": next_task.id,
+        "reversed": True,
+    }
+    # No run watches the next task: it is due, for the escalation sweep
+    assert next_task.due_at is not None
     books_agree(h)
 
 
@@ -240,6 +260,8 @@ async def test_a_write_off_gives_the_reversed_capture_up_and_says_so(
         "fulfilment_id": fid,
         "amount": TOTAL,
         "by": "cs:ana",
+        "task_id": reversed_task.id,
+        "reversed": True,
     }
     assert notes(db, "RV5")[1:] == [
         ("payment_written_off", "cs:ana"),

@@ -245,6 +245,7 @@ async def test_a_reversed_captures_recovery_says_what_it_carries_out_and_for_whi
     found = {k: [json.loads(s) for s in v] for k, v in summaries_of(list(events)).items()}
     assert found["activity"] == ["capture 48.97 EUR again (retry)"]
     assert found["marker"] == [
+        "did the gateway capture it again on its own?",
         "open the payment_exception task",
         "record the outcome on the order (payment_capture_failed)",
     ]

@@ -8,6 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.domain.order.status import PaymentState
+from oms.domain.order.views import PaymentException, PaymentView
+
 
 class PaymentAction(StrEnum):
     RETRY = "retry"  # capture again on the same authorization
@@ -39,6 +42,8 @@ class RecoveryOutcome(StrEnum):
     CAPTURED = "captured"  # the money is collected again
     REFUSED = "refused"  # refused again: a new task for customer service
     WRITTEN_OFF = "written_off"
+    # The gateway captured it again on its own before the run captured: nothing asked of it.
+    RECAPTURED = "recaptured"
 
 
 def reversed_capture_payload(
@@ -67,3 +72,40 @@ def reversed_capture_payload(
     if attempt:
         payload["attempt"] = attempt
     return payload
+
+
+class ReversalFacts(BaseModel):
+    """What the ledger, the task desk and the order's notes know of an order's reversed
+    captures, which its run does not (the gateway's notice and the recoveries happen beside
+    it, often after it)."""
+
+    reversed: int = 0  # captures the gateway reversed (and did not capture again itself)
+    collected: int = 0  # captured again by recoveries
+    written_off: int = 0  # given up by recoveries
+    waiting: list[PaymentException] = Field(default_factory=list)  # open tasks
+
+
+def with_reversals(payment: PaymentView, facts: ReversalFacts) -> PaymentView:
+    """The run's payment view with the ledger's truth laid over it: a reversed capture no
+    longer counts as captured (until a recovery captures it again), its open task is one of
+    the exceptions, a recovery's write-off is written off."""
+    if not (facts.reversed or facts.waiting):
+        return payment
+    captured = payment.captured - facts.reversed + facts.collected
+    state = payment.state
+    short = captured < payment.captured
+    if short and state in (PaymentState.CAPTURED, PaymentState.PARTIALLY_CAPTURED):
+        state = PaymentState.PARTIALLY_CAPTURED if captured > 0 else PaymentState.AUTHORIZED
+    waiting = {e.task_id for e in payment.exceptions}
+    return payment.model_copy(
+        update={
+            "captured": captured,
+            "state": state,
+            "reversed": facts.reversed,
+            "written_off": payment.written_off + facts.written_off,
+            "exceptions": [
+                *payment.exceptions,
+                *(e for e in facts.waiting if e.task_id not in waiting),
+            ],
+        }
+    )

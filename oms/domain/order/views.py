@@ -68,6 +68,11 @@ class PaymentView(BaseModel):
     )
     authorized_at: datetime | None = None
     written_off: int = Field(default=0, description="Refused captures given up by customer service")
+    reversed: int = Field(
+        default=0,
+        description="Captures the gateway reversed after the fact (already taken out of "
+        "`captured`; collected again, they count there once more)",
+    )
     exceptions: list[PaymentException] = Field(
         default_factory=list, description="Refused captures waiting for customer service"
     )
