@@ -164,9 +164,13 @@ def plain(message: str) -> str:
 
 
 class RowError(BaseModel):
-    """A refused row of a batch: its index in the batch, the field, the code and why."""
+    """A refused row of a JSON batch: its index in the batch, the field, the code and why.
 
-    row: int
+    ``index`` counts from 0, as the array does (``rows[index]``); a bulk sync's file counts its
+    ``row`` numbers from 1 (the first line after a CSV's header), a name apart so that the two
+    are never read one for the other."""
+
+    index: int = Field(ge=0, description="The row's position in the array sent, from 0")
     field: str
     code: ErrorCode
     reason: str

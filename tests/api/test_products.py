@@ -102,7 +102,7 @@ async def test_a_batch_applies_good_rows_counts_stale_ones_and_names_bad_ones(ap
     assert second.status_code == 200, second.text
     result = second.json()
     assert (result["applied"], result["stale"], result["rejected"]) == (1, 1, 3)
-    assert [(e["row"], e["field"], e["code"]) for e in result["errors"]] == [
+    assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
         (2, "prices.XXX", "unknown_currency"),
         (3, "colour", "unknown_field"),
         (4, "name", "required"),
@@ -131,7 +131,7 @@ async def test_a_barcode_stays_with_one_product(api: Api) -> None:
     assert other.status_code == 422, other.text
     assert (error_of(other)["code"], error_of(other)["field"]) == ("barcode_taken", "barcodes[1]")
     errors = batch.json()["errors"]
-    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+    assert [(e["index"], e["field"], e["code"]) for e in errors] == [
         (0, "barcodes[0]", "barcode_taken")
     ]
 
@@ -148,7 +148,7 @@ async def test_a_barcode_given_up_by_a_row_not_applied_stays_taken(api: Api) -> 
 
     result = batch.json()
     assert (result["applied"], result["stale"], result["rejected"]) == (1, 1, 1)
-    assert [(e["row"], e["code"]) for e in result["errors"]] == [(1, "barcode_taken")]
+    assert [(e["index"], e["code"]) for e in result["errors"]] == [(1, "barcode_taken")]
     assert (await get(api, "/products/LAMP-1"))["barcodes"] == LAMP["barcodes"]
 
 
