@@ -62,6 +62,62 @@ async def test_a_field_left_out_keeps_what_is_stored(api: Api) -> None:
     assert body["returnable"] is False
 
 
+async def test_a_put_of_one_field_changes_that_field_alone(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    deactivated = await put(api, "LAMP-1", {"active": False})
+
+    assert deactivated.status_code == 200, deactivated.text
+    read = await get(api, "/products/LAMP-1")
+    assert read["active"] is False
+    assert {k: read[k] for k in LAMP} == LAMP
+
+
+async def test_a_batch_row_of_one_field_changes_that_field_alone(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    batch = await api.http.post(
+        "/products",
+        json={"rows": [{"sku": "LAMP-1", "returnable": True}]},
+        headers=api.auth("integration"),
+    )
+
+    assert batch.json() == {"applied": 1, "stale": 0, "rejected": 0, "errors": []}
+    read = await get(api, "/products/LAMP-1")
+    assert (read["returnable"], read["name"], read["category"]) == (True, LAMP["name"], "home")
+
+
+async def test_a_new_product_needs_a_name_and_a_category(api: Api) -> None:
+    new = await put(api, "LAMP-9", {"active": False})
+    batch = await api.http.post(
+        "/products",
+        json={"rows": [{"sku": "LAMP-8", "name": "Lampe"}, {"sku": "LAMP-8", "category": "home"}]},
+        headers=api.auth("integration"),
+    )
+
+    assert new.status_code == 422, new.text
+    assert [(e["field"], e["code"]) for e in error_of(new)["errors"]] == [
+        ("name", "required"),
+        ("category", "required"),
+    ]
+    assert [(e["index"], e["field"], e["code"]) for e in batch.json()["errors"]] == [
+        (0, "category", "required"),
+        (1, "name", "required"),
+    ]
+    missing = await api.http.get("/products/LAMP-9", headers=api.auth("storefront"))
+    assert error_of(missing)["code"] == "sku_not_found"
+
+
+async def test_a_name_is_never_null(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    nulled = await put(api, "LAMP-1", {"name": None})
+
+    assert nulled.status_code == 422, nulled.text
+    assert error_of(nulled)["field"] == "name"
+    assert (await get(api, "/products/LAMP-1"))["name"] == LAMP["name"]
+
+
 async def test_a_put_older_than_the_stored_version_changes_nothing(api: Api) -> None:
     await put(api, "LAMP-1", LAMP)
 
@@ -105,7 +161,6 @@ async def test_a_batch_applies_good_rows_counts_stale_ones_and_names_bad_ones(ap
     assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
         (2, "prices.XXX", "unknown_currency"),
         (3, "colour", "unknown_field"),
-        (4, "name", "required"),
         (4, "weight_grams", "out_of_range"),
     ]
     assert (await get(api, "/products/A-1"))["name"] == "A"
