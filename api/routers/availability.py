@@ -22,6 +22,7 @@ from oms.domain.availability import ChannelAtp
 from oms.domain.availability_lookup import ChannelSetup, atp_for
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, distance_km
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import MAX_QUANTITY, CountryCode, Identifier
 from oms.domain.safety import SafetyScope
 
@@ -180,7 +181,7 @@ class CartLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(gt=0, le=MAX_QUANTITY)
 
 
 class Destination(BaseModel):

@@ -17,6 +17,7 @@ from oms.db import availability as av
 from oms.domain.availability_lookup import ChannelSetup
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import MAX_QUANTITY, Identifier
 from oms.services.recommendations import Answer, Ask, UnknownSkus, destination_of, recommend
 
@@ -45,7 +46,7 @@ class CartLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Identifier
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(gt=0, le=MAX_QUANTITY)
 
 
 class CartIn(BaseModel):

@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "invalid_cursor", 422
     # Orders.
     UNKNOWN_CURRENCY = "unknown_currency", 422
+    # An order in another currency than the one its channel sells in.
+    CURRENCY_MISMATCH = "currency_mismatch", 422
     TOO_MANY_LINES = "too_many_lines", 422
     DUPLICATE_LINE_ID = "duplicate_line_id", 422
     INVALID_QUANTITY = "invalid_quantity", 422
@@ -126,6 +128,8 @@ class ErrorCode(StrEnum):
     BUILT_IN = "built_in", 409
     # Availability.
     CHANNEL_NOT_FOUND = "channel_not_found", 404
+    # A channel's or an exclusion's market that is no ISO 3166-1 country (oms.domain.countries).
+    UNKNOWN_MARKET = "unknown_market", 422
     RULE_NOT_FOUND = "rule_not_found", 404
     EXCLUSION_NOT_FOUND = "exclusion_not_found", 404
     TOO_MANY_SKUS = "too_many_skus", 422

@@ -24,6 +24,7 @@ from pydantic import (
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
+from oms.domain.numbers import WholeNumber
 from oms.domain.recommendations.relations import MAX_RELATIONS, Relation, duplicates
 from oms.domain.snapshots import MAX_VERSION
 
@@ -43,9 +44,9 @@ class Dimensions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    length: int = Field(ge=0, le=MAX_MM)
-    width: int = Field(ge=0, le=MAX_MM)
-    height: int = Field(ge=0, le=MAX_MM)
+    length: WholeNumber = Field(ge=0, le=MAX_MM)
+    width: WholeNumber = Field(ge=0, le=MAX_MM)
+    height: WholeNumber = Field(ge=0, le=MAX_MM)
 
 
 # What a new product cannot go without; an existing one keeps its own when a row leaves them out.
@@ -72,7 +73,7 @@ class ProductIn(BaseModel):
         ),
         description="Required for a new product; left out, the stored category stays",
     )
-    prices: dict[CurrencyCode, Annotated[int, Field(ge=0, le=MAX_PRICE)]] = Field(
+    prices: dict[CurrencyCode, Annotated[WholeNumber, Field(ge=0, le=MAX_PRICE)]] = Field(
         default_factory=dict,
         max_length=50,
         description='List price per currency in minor units, e.g. {"EUR": 1999, "GBP": 1799}',
@@ -82,7 +83,7 @@ class ProductIn(BaseModel):
         max_length=MAX_BARCODES,
         description="GTINs a scan reads for this product; each belongs to one product only",
     )
-    weight_grams: int | None = Field(default=None, ge=0, le=MAX_GRAMS)
+    weight_grams: WholeNumber | None = Field(default=None, ge=0, le=MAX_GRAMS)
     dimensions_mm: Dimensions | None = None
     attributes: dict[str, JsonValue] = Field(
         default_factory=dict,
@@ -96,7 +97,7 @@ class ProductIn(BaseModel):
     )
     returnable: bool = Field(default=True, description="false: every return of it is refused")
     active: bool = Field(default=True, description="false: an order for it is refused")
-    source_version: int | None = Field(
+    source_version: WholeNumber | None = Field(
         default=None,
         ge=0,
         le=MAX_VERSION,
