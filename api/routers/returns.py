@@ -103,6 +103,8 @@ def _order(s: Session, principal: Principal, order_id: str) -> Order:
         ErrorCode.NOT_DELIVERED,
         ErrorCode.RETURN_WINDOW_CLOSED,
         ErrorCode.EXCEEDS_RETURNABLE,
+        ErrorCode.UNKNOWN_SKU,
+        ErrorCode.PRODUCT_INACTIVE,
         ErrorCode.NO_PRICE,
         ErrorCode.PAYMENT_TOKEN_REQUIRED,
     ),
