@@ -179,8 +179,19 @@ class RowError(BaseModel):
 def shape_errors(exc: RequestValidationError | ValidationError) -> list[FieldError]:
     return [
         FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=plain(e["msg"]))
-        for e in exc.errors()
+        for e in real_problems(exc.errors())
     ]
+
+
+def real_problems(errors: Sequence[Any]) -> list[Any]:
+    """pydantic's errors without the echo of another: a tuple's length is counted after its
+    items are validated, so a tuple whose only item is wrong would also be "too short" (at
+    least 1 item, not 0), a problem the request does not have."""
+
+    def beneath(loc: tuple[Any, ...]) -> bool:
+        return any(len(e["loc"]) > len(loc) and tuple(e["loc"][: len(loc)]) == loc for e in errors)
+
+    return [e for e in errors if not (e["type"] == "too_short" and beneath(tuple(e["loc"])))]
 
 
 def from_validation(exc: RequestValidationError) -> ApiError:
