@@ -19,6 +19,7 @@ from oms.db import api_keys
 from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
+from oms.domain.words import listed, with_article
 
 
 def get_settings(request: Request) -> Settings:
@@ -162,9 +163,11 @@ def require(*roles: str) -> Callable[..., Principal]:
 
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
+            needed = listed(sorted(allowed), last="or")
             raise ApiError(
                 ErrorCode.FORBIDDEN,
-                f"a {principal.role} key cannot do this; needs {sorted(allowed)}",
+                f"{with_article(principal.role)} key cannot do this; it takes "
+                f"{with_article(needed)} key",
             )
         return principal
 
