@@ -90,6 +90,7 @@ class ErrorCode(StrEnum):
     TRACKING_MISMATCH = "tracking_mismatch", 409
     # Signed webhooks out (oms.domain.webhooks_out).
     UNSUPPORTED_URL = "unsupported_url", 422
+    UNKNOWN_EVENT_TYPE = "unknown_event_type", 422  # a pattern no event the OMS sends matches
     SUBSCRIPTION_NOT_FOUND = "subscription_not_found", 404
     DELIVERY_NOT_FOUND = "delivery_not_found", 404
     # Customer messages (oms.domain.messages): one sent again on request.
