@@ -101,10 +101,14 @@ class Principal:
         return self.role == "admin" or self.channels is None or channel in self.channels
 
 
-def channel_in_scope(principal: Principal, channel: str, field: str = "channel") -> None:
-    """A channel outside the key's scope does not exist for it: 404 ``channel_not_found``."""
+def channel_in_scope(
+    principal: Principal, channel: str, field: str = "channel", *, in_body: bool = False
+) -> None:
+    """A channel outside the key's scope does not exist for it: ``channel_not_found``, 404 for
+    the channel a read names in its query, 422 at the field for one a body names."""
     if not principal.sees_channel(channel):
-        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", field)
+        reason = f"no channel {channel!r}"
+        raise ApiError.missing(ErrorCode.CHANNEL_NOT_FOUND, reason, field, in_body=in_body)
 
 
 def authenticate(

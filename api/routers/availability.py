@@ -96,12 +96,15 @@ def _skus(raw: list[str]) -> list[str]:
     return skus
 
 
-def _setup(db: DbDep, channel: str) -> ChannelSetup:
+def _setup(db: DbDep, channel: str, *, in_body: bool = False) -> ChannelSetup:
     try:
         with db.reading() as s:
             return av.load_channel(s, channel)
     except av.UnknownChannel:
-        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel") from None
+        reason = f"no channel {channel!r}"
+        raise ApiError.missing(
+            ErrorCode.CHANNEL_NOT_FOUND, reason, "channel", in_body=in_body
+        ) from None
 
 
 def _explanation(atp: ChannelAtp) -> Explanation:
@@ -247,19 +250,19 @@ class Options(BaseModel):
     "/options",
     response_model=Options,
     responses=error_responses(
-        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
+        ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE, in_body=[ErrorCode.CHANNEL_NOT_FOUND]
     ),
 )
 def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: MetricsDep) -> Any:
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
-    channel_in_scope(principal, body.channel)
+    channel_in_scope(principal, body.channel, in_body=True)
     with metrics.atp_lookup():
         return _options(db, body)
 
 
 def _options(db: DbDep, body: OptionsIn) -> Options:
-    setup = _setup(db, body.channel)
+    setup = _setup(db, body.channel, in_body=True)
     quantities: dict[str, int] = {}
     for line in body.lines:
         quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity

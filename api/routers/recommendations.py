@@ -31,7 +31,7 @@ PRODUCT_ERRORS = error_responses(
     ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.SKU_NOT_FOUND, ErrorCode.UNKNOWN_STORE
 )
 CART_ERRORS = error_responses(
-    ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
+    ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE, in_body=[ErrorCode.CHANNEL_NOT_FOUND]
 )
 
 
@@ -100,13 +100,15 @@ def _answer(
     cart: bool,
 ) -> Answer:
     """One read: the channel (cached), then the recommendation."""
-    channel_in_scope(principal, channel)
+    # A product page's channel is in its query (404); a cart's in its body (422).
+    channel_in_scope(principal, channel, in_body=cart)
     with db.reading() as s:
         try:
             setup = av.load_channel(s, channel)
         except av.UnknownChannel:
-            raise ApiError(
-                ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel"
+            reason = f"no channel {channel!r}"
+            raise ApiError.missing(
+                ErrorCode.CHANNEL_NOT_FOUND, reason, "channel", in_body=cart
             ) from None
         _store(setup, store)
         asked = ask(setup)

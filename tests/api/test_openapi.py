@@ -106,7 +106,7 @@ def test_every_operation_that_takes_an_idempotency_key_declares_its_reuse(
         ("POST", "/orders/{order_id}/cancel", {"404", "409", "503"}),
         ("POST", "/tasks/{task_id}/complete", {"404", "409", "503"}),
         ("POST", "/fulfilments/{fulfilment_id}/pick", {"404", "409", "422", "503"}),
-        ("PUT", "/carts/{cart_id}/hold", {"404", "409", "422", "503"}),
+        ("PUT", "/carts/{cart_id}/hold", {"409", "422", "503"}),
         ("POST", "/inventory/syncs", {"413", "415", "422", "503"}),
         ("GET", "/inventory/{sku}", {"404"}),
         ("DELETE", "/networks/{network_id}", {"404", "409"}),
@@ -170,3 +170,15 @@ def test_a_batch_declares_the_schema_of_its_rows(
     assert fields <= set(items["properties"])
     assert items["additionalProperties"] is False
     assert '"$ref"' not in json.dumps(items)  # written in place, not left dangling
+
+
+def test_an_object_a_body_names_is_declared_among_the_input_problems(
+    document: dict[str, Any],
+) -> None:
+    cart = document["paths"]["/carts/{cart_id}/hold"]["put"]["responses"]
+    options = document["paths"]["/availability/options"]["post"]["responses"]
+    read = document["paths"]["/availability"]["get"]["responses"]
+
+    assert "channel_not_found" in cart["422"]["description"]
+    assert "channel_not_found" in options["422"]["description"]
+    assert "channel_not_found" in read["404"]["description"]  # a read's query names it
