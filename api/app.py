@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
@@ -13,6 +13,7 @@ from api.codec_access import CodecCors, KeyInPath
 from api.deps import identify
 from api.edge import GuardBodies
 from api.limits import RateLimiter
+from api.media_types import json_bodies
 from api.metrics import ApiMetrics, HttpMetrics
 from api.routers import (
     appeasements,
@@ -121,7 +122,14 @@ def create_app(
         if own_db:
             app.state.db.dispose()
 
-    app = FastAPI(title="OMS", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="OMS",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # Every route: a JSON body sent as another content type is 415 (api.media_types).
+        dependencies=[Depends(json_bodies)],
+    )
     app.state.settings = settings
     app.state.db = db
     app.state.temporal = client

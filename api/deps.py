@@ -19,6 +19,7 @@ from oms.db import api_keys
 from oms.db.availability import forget_topology
 from oms.db.engine import Database
 from oms.domain.errors import ErrorCode
+from oms.domain.words import listed, with_article
 
 
 def get_settings(request: Request) -> Settings:
@@ -100,10 +101,14 @@ class Principal:
         return self.role == "admin" or self.channels is None or channel in self.channels
 
 
-def channel_in_scope(principal: Principal, channel: str, field: str = "channel") -> None:
-    """A channel outside the key's scope does not exist for it: 404 ``channel_not_found``."""
+def channel_in_scope(
+    principal: Principal, channel: str, field: str = "channel", *, in_body: bool = False
+) -> None:
+    """A channel outside the key's scope does not exist for it: ``channel_not_found``, 404 for
+    the channel a read names in its query, 422 at the field for one a body names."""
     if not principal.sees_channel(channel):
-        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", field)
+        reason = f"no channel {channel!r}"
+        raise ApiError.missing(ErrorCode.CHANNEL_NOT_FOUND, reason, field, in_body=in_body)
 
 
 def authenticate(
@@ -162,9 +167,11 @@ def require(*roles: str) -> Callable[..., Principal]:
 
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
+            needed = listed(sorted(allowed), last="or")
             raise ApiError(
                 ErrorCode.FORBIDDEN,
-                f"a {principal.role} key cannot do this; needs {sorted(allowed)}",
+                f"{with_article(principal.role)} key cannot do this; it takes "
+                f"{with_article(needed)} key",
             )
         return principal
 

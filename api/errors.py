@@ -43,13 +43,19 @@ class ErrorBody(BaseModel):
     )
 
 
-def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
+def error_responses(
+    *codes: ErrorCode, in_body: Sequence[ErrorCode] = ()
+) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` of an operation that can refuse with these codes: one entry
-    per status, listing its codes. 401, 403, 422 and 503 are added to every operation that can
-    answer them (``api.openapi``)."""
+    per status, listing its codes. ``in_body``: codes of objects its body refers to, which
+    are the input's fault and so answered 422 at their field whatever their own status
+    (``channel_not_found`` for a cart's channel). 401, 403, 422 and 503 are added to every
+    operation that can answer them (``api.openapi``)."""
     by_status: dict[int, list[ErrorCode]] = {}
     for code in codes:
         by_status.setdefault(code.http_status, []).append(code)
+    for code in in_body:
+        by_status.setdefault(422, []).append(code)
     return {
         status: {"model": ErrorBody, "description": listing(listed)}
         for status, listed in sorted(by_status.items())
@@ -90,6 +96,15 @@ class ApiError(Exception):
         error = cls(first.code, first.reason, first.field, errors=errors)
         error.status = 422
         return error
+
+    @classmethod
+    def missing(cls, code: ErrorCode, reason: str, field: str, *, in_body: bool) -> ApiError:
+        """An object the request names that does not exist: its code's 404 when the request
+        acts on it (named in the path, or in the query of a read), 422 at the field when the
+        body refers to it (the input is at fault, as with any other field)."""
+        if in_body:
+            return cls.invalid([FieldError(field=field, code=code, reason=reason)])
+        return cls(code, reason, field)
 
     @classmethod
     def refused(cls, exc: DomainError, field: str | None = None) -> ApiError:
@@ -164,9 +179,13 @@ def plain(message: str) -> str:
 
 
 class RowError(BaseModel):
-    """A refused row of a batch: its index in the batch, the field, the code and why."""
+    """A refused row of a JSON batch: its index in the batch, the field, the code and why.
 
-    row: int
+    ``index`` counts from 0, as the array does (``rows[index]``); a bulk sync's file counts its
+    ``row`` numbers from 1 (the first line after a CSV's header), a name apart so that the two
+    are never read one for the other."""
+
+    index: int = Field(ge=0, description="The row's position in the array sent, from 0")
     field: str
     code: ErrorCode
     reason: str
@@ -175,8 +194,19 @@ class RowError(BaseModel):
 def shape_errors(exc: RequestValidationError | ValidationError) -> list[FieldError]:
     return [
         FieldError(field=_field_of(e), code=_code_for(e["type"]), reason=plain(e["msg"]))
-        for e in exc.errors()
+        for e in real_problems(exc.errors())
     ]
+
+
+def real_problems(errors: Sequence[Any]) -> list[Any]:
+    """pydantic's errors without the echo of another: a tuple's length is counted after its
+    items are validated, so a tuple whose only item is wrong would also be "too short" (at
+    least 1 item, not 0), a problem the request does not have."""
+
+    def beneath(loc: tuple[Any, ...]) -> bool:
+        return any(len(e["loc"]) > len(loc) and tuple(e["loc"][: len(loc)]) == loc for e in errors)
+
+    return [e for e in errors if not (e["type"] == "too_short" and beneath(tuple(e["loc"])))]
 
 
 def from_validation(exc: RequestValidationError) -> ApiError:

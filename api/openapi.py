@@ -2,7 +2,8 @@
 
 A route names the refusals of its own (``responses=error_responses(...)``); what every route
 of a kind can answer is derived here from the route itself: 401 and 403 from its API key
-dependency, 503 from its Temporal client dependency, 422 from its parameters and body. Every
+dependency, 503 from its Temporal client dependency, 422 from its parameters and body, 413 and
+415 from its body (too large; not JSON where it takes JSON, ``api.media_types``). Every
 error answer's schema is ``ErrorBody``.
 """
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 
 from api.deps import REFUSALS
 from api.errors import ErrorBody, listing
+from api.media_types import takes_json
 from oms.domain.errors import ErrorCode
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
@@ -85,6 +87,8 @@ def _declare(responses: dict[str, Any], route: APIRoute) -> None:
         _add(responses, 422, INVALID_INPUT)
     if any(d.body_params for d in _walk(route.dependant)):
         _add(responses, 413, listing([ErrorCode.PAYLOAD_TOO_LARGE]))
+    if takes_json(route):
+        _add(responses, 415, listing([ErrorCode.UNSUPPORTED_MEDIA_TYPE]))
     ordered = sorted(responses.items())
     responses.clear()
     responses.update(ordered)

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+
+DURATION_FORMAT = "a duration in seconds (30, 0.5) or in ISO 8601 (PT30S, PT4H, P3D)"
+_SECONDS = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_TIMEDELTA = TypeAdapter(timedelta)
+
+
+def _duration(value: Any) -> Any:
+    """A variable's text as a duration: plain seconds, else what pydantic reads (ISO 8601,
+    ``HH:MM:SS``); anything else is refused with the formats it takes."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if _SECONDS.match(text):
+            return timedelta(seconds=float(text))
+        return _TIMEDELTA.validate_python(text)
+    except ValidationError:
+        raise ValueError(f"expected {DURATION_FORMAT}") from None
+    except OverflowError:
+        raise ValueError("too long a duration") from None
+
+
+def _not_negative(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError(f"a duration cannot be negative; expected {DURATION_FORMAT}")
+    return value
+
+
+# Every duration setting: OMS_X=30 is 30 seconds, OMS_X=PT4H four hours.
+Duration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_not_negative)]
 
 
 class Settings(BaseSettings):
@@ -41,39 +81,39 @@ class Settings(BaseSettings):
     fraud_risky_categories: list[str] = ["electronics", "gift_cards", "luxury"]
 
     # Manual review SLA: escalate at the first deadline, cancel at the second.
-    review_escalate_after: timedelta = timedelta(hours=4)
-    review_timeout_after: timedelta = timedelta(hours=24)
+    review_escalate_after: Duration = timedelta(hours=4)
+    review_timeout_after: Duration = timedelta(hours=24)
     # Store staff SLA for picking a fulfilment before it is escalated.
-    pick_escalate_after: timedelta = timedelta(hours=2)
+    pick_escalate_after: Duration = timedelta(hours=2)
     # How many times short-picked quantities are re-sourced elsewhere.
     max_reroutes: int = 1
-    stock_retry_after: timedelta = timedelta(hours=1)
-    stock_wait_at_most: timedelta = timedelta(days=3)
+    stock_retry_after: Duration = timedelta(hours=1)
+    stock_wait_at_most: Duration = timedelta(days=3)
     # A capture later than this after its authorization is made on a fresh one (a card
     # authorization holds the funds about 7 days); a refused capture's task escalates after.
-    authorization_valid_for: timedelta = timedelta(days=6)
-    payment_escalate_after: timedelta = timedelta(hours=4)
+    authorization_valid_for: Duration = timedelta(days=6)
+    payment_escalate_after: Duration = timedelta(hours=4)
 
     # The ATP watcher: the pause between passes once it has caught up, and how far each pass
     # re-reads behind the moment the last one began (rows are stamped before they commit).
-    atp_watch_interval: timedelta = timedelta(seconds=5)
-    atp_watch_overlap: timedelta = timedelta(seconds=10)
+    atp_watch_interval: Duration = timedelta(seconds=5)
+    atp_watch_overlap: Duration = timedelta(seconds=10)
 
     # Recommendations: the pause between two counts of the orders placed since the last
     # (AffinityRefreshWorkflow, docs/recommendations.md).
-    recommendations_refresh_interval: timedelta = timedelta(minutes=15)
+    recommendations_refresh_interval: Duration = timedelta(minutes=15)
 
     # Webhooks out (docs/events.md): how long one relay call polls the outbox, the pause
     # between its empty passes, events and deliveries per pass, requests in flight at once
     # and each one's timeout, how long a failing delivery is retried before it is dead, and
     # how long a rotated secret still signs beside the new one.
-    webhook_relay_run_for: timedelta = timedelta(seconds=30)
-    webhook_relay_poll: timedelta = timedelta(milliseconds=200)
+    webhook_relay_run_for: Duration = timedelta(seconds=30)
+    webhook_relay_poll: Duration = timedelta(milliseconds=200)
     webhook_relay_batch: int = 500
     webhook_concurrency: int = 16
-    webhook_timeout: timedelta = timedelta(seconds=10)
-    webhook_retry_for: timedelta = timedelta(days=3)
-    webhook_rotation_grace: timedelta = timedelta(hours=24)
+    webhook_timeout: Duration = timedelta(seconds=10)
+    webhook_retry_for: Duration = timedelta(days=3)
+    webhook_rotation_grace: Duration = timedelta(hours=24)
     # The only hosts a subscription's URL may name; empty: any host.
     webhook_allowed_hosts: list[str] = []
 
@@ -83,10 +123,10 @@ class Settings(BaseSettings):
     # how long a message the server refuses for now is retried, and the loop's pacing.
     smtp_url: SecretStr | None = None
     smtp_from: str = "Orders <orders@oms.localhost>"
-    smtp_timeout: timedelta = timedelta(seconds=10)
-    messages_retry_for: timedelta = timedelta(days=1)
-    messages_run_for: timedelta = timedelta(seconds=30)
-    messages_poll: timedelta = timedelta(milliseconds=500)
+    smtp_timeout: Duration = timedelta(seconds=10)
+    messages_retry_for: Duration = timedelta(days=1)
+    messages_run_for: Duration = timedelta(seconds=30)
+    messages_poll: Duration = timedelta(milliseconds=500)
     messages_batch: int = 200
     # Where `oms dev`'s own mail sink listens when smtp_url is unset; default the API's port
     # + 25 (oms.cli_dev).
@@ -113,7 +153,7 @@ class Settings(BaseSettings):
     # sets both.
     carrier_tracking_url: str | None = None
     carrier_tracking_secret: SecretStr | None = None
-    carrier_tracking_pace: timedelta = timedelta(minutes=1)
+    carrier_tracking_pace: Duration = timedelta(minutes=1)
 
     log_level: str = "INFO"
     log_json: bool | None = None
@@ -126,11 +166,11 @@ class Settings(BaseSettings):
 
     # After POST /keys/{id}/rotate the old secret keeps working this long, so the systems using
     # it can take the new one without an outage.
-    key_rotation_grace: timedelta = timedelta(hours=24)
+    key_rotation_grace: Duration = timedelta(hours=24)
     # An Idempotency-Key is held to the request it was first used for this long (another
     # request with it is refused 422); after that the key is free again, and a worker's hourly
     # sweep deletes its row (oms.services.idempotency_keys).
-    idempotency_keys_kept: timedelta = timedelta(hours=24)
+    idempotency_keys_kept: Duration = timedelta(hours=24)
     # The largest request body the API reads (bulk inventory syncs stream theirs, up to 256 MiB).
     max_body_bytes: int = 2 * 1024 * 1024
     # Requests a minute per API key and API process, in bursts of a tenth of it; 0: no limit.
@@ -138,12 +178,12 @@ class Settings(BaseSettings):
 
     # An order stored while Temporal was unreachable (POST /orders answered 503) is started by
     # the worker's sweep once it has waited this long without its run recording a step.
-    stranded_order_after: timedelta = timedelta(seconds=60)
-    stranded_order_sweep: timedelta = timedelta(seconds=30)
+    stranded_order_after: Duration = timedelta(seconds=60)
+    stranded_order_sweep: Duration = timedelta(seconds=30)
     # A delivery_exception task (no run owns it: the order's has ended) is due this long after
     # the carrier's failure and escalated (task.escalated) by the worker's sweep once overdue.
-    delivery_exception_escalate_after: timedelta = timedelta(hours=24)
-    task_escalation_sweep: timedelta = timedelta(seconds=60)
+    delivery_exception_escalate_after: Duration = timedelta(hours=24)
+    task_escalation_sweep: Duration = timedelta(seconds=60)
     otlp_endpoint: str | None = None
 
     # Payload encryption (oms/codec.py, docs/operations.md "Payload encryption"): keys as
@@ -181,6 +221,45 @@ class Settings(BaseSettings):
         return [f"http://localhost:{self.ui_port}", f"http://127.0.0.1:{self.ui_port}"]
 
 
+class InvalidSettings(SystemExit):
+    """Settings that cannot be read: one line per variable at fault, to stop with (an
+    ``oms`` command prints it and exits 1, never with a traceback)."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment (and ``.env``).
+
+    Raises:
+        InvalidSettings: a variable that does not hold a value of its setting's type.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidSettings("\n".join(_problem(e) for e in exc.errors())) from None
+    except SourceError as exc:  # a list setting that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = _variable(field.group(1)) if field else "a setting"
+        raise InvalidSettings(f"oms: {name} is not valid JSON ({exc.__cause__})") from None
+
+
+def _variable(field: str) -> str:
+    return f"OMS_{field.upper()}"
+
+
+def _problem(error: Any) -> str:
+    name = _variable(str(error["loc"][0])) if error["loc"] else "a setting"
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    shown = error.get("input")
+    if isinstance(shown, str) and not _is_secret(str(error["loc"][0])):
+        return f"oms: {name}={shown!r} is not valid: {reason}"
+    return f"oms: {name} is not valid: {reason}"
+
+
+def _is_secret(field: str) -> bool:
+    info = Settings.model_fields.get(field)
+    return info is not None and "SecretStr" in str(info.annotation)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -204,6 +204,7 @@ CHANNELS: list[dict[str, Any]] = [
     {
         "id": "web-fr",
         "locale": "fr",
+        "currency": "EUR",
         "name": "Site web France",
         "network_id": "FR-ALL",
         "buffer_quantity": 2,
@@ -212,6 +213,7 @@ CHANNELS: list[dict[str, Any]] = [
     {
         "id": "app-fr",
         "locale": "fr",
+        "currency": "EUR",
         "name": "Application France",
         "network_id": "FR-ALL",
         "buffer_quantity": 2,
@@ -220,10 +222,11 @@ CHANNELS: list[dict[str, Any]] = [
     {
         "id": "marketplace-x",
         "name": "Marketplace X",
+        "currency": "EUR",
         "network_id": "FR-WAREHOUSES",
         "buffer_percent": 10.0,
     },
-    {"id": "kiosk", "name": "Bornes en magasin", "network_id": "FR-STORES"},
+    {"id": "kiosk", "name": "Bornes en magasin", "network_id": "FR-STORES", "currency": "EUR"},
 ]
 
 
@@ -231,6 +234,7 @@ def seed_channels(s: Session) -> None:
     """The networks and channels above, a safety stock of 1 unit in every store (the last
     unit on a shelf is often damaged or missing) and gift cards kept off the marketplace."""
     if s.get(Network, "FR-ALL") is not None:
+        _demo_currencies(s)
         return
     for net_id, (name, only_type) in NETWORKS.items():
         s.add(Network(id=net_id, name=name))
@@ -257,6 +261,15 @@ def seed_channels(s: Session) -> None:
             note="Fraud risk",
         )
     )
+
+
+def _demo_currencies(s: Session) -> None:
+    """A demo database made before channels had a currency: its channels sell in euros."""
+    for ch in CHANNELS:
+        row = s.get(Channel, ch["id"])
+        if row is not None and row.currency is None:
+            row.currency = ch["currency"]
+            s.add(row)
 
 
 def ensure_dev_keys(db: Database, path: Path) -> dict[str, str]:

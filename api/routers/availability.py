@@ -24,6 +24,7 @@ from oms.domain.delivery import coordinate_problems
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint, distance_km
 from oms.domain.geo.postal import locate
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import MAX_QUANTITY, CountryCode, Identifier
 from oms.domain.safety import SafetyScope
 
@@ -97,12 +98,15 @@ def _skus(raw: list[str]) -> list[str]:
     return skus
 
 
-def _setup(db: DbDep, channel: str) -> ChannelSetup:
+def _setup(db: DbDep, channel: str, *, in_body: bool = False) -> ChannelSetup:
     try:
         with db.reading() as s:
             return av.load_channel(s, channel)
     except av.UnknownChannel:
-        raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel") from None
+        reason = f"no channel {channel!r}"
+        raise ApiError.missing(
+            ErrorCode.CHANNEL_NOT_FOUND, reason, "channel", in_body=in_body
+        ) from None
 
 
 def _explanation(atp: ChannelAtp) -> Explanation:
@@ -182,7 +186,7 @@ class CartLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(gt=0, le=MAX_QUANTITY)
 
 
 class Destination(BaseModel):
@@ -254,13 +258,13 @@ class Options(BaseModel):
     "/options",
     response_model=Options,
     responses=error_responses(
-        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
+        ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE, in_body=[ErrorCode.CHANNEL_NOT_FOUND]
     ),
 )
 def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: MetricsDep) -> Any:
     """Which locations can ship the whole cart, which stores can have it ready for collection
     (from their own stock), and what each holds of each line. Nothing is reserved."""
-    channel_in_scope(principal, body.channel)
+    channel_in_scope(principal, body.channel, in_body=True)
     if body.destination is not None:
         half = coordinate_problems(body.destination.lat, body.destination.lon, "destination")
         if half:
@@ -270,7 +274,7 @@ def fulfilment_options(body: OptionsIn, principal: Reader, db: DbDep, metrics: M
 
 
 def _options(db: DbDep, body: OptionsIn) -> Options:
-    setup = _setup(db, body.channel)
+    setup = _setup(db, body.channel, in_body=True)
     quantities: dict[str, int] = {}
     for line in body.lines:
         quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity

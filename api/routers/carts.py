@@ -76,8 +76,9 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
                 row = place(s, cart_id=cart_id, request=body, now=utcnow())
                 return CartHoldPublic.of(row)
         except av.UnknownChannel:
-            raise ApiError(
-                ErrorCode.CHANNEL_NOT_FOUND, f"no channel {body.channel!r}", "channel"
+            reason = f"no channel {body.channel!r}"
+            raise ApiError.missing(
+                ErrorCode.CHANNEL_NOT_FOUND, reason, "channel", in_body=True
             ) from None
         except HoldRefused as refused:
             # Unknown SKUs are the input's fault (422), too little stock a conflict (409).
@@ -94,10 +95,10 @@ def _hold(db: Database, cart_id: str, body: HoldIn) -> CartHoldPublic:
     "/{cart_id}/hold",
     response_model=CartHoldPublic,
     responses=error_responses(
-        ErrorCode.CHANNEL_NOT_FOUND,
         ErrorCode.HOLD_NOT_FOUND,
         ErrorCode.INSUFFICIENT_STOCK,
         ErrorCode.UNKNOWN_SKU,
+        in_body=[ErrorCode.CHANNEL_NOT_FOUND],
     ),
 )
 async def put_hold(
@@ -114,7 +115,7 @@ async def put_hold(
     same transaction), and the same lines again only extend it. Each SKU is held from the
     channel's network, the location with the most ATP first.
     """
-    channel_in_scope(principal, body.channel)
+    channel_in_scope(principal, body.channel, in_body=True)
     await run_in_threadpool(_visible_hold, db, principal, cart_id)
     hold = await run_in_threadpool(_hold, db, cart_id, body)
     try:

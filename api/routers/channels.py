@@ -24,7 +24,9 @@ from oms.db.tables import (
     SafetyRule,
     SourcingProfile,
 )
+from oms.domain.countries import country_problem
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.money import is_known_currency
 from oms.domain.order import Identifier
 from oms.domain.safety import SafetyQuantity
 
@@ -33,7 +35,14 @@ router = APIRouter(tags=["channels"])
 Admin = Annotated[Principal, Depends(require())]
 Reader = Annotated[Principal, Depends(require("integration", "storefront", "analyst"))]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Market = Annotated[str, Field(pattern=r"^[A-Z]{2,16}$")]
+Market = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{2,16}$",
+        description="The country it sells into: an ISO 3166-1 alpha-2 code (FR, BE, GB...)",
+    ),
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
 
 
 class NetworkIn(BaseModel):
@@ -80,6 +89,11 @@ class ChannelIn(BaseModel):
         default=None,
         description="The language of its customers' messages when an order gives none; absent: en",
     )
+    currency: Currency | None = Field(
+        default=None,
+        description="ISO 4217: the one currency its orders are placed in (another is 422 "
+        "currency_mismatch); absent: any",
+    )
 
 
 class ChannelUpdate(BaseModel):
@@ -95,10 +109,25 @@ class ChannelUpdate(BaseModel):
         description="null removes the channel's language: its customers' messages are then in "
         "their own language, else English",
     )
+    currency: Currency | None = Field(
+        default=None, description="null: orders in any currency are taken"
+    )
 
 
 class ChannelPublic(ChannelIn):
     created_at: datetime
+
+
+def _check_terms(market: str | None, currency: str | None) -> None:
+    """A market must be a country and a currency one the OMS knows: 422 otherwise."""
+    errors = []
+    if market is not None and (why := country_problem(market)) is not None:
+        errors.append(FieldError(field="market", code=ErrorCode.UNKNOWN_MARKET, reason=why))
+    if currency is not None and not is_known_currency(currency):
+        reason = f"{currency!r} is not a supported ISO 4217 currency code (e.g. EUR)"
+        errors.append(FieldError(field="currency", code=ErrorCode.UNKNOWN_CURRENCY, reason=reason))
+    if errors:
+        raise ApiError.invalid(errors)
 
 
 class Page(BaseModel):
@@ -144,6 +173,7 @@ def _channel(ch: Channel) -> ChannelPublic:
         buffer=channel_buffer_of(ch),
         low_stock=ch.low_stock,
         locale=ch.locale,
+        currency=ch.currency,
         created_at=as_utc(ch.created_at),
     )
 
@@ -221,11 +251,14 @@ def list_channels(_: Reader, db: DbDep) -> Any:
     "/channels",
     status_code=201,
     response_model=ChannelPublic,
-    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+    responses=error_responses(
+        ErrorCode.ALREADY_EXISTS, ErrorCode.UNKNOWN_MARKET, ErrorCode.UNKNOWN_CURRENCY
+    ),
 )
 def create_channel(
     body: ChannelIn, response: Response, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
+    _check_terms(body.market, body.currency)
     with db.session() as s:
         if s.get(Channel, body.id) is not None:
             raise ApiError(ErrorCode.ALREADY_EXISTS, f"channel {body.id} exists", "id")
@@ -241,21 +274,25 @@ def create_channel(
 @router.patch(
     "/channels/{channel_id}",
     response_model=ChannelPublic,
-    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND),
+    responses=error_responses(
+        ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_MARKET, ErrorCode.UNKNOWN_CURRENCY
+    ),
 )
 def update_channel(
     channel_id: str, body: ChannelUpdate, _: Admin, db: DbDep, _t: TopologyWrite
 ) -> Any:
+    _check_terms(body.market, body.currency)
     with db.session() as s:
         ch = s.get(Channel, channel_id)
         if ch is None:
             raise ApiError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel_id}", "channel_id")
         if "buffer" in body.model_fields_set:
             _set_buffer(ch, body.buffer)
-        if "locale" in body.model_fields_set:  # null too: the channel has no language then
-            ch.locale = body.locale
+        for nullable in ("locale", "currency"):  # null too: the channel has none then
+            if nullable in body.model_fields_set:
+                setattr(ch, nullable, getattr(body, nullable))
         changes = body.model_dump(
-            exclude_unset=True, exclude_none=True, exclude={"buffer", "locale"}
+            exclude_unset=True, exclude_none=True, exclude={"buffer", "locale", "currency"}
         )
         if "network_id" in changes:
             _require_network(s, changes["network_id"])

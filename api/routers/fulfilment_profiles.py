@@ -104,15 +104,7 @@ def _full(version: profiles.StoredVersion) -> ProfileVersion:
 
 def invalid_profile(exc: profiles.InvalidProfile) -> ApiError:
     """422 with each problem located in the document."""
-    errors = exc.error.errors()
-
-    def beneath(loc: tuple[int | str, ...]) -> bool:
-        return any(len(e["loc"]) > len(loc) and e["loc"][: len(loc)] == loc for e in errors)
-
-    # pydantic counts a tuple's items after validating them: steps that are all wrong would
-    # also be "too short", a problem the document does not have.
-    kept = [e for e in errors if not (e["type"] == "too_short" and beneath(e["loc"]))]
-    return from_validation(RequestValidationError(kept))
+    return from_validation(RequestValidationError(exc.error.errors()))
 
 
 def _scope_words(scope: Scope) -> str:

@@ -1,7 +1,7 @@
 """Inventory from other systems (integration keys), and every location's position of a SKU.
 
-Batches are applied row by row: a row that fails validation is reported with its index, field,
-code and reason, and does not stop the others.
+Batches are applied row by row: a row that fails validation is reported with its index in the
+batch (from 0), field, code and reason, and does not stop the others.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, WithJsonSchema
 from sqlmodel import Session, col, select
 
 from api.deps import DbDep, Principal, require
-from api.errors import ApiError, RowError, error_responses, field_path, plain
+from api.errors import ApiError, RowError, error_responses, shape_errors
+from api.openapi import schema_of
 from api.views import as_utc
 from oms.db import reason_codes as reason_code_repo
 from oms.db.availability import location_info, sku_positions
@@ -35,12 +36,18 @@ Reader = Annotated[Principal, Depends(require("integration", "storefront", "anal
 MAX_ROWS = 5000
 
 
+# Rows are read as objects and checked one by one (a bad row is reported, the others go
+# ahead); the document shows each row's own schema.
+PositionRow = Annotated[dict[str, Any], WithJsonSchema(schema_of(AbsoluteUpdate))]
+DeltaRow = Annotated[dict[str, Any], WithJsonSchema(schema_of(DeltaUpdate))]
+
+
 class PositionsBody(BaseModel):
-    rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+    rows: list[PositionRow] = Field(min_length=1, max_length=MAX_ROWS)
 
 
 class DeltasBody(BaseModel):
-    deltas: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+    deltas: list[DeltaRow] = Field(min_length=1, max_length=MAX_ROWS)
 
 
 class BatchResult(BaseModel):
@@ -64,15 +71,8 @@ def _parse(
         try:
             row: Any = adapter.validate_python(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            result.errors.append(
-                RowError(
-                    row=i,
-                    field=field_path(first["loc"]),
-                    code=ErrorCode.INVALID,
-                    reason=plain(first["msg"]),
-                )
-            )
+            first = shape_errors(exc)[0]
+            result.errors.append(RowError(index=i, **first.model_dump()))
             continue
         problem = None
         if row.location_id not in known_locations:
@@ -87,7 +87,7 @@ def _parse(
             problem = ("on_hand", ErrorCode.OUT_OF_RANGE, "quantities cannot be negative")
         if problem:
             result.errors.append(
-                RowError(row=i, field=problem[0], code=problem[1], reason=problem[2])
+                RowError(index=i, field=problem[0], code=problem[1], reason=problem[2])
             )
             continue
         good.append((i, row))
@@ -156,9 +156,9 @@ def _reasons(s: Session, good: list[tuple[int, Any]], result: BatchResult) -> _E
                 refusal = FieldError(field="delta", code=ErrorCode.OUT_OF_RANGE, reason=why)
         if refusal is not None:
             out.refused.add(i)
-            error = RowError(row=i, field=refusal.field, code=refusal.code, reason=refusal.reason)
+            error = RowError(index=i, field=refusal.field, code=refusal.code, reason=refusal.reason)
             result.errors.append(error)
-    result.errors.sort(key=lambda e: e.row)
+    result.errors.sort(key=lambda e: e.index)
     result.rejected = len(result.errors)
     return out
 

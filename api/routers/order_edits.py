@@ -24,6 +24,7 @@ from oms.db.engine import Database
 from oms.domain.delivery import Address, DeliveryMethod, Identifier, coordinate_problems
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.fulfilment_profiles import Service
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import OrderIn, OrderStatus, OrderView
 from oms.domain.order.edits import (
     BEFORE_SOURCING,
@@ -55,7 +56,7 @@ REFUSALS = (
 class LineCancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int | None = Field(
+    quantity: WholeNumber | None = Field(
         default=None, ge=1, le=10_000, description="Units to cancel; omitted: all the line has left"
     )
     reason_code: ReasonCode = Field(

@@ -194,6 +194,7 @@ router.add_api_route(
         **error_responses(
             ErrorCode.ORDER_CONFLICT,
             ErrorCode.UNKNOWN_CURRENCY,
+            ErrorCode.CURRENCY_MISMATCH,
             ErrorCode.TOO_MANY_LINES,
             ErrorCode.DUPLICATE_LINE_ID,
             ErrorCode.INVALID_QUANTITY,

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError, WithJsonSchema
 
 from api.deps import DbDep, Principal, require
 from api.errors import ApiError, RowError, error_responses, shape_errors
+from api.openapi import schema_of
 from api.views import as_utc
 from oms.db import products
 from oms.db.tables import Product
@@ -69,7 +70,11 @@ class ProductPage(BaseModel):
 
 
 class ProductsBody(BaseModel):
-    rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+    # Read as objects and checked one by one (a bad row is reported, the others go ahead);
+    # the document shows a row's own schema.
+    rows: list[Annotated[dict[str, Any], WithJsonSchema(schema_of(ProductRow))]] = Field(
+        min_length=1, max_length=MAX_ROWS
+    )
 
 
 class ProductsResult(BaseModel):
@@ -115,13 +120,13 @@ def post_products(body: ProductsBody, _: Writer, db: DbDep) -> Any:
         try:
             good.append((i, _ROW.validate_python(raw)))
         except ValidationError as exc:
-            result.errors += [RowError(row=i, **e.model_dump()) for e in shape_errors(exc)]
+            result.errors += [RowError(index=i, **e.model_dump()) for e in shape_errors(exc)]
     with db.session() as s:
         written = products.upsert(s, [row for _i, row in good])
-    result.errors += [RowError(row=good[k][0], **e.model_dump()) for k, e in written.errors]
-    result.errors.sort(key=lambda e: e.row)
+    result.errors += [RowError(index=good[k][0], **e.model_dump()) for k, e in written.errors]
+    result.errors.sort(key=lambda e: e.index)
     result.applied, result.stale = written.applied, written.stale
-    result.rejected = len({e.row for e in result.errors})
+    result.rejected = len({e.index for e in result.errors})
     return result
 
 

@@ -17,6 +17,7 @@ from oms.db import availability as av
 from oms.domain.availability_lookup import ChannelSetup
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.geo import GeoPoint
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import MAX_QUANTITY, Identifier
 from oms.services.recommendations import Answer, Ask, UnknownSkus, destination_of, recommend
 
@@ -30,7 +31,7 @@ PRODUCT_ERRORS = error_responses(
     ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.SKU_NOT_FOUND, ErrorCode.UNKNOWN_STORE
 )
 CART_ERRORS = error_responses(
-    ErrorCode.CHANNEL_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE
+    ErrorCode.UNKNOWN_SKU, ErrorCode.UNKNOWN_STORE, in_body=[ErrorCode.CHANNEL_NOT_FOUND]
 )
 
 
@@ -45,7 +46,7 @@ class CartLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Identifier
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(gt=0, le=MAX_QUANTITY)
 
 
 class CartIn(BaseModel):
@@ -99,13 +100,15 @@ def _answer(
     cart: bool,
 ) -> Answer:
     """One read: the channel (cached), then the recommendation."""
-    channel_in_scope(principal, channel)
+    # A product page's channel is in its query (404); a cart's in its body (422).
+    channel_in_scope(principal, channel, in_body=cart)
     with db.reading() as s:
         try:
             setup = av.load_channel(s, channel)
         except av.UnknownChannel:
-            raise ApiError(
-                ErrorCode.CHANNEL_NOT_FOUND, f"no channel {channel!r}", "channel"
+            reason = f"no channel {channel!r}"
+            raise ApiError.missing(
+                ErrorCode.CHANNEL_NOT_FOUND, reason, "channel", in_body=cart
             ) from None
         _store(setup, store)
         asked = ask(setup)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.deps import ClientDep, DbDep, Principal, SettingsDep, require
+from api.deps import ClientDep, DbDep, Principal, SettingsDep, channel_in_scope, require
 from api.errors import ApiError, error_responses
 from api.fulfilment_updates import run_update
 from api.views import as_utc
@@ -103,6 +103,8 @@ def _order(s: Session, principal: Principal, order_id: str) -> Order:
         ErrorCode.NOT_DELIVERED,
         ErrorCode.RETURN_WINDOW_CLOSED,
         ErrorCode.EXCEEDS_RETURNABLE,
+        ErrorCode.UNKNOWN_SKU,
+        ErrorCode.PRODUCT_INACTIVE,
         ErrorCode.NO_PRICE,
         ErrorCode.PAYMENT_TOKEN_REQUIRED,
     ),
@@ -227,11 +229,15 @@ class PolicyOut(BaseModel):
     policy: ReturnPolicy
 
 
-@router.get("/return-policies/{channel}", response_model=PolicyOut)
+@router.get(
+    "/return-policies/{channel}",
+    response_model=PolicyOut,
+    responses=error_responses(ErrorCode.CHANNEL_NOT_FOUND),
+)
 def get_policy(channel: str, principal: PolicyReader, db: DbDep) -> Any:
-    """The channel's return policy (the default one until an admin sets it)."""
-    if not principal.sees_channel(channel):
-        raise ApiError(ErrorCode.FORBIDDEN, f"this key does not see channel {channel}", "channel")
+    """The channel's return policy (the default one until an admin sets it). Another channel
+    than a scoped key's does not exist for it (404), as everywhere else."""
+    channel_in_scope(principal, channel)
     with db.reading() as s:
         return PolicyOut(channel=channel, policy=return_repo.policy_for(s, channel))
 

@@ -20,7 +20,9 @@ from api.views import as_utc
 from oms.db import tables as t
 from oms.db.availability import exclusion_of, rule_of
 from oms.domain.availability import Exclusion
+from oms.domain.countries import country_problem
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import Identifier
 from oms.domain.safety import LocationType, SafetyRule, SafetyScope
 
@@ -37,7 +39,7 @@ class RuleBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scope: SafetyScope
-    quantity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    quantity: WholeNumber | None = Field(default=None, ge=0, le=2**31 - 1)
     percent: float | None = Field(default=None, ge=0, le=100)
     sku: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64)
@@ -105,6 +107,9 @@ def _check_references(s: Session, values: dict[str, Any]) -> None:
         value = values.get(field)
         if value is not None and s.get(table, value) is None:
             errors.append(FieldError(field=field, code=code, reason=f"no {what} {value!r}"))
+    market = values.get("market")
+    if market is not None and (why := country_problem(market)) is not None:
+        errors.append(FieldError(field="market", code=ErrorCode.UNKNOWN_MARKET, reason=why))
     category = values.get("category")
     if (
         category is not None
@@ -247,7 +252,7 @@ def list_exclusions(
     "/exclusions",
     status_code=201,
     response_model=ExclusionPublic,
-    responses=error_responses(ErrorCode.ALREADY_EXISTS),
+    responses=error_responses(ErrorCode.ALREADY_EXISTS, ErrorCode.UNKNOWN_MARKET),
 )
 def create_exclusion(body: ExclusionIn, response: Response, _: Admin, db: DbDep) -> Any:
     """Keeps a SKU or category out of a channel or market (e.g. a category sold only in a

@@ -138,8 +138,9 @@ def _chosen(
     if ref is not None:
         try:
             return profiles.of_row(profiles.get_row(s, ref.id, ref.version)), "stored"
-        except DomainError as exc:
-            raise ApiError.refused(exc, "profile_ref") from None
+        except DomainError as exc:  # a version the body names: the input's fault
+            error = FieldError(field="profile_ref", code=exc.code, reason=exc.reason)
+            raise ApiError.invalid([error]) from None
     return None
 
 
@@ -147,7 +148,7 @@ def _chosen(
     "/simulate",
     response_model=Simulation,
     responses=error_responses(
-        ErrorCode.PROFILE_NOT_FOUND, ErrorCode.UNKNOWN_SKU, ErrorCode.ORDER_NOT_FOUND
+        ErrorCode.UNKNOWN_SKU, in_body=[ErrorCode.PROFILE_NOT_FOUND, ErrorCode.ORDER_NOT_FOUND]
     ),
 )
 def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
@@ -155,9 +156,10 @@ def simulate(body: SimulateBody, _: Analyst, db: DbDep) -> Any:
     real order (its channel's network, exclusions, safety stock, capacity; a collection from
     its store only) and the profile given, else the channel's profile in force. The order is
     given in full (`order`, one POST /orders would accept: 422 `unknown_sku` at
-    `order.lines[i].sku` ...) or by the id of a stored order (`order_id`, 404
-    `order_not_found`), which also answers how it was first sourced (`as_sourced`). Exactly
-    one of the two: 422 `invalid` at `order_id` for both, `required` at `order` for neither."""
+    `order.lines[i].sku` ...) or by the id of a stored order (`order_id`, 422
+    `order_not_found` for an unknown one), which also answers how it was first sourced
+    (`as_sourced`). Exactly one of the two: 422 `invalid` at `order_id` for both, `required`
+    at `order` for neither."""
     with db.read_only() as s:
         order = _order_of(s, body)
         chosen = _chosen(s, body.profile, body.profile_ref)
@@ -190,7 +192,8 @@ def _order_of(s: Session, body: SimulateBody) -> OrderIn:
     if body.order_id is not None:
         row = orders.get_order(s, body.order_id)
         if row is None:
-            raise ApiError(ErrorCode.ORDER_NOT_FOUND, f"no order {body.order_id}", "order_id")
+            reason = f"no order {body.order_id}"
+            raise ApiError.missing(ErrorCode.ORDER_NOT_FOUND, reason, "order_id", in_body=True)
         try:
             return OrderIn.model_validate(row.payload)
         except ValidationError:
@@ -235,7 +238,7 @@ def _as_sourced(decision: t.SourcingDecision, planned: list[Allocation]) -> AsSo
 @router.post(
     "/replay",
     response_model=PastOrdersResult,
-    responses=error_responses(ErrorCode.PROFILE_NOT_FOUND),
+    responses=error_responses(in_body=[ErrorCode.PROFILE_NOT_FOUND]),
 )
 def try_over_past_orders(body: PastOrdersTrial, _: Admin, db: DbDep) -> Any:
     """Runs a draft over the newest orders, reserving nothing: each order is planned with the

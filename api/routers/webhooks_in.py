@@ -127,7 +127,7 @@ def _check_sender(db: Database, sender: str, kind: SenderKind | None, body: Send
     status_code=200,
     responses={
         201: {"model": SenderSecret, "description": "Registered"},
-        **error_responses(ErrorCode.INVALID, ErrorCode.LOCATION_NOT_FOUND),
+        **error_responses(ErrorCode.INVALID, in_body=[ErrorCode.LOCATION_NOT_FOUND]),
     },
 )
 def put_sender(sender: SenderId, body: SenderIn, response: Response, _: Admin, db: DbDep) -> Any:

@@ -22,8 +22,9 @@ from api.errors import ApiError, error_responses
 from api.views import as_utc
 from oms.db import webhooks_out
 from oms.db.tables import WebhookDelivery, WebhookSubscription, utcnow
-from oms.domain.errors import ErrorCode
+from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.webhooks_out import EVENT_PATTERN, DeliveryStatus, url_problem
+from oms.event_patterns import pattern_problem
 from oms.keys import webhook_subscription_id
 from oms.logging import get_logger
 from oms.webhooks import new_secret
@@ -141,15 +142,22 @@ async def _wake_relay(request: Request) -> None:
     "/subscriptions",
     response_model=SubscriptionCreated,
     status_code=201,
-    responses=error_responses(ErrorCode.UNSUPPORTED_URL),
+    responses=error_responses(ErrorCode.UNSUPPORTED_URL, ErrorCode.UNKNOWN_EVENT_TYPE),
 )
 async def create_subscription(
     body: SubscriptionIn, request: Request, _: Admin, db: DbDep, settings: SettingsDep
 ) -> Any:
-    """Subscribe a URL to events: every event from now on whose type matches is POSTed to it."""
-    problem = url_problem(body.url, settings.webhook_allowed_hosts)
-    if problem is not None:
-        raise ApiError(ErrorCode.UNSUPPORTED_URL, problem, "url")
+    """Subscribe a URL to events: every event from now on whose type matches is POSTed to it.
+    A pattern that matches no type the OMS sends (a typo) is refused, naming the closest."""
+    errors = []
+    if (problem := url_problem(body.url, settings.webhook_allowed_hosts)) is not None:
+        errors.append(FieldError(field="url", code=ErrorCode.UNSUPPORTED_URL, reason=problem))
+    for i, pattern in enumerate(body.events):
+        if (problem := pattern_problem(pattern)) is not None:
+            code = ErrorCode.UNKNOWN_EVENT_TYPE
+            errors.append(FieldError(field=f"events[{i}]", code=code, reason=problem))
+    if errors:
+        raise ApiError.invalid(errors)
     secret = body.secret or new_secret()
     sub_id = webhook_subscription_id(secrets.token_hex(8))
 

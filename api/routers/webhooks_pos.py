@@ -22,6 +22,7 @@ from oms.db.engine import Database
 from oms.db.tables import Product, WebhookSender
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.inbound import PosEvent, SenderKind
+from oms.domain.numbers import WholeNumber
 from oms.logging import get_logger
 from oms.services.pos_sales import apply_pos_event
 from oms.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
@@ -34,7 +35,7 @@ class PosApplied(BaseModel):
     event_id: str
     applied: bool = Field(description="false: this event id was applied before; nothing changed")
     location_id: str
-    units: int = Field(description="units moved at the store")
+    units: WholeNumber = Field(description="units moved at the store")
 
 
 def _check(db: Database, sender: WebhookSender, event: PosEvent) -> None:

@@ -4,7 +4,8 @@ products get in, for the API and the demo data alike.
 ``upsert`` takes rows in the order sent, as if one at a time: a row older than the stored
 ``source_version`` is stale (ignored, counted), a row whose barcodes another product keeps or
 whose values break a rule is refused with its index, the others are applied; a field a row
-leaves out keeps what is stored. Products named are locked first, in key order, so two
+leaves out keeps what is stored (a row creating a product without a name or a category is
+refused, ``required``). Products named are locked first, in key order, so two
 batches never interleave on one product.
 """
 
@@ -27,6 +28,7 @@ from oms.domain.products import (
     Dimensions,
     ProductRow,
     is_older,
+    new_product_problems,
     problems,
     relation_problems,
 )
@@ -83,6 +85,8 @@ class _Plan:
     applied: list[int] = field(default_factory=list)
     stale: int = 0
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Rows that would create a product without what a new one needs.
+    incomplete: list[tuple[int, FieldError]] = field(default_factory=list)
 
 
 def _plan(
@@ -95,6 +99,9 @@ def _plan(
         old = plan.state.get(row.sku) or stored.get(row.sku)
         if old is not None and is_older(row.source_version, old["source_version"]):
             plan.stale += 1
+            continue
+        if old is None and (missing := new_product_problems(row)):
+            plan.incomplete += [(i, e) for e in missing]
             continue
         sent = row.model_dump(include=row.model_fields_set - {"sku"})
         plan.state[row.sku] = {**(old or _DEFAULTS), **sent}
@@ -118,10 +125,10 @@ def upsert(session: Session, rows: Sequence[ProductRow]) -> Upserted:
     owners = catalogue.skus_of_barcodes(session, given) if given else {}
     while True:  # each round refuses more rows, so it ends
         plan = _plan(rows, stored, {i for i, _e in errors})
-        taken = _barcodes_taken(rows, plan.applied, owners)
-        if not taken:
+        refused = plan.incomplete + _barcodes_taken(rows, plan.applied, owners)
+        if not refused:
             break
-        errors += taken
+        errors += refused
     if plan.state:
         changed = sorted(plan.state)
         _write(session, [_columns(sku, plan.state[sku]) for sku in changed])

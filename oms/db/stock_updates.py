@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from oms.db.tables import InventoryEvent, InventoryPosition, utcnow
+from oms.domain.numbers import WholeNumber
 from oms.domain.reason_codes import Code
 from oms.domain.snapshots import MAX_QUANTITY, MAX_VERSION
 
@@ -52,9 +53,9 @@ class AbsoluteUpdate(BaseModel):
 
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=64)
-    on_hand: int = Field(le=MAX_QUANTITY)
-    in_transit: int | None = Field(default=None, le=MAX_QUANTITY)
-    source_version: int | None = Field(default=None, le=MAX_VERSION)
+    on_hand: WholeNumber = Field(le=MAX_QUANTITY)
+    in_transit: WholeNumber | None = Field(default=None, le=MAX_QUANTITY)
+    source_version: WholeNumber | None = Field(default=None, le=MAX_VERSION)
     source_updated_at: datetime | None = None
 
 
@@ -64,7 +65,7 @@ class DeltaUpdate(BaseModel):
     event_id: str = Field(min_length=1, max_length=200)
     sku: str = Field(min_length=1, max_length=64)
     location_id: str = Field(min_length=1, max_length=64)
-    delta: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)
+    delta: WholeNumber = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)
     reason: Code | None = Field(
         default=None,
         description="Why (an adjustment): a reason code whose usages include adjustment; "

@@ -34,6 +34,7 @@ from oms.domain.safety import (
     SafetyScope,
     channel_buffer,
 )
+from oms.domain.words import listed
 
 
 class LocationInfo(BaseModel):
@@ -298,7 +299,7 @@ def atp_channel(
                 raise ValueError(f"two positions for {sku}@{p.location_id}")
             by_location[p.location_id] = p
     if unknown := [loc for loc in network if loc not in locations]:
-        raise ValueError(f"channel {channel.id} lists unknown locations {unknown}")
+        raise ValueError(f"channel {channel.id} lists unknown locations {listed(unknown)}")
     # Only what can touch this SKU, so a large rule book costs once, not per location.
     relevant = [r for r in rules if r.sku in (None, sku) and r.category in (None, product.category)]
     excl = sorted(

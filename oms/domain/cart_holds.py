@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.domain.availability import ChannelAtp
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.numbers import WholeNumber
 from oms.domain.order.model import MAX_LINES, MAX_QUANTITY
 
 # Ledger entries of a hold carry the order id "cart:<cart id>" (oms.keys.cart_ledger_id).
@@ -39,7 +40,7 @@ class HoldLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Identifier
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(ge=1, le=MAX_QUANTITY)
 
 
 class HoldIn(BaseModel):

@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "invalid_cursor", 422
     # Orders.
     UNKNOWN_CURRENCY = "unknown_currency", 422
+    # An order in another currency than the one its channel sells in.
+    CURRENCY_MISMATCH = "currency_mismatch", 422
     TOO_MANY_LINES = "too_many_lines", 422
     DUPLICATE_LINE_ID = "duplicate_line_id", 422
     INVALID_QUANTITY = "invalid_quantity", 422
@@ -92,6 +94,7 @@ class ErrorCode(StrEnum):
     TRACKING_MISMATCH = "tracking_mismatch", 409
     # Signed webhooks out (oms.domain.webhooks_out).
     UNSUPPORTED_URL = "unsupported_url", 422
+    UNKNOWN_EVENT_TYPE = "unknown_event_type", 422  # a pattern no event the OMS sends matches
     SUBSCRIPTION_NOT_FOUND = "subscription_not_found", 404
     DELIVERY_NOT_FOUND = "delivery_not_found", 404
     # Customer messages (oms.domain.messages): one sent again on request.
@@ -133,6 +136,8 @@ class ErrorCode(StrEnum):
     BUILT_IN = "built_in", 409
     # Availability.
     CHANNEL_NOT_FOUND = "channel_not_found", 404
+    # A channel's or an exclusion's market that is no ISO 3166-1 country (oms.domain.countries).
+    UNKNOWN_MARKET = "unknown_market", 422
     RULE_NOT_FOUND = "rule_not_found", 404
     EXCLUSION_NOT_FOUND = "exclusion_not_found", 404
     TOO_MANY_SKUS = "too_many_skus", 422

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.numbers import WholeNumber
 
 
 class ReplacementLine(BaseModel):
@@ -26,7 +27,7 @@ class ReplacementLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Identifier
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: WholeNumber = Field(ge=1, le=10_000)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment_profiles import Service
 from oms.domain.fulfilment_steps import StepState
+from oms.domain.numbers import WholeNumber
 from oms.domain.reason_codes import Code, ReasonEffects, RoutingEffect
 
 
@@ -136,7 +137,7 @@ class PickedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: str
-    picked: int = Field(ge=0)
+    picked: WholeNumber = Field(ge=0)
     short_reason: Code | None = Field(
         default=None, description="Why fewer were picked: a code listed by GET /reason-codes"
     )

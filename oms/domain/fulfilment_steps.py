@@ -26,6 +26,7 @@ from oms.domain.fulfilment_profiles import (
     Step,
     StepType,
 )
+from oms.domain.numbers import WholeNumber
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # How many digits a collection code has: short enough to read out at a counter.
@@ -98,7 +99,7 @@ class CollectedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: Code
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: WholeNumber = Field(ge=1, le=100_000)
 
 
 class CollectReport(BaseModel):

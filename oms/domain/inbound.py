@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from oms.domain.delivery import Identifier
 from oms.domain.fulfilment import Parcel, PickedLine
+from oms.domain.numbers import WholeNumber
 from oms.keys import CARRIER_SENDER, PAYMENT_SENDER
 
 
@@ -85,7 +86,7 @@ class PaymentNotice(BaseModel):
     type: NoticeType
     idempotency_key: GatewayId | None = None
     reference: GatewayId | None = None
-    amount: int = Field(ge=0, le=10**12, description="minor units")
+    amount: WholeNumber = Field(ge=0, le=10**12, description="minor units")
     currency: Currency
     occurred_at: AwareDatetime
     code: str | None = Field(
@@ -219,7 +220,7 @@ class PosLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Sku
-    quantity: int = Field(gt=0, le=10_000)
+    quantity: WholeNumber = Field(gt=0, le=10_000)
     resellable: bool = Field(
         default=True, description="return: false sets the units apart (quarantined)"
     )

@@ -9,20 +9,28 @@ what is stored (its default on a new product). Pure: no I/O.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
+from oms.domain.numbers import WholeNumber
 from oms.domain.recommendations.relations import MAX_RELATIONS, Relation, duplicates
 from oms.domain.snapshots import MAX_VERSION
 
 Gtin = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,14}$")]
-Category = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
-]
+CATEGORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
+Category = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=CATEGORY_PATTERN)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 MAX_PRICE = 10**12  # minor units
 MAX_GRAMS = 10**7  # 10 tonnes
@@ -36,19 +44,36 @@ class Dimensions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    length: int = Field(ge=0, le=MAX_MM)
-    width: int = Field(ge=0, le=MAX_MM)
-    height: int = Field(ge=0, le=MAX_MM)
+    length: WholeNumber = Field(ge=0, le=MAX_MM)
+    width: WholeNumber = Field(ge=0, le=MAX_MM)
+    height: WholeNumber = Field(ge=0, le=MAX_MM)
+
+
+# What a new product cannot go without; an existing one keeps its own when a row leaves them out.
+REQUIRED_WHEN_NEW = ("name", "category")
 
 
 class ProductIn(BaseModel):
-    """The body of ``PUT /products/{sku}``. Leaving a field out keeps its stored value."""
+    """The body of ``PUT /products/{sku}``. Leaving a field out keeps its stored value, so a
+    PIM sends what it manages (``{"active": false}`` deactivates a product); a new product
+    needs a name and a category (``new_product_problems``)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    category: Category
-    prices: dict[CurrencyCode, Annotated[int, Field(ge=0, le=MAX_PRICE)]] = Field(
+    # Left out: the stored value; null is never a name, so the schema says a string.
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        json_schema_extra=lambda schema: _string_only(schema, minLength=1, maxLength=200),
+        description="Required for a new product; left out, the stored name stays",
+    )
+    category: Category | None = Field(
+        default=None,
+        json_schema_extra=lambda schema: _string_only(
+            schema, minLength=1, maxLength=64, pattern=CATEGORY_PATTERN
+        ),
+        description="Required for a new product; left out, the stored category stays",
+    )
+    prices: dict[CurrencyCode, Annotated[WholeNumber, Field(ge=0, le=MAX_PRICE)]] = Field(
         default_factory=dict,
         max_length=50,
         description='List price per currency in minor units, e.g. {"EUR": 1999, "GBP": 1799}',
@@ -58,7 +83,7 @@ class ProductIn(BaseModel):
         max_length=MAX_BARCODES,
         description="GTINs a scan reads for this product; each belongs to one product only",
     )
-    weight_grams: int | None = Field(default=None, ge=0, le=MAX_GRAMS)
+    weight_grams: WholeNumber | None = Field(default=None, ge=0, le=MAX_GRAMS)
     dimensions_mm: Dimensions | None = None
     attributes: dict[str, JsonValue] = Field(
         default_factory=dict,
@@ -72,18 +97,48 @@ class ProductIn(BaseModel):
     )
     returnable: bool = Field(default=True, description="false: every return of it is refused")
     active: bool = Field(default=True, description="false: an order for it is refused")
-    source_version: int | None = Field(
+    source_version: WholeNumber | None = Field(
         default=None,
         ge=0,
         le=MAX_VERSION,
         description="The sender's version: a row older than the stored one is ignored (stale)",
     )
 
+    @field_validator("name", "category", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"{info.field_name} is never null: left out, the stored one stays")
+        return value
+
+
+def _string_only(schema: dict[str, Any], **constraints: Any) -> None:
+    """A field that takes a string or nothing, never null: the document says a string (with
+    its JSON Schema constraints, ``minLength``...)."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"type": "string", **constraints})
+    if description:
+        schema["description"] = description
+
 
 class ProductRow(ProductIn):
     """One row of ``POST /products``."""
 
     sku: Identifier
+
+
+def new_product_problems(row: ProductIn) -> list[FieldError]:
+    """What a row creating a product leaves out that a product cannot go without."""
+    return [
+        FieldError(
+            field=name,
+            code=ErrorCode.REQUIRED,
+            reason=f"a new product needs a {name}",
+        )
+        for name in REQUIRED_WHEN_NEW
+        if name not in row.model_fields_set
+    ]
 
 
 def problems(product: ProductIn) -> list[FieldError]:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.exchanges import ReplacementLine
+from oms.domain.numbers import WholeNumber
 from oms.domain.reason_codes import StockEffect
 
 GRADES = ("qc_resellable", "qc_damaged", "qc_wrong_item", "qc_missing")
@@ -110,7 +111,7 @@ class ReturnLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: Identifier
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: WholeNumber = Field(ge=1, le=10_000)
 
 
 def lines_once(lines: list[ReturnLineIn]) -> list[ReturnLineIn]:
@@ -225,7 +226,7 @@ class GradedLine(BaseModel):
 
     line_id: Identifier
     grade: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: WholeNumber = Field(ge=1, le=10_000)
 
 
 def merged(grades: Sequence[GradedLine]) -> list[GradedLine]:

@@ -31,6 +31,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from oms.domain.numbers import WholeNumber
+
 LocationType = Literal["warehouse", "store", "dropship", "dark_store"]
 
 
@@ -70,7 +72,7 @@ class SafetyQuantity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    quantity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    quantity: WholeNumber | None = Field(default=None, ge=0, le=2**31 - 1)
     percent: float | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")

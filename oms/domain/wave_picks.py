@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.fulfilment import PickedLine
+from oms.domain.numbers import WholeNumber
 from oms.domain.reason_codes import Code
 from oms.domain.waves import Candidate, priority
 
@@ -36,7 +37,7 @@ class SkuReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    count: int | None = Field(default=None, ge=0, le=1_000_000)
+    count: WholeNumber | None = Field(default=None, ge=0, le=1_000_000)
     barcodes: list[str] | None = Field(default=None, min_length=1, max_length=MAX_SCANS)
     short_reason: Code | None = Field(
         default=None, description="Why the rest cannot be found; applied to the short lines"

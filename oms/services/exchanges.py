@@ -39,18 +39,25 @@ def exchange_order(
     """The replacement order and what it costs over the returned goods.
 
     Raises:
-        ExchangeRefused: a replacement without a price, one POST /orders would refuse, or a
-            dearer exchange without a payment token.
+        ExchangeRefused: a replacement POST /orders would refuse (an unknown or inactive SKU
+            at ``exchange[i].sku``), one without a price, or a dearer exchange without a
+            payment token.
     """
     ordered = {line.sku: line.unit_price for line in placed.lines}
     skus = {line.sku for line in body.exchange}
-    prices, errors = replacement_prices(
+    prices, unpriced = replacement_prices(
         body.exchange, ordered=ordered, catalogue=_catalogue_prices(s, skus, placed.currency)
     )
-    if errors:
-        raise ExchangeRefused(errors)
     returned = asked_refund(body.lines, {line.line_id: line.unit_price for line in placed.lines})
     deal = terms(returned, sum(p * r.quantity for p, r in zip(prices, body.exchange, strict=True)))
+    order = _replacement(placed, return_id, body, prices, deal)
+    # What POST /orders would refuse comes first: an unknown or inactive SKU is that, not a
+    # SKU without a price.
+    problems = [_as_exchange(e) for e in order_intake.problems(s, order)]
+    refused = {e.field for e in problems}
+    errors = problems + [e for e in unpriced if e.field not in refused]
+    if errors:
+        raise ExchangeRefused(errors)
     if deal.charge and body.payment_token is None:
         raise ExchangeRefused(
             [
@@ -62,7 +69,13 @@ def exchange_order(
                 )
             ]
         )
-    order = OrderIn(
+    return order, deal
+
+
+def _replacement(
+    placed: OrderIn, return_id: str, body: ReturnRequest, prices: list[int], deal: ExchangeTerms
+) -> OrderIn:
+    return OrderIn(
         id=exchange_order_id(return_id),
         channel=placed.channel,
         customer=placed.customer,
@@ -79,10 +92,6 @@ def exchange_order(
         billing_address=placed.billing_address.whole() if placed.billing_address else None,
         exchange=ExchangeOf(return_id=return_id, credit=deal.credit),
     )
-    problems = order_intake.problems(s, order)
-    if problems:
-        raise ExchangeRefused([_as_exchange(e) for e in problems])
-    return order, deal
 
 
 def _as_exchange(error: FieldError) -> FieldError:

@@ -10,16 +10,18 @@ from sqlmodel import Session
 from oms.db import availability, fulfilment_profiles
 from oms.db import orders as order_repo
 from oms.db import products as product_repo
+from oms.db.tables import Channel
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
-from oms.domain.order.validation import not_sold, store_problems
+from oms.domain.order.validation import currency_problems, not_sold, store_problems
 from oms.services import store_collection
 
 
 def problems(session: Session, order: OrderIn) -> list[FieldError]:
-    """Every problem found (unknown or inactive SKU, store, not sold in the channel...), each
-    with its field; none for an order POST /orders would accept."""
+    """Every problem found (unknown or inactive SKU, store, a currency the channel does not
+    sell in, not sold in the channel...), each with its field; none for an order POST /orders
+    would accept."""
     skus = {line.sku for line in order.lines}
     products = availability.load_products(session, skus)
     inactive = product_repo.inactive_skus(session, skus)
@@ -32,6 +34,11 @@ def problems(session: Session, order: OrderIn) -> list[FieldError]:
     found = validate_order(order, catalog=catalog, locations=locations)
     if store is not None and not found:
         found += services_not_offered(session, order, store.id)
+    channel = session.get(Channel, order.channel)
+    if channel is not None and order.exchange is None:
+        # An exchange's replacement keeps its original order's currency, whatever the
+        # channel has taken to since.
+        found += currency_problems(order, channel.currency)
     try:
         setup = availability.load_channel(session, order.channel)
     except availability.UnknownChannel:

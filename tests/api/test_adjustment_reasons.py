@@ -89,7 +89,7 @@ async def test_a_code_not_for_adjustments_or_a_delta_its_effect_cannot_take_is_r
     )
 
     assert (result["applied"], result["rejected"]) == (1, 3)
-    assert [(e["row"], e["field"], e["code"]) for e in result["errors"]] == [
+    assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
         (0, "reason", "reason_not_allowed"),
         (1, "delta", "out_of_range"),
         (2, "reason", "reason_not_allowed"),

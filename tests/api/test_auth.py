@@ -95,6 +95,14 @@ async def test_a_key_without_the_role_is_forbidden(
     assert role.replace("opera", "store") in error["reason"]
 
 
+async def test_a_forbidden_answer_says_which_keys_may_in_words(api: Api) -> None:
+    response = await api.http.post("/orders", json=order_body(), headers=api.auth("analyst"))
+
+    assert error_of(response)["reason"] == (
+        "an analyst key cannot do this; it takes an admin or storefront key"
+    )
+
+
 async def test_a_forbidden_order_is_not_placed(api: Api) -> None:
     body = order_body()
 

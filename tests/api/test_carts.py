@@ -100,7 +100,7 @@ async def test_an_unknown_channel_or_sku_and_a_bad_ttl_or_cart_id_are_refused(ap
     zero = await put(api, cart, hold_body({"SKU-TEE": 0}))
     long_id = await put(api, "C" * 59, hold_body({"SKU-TEE": 1}))
 
-    assert (channel.status_code, error_of(channel)["code"]) == (404, "channel_not_found")
+    assert (channel.status_code, error_of(channel)["code"]) == (422, "channel_not_found")
     assert error_of(channel)["field"] == "channel"
     assert (sku.status_code, error_of(sku)["code"], error_of(sku)["field"]) == (
         422,

@@ -25,3 +25,17 @@ def test_a_list_of_problems_of_the_input_is_422_whatever_each_fields_code() -> N
     assert error.status == 422
     assert (error.body()["code"], error.body()["field"]) == ("location_not_found", "locations[1]")
     assert [e["code"] for e in error.body()["errors"]] == ["location_not_found", "required"]
+
+
+def test_an_object_is_404_where_the_request_acts_on_it_and_422_where_a_body_names_it() -> None:
+    acted_on = ApiError.missing(
+        ErrorCode.CHANNEL_NOT_FOUND, "no channel 'x'", "channel_id", in_body=False
+    )
+    named = ApiError.missing(ErrorCode.CHANNEL_NOT_FOUND, "no channel 'x'", "channel", in_body=True)
+
+    assert (acted_on.status, acted_on.body()["code"]) == (404, "channel_not_found")
+    assert (named.status, named.body()["code"], named.body()["field"]) == (
+        422,
+        "channel_not_found",
+        "channel",
+    )

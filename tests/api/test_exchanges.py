@@ -146,9 +146,14 @@ async def test_a_dearer_replacement_charges_the_difference_on_a_new_token(api: A
 
 async def test_a_replacement_the_catalogue_has_no_price_for_is_refused(api: Api) -> None:
     order = await _delivered(api)
+    pounds_only = {"name": "Lamp", "category": "home", "prices": {"GBP": 1999}}
+    made = await api.http.put(
+        "/products/LAMP-GB", json=pounds_only, headers=api.auth("integration")
+    )
+    assert made.status_code == 201, made.text
 
     refused = await _return(
-        api, order["order_id"], _ask([("1", 1)], exchange=[{"sku": "NOPE", "quantity": 1}])
+        api, order["order_id"], _ask([("1", 1)], exchange=[{"sku": "LAMP-GB", "quantity": 1}])
     )
 
     assert refused.status_code == 422, refused.text
@@ -158,6 +163,23 @@ async def test_a_replacement_the_catalogue_has_no_price_for_is_refused(api: Api)
     )
     listed = await api.http.get(f"/orders/{order['order_id']}/returns", headers=api.auth("analyst"))
     assert listed.json()["items"] == []
+
+
+async def test_an_unknown_or_inactive_replacement_is_refused_as_post_orders_would(
+    api: Api,
+) -> None:
+    order = await _delivered(api)
+    gone = {"name": "Old", "category": "home", "prices": {"EUR": 999}, "active": False}
+    await api.http.put("/products/OLD-1", json=gone, headers=api.auth("integration"))
+    exchange = [{"sku": "NOPE", "quantity": 1}, {"sku": "OLD-1", "quantity": 1}]
+
+    refused = await _return(api, order["order_id"], _ask([("1", 1)], exchange=exchange))
+
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["code"]) for e in error_of(refused)["errors"]] == [
+        ("exchange[0].sku", "unknown_sku"),
+        ("exchange[1].sku", "product_inactive"),
+    ]
 
 
 async def test_a_return_refunded_twice_sends_a_refund_message_for_each_refund(api: Api) -> None:

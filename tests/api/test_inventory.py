@@ -100,10 +100,10 @@ async def test_bad_rows_are_rejected_one_by_one_and_the_rest_applied(api: Api) -
     )
 
     assert (result["applied"], result["rejected"]) == (1, 4)
-    assert [(e["row"], e["field"], e["code"]) for e in result["errors"]] == [
+    assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
         (0, "location_id", "location_not_found"),
         (1, "on_hand", "out_of_range"),
-        (2, "on_hand", "invalid"),
+        (2, "on_hand", "required"),
         (3, "sku", "unknown_sku"),
     ]
     assert at(await sku(api, "SKU-MUG"), "ST-BASTILLE")["on_hand"] == 9
@@ -156,7 +156,7 @@ async def test_figures_past_what_the_database_stores_are_refused_per_row(api: Ap
     )
     assert r.status_code == 200, r.text
     assert (r.json()["applied"], r.json()["rejected"]) == (1, 1)
-    assert r.json()["errors"][0]["row"] == 0
+    assert r.json()["errors"][0]["index"] == 0
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ async def test_another_channel_s_figures_and_events_do_not_exist_for_a_scoped_ke
     theirs = await api.http.get("/availability", params=query, headers=app)
     assert code(theirs) == (404, "channel_not_found")
     posted = await api.http.post("/availability/options", json=options, headers=app)
-    assert code(posted) == (404, "channel_not_found")
+    assert code(posted) == (422, "channel_not_found")  # named in the body: the input's fault
     events = await api.http.get("/availability/events", params={"channel": "web-fr"}, headers=app)
     assert code(events) == (404, "channel_not_found")
     # A key scoped to one channel reads its own events without naming it
@@ -98,7 +98,17 @@ async def test_another_channel_s_cart_does_not_exist_for_a_scoped_key(api: Api) 
     in_their_channel = await api.http.put(
         f"/carts/{new_id('CART')}/hold", json=hold_body("web-fr"), headers=app
     )
-    assert code(in_their_channel) == (404, "channel_not_found")
+    assert code(in_their_channel) == (422, "channel_not_found")
     # and the hold is untouched
     mine = await api.http.get(f"/carts/{cart}/hold", headers=web)
     assert (mine.status_code, mine.json()["status"]) == (200, "held")
+
+
+async def test_another_channel_s_return_policy_does_not_exist_for_a_scoped_key(api: Api) -> None:
+    web, app = scoped(api)
+
+    own = await api.http.get("/return-policies/web-fr", headers=web)
+    theirs = await api.http.get("/return-policies/web-fr", headers=app)
+
+    assert own.status_code == 200, own.text
+    assert code(theirs) == (404, "channel_not_found")

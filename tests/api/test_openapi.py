@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
+from api.edge import signed
 from oms.config import Settings
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
@@ -105,7 +106,7 @@ def test_every_operation_that_takes_an_idempotency_key_declares_its_reuse(
         ("POST", "/orders/{order_id}/cancel", {"404", "409", "503"}),
         ("POST", "/tasks/{task_id}/complete", {"404", "409", "503"}),
         ("POST", "/fulfilments/{fulfilment_id}/pick", {"404", "409", "422", "503"}),
-        ("PUT", "/carts/{cart_id}/hold", {"404", "409", "422", "503"}),
+        ("PUT", "/carts/{cart_id}/hold", {"409", "422", "503"}),
         ("POST", "/inventory/syncs", {"413", "415", "422", "503"}),
         ("GET", "/inventory/{sku}", {"404"}),
         ("DELETE", "/networks/{network_id}", {"404", "409"}),
@@ -130,3 +131,54 @@ def test_every_reference_in_the_document_names_a_schema_it_holds(
 
     assert refs
     assert sorted(refs - set(document["components"]["schemas"])) == []
+
+
+def test_every_operation_with_a_json_body_declares_415(document: dict[str, Any]) -> None:
+    # Signed webhooks read their bytes themselves: the signature is their contract.
+    with_json = [
+        (m, p, op)
+        for m, p, op in operations(document)
+        if "application/json" in op.get("requestBody", {}).get("content", {}) and not signed(p)
+    ]
+
+    assert ("POST", "/orders") in [(m, p) for m, p, _op in with_json]
+    assert [(m, p) for m, p, op in with_json if "415" not in declared(op)] == []
+    assert "415" not in declared(document["paths"]["/orders"]["get"])
+
+
+def _body_schema(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    ref = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    name = ref["$ref"].removeprefix("#/components/schemas/")
+    schema: dict[str, Any] = document["components"]["schemas"][name]
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("path", "wrapper", "fields"),
+    [
+        ("/inventory/positions", "rows", {"sku", "location_id", "on_hand"}),
+        ("/inventory/deltas", "deltas", {"event_id", "sku", "location_id", "delta"}),
+        ("/products", "rows", {"sku"}),
+    ],
+)
+def test_a_batch_declares_the_schema_of_its_rows(
+    document: dict[str, Any], path: str, wrapper: str, fields: set[str]
+) -> None:
+    items = _body_schema(document, "post", path)["properties"][wrapper]["items"]
+
+    assert set(items["required"]) == fields
+    assert fields <= set(items["properties"])
+    assert items["additionalProperties"] is False
+    assert '"$ref"' not in json.dumps(items)  # written in place, not left dangling
+
+
+def test_an_object_a_body_names_is_declared_among_the_input_problems(
+    document: dict[str, Any],
+) -> None:
+    cart = document["paths"]["/carts/{cart_id}/hold"]["put"]["responses"]
+    options = document["paths"]["/availability/options"]["post"]["responses"]
+    read = document["paths"]["/availability"]["get"]["responses"]
+
+    assert "channel_not_found" in cart["422"]["description"]
+    assert "channel_not_found" in options["422"]["description"]
+    assert "channel_not_found" in read["404"]["description"]  # a read's query names it

@@ -62,6 +62,62 @@ async def test_a_field_left_out_keeps_what_is_stored(api: Api) -> None:
     assert body["returnable"] is False
 
 
+async def test_a_put_of_one_field_changes_that_field_alone(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    deactivated = await put(api, "LAMP-1", {"active": False})
+
+    assert deactivated.status_code == 200, deactivated.text
+    read = await get(api, "/products/LAMP-1")
+    assert read["active"] is False
+    assert {k: read[k] for k in LAMP} == LAMP
+
+
+async def test_a_batch_row_of_one_field_changes_that_field_alone(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    batch = await api.http.post(
+        "/products",
+        json={"rows": [{"sku": "LAMP-1", "returnable": True}]},
+        headers=api.auth("integration"),
+    )
+
+    assert batch.json() == {"applied": 1, "stale": 0, "rejected": 0, "errors": []}
+    read = await get(api, "/products/LAMP-1")
+    assert (read["returnable"], read["name"], read["category"]) == (True, LAMP["name"], "home")
+
+
+async def test_a_new_product_needs_a_name_and_a_category(api: Api) -> None:
+    new = await put(api, "LAMP-9", {"active": False})
+    batch = await api.http.post(
+        "/products",
+        json={"rows": [{"sku": "LAMP-8", "name": "Lampe"}, {"sku": "LAMP-8", "category": "home"}]},
+        headers=api.auth("integration"),
+    )
+
+    assert new.status_code == 422, new.text
+    assert [(e["field"], e["code"]) for e in error_of(new)["errors"]] == [
+        ("name", "required"),
+        ("category", "required"),
+    ]
+    assert [(e["index"], e["field"], e["code"]) for e in batch.json()["errors"]] == [
+        (0, "category", "required"),
+        (1, "name", "required"),
+    ]
+    missing = await api.http.get("/products/LAMP-9", headers=api.auth("storefront"))
+    assert error_of(missing)["code"] == "sku_not_found"
+
+
+async def test_a_name_is_never_null(api: Api) -> None:
+    await put(api, "LAMP-1", LAMP)
+
+    nulled = await put(api, "LAMP-1", {"name": None})
+
+    assert nulled.status_code == 422, nulled.text
+    assert error_of(nulled)["field"] == "name"
+    assert (await get(api, "/products/LAMP-1"))["name"] == LAMP["name"]
+
+
 async def test_a_put_older_than_the_stored_version_changes_nothing(api: Api) -> None:
     await put(api, "LAMP-1", LAMP)
 
@@ -102,10 +158,9 @@ async def test_a_batch_applies_good_rows_counts_stale_ones_and_names_bad_ones(ap
     assert second.status_code == 200, second.text
     result = second.json()
     assert (result["applied"], result["stale"], result["rejected"]) == (1, 1, 3)
-    assert [(e["row"], e["field"], e["code"]) for e in result["errors"]] == [
+    assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
         (2, "prices.XXX", "unknown_currency"),
         (3, "colour", "unknown_field"),
-        (4, "name", "required"),
         (4, "weight_grams", "out_of_range"),
     ]
     assert (await get(api, "/products/A-1"))["name"] == "A"
@@ -131,7 +186,7 @@ async def test_a_barcode_stays_with_one_product(api: Api) -> None:
     assert other.status_code == 422, other.text
     assert (error_of(other)["code"], error_of(other)["field"]) == ("barcode_taken", "barcodes[1]")
     errors = batch.json()["errors"]
-    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+    assert [(e["index"], e["field"], e["code"]) for e in errors] == [
         (0, "barcodes[0]", "barcode_taken")
     ]
 
@@ -148,7 +203,7 @@ async def test_a_barcode_given_up_by_a_row_not_applied_stays_taken(api: Api) -> 
 
     result = batch.json()
     assert (result["applied"], result["stale"], result["rejected"]) == (1, 1, 1)
-    assert [(e["row"], e["code"]) for e in result["errors"]] == [(1, "barcode_taken")]
+    assert [(e["index"], e["code"]) for e in result["errors"]] == [(1, "barcode_taken")]
     assert (await get(api, "/products/LAMP-1"))["barcodes"] == LAMP["barcodes"]
 
 

@@ -111,3 +111,20 @@ async def test_a_bad_document_is_refused_with_every_problem_located(api: Api) ->
         "/sourcing/profiles/central/versions", json=CENTRAL, headers=api.auth("analyst")
     )
     assert r.status_code == 403
+
+
+async def test_a_wrong_criterion_is_the_one_problem_reported(api: Api) -> None:
+    bad = {**CENTRAL, "strategies": [{"name": "warehouse", "criteria": [{"criterion": "vibes"}]}]}
+
+    wrong = await api.http.post("/sourcing/profiles/validate", json=bad, headers=api.auth("admin"))
+    empty = await api.http.post(
+        "/sourcing/profiles/validate", json={**CENTRAL, "strategies": []}, headers=api.auth("admin")
+    )
+
+    assert wrong.status_code == 422, wrong.text
+    assert [(e["field"], e["code"]) for e in error_of(wrong)["errors"]] == [
+        ("strategies[0].criteria[0].criterion", "invalid")
+    ]
+    assert [(e["field"], e["code"]) for e in error_of(empty)["errors"]] == [
+        ("strategies", "out_of_range")
+    ]

@@ -304,7 +304,7 @@ async def test_simulate_and_replay_refuse_what_they_cannot_run(api: Api) -> None
         missing = {**extra, "profile_ref": {"id": "nope", "version": 3}}
         r = await api.http.post(url, json=missing, headers=api.auth("admin"))
         assert (r.status_code, error_of(r)["code"], error_of(r)["field"]) == (
-            404,
+            422,
             "profile_not_found",
             "profile_ref",
         )
@@ -409,7 +409,7 @@ async def test_simulate_takes_an_order_or_an_order_id_exactly_once(api: Api) -> 
 
     r = await api.http.post("/sourcing/simulate", json={"order_id": "NOPE-1"}, headers=admin)
     assert (r.status_code, error_of(r)["code"], error_of(r)["field"]) == (
-        404,
+        422,
         "order_not_found",
         "order_id",
     )

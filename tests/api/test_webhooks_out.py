@@ -125,6 +125,35 @@ async def test_a_given_secret_is_kept_and_not_answered_back(api: Api, relay_ends
     assert [s["url"] for s in listed.json()["items"]] == ["http://127.0.0.1:9/hooks"]
 
 
+async def test_a_pattern_that_matches_no_event_type_is_refused_naming_close_ones(api: Api) -> None:
+    body = {
+        "url": "http://127.0.0.1:9/",
+        "events": ["order.*", "orders.created", "shipment.delivred"],
+    }
+
+    answer = await api.http.post("/webhooks/subscriptions", json=body, headers=api.auth(ADMIN))
+
+    assert answer.status_code == 422, answer.text
+    errors = error_of(answer)["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("events[1]", "unknown_event_type"),
+        ("events[2]", "unknown_event_type"),
+    ]
+    assert "order.confirmed" in errors[0]["reason"]
+    assert "did you mean shipment.delivered" in errors[1]["reason"]
+    listed = await api.http.get("/webhooks/subscriptions", headers=api.auth(ADMIN))
+    assert listed.json()["items"] == []
+
+
+async def test_wildcards_and_types_the_oms_sends_are_taken(api: Api) -> None:
+    events = ["*", "payment.*", "payment.capture_failed.*", "order.completed"]
+    body = {"url": "http://127.0.0.1:9/", "events": events}
+
+    answer = await api.http.post("/webhooks/subscriptions", json=body, headers=api.auth(ADMIN))
+
+    assert answer.status_code == 201, answer.text
+
+
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [

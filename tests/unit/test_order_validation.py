@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from oms.domain.errors import ErrorCode
 from oms.domain.order import CatalogEntry, LocationRef, OrderIn, validate_order
-from oms.domain.order.validation import document_problems
+from oms.domain.order.validation import currency_problems, document_problems
 from tests.factories import order
 
 CATALOG = {s: CatalogEntry(sku=s, category="apparel") for s in ("SKU-TEE", "SKU-MUG")}
@@ -131,3 +131,22 @@ def test_an_address_with_both_coordinates_or_neither_is_fine() -> None:
     for coordinates in ({}, {"lat": 48.85, "lon": 2.35}):
         shipped = order(delivery={"method": "ship", "address": address(**coordinates)})
         assert codes(shipped) == []
+
+
+@pytest.mark.parametrize("field", ["quantity", "unit_price"])
+def test_true_or_false_is_not_a_number_of_an_order_line(field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        order(lines=[{**line(), field: True}])
+
+    [error] = refused.value.errors()
+    assert (error["loc"], error["type"]) == (("lines", 0, field), "int_type")
+
+
+def test_an_order_in_another_currency_than_its_channels_is_refused_at_currency() -> None:
+    assert currency_problems(order(currency="EUR"), "EUR") == []
+    assert currency_problems(order(currency="USD"), None) == []  # a channel taking any
+
+    [problem] = currency_problems(order(currency="USD"), "EUR")
+
+    assert (problem.field, problem.code) == ("currency", ErrorCode.CURRENCY_MISMATCH)
+    assert problem.reason == "web-fr sells in EUR, not USD"

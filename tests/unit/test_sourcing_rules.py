@@ -469,3 +469,23 @@ def test_the_explanation_is_bounded_and_serialisable() -> None:
     assert [(g.filter, g.count, len(g.location_ids)) for g in exp.excluded] == [("closed", 50, 10)]
     assert SourcingPlan.model_validate_json(plan.model_dump_json()) == plan
     assert len(plan.model_dump_json()) < 3000
+
+
+def test_unmet_conditions_read_as_words_not_python_lists() -> None:
+    prof = profile(
+        {
+            "name": "special",
+            "conditions": {"customer_tiers": ["gold", "vip"], "only_categories": ["apparel"]},
+        }
+    )
+    home = [
+        FactLine(line_id=str(i), sku=sku, qty=1, category="home") for i, sku in ((1, "A"), (2, "B"))
+    ]
+    order = facts(lines=home)
+
+    trace = explained(source_order(order, [cand("S1")], prof)).strategies[0]
+
+    assert trace.reasons == [
+        "customer tier 'standard' is not gold or vip",
+        "lines in home are outside apparel",
+    ]

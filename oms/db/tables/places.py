@@ -57,7 +57,7 @@ class Channel(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
-    market: str = Field(max_length=16, description="e.g. FR, BE, EU")
+    market: str = Field(max_length=16, description="ISO 3166-1 alpha-2 country, e.g. FR, BE")
     network_id: str = Field(max_length=64, foreign_key="networks.id")
     buffer_quantity: int | None = Field(default=None, ge=0, description="Units held back")
     buffer_percent: float | None = Field(default=None, ge=0, le=100)
@@ -68,5 +68,8 @@ class Channel(SQLModel, table=True):
     )
     locale: str | None = Field(
         default=None, max_length=8, description="Its customers' messages' language: fr | en"
+    )
+    currency: str | None = Field(
+        default=None, max_length=3, description="ISO 4217: its orders' currency; None: any"
     )
     created_at: datetime = timestamp(nullable=False)

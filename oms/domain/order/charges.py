@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.numbers import WholeNumber
 
 MAX_CHARGE = 1_000_000_000  # like a unit price: far below what 64-bit totals hold
 MAX_TAXES = 10
@@ -32,7 +33,7 @@ class Tax(BaseModel):
 
     code: TaxCode
     rate: float = Field(ge=0, le=100, description="percent, e.g. 20 for 20 %; as given")
-    amount: int = Field(
+    amount: WholeNumber = Field(
         ge=0, le=MAX_CHARGE, description="the part of the amount that is this tax, minor units"
     )
 
@@ -45,7 +46,9 @@ class Shipping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=0, le=MAX_CHARGE, description="minor units of the order currency")
+    amount: WholeNumber = Field(
+        ge=0, le=MAX_CHARGE, description="minor units of the order currency"
+    )
     taxes: Taxes = Field(default_factory=list, description="included in the amount")
 
 

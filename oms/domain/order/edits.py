@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.domain.delivery import Address, DeliveryMethod
 from oms.domain.fulfilment import FulfilmentStatus
 from oms.domain.fulfilment_profiles import Service
+from oms.domain.numbers import WholeNumber
 from oms.domain.order.status import CancelReason, OrderStatus
 from oms.domain.order.views import LineView
 from oms.domain.sourcing.models import Demand
@@ -74,7 +75,7 @@ class LineCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: str
-    quantity: int | None = Field(default=None, ge=1)
+    quantity: WholeNumber | None = Field(default=None, ge=1)
     reason: CancelReason = CancelReason.CUSTOMER_REQUEST
     # The taxonomy's code as given (``reason`` is the order's own vocabulary) and its
     # customer message key.

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.domain.delivery import Address, Delivery, Identifier
 from oms.domain.fulfilment_profiles import Service
+from oms.domain.numbers import WholeNumber
 from oms.domain.order.charges import ExchangeOf, Shipping, Taxes
 
 MAX_LINES = 200
@@ -58,8 +59,8 @@ class OrderLine(BaseModel):
 
     line_id: Identifier
     sku: Identifier
-    quantity: int
-    unit_price: int = Field(
+    quantity: WholeNumber
+    unit_price: WholeNumber = Field(
         ge=0, le=MAX_UNIT_PRICE, description="Unit price in minor units of the order currency"
     )
     services: list[Service] = Field(

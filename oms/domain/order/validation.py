@@ -45,6 +45,21 @@ def not_sold(
     return problems
 
 
+def currency_problems(order: OrderIn, channel_currency: str | None) -> list[FieldError]:
+    """An order in another currency than the one its channel sells in (its prices, its
+    payments, its refunds would all be in a currency the channel does not take); a channel
+    without a currency takes any."""
+    if channel_currency is None or order.currency == channel_currency:
+        return []
+    return [
+        FieldError(
+            field="currency",
+            code=ErrorCode.CURRENCY_MISMATCH,
+            reason=f"{order.channel} sells in {channel_currency}, not {order.currency}",
+        )
+    ]
+
+
 def validate_order(
     order: OrderIn,
     *,

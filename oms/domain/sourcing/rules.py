@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from oms.domain.geo import EARTH_RADIUS_KM, GeoPoint
 from oms.domain.sourcing.profiles import Conditions, CostRate, Criterion, Filters, SourcingProfile
+from oms.domain.words import listed
 
 if TYPE_CHECKING:
     from oms.domain.sourcing.models import Candidate, OrderFacts
@@ -71,7 +72,7 @@ def unmet_conditions(cond: Conditions, order: OrderFacts) -> list[str]:
 
     def one_of(what: str, value: str | None, allowed: tuple[str, ...] | None) -> None:
         if allowed is not None and value not in allowed:
-            out.append(f"{what} {value!r} is not one of {list(allowed)}")
+            out.append(f"{what} {value!r} is not {listed(allowed, last='or')}")
 
     one_of("channel", order.channel, cond.channels)
     one_of("customer tier", order.customer_tier, cond.customer_tiers)
@@ -87,11 +88,11 @@ def unmet_conditions(cond: Conditions, order: OrderFacts) -> list[str]:
     one_of("region", order.region, cond.regions)
     categories = [line.category for line in order.lines]
     if cond.categories is not None and not set(categories) & set(cond.categories):
-        out.append(f"no line is in {list(cond.categories)}")
+        out.append(f"no line is in {listed(cond.categories, last='or')}")
     if cond.only_categories is not None:
         others = sorted(set(categories) - set(cond.only_categories))
         if others:
-            out.append(f"lines in {others} are outside {list(cond.only_categories)}")
+            out.append(f"lines in {listed(others)} are outside {listed(cond.only_categories)}")
     lines = len(order.lines)
     if cond.min_lines is not None and lines < cond.min_lines:
         out.append(f"{lines} lines, fewer than {cond.min_lines}")
