@@ -27,6 +27,7 @@ from oms.db.tables import (
 from oms.domain.countries import country_problem
 from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.money import is_known_currency
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import Identifier
 from oms.domain.safety import SafetyQuantity
 
@@ -79,7 +80,7 @@ class ChannelIn(BaseModel):
         description='Held back once from the network\'s sum: `{"quantity": 10}` or '
         '`{"percent": 5}`; channel safety rules for a SKU or category take precedence',
     )
-    low_stock: int = Field(
+    low_stock: WholeNumber = Field(
         default=0,
         ge=0,
         le=2**31 - 1,
@@ -103,7 +104,7 @@ class ChannelUpdate(BaseModel):
     market: Market | None = None
     network_id: Identifier | None = None
     buffer: SafetyQuantity | None = Field(default=None, description="null removes the buffer")
-    low_stock: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    low_stock: WholeNumber | None = Field(default=None, ge=0, le=2**31 - 1)
     locale: Literal["fr", "en"] | None = Field(
         default=None,
         description="null removes the channel's language: its customers' messages are then in "

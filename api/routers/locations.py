@@ -25,6 +25,7 @@ from oms.db.tables import (
     SafetyRule,
 )
 from oms.domain.errors import ErrorCode
+from oms.domain.numbers import WholeNumber
 from oms.domain.order import CountryCode, Identifier
 
 router = APIRouter(prefix="/locations", tags=["locations"])
@@ -43,7 +44,7 @@ class LocationCreate(BaseModel):
     country: CountryCode
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    daily_capacity: int = Field(default=1000, ge=0, le=2**31 - 1)
+    daily_capacity: WholeNumber = Field(default=1000, ge=0, le=2**31 - 1)
     lead_time_hours: float = Field(
         default=0, ge=0, le=24 * 365, description="Order in to parcel out, for sourcing"
     )
@@ -63,7 +64,7 @@ class LocationUpdate(BaseModel):
     country: CountryCode | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    daily_capacity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    daily_capacity: WholeNumber | None = Field(default=None, ge=0, le=2**31 - 1)
     lead_time_hours: float | None = Field(default=None, ge=0, le=24 * 365)
     is_open: bool | None = None
     vendor_id: Identifier | None = None

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oms.domain.delivery import Identifier
 from oms.domain.errors import ErrorCode, FieldError
+from oms.domain.numbers import WholeNumber
 from oms.domain.order.model import MAX_QUANTITY, MAX_UNIT_PRICE
 from oms.domain.reason_codes import Code
 
@@ -46,7 +47,7 @@ class AppeasementRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(
+    amount: WholeNumber = Field(
         ge=1, le=MAX_AMOUNT, description="Minor units of the order's currency, given back"
     )
     reason_code: Code = Field(description="A code of GET /reason-codes?usage=appeasement")

@@ -156,7 +156,7 @@ class PickReport(BaseModel):
 class Parcel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    weight_grams: int = Field(gt=0, le=70_000)
+    weight_grams: WholeNumber = Field(gt=0, le=70_000)
     reference: str | None = Field(default=None, max_length=64)
 
 

@@ -169,6 +169,7 @@ async def test_a_reason_not_for_appeasements_or_a_line_the_order_lacks_is_refuse
     a_return_s = await _appease(api, order_id, _ask_for(100, reason_code="changed_mind"))
     no_line = await _appease(api, order_id, _ask_for(100, line_id="9"))
     negative = await _appease(api, order_id, _ask_for(0))
+    a_boolean = await _appease(api, order_id, {**_ask_for(1), "amount": True})
     no_order = await _appease(api, "NOPE", _ask_for(100))
 
     for refused in (unknown, a_return_s):
@@ -181,6 +182,8 @@ async def test_a_reason_not_for_appeasements_or_a_line_the_order_lacks_is_refuse
     assert "usage=appeasement" in error_of(a_return_s)["reason"]
     assert (no_line.status_code, error_of(no_line)["code"]) == (422, "unknown_line")
     assert (negative.status_code, error_of(negative)["field"]) == (422, "amount")
+    assert (a_boolean.status_code, error_of(a_boolean)["field"]) == (422, "amount")
+    assert error_of(a_boolean)["code"] == "invalid_type"
     assert (no_order.status_code, error_of(no_order)["code"]) == (404, "order_not_found")
     assert _refunds(api, order_id) == []
     missing = await api.http.get(
