@@ -14,7 +14,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -186,9 +186,17 @@ class RowError(BaseModel):
     are never read one for the other."""
 
     index: int = Field(ge=0, description="The row's position in the array sent, from 0")
+    # What ``index`` was called before: kept for the integrations that read it, to go once
+    # they read ``index``.
+    row: int = Field(default=-1, description="Deprecated: the same as `index`", deprecated=True)
     field: str
     code: ErrorCode
     reason: str
+
+    @model_validator(mode="after")
+    def _row_is_index(self) -> RowError:
+        self.row = self.index
+        return self
 
 
 def shape_errors(exc: RequestValidationError | ValidationError) -> list[FieldError]:

@@ -106,6 +106,8 @@ async def test_bad_rows_are_rejected_one_by_one_and_the_rest_applied(api: Api) -
         (2, "on_hand", "required"),
         (3, "sku", "unknown_sku"),
     ]
+    # ``row``, its name before, still says the same for the integrations that read it
+    assert [e["row"] for e in result["errors"]] == [0, 1, 2, 3]
     assert at(await sku(api, "SKU-MUG"), "ST-BASTILLE")["on_hand"] == 9
 
 

@@ -150,3 +150,5 @@ def test_an_order_in_another_currency_than_its_channels_is_refused_at_currency()
 
     assert (problem.field, problem.code) == ("currency", ErrorCode.CURRENCY_MISMATCH)
     assert problem.reason == "web-fr sells in EUR, not USD"
+    # A currency no one knows is told once, as unknown_currency, not as another one too.
+    assert currency_problems(order(currency="XXX"), "EUR") == []

@@ -48,8 +48,11 @@ def not_sold(
 def currency_problems(order: OrderIn, channel_currency: str | None) -> list[FieldError]:
     """An order in another currency than the one its channel sells in (its prices, its
     payments, its refunds would all be in a currency the channel does not take); a channel
-    without a currency takes any."""
+    without a currency takes any. A currency no one knows is told apart (``unknown_currency``),
+    not twice."""
     if channel_currency is None or order.currency == channel_currency:
+        return []
+    if not is_known_currency(order.currency):
         return []
     return [
         FieldError(
