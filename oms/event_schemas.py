@@ -3,6 +3,7 @@ event type with its version and one of these)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from oms.domain.returns import ReturnMethod
@@ -164,3 +165,11 @@ RECOVERY_REFUSED = obj(
         "reversed": BOOL,
     }
 )
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # a ``<...>`` part stands for an id the type carries
+    version: int
+    about: str
+    payload: Schema

@@ -9,12 +9,10 @@ a receiver could notice in a payload bumps that type's version.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from oms.domain.availability import StockEvent
 from oms.domain.shipments import EVENT_OF, ShipmentStatus
 from oms.event_schemas import (
-    APPEASEMENT,
     BOOKING,
     BOOL,
     CAPTURED,
@@ -28,24 +26,15 @@ from oms.event_schemas import (
     RECOVERY_REFUSED,
     REFUNDED,
     REFUNDED_OPTIONAL,
-    RETURN,
-    RETURN_REFUND,
     SHIPMENT,
     STOCK,
     STRING,
     TIME,
+    EventType,
     Schema,
     obj,
 )
-
-
-@dataclass(frozen=True)
-class EventType:
-    name: str  # a ``<...>`` part stands for an id the type carries
-    version: int
-    about: str
-    payload: Schema
-
+from oms.events_after_sale import AFTER_SALE_EVENTS
 
 _SHIPMENT_ABOUT = {
     ShipmentStatus.IN_TRANSIT: "the carrier has the parcel",
@@ -338,42 +327,7 @@ EVENTS: list[EventType] = [
             },
         ),
     ),  # fmt: skip
-    EventType(
-        "return.requested", 1, "a return was accepted (a carrier return has a label)", RETURN
-    ),  # fmt: skip
-    EventType(
-        "return.exchange_created",
-        1,
-        "the return asked for replacement lines: their order (`exchange_order_id`) was placed, "
-        "paid first by the returned goods",
-        RETURN,
-    ),
-    EventType("return.received", 1, "the parcel came back to the location", RETURN),
-    EventType(
-        "return.refunded",
-        1,
-        "what the policy refunds was refunded: once per refund (an instant refund and the rest "
-        "after quality control are two), `refund_amount` this one's amount",
-        RETURN_REFUND,
-    ),
-    EventType("return.refund_failed", 1, "the gateway refused the refund", RETURN_REFUND),
-    EventType("return.completed", 1, "graded, stock moved, refunded", RETURN),
-    EventType("return.expired", 1, "the parcel never came back in time", RETURN),
-    # Goodwill refunds without a return (oms.db.appeasements).
-    EventType(
-        "order.appeasement_granted",
-        1,
-        "customer service gave money back without a return and the gateway refunded it "
-        "(`refunded`; the refund's own `payment.refunded` per capture)",
-        APPEASEMENT,
-    ),
-    EventType(
-        "order.appeasement_failed",
-        1,
-        "the gateway refused an appeasement's refund (`code`; `refunded` what it paid before "
-        "refusing), or its run was cancelled (`cancelled`)",
-        APPEASEMENT,
-    ),
+    *AFTER_SALE_EVENTS,
     *[
         EventType(f"inventory.{k.value}", 1, _STOCK_ABOUT[k], STOCK)
         for k in (StockEvent.OUT_OF_STOCK, StockEvent.LOW_STOCK, StockEvent.BACK_IN_STOCK)
