@@ -71,9 +71,14 @@ def by_key(session: Session, key: str) -> CustomerMessage | None:
 
 
 def has_message(session: Session, order_id: str, kind: str) -> bool:
-    """Whether the order has a message of this kind, whatever became of it."""
+    """Whether the order has a message of this kind that told, or will tell, its customer
+    (sent, on its way, or recorded with no mail server): one that failed or was withdrawn
+    told them nothing."""
+    told = (MessageStatus.PENDING.value, MessageStatus.SENT.value, MessageStatus.SKIPPED.value)
     stmt = select(CustomerMessage.id).where(
-        CustomerMessage.order_id == order_id, CustomerMessage.kind == kind
+        CustomerMessage.order_id == order_id,
+        CustomerMessage.kind == kind,
+        col(CustomerMessage.status).in_(told),
     )
     return session.exec(stmt.limit(1)).first() is not None
 
