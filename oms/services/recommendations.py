@@ -27,6 +27,7 @@ from oms.domain.availability import ChannelAtp
 from oms.domain.availability_lookup import ChannelSetup, atp_where_held
 from oms.domain.geo import GeoPoint, distance_km
 from oms.domain.geo.postal import locate
+from oms.domain.geo.postal import region as postal_region
 from oms.domain.recommendations import Link, Recommendation, Relation, RelationKind, rank
 from oms.domain.sourcing import FactLine, OrderFacts, source_order
 from oms.domain.sourcing.candidates import candidates_from
@@ -81,7 +82,7 @@ def destination_of(
     placed, in the channel's market, at the centre of its postal area, else of the market's
     country (when it is a country we know), as an order's address is."""
     market = setup.channel.market.upper()
-    region = f"{market}-{postal_code.strip()[:2].upper()}" if postal_code else None
+    region = postal_region(market, postal_code) if postal_code else None
     if point is None and postal_code:
         located = locate(market, postal_code)
         point = located.point if located is not None else None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from oms.domain.geo import COUNTRY_CENTROIDS, GeoPoint, PointSource, distance_km
-from oms.domain.geo.postal import SCHEMES, locate
+from oms.domain.geo.postal import SCHEMES, locate, region
 from oms.domain.sourcing import Candidate, OrderFacts, source_order
 from tests.factories import order
 
@@ -147,3 +147,10 @@ def test_the_sourcing_explanation_says_where_the_destination_came_from() -> None
         ["ST-LYON"],
         {"lat": 46.6, "lon": 2.4, "source": "country", "area": "FR"},
     )
+
+
+def test_a_code_written_with_its_countrys_letters_is_in_the_same_region() -> None:
+    # A profile's regions condition and the postal area read the code alike.
+    assert [region("FR", c) for c in ("75004", "F-75004", "75 004")] == ["FR-75"] * 3
+    assert region("LU", "L-1234") == "LU-12"
+    assert region("CH", "CH-8001") == "CH-80"

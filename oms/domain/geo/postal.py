@@ -63,14 +63,25 @@ SCHEMES: dict[str, _Scheme] = {
 }
 
 
+def plain_code(postal_code: str) -> str:
+    """The code as the tables read it: upper case, no spaces, no country letters before it
+    (``F-75004`` and ``75 004`` are ``75004``)."""
+    return _LETTERS.sub("", "".join(postal_code.split()).upper())
+
+
+def region(country: str, postal_code: str) -> str:
+    """The region a sourcing profile's ``regions`` condition names: the country and the first
+    two characters of the plain code (``FR-75``; ``F-75004`` too)."""
+    return f"{country.upper()}-{plain_code(postal_code)[:2]}"
+
+
 def postal_area(country: str, postal_code: str) -> Located | None:
     """The centre of the postal area the code is in (``FR-75``), or None: a country without a
     table, a code malformed for its country, a prefix naming no area."""
     scheme = SCHEMES.get(country.upper())
     if scheme is None:
         return None
-    code = _LETTERS.sub("", "".join(postal_code.split()).upper())
-    found = scheme.form.fullmatch(code)
+    found = scheme.form.fullmatch(plain_code(postal_code))
     area = scheme.area(found["digits"]) if found else None
     if area is None:
         return None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from oms.domain.delivery import Address, DeliveryMethod
 from oms.domain.fulfilment_profiles import FulfilmentProfile, Service
 from oms.domain.geo import GeoPoint, PointSource
+from oms.domain.geo.postal import region as postal_region
 from oms.domain.order.model import OrderIn
 from oms.domain.sourcing.explain import SourcingExplanation
 from oms.domain.sourcing.profiles import DeliveryKind, UnplacedAction
@@ -142,8 +143,9 @@ class OrderFacts(BaseModel):
 
 def region_of(address: Address) -> str:
     """The region a profile's ``regions`` condition names: the country and the first two
-    characters of the postal code, e.g. ``FR-75`` (Paris), ``FR-69`` (Rhône), ``BE-10``."""
-    return f"{address.country}-{address.postal_code.strip()[:2].upper()}"
+    characters of the postal code, e.g. ``FR-75`` (Paris), ``FR-69`` (Rhône), ``BE-10``; a code
+    written ``F-75004`` is in ``FR-75`` too."""
+    return postal_region(address.country, address.postal_code)
 
 
 class Allocation(BaseModel):

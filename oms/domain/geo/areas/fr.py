@@ -113,8 +113,6 @@ AREAS: Areas = {
     "974": (-20.882, 55.451),  # Saint-Denis (La Réunion)
     "975": (46.780, -56.177),  # Saint-Pierre (Saint-Pierre-et-Miquelon)
     "976": (-12.781, 45.228),  # Mamoudzou (Mayotte)
-    "977": (17.897, -62.850),  # Gustavia (Saint-Barthélemy)
-    "978": (18.068, -63.083),  # Marigot (Saint-Martin)
     "986": (-13.282, -176.174),  # Mata-Utu (Wallis-et-Futuna)
     "987": (-17.535, -149.570),  # Papeete (Polynésie française)
     "988": (-22.276, 166.458),  # Nouméa (Nouvelle-Calédonie)
