@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from oms.db import tables as t
 from oms.db.profiles import InvalidProfile as InvalidProfile  # one error for both kinds
+from oms.db.profiles import out_of_force
 from oms.domain import fulfilment_profiles as fp
 from oms.domain.delivery import DeliveryMethod
 from oms.domain.errors import DomainError, ErrorCode
@@ -233,21 +234,7 @@ def retire(session: Session, profile_id: str) -> StoredVersion:
     """Take the profile out of force: its active version becomes inactive, and the
     fulfilments it applied to run the next most specific profile. Publishing a version puts
     it back."""
-    active = session.exec(
-        select(t.FulfilmentProfile)
-        .where(
-            t.FulfilmentProfile.id == profile_id,
-            t.FulfilmentProfile.status == ProfileStatus.ACTIVE.value,
-        )
-        .with_for_update()
-    ).first()
-    if active is None:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, f"profile {profile_id} has no active version", "profile_id"
-        )
-    active.status = ProfileStatus.INACTIVE.value
-    session.add(active)
-    session.flush()
+    active: t.FulfilmentProfile = out_of_force(session, t.FulfilmentProfile, profile_id)
     log.info("fulfilment_profile_retired", profile_id=active.id, version=active.version)
     return stored(active)
 

@@ -175,12 +175,16 @@ def retire(session: Session, profile_id: str) -> t.SourcingProfile:
     """Take the profile out of force: its active version becomes inactive, and its channel's
     orders are sourced with the active default, else the built-in one. Publishing a version
     puts it back."""
+    retired: t.SourcingProfile = out_of_force(session, t.SourcingProfile, profile_id)
+    return retired
+
+
+def out_of_force(session: Session, table: Any, profile_id: str) -> Any:
+    """The profile's active version (a row of ``table``: sourcing or fulfilment profiles) made
+    inactive; 409 ``invalid_state`` when none is active."""
     active = session.exec(
-        select(t.SourcingProfile)
-        .where(
-            t.SourcingProfile.id == profile_id,
-            t.SourcingProfile.status == ProfileStatus.ACTIVE.value,
-        )
+        select(table)
+        .where(table.id == profile_id, table.status == ProfileStatus.ACTIVE.value)
         .with_for_update()
     ).first()
     if active is None:
