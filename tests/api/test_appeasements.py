@@ -5,13 +5,16 @@ recorded in the ledger, told in the timeline, an event and an email."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlmodel import select
 
-from oms.db.tables import OutboxEvent, PaymentLedgerEntry
+from api.idempotency import Idempotency
+from oms.db.tables import ApiKey, OutboxEvent, PaymentLedgerEntry
+from oms.domain.appeasements import AppeasementRequest
+from oms.services.appeasements import grant, locked_order
 from oms.services.customer_messages import write_messages
 from oms.services.payment_reconcile import reconcile
 from tests.api.conftest import Api, Json, error_of, full_pick, order_body
@@ -225,6 +228,36 @@ async def test_a_retried_request_grants_once_and_a_reused_key_is_refused(api: Ap
     listed = await api.http.get(f"/orders/{order_id}/appeasements", headers=api.auth("analyst"))
     assert len(listed.json()["items"]) == 1
     assert [r.amount for r in _refunds(api, order_id)] == [500]
+
+
+async def test_a_retry_starts_the_refund_the_first_request_was_cut_short_before_starting(
+    api: Api,
+) -> None:
+    order_id = await _captured(api)
+    ask = _ask_for(400)
+    # The first request granted it, then its process died before starting its run.
+    with api.db.session() as s:
+        analyst = s.exec(select(ApiKey).where(ApiKey.name == "test-analyst")).one()
+        idem = Idempotency(
+            key="cs-cut",
+            scope=analyst.id,
+            method="POST",
+            route="/orders/{order_id}/appeasements",
+            params={"order_id": order_id},
+            kept=timedelta(days=1),
+        )
+        request = AppeasementRequest.model_validate(ask)
+        token = idem.take(s, request, now=datetime.now(UTC))
+        order = locked_order(s, order_id, lambda _: True)
+        row, _ = grant(s, order, request, requested_by="analyst:test-analyst", token=token)
+        cut_short = row.id
+
+    again = await _appease(api, order_id, ask, key="cs-cut")
+
+    assert (again.status_code, again.json()["id"]) == (200, cut_short), again.text
+    done = await _until_over(api, order_id, cut_short)
+    assert (done["status"], done["refunded"]) == ("refunded", 400)
+    assert [r.amount for r in _refunds(api, order_id)] == [400]
 
 
 async def test_two_appeasements_at_once_never_give_back_more_than_was_captured(
