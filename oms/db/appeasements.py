@@ -9,7 +9,12 @@ from sqlmodel import Session, col, select
 
 from oms.db import outbox, refund_claims
 from oms.db.tables import AppeasementRow, PaymentLedgerEntry, utcnow
-from oms.domain.appeasements import APPEASEMENT_FAILED, APPEASEMENT_GRANTED, AppeasementStatus
+from oms.domain.appeasements import (
+    APPEASEMENT_FAILED,
+    APPEASEMENT_GRANTED,
+    UNANSWERED,
+    AppeasementStatus,
+)
 from oms.domain.refunds import RefundPart
 from oms.gateway_keys import appeasement_refund_for, appeasement_refund_prefix, refund_key
 from oms.keys import appeasement_event_id, appeasement_id, appeasement_seq
@@ -128,17 +133,18 @@ def payload(row: AppeasementRow) -> dict[str, Any]:
 def record(
     session: Session, appeasement_id: str, status: AppeasementStatus, code: str | None
 ) -> AppeasementRow | None:
-    """Bring the row to its end as its run saw it, with what the ledger says was refunded (a
-    failed one's unpaid claims let go), and write its event once; None when there is no row.
-    The ledger's word stands: what the gateway refunded in full is refunded, whatever cut the
-    run short, and so is a run the API gave up on that refunded after all."""
+    """Bring the row to its end as its run saw it, with what the ledger says was refunded (a refused
+    one's unpaid claims let go; not one whose refund the gateway never answered: its run was
+    cancelled or failed, the parts may have been paid), and write its event once; None when there is
+    no row. The ledger's word stands: what the gateway refunded in full is refunded, whatever cut
+    the run short, and so is a run the API gave up on that refunded after all."""
     row = session.get(AppeasementRow, appeasement_id)
     if row is None:
         return None
     row.refunded = refunded(session, row)
     if row.refunded >= row.amount:
         status, code = AppeasementStatus.REFUNDED, None
-    if status is AppeasementStatus.FAILED:
+    if status is AppeasementStatus.FAILED and code not in UNANSWERED:
         release_unpaid(session, row)
     row.status, row.code = status.value, code
     row.updated_at = utcnow()

@@ -25,6 +25,11 @@ from oms.domain.reason_codes import Code
 MAX_AMOUNT = MAX_UNIT_PRICE * MAX_QUANTITY
 # An appeasement whose run could not be started: failed with this code, nothing refunded.
 NOT_STARTED = "not_started"
+# Its run was cancelled, or failed, before the gateway answered its refund: what the gateway
+# did with the parts it was asked for is not known, so their claims stay held.
+CANCELLED = "cancelled"
+RUN_FAILED = "failed"
+UNANSWERED = frozenset({CANCELLED, RUN_FAILED})
 # Its events, as its run ends.
 APPEASEMENT_GRANTED = "order.appeasement_granted"
 APPEASEMENT_FAILED = "order.appeasement_failed"
