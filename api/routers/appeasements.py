@@ -52,7 +52,10 @@ class AppeasementPublic(BaseModel):
     note: str
     line_id: str | None
     status: AppeasementStatus = Field(
-        description="pending: its refund is under way; refunded; failed: see `code`"
+        description=(
+            "pending: granted, its refund about to be asked; refunding: its refund is asked of "
+            "the gateway; refunded; failed: see `code`"
+        )
     )
     code: str | None = Field(
         description="Why it failed: the gateway's code, or `not_started` (nothing refunded)"
@@ -93,7 +96,7 @@ def _granted(
 ) -> tuple[AppeasementRow, AppeasementInput | None, bool]:
     """The appeasement stored with its claims on the order's captures, what its run starts
     with, and whether an Idempotency-Key used before for this request made it (then its run is
-    started again while it is pending: the request that made it may have died before starting
+    started again while it is not at its end: the request that made it may have died before starting
     it, or failed to; "already started" counts as started). One transaction, the order's row
     held: two appeasements (or a return's refund) at once cannot both take what is left, and
     a refusal leaves the key free."""
@@ -159,10 +162,13 @@ async def grant_appeasement(
     try:
         await start_appeasement(client, settings.task_queue, inp)
     except (RPCError, RuntimeError) as err:
-        await run_in_threadpool(withdraw, db, row.id)
-        raise ApiError(
-            ErrorCode.UNAVAILABLE, "could not start the appeasement's refund; ask again"
-        ) from err
+        taken = await run_in_threadpool(withdraw, db, row.id)
+        if taken is None:
+            raise ApiError(
+                ErrorCode.UNAVAILABLE, "could not start the appeasement's refund; ask again"
+            ) from err
+        # The server had started its run after all, and the run took it: under way.
+        row = taken
     log.info(
         "appeasement_granted",
         order_id=order_id,

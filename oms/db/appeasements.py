@@ -64,14 +64,20 @@ def claim(session: Session, row: AppeasementRow) -> list[RefundPart]:
 
 
 def pending_parts(session: Session, appeasement_id: str) -> list[RefundPart] | None:
-    """The parts its refund claimed, while it is pending (the order's row locked, so the API
-    cannot withdraw it meanwhile); None when it is not, or not stored."""
+    """The parts its refund claimed, while it is not at its end, the row marked ``refunding``
+    (taken by its run: the API can no longer withdraw it), the order's row locked so the API
+    cannot withdraw it meanwhile; None when it is at its end (withdrawn), or not stored."""
     row = session.get(AppeasementRow, appeasement_id)
     if row is None:
         return None
     refund_claims.lock_order(session, row.order_id)
     session.refresh(row)
-    return None if AppeasementStatus(row.status).is_final else claim(session, row)
+    if AppeasementStatus(row.status).is_final:
+        return None
+    if row.status != AppeasementStatus.REFUNDING.value:
+        row.status, row.updated_at = AppeasementStatus.REFUNDING.value, utcnow()
+        session.add(row)
+    return claim(session, row)
 
 
 def store(session: Session, row: AppeasementRow) -> list[RefundPart]:
@@ -100,13 +106,14 @@ def release_unpaid(session: Session, row: AppeasementRow) -> None:
 def withdraw(session: Session, appeasement_id: str, code: str) -> bool:
     """An appeasement whose run could not be started: failed with ``code``, its captures'
     parts free again, its Idempotency-Key token let go (the key asks anew). Nothing was
-    refunded, so no event. Whether it was still pending."""
+    refunded, so no event. Whether it was still pending: one its run has taken (the server
+    started it after all), ``refunding`` or at its end, is left to its run."""
     row = session.get(AppeasementRow, appeasement_id)
     if row is None:
         return False
     refund_claims.lock_order(session, row.order_id)
     session.refresh(row)
-    if AppeasementStatus(row.status).is_final:
+    if row.status != AppeasementStatus.PENDING.value:
         return False
     release_unpaid(session, row)
     row.status, row.code, row.idempotency_token = AppeasementStatus.FAILED.value, code, None

@@ -5,8 +5,8 @@ An appeasement names an amount in the order's currency, a reason code of usage
 ``appeasement`` and a note for whoever reads the order later; a line when it is about one. It
 takes at most what the order may still refund: what its captures took less what refunds gave
 back or claimed of them (returns and earlier appeasements, ``oms.domain.refunds``). It is
-``pending`` until the gateway has answered its refund, then ``refunded`` or ``failed`` (with
-the gateway's code). Pure: no I/O.
+``pending`` until its run takes it, ``refunding`` while the gateway refunds it (it can no
+longer be withdrawn), then ``refunded`` or ``failed`` (with the gateway's code). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ APPEASEMENT_FAILED = "order.appeasement_failed"
 class AppeasementStatus(StrEnum):
     """Stored in ``appeasements.status``; lower case, as the refunds' states."""
 
-    PENDING = "pending"  # its refund is asked for
+    PENDING = "pending"  # granted, its run has not taken it yet
+    REFUNDING = "refunding"  # its run has taken it: its refund is asked of the gateway
     REFUNDED = "refunded"
     FAILED = "failed"  # the gateway refused (its ``code``), or its run never started
 
     @property
     def is_final(self) -> bool:
-        return self is not AppeasementStatus.PENDING
+        return self in (AppeasementStatus.REFUNDED, AppeasementStatus.FAILED)
 
 
 class AppeasementRequest(BaseModel):

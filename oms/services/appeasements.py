@@ -115,12 +115,15 @@ def run_input(row: AppeasementRow) -> AppeasementInput:
     )
 
 
-def withdraw(db: Database, appeasement_id: str) -> None:
+def withdraw(db: Database, appeasement_id: str) -> AppeasementRow | None:
     """An appeasement whose run could not be started: failed (``not_started``), nothing
-    refunded, its captures' room free again. A run of it that did start after all finds it
-    failed and ends before its refund."""
+    refunded, its captures' room free again; None. A run of it that did start after all
+    finds it failed and ends before its refund. One that run has already taken (the start
+    RPC failed, yet the server had started it) is not withdrawn: answered as it stands."""
     with db.session() as s:
-        repo.withdraw(s, appeasement_id, NOT_STARTED)
+        if repo.withdraw(s, appeasement_id, NOT_STARTED):
+            return None
+        return repo.get(s, appeasement_id)
 
 
 async def start_appeasement(

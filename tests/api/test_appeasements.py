@@ -51,7 +51,7 @@ async def _until_over(api: Api, order_id: str, appeasement_id: str) -> Json:
     url = f"/orders/{order_id}/appeasements/{appeasement_id}"
     for _ in range(400):
         got = await api.http.get(url, headers=api.auth("analyst"))
-        if got.status_code == 200 and got.json()["status"] != "pending":
+        if got.status_code == 200 and got.json()["status"] not in ("pending", "refunding"):
             body: Json = got.json()
             return body
         await asyncio.sleep(0.05)

@@ -144,6 +144,32 @@ async def test_a_run_cancelled_while_the_gateway_pays_waits_and_records_it_refun
             assert refund_claims.left_to_refund(s, "AP5") == TOTAL - 1000
 
 
+async def test_an_appeasement_its_run_has_taken_is_not_withdrawn_and_pays_once(
+    dev_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    gateway = RefundsWhenLetGo()
+    async with running(dev_env.client, db, payments=gateway) as h:
+        await delivered(h, "AP6")
+        # The API's start timed out, yet the server started the run, which took its parts.
+        inp, handle = await granted(h, "AP6", 1000)
+        await eventually(gateway.asked.is_set)
+
+        still = withdraw(db, inp.appeasement_id)
+
+        assert still is not None
+        assert still.status == "refunding"
+        row = _row(db, inp.appeasement_id)
+        assert (row.status, row.code) == ("refunding", None)
+        with db.reading() as s:  # its claim stays: the gateway is refunding it
+            assert refund_claims.left_to_refund(s, "AP6") == TOTAL - 1000
+        gateway.go.set()
+        view = await handle.result()
+        assert (view.status, view.refunded) == (AppeasementStatus.REFUNDED, 1000)
+        assert _row(db, inp.appeasement_id).status == "refunded"
+        assert _events(db, "AP6") == ["order.appeasement_granted"]
+
+
 async def _until_cancel_asked(handle: WorkflowHandle[Any, Any]) -> None:
     for _ in range(200):
         history = await handle.fetch_history()
