@@ -12,7 +12,8 @@ the appeasement as the ledger then stands: ``refunded`` if it was paid in full, 
 late notice or reconciliation tells). A run whose appeasement the API withdrew (it could not start
 it, then the server had after all) ends, failed, before any refund.
 
-No signals or updates. Query: ``status`` (its ``AppeasementView``).
+No signals or updates. Query: ``status`` (its ``AppeasementView``). Its current details say what
+it does: refunding since when, waiting on the gateway; then how it ended.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class AppeasementWorkflow:
 
     @workflow.run
     async def run(self, inp: AppeasementInput) -> AppeasementView:
+        since = workflow.now().strftime("%Y-%m-%d %H:%M UTC")
+        workflow.set_current_details(
+            f"**refunding** {self._money()} · waiting on the payment gateway since {since}"
+        )
         try:
             outcome: AppeasementOutcome = await workflow.execute_activity(
                 calls.refund_appeasement,
@@ -100,6 +105,12 @@ class AppeasementWorkflow:
         self.view.status = AppeasementStatus.REFUNDED if full else status
         self.view.code = None if full else code
         self.view.refunded = refunded
+        shown = f"**{self.view.status.value}** {refunded} of {self._money()} refunded"
+        code = self.view.code
+        workflow.set_current_details(shown + (f" ({code})" if code else ""))
+
+    def _money(self) -> str:
+        return f"{self.inp.amount} {self.inp.currency}"
 
     @workflow.query
     def status(self) -> AppeasementView:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -154,6 +155,10 @@ async def test_an_appeasement_its_run_has_taken_is_not_withdrawn_and_pays_once(
         # The API's start timed out, yet the server started the run, which took its parts.
         inp, handle = await granted(h, "AP6", 1000)
         await eventually(gateway.asked.is_set)
+        # What ops see while it waits on the gateway.
+        assert "**refunding** 1000 EUR · waiting on the payment gateway since" in (
+            await _details(handle)
+        )
 
         still = withdraw(db, inp.appeasement_id)
 
@@ -168,6 +173,12 @@ async def test_an_appeasement_its_run_has_taken_is_not_withdrawn_and_pays_once(
         assert (view.status, view.refunded) == (AppeasementStatus.REFUNDED, 1000)
         assert _row(db, inp.appeasement_id).status == "refunded"
         assert _events(db, "AP6") == ["order.appeasement_granted"]
+        assert await _details(handle) == "**refunded** 1000 of 1000 EUR refunded"
+
+
+async def _details(handle: WorkflowHandle[Any, Any]) -> str:
+    meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    return str(meta.current_details)
 
 
 async def _until_cancel_asked(handle: WorkflowHandle[Any, Any]) -> None:
