@@ -16,7 +16,12 @@ from oms.domain.appeasements import (
     AppeasementStatus,
 )
 from oms.domain.refunds import RefundPart
-from oms.gateway_keys import appeasement_refund_for, appeasement_refund_prefix, refund_key
+from oms.gateway_keys import (
+    appeasement_refund_for,
+    appeasement_refund_prefix,
+    refund_appeasement,
+    refund_key,
+)
 from oms.keys import appeasement_event_id, appeasement_id, appeasement_seq
 
 
@@ -120,6 +125,23 @@ def withdraw(session: Session, appeasement_id: str, code: str) -> bool:
     row.updated_at = row.completed_at = utcnow()
     session.add(row)
     return True
+
+
+def refund_reversed(session: Session, refund_key: str, code: str) -> None:
+    """The gateway says a refund it had answered as done failed (a late notice, the ledger
+    already says refused): the appeasement it was for, if it is at its end, refunded what the
+    ledger now says, ``failed`` with the gateway's ``code`` when that is short of its amount
+    (``payment.refund_failed`` tells finance). One still refunding reads the ledger at its
+    end."""
+    appeasement = refund_appeasement(refund_key)
+    row = session.get(AppeasementRow, appeasement) if appeasement is not None else None
+    if row is None or not AppeasementStatus(row.status).is_final:
+        return
+    row.refunded = refunded(session, row)
+    if row.refunded < row.amount:
+        row.status, row.code = AppeasementStatus.FAILED.value, code
+    row.updated_at = utcnow()
+    session.add(row)
 
 
 def payload(row: AppeasementRow) -> dict[str, Any]:

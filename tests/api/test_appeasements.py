@@ -14,10 +14,12 @@ from sqlmodel import select
 from api.idempotency import Idempotency
 from oms.db.tables import ApiKey, OutboxEvent, PaymentLedgerEntry
 from oms.domain.appeasements import AppeasementRequest
+from oms.events import named
 from oms.services.appeasements import grant, locked_order
 from oms.services.customer_messages import write_messages
 from oms.services.payment_reconcile import reconcile
 from tests.api.conftest import Api, Json, error_of, full_pick, order_body
+from tests.api.test_payment_notices import _notice, _register, _send
 from tests.api.test_returns import PARCELS, _ask, _delivered, _return
 
 TOTAL = 2 * 1999 + 899  # two tees and a mug
@@ -346,3 +348,34 @@ async def test_a_refund_the_gateway_refuses_leaves_the_appeasement_failed_with_i
     again = await _appease(api, order_id, _ask_for(TOTAL))
     assert again.status_code == 201, again.text
     assert (await _until_over(api, order_id, again.json()["id"]))["status"] == "failed"
+
+
+async def test_a_refund_the_gateway_reverses_later_leaves_the_appeasement_failed(
+    api: Api,
+) -> None:
+    secret = await _register(api)
+    order_id = await _captured(api)
+    granted = await _appease(api, order_id, _ask_for(900))
+    assert (await _until_over(api, order_id, granted.json()["id"]))["status"] == "refunded"
+    (refund,) = _refunds(api, order_id)
+
+    notice = _notice(
+        "refund.failed", reference=refund.gateway_reference, amount=refund.amount, code="closed"
+    )
+    answer = await _send(api, secret, notice, "ntc-appeasement-refund-failed")
+
+    assert answer.json()["outcome"] == "reversed"
+    got = await api.http.get(
+        f"/orders/{order_id}/appeasements/{granted.json()['id']}", headers=api.auth("analyst")
+    )
+    assert (got.json()["status"], got.json()["refunded"], got.json()["code"]) == (
+        "failed",
+        0,
+        "closed",
+    )
+    # Finance is told which appeasement's refund failed, as the event's schema says.
+    (failed,) = _events(api, order_id, "payment.refund_failed")
+    assert failed.payload["appeasement_id"] == granted.json()["id"]
+    registered = named("payment.refund_failed")
+    assert registered is not None
+    assert "appeasement_id" in registered.payload["properties"]
