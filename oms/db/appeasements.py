@@ -3,6 +3,7 @@ captures (``oms.db.refund_claims``, with the returns' refunds), and the events t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -42,6 +43,15 @@ def by_token(session: Session, token: str) -> AppeasementRow | None:
     """The appeasement a request under an Idempotency-Key made (its token)."""
     stmt = select(AppeasementRow).where(AppeasementRow.idempotency_token == token)
     return session.exec(stmt).first()
+
+
+def pending_before(session: Session, before: datetime) -> list[AppeasementRow]:
+    """The appeasements granted before ``before`` that no run has taken yet (``pending``)."""
+    stmt = select(AppeasementRow).where(
+        AppeasementRow.status == AppeasementStatus.PENDING.value,
+        col(AppeasementRow.created_at) < before,
+    )
+    return list(session.exec(stmt.order_by(col(AppeasementRow.created_at))))
 
 
 def next_id(session: Session, order_id: str) -> str:

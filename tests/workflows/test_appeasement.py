@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +16,13 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from oms.config import Settings
 from oms.db import refund_claims
 from oms.db.engine import Database
 from oms.db.tables import AppeasementRow, OutboxEvent, PaymentLedgerEntry
 from oms.domain.appeasements import AppeasementStatus
-from oms.services.appeasements import withdraw
+from oms.keys import appeasement_workflow_id
+from oms.services.appeasements import start_stranded, withdraw
 from oms.temporal import ORDER_ID
 from tests.appeasements import granted, started, stored
 from tests.factories import seed
@@ -27,6 +30,7 @@ from tests.returns import delivered
 from tests.workflows.gateways import RefundsLater, RefundsWhenLetGo
 from tests.workflows.harness import eventually, running
 from tests.workflows.test_run_legibility import PERSONAL, everything_shown, summaries_of
+from workflows.appeasement import AppeasementWorkflow
 
 STOCK = {("SKU-TEE", "ST-OPERA"): 10, ("SKU-MUG", "ST-OPERA"): 10}
 TOTAL = 2 * 1999 + 899
@@ -179,6 +183,29 @@ async def test_an_appeasement_its_run_has_taken_is_not_withdrawn_and_pays_once(
 async def _details(handle: WorkflowHandle[Any, Any]) -> str:
     meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     return str(meta.current_details)
+
+
+async def test_an_appeasement_whose_run_never_started_is_started_by_the_sweep(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, STOCK)
+    async with running(time_env.client, db) as h:
+        await delivered(h, "AP7")
+        inp = stored(h, "AP7", 1000)  # granted, then the API died before starting its run
+        settings = Settings(task_queue=h.task_queue)
+        later = datetime.now(UTC) + timedelta(minutes=5)
+
+        early = await start_stranded(db, h.client, settings)
+        started = await start_stranded(db, h.client, settings, now=later)
+        handle = h.client.get_workflow_handle_for(
+            AppeasementWorkflow.run, appeasement_workflow_id(inp.appeasement_id)
+        )
+        view = await handle.result()
+        again = await start_stranded(db, h.client, settings, now=later)
+
+        assert (early, started, again) == ([], [inp.appeasement_id], [])
+        assert (view.status, view.refunded) == (AppeasementStatus.REFUNDED, 1000)
+        assert [r.amount for r in _refunds(db, "AP7")] == [1000]
 
 
 async def _until_cancel_asked(handle: WorkflowHandle[Any, Any]) -> None:
