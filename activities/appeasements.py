@@ -8,6 +8,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.payments import PaymentActivities
 from oms.contracts.appeasements import (
+    NOTHING_LEFT,
     WITHDRAWN_ERROR,
     AppeasementOutcome,
     RecordAppeasement,
@@ -32,10 +33,13 @@ class AppeasementActivities:
         """Refund the appeasement over the order's captures, a refund per capture its claim
         took when it was granted, each once (its key names the appeasement and the capture).
         A refusal is answered, not raised: the appeasement records it, with the gateway's
-        code. One no longer pending (the API gave up starting its run) is refunded no more:
+        code; so is a refund short of the amount (``nothing_left_to_refund``: the captures had no
+        more). One no longer pending (the API gave up starting its run) is refunded no more:
         the run ends, failed, rather than retrying for ever."""
         with self.db.session() as s:
             parts = repo.pending_parts(s, req.appeasement_id)
+            row = repo.get(s, req.appeasement_id)
+            asked = row.amount if row is not None else 0
         if parts is None:
             raise ApplicationError(
                 f"appeasement {req.appeasement_id} is not pending",
@@ -60,6 +64,10 @@ class AppeasementActivities:
                 code = str(refused.details[0]) if refused.details else refused.type
                 return AppeasementOutcome(refunded=refunded, code=code or "refused")
             refunded += done.amount
+        if refunded < asked:
+            # Its claim covered less than it asked (the captures had no more): never refunded
+            # for less, as a return's refund.
+            return AppeasementOutcome(refunded=refunded, code=NOTHING_LEFT)
         log.info("appeasement_refunded", order_id=order_id, appeasement_id=req.appeasement_id)
         return AppeasementOutcome(refunded=refunded)
 

@@ -110,6 +110,7 @@ async def _serve(
     from api.app import create_app
     from oms.connectors.carrier_tracking import tracking_sender
     from oms.payload_keys import PayloadKeyError
+    from oms.services.appeasements import sweep_appeasements
     from oms.services.idempotency_keys import sweep_idempotency_keys
     from oms.services.order_runs import sweep_stranded
     from oms.services.payment_recoveries import sweep_recoveries
@@ -170,6 +171,8 @@ async def _serve(
         # Reversed captures decided while Temporal was unreachable are carried out once it
         # answers again.
         tasks.append(asyncio.create_task(sweep_recoveries(deps.db, client, settings)))
+        # Appeasements granted whose run never started (the API died first) are started.
+        tasks.append(asyncio.create_task(sweep_appeasements(deps.db, client, settings)))
         # Tasks no run watches (a delivery exception's, a reversed capture's) escalate once
         # overdue.
         tasks.append(asyncio.create_task(sweep_escalations(deps.db, settings)))

@@ -195,8 +195,9 @@ EVENTS: list[EventType] = [
     EventType(
         "payment.refund_failed",
         1,
-        "the gateway says a refund it had answered as done failed",
-        obj({**REFUNDED, "code": STRING}),
+        "the gateway says a refund it had answered as done failed (an appeasement's: "
+        "`appeasement_id`, the appeasement then `failed` with `code`)",
+        obj({**REFUNDED, "code": STRING}, REFUNDED_OPTIONAL),
     ),
     EventType(
         "payment.chargeback",

@@ -255,7 +255,8 @@ export const en = {
   "appeasements.grant": "Give money back without a return",
   "appeasements.give": "Give back",
   "appeasements.granted": "{amount} is being refunded to the customer.",
-  "appeasementstatus.pending": "being refunded",
+  "appeasementstatus.pending": "about to be refunded",
+  "appeasementstatus.refunding": "being refunded",
   "appeasementstatus.refunded": "refunded",
   "appeasementstatus.failed": "failed",
 };

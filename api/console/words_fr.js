@@ -255,7 +255,8 @@ export const fr = {
   "appeasements.grant": "Rembourser sans retour",
   "appeasements.give": "Rembourser",
   "appeasements.granted": "{amount} est en cours de remboursement au client.",
-  "appeasementstatus.pending": "remboursement en cours",
+  "appeasementstatus.pending": "remboursement à venir",
+  "appeasementstatus.refunding": "remboursement en cours",
   "appeasementstatus.refunded": "remboursé",
   "appeasementstatus.failed": "échoué",
 };

@@ -29,6 +29,7 @@ from oms.services.appeasements import (
     AppeasementRefused,
     grant,
     locked_order,
+    run_input,
     start_appeasement,
     withdraw,
 )
@@ -51,7 +52,10 @@ class AppeasementPublic(BaseModel):
     note: str
     line_id: str | None
     status: AppeasementStatus = Field(
-        description="pending: its refund is under way; refunded; failed: see `code`"
+        description=(
+            "pending: granted, its refund about to be asked; refunding: its refund is asked of "
+            "the gateway; refunded; failed: see `code`"
+        )
     )
     code: str | None = Field(
         description="Why it failed: the gateway's code, or `not_started` (nothing refunded)"
@@ -89,18 +93,22 @@ def _granted(
     order_id: str,
     body: AppeasementRequest,
     idem: Idempotency | None,
-) -> tuple[AppeasementRow, AppeasementInput | None]:
-    """The appeasement stored with its claims on the order's captures, and what its run starts
-    with; with an Idempotency-Key used before for this request, the appeasement it made (and
-    no run to start). One transaction, the order's row held: two appeasements (or a return's
-    refund) at once cannot both take what is left, and a refusal leaves the key free."""
+) -> tuple[AppeasementRow, AppeasementInput | None, bool]:
+    """The appeasement stored with its claims on the order's captures, what its run starts
+    with, and whether an Idempotency-Key used before for this request made it (then its run is
+    started again while it is not at its end: the request that made it may have died before starting
+    it, or failed to; "already started" counts as started). One transaction, the order's row
+    held: two appeasements (or a return's refund) at once cannot both take what is left, and
+    a refusal leaves the key free."""
     with db.session() as s:
         order = locked_order(s, order_id, principal.sees_channel)
         token = idem.take(s, body, now=datetime.now(UTC)) if idem is not None else None
         made = repo.by_token(s, token) if token is not None else None
         if made is not None:
-            return made, None
-        return grant(s, order, body, requested_by=principal.actor, token=token)
+            pending = not AppeasementStatus(made.status).is_final
+            return made, run_input(made) if pending else None, True
+        row, inp = grant(s, order, body, requested_by=principal.actor, token=token)
+        return row, inp, False
 
 
 @router.post(
@@ -138,24 +146,29 @@ async def grant_appeasement(
     refund goes through the payment gateway in the background, then the appeasement is
     `refunded` or `failed` with the gateway's `code`, an event says which and the customer is
     told by email. With an `Idempotency-Key`, the same request again answers the appeasement
-    it granted (`200`) instead of granting another."""
+    it granted (`200`) instead of granting another, its refund started again if it is still
+    `pending` (the first request may have been cut short before starting it)."""
     try:
-        row, inp = await run_in_threadpool(_granted, db, principal, order_id, body, idem)
+        row, inp, replay = await run_in_threadpool(_granted, db, principal, order_id, body, idem)
     except DomainError as exc:
         raise ApiError.refused(exc) from exc
     except AppeasementRefused as exc:
         raise ApiError.invalid(exc.errors) from exc
     response.headers["Location"] = f"/orders/{order_id}/appeasements/{row.id}"
-    if inp is None:
+    if replay:
         response.status_code = 200
+    if inp is None:
         return _public(row)
     try:
         await start_appeasement(client, settings.task_queue, inp)
     except (RPCError, RuntimeError) as err:
-        await run_in_threadpool(withdraw, db, row.id)
-        raise ApiError(
-            ErrorCode.UNAVAILABLE, "could not start the appeasement's refund; ask again"
-        ) from err
+        taken = await run_in_threadpool(withdraw, db, row.id)
+        if taken is None:
+            raise ApiError(
+                ErrorCode.UNAVAILABLE, "could not start the appeasement's refund; ask again"
+            ) from err
+        # The server had started its run after all, and the run took it: under way.
+        row = taken
     log.info(
         "appeasement_granted",
         order_id=order_id,

@@ -9,6 +9,8 @@ from oms.domain.appeasements import AppeasementStatus
 # The error a run fails with when its appeasement was withdrawn before its refund (the API
 # gave up starting it): nothing to record.
 WITHDRAWN_ERROR = "AppeasementWithdrawn"
+# Its refund's code when the gateway refunded less than it asked (its claim covered no more).
+NOTHING_LEFT = "nothing_left_to_refund"
 
 
 class AppeasementInput(BaseModel):

@@ -5,8 +5,8 @@ An appeasement names an amount in the order's currency, a reason code of usage
 ``appeasement`` and a note for whoever reads the order later; a line when it is about one. It
 takes at most what the order may still refund: what its captures took less what refunds gave
 back or claimed of them (returns and earlier appeasements, ``oms.domain.refunds``). It is
-``pending`` until the gateway has answered its refund, then ``refunded`` or ``failed`` (with
-the gateway's code). Pure: no I/O.
+``pending`` until its run takes it, ``refunding`` while the gateway refunds it (it can no
+longer be withdrawn), then ``refunded`` or ``failed`` (with the gateway's code). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ from oms.domain.reason_codes import Code
 MAX_AMOUNT = MAX_UNIT_PRICE * MAX_QUANTITY
 # An appeasement whose run could not be started: failed with this code, nothing refunded.
 NOT_STARTED = "not_started"
+# Its run was cancelled, or failed, before the gateway answered its refund: what the gateway
+# did with the parts it was asked for is not known, so their claims stay held.
+CANCELLED = "cancelled"
+RUN_FAILED = "failed"
+UNANSWERED = frozenset({CANCELLED, RUN_FAILED})
 # Its events, as its run ends.
 APPEASEMENT_GRANTED = "order.appeasement_granted"
 APPEASEMENT_FAILED = "order.appeasement_failed"
@@ -33,13 +38,14 @@ APPEASEMENT_FAILED = "order.appeasement_failed"
 class AppeasementStatus(StrEnum):
     """Stored in ``appeasements.status``; lower case, as the refunds' states."""
 
-    PENDING = "pending"  # its refund is asked for
+    PENDING = "pending"  # granted, its run has not taken it yet
+    REFUNDING = "refunding"  # its run has taken it: its refund is asked of the gateway
     REFUNDED = "refunded"
     FAILED = "failed"  # the gateway refused (its ``code``), or its run never started
 
     @property
     def is_final(self) -> bool:
-        return self is not AppeasementStatus.PENDING
+        return self in (AppeasementStatus.REFUNDED, AppeasementStatus.FAILED)
 
 
 class AppeasementRequest(BaseModel):

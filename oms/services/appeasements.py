@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 from temporalio.client import Client
@@ -12,6 +13,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from oms.config import Settings
 from oms.contracts.appeasements import AppeasementInput
 from oms.db import appeasements as repo
 from oms.db import reason_codes as reason_repo
@@ -30,8 +32,12 @@ from oms.domain.errors import DomainError, ErrorCode, FieldError
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import ReasonUsage
 from oms.keys import appeasement_workflow_id
+from oms.logging import get_logger
+from oms.services.sweeps import every
 from oms.temporal import ORDER_ID
 from workflows.appeasement import AppeasementWorkflow
+
+log = get_logger(__name__)
 
 
 class AppeasementRefused(Exception):
@@ -115,12 +121,15 @@ def run_input(row: AppeasementRow) -> AppeasementInput:
     )
 
 
-def withdraw(db: Database, appeasement_id: str) -> None:
+def withdraw(db: Database, appeasement_id: str) -> AppeasementRow | None:
     """An appeasement whose run could not be started: failed (``not_started``), nothing
-    refunded, its captures' room free again. A run of it that did start after all finds it
-    failed and ends before its refund."""
+    refunded, its captures' room free again; None. A run of it that did start after all
+    finds it failed and ends before its refund. One that run has already taken (the start
+    RPC failed, yet the server had started it) is not withdrawn: answered as it stands."""
     with db.session() as s:
-        repo.withdraw(s, appeasement_id, NOT_STARTED)
+        if repo.withdraw(s, appeasement_id, NOT_STARTED):
+            return None
+        return repo.get(s, appeasement_id)
 
 
 async def start_appeasement(
@@ -143,6 +152,39 @@ async def start_appeasement(
             if attempt == tries:
                 raise
             await asyncio.sleep(0.2 * attempt)
+
+
+async def start_stranded(
+    db: Database, client: Client, settings: Settings, *, now: datetime | None = None
+) -> list[str]:
+    """Start the run of every appeasement still ``pending`` a while after it was granted (the
+    API died before starting it, or its start and its withdraw both failed); the ids of those
+    whose run started now. One whose run is there already (not yet taken it) is left to it."""
+    before = (now or datetime.now(UTC)) - settings.stranded_order_after
+
+    def stranded() -> list[AppeasementRow]:
+        with db.reading() as s:
+            return repo.pending_before(s, before)
+
+    started = []
+    for row in await asyncio.to_thread(stranded):
+        try:
+            await _start(client, settings.task_queue, run_input(row))
+        except WorkflowAlreadyStartedError:
+            continue
+        started.append(row.id)
+        log.warning("appeasement_started_by_sweep", appeasement_id=row.id)
+    return started
+
+
+async def sweep_appeasements(db: Database, client: Client, settings: Settings) -> None:
+    """Run ``start_stranded`` every ``OMS_STRANDED_ORDER_SWEEP``, for ever; a round that cannot
+    reach Temporal or the database is logged and tried again at the next."""
+
+    async def one_round() -> None:
+        await start_stranded(db, client, settings)
+
+    await every(settings.stranded_order_sweep, one_round, "appeasement_sweep")
 
 
 async def _start(client: Client, task_queue: str, inp: AppeasementInput) -> None:

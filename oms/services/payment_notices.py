@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from oms.db import appeasements as appeasement_repo
 from oms.db import finance, order_notes, outbox, tasks
 from oms.db import payments as ledger
 from oms.db import returns as return_repo
@@ -126,6 +127,7 @@ def apply_notice(
             task_id = _reversed_capture(session, entry, now + due_in)
         else:  # the capture has that money to refund again
             return_repo.release_reversed(session, entry.idempotency_key)
+            appeasement_repo.refund_reversed(session, entry.idempotency_key, entry.code)
     elif outcome is NoticeOutcome.RECAPTURED:
         entry.outcome, entry.code, entry.confirmed_at = "succeeded", None, now
         finance.rebooked(session, entry, gateway)

@@ -5,16 +5,21 @@ recorded in the ledger, told in the timeline, an event and an email."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlmodel import select
 
-from oms.db.tables import OutboxEvent, PaymentLedgerEntry
+from api.idempotency import Idempotency
+from oms.db.tables import ApiKey, OutboxEvent, PaymentLedgerEntry
+from oms.domain.appeasements import AppeasementRequest
+from oms.events import named
+from oms.services.appeasements import grant, locked_order
 from oms.services.customer_messages import write_messages
 from oms.services.payment_reconcile import reconcile
 from tests.api.conftest import Api, Json, error_of, full_pick, order_body
+from tests.api.test_payment_notices import _notice, _register, _send
 from tests.api.test_returns import PARCELS, _ask, _delivered, _return
 
 TOTAL = 2 * 1999 + 899  # two tees and a mug
@@ -48,7 +53,7 @@ async def _until_over(api: Api, order_id: str, appeasement_id: str) -> Json:
     url = f"/orders/{order_id}/appeasements/{appeasement_id}"
     for _ in range(400):
         got = await api.http.get(url, headers=api.auth("analyst"))
-        if got.status_code == 200 and got.json()["status"] != "pending":
+        if got.status_code == 200 and got.json()["status"] not in ("pending", "refunding"):
             body: Json = got.json()
             return body
         await asyncio.sleep(0.05)
@@ -227,6 +232,36 @@ async def test_a_retried_request_grants_once_and_a_reused_key_is_refused(api: Ap
     assert [r.amount for r in _refunds(api, order_id)] == [500]
 
 
+async def test_a_retry_starts_the_refund_the_first_request_was_cut_short_before_starting(
+    api: Api,
+) -> None:
+    order_id = await _captured(api)
+    ask = _ask_for(400)
+    # The first request granted it, then its process died before starting its run.
+    with api.db.session() as s:
+        analyst = s.exec(select(ApiKey).where(ApiKey.name == "test-analyst")).one()
+        idem = Idempotency(
+            key="cs-cut",
+            scope=analyst.id,
+            method="POST",
+            route="/orders/{order_id}/appeasements",
+            params={"order_id": order_id},
+            kept=timedelta(days=1),
+        )
+        request = AppeasementRequest.model_validate(ask)
+        token = idem.take(s, request, now=datetime.now(UTC))
+        order = locked_order(s, order_id, lambda _: True)
+        row, _ = grant(s, order, request, requested_by="analyst:test-analyst", token=token)
+        cut_short = row.id
+
+    again = await _appease(api, order_id, ask, key="cs-cut")
+
+    assert (again.status_code, again.json()["id"]) == (200, cut_short), again.text
+    done = await _until_over(api, order_id, cut_short)
+    assert (done["status"], done["refunded"]) == ("refunded", 400)
+    assert [r.amount for r in _refunds(api, order_id)] == [400]
+
+
 async def test_two_appeasements_at_once_never_give_back_more_than_was_captured(
     api: Api,
 ) -> None:
@@ -313,3 +348,34 @@ async def test_a_refund_the_gateway_refuses_leaves_the_appeasement_failed_with_i
     again = await _appease(api, order_id, _ask_for(TOTAL))
     assert again.status_code == 201, again.text
     assert (await _until_over(api, order_id, again.json()["id"]))["status"] == "failed"
+
+
+async def test_a_refund_the_gateway_reverses_later_leaves_the_appeasement_failed(
+    api: Api,
+) -> None:
+    secret = await _register(api)
+    order_id = await _captured(api)
+    granted = await _appease(api, order_id, _ask_for(900))
+    assert (await _until_over(api, order_id, granted.json()["id"]))["status"] == "refunded"
+    (refund,) = _refunds(api, order_id)
+
+    notice = _notice(
+        "refund.failed", reference=refund.gateway_reference, amount=refund.amount, code="closed"
+    )
+    answer = await _send(api, secret, notice, "ntc-appeasement-refund-failed")
+
+    assert answer.json()["outcome"] == "reversed"
+    got = await api.http.get(
+        f"/orders/{order_id}/appeasements/{granted.json()['id']}", headers=api.auth("analyst")
+    )
+    assert (got.json()["status"], got.json()["refunded"], got.json()["code"]) == (
+        "failed",
+        0,
+        "closed",
+    )
+    # Finance is told which appeasement's refund failed, as the event's schema says.
+    (failed,) = _events(api, order_id, "payment.refund_failed")
+    assert failed.payload["appeasement_id"] == granted.json()["id"]
+    registered = named("payment.refund_failed")
+    assert registered is not None
+    assert "appeasement_id" in registered.payload["properties"]

@@ -84,3 +84,22 @@ class CapturesUnanswered(SimulatedPaymentGateway):
             amount=amount,
             currency=currency,
         )
+
+
+class RefundsWhenLetGo(SimulatedPaymentGateway):
+    """A refund is held (the gateway thinking) until the caller sets ``go``, then paid;
+    ``asked`` is set once one is held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = threading.Event()
+        self.go = threading.Event()
+
+    def refund(
+        self, *, idempotency_key: str, capture_id: str, amount: int, currency: str
+    ) -> Refund:
+        self.asked.set()
+        self.go.wait(timeout=20)
+        return super().refund(
+            idempotency_key=idempotency_key, capture_id=capture_id, amount=amount, currency=currency
+        )

@@ -1,9 +1,9 @@
 """Recorded runs of AppeasementWorkflow for the replay test: refunded over the order's capture
-(REFUND), refused by the gateway because the capture was refunded at the gateway by hand
-(REFUSED), cancelled while the gateway does not answer (CANCEL: its end recorded failed as the
-run is cancelled), and withdrawn by the API before its run took it (WITHDRAWN: the run fails
-before any refund). Run by hand with a new prefix after a compatible change:
-``python -m tests.workflows.record_appeasement_paths R16AP``; test_replay replays what it
+(REFUND), refused by the gateway because the capture was refunded at the gateway by hand (REFUSED),
+cancelled while the gateway does not answer (CANCEL: its end recorded failed once the refund's
+attempt under way has ended, its claim held), and withdrawn by the API before its run took it
+(WITHDRAWN: the run fails before any refund). Run by hand with a new prefix after a compatible
+change: ``python -m tests.workflows.record_appeasement_paths R16AP``; test_replay replays what it
 saved."""
 
 from __future__ import annotations
