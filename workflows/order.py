@@ -94,7 +94,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
         self._begin()
-        if self._lean and inp.patches_at_start and not inp.patch_level:
+        if self._lean and inp.patches_at_start:  # a level's own patches ask no marker
             for patch in PATCHES_AT_START:
                 self._patched(patch)
         self._main = asyncio.ensure_future(self._process())

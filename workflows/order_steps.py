@@ -64,6 +64,10 @@ SERVICES_SOURCED = "services-sourced"
 # A collection its store cannot serve is transferred there from elsewhere (the profile's
 # transfer_to_store): the plan says which fulfilments are transfers.
 TRANSFER_TO_STORE = "transfer-to-store"
+# After a try at the units waiting for stock the order reads IN_FULFILMENT again (a backorder:
+# the rest is being fulfilled) or AWAITING_STOCK (a held order whose units still wait); runs
+# recorded before read SOURCING from their first try to their end.
+STATUS_AFTER_STOCK_TRY = "status-after-stock-try"
 _R = TypeVar("_R")
 
 
@@ -245,9 +249,20 @@ class OrderSteps(OrderRecords):
 
     async def _stock_try(self, waiting: list[Demand], step: str) -> Step:
         """Source the waiting units again (a step of its own); past the end of the wait,
-        give up on what still waits."""
+        give up on what still waits. The order then reads what it did before the try: being
+        fulfilled (a backorder), or waiting for stock while units of a held order still wait."""
+        before = self.state.status
+        back = self._patched(STATUS_AFTER_STOCK_TRY)  # asked before the try's local activity
         plan = await self._source(waiting, step)
         self.state.give_up_waiting(workflow.now())
+        held = before is OrderStatus.AWAITING_STOCK
+        if back and (before is OrderStatus.IN_FULFILMENT or (held and self.state.awaiting)):
+            detail = {
+                "step": step,
+                "placed": sum(a.qty for a in plan.allocations),
+                "awaiting": sum(d.qty for d in self.state.awaiting),
+            }
+            await self._set_status(before, "stock_tried", "sourcing", detail)
         return plan, step
 
     async def _authorize(self) -> None:

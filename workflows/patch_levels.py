@@ -47,7 +47,10 @@ _ORDER_1 = frozenset(
 )
 # Since a collection's store can be changed (workflows/order_pickup.py).
 _ORDER_2 = _ORDER_1 | {"order-edit-pickup-store"}
-ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1, _ORDER_2)
+# Since the fixes of a first run from the README: the status after a try at units waiting
+# for stock.
+_ORDER_3 = _ORDER_2 | {"status-after-stock-try"}
+ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1, _ORDER_2, _ORDER_3)
 
 _FULFILMENT_1 = frozenset(
     {
@@ -58,7 +61,12 @@ _FULFILMENT_1 = frozenset(
         "order-edit-fulfilment",
     }
 )
-FULFILMENT_LEVELS: Sequence[frozenset[str]] = (frozenset(), _FULFILMENT_1, _FULFILMENT_1)
+FULFILMENT_LEVELS: Sequence[frozenset[str]] = (
+    frozenset(),
+    _FULFILMENT_1,
+    _FULFILMENT_1,
+    _FULFILMENT_1,
+)
 
 _RETURN_1 = frozenset(
     {
@@ -67,7 +75,7 @@ _RETURN_1 = frozenset(
         "aftersale-fix-exchange-credit-used",
     }
 )
-RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1, _RETURN_1)
+RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1, _RETURN_1, _RETURN_1)
 
 # The newest level this code knows: one number for the three types (a level ships for all
 # of them at once, each with its own set).

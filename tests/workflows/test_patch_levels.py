@@ -73,6 +73,13 @@ SHIPPED[2] = (
     SHIPPED[1][1],
     SHIPPED[1][2],
 )
+# Level 3: level 2 and the fixes of a first run from the README (the order's status after a
+# try at units waiting for stock).
+SHIPPED[3] = (
+    SHIPPED[2][0] | {"status-after-stock-try"},
+    SHIPPED[2][1],
+    SHIPPED[2][2],
+)
 # The modules of each workflow type's run (its class and the mixins it is made of).
 PARTS = {
     "order": {
