@@ -61,11 +61,13 @@ _FULFILMENT_1 = frozenset(
         "order-edit-fulfilment",
     }
 )
+# Level 3: the fixed flow's collections tell the customer they are ready.
+_FULFILMENT_3 = _FULFILMENT_1 | {"ready-for-collection-told"}
 FULFILMENT_LEVELS: Sequence[frozenset[str]] = (
     frozenset(),
     _FULFILMENT_1,
     _FULFILMENT_1,
-    _FULFILMENT_1,
+    _FULFILMENT_3,
 )
 
 _RETURN_1 = frozenset(
