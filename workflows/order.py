@@ -137,9 +137,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
         plan = await self._source(self.state.book.demands(), INITIAL_STEP)
         steps: list[Step] = [(plan, INITIAL_STEP)]
         if self.state.awaiting and plan.unplaced_action is UnplacedAction.HOLD:
-            await self._set_status(OrderStatus.AWAITING_STOCK, "order_held_for_stock", "sourcing")
-            while self.state.awaiting:  # nothing ships until all is placed or the wait is over
-                steps.append(await self._stock_try(*await self._next_stock_try()))
+            steps += await self._hold_for_stock()
         if not any(p.allocations for p, _ in steps) and not self.state.awaiting:
             raise CancelledByRule(CancelReason.OUT_OF_STOCK, "sourcing")
         await self._authorize()
@@ -183,8 +181,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
                 stock_try.cancel()
             if self._lean:
                 self._checkpoint()
-            if stock_try is not None and stock_try in done:
-                more, step = await self._stock_try(*stock_try.result())
+            tried = stock_try.result() if stock_try is not None and stock_try in done else None
+            if tried is not None:  # None: line cancels took every unit that waited
+                more, step = await self._stock_try(*tried)
                 if more.allocations:
                     pending.update(await self._start_children(more, step))
             if self._to_move:

@@ -71,9 +71,10 @@ class OrderEdits(OrderPatches):
     _main: asyncio.Task[None] | None
     _children: dict[str, Any]
     _outbox: list[EmitEvent]
-    # One edit at a time; none once the order is completing.
+    # One edit at a time; none once the order is completing or being cancelled.
     _editing = False
     _finishing = False
+    _compensating = False
     # The fulfilments' answers to edits, by (fulfilment, edit), until the edit takes them.
     _edit_answers: dict[tuple[str, int], EditAnswer]
 
@@ -171,7 +172,9 @@ class OrderEdits(OrderPatches):
     def _busy(self) -> None:
         if not self._lean:  # a run from before edits: its fulfilments take none
             raise refuse(ErrorCode.ORDER_BUSY, "this order's run predates order edits")
-        if self._editing or self._cancel is not None or self._finishing:
+        if self._cancel is not None or self._compensating:
+            raise refuse(ErrorCode.ORDER_FINAL, "the order is being cancelled")
+        if self._editing or self._finishing:
             why = "the order is completing" if self._finishing else "another change is under way"
             raise refuse(ErrorCode.ORDER_BUSY, f"{why}: try again in a moment")
 

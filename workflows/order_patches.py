@@ -5,6 +5,7 @@ from __future__ import annotations
 from workflows.order_payments import ORDER_INVOICED, PAYMENT_RECOVERY
 from workflows.order_steps import (
     AUTHORIZE_TO_THE_END,
+    EDITS_AWAITING_STOCK,
     SERVICES_SOURCED,
     STATUS_AFTER_STOCK_TRY,
 )
@@ -29,4 +30,5 @@ PATCHES_AT_START = (
     PAYMENT_RECOVERY,
     ORDER_INVOICED,
     STATUS_AFTER_STOCK_TRY,
+    EDITS_AWAITING_STOCK,
 )
