@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import EditAnswer, FulfilmentInput
     from oms.contracts.orders import (
         CancelRequest,
-        CancelResult,
         OrderWorkflowInput,
         cancelled_event,
         confirmed_event,
@@ -43,12 +42,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
+    from workflows.order_cancel import CancelUpdate
     from workflows.order_delivery import Move
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_pickup import PickupStoreEdit
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
-    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
+    from workflows.policies import DB_ACTIVITY
 
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
@@ -58,12 +58,13 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
+class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
-    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
+    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped
+    (workflows.order_cancel: asked again while it is being cancelled, answered as accepted);
     ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
     ``cancel_line``, ``change_delivery``, ``add_service``, ``change_pickup_store`` ->
     ``EditResult``: order edits before the point of no return (workflows.order_edits,
@@ -318,32 +319,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
 
     # -- cancellation and compensation ----------------------------------------------------
 
-    @workflow.update
-    async def cancel(self, req: CancelRequest) -> CancelResult:
-        if self._lean and self._cancel is None and self.state.open_fulfilments():
-            # A lean run does not hear each pick and pack: it reads where its fulfilments are
-            # before it decides (a cancel is refused once something is packed or has left).
-            for progress in await workflow.execute_local_activity(
-                calls.fulfilment_progress,
-                self.order.id,
-                summary="read the fulfilments' progress",
-                **LOCAL_ACTIVITY,
-            ):
-                if progress.fulfilment_id in self.state.open_fulfilments():
-                    self.state.progress(progress)
-        status = self.state.status
-        refusal = self.state.cancel_refusal(already_cancelling=self._cancel is not None)
-        if refusal:
-            return CancelResult(accepted=False, status=status, reason=refusal)
-        self._cancel = req
-        if self._main is not None and not self._main.done():
-            self._main.cancel()
-        detail = {"reason": req.reason.value, "note": req.note}
-        self.state.log("cancel_accepted", req.actor, workflow.now(), detail)
-        return CancelResult(accepted=True, status=status)
-
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
-        self._compensating = True
+        self._compensating, self._cancelling_for = True, reason
         code = self._cancellation_code(reason)
         for fid, handle in self._children.items():
             if not handle.done() and not self.state.fulfilments[fid].status.is_final:

@@ -48,8 +48,13 @@ _ORDER_1 = frozenset(
 # Since a collection's store can be changed (workflows/order_pickup.py).
 _ORDER_2 = _ORDER_1 | {"order-edit-pickup-store"}
 # Since the fixes of a first run from the README: the status after a try at units waiting
-# for stock; edits while the order waits for stock.
-_ORDER_3 = _ORDER_2 | {"status-after-stock-try", "order-edit-awaiting-stock"}
+# for stock; edits while the order waits for stock; a cancel asked again while the order is
+# being cancelled.
+_ORDER_3 = _ORDER_2 | {
+    "status-after-stock-try",
+    "order-edit-awaiting-stock",
+    "cancel-asked-again",
+}
 ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1, _ORDER_2, _ORDER_3)
 
 _FULFILMENT_1 = frozenset(

@@ -6,7 +6,7 @@ import threading
 
 from oms.connectors.payment_simulator import SimulatedPaymentGateway
 from oms.connectors.payments import PaymentError, PaymentUnavailable
-from oms.contracts.payments import Authorization, Capture
+from oms.contracts.payments import Authorization, Capture, Void
 
 
 class RefusesCaptures(SimulatedPaymentGateway):
@@ -41,3 +41,20 @@ class VoidsWholeOnly(SimulatedPaymentGateway):
     """A gateway that cannot let go of part of an authorization."""
 
     partial_voids = False
+
+
+class SlowToVoid(SimulatedPaymentGateway):
+    """Times out once (so the run retries as a regular activity), then voids only once the
+    caller sets ``answer``: the order stays being cancelled until then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.answer = threading.Event()
+
+    def void(self, *, idempotency_key: str, authorization_id: str) -> Void:
+        self.calls += 1
+        if self.calls == 1:
+            raise PaymentUnavailable("gateway_timeout", "no answer in time")
+        assert self.answer.wait(30), "the gateway was never let answer"
+        return super().void(idempotency_key=idempotency_key, authorization_id=authorization_id)
