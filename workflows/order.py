@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
-    from workflows.order_cancel import CancelUpdate
+    from workflows.order_cancel import HANDLERS_FINISH, CancelUpdate
     from workflows.order_delivery import Move
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
@@ -313,6 +313,7 @@ class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
         await self._emit("order.completed", detail)
         await self._flush()
         await self._tell_the_return()
+        await self._handlers_finish()
         order_finished(
             workflow.metric_meter(), channel=self.order.channel, outcome="completed", reason=None
         )
@@ -321,6 +322,7 @@ class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
 
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
         self._compensating, self._cancelling_for = True, reason
+        self._closing = self._patched(HANDLERS_FINISH)
         code = self._cancellation_code(reason)
         for fid, handle in self._children.items():
             if not handle.done() and not self.state.fulfilments[fid].status.is_final:
@@ -334,6 +336,8 @@ class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
                 continue
             if view.status.is_charged and fid not in self.state.settled:
                 await self._settle(view)  # it shipped before the cancel reached it: charge it
+        if self._closing:  # an edit under way ends first: what it authorized is voided below
+            await workflow.wait_condition(lambda: not self._editing)
         await self._release(code.stock_effect if code else None)
         if self.state.should_void_at_cancel():
             await self._void()
@@ -347,6 +351,7 @@ class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
         await self._emit("order.cancelled", cancelled_event(reason, code))
         await self._flush()
         await self._tell_the_return()
+        await self._handlers_finish()
         order_finished(
             workflow.metric_meter(),
             channel=self.order.channel,

@@ -22,6 +22,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policies import LOCAL_ACTIVITY
 
 CANCEL_ASKED_AGAIN = "cancel-asked-again"
+# The run lets its update handlers finish before it ends: a compensation waits for an edit
+# under way (its units and its authorization settled before the order's are let go), edits
+# waiting on the main flow stop waiting, and the run ends once no handler runs. Runs recorded
+# before could end with an edit still running: its caller got an error instead of its answer,
+# and an authorization it made meanwhile was never voided.
+HANDLERS_FINISH = "handlers-finish-first"
 
 
 class CancelUpdate(OrderRecords):
@@ -31,6 +37,12 @@ class CancelUpdate(OrderRecords):
     # The reason the order is being cancelled for, once its compensation has begun (a cancel
     # accepted, or the OMS's own: fraud, stock, payment...).
     _cancelling_for: CancelReason | None = None
+
+    async def _handlers_finish(self) -> None:
+        """The run's last step: no update may be left running (its caller would get an error,
+        not its answer)."""
+        if self._patched(HANDLERS_FINISH):
+            await workflow.wait_condition(workflow.all_handlers_finished)
 
     @workflow.update
     async def cancel(self, req: CancelRequest) -> CancelResult:

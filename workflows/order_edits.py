@@ -75,6 +75,7 @@ class OrderEdits(OrderPatches):
     _editing = False
     _finishing = False
     _compensating = False
+    _closing = False
     # The fulfilments' answers to edits, by (fulfilment, edit), until the edit takes them.
     _edit_answers: dict[tuple[str, int], EditAnswer]
 
@@ -228,7 +229,8 @@ class OrderEdits(OrderPatches):
             awaiting = plan.awaiting if refusal is None else 0
             units = state.line_cancelled(req, awaiting, dropped, unsourced, workflow.now())
             self._emit_cancelled(req, edit, units)
-            await self._lower_authorization(edit)
+            if not self._closing:  # else the cancellation under way voids the authorization
+                await self._lower_authorization(edit)
             await self._flush()
             return EditResult(accepted=True, status=state.status, edit=edit, cancelled=units)
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.order_cancel import HANDLERS_FINISH
 from workflows.order_payments import ORDER_INVOICED, PAYMENT_RECOVERY
 from workflows.order_steps import (
     AUTHORIZE_TO_THE_END,
@@ -22,7 +23,7 @@ ORDER_CONFIRMED = "order-confirmed-event"
 # eviction). Asked before any local activity, the markers are all in the first task. A run of
 # a patch level asks here those its level does not take as given (the patches since it), and
 # so do the patches asked after a local activity on a path of their own (a try at units
-# waiting for stock), not only those on every order's path.
+# waiting for stock), not only those on every order's path (its end: HANDLERS_FINISH).
 PATCHES_AT_START = (
     SERVICES_SOURCED,
     AUTHORIZE_TO_THE_END,
@@ -31,4 +32,5 @@ PATCHES_AT_START = (
     ORDER_INVOICED,
     STATUS_AFTER_STOCK_TRY,
     EDITS_AWAITING_STOCK,
+    HANDLERS_FINISH,
 )

@@ -74,10 +74,16 @@ SHIPPED[2] = (
     SHIPPED[1][2],
 )
 # Level 3: level 2 and the fixes of a first run from the README (the order's status after a
-# try at units waiting for stock, and edits meanwhile; a cancel asked again; the fixed flow's
-# collection ready told to the customer).
+# try at units waiting for stock, and edits meanwhile; a cancel asked again; handlers finish
+# before the run ends; the fixed flow's collection ready told to the customer).
 SHIPPED[3] = (
-    SHIPPED[2][0] | {"status-after-stock-try", "order-edit-awaiting-stock", "cancel-asked-again"},
+    SHIPPED[2][0]
+    | {
+        "status-after-stock-try",
+        "order-edit-awaiting-stock",
+        "cancel-asked-again",
+        "handlers-finish-first",
+    },
     SHIPPED[2][1] | {"ready-for-collection-told"},
     SHIPPED[2][2],
 )
