@@ -267,9 +267,10 @@ EVENTS: list[EventType] = [
     ),
     EventType(
         "fulfilment.ready_for_collection",
-        1,
-        "the customer may collect with the code",
-        obj({**FULFILMENT, "location_id": STRING, "collection_code": STRING}),
+        2,
+        "the customer may collect it: with the code, or on the order's number where the "
+        "location runs no fulfilment profile (collection_code null; a string in version 1)",
+        obj({**FULFILMENT, "location_id": STRING, "collection_code": NULLABLE}),
     ),
     EventType(
         "fulfilment.collection_reminder",

@@ -10,6 +10,10 @@ what is still waiting when the hold ends goes back to available stock and the fu
 ends ``NOT_COLLECTED`` (``fulfilment.not_collected``), for the order to cancel those units and
 charge only what was taken. Runs recorded before the patch hand the whole fulfilment over at
 the first right code and wait for it for ever.
+
+The fixed flow of a location no profile covers (revision 2) has no code, no hold and no
+reminder: ready, the customer is told (``fulfilment.ready_for_collection``, ``collection_code``
+null), and the store hands it all over on the order's number.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ with workflow.unsafe.imports_passed_through():
 COLLECTION_HOLD = "collect-hold-and-partial"
 # A refusal listing every line at fault (api.fulfilment_updates reads it like a pick's).
 INVALID_COLLECT = "invalid_collect"
+# The fixed flow of a location no profile covers tells its customer the collection is ready
+# (``fulfilment.ready_for_collection``, no code); runs recorded before told nobody.
+READY_TOLD = "ready-for-collection-told"
 
 
 class CollectionSteps(FulfilmentPatches):
@@ -77,6 +84,9 @@ class CollectionSteps(FulfilmentPatches):
     def _show(self, *, due_at: datetime | None = None) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    async def _tell_order(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
     @property
     def _collected_at(self) -> str:  # pragma: no cover
         raise NotImplementedError
@@ -93,6 +103,17 @@ class CollectionSteps(FulfilmentPatches):
 
     def _current_of(self, *types: StepType) -> StepState | None:  # pragma: no cover
         raise NotImplementedError
+
+    async def _ready_without_code(self) -> None:
+        """The fixed flow (revision 2): on the collection shelf, and the customer told so. It
+        has no code: the store hands it over on the order's number (``collected``)."""
+        self.view.status = FulfilmentStatus.READY_FOR_COLLECTION
+        told = self._patched(READY_TOLD)  # asked as the pack wakes the run, before any write
+        detail = {"location_id": self.inp.location_id, "collection_code": None}
+        ready = [self._event("fulfilment.ready_for_collection", detail)] if told else []
+        await self._store("ready for collection", emit=ready)
+        self._show()
+        await self._tell_order()  # the order now waits on the customer
 
     async def _hold_for_collection(self, state: StepState) -> None:
         """Wait for the customer until the hold ends: store each visit as it comes, remind

@@ -160,10 +160,7 @@ class FulfilmentWorkflow(FulfilmentEdits):
             await self._store("packed, to the carrier")
             await self._ship_despite_cancel()
         else:
-            view.status = FulfilmentStatus.READY_FOR_COLLECTION
-            await self._store("ready for collection")
-            self._show()
-            await self._tell_order()  # the order now waits on the customer
+            await self._ready_without_code()
             await workflow.wait_condition(lambda: self._collected)
             await self._store("collected", consume=self._consume_request)
         self._show()

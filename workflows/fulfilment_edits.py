@@ -40,7 +40,13 @@ class _Refused(Exception):
 class FulfilmentEdits(ProfiledSteps):
     """The base of ``FulfilmentWorkflow``: the order's edits, over the profile's steps."""
 
-    @workflow.signal
+    # Abandoned when the run ends, deliberately (no UnfinishedSignalHandlersWarning): a
+    # fulfilment ends with an edit under way only when it is cancelled (before its pick, where
+    # edits apply, nothing else ends it; one that edits emptied waits for its handlers,
+    # ``_answered``). Its order no longer waits for the answer then (``OrderEdits._ask`` stops
+    # once the fulfilment has ended), and an answer the handler got to is sent all the same:
+    # only its acknowledgement is left unawaited.
+    @workflow.signal(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
     async def edit(self, req: FulfilmentEdit) -> None:
         try:
             if not self._patched(FULFILMENT_EDITS):  # pragma: no cover

@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from oms.contracts.fulfilment import EditAnswer, FulfilmentInput
     from oms.contracts.orders import (
         CancelRequest,
-        CancelResult,
         OrderWorkflowInput,
         cancelled_event,
         confirmed_event,
@@ -43,12 +42,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import calls
     from workflows.fulfilment import FulfilmentWorkflow
+    from workflows.order_cancel import HANDLERS_FINISH, CancelUpdate
     from workflows.order_delivery import Move
     from workflows.order_patches import ORDER_CONFIRMED, PATCHES_AT_START
     from workflows.order_payments import PaymentRecovery
     from workflows.order_pickup import PickupStoreEdit
     from workflows.order_steps import CancelledByRule, OrderSteps, Step
-    from workflows.policies import DB_ACTIVITY, LOCAL_ACTIVITY
+    from workflows.policies import DB_ACTIVITY
 
 
 # Fulfilments run the steps of their location's fulfilment profile (revision 3).
@@ -58,12 +58,13 @@ SHORT_ROUTING_BY_REASON = "short-routing-by-reason-code"
 
 
 @workflow.defn
-class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
+class OrderWorkflow(CancelUpdate, OrderSteps, PaymentRecovery, PickupStoreEdit):
     """Record -> fraud check -> source and reserve -> authorize -> fulfil -> capture -> done.
 
     Signals: ``fraud_decision(FraudReviewDecision)`` from the analyst's task;
     ``fulfilment_progress(FulfilmentProgress)`` from child fulfilments.
-    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped;
+    Updates: ``cancel(CancelRequest) -> CancelResult``: accepted until something has shipped
+    (workflows.order_cancel: asked again while it is being cancelled, answered as accepted);
     ``resolve_payment(PaymentResolution)``: customer service's decision on a refused capture;
     ``cancel_line``, ``change_delivery``, ``add_service``, ``change_pickup_store`` ->
     ``EditResult``: order edits before the point of no return (workflows.order_edits,
@@ -94,7 +95,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
     @workflow.run
     async def run(self, inp: OrderWorkflowInput) -> OrderView:
         self._begin()
-        if self._lean and inp.patches_at_start and not inp.patch_level:
+        if self._lean and inp.patches_at_start:  # a level's own patches ask no marker
             for patch in PATCHES_AT_START:
                 self._patched(patch)
         self._main = asyncio.ensure_future(self._process())
@@ -137,9 +138,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
         plan = await self._source(self.state.book.demands(), INITIAL_STEP)
         steps: list[Step] = [(plan, INITIAL_STEP)]
         if self.state.awaiting and plan.unplaced_action is UnplacedAction.HOLD:
-            await self._set_status(OrderStatus.AWAITING_STOCK, "order_held_for_stock", "sourcing")
-            while self.state.awaiting:  # nothing ships until all is placed or the wait is over
-                steps.append(await self._stock_try(*await self._next_stock_try()))
+            steps += await self._hold_for_stock()
         if not any(p.allocations for p, _ in steps) and not self.state.awaiting:
             raise CancelledByRule(CancelReason.OUT_OF_STOCK, "sourcing")
         await self._authorize()
@@ -183,8 +182,9 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
                 stock_try.cancel()
             if self._lean:
                 self._checkpoint()
-            if stock_try is not None and stock_try in done:
-                more, step = await self._stock_try(*stock_try.result())
+            tried = stock_try.result() if stock_try is not None and stock_try in done else None
+            if tried is not None:  # None: line cancels took every unit that waited
+                more, step = await self._stock_try(*tried)
                 if more.allocations:
                     pending.update(await self._start_children(more, step))
             if self._to_move:
@@ -313,38 +313,16 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
         await self._emit("order.completed", detail)
         await self._flush()
         await self._tell_the_return()
+        await self._handlers_finish()
         order_finished(
             workflow.metric_meter(), channel=self.order.channel, outcome="completed", reason=None
         )
 
     # -- cancellation and compensation ----------------------------------------------------
 
-    @workflow.update
-    async def cancel(self, req: CancelRequest) -> CancelResult:
-        if self._lean and self._cancel is None and self.state.open_fulfilments():
-            # A lean run does not hear each pick and pack: it reads where its fulfilments are
-            # before it decides (a cancel is refused once something is packed or has left).
-            for progress in await workflow.execute_local_activity(
-                calls.fulfilment_progress,
-                self.order.id,
-                summary="read the fulfilments' progress",
-                **LOCAL_ACTIVITY,
-            ):
-                if progress.fulfilment_id in self.state.open_fulfilments():
-                    self.state.progress(progress)
-        status = self.state.status
-        refusal = self.state.cancel_refusal(already_cancelling=self._cancel is not None)
-        if refusal:
-            return CancelResult(accepted=False, status=status, reason=refusal)
-        self._cancel = req
-        if self._main is not None and not self._main.done():
-            self._main.cancel()
-        detail = {"reason": req.reason.value, "note": req.note}
-        self.state.log("cancel_accepted", req.actor, workflow.now(), detail)
-        return CancelResult(accepted=True, status=status)
-
     async def _compensate(self, reason: CancelReason, actor: str) -> None:
-        self._compensating = True
+        self._compensating, self._cancelling_for = True, reason
+        self._closing = self._patched(HANDLERS_FINISH)
         code = self._cancellation_code(reason)
         for fid, handle in self._children.items():
             if not handle.done() and not self.state.fulfilments[fid].status.is_final:
@@ -358,6 +336,8 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
                 continue
             if view.status.is_charged and fid not in self.state.settled:
                 await self._settle(view)  # it shipped before the cancel reached it: charge it
+        if self._closing:  # an edit under way ends first: what it authorized is voided below
+            await workflow.wait_condition(lambda: not self._editing)
         await self._release(code.stock_effect if code else None)
         if self.state.should_void_at_cancel():
             await self._void()
@@ -371,6 +351,7 @@ class OrderWorkflow(OrderSteps, PaymentRecovery, PickupStoreEdit):
         await self._emit("order.cancelled", cancelled_event(reason, code))
         await self._flush()
         await self._tell_the_return()
+        await self._handlers_finish()
         order_finished(
             workflow.metric_meter(),
             channel=self.order.channel,

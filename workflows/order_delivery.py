@@ -88,7 +88,12 @@ class DeliveryEdit(OrderEdits):
                 self._to_move.extend(moves)
                 await workflow.wait_condition(
                     # Ending meanwhile (nothing left to move): they ship to the new address.
-                    lambda: edit in self._moved or self._cancel is not None or self._finishing
+                    lambda: (
+                        edit in self._moved
+                        or self._cancel is not None
+                        or self._finishing
+                        or self._closing
+                    )
                 )
             self._emit_edit(
                 "order.delivery_changed",

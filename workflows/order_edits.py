@@ -71,9 +71,11 @@ class OrderEdits(OrderPatches):
     _main: asyncio.Task[None] | None
     _children: dict[str, Any]
     _outbox: list[EmitEvent]
-    # One edit at a time; none once the order is completing.
+    # One edit at a time; none once the order is completing or being cancelled.
     _editing = False
     _finishing = False
+    _compensating = False
+    _closing = False
     # The fulfilments' answers to edits, by (fulfilment, edit), until the edit takes them.
     _edit_answers: dict[tuple[str, int], EditAnswer]
 
@@ -171,7 +173,9 @@ class OrderEdits(OrderPatches):
     def _busy(self) -> None:
         if not self._lean:  # a run from before edits: its fulfilments take none
             raise refuse(ErrorCode.ORDER_BUSY, "this order's run predates order edits")
-        if self._editing or self._cancel is not None or self._finishing:
+        if self._cancel is not None or self._compensating:
+            raise refuse(ErrorCode.ORDER_FINAL, "the order is being cancelled")
+        if self._editing or self._finishing:
             why = "the order is completing" if self._finishing else "another change is under way"
             raise refuse(ErrorCode.ORDER_BUSY, f"{why}: try again in a moment")
 
@@ -225,7 +229,8 @@ class OrderEdits(OrderPatches):
             awaiting = plan.awaiting if refusal is None else 0
             units = state.line_cancelled(req, awaiting, dropped, unsourced, workflow.now())
             self._emit_cancelled(req, edit, units)
-            await self._lower_authorization(edit)
+            if not self._closing:  # else the cancellation under way voids the authorization
+                await self._lower_authorization(edit)
             await self._flush()
             return EditResult(accepted=True, status=state.status, edit=edit, cancelled=units)
         finally:

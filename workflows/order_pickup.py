@@ -82,7 +82,9 @@ class PickupStoreEdit(DeliveryEdit):
                 self._store_edits[edit] = req
                 self._to_move.extend(moves)
                 await workflow.wait_condition(
-                    lambda: edit in self._store_outcomes or self._cancel is not None
+                    lambda: (
+                        edit in self._store_outcomes or self._cancel is not None or self._closing
+                    )
                 )
                 if edit not in self._store_outcomes:
                     return EditResult(

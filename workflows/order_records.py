@@ -56,6 +56,9 @@ class OrderRecords(OrderPatches):
     _due_shown = False
     _cancel: CancelRequest | None = None
     _compensating = False
+    # The compensation has begun in a run that lets its handlers finish (HANDLERS_FINISH):
+    # an edit under way ends first, and an edit waiting on the main flow stops waiting.
+    _closing = False
     _shown: tuple[Any, ...] = ()
     _outbox: list[EmitEvent]
 

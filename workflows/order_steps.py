@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         EXTERNAL_ACTIVITY,
         SETTLEMENT_ACTIVITY,
         call_service,
+        condition_within,
     )
 
 Step = tuple[SourcingPlan, str]
@@ -64,6 +65,14 @@ SERVICES_SOURCED = "services-sourced"
 # A collection its store cannot serve is transferred there from elsewhere (the profile's
 # transfer_to_store): the plan says which fulfilments are transfers.
 TRANSFER_TO_STORE = "transfer-to-store"
+# After a try at the units waiting for stock the order reads IN_FULFILMENT again (a backorder:
+# the rest is being fulfilled) or AWAITING_STOCK (a held order whose units still wait); runs
+# recorded before read SOURCING from their first try to their end.
+STATUS_AFTER_STOCK_TRY = "status-after-stock-try"
+# Edits while the order waits for stock: a line cancel takes units that wait, and the order
+# stops waiting at once when none is left; runs recorded before refused every edit meanwhile
+# ("try again in a moment") and waited for the next try.
+EDITS_AWAITING_STOCK = "order-edit-awaiting-stock"
 _R = TypeVar("_R")
 
 
@@ -233,21 +242,50 @@ class OrderSteps(OrderRecords):
             self.state.sourced(plan, step, workflow.now())
         return plan
 
-    async def _next_stock_try(self) -> tuple[list[Demand], str]:
-        """Sleep until the next try at the units waiting for stock and take them over."""
+    async def _hold_for_stock(self) -> list[Step]:
+        """A held order ships nothing until every unit is placed or the wait is over: its
+        tries, each a step."""
+        await self._set_status(OrderStatus.AWAITING_STOCK, "order_held_for_stock", "sourcing")
+        steps: list[Step] = []
+        while self.state.awaiting:
+            tried = await self._next_stock_try()
+            if tried is not None:
+                steps.append(await self._stock_try(*tried))
+        return steps
+
+    async def _next_stock_try(self) -> tuple[list[Demand], str] | None:
+        """Sleep until the next try at the units waiting for stock and take them over; None
+        when line cancels took every unit that waited meanwhile (nothing left to try)."""
+        state = self.state
+        state.edits_while_awaiting_stock = self._lean and self._patched(EDITS_AWAITING_STOCK)
         await self._flush()
-        seconds = self.state.seconds_to_next_stock_try(workflow.now())
-        if self._lean:
-            await workflow.sleep(seconds, summary="next try for the units waiting for stock")
+        seconds = state.seconds_to_next_stock_try(workflow.now())
+        what = "next try for the units waiting for stock"
+        if state.edits_while_awaiting_stock:
+            if await condition_within(lambda: not state.awaiting, seconds, what):
+                return None
+        elif self._lean:
+            await workflow.sleep(seconds, summary=what)
         else:
             await workflow.sleep(seconds)
-        return self.state.take_awaiting()
+        return state.take_awaiting()
 
     async def _stock_try(self, waiting: list[Demand], step: str) -> Step:
         """Source the waiting units again (a step of its own); past the end of the wait,
-        give up on what still waits."""
+        give up on what still waits. The order then reads what it did before the try: being
+        fulfilled (a backorder), or waiting for stock while units of a held order still wait."""
+        before = self.state.status
+        back = self._patched(STATUS_AFTER_STOCK_TRY)  # asked before the try's local activity
         plan = await self._source(waiting, step)
         self.state.give_up_waiting(workflow.now())
+        held = before is OrderStatus.AWAITING_STOCK
+        if back and (before is OrderStatus.IN_FULFILMENT or (held and self.state.awaiting)):
+            detail = {
+                "step": step,
+                "placed": sum(a.qty for a in plan.allocations),
+                "awaiting": sum(d.qty for d in self.state.awaiting),
+            }
+            await self._set_status(before, "stock_tried", "sourcing", detail)
         return plan, step
 
     async def _authorize(self) -> None:

@@ -47,7 +47,16 @@ _ORDER_1 = frozenset(
 )
 # Since a collection's store can be changed (workflows/order_pickup.py).
 _ORDER_2 = _ORDER_1 | {"order-edit-pickup-store"}
-ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1, _ORDER_2)
+# Since the fixes of a first run from the README: the status after a try at units waiting
+# for stock; edits while the order waits for stock; a cancel asked again while the order is
+# being cancelled; the run's handlers finish before it ends.
+_ORDER_3 = _ORDER_2 | {
+    "status-after-stock-try",
+    "order-edit-awaiting-stock",
+    "cancel-asked-again",
+    "handlers-finish-first",
+}
+ORDER_LEVELS: Sequence[frozenset[str]] = (frozenset(), _ORDER_1, _ORDER_2, _ORDER_3)
 
 _FULFILMENT_1 = frozenset(
     {
@@ -58,7 +67,14 @@ _FULFILMENT_1 = frozenset(
         "order-edit-fulfilment",
     }
 )
-FULFILMENT_LEVELS: Sequence[frozenset[str]] = (frozenset(), _FULFILMENT_1, _FULFILMENT_1)
+# Level 3: the fixed flow's collections tell the customer they are ready.
+_FULFILMENT_3 = _FULFILMENT_1 | {"ready-for-collection-told"}
+FULFILMENT_LEVELS: Sequence[frozenset[str]] = (
+    frozenset(),
+    _FULFILMENT_1,
+    _FULFILMENT_1,
+    _FULFILMENT_3,
+)
 
 _RETURN_1 = frozenset(
     {
@@ -67,7 +83,7 @@ _RETURN_1 = frozenset(
         "aftersale-fix-exchange-credit-used",
     }
 )
-RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1, _RETURN_1)
+RETURN_LEVELS: Sequence[frozenset[str]] = (frozenset(), _RETURN_1, _RETURN_1, _RETURN_1)
 
 # The newest level this code knows: one number for the three types (a level ships for all
 # of them at once, each with its own set).

@@ -49,6 +49,7 @@ Editor = Annotated[Principal, Depends(require("storefront", "analyst"))]
 REFUSALS = (
     ErrorCode.ORDER_FINAL,
     ErrorCode.ORDER_BUSY,
+    ErrorCode.AWAITING_STOCK,
     ErrorCode.PAST_POINT_OF_NO_RETURN,
 )
 

@@ -252,6 +252,21 @@ def _cancel_request(
             raise ApiError.refused(err) from err
 
 
+def _once_final(
+    db: Database, order_id: str, request: CancelRequest, view: OrderView
+) -> CancelResult:
+    """A cancel of an order whose run is over: accepted, as the first was, when it asks the
+    cancellation the order ended with; else refused, saying how the order ended."""
+    if view.status is not OrderStatus.CANCELLED:
+        raise ApiError(ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}")
+    with db.reading() as s:
+        code = cancellations.cancelled_with(s, order_id)
+    if request.same_cancellation(view.cancel_reason, code):
+        return CancelResult(accepted=True, status=view.status)
+    why = code or (view.cancel_reason.value if view.cancel_reason else "other")
+    raise ApiError(ErrorCode.CANCEL_REFUSED, f"order is already CANCELLED ({why})")
+
+
 def _exists(db: Database, principal: Principal, order_id: str) -> bool:
     """The order exists for this key: another channel's order does not, for a scoped key."""
     with db.reading() as s:
@@ -312,18 +327,19 @@ async def cancel_order(
     """Cancel an order. Accepted until part of it has shipped; compensations then run. The
     `reason` is a code of the taxonomy for cancellations (`422 reason_not_allowed` otherwise):
     its customer message key goes into the `order.cancelled` event, and its stock effect
-    applies to units already picked (`write_off`, `quarantine`; else back in stock)."""
+    applies to units already picked (`write_off`, `quarantine`; else back in stock). The same
+    cancel asked again (a retry) while the order is being cancelled or once it is cancelled
+    for that reason answers `200` as the first did, with the order's status now."""
     request = await run_in_threadpool(_cancel_request, db, principal, order_id, body)
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
         result: CancelResult = await handle.execute_update(OrderWorkflow.cancel, request)
     except (RPCError, WorkflowUpdateFailedError) as err:
         view = await live_view(db, client, order_id)
-        if view.status.is_final:
-            raise ApiError(
-                ErrorCode.CANCEL_REFUSED, f"order is already {view.status.value}"
-            ) from err
-        raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
+        if not view.status.is_final:
+            raise ApiError(ErrorCode.UNAVAILABLE, "could not reach the order") from err
+        # The run is over: a retry of the cancellation that ended it is answered as it was.
+        return await run_in_threadpool(_once_final, db, order_id, request, view)
     if not result.accepted:
         raise ApiError(ErrorCode.CANCEL_REFUSED, result.reason or "refused")
     log.info("order_cancel_accepted", order_id=order_id, by=principal.actor)

@@ -40,6 +40,18 @@ class CancelRequest(BaseModel):
     customer_message: str | None = None
     stock_effect: StockEffect | None = None
 
+    @property
+    def reason_code(self) -> str:
+        """The code the cancellation is for: the taxonomy's as given, else the order's own
+        reason (requests from before the taxonomy)."""
+        return self.code or self.reason.value
+
+    def same_cancellation(self, reason: CancelReason | None, code: str | None) -> bool:
+        """Whether this asks the cancellation already applied for ``reason`` with ``code`` (the
+        taxonomy's code, None when not known): a retry of it, or another caller asking the
+        same."""
+        return self.reason is reason and (code is None or code == self.reason_code)
+
 
 class CancellationCode(BaseModel):
     """A cancellation's reason code as the cancellation applies it."""

@@ -71,6 +71,7 @@ class ErrorCode(StrEnum):
     NOT_A_COLLECTION = "not_a_collection", 409
     SERVICE_NOT_PERFORMED = "service_not_performed", 409
     SERVICE_ALREADY_ASKED = "service_already_asked", 409
+    AWAITING_STOCK = "awaiting_stock", 409  # held units: changed once fulfilments start
     # Tasks and fulfilments.
     TASK_NOT_FOUND = "task_not_found", 404
     TASK_NOT_OPEN = "task_not_open", 409

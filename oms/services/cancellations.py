@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from oms.contracts.orders import CancelRequest
-from oms.db import reason_codes
+from oms.db import outbox, reason_codes
 from oms.domain import reason_codes as reasons
 from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.order import CancelReason
@@ -56,3 +56,13 @@ def cancel_request(session: Session, *, reason: str, note: str | None, actor: st
         customer_message=code.customer_message,
         stock_effect=code.stock_effect,
     )
+
+
+def cancelled_with(session: Session, order_id: str) -> str | None:
+    """The code an order was cancelled with, as its ``order.cancelled`` event names it (the
+    order's own reason for an event from before the taxonomy); None without the event."""
+    for event in outbox.for_order(session, order_id):
+        if event.type == "order.cancelled":
+            code = event.payload.get("reason_code") or event.payload.get("reason")
+            return str(code) if code else None
+    return None

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from oms.db import api_keys
 from oms.db import orders as order_repo
+from oms.db.stock_updates import AbsoluteUpdate, apply_absolute_many
 from oms.db.tables import Fulfilment
-from tests.api.conftest import Api, Json, collect_body, full_pick, order_body
+from tests.api.conftest import Api, Json, collect_body, error_of, full_pick, order_body
+from tests.workflows.test_order_waits_for_stock import publish_profile
 
 LYON = {
     "name": "Alice",
@@ -285,3 +287,32 @@ async def test_a_new_address_may_change_the_speed_too(api: Api) -> None:
         row = order_repo.get_order(s, body["id"])
         assert row is not None
         assert row.payload["delivery"]["express"] is True
+
+
+async def test_a_held_order_waiting_for_stock_takes_a_cancel_of_what_waits(api: Api) -> None:
+    # The mug is out of stock and the channel's profile holds an order until all is placed
+    with api.db.session() as s:
+        apply_absolute_many(s, [AbsoluteUpdate(sku="SKU-MUG", location_id="ST-OPERA", on_hand=0)])
+    publish_profile(api.db, "hold")
+    body = order_body()
+    await api.place(body)
+    await api.until(body["id"], lambda v: v["status"] == "AWAITING_STOCK")
+    url = f"/orders/{body['id']}/lines"
+
+    placed = await api.http.post(
+        f"{url}/1/cancel", json={"reason_code": "customer_request"}, headers=api.auth("analyst")
+    )
+    waiting = await api.http.post(
+        f"{url}/2/cancel", json={"reason_code": "customer_request"}, headers=api.auth("analyst")
+    )
+
+    # The tees are held for the order: refused, saying why
+    assert placed.status_code == 409, placed.text
+    refused = error_of(placed)
+    assert refused["code"] == "awaiting_stock"
+    assert "once its fulfilments start" in refused["reason"]
+    # The mug that waits is cancelled, and the tees go ahead at once
+    assert waiting.status_code == 200, waiting.text
+    assert waiting.json()["lines"][1]["cancelled"] == 1
+    view = await api.until(body["id"], lambda v: v["status"] == "IN_FULFILMENT")
+    assert view["payment"]["authorized"] == 2 * TEE

@@ -13,7 +13,7 @@ from activities.customer_messages import CustomerMessageActivities
 from oms.connectors.email import SmtpSender
 from oms.contracts.customer_messages import MessagesRequest
 from oms.db.tables import OutboxEvent
-from tests.api.conftest import Api, error_of, order_body
+from tests.api.conftest import Api, collect_body, error_of, full_pick, order_body
 from tests.api.test_key_scope import scoped
 from tests.mail import MailServer, text_of
 
@@ -214,3 +214,43 @@ async def test_a_new_delivery_address_is_confirmed_to_the_customer(api: Api) -> 
     assert "will be delivered to:\n  Alice\n  1 place Bellecour\n  69002 Lyon\n  FR\n" in text
     assert "It goes by express delivery." in text
     assert "rue de Rivoli" not in text  # the address it replaces
+
+
+async def test_a_collection_at_a_store_without_a_profile_tells_the_customer_it_is_ready(
+    api: Api,
+) -> None:
+    # The README's walk-through: a collection at a store no fulfilment profile covers.
+    body = collect_body()
+    fulfilment = await api.awaiting_pick(body)
+    fid = fulfilment["id"]
+    store = api.auth("opera")
+    picked = await api.http.post(
+        f"/fulfilments/{fid}/pick", json=full_pick(fulfilment), headers=store
+    )
+    packed = await api.http.post(
+        f"/fulfilments/{fid}/pack", json={"parcels": [{"weight_grams": 900}]}, headers=store
+    )
+    assert (picked.status_code, packed.status_code) == (200, 200)
+    await api.until_fulfilment(body["id"], "READY_FOR_COLLECTION")
+    await api.until(body["id"], lambda _: told_ready(api, body["id"]))
+    send_messages(api)
+
+    listed = await api.http.get(f"/orders/{body['id']}/messages", headers=api.auth("analyst"))
+
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [m["kind"] for m in items] == ["order_confirmed", "ready_for_collection"]
+    assert items[1]["subject"] == f"Your order {body['id']} is ready for collection"
+    collected = await api.http.post(f"/fulfilments/{fid}/collected", headers=store)
+    assert collected.status_code == 200, collected.text  # handed over without a code
+
+
+def told_ready(api: Api, order_id: str) -> bool:
+    with api.db.reading() as s:
+        found = s.exec(
+            select(OutboxEvent).where(
+                OutboxEvent.order_id == order_id,
+                OutboxEvent.type == "fulfilment.ready_for_collection",
+            )
+        )
+        return found.first() is not None

@@ -21,7 +21,7 @@ from oms.keys import fulfilment_workflow_id, order_workflow_id
 from tests.api.conftest import Api, order_body, serving
 from tests.api.test_returns import _ask, _delivered, _return
 from workflows.order_patches import PATCHES_AT_START
-from workflows.patch_levels import NEWEST_PATCH_LEVEL
+from workflows.patch_levels import NEWEST_PATCH_LEVEL, ORDER_LEVELS
 from workflows.returns import return_workflow_id
 
 
@@ -61,6 +61,32 @@ async def test_an_order_placed_at_level_0_asks_the_patches_of_its_path_before_an
         patches.append(str(marker))
     asked = " ".join(patches)
     assert all(patch in asked for patch in PATCHES_AT_START), asked
+
+
+async def test_an_order_placed_at_an_older_level_asks_at_start_the_patches_added_since(
+    dev_env: WorkflowEnvironment, db: Database
+) -> None:
+    async with serving(dev_env, db, patch_level=2) as api:
+        placed = await api.place(order_body())
+        handle = api.harness.client.get_workflow_handle(order_workflow_id(placed["order_id"]))
+        for _ in range(200):
+            history = await handle.fetch_history()
+            if any("core_local_activity" in str(e) for e in history.events):
+                break
+            await asyncio.sleep(0.05)
+    before_any_activity: list[str] = []
+    for e in history.events:
+        if e.event_type != EventType.EVENT_TYPE_MARKER_RECORDED:
+            continue
+        if e.marker_recorded_event_attributes.marker_name == "core_local_activity":
+            break
+        before_any_activity.append(str(e.marker_recorded_event_attributes))
+    asked = " ".join(before_any_activity)
+    # Level 2's own patches are given (no marker); those of the level after are asked first
+    since = [p for p in PATCHES_AT_START if p not in ORDER_LEVELS[2]]
+    assert since, "no patch added since level 2"
+    assert all(patch in asked for patch in since), asked
+    assert not any(p in asked for p in PATCHES_AT_START if p in ORDER_LEVELS[2]), asked
 
 
 async def test_orders_and_returns_started_through_the_api_take_the_configured_level(

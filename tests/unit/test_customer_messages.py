@@ -100,12 +100,12 @@ SAYS: dict[tuple[MessageKind, Locale], list[str]] = {
     (MessageKind.PICKUP_STORE_CHANGED, Locale.EN): [
         "will be collected at Boutique Opéra",
         "instead of Boutique Bastille",
-        "collection code",
+        "write again when it is ready",
     ],
     (MessageKind.PICKUP_STORE_CHANGED, Locale.FR): [
         "à retirer à Boutique Opéra",
         "et non plus à Boutique Bastille",
-        "code de retrait",
+        "écrirons quand elle vous y attendra",
     ],
     (MessageKind.DELIVERY_CHANGED, Locale.EN): [
         "delivery of your order A1 has changed",
@@ -203,6 +203,26 @@ def test_every_kind_an_event_makes_is_written_in_every_language() -> None:
     assert {kind for kind, _ in SAYS} == set(MessageKind)
     assert {locale for _, locale in SAYS} == set(Locale)
     assert len(SAYS) == len(MessageKind) * len(Locale)
+
+
+@pytest.mark.parametrize(
+    ("locale", "says", "not_said"),
+    [
+        (Locale.EN, "Give your order number, A1, at the counter.", "collection code"),
+        (Locale.FR, "Donnez votre numéro de commande, A1, au comptoir.", "code de retrait"),
+    ],
+)
+def test_a_collection_ready_without_a_code_asks_for_the_order_number(
+    locale: Locale, says: str, not_said: str
+) -> None:
+    # A location no fulfilment profile covers hands a collection over on the order's number.
+    event = {"location_id": "ST-OPERA", "collection_code": None}
+    message = render(facts(MessageKind.READY_FOR_COLLECTION, event), locale)
+
+    assert says in message.text
+    assert "Boutique Opéra" in message.text
+    assert not_said not in message.text + message.html
+    assert "None" not in message.text + message.html
 
 
 def test_the_confirmation_lists_the_lines_by_name_and_the_total() -> None:

@@ -186,3 +186,45 @@ def test_units_waiting_for_stock_are_taken_line_by_line() -> None:
         Demand(line_id="2", sku="M", qty=1),
     ]
     assert take_awaiting(waiting, "1", 2) == [Demand(line_id="2", sku="M", qty=1)]
+
+
+def _held(state: OrderState, *, edits: bool = True) -> None:
+    """A held order: the tees placed and reserved (in no fulfilment), the mug waiting."""
+    tees = [Allocation(location_id="WH", line_id="1", sku="SKU-TEE", qty=2)]
+    mug = [Demand(line_id="2", sku="SKU-MUG", qty=1)]
+    plan = SourcingPlan(allocations=tees, unplaced=mug, strategy="s", unplaced_action="hold")
+    state.sourced(plan, "initial", T0)
+    state.set_status(OrderStatus.AWAITING_STOCK, "order_held_for_stock", "sourcing", T0)
+    state.edits_while_awaiting_stock = edits
+
+
+def test_while_a_held_order_waits_for_stock_its_waiting_units_can_be_cancelled() -> None:
+    state = _state()
+    _held(state)
+
+    plan = state.plan_cancel(_cancel("2"))
+
+    assert (plan.quantity, plan.awaiting, plan.fulfilments) == (1, 1, {})
+
+
+def test_while_a_held_order_waits_for_stock_its_placed_units_say_why_they_wait() -> None:
+    state = _state()
+    _held(state)
+
+    with pytest.raises(EditRefused) as refused:
+        state.plan_cancel(_cancel("1", 1))
+    assert refused.value.reason is EditRefusal.AWAITING_STOCK
+    assert "1 placed unit(s) of line 1 can be cancelled once its fulfilments start" in str(
+        refused.value
+    )
+    with pytest.raises(EditRefused) as service:
+        state.check_service("2", Service.GIFT_WRAP)
+    assert service.value.reason is EditRefusal.AWAITING_STOCK
+    state.check_delivery_change()  # a new address is taken
+
+
+def test_a_run_from_before_edits_while_waiting_for_stock_is_busy_all_the_wait() -> None:
+    state = _state()
+    _held(state, edits=False)
+
+    assert _refusal(state, _cancel("2")) is EditRefusal.ORDER_BUSY

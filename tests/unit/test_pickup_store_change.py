@@ -137,3 +137,18 @@ def test_the_new_store_is_the_order_s_from_then_on() -> None:
     entry = state.timeline[-1]
     assert entry.type == "pickup_store_changed"
     assert entry.detail == {"edit": 1, "from": "ST-OPERA", "to": "ST-BASTILLE"}
+
+
+def test_a_collection_waiting_for_stock_keeps_its_store_until_it_goes_ahead() -> None:
+    with pytest.raises(EditRefused) as refused:
+        pickup_store_to_change(
+            OrderStatus.AWAITING_STOCK,
+            COLLECT,
+            "ST-OPERA",
+            "ST-BASTILLE",
+            [],
+            unassigned=2,
+            while_awaiting_stock=True,
+        )
+    assert refused.value.reason is EditRefusal.AWAITING_STOCK
+    assert "the units held at ST-OPERA can move to another store" in str(refused.value)

@@ -24,12 +24,12 @@ from oms.db import outbox
 from oms.db.engine import Database
 from oms.db.tables import CustomerMessage, Fulfilment, OutboxEvent
 from oms.devserver import free_port
-from oms.domain.fulfilment import FulfilmentStatus
+from oms.domain.fulfilment import FulfilmentStatus, PickedLine, PickReport
 from oms.domain.messages import MessageStatus
 from oms.services.customer_messages import write_messages
 from tests.factories import order, seed
 from tests.mail import MailServer, html_of, text_of
-from tests.workflows.harness import running
+from tests.workflows.harness import outbox_types, running, until, until_fulfilment
 from tests.workflows.record_profile_paths import BOUTIQUE
 from tests.workflows.record_profile_paths import _ready_for_collection as ready_for_collection
 from workflows.customer_messages import (
@@ -253,6 +253,44 @@ async def test_a_boutique_collection_sends_the_customer_its_collection_code(
     assert {(m.kind, m.status) for m in messages(db)} == {
         ("order_confirmed", "sent"),
         ("ready_for_collection", "sent"),
+    }
+
+
+async def test_a_collection_at_a_store_no_profile_covers_tells_the_customer_it_is_ready(
+    time_env: WorkflowEnvironment, db: Database
+) -> None:
+    seed(db, {("SKU-TEE", "ST-OPERA"): 5, ("SKU-MUG", "ST-OPERA"): 5})
+    with MailServer() as mail:
+        async with running(time_env.client, db) as h:  # no profile: the fixed flow
+            handle = await h.place(
+                order("C-2", delivery={"method": "collect", "store_id": "ST-OPERA"})
+            )
+            view = await until(h, "C-2", lambda v: bool(v.fulfilments))
+            fid = view.fulfilments[0].fulfilment_id
+            await until_fulfilment(h, fid, lambda f: f.status is FulfilmentStatus.AWAITING_PICK)
+            await h.pick(
+                fid,
+                PickReport(
+                    lines=[PickedLine(line_id="1", picked=2), PickedLine(line_id="2", picked=1)]
+                ),
+            )
+            await h.pack(fid)
+            await wait_for(lambda: "fulfilment.ready_for_collection" in outbox_types(db, "C-2"))
+            run_step(db, smtp(mail.url))
+            await h.collected(fid)  # handed over on the order's number
+            await handle.result()
+        received = {m["Subject"]: m for m in mail.received}
+
+    ready = received["Your order C-2 is ready for collection"]
+    assert "Give your order number, C-2, at the counter." in text_of(ready)
+    assert "collection code" not in text_of(ready)
+    with db.reading() as s:
+        [event] = [e for e in outbox.for_order(s, "C-2") if e.type.endswith("for_collection")]
+    assert event.payload == {
+        "fulfilment_id": fid,
+        "order_id": "C-2",
+        "location_id": "ST-OPERA",
+        "collection_code": None,
     }
 
 

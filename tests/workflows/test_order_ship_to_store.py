@@ -194,9 +194,14 @@ async def test_the_store_prepares_what_it_has_while_the_rest_is_transferred_to_i
 
         # When the customer collects both parts at the store
         await until_fulfilment(h, own, lambda f: f.status is FulfilmentStatus.READY_FOR_COLLECTION)
-        await eventually(lambda: bool(events(db, "T3", "fulfilment.ready_for_collection")))
-        [ready] = events(db, "T3", "fulfilment.ready_for_collection")
-        assert (ready["fulfilment_id"], ready["location_id"]) == (moved, "ST-OPERA")
+        await eventually(lambda: len(events(db, "T3", "fulfilment.ready_for_collection")) == 2)
+        # Each part tells the customer it is ready: the store's own (its fixed flow hands it
+        # over without a code) and the transfer (its collection profile checks a code)
+        told = {e["fulfilment_id"]: e for e in events(db, "T3", "fulfilment.ready_for_collection")}
+        assert told[own]["collection_code"] is None
+        ready = told[moved]
+        assert ready["location_id"] == "ST-OPERA"
+        assert ready["collection_code"]
         await h.collected(own)
         await h.fulfilment(moved).execute_update(
             FulfilmentWorkflow.collect, CollectReport(code=ready["collection_code"])

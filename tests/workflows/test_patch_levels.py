@@ -73,11 +73,25 @@ SHIPPED[2] = (
     SHIPPED[1][1],
     SHIPPED[1][2],
 )
+# Level 3: level 2 and the fixes of a first run from the README (the order's status after a
+# try at units waiting for stock, and edits meanwhile; a cancel asked again; handlers finish
+# before the run ends; the fixed flow's collection ready told to the customer).
+SHIPPED[3] = (
+    SHIPPED[2][0]
+    | {
+        "status-after-stock-try",
+        "order-edit-awaiting-stock",
+        "cancel-asked-again",
+        "handlers-finish-first",
+    },
+    SHIPPED[2][1] | {"ready-for-collection-told"},
+    SHIPPED[2][2],
+)
 # The modules of each workflow type's run (its class and the mixins it is made of).
 PARTS = {
     "order": {
         "order", "order_steps", "order_records", "order_payments", "order_edits",
-        "order_delivery", "order_pickup", "order_patches",
+        "order_delivery", "order_pickup", "order_patches", "order_cancel",
     },
     "fulfilment": {
         "fulfilment", "fulfilment_steps", "fulfilment_edits", "fulfilment_transfer", "collection",

@@ -35,6 +35,8 @@ class EditRules:
     fulfilments: dict[str, FulfilmentSummary]
     # Edits accepted so far: the n-th edit's keys (events, ledger parts) carry n.
     edits: int = 0
+    # The run takes edits while the order waits for stock (runs recorded before took none).
+    edits_while_awaiting_stock: bool = False
 
     def open_fulfilments(self) -> list[str]:
         raise NotImplementedError
@@ -69,7 +71,11 @@ class EditRules:
     def plan_cancel(self, req: LineCancel) -> CancelPlan:
         """Raises ``EditRefused`` when the units cannot all be taken."""
         return plan_line_cancel(
-            self.status, self.book.line_view(req.line_id), req.quantity, self.awaiting
+            self.status,
+            self.book.line_view(req.line_id),
+            req.quantity,
+            self.awaiting,
+            while_awaiting_stock=self.edits_while_awaiting_stock,
         )
 
     def next_edit(self) -> int:
@@ -145,6 +151,7 @@ class EditRules:
             self.status,
             self.order.delivery.method,
             [f.status for f in self.fulfilments.values()],
+            while_awaiting_stock=self.edits_while_awaiting_stock,
         )
 
     def delivery_changed(self, req: DeliveryChange, at: datetime) -> None:
@@ -184,6 +191,7 @@ class EditRules:
                 if a.fulfilment_id in open_
             ),
             unassigned=self.book.unassigned(),
+            while_awaiting_stock=self.edits_while_awaiting_stock,
         )
 
     def pickup_store_changed(self, req: PickupStoreChange, at: datetime) -> str | None:
@@ -213,7 +221,13 @@ class EditRules:
             asked = list(self.order.line(line_id).services)
         except KeyError:
             asked = []
-        refuse_service(self.status, self.book.line_view(line_id), service, asked)
+        refuse_service(
+            self.status,
+            self.book.line_view(line_id),
+            service,
+            asked,
+            while_awaiting_stock=self.edits_while_awaiting_stock,
+        )
 
     def service_added(self, line_id: str, service: Service, actor: str, at: datetime) -> None:
         line = self.order.line(line_id)

@@ -10,6 +10,8 @@ The point of no return, per edit:
 - cancelling units of a line: while the units wait for stock, or sit in a fulfilment that has
   not started picking (``AWAITING_PICK``; the fulfilment itself also refuses once its pick is in
   a wave or a unit was scanned). Before sourcing (fraud check, review) every unit is editable.
+  While a held order waits for stock (``AWAITING_STOCK``) the units that wait can go; those
+  already placed are held for it, in no fulfilment yet, until the order goes ahead.
 - changing the delivery address: while no fulfilment of the order has been packed (the carrier
   is booked with the address at the pack); only for a shipment.
 - adding a service to a line: while every unit of the line sits in a fulfilment that has not
@@ -49,6 +51,9 @@ class EditRefusal(StrEnum):
     NOT_AVAILABLE_AT_STORE = "not_available_at_store"
     SERVICE_NOT_PERFORMED = "service_not_performed"
     SERVICE_ALREADY_ASKED = "service_already_asked"
+    # The order waits for stock, and the edit would touch the units held for it meanwhile:
+    # possible once its fulfilments start.
+    AWAITING_STOCK = "awaiting_stock"
 
 
 class EditRefused(Exception):
@@ -62,8 +67,8 @@ class EditRefused(Exception):
 BEFORE_SOURCING = frozenset(
     {OrderStatus.RECEIVED, OrderStatus.FRAUD_CHECK, OrderStatus.AWAITING_REVIEW}
 )
-# A step is under way whose outcome the edit would race (a sourcing, an authorization, a
-# hold for stock whose placed units are not in fulfilments yet): try again in a moment.
+# A step is under way whose outcome the edit would race (a sourcing, an authorization): try
+# again in a moment. A run from before edits while waiting for stock counts its wait as one.
 BUSY = frozenset(
     {OrderStatus.SOURCING, OrderStatus.AUTHORIZING_PAYMENT, OrderStatus.AWAITING_STOCK}
 )
@@ -131,12 +136,26 @@ class CancelPlan:
     fulfilments: dict[str, int] = field(default_factory=dict)
 
 
-def refuse_edit(status: OrderStatus) -> None:
-    """An order takes no edit once final, nor while a step the edit would race is under way."""
+def refuse_edit(status: OrderStatus, *, while_awaiting_stock: bool = False) -> None:
+    """An order takes no edit once final, nor while a step the edit would race is under way.
+    ``while_awaiting_stock``: the run takes edits while it waits for stock (a wait of days is
+    no moment); each edit then says what it may change of a held order."""
     if status.is_final:
         raise EditRefused(EditRefusal.ORDER_FINAL, f"order is already {status.value}")
+    if status is OrderStatus.AWAITING_STOCK and while_awaiting_stock:
+        return
     if status in BUSY:
         raise EditRefused(EditRefusal.ORDER_BUSY, f"order is {status.value}: try again in a moment")
+
+
+def held_for_stock(what: str) -> EditRefused:
+    """A held order's placed units are reserved for it, in no fulfilment, until the order goes
+    ahead: ``what`` waits until then."""
+    return EditRefused(
+        EditRefusal.AWAITING_STOCK,
+        f"the order waits for stock and holds what is placed until every unit is: {what} "
+        "once its fulfilments start",
+    )
 
 
 def open_units(line: LineView) -> int:
@@ -145,11 +164,16 @@ def open_units(line: LineView) -> int:
 
 
 def plan_line_cancel(
-    status: OrderStatus, line: LineView | None, quantity: int | None, awaiting: list[Demand]
+    status: OrderStatus,
+    line: LineView | None,
+    quantity: int | None,
+    awaiting: list[Demand],
+    *,
+    while_awaiting_stock: bool = False,
 ) -> CancelPlan:
     """Which units a cancel of ``quantity`` units of ``line`` (None: all it has left) takes;
     raises ``EditRefused`` when it cannot take them all."""
-    refuse_edit(status)
+    refuse_edit(status, while_awaiting_stock=while_awaiting_stock)
     if line is None:
         raise EditRefused(EditRefusal.LINE_NOT_FOUND, "the order has no such line")
     left = open_units(line)
@@ -166,6 +190,8 @@ def plan_line_cancel(
     waiting = sum(d.qty for d in awaiting if d.line_id == line.line_id)
     plan.awaiting = min(need, waiting)
     need -= plan.awaiting
+    if need and status is OrderStatus.AWAITING_STOCK:
+        raise held_for_stock(f"{need} placed unit(s) of line {line.line_id} can be cancelled")
     for a in reversed(line.allocations):
         if need == 0:
             break
@@ -198,15 +224,20 @@ def take_awaiting(awaiting: list[Demand], line_id: str, qty: int) -> list[Demand
 
 
 def refuse_delivery_change(
-    status: OrderStatus, method: DeliveryMethod, fulfilments: list[FulfilmentStatus]
+    status: OrderStatus,
+    method: DeliveryMethod,
+    fulfilments: list[FulfilmentStatus],
+    *,
+    while_awaiting_stock: bool = False,
 ) -> None:
     """A new address is taken until a parcel is packed (the carrier is booked with the
-    address at the pack); a collection's store is not changed this way."""
+    address at the pack); a collection's store is not changed this way. While the order waits
+    for stock, what is placed keeps its location and ships to the new address."""
     if method is not DeliveryMethod.SHIP:
         raise EditRefused(
             EditRefusal.NOT_A_SHIPMENT, "the order is collected in store: it has no address"
         )
-    refuse_edit(status)
+    refuse_edit(status, while_awaiting_stock=while_awaiting_stock)
     movable = (
         FulfilmentStatus.AWAITING_PICK,
         FulfilmentStatus.PICKED,
@@ -221,11 +252,16 @@ def refuse_delivery_change(
 
 
 def refuse_service(
-    status: OrderStatus, line: LineView | None, service: Service, asked: list[Service]
+    status: OrderStatus,
+    line: LineView | None,
+    service: Service,
+    asked: list[Service],
+    *,
+    while_awaiting_stock: bool = False,
 ) -> None:
     """A service is added to a line not sourced yet (sourcing then looks for a location that
     performs it), or whose every open unit is before its pick."""
-    refuse_edit(status)
+    refuse_edit(status, while_awaiting_stock=while_awaiting_stock)
     if line is None:
         raise EditRefused(EditRefusal.LINE_NOT_FOUND, "the order has no such line")
     if service in asked:
@@ -238,6 +274,8 @@ def refuse_service(
         )
     if status in BEFORE_SOURCING:
         return
+    if status is OrderStatus.AWAITING_STOCK:
+        raise held_for_stock(f"a service can be added to line {line.line_id}")
     live = [a for a in line.allocations if not a.status.is_final]
     if not live or any(a.status is not FulfilmentStatus.AWAITING_PICK for a in live):
         raise EditRefused(

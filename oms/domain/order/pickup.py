@@ -18,7 +18,13 @@ from pydantic import BaseModel, ConfigDict
 
 from oms.domain.delivery import DeliveryMethod, Identifier
 from oms.domain.fulfilment import FulfilmentStatus
-from oms.domain.order.edits import BEFORE_SOURCING, EditRefusal, EditRefused, refuse_edit
+from oms.domain.order.edits import (
+    BEFORE_SOURCING,
+    EditRefusal,
+    EditRefused,
+    held_for_stock,
+    refuse_edit,
+)
 from oms.domain.order.status import OrderStatus
 
 # What a fulfilment that did nothing for the first store may be: waiting for its pick, or
@@ -56,6 +62,7 @@ def pickup_store_to_change(
     *,
     pick_started: bool = False,
     unassigned: int = 0,
+    while_awaiting_stock: bool = False,
 ) -> bool:
     """Whether the collection moves from ``current`` to ``new`` (False: it is the same store,
     nothing to do); raises ``EditRefused`` when it cannot.
@@ -67,11 +74,13 @@ def pickup_store_to_change(
         raise EditRefused(
             EditRefusal.NOT_A_COLLECTION, "the order is shipped to an address: it has no store"
         )
-    refuse_edit(status)
+    refuse_edit(status, while_awaiting_stock=while_awaiting_stock)
     if new == current:
         return False
     if status in BEFORE_SOURCING:
         return True  # sourced for the new store when its time comes
+    if status is OrderStatus.AWAITING_STOCK:
+        raise held_for_stock(f"the units held at {current} can move to another store")
     if unassigned:
         raise EditRefused(
             EditRefusal.ORDER_BUSY, "the order's fulfilments are being started: try again"
