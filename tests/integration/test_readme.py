@@ -84,6 +84,8 @@ def test_the_readme_runs_as_written_against_a_dev_stack(tmp_path: Path) -> None:
     out = done.stdout
     assert done.returncode == 0, f"a README command failed:\n{out}\n{done.stderr}"
     assert "COMPLETED captured 14497" in out
+    # Camille was told it was confirmed, then ready for collection.
+    assert "order_confirmed ready_for_collection" in out
     assert f"API at http://127.0.0.1:{ports['OMS_API_PORT']}" in out
     # The Temporal CLI listed the run (a row: status, workflow id, type), not only the URL.
     assert re.search(r"order-WEB-1002\s+OrderWorkflow", out), out
