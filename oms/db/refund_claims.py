@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 from oms.db.tables import Order, PaymentLedgerEntry, RefundClaim
+from oms.domain.errors import DomainError, ErrorCode
 from oms.domain.refunds import CaptureRoom, RefundPart, refundable, split
 from oms.gateway_keys import refunded_capture
 
@@ -25,6 +26,20 @@ def lock_order(session: Session, order_id: str) -> None:
     plain ``FOR UPDATE``: PostgreSQL lets two ``FOR KEY SHARE`` locks be held at once, which
     would let two refunds read the same room."""
     session.exec(select(Order.id).where(Order.id == order_id).with_for_update()).first()
+
+
+def locked_order(session: Session, order_id: str, sees: Callable[[str], bool]) -> Order:
+    """The order, its row held until the caller's transaction ends (``FOR UPDATE``, as
+    ``lock_order``): returns, appeasements and refunds of the order queue behind it, so what
+    is checked against what is left stays so.
+
+    Raises:
+        DomainError: no such order, or not one ``sees`` lets the caller see (by channel).
+    """
+    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
+    if order is None or not sees(order.channel):
+        raise DomainError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+    return order
 
 
 def rooms(session: Session, order_id: str, *, mine: str | None = None) -> list[CaptureRoom]:

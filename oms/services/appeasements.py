@@ -4,10 +4,9 @@ its run (an AppeasementWorkflow refunds it through the gateway)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -19,6 +18,7 @@ from oms.db import appeasements as repo
 from oms.db import reason_codes as reason_repo
 from oms.db import refund_claims
 from oms.db.engine import Database
+from oms.db.refund_claims import locked_order as locked_order  # the API's, the tests'
 from oms.db.tables import AppeasementRow, Order
 from oms.domain import reason_codes as reasons
 from oms.domain.appeasements import (
@@ -28,7 +28,7 @@ from oms.domain.appeasements import (
     amount_refusal,
     line_refusal,
 )
-from oms.domain.errors import DomainError, ErrorCode, FieldError
+from oms.domain.errors import FieldError
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import ReasonUsage
 from oms.keys import appeasement_workflow_id
@@ -46,19 +46,6 @@ class AppeasementRefused(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(e.reason for e in errors))
         self.errors = errors
-
-
-def locked_order(s: Session, order_id: str, sees: Callable[[str], bool]) -> Order:
-    """The order, its row held until the caller's transaction ends: appeasements and refunds
-    of the order queue behind it, so what is checked against what is left stays so.
-
-    Raises:
-        DomainError: no such order, or not one ``sees`` lets the caller see (by channel).
-    """
-    order = s.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
-    if order is None or not sees(order.channel):
-        raise DomainError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
-    return order
 
 
 def refusals(s: Session, order: Order, body: AppeasementRequest) -> list[FieldError]:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -14,11 +14,12 @@ from temporalio.service import RPCError
 
 from oms.contracts.returns import ReturnInput, ReturnLine
 from oms.db import reason_codes as reason_repo
+from oms.db import refund_claims
 from oms.db import returns as return_repo
 from oms.db.engine import Database
 from oms.db.tables import Location, Order, ReturnRow
 from oms.domain import reason_codes as reasons
-from oms.domain.errors import DomainError, ErrorCode, FieldError
+from oms.domain.errors import ErrorCode, FieldError
 from oms.domain.order import OrderIn
 from oms.domain.reason_codes import ReasonUsage
 from oms.domain.returns import (
@@ -91,9 +92,7 @@ def create_return(
         ReturnRefused: the rules it breaks.
     """
     with db.session() as s:
-        order = s.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
-        if order is None or not sees(order.channel):
-            raise DomainError(ErrorCode.ORDER_NOT_FOUND, f"no order {order_id}", "order_id")
+        order = refund_claims.locked_order(s, order_id, sees)
         now = now or datetime.now(UTC)
         errors = _refusals(s, body, order, now)
         if errors:
