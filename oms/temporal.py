@@ -3,9 +3,11 @@ attributes."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -17,6 +19,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -185,3 +188,24 @@ async def ensure_search_attributes(client: Client) -> None:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
         )
+
+
+async def start_once(start: Callable[[], Awaitable[object]], *, tries: int = 3) -> bool:
+    """Start a run whose id is never given twice, once whatever happens: a start that timed
+    out may have started it on the server, so it is asked again, and "already started" is that
+    run. True when this call started it, False when it was there already.
+
+    Raises:
+        RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            await start()
+            return True
+        except WorkflowAlreadyStartedError:
+            return False
+        except (RPCError, RuntimeError):
+            if attempt == tries:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+    raise AssertionError("unreachable: the last try returns or raises")

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from oms.config import Settings
 from oms.contracts.appeasements import AppeasementInput
@@ -34,7 +33,7 @@ from oms.domain.reason_codes import ReasonUsage
 from oms.keys import appeasement_workflow_id
 from oms.logging import get_logger
 from oms.services.sweeps import every
-from oms.temporal import ORDER_ID
+from oms.temporal import ORDER_ID, start_once
 from workflows.appeasement import AppeasementWorkflow
 
 log = get_logger(__name__)
@@ -129,16 +128,7 @@ async def start_appeasement(
     Raises:
         RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
     """
-    for attempt in range(1, tries + 1):
-        try:
-            await _start(client, task_queue, inp)
-            return
-        except WorkflowAlreadyStartedError:
-            return
-        except (RPCError, RuntimeError):
-            if attempt == tries:
-                raise
-            await asyncio.sleep(0.2 * attempt)
+    await start_once(lambda: _start(client, task_queue, inp), tries=tries)
 
 
 async def start_stranded(

@@ -20,8 +20,6 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from oms.config import Settings
 from oms.contracts.payment_recovery import RecoveryInput
@@ -35,7 +33,7 @@ from oms.domain.tasks import TaskKind
 from oms.keys import payment_recovery_workflow_id, reversed_capture_task_id
 from oms.logging import get_logger
 from oms.services.sweeps import every
-from oms.temporal import ORDER_ID
+from oms.temporal import ORDER_ID, start_once
 from workflows.payment_recovery import PaymentRecoveryWorkflow
 
 log = get_logger(__name__)
@@ -119,18 +117,10 @@ async def start_recovery(
         DecisionUnderWay: the task's run carries out another decision.
         RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
     """
-    for attempt in range(1, tries + 1):
-        try:
-            await _start(client, task_queue, inp)
-            return True
-        except WorkflowAlreadyStartedError:
-            await _same_decision(client, inp)
-            return False
-        except (RPCError, RuntimeError):
-            if attempt == tries:
-                raise
-            await asyncio.sleep(0.2 * attempt)
-    return False  # pragma: no cover (the last try returns or raises)
+    if await start_once(lambda: _start(client, task_queue, inp), tries=tries):
+        return True
+    await _same_decision(client, inp)
+    return False
 
 
 async def _same_decision(client: Client, inp: RecoveryInput) -> None:

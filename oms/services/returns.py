@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from oms.contracts.returns import ReturnInput, ReturnLine
 from oms.db import reason_codes as reason_repo
@@ -31,7 +28,7 @@ from oms.domain.returns import (
     shipping_refund,
 )
 from oms.services import exchanges
-from oms.temporal import ORDER_ID
+from oms.temporal import ORDER_ID, start_once
 from workflows.patch_levels import starting_level
 from workflows.returns import ReturnWorkflow, return_workflow_id
 
@@ -185,16 +182,7 @@ async def start_return(
         RPCError, RuntimeError: Temporal could not be reached ``tries`` times.
     """
     inp = inp.model_copy(update={"patch_level": starting_level(patch_level)})
-    for attempt in range(1, tries + 1):
-        try:
-            await _start(client, task_queue, inp)
-            return
-        except WorkflowAlreadyStartedError:
-            return
-        except (RPCError, RuntimeError):
-            if attempt == tries:
-                raise
-            await asyncio.sleep(0.2 * attempt)
+    await start_once(lambda: _start(client, task_queue, inp), tries=tries)
 
 
 async def _start(client: Client, task_queue: str, inp: ReturnInput) -> None:
